@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the system tools the test suite drives for real. As root with apt-get they are
+# installed; otherwise the missing ones are listed and the tests that need them skip.
+set -euo pipefail
+wanted=(git:git)
+missing=()
+for pair in "${wanted[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing: ${missing[*]}" >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "not installed (tests that need them will skip): ${missing[*]}" >&2
+fi

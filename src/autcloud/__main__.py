@@ -1,0 +1,3 @@
+from autcloud.cli import main
+
+raise SystemExit(main())
