@@ -46,7 +46,7 @@ def jsonencode(value: Any) -> Expr:
 
 @dataclass
 class Block:
-    """A block: ``resource "aws_vpc" "main" { ... }``, or a nested one such as ``ingress { ... }``."""
+    """A block: ``resource "aws_vpc" "main" { ... }`` or a nested one (``ingress { ... }``)."""
 
     type: str
     labels: tuple[str, ...] = ()
