@@ -6,6 +6,7 @@ data into text. Values map to HCL as follows:
 - ``str`` → a quoted string (``${`` and ``%{`` escaped, so a value can never become an
   interpolation by accident); ``bool``/``int``/``float`` → literals; ``None`` → attribute omitted;
 - :class:`Expr` → the expression text as given (references, function calls);
+- :class:`Call` → a function call over a value (``jsonencode({...})``), indented in place;
 - ``dict`` → an object/map ``{ key = value }``;
 - ``list``/``tuple`` → a list;
 - :class:`Block` (or a list of them) under a key → nested block(s) of that type.
@@ -39,9 +40,17 @@ def ref(address: str, attribute: str = "id") -> Expr:
     return Expr(f"{address}.{attribute}")
 
 
-def jsonencode(value: Any) -> Expr:
+@dataclass(frozen=True)
+class Call:
+    """A function call whose argument is a value, rendered at the depth where it is used."""
+
+    function: str
+    argument: Any
+
+
+def jsonencode(value: Any) -> Call:
     """``jsonencode(...)`` of a Python value (an IAM policy, a container definition)."""
-    return Expr(f"jsonencode({_render_value(value, 0)})")
+    return Call("jsonencode", value)
 
 
 @dataclass
@@ -122,6 +131,8 @@ def _body_lines(body: Mapping[str, Any], depth: int) -> list[str]:
 def _render_value(value: Any, depth: int) -> str:
     if isinstance(value, Expr):
         return value.text
+    if isinstance(value, Call):
+        return f"{value.function}({_render_value(value.argument, depth)})"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

@@ -2,7 +2,7 @@
 # Re-link the strict editable install when modules were added or removed (see the Makefile).
 set -euo pipefail
 bin=$1
-now=$(find src agent operator gateway scanner -type f \( -name '*.py' -o -name '*.json' -o -name '*.yaml' -o -name 'py.typed' \) 2>/dev/null | sort | md5sum)
+now=$(find src agent operator gateway scanner gitsink -type f \( -name '*.py' -o -name '*.json' -o -name '*.yaml' -o -name 'py.typed' \) 2>/dev/null | sort | md5sum)
 stamp="$bin/../.modules"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$now" ]; then
   "$bin/pip" install -q --no-deps --no-build-isolation -e . --config-settings editable_mode=strict 2>&1 | grep -v '^WARNING: Location' || true

@@ -1,0 +1,166 @@
+"""What a catalog building block produces: resources, variables and outputs, as data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from autcloud.agent.hcl import Block, Call, Expr
+from autcloud.agent.requirements import Requirements
+
+# Files a person would open, in the order a reader meets them.
+TOPICS = (
+    "network", "security", "edge", "compute", "data", "storage", "messaging", "analytics",
+    "observability",
+)
+_REFERENCE = re.compile(r"(?<![\w.\"])((?:data\.)?aws_[a-z0-9_]+\.[a-z_][a-z0-9_]*)")
+_VARIABLE = re.compile(r"(?<![\w.])var\.([a-z_][a-z0-9_]*)")
+_LOCAL = re.compile(r"(?<![\w.])local\.([a-z_][a-z0-9_]*)")
+
+
+def interp(template: str) -> Expr:
+    """A string with interpolations, e.g. ``interp("${local.name}-vpc")``."""
+    return Expr('"' + template.replace('"', '\\"') + '"')
+
+
+@dataclass
+class ResourceSpec:
+    """One resource (or data source) of a design, before any text is generated."""
+
+    type: str
+    name: str
+    topic: str
+    reason: str
+    body: dict[str, Any] = field(default_factory=dict)
+    data_source: bool = False
+    comments: tuple[str, ...] = ()  # e.g. "checkov:skip=CKV_AWS_xx:reason"
+    block: str = ""  # the catalog block that produced it
+
+    @property
+    def address(self) -> str:
+        return f"{'data.' if self.data_source else ''}{self.type}.{self.name}"
+
+    def to_block(self) -> Block:
+        kind = "data" if self.data_source else "resource"
+        return Block(kind, (self.type, self.name), self.body, comments=self.comments)
+
+    def references(self) -> set[str]:
+        """Addresses of the other resources this one refers to."""
+        return {match for match in _REFERENCE.findall(_expressions(self.body)) if match != self.address}
+
+    def variables(self) -> set[str]:
+        return set(_VARIABLE.findall(_expressions(self.body)))
+
+    def locals(self) -> set[str]:
+        return set(_LOCAL.findall(_expressions(self.body)))
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    type: str  # HCL type expression: string, number, bool, list(string), ...
+    description: str
+    default: Any = None
+    sensitive: bool = False
+    validation: tuple[str, str] | None = None  # (condition, error_message)
+
+    def to_block(self) -> Block:
+        body: dict[str, Any] = {"description": self.description, "type": Expr(self.type)}
+        if self.default is not None:
+            body["default"] = self.default
+        if self.sensitive:
+            body["sensitive"] = True
+        if self.validation:
+            condition, message = self.validation
+            body["validation"] = Block("validation", body={"condition": Expr(condition), "error_message": message})
+        return Block("variable", (self.name,), body)
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    value: str  # an expression
+    description: str
+    sensitive: bool = False
+
+    def to_block(self) -> Block:
+        body: dict[str, Any] = {"description": self.description, "value": Expr(self.value)}
+        if self.sensitive:
+            body["sensitive"] = True
+        return Block("output", (self.name,), body)
+
+
+@dataclass
+class Blueprint:
+    """What the chosen building blocks add up to, before generation."""
+
+    resources: list[ResourceSpec] = field(default_factory=list)
+    variables: dict[str, Variable] = field(default_factory=dict)
+    outputs: list[Output] = field(default_factory=list)
+    locals: dict[str, Any] = field(default_factory=dict)
+    needs_us_east_1: bool = False  # CloudFront certificates and WAF live there
+    blocks: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # design decisions worth telling the person
+
+    def add(self, *resources: ResourceSpec) -> None:
+        self.resources.extend(resources)
+
+    def var(self, variable: Variable) -> Expr:
+        self.variables.setdefault(variable.name, variable)
+        return Expr(f"var.{variable.name}")
+
+    def out(self, *outputs: Output) -> None:
+        self.outputs.extend(outputs)
+
+    def find(self, address: str) -> ResourceSpec | None:
+        return next((r for r in self.resources if r.address == address), None)
+
+    def has(self, address: str) -> bool:
+        return self.find(address) is not None
+
+
+@dataclass
+class Context:
+    """The requirements plus the sizing decisions every block shares."""
+
+    req: Requirements
+    az_count: int
+    nat_per_az: bool
+    multi_az_data: bool
+
+    @property
+    def ha(self) -> bool:
+        return self.req.high_availability
+
+
+def _expressions(value: Any) -> str:
+    """All expression text inside a body, for reference scanning."""
+    parts: list[str] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, Expr):
+            parts.append(item.text)
+        elif isinstance(item, Call):
+            walk(item.argument)
+        elif isinstance(item, Block):
+            walk(item.body)
+        elif isinstance(item, dict):
+            for nested in item.values():
+                walk(nested)
+        elif isinstance(item, list | tuple):
+            for nested in item:
+                walk(nested)
+
+    walk(value)
+    return "\n".join(parts)
+
+
+def tags(name: str, **extra: str) -> dict[str, Any]:
+    """Per-resource tags; project-wide tags come from the provider's default_tags."""
+    return {"Name": interp(f"${{local.name}}-{name}"), **extra}
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

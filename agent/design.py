@@ -1,0 +1,127 @@
+"""Run a design end to end: the one entry point the CLI, the operator and the tests share."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from autcloud.agent.graph import build_graph
+from autcloud.agent.providers.base import ResourceProvider
+from autcloud.agent.providers.offline import OfflineProvider
+from autcloud.agent.regions import get_region
+from autcloud.agent.state import DesignState, Hints, Turn
+from autcloud.agent.validation.report import StepStatus
+
+EventCallback = Callable[[dict[str, Any]], None]
+
+
+class DesignStatus(StrEnum):
+    DESIGNED = "designed"
+    REFUSED = "refused"
+    NEEDS_INPUT = "needs_input"
+    INVALID = "invalid"  # designed, but a validation step failed
+
+
+@dataclass
+class DesignResult:
+    status: DesignStatus
+    files: dict[str, str] = field(default_factory=dict)
+    document: dict[str, Any] = field(default_factory=dict)  # design.json
+
+    @property
+    def refusal(self) -> str:
+        return str(self.document.get("refusal", {}).get("reason", ""))
+
+
+_GRAPH = build_graph()
+
+
+async def run_design(
+    request: str,
+    *,
+    conversation: list[Turn] | None = None,
+    hints: Hints | None = None,
+    assume_defaults: bool = False,
+    provider: ResourceProvider | None = None,
+    deep_validation: bool = False,
+    on_event: EventCallback | None = None,
+) -> DesignResult:
+    """Design from a request and the conversation so far. Never raises for bad user input."""
+    state: DesignState = {
+        "request": request,
+        "conversation": list(conversation or []),
+        "hints": hints or {},
+        "assume_defaults": assume_defaults,
+    }
+    config = {"configurable": {"provider": provider or OfflineProvider(), "deep_validation": deep_validation}}
+    started = time.perf_counter()
+    marks: dict[str, float] = {}
+    final: dict[str, Any] = {}
+    async for mode, chunk in _GRAPH.astream(state, config, stream_mode=["custom", "values"]):  # type: ignore[arg-type]
+        if mode == "custom":
+            event = dict(chunk)
+            if event.get("event") == "node_finished" and event.get("node") == "plan":
+                marks["levels_started"] = time.perf_counter()
+            if event.get("event") == "node_started" and event.get("node") == "combine":
+                marks["levels_finished"] = time.perf_counter()
+            if on_event is not None:
+                on_event(event)
+        else:
+            final = chunk
+    total_ms = round((time.perf_counter() - started) * 1000, 2)
+    timings = dict(final.get("timings_ms", {}))
+    if "levels_started" in marks and "levels_finished" in marks:
+        timings["generate"] = round((marks["levels_finished"] - marks["levels_started"]) * 1000, 2)
+    timings["total"] = total_ms
+    result = _result(request, final, timings, provider or OfflineProvider())
+    if on_event is not None:
+        on_event({"event": "done", "status": result.status.value, "ms": total_ms})
+    return result
+
+
+def _result(request: str, final: dict[str, Any], timings: dict[str, float], provider: ResourceProvider) -> DesignResult:
+    document: dict[str, Any] = {
+        "autcloud_version": _version(),
+        "status": "",
+        "request": request,
+        "provider": provider.name,
+        "region": None,
+        "requirements": {},
+        "assumptions": final.get("assumptions", []),
+        "questions": [q.to_dict() for q in final.get("questions", [])],
+        "resources": [],
+        "levels": [],
+        "validation": {"passed": False, "steps": []},
+        "timings_ms": timings,
+    }
+    if final.get("route") == "refused":
+        document["status"] = DesignStatus.REFUSED.value
+        document["refusal"] = {"reason": final.get("refusal", ""), "code": final.get("refusal_code", "")}
+        return DesignResult(DesignStatus.REFUSED, {}, document)
+    requirements = final.get("requirements")
+    if requirements is not None:
+        document["requirements"] = requirements.to_dict()
+        document["region"] = requirements.region
+        document["region_name"] = get_region(requirements.region).name
+    if final.get("questions"):
+        document["status"] = DesignStatus.NEEDS_INPUT.value
+        return DesignResult(DesignStatus.NEEDS_INPUT, {}, document)
+    plan = final["plan"]
+    document["resources"] = plan.summary()
+    document["levels"] = plan.levels
+    steps = final.get("validation", [])
+    passed = all(step.status is not StepStatus.FAILED for step in steps)
+    document["validation"] = {"passed": passed, "steps": [step.to_dict() for step in steps]}
+    document["files"] = sorted(final.get("files", {}))
+    status = DesignStatus.DESIGNED if passed else DesignStatus.INVALID
+    document["status"] = status.value
+    return DesignResult(status, dict(final.get("files", {})), document)
+
+
+def _version() -> str:
+    from autcloud import __version__
+
+    return __version__

@@ -1,0 +1,199 @@
+"""The design workflow, assembled in one place and readable top to bottom:
+
+    route ─► gather ─► plan ─► dispatch_level ═► generate_resource (one per resource, in parallel)
+      │         │                  ▲                     │
+      ▼         ▼                  └──── next_level ◄────┘  (level after level)
+     END       END (questions)              │
+                                            ▼
+                                  combine ─► validate ─► END
+
+Side effects stay outside: the resource provider arrives through the run's config, progress
+leaves through LangGraph's stream writer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Send
+
+from autcloud.agent.combine import combine
+from autcloud.agent.guard import Route, route
+from autcloud.agent.planner import plan_resources
+from autcloud.agent.providers.base import ResourceProvider
+from autcloud.agent.providers.offline import OfflineProvider
+from autcloud.agent.requirements import Budget, Signals, apply_answer, gather, read_message
+from autcloud.agent.state import DesignState, GeneratedResource
+from autcloud.agent.validation.pipeline import validate_files
+
+Node = Callable[[DesignState, RunnableConfig], Awaitable[dict[str, Any]]]
+
+
+def emit(event: str, **data: Any) -> None:
+    """Send a progress event to whoever streams the run (a no-op outside a stream)."""
+    try:
+        writer = get_stream_writer()
+    except RuntimeError:  # not running inside a graph
+        return
+    writer({"event": event, **data})
+
+
+def timed(name: str) -> Callable[[Node], Node]:
+    """Emit node_started/node_finished around a node and add its time to ``timings_ms``."""
+
+    def decorate(node: Node) -> Node:
+        @wraps(node)
+        async def run(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+            emit("node_started", node=name)
+            started = time.perf_counter()
+            update = await node(state, config)
+            elapsed = round((time.perf_counter() - started) * 1000, 2)
+            emit("node_finished", node=name, ms=elapsed)
+            update["timings_ms"] = {**update.get("timings_ms", {}), name: elapsed}
+            return update
+
+        return run
+
+    return decorate
+
+
+def provider_from(config: RunnableConfig) -> ResourceProvider:
+    provider: ResourceProvider | None = config.get("configurable", {}).get("provider")
+    return provider if provider is not None else OfflineProvider()
+
+
+# --- nodes ------------------------------------------------------------------------------------
+
+
+@timed("route")
+async def route_request(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+    decision = route(state["request"], [turn.get("text", "") for turn in state.get("conversation", [])])
+    if decision.route is Route.REFUSED:
+        emit("refused", reason=decision.reason, code=decision.code)
+    return {"route": decision.route.value, "refusal": decision.reason, "refusal_code": decision.code}
+
+
+@timed("gather")
+async def gather_requirements(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+    messages = [_hint_signals(state.get("hints", {})), read_message(state["request"])]
+    for turn in state.get("conversation", []):
+        if turn.get("type") == "answer":
+            messages.append(apply_answer(turn.get("question_id", ""), turn.get("text", "")))
+        else:
+            messages.append(read_message(turn.get("text", "")))
+    messages[0].language = messages[1].language
+    gathered = gather(messages, assume_defaults=state.get("assume_defaults", False))
+    for question in gathered.questions:
+        emit("question", id=question.id, text=question.text, default=question.default)
+    return {"requirements": gathered.requirements, "questions": gathered.questions, "assumptions": gathered.assumptions}
+
+
+def _hint_signals(hints: dict[str, Any]) -> Signals:
+    signals = Signals()
+    if hints.get("region"):
+        signals.region = hints["region"]
+    if hints.get("budget_amount"):
+        signals.budget = Budget(float(hints["budget_amount"]), hints.get("budget_currency", "USD"))
+    if hints.get("availability"):
+        signals.high_availability = hints["availability"] == "high"
+    return signals
+
+
+@timed("plan")
+async def plan(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+    resource_plan = plan_resources(state["requirements"])
+    emit("planned", resources=len(resource_plan.resources), levels=len(resource_plan.levels))
+    return {"plan": resource_plan, "level": 0, "assumptions": [*state.get("assumptions", []), *resource_plan.blueprint.notes]}
+
+
+async def dispatch_level(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+    emit("level_started", level=state["level"], resources=len(state["plan"].levels[state["level"]]))
+    return {}
+
+
+def fan_out(state: DesignState) -> list[Send]:
+    """One generate_resource task per resource of the current level: they run in parallel."""
+    level = state["level"]
+    return [
+        Send("generate_resource", {"address": address, "level": level, "plan": state["plan"], "requirements": state["requirements"]})
+        for address in state["plan"].levels[level]
+    ]
+
+
+async def generate_resource(task: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    spec = task["plan"].blueprint.find(task["address"])
+    started = time.perf_counter()
+    text = await provider_from(config).generate(spec, task["requirements"])
+    elapsed = round((time.perf_counter() - started) * 1000, 2)
+    emit("resource_generated", address=spec.address, level=task["level"], ms=elapsed)
+    generated: GeneratedResource = {"address": spec.address, "text": text, "level": task["level"], "ms": elapsed}
+    return {"generated": [generated]}
+
+
+async def next_level(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+    return {"level": state["level"] + 1}
+
+
+@timed("combine")
+async def combine_files(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+    texts = {item["address"]: item["text"] for item in state.get("generated", [])}
+    files = combine(state["plan"].blueprint, texts, request=state["request"])
+    emit("combined", files=sorted(files))
+    return {"files": files}
+
+
+@timed("validate")
+async def validate(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+    options = config.get("configurable", {})
+    steps = await validate_files(state["files"], deep=options.get("deep_validation", False), on_step=_emit_step)
+    return {"validation": steps}
+
+
+def _emit_step(step: Any) -> None:
+    emit("validation_step", name=step.name, status=step.status.value, ms=step.duration_ms, findings=len(step.findings),
+         reason=step.reason)
+
+
+# --- edges ------------------------------------------------------------------------------------
+
+
+def after_route(state: DesignState) -> str:
+    return END if state["route"] == Route.REFUSED.value else "gather"
+
+
+def after_gather(state: DesignState) -> str:
+    return END if state.get("questions") else "plan"
+
+
+def after_level(state: DesignState) -> str:
+    return "dispatch_level" if state["level"] < len(state["plan"].levels) else "combine"
+
+
+def build_graph() -> CompiledStateGraph[DesignState, Any, DesignState, DesignState]:
+    graph = StateGraph(DesignState)
+    graph.add_node("route", route_request)
+    graph.add_node("gather", gather_requirements)
+    graph.add_node("plan", plan)
+    graph.add_node("dispatch_level", dispatch_level)
+    graph.add_node("generate_resource", generate_resource)  # type: ignore[type-var]
+    graph.add_node("next_level", next_level)
+    graph.add_node("combine", combine_files)
+    graph.add_node("validate", validate)
+
+    graph.add_edge(START, "route")
+    graph.add_conditional_edges("route", after_route, ["gather", END])
+    graph.add_conditional_edges("gather", after_gather, ["plan", END])
+    graph.add_edge("plan", "dispatch_level")
+    graph.add_conditional_edges("dispatch_level", fan_out, ["generate_resource"])
+    graph.add_edge("generate_resource", "next_level")
+    graph.add_conditional_edges("next_level", after_level, ["dispatch_level", "combine"])
+    graph.add_edge("combine", "validate")
+    graph.add_edge("validate", END)
+    return graph.compile()

@@ -1,0 +1,215 @@
+"""Plan resources: choose catalog building blocks for the requirements, then order them.
+
+The result is a resource graph: every resource with its one-line reason and its dependency
+level (0 = refers to nothing; n = refers to something of level n-1), computed from the
+references in the resources themselves, so the order can never disagree with the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp
+from autcloud.agent.catalog.compute import (
+    add_ec2_fleet, add_ecs_service, add_eks, add_http_api, add_lambda, egress, ingress,
+)
+from autcloud.agent.catalog.data import add_dynamodb, add_redis, add_relational
+from autcloud.agent.catalog.edge import (
+    add_alb_dns, add_cdn_for_app, add_dns, add_static_site, add_waf, domain_variable,
+)
+from autcloud.agent.catalog.messaging import add_batch, add_data_lake, add_queue, add_schedule, add_stream, add_topic
+from autcloud.agent.catalog.network import add_network
+from autcloud.agent.catalog.security import add_alerts, add_audit_trail, add_kms
+from autcloud.agent.catalog.storage import add_bucket
+from autcloud.agent.hcl import Expr
+from autcloud.agent.requirements import Requirements
+
+RELATIONAL = ("postgres", "mysql", "aurora-postgresql", "aurora-mysql")
+NAT_PER_AZ_MIN_BUDGET_USD = 300.0  # below this, an HA request keeps one NAT and says so
+
+
+class PlanningError(ValueError):
+    """The blueprint refers to something it does not declare (a catalog bug, never user input)."""
+
+
+@dataclass
+class Plan:
+    blueprint: Blueprint
+    levels: list[list[str]] = field(default_factory=list)  # addresses per dependency level
+    level_of: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def resources(self) -> list[ResourceSpec]:
+        return self.blueprint.resources
+
+    def summary(self) -> list[dict[str, Any]]:
+        return [
+            {"address": r.address, "type": r.type, "level": self.level_of[r.address], "reason": r.reason, "file": f"{r.topic}.tf"}
+            for r in self.blueprint.resources
+        ]
+
+
+def context_for(req: Requirements) -> tuple[Context, list[str]]:
+    notes: list[str] = []
+    budget = req.budget.monthly_usd if req.budget else None
+    nat_per_az = req.high_availability
+    if req.high_availability and budget is not None and budget < NAT_PER_AZ_MIN_BUDGET_USD:
+        nat_per_az = False
+        notes.append(f"One NAT gateway instead of one per zone: a budget of ${budget:,.0f}/month does not cover three.")
+    az_count = 3 if req.high_availability else 2
+    return Context(req=req, az_count=az_count, nat_per_az=nat_per_az, multi_az_data=req.high_availability), notes
+
+
+def plan_resources(req: Requirements) -> Plan:
+    ctx, notes = context_for(req)
+    bp = Blueprint(notes=notes)
+    bp.locals["name"] = interp("${var.project}-${var.environment}")
+    bp.var(Variable("project", "string", "Project name: prefixes resource names and fills the Project tag.", req.project,
+                    validation=("can(regex(\"^[a-z][a-z0-9-]{1,20}$\", var.project))",
+                                "project must be 2-21 lowercase letters, digits or hyphens, starting with a letter.")))
+    bp.var(Variable("environment", "string", "Environment name (prod, staging, dev).", req.environment))
+    bp.var(Variable("region", "string", "AWS region to deploy into.", req.region,
+                    validation=("can(regex(\"^[a-z]{2}(-[a-z]+)+-[0-9]$\", var.region))",
+                                "region must be an AWS region code such as ap-northeast-2.")))
+    bp.var(Variable("log_retention_days", "number", "How long CloudWatch keeps logs, in days.", req.log_retention_days))
+
+    relational = [e for e in req.databases if e in RELATIONAL]
+    web = req.has_web() or req.compute in ("ecs", "ec2")
+    uses_lambda = req.compute == "lambda" or req.has("schedule")
+    needs_vpc = req.compute in ("ecs", "ec2", "eks") or bool(relational) or req.has("cache") or req.has("batch")
+
+    add_kms(bp)
+    if needs_vpc:
+        add_network(bp, ctx, isolated_subnets=bool(relational) or req.has("cache"))
+    add_alerts(bp, req.alert_emails)
+    add_audit_trail(bp)
+    domain_variable(bp, ctx)
+    if req.domain:
+        add_dns(bp, ctx)
+
+    app_env: dict[str, Expr] = {}
+    app_secrets: dict[str, Expr] = {}
+    policy: list[dict[str, Any]] = []
+    clients = {"ecs": ["app"], "ec2": ["app"], "lambda": ["lambda"], "eks": [], "none": []}[req.compute]
+
+    if req.has("object_storage") and not ("static_site" in req.workloads and req.compute == "none"):
+        add_bucket(bp, "assets", "Application files (uploads, media), private and versioned.")
+        policy.append({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                       "Resource": Expr('"${aws_s3_bucket.assets.arn}/*"')})
+        policy.append({"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": Expr("aws_s3_bucket.assets.arn")})
+        app_env["ASSETS_BUCKET"] = Expr("aws_s3_bucket.assets.bucket")
+    if req.has("queue"):
+        policy += add_queue(bp, ctx)
+        app_env["JOBS_QUEUE_URL"] = Expr("aws_sqs_queue.jobs.url")
+    if req.has("topic"):
+        policy += add_topic(bp)
+        app_env["EVENTS_TOPIC_ARN"] = Expr("aws_sns_topic.events.arn")
+    if req.has("stream"):
+        policy += add_stream(bp, ctx)
+        app_env["EVENT_STREAM"] = Expr("aws_kinesis_stream.events.name")
+    if "dynamodb" in req.databases:
+        policy += add_dynamodb(bp, ctx)
+        app_env["TABLE_NAME"] = Expr("aws_dynamodb_table.main.name")
+    for engine in relational[:1]:  # one relational database per design; more is a follow-up
+        secrets = add_relational(bp, ctx, engine, clients)
+        app_secrets.update(secrets)
+        address = "aws_rds_cluster.main.endpoint" if engine.startswith("aurora") else "aws_db_instance.main.address"
+        app_env["DB_HOST"] = Expr(address)
+    if len(relational) > 1:
+        bp.notes.append(f"One relational database ({relational[0]}); the request also named {', '.join(relational[1:])}.")
+    if req.has("cache"):
+        add_redis(bp, ctx, clients)
+        app_env["CACHE_HOST"] = Expr("aws_elasticache_replication_group.main.primary_endpoint_address")
+    if req.compute == "eks" and (relational or req.has("cache")):
+        _eks_data_access(bp, relational=bool(relational), cache=req.has("cache"))
+
+    if req.compute == "ecs":
+        add_ecs_service(bp, ctx, app_env, app_secrets, policy)
+    elif req.compute == "ec2":
+        add_ec2_fleet(bp, ctx, policy + _secret_read(app_secrets))
+    elif req.compute == "eks":
+        add_eks(bp, ctx)
+    if uses_lambda:
+        add_bucket(bp, "artifacts", "Deployment packages for the Lambda functions.", transition_to_ia_days=None)
+    if req.compute == "lambda":
+        add_lambda(bp, ctx, "api", "Handles the requests: the application's code.", {**app_env, **app_secrets},
+                   policy + _secret_read(app_secrets), in_vpc=bool(relational) or req.has("cache"))
+        if web or req.has("api_gateway") or req.has("websocket"):
+            add_http_api(bp, ctx, "api", websocket=req.has("websocket") and "web_api" not in req.workloads)
+    if req.has("schedule"):
+        add_lambda(bp, ctx, "job", "Runs the scheduled job.", {**app_env, **app_secrets}, policy + _secret_read(app_secrets),
+                   in_vpc=bool(relational) or req.has("cache"))
+        add_schedule(bp, ctx, "job")
+
+    has_alb = req.compute in ("ecs", "ec2")
+    if "static_site" in req.workloads and not has_alb:
+        add_static_site(bp, ctx)
+    elif req.has("cdn") and has_alb:
+        add_cdn_for_app(bp, ctx)
+    if req.has("waf"):
+        if bp.has("aws_cloudfront_distribution.main"):
+            add_waf(bp, "CLOUDFRONT")
+        elif has_alb:
+            add_waf(bp, "REGIONAL")
+        else:
+            bp.notes.append("WAF was asked for, but nothing here can carry one (HTTP APIs cannot); add CloudFront to use it.")
+    if req.domain and has_alb:
+        add_alb_dns(bp, with_record=not bp.has("aws_cloudfront_distribution.main"))
+    if req.has("data_lake"):
+        add_data_lake(bp, ctx)
+    if req.has("batch"):
+        add_batch(bp, ctx)
+    return order(bp)
+
+
+def _secret_read(secrets: dict[str, Expr]) -> list[dict[str, Any]]:
+    if not secrets:
+        return []
+    return [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": list(secrets.values())},
+            {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": Expr("aws_kms_key.main.arn")}]
+
+
+def _eks_data_access(bp: Blueprint, *, relational: bool, cache: bool) -> None:
+    """Pods reach the data tier through the cluster's own security group."""
+    cluster_sg = Expr("aws_eks_cluster.main.vpc_config[0].cluster_security_group_id")
+    if relational:
+        port = 5432 if bp.has("aws_db_parameter_group.main") and "postgres" in str(bp.find("aws_db_parameter_group.main")) else 3306
+        spec = bp.find("aws_db_instance.main") or bp.find("aws_rds_cluster.main")
+        if spec is not None:
+            port = int(spec.body.get("port", port))
+        ingress(bp, "database_from_eks", "database", port, "Database connections from the Kubernetes cluster only.", block="eks")
+        bp.resources[-1].body["referenced_security_group_id"] = cluster_sg
+    if cache:
+        ingress(bp, "cache_from_eks", "cache", 6379, "Redis connections from the Kubernetes cluster only.", block="eks")
+        bp.resources[-1].body["referenced_security_group_id"] = cluster_sg
+    _ = egress  # pods leave through the cluster security group, which allows all egress
+
+
+def order(bp: Blueprint) -> Plan:
+    """Dependency levels from references; fails loudly on a reference to nothing."""
+    by_address = {r.address: r for r in bp.resources}
+    if len(by_address) != len(bp.resources):
+        seen: set[str] = set()
+        duplicates = [r.address for r in bp.resources if r.address in seen or seen.add(r.address)]  # type: ignore[func-returns-value]
+        raise PlanningError(f"declared twice: {', '.join(duplicates)}")
+    level_of: dict[str, int] = {}
+
+    def level(address: str, trail: tuple[str, ...] = ()) -> int:
+        if address in level_of:
+            return level_of[address]
+        if address in trail:
+            raise PlanningError(f"reference cycle: {' -> '.join((*trail, address))}")
+        spec = by_address.get(address)
+        if spec is None:
+            raise PlanningError(f"{trail[-1] if trail else '?'} refers to {address}, which the design does not declare")
+        refs = spec.references()
+        value = 0 if not refs else 1 + max(level(ref, (*trail, address)) for ref in refs)
+        level_of[address] = value
+        return value
+
+    for spec in bp.resources:
+        level(spec.address)
+    depth = max(level_of.values(), default=-1) + 1
+    levels = [[r.address for r in bp.resources if level_of[r.address] == n] for n in range(depth)]
+    return Plan(blueprint=bp, levels=levels, level_of=level_of)

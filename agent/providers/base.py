@@ -1,0 +1,18 @@
+"""The provider interface: how one planned resource becomes Terraform text."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from autcloud.agent.catalog.base import ResourceSpec
+from autcloud.agent.requirements import Requirements
+
+
+class ResourceProvider(Protocol):
+    """Generates the Terraform of one resource. Implementations must be safe to call concurrently."""
+
+    name: str
+
+    async def generate(self, spec: ResourceSpec, requirements: Requirements) -> str:
+        """The resource's HCL block, ``terraform fmt``-clean."""
+        ...

@@ -1,0 +1,706 @@
+"""Gather requirements from plain language (English and Korean).
+
+Each message (the request, an answer, a follow-up change) is read into :class:`Signals`: only
+what that message says, with features it asks to add or remove. Folding the signals of a
+conversation in order gives :class:`Requirements`; what is still missing becomes a question,
+or, when defaults may be assumed, a documented default listed as an assumption.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from autcloud.agent.regions import find_region, get_region
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary. Each feature has English words (matched on word boundaries, case-insensitive)
+# and Korean words (matched as substrings: Korean attaches particles to words).
+
+Words = tuple[tuple[str, ...], tuple[str, ...]]  # (english, korean)
+
+WORKLOADS: dict[str, Words] = {
+    "web_api": (
+        ("web", "website", "web app", "web service", "webapp", "api", "apis", "backend",
+         "rest", "graphql", "saas", "e-commerce", "ecommerce", "shop", "server"),
+        ("웹", "웹서비스", "웹 서비스", "웹사이트", "백엔드", "서버", "api", "쇼핑몰", "서비스"),
+    ),
+    "static_site": (
+        ("static site", "static website", "landing page", "spa", "single page app",
+         "single-page app", "static web", "blog", "docs site", "documentation site"),
+        ("정적", "정적 사이트", "랜딩", "랜딩 페이지", "블로그"),
+    ),
+    "serverless": (
+        ("serverless", "lambda", "lambdas", "functions", "faas"),
+        ("서버리스", "람다"),
+    ),
+    "containers": (
+        ("container", "containers", "containerised", "containerized", "docker", "fargate",
+         "ecs", "microservice", "microservices"),
+        ("컨테이너", "도커", "마이크로서비스"),
+    ),
+    "kubernetes": (
+        ("kubernetes", "k8s", "eks", "helm"),
+        ("쿠버네티스", "쿠버"),
+    ),
+    "vm": (
+        ("ec2", "virtual machine", "virtual machines", "vm", "vms", "auto scaling group",
+         "autoscaling group", "instances"),
+        ("가상 머신", "가상머신", "인스턴스", "오토스케일링 그룹"),
+    ),
+    "data_pipeline": (
+        ("data pipeline", "data pipelines", "etl", "elt", "data lake", "datalake", "analytics",
+         "athena", "glue", "data warehouse", "clickstream analytics", "bi"),
+        ("데이터 파이프라인", "데이터 레이크", "데이터레이크", "분석", "etl"),
+    ),
+    "batch_ml": (
+        ("batch", "batch jobs", "machine learning", "ml", "training", "inference", "gpu"),
+        ("배치", "머신러닝", "머신 러닝", "학습", "추론", "ml"),
+    ),
+    "realtime": (
+        ("real-time", "realtime", "real time", "websocket", "websockets", "chat", "live"),
+        ("실시간", "채팅", "웹소켓", "라이브"),
+    ),
+    "queue_workers": (
+        ("queue", "queues", "worker", "workers", "background job", "background jobs", "sqs",
+         "job queue", "async jobs", "asynchronous"),
+        ("큐", "워커", "백그라운드 작업", "비동기", "대기열"),
+    ),
+}
+
+ENGINES: dict[str, Words] = {
+    "aurora-postgresql": (("aurora postgres", "aurora postgresql", "aurora-postgresql"), ("오로라 포스트그레스",)),
+    "aurora-mysql": (("aurora mysql", "aurora-mysql"), ("오로라 mysql", "오로라 마이sql")),
+    "postgres": (("postgres", "postgresql", "pg", "psql"), ("포스트그레스", "포스트그레", "postgres")),
+    "mysql": (("mysql", "mariadb"), ("마이에스큐엘", "mysql", "마리아db")),
+    "dynamodb": (("dynamodb", "dynamo", "nosql", "key-value store"), ("다이나모", "다이나모db", "nosql")),
+}
+AURORA: Words = (("aurora",), ("오로라",))
+GENERIC_DATABASE: Words = (
+    ("database", "databases", "db", "rdbms", "relational database", "sql database", "rds"),
+    ("데이터베이스", "디비", "db", "관계형"),
+)
+
+FEATURES: dict[str, Words] = {
+    "cache": (("redis", "cache", "caching", "elasticache", "memcached", "valkey", "session store"),
+              ("레디스", "캐시", "캐싱", "세션 저장소")),
+    "object_storage": (("s3", "file upload", "file uploads", "uploads", "images", "object storage",
+                        "media", "files", "assets", "bucket", "storage"),
+                       ("파일", "이미지", "업로드", "스토리지", "저장소", "버킷", "미디어")),
+    "cdn": (("cdn", "cloudfront", "edge caching", "global users", "worldwide"),
+            ("cdn", "클라우드프론트", "전 세계", "글로벌")),
+    "waf": (("waf", "web application firewall", "firewall", "ddos", "bot protection"),
+            ("waf", "방화벽", "디도스", "ddos")),
+    "queue": (("sqs", "queue", "queues", "job queue", "message queue"), ("큐", "대기열", "메시지 큐")),
+    "topic": (("sns", "pub/sub", "pubsub", "fan-out", "fanout", "push notification", "notifications"),
+              ("sns", "푸시 알림", "알림 발송", "팬아웃")),
+    "stream": (("kinesis", "event stream", "event streaming", "clickstream", "streaming data"),
+               ("키네시스", "스트리밍", "이벤트 스트림", "클릭스트림")),
+    "schedule": (("cron", "scheduled", "schedule", "every day", "nightly", "hourly", "daily job",
+                  "every hour", "periodic"),
+                 ("스케줄", "매일", "매시간", "정기", "주기적", "크론")),
+    "data_lake": (("data lake", "datalake", "athena", "glue", "analytics", "data warehouse"),
+                  ("데이터 레이크", "데이터레이크", "분석")),
+    "batch": (("batch", "batch jobs", "aws batch", "training jobs"), ("배치",)),
+    "dns": (("route 53", "route53", "dns", "custom domain", "domain"), ("도메인", "dns", "라우트53")),
+    "api_gateway": (("api gateway", "http api", "apigateway"), ("api 게이트웨이", "api gateway")),
+    "websocket": (("websocket", "websockets", "web socket"), ("웹소켓",)),
+}
+
+HA_WORDS: Words = (
+    ("highly available", "high availability", "ha", "no single point of failure",
+     "zone failure", "az failure", "az outage", "zone outage", "multi-az", "multi az",
+     "fault tolerant", "fault-tolerant", "redundant", "redundancy", "survive", "failover",
+     "production-grade", "mission critical", "mission-critical", "99.9", "99.95", "99.99"),
+    ("고가용성", "이중화", "다중 az", "멀티 az", "무중단", "장애 대응", "장애 대비", "가용성",
+     "존 장애", "리전 장애", "페일오버"),
+)
+LOW_COST_WORDS: Words = (
+    ("dev", "development", "test", "testing", "prototype", "poc", "proof of concept", "mvp",
+     "hobby", "cheap", "cheapest", "low cost", "low-cost", "minimal cost", "side project", "staging"),
+    ("개발용", "테스트", "프로토타입", "저렴", "최소 비용", "비용 최소", "싸게", "사이드 프로젝트", "mvp", "poc"),
+)
+COMPLIANCE: dict[str, Words] = {
+    "pci-dss": (("pci", "pci-dss", "pci dss", "payments", "card data"), ("pci", "결제", "카드 정보")),
+    "hipaa": (("hipaa", "phi", "health data", "medical"), ("hipaa", "의료", "건강 정보")),
+    "isms-p": (("isms", "isms-p"), ("isms", "정보보호 관리체계")),
+    "gdpr": (("gdpr",), ("gdpr",)),
+    "soc2": (("soc2", "soc 2"), ("soc2", "soc 2")),
+    "personal-data": (("pii", "personal data", "personal information"), ("개인정보",)),
+    "audit": (("audit", "auditing", "audit log", "audit logs"), ("감사", "감사 로그")),
+}
+NEGATIONS_EN = ("no", "without", "remove", "drop", "delete", "skip", "exclude", "don't need",
+                "do not need", "not", "stop using", "get rid of")
+NEGATIONS_KO = ("빼", "제거", "없이", "필요 없", "필요없", "삭제", "안 써", "쓰지 않", "제외", "말고")
+
+# Documented defaults, taken with --yes (or spec.assumeDefaults) and listed as assumptions.
+DEFAULT_REGION_EN = "us-east-1"
+DEFAULT_REGION_KO = "ap-northeast-2"
+DEFAULT_WORKLOAD = "web_api"
+DEFAULT_ENGINE = "postgres"
+DEFAULT_DAILY_USERS = 10_000
+KRW_PER_USD = 1_400.0  # fixed, documented conversion for budgets (docs/cost.md)
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+IMAGE = re.compile(
+    r"(?<![\w@/.-])((?:[a-z0-9.-]+(?::\d+)?/)?[a-z0-9._-]+(?:/[a-z0-9._-]+)*:[\w][\w.-]{0,127}"
+    r"|(?:[a-z0-9-]+\.)+[a-z]{2,}/[a-z0-9._/-]+)(?![\w])"
+)
+DOMAIN = re.compile(
+    r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?:com|net|org|io|dev|app|co|kr|ai|xyz|cloud|tech|me|jp|us|uk|de|shop|store|site))(?![\w.-])",
+    re.IGNORECASE,
+)
+INSTANCE_TYPE = re.compile(
+    r"\b((?:db\.|cache\.)?[a-z]{1,3}\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge))\b"
+)
+
+
+@dataclass
+class Budget:
+    amount: float
+    currency: str  # USD | KRW
+
+    @property
+    def monthly_usd(self) -> float:
+        return self.amount if self.currency == "USD" else round(self.amount / KRW_PER_USD, 2)
+
+
+@dataclass
+class Signals:
+    """What one message says. ``None`` and empty sets mean 'not mentioned'."""
+
+    language: str = "en"
+    region: str | None = None
+    add: set[str] = field(default_factory=set)  # workloads, engines, features, compliance
+    remove: set[str] = field(default_factory=set)
+    generic_database: bool = False
+    high_availability: bool | None = None
+    low_cost: bool = False
+    budget: Budget | None = None
+    daily_users: int | None = None
+    requests_per_second: int | None = None
+    domain: str | None = None
+    container_image: str | None = None
+    container_port: int | None = None
+    emails: list[str] = field(default_factory=list)
+    min_capacity: int | None = None
+    max_capacity: int | None = None
+    desired_count: int | None = None
+    instance_type: str | None = None
+    db_instance_class: str | None = None
+    cache_node_type: str | None = None
+    storage_gb: int | None = None
+    schedule_expression: str | None = None
+    project: str | None = None
+    log_retention_days: int | None = None
+
+
+@dataclass
+class Question:
+    id: str
+    text: str
+    default: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass
+class Requirements:
+    """Everything the planner needs, with what was stated kept apart from what was assumed."""
+
+    language: str = "en"
+    project: str = "app"
+    environment: str = "prod"
+    region: str = DEFAULT_REGION_EN
+    workloads: list[str] = field(default_factory=list)
+    compute: str = "ecs"  # ecs | ec2 | eks | lambda | none
+    databases: list[str] = field(default_factory=list)  # engines
+    features: list[str] = field(default_factory=list)
+    compliance: list[str] = field(default_factory=list)
+    high_availability: bool = False
+    budget: Budget | None = None
+    daily_users: int = DEFAULT_DAILY_USERS
+    requests_per_second: int | None = None
+    domain: str | None = None
+    container_image: str | None = None
+    container_port: int = 8080
+    alert_emails: list[str] = field(default_factory=list)
+    min_capacity: int | None = None
+    max_capacity: int | None = None
+    desired_count: int | None = None
+    instance_type: str | None = None
+    db_instance_class: str | None = None
+    cache_node_type: str | None = None
+    storage_gb: int | None = None
+    schedule_expression: str | None = None
+    log_retention_days: int = 365  # a year: incident and audit look-backs need it
+    stated: list[str] = field(default_factory=list)  # names of fields the person gave
+
+    def has(self, feature: str) -> bool:
+        return feature in self.features
+
+    def has_web(self) -> bool:
+        """Whether people or programs call it over HTTP (so it needs a front door)."""
+        return bool({"web_api", "realtime"} & set(self.workloads))
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["budget"] = (
+            None
+            if self.budget is None
+            else {**asdict(self.budget), "monthly_usd": self.budget.monthly_usd}
+        )
+        return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one message.
+
+
+def is_korean(text: str) -> bool:
+    return bool(HANGUL.search(text))
+
+
+def _en_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])" + re.escape(word).replace(r"\ ", r"[\s-]+") + r"(?![\w-])", re.I)
+
+
+_PATTERN_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _find(words: Words, text: str) -> list[tuple[int, int]]:
+    """Spans where any of the words occurs."""
+    spans: list[tuple[int, int]] = []
+    for word in words[0]:
+        pattern = _PATTERN_CACHE.get(word)
+        if pattern is None:
+            pattern = _PATTERN_CACHE[word] = _en_pattern(word)
+        spans.extend(match.span() for match in pattern.finditer(text))
+    lowered = text.lower()
+    for word in words[1]:
+        start = lowered.find(word)
+        while start >= 0:
+            spans.append((start, start + len(word)))
+            start = lowered.find(word, start + 1)
+    return spans
+
+
+def _negated(text: str, span: tuple[int, int]) -> bool:
+    """Whether a mention is asked away: "without Redis", "no cache", "레디스 빼줘"."""
+    before = text[max(0, span[0] - 24) : span[0]].lower()
+    after = text[span[1] : span[1] + 12]
+    if any(re.search(rf"(?<![\w]){re.escape(n)}\s+(?:\w+\s+)?$", before) for n in NEGATIONS_EN):
+        return True
+    return any(after.lstrip().startswith(n) or after.startswith(f"는 {n}") for n in NEGATIONS_KO) or any(
+        re.match(rf"^\s*\S{{0,3}}\s*{re.escape(n)}", after) for n in NEGATIONS_KO
+    )
+
+
+def _mentions(words: Words, text: str) -> tuple[bool, bool]:
+    """(asked for, asked away) for a feature's words in a message."""
+    spans = _find(words, text)
+    positive = any(not _negated(text, span) for span in spans)
+    negative = any(_negated(text, span) for span in spans)
+    return positive, negative
+
+
+_KO_UNITS = {"만": 10_000, "천": 1_000, "억": 100_000_000, "백": 100}
+_EN_UNITS = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000, "mm": 1_000_000}
+
+
+def parse_number(number: str, unit: str = "") -> float:
+    value = float(number.replace(",", ""))
+    unit = unit.strip().lower()
+    if unit in _EN_UNITS:
+        value *= _EN_UNITS[unit]
+    elif unit:
+        multiplier = 1.0
+        for char in unit:
+            multiplier *= _KO_UNITS.get(char, 1)
+        value *= multiplier
+    return value
+
+
+NUM = r"(\d[\d,]*(?:\.\d+)?)"
+
+
+def _budget(text: str) -> Budget | None:
+    patterns: list[tuple[str, str]] = [
+        (rf"(?:\$|usd\s*){NUM}\s*(k|m)?\b", "USD"),
+        (rf"{NUM}\s*(k|m)?\s*(?:usd|dollars?|달러|불)\b", "USD"),
+        (rf"{NUM}\s*(k|m)?\s*(?:usd|dollars?|달러)", "USD"),
+        (rf"(?:₩|krw\s*){NUM}\s*(만|천|억|k|m)?", "KRW"),
+        (rf"{NUM}\s*(만|천|억|백만|천만)?\s*(?:원|krw|won)", "KRW"),
+    ]
+    for pattern, currency in patterns:
+        match = re.search(pattern, text, re.IGNORECASE)
+        if match:
+            amount = parse_number(match.group(1), match.group(2) or "")
+            if amount > 0:
+                return Budget(amount=amount, currency=currency)
+    return None
+
+
+def _daily_users(text: str) -> int | None:
+    en = re.search(
+        rf"{NUM}\s*(k|m|thousand|million)?\s*(?:daily (?:active )?users|dau|users (?:a|per) day|"
+        r"daily visitors|visitors (?:a|per) day|users daily)",
+        text,
+        re.IGNORECASE,
+    )
+    if en:
+        return int(parse_number(en.group(1), en.group(2) or ""))
+    monthly = re.search(
+        rf"{NUM}\s*(k|m|thousand|million)?\s*(?:monthly (?:active )?users|mau|users (?:a|per) month)",
+        text,
+        re.IGNORECASE,
+    )
+    if monthly:
+        return max(1, int(parse_number(monthly.group(1), monthly.group(2) or "") / 10))
+    ko = re.search(rf"(?:하루|일일|일간|일)\s*(?:사용자|이용자|방문자)?\s*(?:약\s*)?{NUM}\s*(만|천|억)?\s*명", text)
+    if ko:
+        return int(parse_number(ko.group(1), ko.group(2) or ""))
+    ko_after = re.search(rf"{NUM}\s*(만|천|억)?\s*명", text)
+    if ko_after and re.search(r"하루|일일|일간|dau|DAU|매일", text):
+        return int(parse_number(ko_after.group(1), ko_after.group(2) or ""))
+    ko_month = re.search(rf"(?:월간|한 달|월)\s*(?:사용자|이용자)?\s*{NUM}\s*(만|천|억)?\s*명", text)
+    if ko_month:
+        return max(1, int(parse_number(ko_month.group(1), ko_month.group(2) or "") / 10))
+    users = re.search(rf"{NUM}\s*(k|m|thousand|million)?\s*users\b", text, re.IGNORECASE)
+    if users:
+        return int(parse_number(users.group(1), users.group(2) or ""))
+    ko_users = re.search(rf"(?:사용자|이용자)\s*{NUM}\s*(만|천|억)?\s*명?", text)
+    if ko_users:
+        return int(parse_number(ko_users.group(1), ko_users.group(2) or ""))
+    return None
+
+
+def _rps(text: str) -> int | None:
+    en = re.search(
+        rf"{NUM}\s*(k)?\s*(?:rps|req/s|requests? (?:per|a|/) ?(?:second|sec|s)\b|tps|qps)",
+        text,
+        re.IGNORECASE,
+    )
+    if en:
+        return int(parse_number(en.group(1), en.group(2) or ""))
+    ko = re.search(rf"(?:초당|tps|TPS)\s*{NUM}\s*(만|천)?", text)
+    if ko:
+        return int(parse_number(ko.group(1), ko.group(2) or ""))
+    return None
+
+
+def _capacity(text: str, signals: Signals) -> None:
+    span = re.search(
+        r"(?:between\s+)?(\d+)\s*(?:to|-|–|and)\s*(\d+)\s*(?:tasks|containers|instances|nodes|replicas|servers)",
+        text,
+        re.IGNORECASE,
+    )
+    if span:
+        signals.min_capacity, signals.max_capacity = int(span.group(1)), int(span.group(2))
+    minimum = re.search(r"(?:min(?:imum)?|최소)\s*:?\s*(\d+)", text, re.IGNORECASE)
+    maximum = re.search(r"(?:max(?:imum)?|최대)\s*:?\s*(\d+)", text, re.IGNORECASE)
+    if minimum:
+        signals.min_capacity = int(minimum.group(1))
+    if maximum:
+        signals.max_capacity = int(maximum.group(1))
+    desired = re.search(
+        r"(?<![\w.$₩])(\d+)\s*(?:tasks|containers|instances|nodes|replicas|servers|worker nodes)\b",
+        text,
+        re.IGNORECASE,
+    ) or re.search(r"(?:노드|인스턴스|컨테이너|태스크|서버)\s*(\d+)\s*(?:개|대)", text)
+    if desired and not span:
+        signals.desired_count = int(desired.group(1))
+
+
+def _schedule(text: str) -> str | None:
+    every = re.search(r"every\s+(\d+)\s*(minute|hour|day)s?", text, re.IGNORECASE)
+    if every:
+        unit = every.group(2).lower()
+        count = int(every.group(1))
+        return f"rate({count} {unit}{'s' if count != 1 else ''})"
+    ko = re.search(r"(\d+)\s*(분|시간|일)\s*마다", text)
+    if ko:
+        unit = {"분": "minute", "시간": "hour", "일": "day"}[ko.group(2)]
+        count = int(ko.group(1))
+        return f"rate({count} {unit}{'s' if count != 1 else ''})"
+    cron = re.search(r"cron\(([^)]+)\)", text)
+    if cron:
+        return f"cron({cron.group(1)})"
+    if re.search(r"\bhourly\b|every hour|매시간|매 시간", text, re.IGNORECASE):
+        return "rate(1 hour)"
+    if re.search(r"\bnightly\b|\bdaily\b|every day|매일|하루 한 번", text, re.IGNORECASE):
+        return "cron(0 18 * * ? *)"  # 03:00 KST / 18:00 UTC: off-peak for most users
+    return None
+
+
+def read_message(text: str) -> Signals:
+    """Everything one message states, nothing more."""
+    signals = Signals(language="ko" if is_korean(text) else "en")
+    emails = EMAIL.findall(text)
+    signals.emails = emails
+    scrubbed = EMAIL.sub(" ", text)
+    image = IMAGE.search(scrubbed)
+    if image:
+        signals.container_image = image.group(1)
+        scrubbed = scrubbed.replace(image.group(1), " ")
+    domain = DOMAIN.search(scrubbed)
+    if domain:
+        signals.domain = domain.group(1).lower()
+    for match in INSTANCE_TYPE.finditer(scrubbed):
+        value = match.group(1)
+        if value.startswith("db."):
+            signals.db_instance_class = value
+        elif value.startswith("cache."):
+            signals.cache_node_type = value
+        else:
+            signals.instance_type = value
+    plain = DOMAIN.sub(" ", INSTANCE_TYPE.sub(" ", scrubbed))
+
+    region = find_region(plain)
+    if region is not None:
+        signals.region = region.code
+
+    for name, words in {**WORKLOADS, **FEATURES, **COMPLIANCE}.items():
+        positive, negative = _mentions(words, plain)
+        if positive:
+            signals.add.add(name)
+        if negative and not positive:
+            signals.remove.add(name)
+    _read_engines(plain, signals)
+
+    ha_positive, ha_negative = _mentions(HA_WORDS, plain)
+    if ha_positive:
+        signals.high_availability = True
+    elif ha_negative:
+        signals.high_availability = False
+    signals.low_cost = any(_find(LOW_COST_WORDS, plain))
+    if signals.low_cost and signals.high_availability is None:
+        signals.high_availability = False
+
+    signals.budget = _budget(plain)
+    signals.daily_users = _daily_users(plain)
+    signals.requests_per_second = _rps(plain)
+    _capacity(plain, signals)
+    port = re.search(r"(?:port|포트)\s*:?\s*(\d{2,5})", plain, re.IGNORECASE)
+    if port:
+        signals.container_port = int(port.group(1))
+    storage = re.search(r"(\d+(?:\.\d+)?)\s*(gb|gib|tb|tib)\b", plain, re.IGNORECASE)
+    if storage:
+        size = float(storage.group(1)) * (1024 if storage.group(2).lower().startswith("t") else 1)
+        signals.storage_gb = int(size)
+    if "schedule" in signals.add or re.search(r"every\s+\d+|마다|cron\(", plain, re.IGNORECASE):
+        signals.schedule_expression = _schedule(plain)
+        if signals.schedule_expression:
+            signals.add.add("schedule")
+    project = re.search(
+        r"(?:project|app|service|called|named)\s+[\"'“]?([A-Za-z][A-Za-z0-9-]{1,30})[\"'”]?",
+        plain,
+    ) or re.search(r"[\"'“]?([A-Za-z][A-Za-z0-9-]{1,30})[\"'”]?\s*(?:프로젝트|서비스)", plain)
+    if project and project.group(1).lower() not in {"with", "for", "that", "in", "on", "the", "a", "an"}:
+        signals.project = project.group(1).lower()
+    retention = re.search(r"(?:keep|retain|retention)\s+(?:logs?\s+)?(?:for\s+)?(\d+)\s*days", plain, re.I)
+    if retention:
+        signals.log_retention_days = int(retention.group(1))
+    return signals
+
+
+def _read_engines(text: str, signals: Signals) -> None:
+    found: list[str] = []
+    for engine, words in ENGINES.items():
+        positive, negative = _mentions(words, text)
+        if positive:
+            found.append(engine)
+        elif negative:
+            signals.remove.add(engine)
+    aurora, aurora_away = _mentions(AURORA, text)
+    if aurora:
+        if "aurora-postgresql" in found or "aurora-mysql" in found:
+            pass
+        elif "mysql" in found:
+            found = [e for e in found if e != "mysql"] + ["aurora-mysql"]
+        else:
+            found = [e for e in found if e != "postgres"] + ["aurora-postgresql"]
+    elif aurora_away:
+        signals.remove.update({"aurora-postgresql", "aurora-mysql"})
+    for engine in ("aurora-postgresql", "aurora-mysql"):
+        if engine in found:
+            plain = "postgres" if engine.endswith("postgresql") else "mysql"
+            found = [e for e in found if e != plain]
+    signals.add.update(found)
+    generic, generic_away = _mentions(GENERIC_DATABASE, text)
+    signals.generic_database = generic and not found
+    if generic_away and not generic:
+        signals.remove.update(ENGINES)
+
+
+# ---------------------------------------------------------------------------------------------
+# Folding a conversation into requirements.
+
+ANSWERABLE = ("region", "workload", "database_engine", "availability", "budget")
+
+
+@dataclass
+class Gathered:
+    requirements: Requirements
+    questions: list[Question]
+    assumptions: list[str]
+
+
+def apply_answer(question_id: str, text: str) -> Signals:
+    """An answer to a question, read with the question's context."""
+    signals = read_message(text)
+    value = text.strip().lower()
+    if question_id == "region" and signals.region is None:
+        try:
+            signals.region = get_region(value).code
+        except ValueError:
+            pass
+    elif question_id == "workload" and not (signals.add & set(WORKLOADS)):
+        if value.replace("-", "_") in WORKLOADS:
+            signals.add.add(value.replace("-", "_"))
+    elif question_id == "database_engine" and not (signals.add & set(ENGINES)):
+        if value in ENGINES:
+            signals.add.add(value)
+        elif value in {"none", "no", "없음", "필요 없음"}:
+            signals.remove.update(ENGINES)
+    elif question_id == "availability" and signals.high_availability is None:
+        if value in {"yes", "high", "ha", "true", "예", "네", "필요"}:
+            signals.high_availability = True
+        elif value in {"no", "standard", "false", "아니오", "아니요", "불필요"}:
+            signals.high_availability = False
+    return signals
+
+
+def gather(
+    messages: list[Signals],
+    *,
+    assume_defaults: bool,
+) -> Gathered:
+    """Fold messages (request first, then answers and changes, in order) into requirements."""
+    req = Requirements()
+    stated: set[str] = set()
+    adds: set[str] = set()
+    generic_database = False
+    req.language = messages[0].language if messages else "en"
+    for message in messages:
+        adds -= message.remove
+        adds |= message.add
+        generic_database = (generic_database or message.generic_database) and not (adds & set(ENGINES))
+        for name in (
+            "region", "budget", "daily_users", "requests_per_second", "domain", "container_image",
+            "container_port", "min_capacity", "max_capacity", "desired_count", "instance_type",
+            "db_instance_class", "cache_node_type", "storage_gb", "schedule_expression", "project",
+            "log_retention_days", "high_availability",
+        ):
+            value = getattr(message, name)
+            if value is not None:
+                setattr(req, name, value)
+                stated.add(name)
+        if message.emails:
+            req.alert_emails = list(dict.fromkeys([*req.alert_emails, *message.emails]))
+            stated.add("alert_emails")
+        if message.low_cost:
+            req.environment = "dev" if req.environment == "prod" and not req.high_availability else req.environment
+
+    questions: list[Question] = []
+    assumptions: list[str] = []
+
+    def missing(question: Question, assumption: str) -> None:
+        if assume_defaults:
+            assumptions.append(assumption)
+        else:
+            questions.append(question)
+
+    korean = req.language == "ko"
+    if "region" not in stated:
+        default = DEFAULT_REGION_KO if korean else DEFAULT_REGION_EN
+        req.region = default
+        missing(
+            Question("region", "어느 AWS 리전에 배포할까요?" if korean else "Which AWS region should this run in?", default),
+            f"Region {default} ({get_region(default).name}): no region was named.",
+        )
+
+    workloads = [w for w in WORKLOADS if w in adds]
+    req.workloads = workloads
+    if not workloads:
+        only_data = bool(adds & (set(ENGINES) | {"data_lake", "stream", "queue", "batch"}))
+        if not only_data:
+            req.workloads = [DEFAULT_WORKLOAD]
+            missing(
+                Question(
+                    "workload",
+                    "어떤 워크로드인가요? (web_api, static_site, serverless, containers, kubernetes, "
+                    "data_pipeline, batch_ml, realtime, queue_workers)" if korean else
+                    "What kind of workload is it? (web_api, static_site, serverless, containers, "
+                    "kubernetes, data_pipeline, batch_ml, realtime, queue_workers)",
+                    DEFAULT_WORKLOAD,
+                ),
+                "Workload: a web application/API on containers (ECS Fargate): no workload kind was named.",
+            )
+
+    engines = [e for e in ENGINES if e in adds]
+    if generic_database and not engines:
+        engines = [DEFAULT_ENGINE]
+        missing(
+            Question(
+                "database_engine",
+                "어떤 데이터베이스 엔진을 쓸까요? (postgres, mysql, aurora-postgresql, aurora-mysql, dynamodb)"
+                if korean else
+                "Which database engine? (postgres, mysql, aurora-postgresql, aurora-mysql, dynamodb)",
+                DEFAULT_ENGINE,
+            ),
+            "Database engine: PostgreSQL on RDS: a database was asked for without an engine.",
+        )
+    req.databases = engines
+    req.features = sorted(f for f in FEATURES if f in adds)
+    req.compliance = sorted(c for c in COMPLIANCE if c in adds)
+    req.compute = _choose_compute(req, adds)
+    if req.compute == "lambda" and "api_gateway" not in req.features and req.has_web():
+        req.features.append("api_gateway")
+    if "static_site" in req.workloads:
+        req.features = sorted({*req.features, "object_storage", "cdn"})
+    if "realtime" in req.workloads and req.compute == "lambda":
+        req.features = sorted({*req.features, "websocket"})
+    if ("data_pipeline" in req.workloads) and "data_lake" not in req.features:
+        req.features = sorted({*req.features, "data_lake", "object_storage"})
+    if "batch_ml" in req.workloads and "batch" not in req.features:
+        req.features = sorted({*req.features, "batch"})
+    if "queue_workers" in req.workloads and "queue" not in req.features:
+        req.features = sorted({*req.features, "queue"})
+    if "domain" in stated and "dns" not in req.features:
+        req.features = sorted({*req.features, "dns"})
+    if "pci-dss" in req.compliance and "waf" not in req.features and req.has_web():
+        req.features = sorted({*req.features, "waf"})
+
+    if "high_availability" not in stated:
+        assumptions.append(
+            "Availability: standard (one NAT gateway, single-AZ database); say 'highly available' "
+            "for Multi-AZ data and a NAT gateway per zone."
+        )
+    if "daily_users" not in stated and "requests_per_second" not in stated:
+        assumptions.append(f"Scale: about {DEFAULT_DAILY_USERS:,} daily users (sizes the smallest production classes).")
+    if "budget" not in stated:
+        assumptions.append("Budget: none given; the design takes the cheapest option that meets the other needs.")
+    if "project" not in stated:
+        assumptions.append(f"Project name: '{req.project}' (used in names and the Project tag).")
+    req.stated = sorted(stated)
+    return Gathered(req, questions, assumptions)
+
+
+def _choose_compute(req: Requirements, adds: set[str]) -> str:
+    """The compute platform, from the most specific thing named to the general."""
+    if "kubernetes" in adds:
+        return "eks"
+    if "containers" in adds:
+        return "ecs"
+    if "vm" in adds or req.instance_type:
+        return "ec2"
+    if "serverless" in adds or "api_gateway" in adds:
+        return "lambda"
+    if {"web_api", "realtime", "queue_workers"} & set(req.workloads):
+        return "ecs"
+    return "none"  # static sites, data pipelines and batch run on managed services only

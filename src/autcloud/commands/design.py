@@ -1,0 +1,136 @@
+"""``autcloud design "REQUEST" --out DIR [--yes] [--answer KEY=VALUE ...] [--json]``
+
+Exit codes: 0 designed (DIR holds the *.tf files and design.json), 2 usage error,
+3 refused (reason on stderr and in design.json, no *.tf written), 4 questions pending,
+5 designed but a validation step failed (files and report written for inspection).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from autcloud.agent.design import DesignResult, DesignStatus, run_design
+from autcloud.agent.state import Turn
+
+EXIT_DESIGNED = 0
+EXIT_USAGE = 2
+EXIT_REFUSED = 3
+EXIT_NEEDS_INPUT = 4
+EXIT_INVALID = 5
+DESIGN_JSON = "design.json"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "design",
+        help="design AWS infrastructure from a request in plain English or Korean",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("request", help="what you need, e.g. 'a web API with PostgreSQL in Seoul'")
+    parser.add_argument("--out", required=True, type=Path, help="folder for the Terraform files and design.json")
+    parser.add_argument("--yes", action="store_true", help="take documented defaults instead of asking questions")
+    parser.add_argument("--answer", action="append", default=[], metavar="KEY=VALUE",
+                        help="answer a question by its id, e.g. --answer region=ap-northeast-2 (repeatable)")
+    parser.add_argument("--change", action="append", default=[], metavar="TEXT",
+                        help="a follow-up change to the request, e.g. --change 'add a Redis cache' (repeatable, in order)")
+    parser.add_argument("--validate", choices=("quick", "full"), default="quick",
+                        help="quick: parse, references, secrets, fmt; full: also terraform validate and checkov")
+    parser.add_argument("--json", action="store_true", help="print only design.json to stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    conversation: list[Turn] = []
+    for answer in args.answer:
+        key, sep, value = answer.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            print(f"autcloud design: --answer {answer!r}: expected KEY=VALUE, e.g. --answer region=ap-northeast-2",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        conversation.append({"type": "answer", "question_id": key.strip(), "text": value.strip()})
+    conversation.extend({"type": "change", "text": text} for text in args.change)
+    if not args.request.strip():
+        print("autcloud design: REQUEST is empty: say what you need, e.g. 'a web API with PostgreSQL in Seoul'",
+              file=sys.stderr)
+        return EXIT_USAGE
+    progress = Progress(enabled=not args.json)
+    result = asyncio.run(run_design(
+        args.request, conversation=conversation, assume_defaults=args.yes,
+        deep_validation=args.validate == "full", on_event=progress.on_event,
+    ))
+    write_output(args.out, result)
+    if args.json:
+        print(json.dumps(result.document, indent=2, ensure_ascii=False))
+    else:
+        progress.summary(result, args.out)
+    return {
+        DesignStatus.DESIGNED: EXIT_DESIGNED,
+        DesignStatus.REFUSED: EXIT_REFUSED,
+        DesignStatus.NEEDS_INPUT: EXIT_NEEDS_INPUT,
+        DesignStatus.INVALID: EXIT_INVALID,
+    }[result.status]
+
+
+def write_output(out: Path, result: DesignResult) -> None:
+    """Write design.json and, for a design, its files; *.tf files of an earlier design here are replaced."""
+    out.mkdir(parents=True, exist_ok=True)
+    previous = out / DESIGN_JSON
+    if previous.exists():
+        try:
+            earlier = json.loads(previous.read_text(encoding="utf-8")).get("files", [])
+        except (ValueError, AttributeError):
+            earlier = []
+        for name in earlier:  # only files an earlier design wrote: never a user's own
+            stale = out / Path(name).name
+            if stale.suffix == ".tf" and name not in result.files:
+                stale.unlink(missing_ok=True)
+    for name, text in result.files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    previous.write_text(json.dumps(result.document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+class Progress:
+    """Node-by-node progress on stderr (results go to stdout)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        from rich.console import Console
+
+        self.enabled = enabled
+        self.console = Console(stderr=True, highlight=False)
+        self.generated = 0
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        kind = event.get("event")
+        if kind == "node_finished":
+            self.console.print(f"[green]✓[/] {event['node']:<9} [dim]{event['ms']:.0f} ms[/]")
+        elif kind == "planned":
+            self.console.print(f"  planned {event['resources']} resources in {event['levels']} dependency levels")
+        elif kind == "level_started":
+            self.console.print(f"[cyan]…[/] level {event['level']}: generating {event['resources']} resources in parallel")
+        elif kind == "validation_step":
+            mark = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]-[/]"}[event["status"]]
+            self.console.print(f"  {mark} {event['name']:<19} {event['reason']} [dim]{event['ms']:.0f} ms[/]")
+
+    def summary(self, result: DesignResult, out: Path) -> None:
+        doc = result.document
+        err = self.console
+        if result.status is DesignStatus.REFUSED:
+            print(f"refused: {result.refusal}", file=sys.stderr)
+            return
+        if result.status is DesignStatus.NEEDS_INPUT:
+            err.print("[yellow]Questions before designing[/] (answer with --answer ID=VALUE, or --yes for the defaults):")
+            for question in doc["questions"]:
+                print(f"  {question['id']}: {question['text']} [default: {question['default']}]")
+            return
+        for assumption in doc.get("assumptions", []):
+            err.print(f"  [dim]assumed:[/] {assumption}")
+        verdict = "[green]designed[/]" if result.status is DesignStatus.DESIGNED else "[red]designed, validation failed[/]"
+        err.print(f"{verdict}: {len(doc['resources'])} resources in {doc['region']} → {out}/ "
+                  f"({', '.join(doc.get('files', []))})")
