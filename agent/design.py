@@ -56,7 +56,12 @@ async def run_design(
         "hints": hints or {},
         "assume_defaults": assume_defaults,
     }
-    config = {"configurable": {"provider": provider or OfflineProvider(), "deep_validation": deep_validation}}
+    config = {
+        "configurable": {
+            "provider": provider or OfflineProvider(),
+            "deep_validation": deep_validation,
+        }
+    }
     started = time.perf_counter()
     marks: dict[str, float] = {}
     final: dict[str, Any] = {}
@@ -82,7 +87,9 @@ async def run_design(
     return result
 
 
-def _result(request: str, final: dict[str, Any], timings: dict[str, float], provider: ResourceProvider) -> DesignResult:
+def _result(
+    request: str, final: dict[str, Any], timings: dict[str, float], provider: ResourceProvider
+) -> DesignResult:
     document: dict[str, Any] = {
         "autcloud_version": _version(),
         "status": "",
@@ -99,7 +106,10 @@ def _result(request: str, final: dict[str, Any], timings: dict[str, float], prov
     }
     if final.get("route") == "refused":
         document["status"] = DesignStatus.REFUSED.value
-        document["refusal"] = {"reason": final.get("refusal", ""), "code": final.get("refusal_code", "")}
+        document["refusal"] = {
+            "reason": final.get("refusal", ""),
+            "code": final.get("refusal_code", ""),
+        }
         return DesignResult(DesignStatus.REFUSED, {}, document)
     requirements = final.get("requirements")
     if requirements is not None:

@@ -74,10 +74,16 @@ def provider_from(config: RunnableConfig) -> ResourceProvider:
 
 @timed("route")
 async def route_request(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
-    decision = route(state["request"], [turn.get("text", "") for turn in state.get("conversation", [])])
+    decision = route(
+        state["request"], [turn.get("text", "") for turn in state.get("conversation", [])]
+    )
     if decision.route is Route.REFUSED:
         emit("refused", reason=decision.reason, code=decision.code)
-    return {"route": decision.route.value, "refusal": decision.reason, "refusal_code": decision.code}
+    return {
+        "route": decision.route.value,
+        "refusal": decision.reason,
+        "refusal_code": decision.code,
+    }
 
 
 @timed("gather")
@@ -92,7 +98,11 @@ async def gather_requirements(state: DesignState, config: RunnableConfig) -> dic
     gathered = gather(messages, assume_defaults=state.get("assume_defaults", False))
     for question in gathered.questions:
         emit("question", id=question.id, text=question.text, default=question.default)
-    return {"requirements": gathered.requirements, "questions": gathered.questions, "assumptions": gathered.assumptions}
+    return {
+        "requirements": gathered.requirements,
+        "questions": gathered.questions,
+        "assumptions": gathered.assumptions,
+    }
 
 
 def _hint_signals(hints: dict[str, Any]) -> Signals:
@@ -110,7 +120,11 @@ def _hint_signals(hints: dict[str, Any]) -> Signals:
 async def plan(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
     resource_plan = plan_resources(state["requirements"])
     emit("planned", resources=len(resource_plan.resources), levels=len(resource_plan.levels))
-    return {"plan": resource_plan, "level": 0, "assumptions": [*state.get("assumptions", []), *resource_plan.blueprint.notes]}
+    return {
+        "plan": resource_plan,
+        "level": 0,
+        "assumptions": [*state.get("assumptions", []), *resource_plan.blueprint.notes],
+    }
 
 
 async def dispatch_level(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
@@ -122,7 +136,15 @@ def fan_out(state: DesignState) -> list[Send]:
     """One generate_resource task per resource of the current level: they run in parallel."""
     level = state["level"]
     return [
-        Send("generate_resource", {"address": address, "level": level, "plan": state["plan"], "requirements": state["requirements"]})
+        Send(
+            "generate_resource",
+            {
+                "address": address,
+                "level": level,
+                "plan": state["plan"],
+                "requirements": state["requirements"],
+            },
+        )
         for address in state["plan"].levels[level]
     ]
 
@@ -133,7 +155,12 @@ async def generate_resource(task: dict[str, Any], config: RunnableConfig) -> dic
     text = await provider_from(config).generate(spec, task["requirements"])
     elapsed = round((time.perf_counter() - started) * 1000, 2)
     emit("resource_generated", address=spec.address, level=task["level"], ms=elapsed)
-    generated: GeneratedResource = {"address": spec.address, "text": text, "level": task["level"], "ms": elapsed}
+    generated: GeneratedResource = {
+        "address": spec.address,
+        "text": text,
+        "level": task["level"],
+        "ms": elapsed,
+    }
     return {"generated": [generated]}
 
 
@@ -152,13 +179,21 @@ async def combine_files(state: DesignState, config: RunnableConfig) -> dict[str,
 @timed("validate")
 async def validate(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
     options = config.get("configurable", {})
-    steps = await validate_files(state["files"], deep=options.get("deep_validation", False), on_step=_emit_step)
+    steps = await validate_files(
+        state["files"], deep=options.get("deep_validation", False), on_step=_emit_step
+    )
     return {"validation": steps}
 
 
 def _emit_step(step: Any) -> None:
-    emit("validation_step", name=step.name, status=step.status.value, ms=step.duration_ms, findings=len(step.findings),
-         reason=step.reason)
+    emit(
+        "validation_step",
+        name=step.name,
+        status=step.status.value,
+        ms=step.duration_ms,
+        findings=len(step.findings),
+        reason=step.reason,
+    )
 
 
 # --- edges ------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from autcloud.agent.requirements import COMPLIANCE, ENGINES, FEATURES, WORKLOADS, _find
 from autcloud.agent.regions import find_region
+from autcloud.agent.requirements import COMPLIANCE, ENGINES, FEATURES, WORKLOADS, _find
 
 
 class Route(StrEnum):
@@ -33,7 +33,9 @@ _INJECTION = re.compile(
 )
 _AWS_KEY = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _CREDENTIAL = r"(?:passwords?|passwd|secrets?|credentials?|access[ _-]?keys?|secret[ _-]?keys?|api[ _-]?keys?|tokens?|private[ _-]?keys?)"
-_LITERAL_CREDENTIAL = re.compile(rf"\b{_CREDENTIAL}\s*(?:=|:|is|was)\s*[\"']?[^\s\"',.]{{4,}}", re.IGNORECASE)
+_LITERAL_CREDENTIAL = re.compile(
+    rf"\b{_CREDENTIAL}\s*(?:=|:|is|was)\s*[\"']?[^\s\"',.]{{4,}}", re.IGNORECASE
+)
 _CREDENTIAL_INTO_CODE = re.compile(
     rf"\b(?:hard-?code|hardcoded|embed|put|include|write|store|place|output|print|expose|show|return|commit)\w*\b"
     rf".{{0,40}}\b{_CREDENTIAL}\b.{{0,50}}\b(?:terraform|code|outputs?|\.tf|tf files?|plain ?text|variables? defaults?|repo|repository|git|state|user ?data|environment variables? in plain)",
@@ -55,9 +57,38 @@ _OFF_TOPIC_TASKS = re.compile(
     re.IGNORECASE,
 )
 _INFRA_WORDS = (
-    ("aws", "amazon web services", "infrastructure", "infra", "terraform", "cloud", "deploy", "deployment",
-     "architecture", "hosting", "host", "vpc", "network", "production", "environment", "stack", "baseline"),
-    ("인프라", "클라우드", "배포", "아키텍처", "구성", "호스팅", "네트워크", "환경", "테라폼", "구축", "설계"),
+    (
+        "aws",
+        "amazon web services",
+        "infrastructure",
+        "infra",
+        "terraform",
+        "cloud",
+        "deploy",
+        "deployment",
+        "architecture",
+        "hosting",
+        "host",
+        "vpc",
+        "network",
+        "production",
+        "environment",
+        "stack",
+        "baseline",
+    ),
+    (
+        "인프라",
+        "클라우드",
+        "배포",
+        "아키텍처",
+        "구성",
+        "호스팅",
+        "네트워크",
+        "환경",
+        "테라폼",
+        "구축",
+        "설계",
+    ),
 )
 _BUILD_VERBS = re.compile(
     r"\b(?:build|create|deploy|set ?up|design|make|provision|need|host|run|spin up|give me|i want)\b"
@@ -105,14 +136,24 @@ def screen(text: str) -> Decision | None:
             "SecretsInInfrastructure",
         )
     if _OTHER_CLOUDS.search(text) and not re.search(r"\baws\b|amazon", text, re.IGNORECASE):
-        return Decision(Route.REFUSED, "AutCloud designs for AWS only; ask for the AWS equivalent.", "UnsupportedCloud")
+        return Decision(
+            Route.REFUSED,
+            "AutCloud designs for AWS only; ask for the AWS equivalent.",
+            "UnsupportedCloud",
+        )
     return None
 
 
 def _relevant(text: str) -> bool:
     if _OFF_TOPIC_TASKS.search(text) and not _BUILD_VERBS.search(text):
         return False
-    vocabularies = [*WORKLOADS.values(), *FEATURES.values(), *ENGINES.values(), *COMPLIANCE.values(), _INFRA_WORDS]
+    vocabularies = [
+        *WORKLOADS.values(),
+        *FEATURES.values(),
+        *ENGINES.values(),
+        *COMPLIANCE.values(),
+        _INFRA_WORDS,
+    ]
     if any(_find(words, text) for words in vocabularies):
         return not (_OFF_TOPIC_TASKS.search(text) and not _BUILD_VERBS.search(text))
     return find_region(text) is not None and bool(_BUILD_VERBS.search(text))

@@ -12,13 +12,31 @@ from typing import Any
 
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp
 from autcloud.agent.catalog.compute import (
-    add_ec2_fleet, add_ecs_service, add_eks, add_http_api, add_lambda, egress, ingress,
+    add_ec2_fleet,
+    add_ecs_service,
+    add_eks,
+    add_http_api,
+    add_lambda,
+    egress,
+    ingress,
 )
 from autcloud.agent.catalog.data import add_dynamodb, add_redis, add_relational
 from autcloud.agent.catalog.edge import (
-    add_alb_dns, add_cdn_for_app, add_dns, add_static_site, add_waf, domain_variable,
+    add_alb_dns,
+    add_cdn_for_app,
+    add_dns,
+    add_static_site,
+    add_waf,
+    domain_variable,
 )
-from autcloud.agent.catalog.messaging import add_batch, add_data_lake, add_queue, add_schedule, add_stream, add_topic
+from autcloud.agent.catalog.messaging import (
+    add_batch,
+    add_data_lake,
+    add_queue,
+    add_schedule,
+    add_stream,
+    add_topic,
+)
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import add_alerts, add_audit_trail, add_kms
 from autcloud.agent.catalog.storage import add_bucket
@@ -45,7 +63,13 @@ class Plan:
 
     def summary(self) -> list[dict[str, Any]]:
         return [
-            {"address": r.address, "type": r.type, "level": self.level_of[r.address], "reason": r.reason, "file": f"{r.topic}.tf"}
+            {
+                "address": r.address,
+                "type": r.type,
+                "level": self.level_of[r.address],
+                "reason": r.reason,
+                "file": f"{r.topic}.tf",
+            }
             for r in self.blueprint.resources
         ]
 
@@ -56,28 +80,64 @@ def context_for(req: Requirements) -> tuple[Context, list[str]]:
     nat_per_az = req.high_availability
     if req.high_availability and budget is not None and budget < NAT_PER_AZ_MIN_BUDGET_USD:
         nat_per_az = False
-        notes.append(f"One NAT gateway instead of one per zone: a budget of ${budget:,.0f}/month does not cover three.")
+        notes.append(
+            f"One NAT gateway instead of one per zone: a budget of ${budget:,.0f}/month does not cover three."
+        )
     az_count = 3 if req.high_availability else 2
-    return Context(req=req, az_count=az_count, nat_per_az=nat_per_az, multi_az_data=req.high_availability), notes
+    return Context(
+        req=req, az_count=az_count, nat_per_az=nat_per_az, multi_az_data=req.high_availability
+    ), notes
 
 
 def plan_resources(req: Requirements) -> Plan:
     ctx, notes = context_for(req)
     bp = Blueprint(notes=notes)
     bp.locals["name"] = interp("${var.project}-${var.environment}")
-    bp.var(Variable("project", "string", "Project name: prefixes resource names and fills the Project tag.", req.project,
-                    validation=("can(regex(\"^[a-z][a-z0-9-]{1,20}$\", var.project))",
-                                "project must be 2-21 lowercase letters, digits or hyphens, starting with a letter.")))
-    bp.var(Variable("environment", "string", "Environment name (prod, staging, dev).", req.environment))
-    bp.var(Variable("region", "string", "AWS region to deploy into.", req.region,
-                    validation=("can(regex(\"^[a-z]{2}(-[a-z]+)+-[0-9]$\", var.region))",
-                                "region must be an AWS region code such as ap-northeast-2.")))
-    bp.var(Variable("log_retention_days", "number", "How long CloudWatch keeps logs, in days.", req.log_retention_days))
+    bp.var(
+        Variable(
+            "project",
+            "string",
+            "Project name: prefixes resource names and fills the Project tag.",
+            req.project,
+            validation=(
+                'can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))',
+                "project must be 2-21 lowercase letters, digits or hyphens, starting with a letter.",
+            ),
+        )
+    )
+    bp.var(
+        Variable("environment", "string", "Environment name (prod, staging, dev).", req.environment)
+    )
+    bp.var(
+        Variable(
+            "region",
+            "string",
+            "AWS region to deploy into.",
+            req.region,
+            validation=(
+                'can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))',
+                "region must be an AWS region code such as ap-northeast-2.",
+            ),
+        )
+    )
+    bp.var(
+        Variable(
+            "log_retention_days",
+            "number",
+            "How long CloudWatch keeps logs, in days.",
+            req.log_retention_days,
+        )
+    )
 
     relational = [e for e in req.databases if e in RELATIONAL]
     web = req.has_web() or req.compute in ("ecs", "ec2")
     uses_lambda = req.compute == "lambda" or req.has("schedule")
-    needs_vpc = req.compute in ("ecs", "ec2", "eks") or bool(relational) or req.has("cache") or req.has("batch")
+    needs_vpc = (
+        req.compute in ("ecs", "ec2", "eks")
+        or bool(relational)
+        or req.has("cache")
+        or req.has("batch")
+    )
 
     add_kms(bp)
     if needs_vpc:
@@ -91,13 +151,26 @@ def plan_resources(req: Requirements) -> Plan:
     app_env: dict[str, Expr] = {}
     app_secrets: dict[str, Expr] = {}
     policy: list[dict[str, Any]] = []
-    clients = {"ecs": ["app"], "ec2": ["app"], "lambda": ["lambda"], "eks": [], "none": []}[req.compute]
+    clients = {"ecs": ["app"], "ec2": ["app"], "lambda": ["lambda"], "eks": [], "none": []}[
+        req.compute
+    ]
 
     if req.has("object_storage") and not ("static_site" in req.workloads and req.compute == "none"):
         add_bucket(bp, "assets", "Application files (uploads, media), private and versioned.")
-        policy.append({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                       "Resource": Expr('"${aws_s3_bucket.assets.arn}/*"')})
-        policy.append({"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": Expr("aws_s3_bucket.assets.arn")})
+        policy.append(
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": Expr('"${aws_s3_bucket.assets.arn}/*"'),
+            }
+        )
+        policy.append(
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": Expr("aws_s3_bucket.assets.arn"),
+            }
+        )
         app_env["ASSETS_BUCKET"] = Expr("aws_s3_bucket.assets.bucket")
     if req.has("queue"):
         policy += add_queue(bp, ctx)
@@ -114,13 +187,21 @@ def plan_resources(req: Requirements) -> Plan:
     for engine in relational[:1]:  # one relational database per design; more is a follow-up
         secrets = add_relational(bp, ctx, engine, clients)
         app_secrets.update(secrets)
-        address = "aws_rds_cluster.main.endpoint" if engine.startswith("aurora") else "aws_db_instance.main.address"
+        address = (
+            "aws_rds_cluster.main.endpoint"
+            if engine.startswith("aurora")
+            else "aws_db_instance.main.address"
+        )
         app_env["DB_HOST"] = Expr(address)
     if len(relational) > 1:
-        bp.notes.append(f"One relational database ({relational[0]}); the request also named {', '.join(relational[1:])}.")
+        bp.notes.append(
+            f"One relational database ({relational[0]}); the request also named {', '.join(relational[1:])}."
+        )
     if req.has("cache"):
         add_redis(bp, ctx, clients)
-        app_env["CACHE_HOST"] = Expr("aws_elasticache_replication_group.main.primary_endpoint_address")
+        app_env["CACHE_HOST"] = Expr(
+            "aws_elasticache_replication_group.main.primary_endpoint_address"
+        )
     if req.compute == "eks" and (relational or req.has("cache")):
         _eks_data_access(bp, relational=bool(relational), cache=req.has("cache"))
 
@@ -131,15 +212,36 @@ def plan_resources(req: Requirements) -> Plan:
     elif req.compute == "eks":
         add_eks(bp, ctx)
     if uses_lambda:
-        add_bucket(bp, "artifacts", "Deployment packages for the Lambda functions.", transition_to_ia_days=None)
+        add_bucket(
+            bp,
+            "artifacts",
+            "Deployment packages for the Lambda functions.",
+            transition_to_ia_days=None,
+        )
     if req.compute == "lambda":
-        add_lambda(bp, ctx, "api", "Handles the requests: the application's code.", {**app_env, **app_secrets},
-                   policy + _secret_read(app_secrets), in_vpc=bool(relational) or req.has("cache"))
+        add_lambda(
+            bp,
+            ctx,
+            "api",
+            "Handles the requests: the application's code.",
+            {**app_env, **app_secrets},
+            policy + _secret_read(app_secrets),
+            in_vpc=bool(relational) or req.has("cache"),
+        )
         if web or req.has("api_gateway") or req.has("websocket"):
-            add_http_api(bp, ctx, "api", websocket=req.has("websocket") and "web_api" not in req.workloads)
+            add_http_api(
+                bp, ctx, "api", websocket=req.has("websocket") and "web_api" not in req.workloads
+            )
     if req.has("schedule"):
-        add_lambda(bp, ctx, "job", "Runs the scheduled job.", {**app_env, **app_secrets}, policy + _secret_read(app_secrets),
-                   in_vpc=bool(relational) or req.has("cache"))
+        add_lambda(
+            bp,
+            ctx,
+            "job",
+            "Runs the scheduled job.",
+            {**app_env, **app_secrets},
+            policy + _secret_read(app_secrets),
+            in_vpc=bool(relational) or req.has("cache"),
+        )
         add_schedule(bp, ctx, "job")
 
     has_alb = req.compute in ("ecs", "ec2")
@@ -153,7 +255,9 @@ def plan_resources(req: Requirements) -> Plan:
         elif has_alb:
             add_waf(bp, "REGIONAL")
         else:
-            bp.notes.append("WAF was asked for, but nothing here can carry one (HTTP APIs cannot); add CloudFront to use it.")
+            bp.notes.append(
+                "WAF was asked for, but nothing here can carry one (HTTP APIs cannot); add CloudFront to use it."
+            )
     if req.domain and has_alb:
         add_alb_dns(bp, with_record=not bp.has("aws_cloudfront_distribution.main"))
     if req.has("data_lake"):
@@ -166,22 +270,47 @@ def plan_resources(req: Requirements) -> Plan:
 def _secret_read(secrets: dict[str, Expr]) -> list[dict[str, Any]]:
     if not secrets:
         return []
-    return [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": list(secrets.values())},
-            {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": Expr("aws_kms_key.main.arn")}]
+    return [
+        {
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": list(secrets.values()),
+        },
+        {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": Expr("aws_kms_key.main.arn")},
+    ]
 
 
 def _eks_data_access(bp: Blueprint, *, relational: bool, cache: bool) -> None:
     """Pods reach the data tier through the cluster's own security group."""
     cluster_sg = Expr("aws_eks_cluster.main.vpc_config[0].cluster_security_group_id")
     if relational:
-        port = 5432 if bp.has("aws_db_parameter_group.main") and "postgres" in str(bp.find("aws_db_parameter_group.main")) else 3306
+        port = (
+            5432
+            if bp.has("aws_db_parameter_group.main")
+            and "postgres" in str(bp.find("aws_db_parameter_group.main"))
+            else 3306
+        )
         spec = bp.find("aws_db_instance.main") or bp.find("aws_rds_cluster.main")
         if spec is not None:
             port = int(spec.body.get("port", port))
-        ingress(bp, "database_from_eks", "database", port, "Database connections from the Kubernetes cluster only.", block="eks")
+        ingress(
+            bp,
+            "database_from_eks",
+            "database",
+            port,
+            "Database connections from the Kubernetes cluster only.",
+            block="eks",
+        )
         bp.resources[-1].body["referenced_security_group_id"] = cluster_sg
     if cache:
-        ingress(bp, "cache_from_eks", "cache", 6379, "Redis connections from the Kubernetes cluster only.", block="eks")
+        ingress(
+            bp,
+            "cache_from_eks",
+            "cache",
+            6379,
+            "Redis connections from the Kubernetes cluster only.",
+            block="eks",
+        )
         bp.resources[-1].body["referenced_security_group_id"] = cluster_sg
     _ = egress  # pods leave through the cluster security group, which allows all egress
 
@@ -202,7 +331,9 @@ def order(bp: Blueprint) -> Plan:
             raise PlanningError(f"reference cycle: {' -> '.join((*trail, address))}")
         spec = by_address.get(address)
         if spec is None:
-            raise PlanningError(f"{trail[-1] if trail else '?'} refers to {address}, which the design does not declare")
+            raise PlanningError(
+                f"{trail[-1] if trail else '?'} refers to {address}, which the design does not declare"
+            )
         refs = spec.references()
         value = 0 if not refs else 1 + max(level(ref, (*trail, address)) for ref in refs)
         level_of[address] = value

@@ -8,6 +8,7 @@ or, when defaults may be assumed, a documented default listed as an assumption.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,13 +23,38 @@ Words = tuple[tuple[str, ...], tuple[str, ...]]  # (english, korean)
 
 WORKLOADS: dict[str, Words] = {
     "web_api": (
-        ("web", "website", "web app", "web service", "webapp", "api", "apis", "backend",
-         "rest", "graphql", "saas", "e-commerce", "ecommerce", "shop", "server"),
+        (
+            "web",
+            "website",
+            "web app",
+            "web service",
+            "webapp",
+            "api",
+            "apis",
+            "backend",
+            "rest",
+            "graphql",
+            "saas",
+            "e-commerce",
+            "ecommerce",
+            "shop",
+            "server",
+        ),
         ("웹", "웹서비스", "웹 서비스", "웹사이트", "백엔드", "서버", "api", "쇼핑몰", "서비스"),
     ),
     "static_site": (
-        ("static site", "static website", "landing page", "spa", "single page app",
-         "single-page app", "static web", "blog", "docs site", "documentation site"),
+        (
+            "static site",
+            "static website",
+            "landing page",
+            "spa",
+            "single page app",
+            "single-page app",
+            "static web",
+            "blog",
+            "docs site",
+            "documentation site",
+        ),
         ("정적", "정적 사이트", "랜딩", "랜딩 페이지", "블로그"),
     ),
     "serverless": (
@@ -36,8 +62,17 @@ WORKLOADS: dict[str, Words] = {
         ("서버리스", "람다"),
     ),
     "containers": (
-        ("container", "containers", "containerised", "containerized", "docker", "fargate",
-         "ecs", "microservice", "microservices"),
+        (
+            "container",
+            "containers",
+            "containerised",
+            "containerized",
+            "docker",
+            "fargate",
+            "ecs",
+            "microservice",
+            "microservices",
+        ),
         ("컨테이너", "도커", "마이크로서비스"),
     ),
     "kubernetes": (
@@ -45,13 +80,33 @@ WORKLOADS: dict[str, Words] = {
         ("쿠버네티스", "쿠버"),
     ),
     "vm": (
-        ("ec2", "virtual machine", "virtual machines", "vm", "vms", "auto scaling group",
-         "autoscaling group", "instances"),
+        (
+            "ec2",
+            "virtual machine",
+            "virtual machines",
+            "vm",
+            "vms",
+            "auto scaling group",
+            "autoscaling group",
+            "instances",
+        ),
         ("가상 머신", "가상머신", "인스턴스", "오토스케일링 그룹"),
     ),
     "data_pipeline": (
-        ("data pipeline", "data pipelines", "etl", "elt", "data lake", "datalake", "analytics",
-         "athena", "glue", "data warehouse", "clickstream analytics", "bi"),
+        (
+            "data pipeline",
+            "data pipelines",
+            "etl",
+            "elt",
+            "data lake",
+            "datalake",
+            "analytics",
+            "athena",
+            "glue",
+            "data warehouse",
+            "clickstream analytics",
+            "bi",
+        ),
         ("데이터 파이프라인", "데이터 레이크", "데이터레이크", "분석", "etl"),
     ),
     "batch_ml": (
@@ -63,18 +118,37 @@ WORKLOADS: dict[str, Words] = {
         ("실시간", "채팅", "웹소켓", "라이브"),
     ),
     "queue_workers": (
-        ("queue", "queues", "worker", "workers", "background job", "background jobs", "sqs",
-         "job queue", "async jobs", "asynchronous"),
+        (
+            "queue",
+            "queues",
+            "worker",
+            "workers",
+            "background job",
+            "background jobs",
+            "sqs",
+            "job queue",
+            "async jobs",
+            "asynchronous",
+        ),
         ("큐", "워커", "백그라운드 작업", "비동기", "대기열"),
     ),
 }
 
 ENGINES: dict[str, Words] = {
-    "aurora-postgresql": (("aurora postgres", "aurora postgresql", "aurora-postgresql"), ("오로라 포스트그레스",)),
+    "aurora-postgresql": (
+        ("aurora postgres", "aurora postgresql", "aurora-postgresql"),
+        ("오로라 포스트그레스",),
+    ),
     "aurora-mysql": (("aurora mysql", "aurora-mysql"), ("오로라 mysql", "오로라 마이sql")),
-    "postgres": (("postgres", "postgresql", "pg", "psql"), ("포스트그레스", "포스트그레", "postgres")),
+    "postgres": (
+        ("postgres", "postgresql", "pg", "psql"),
+        ("포스트그레스", "포스트그레", "postgres"),
+    ),
     "mysql": (("mysql", "mariadb"), ("마이에스큐엘", "mysql", "마리아db")),
-    "dynamodb": (("dynamodb", "dynamo", "nosql", "key-value store"), ("다이나모", "다이나모db", "nosql")),
+    "dynamodb": (
+        ("dynamodb", "dynamo", "nosql", "key-value store"),
+        ("다이나모", "다이나모db", "nosql"),
+    ),
 }
 AURORA: Words = (("aurora",), ("오로라",))
 GENERIC_DATABASE: Words = (
@@ -83,46 +157,149 @@ GENERIC_DATABASE: Words = (
 )
 
 FEATURES: dict[str, Words] = {
-    "cache": (("redis", "cache", "caching", "elasticache", "memcached", "valkey", "session store"),
-              ("레디스", "캐시", "캐싱", "세션 저장소")),
-    "object_storage": (("s3", "file upload", "file uploads", "uploads", "images", "object storage",
-                        "media", "files", "assets", "bucket", "storage"),
-                       ("파일", "이미지", "업로드", "스토리지", "저장소", "버킷", "미디어")),
-    "cdn": (("cdn", "cloudfront", "edge caching", "global users", "worldwide"),
-            ("cdn", "클라우드프론트", "전 세계", "글로벌")),
-    "waf": (("waf", "web application firewall", "firewall", "ddos", "bot protection"),
-            ("waf", "방화벽", "디도스", "ddos")),
-    "queue": (("sqs", "queue", "queues", "job queue", "message queue"), ("큐", "대기열", "메시지 큐")),
-    "topic": (("sns", "pub/sub", "pubsub", "fan-out", "fanout", "push notification", "notifications"),
-              ("sns", "푸시 알림", "알림 발송", "팬아웃")),
-    "stream": (("kinesis", "event stream", "event streaming", "clickstream", "streaming data"),
-               ("키네시스", "스트리밍", "이벤트 스트림", "클릭스트림")),
-    "schedule": (("cron", "scheduled", "schedule", "every day", "nightly", "hourly", "daily job",
-                  "every hour", "periodic"),
-                 ("스케줄", "매일", "매시간", "정기", "주기적", "크론")),
-    "data_lake": (("data lake", "datalake", "athena", "glue", "analytics", "data warehouse"),
-                  ("데이터 레이크", "데이터레이크", "분석")),
+    "cache": (
+        ("redis", "cache", "caching", "elasticache", "memcached", "valkey", "session store"),
+        ("레디스", "캐시", "캐싱", "세션 저장소"),
+    ),
+    "object_storage": (
+        (
+            "s3",
+            "file upload",
+            "file uploads",
+            "uploads",
+            "images",
+            "object storage",
+            "media",
+            "files",
+            "assets",
+            "bucket",
+            "storage",
+        ),
+        ("파일", "이미지", "업로드", "스토리지", "저장소", "버킷", "미디어"),
+    ),
+    "cdn": (
+        ("cdn", "cloudfront", "edge caching", "global users", "worldwide"),
+        ("cdn", "클라우드프론트", "전 세계", "글로벌"),
+    ),
+    "waf": (
+        ("waf", "web application firewall", "firewall", "ddos", "bot protection"),
+        ("waf", "방화벽", "디도스", "ddos"),
+    ),
+    "queue": (
+        ("sqs", "queue", "queues", "job queue", "message queue"),
+        ("큐", "대기열", "메시지 큐"),
+    ),
+    "topic": (
+        ("sns", "pub/sub", "pubsub", "fan-out", "fanout", "push notification", "notifications"),
+        ("sns", "푸시 알림", "알림 발송", "팬아웃"),
+    ),
+    "stream": (
+        ("kinesis", "event stream", "event streaming", "clickstream", "streaming data"),
+        ("키네시스", "스트리밍", "이벤트 스트림", "클릭스트림"),
+    ),
+    "schedule": (
+        (
+            "cron",
+            "scheduled",
+            "schedule",
+            "every day",
+            "nightly",
+            "hourly",
+            "daily job",
+            "every hour",
+            "periodic",
+        ),
+        ("스케줄", "매일", "매시간", "정기", "주기적", "크론"),
+    ),
+    "data_lake": (
+        ("data lake", "datalake", "athena", "glue", "analytics", "data warehouse"),
+        ("데이터 레이크", "데이터레이크", "분석"),
+    ),
     "batch": (("batch", "batch jobs", "aws batch", "training jobs"), ("배치",)),
-    "dns": (("route 53", "route53", "dns", "custom domain", "domain"), ("도메인", "dns", "라우트53")),
+    "dns": (
+        ("route 53", "route53", "dns", "custom domain", "domain"),
+        ("도메인", "dns", "라우트53"),
+    ),
     "api_gateway": (("api gateway", "http api", "apigateway"), ("api 게이트웨이", "api gateway")),
     "websocket": (("websocket", "websockets", "web socket"), ("웹소켓",)),
 }
 
 HA_WORDS: Words = (
-    ("highly available", "high availability", "ha", "no single point of failure",
-     "zone failure", "az failure", "az outage", "zone outage", "multi-az", "multi az",
-     "fault tolerant", "fault-tolerant", "redundant", "redundancy", "survive", "failover",
-     "production-grade", "mission critical", "mission-critical", "99.9", "99.95", "99.99"),
-    ("고가용성", "이중화", "다중 az", "멀티 az", "무중단", "장애 대응", "장애 대비", "가용성",
-     "존 장애", "리전 장애", "페일오버"),
+    (
+        "highly available",
+        "high availability",
+        "ha",
+        "no single point of failure",
+        "zone failure",
+        "az failure",
+        "az outage",
+        "zone outage",
+        "multi-az",
+        "multi az",
+        "fault tolerant",
+        "fault-tolerant",
+        "redundant",
+        "redundancy",
+        "survive",
+        "failover",
+        "production-grade",
+        "mission critical",
+        "mission-critical",
+        "99.9",
+        "99.95",
+        "99.99",
+    ),
+    (
+        "고가용성",
+        "이중화",
+        "다중 az",
+        "멀티 az",
+        "무중단",
+        "장애 대응",
+        "장애 대비",
+        "가용성",
+        "존 장애",
+        "리전 장애",
+        "페일오버",
+    ),
 )
 LOW_COST_WORDS: Words = (
-    ("dev", "development", "test", "testing", "prototype", "poc", "proof of concept", "mvp",
-     "hobby", "cheap", "cheapest", "low cost", "low-cost", "minimal cost", "side project", "staging"),
-    ("개발용", "테스트", "프로토타입", "저렴", "최소 비용", "비용 최소", "싸게", "사이드 프로젝트", "mvp", "poc"),
+    (
+        "dev",
+        "development",
+        "test",
+        "testing",
+        "prototype",
+        "poc",
+        "proof of concept",
+        "mvp",
+        "hobby",
+        "cheap",
+        "cheapest",
+        "low cost",
+        "low-cost",
+        "minimal cost",
+        "side project",
+        "staging",
+    ),
+    (
+        "개발용",
+        "테스트",
+        "프로토타입",
+        "저렴",
+        "최소 비용",
+        "비용 최소",
+        "싸게",
+        "사이드 프로젝트",
+        "mvp",
+        "poc",
+    ),
 )
 COMPLIANCE: dict[str, Words] = {
-    "pci-dss": (("pci", "pci-dss", "pci dss", "payments", "card data"), ("pci", "결제", "카드 정보")),
+    "pci-dss": (
+        ("pci", "pci-dss", "pci dss", "payments", "card data"),
+        ("pci", "결제", "카드 정보"),
+    ),
     "hipaa": (("hipaa", "phi", "health data", "medical"), ("hipaa", "의료", "건강 정보")),
     "isms-p": (("isms", "isms-p"), ("isms", "정보보호 관리체계")),
     "gdpr": (("gdpr",), ("gdpr",)),
@@ -130,9 +307,32 @@ COMPLIANCE: dict[str, Words] = {
     "personal-data": (("pii", "personal data", "personal information"), ("개인정보",)),
     "audit": (("audit", "auditing", "audit log", "audit logs"), ("감사", "감사 로그")),
 }
-NEGATIONS_EN = ("no", "without", "remove", "drop", "delete", "skip", "exclude", "don't need",
-                "do not need", "not", "stop using", "get rid of")
-NEGATIONS_KO = ("빼", "제거", "없이", "필요 없", "필요없", "삭제", "안 써", "쓰지 않", "제외", "말고")
+NEGATIONS_EN = (
+    "no",
+    "without",
+    "remove",
+    "drop",
+    "delete",
+    "skip",
+    "exclude",
+    "don't need",
+    "do not need",
+    "not",
+    "stop using",
+    "get rid of",
+)
+NEGATIONS_KO = (
+    "빼",
+    "제거",
+    "없이",
+    "필요 없",
+    "필요없",
+    "삭제",
+    "안 써",
+    "쓰지 않",
+    "제외",
+    "말고",
+)
 
 # Documented defaults, taken with --yes (or spec.assumeDefaults) and listed as assumptions.
 DEFAULT_REGION_EN = "us-east-1"
@@ -266,7 +466,9 @@ def is_korean(text: str) -> bool:
 
 
 def _en_pattern(word: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])" + re.escape(word).replace(r"\ ", r"[\s-]+") + r"(?![\w-])", re.I)
+    return re.compile(
+        r"(?<![\w-])" + re.escape(word).replace(r"\ ", r"[\s-]+") + r"(?![\w-])", re.I
+    )
 
 
 _PATTERN_CACHE: dict[str, re.Pattern[str]] = {}
@@ -295,9 +497,9 @@ def _negated(text: str, span: tuple[int, int]) -> bool:
     after = text[span[1] : span[1] + 12]
     if any(re.search(rf"(?<![\w]){re.escape(n)}\s+(?:\w+\s+)?$", before) for n in NEGATIONS_EN):
         return True
-    return any(after.lstrip().startswith(n) or after.startswith(f"는 {n}") for n in NEGATIONS_KO) or any(
-        re.match(rf"^\s*\S{{0,3}}\s*{re.escape(n)}", after) for n in NEGATIONS_KO
-    )
+    return any(
+        after.lstrip().startswith(n) or after.startswith(f"는 {n}") for n in NEGATIONS_KO
+    ) or any(re.match(rf"^\s*\S{{0,3}}\s*{re.escape(n)}", after) for n in NEGATIONS_KO)
 
 
 def _mentions(words: Words, text: str) -> tuple[bool, bool]:
@@ -361,13 +563,18 @@ def _daily_users(text: str) -> int | None:
     )
     if monthly:
         return max(1, int(parse_number(monthly.group(1), monthly.group(2) or "") / 10))
-    ko = re.search(rf"(?:하루|일일|일간|일)\s*(?:사용자|이용자|방문자)?\s*(?:약\s*)?{NUM}\s*(만|천|억)?\s*명", text)
+    ko = re.search(
+        rf"(?:하루|일일|일간|일)\s*(?:사용자|이용자|방문자)?\s*(?:약\s*)?{NUM}\s*(만|천|억)?\s*명",
+        text,
+    )
     if ko:
         return int(parse_number(ko.group(1), ko.group(2) or ""))
     ko_after = re.search(rf"{NUM}\s*(만|천|억)?\s*명", text)
     if ko_after and re.search(r"하루|일일|일간|dau|DAU|매일", text):
         return int(parse_number(ko_after.group(1), ko_after.group(2) or ""))
-    ko_month = re.search(rf"(?:월간|한 달|월)\s*(?:사용자|이용자)?\s*{NUM}\s*(만|천|억)?\s*명", text)
+    ko_month = re.search(
+        rf"(?:월간|한 달|월)\s*(?:사용자|이용자)?\s*{NUM}\s*(만|천|억)?\s*명", text
+    )
     if ko_month:
         return max(1, int(parse_number(ko_month.group(1), ko_month.group(2) or "") / 10))
     users = re.search(rf"{NUM}\s*(k|m|thousand|million)?\s*users\b", text, re.IGNORECASE)
@@ -500,9 +707,20 @@ def read_message(text: str) -> Signals:
         r"(?:project|app|service|called|named)\s+[\"'“]?([A-Za-z][A-Za-z0-9-]{1,30})[\"'”]?",
         plain,
     ) or re.search(r"[\"'“]?([A-Za-z][A-Za-z0-9-]{1,30})[\"'”]?\s*(?:프로젝트|서비스)", plain)
-    if project and project.group(1).lower() not in {"with", "for", "that", "in", "on", "the", "a", "an"}:
+    if project and project.group(1).lower() not in {
+        "with",
+        "for",
+        "that",
+        "in",
+        "on",
+        "the",
+        "a",
+        "an",
+    }:
         signals.project = project.group(1).lower()
-    retention = re.search(r"(?:keep|retain|retention)\s+(?:logs?\s+)?(?:for\s+)?(\d+)\s*days", plain, re.I)
+    retention = re.search(
+        r"(?:keep|retain|retention)\s+(?:logs?\s+)?(?:for\s+)?(\d+)\s*days", plain, re.I
+    )
     if retention:
         signals.log_retention_days = int(retention.group(1))
     return signals
@@ -555,10 +773,8 @@ def apply_answer(question_id: str, text: str) -> Signals:
     signals = read_message(text)
     value = text.strip().lower()
     if question_id == "region" and signals.region is None:
-        try:
+        with contextlib.suppress(ValueError):
             signals.region = get_region(value).code
-        except ValueError:
-            pass
     elif question_id == "workload" and not (signals.add & set(WORKLOADS)):
         if value.replace("-", "_") in WORKLOADS:
             signals.add.add(value.replace("-", "_"))
@@ -589,12 +805,28 @@ def gather(
     for message in messages:
         adds -= message.remove
         adds |= message.add
-        generic_database = (generic_database or message.generic_database) and not (adds & set(ENGINES))
+        generic_database = (generic_database or message.generic_database) and not (
+            adds & set(ENGINES)
+        )
         for name in (
-            "region", "budget", "daily_users", "requests_per_second", "domain", "container_image",
-            "container_port", "min_capacity", "max_capacity", "desired_count", "instance_type",
-            "db_instance_class", "cache_node_type", "storage_gb", "schedule_expression", "project",
-            "log_retention_days", "high_availability",
+            "region",
+            "budget",
+            "daily_users",
+            "requests_per_second",
+            "domain",
+            "container_image",
+            "container_port",
+            "min_capacity",
+            "max_capacity",
+            "desired_count",
+            "instance_type",
+            "db_instance_class",
+            "cache_node_type",
+            "storage_gb",
+            "schedule_expression",
+            "project",
+            "log_retention_days",
+            "high_availability",
         ):
             value = getattr(message, name)
             if value is not None:
@@ -604,7 +836,11 @@ def gather(
             req.alert_emails = list(dict.fromkeys([*req.alert_emails, *message.emails]))
             stated.add("alert_emails")
         if message.low_cost:
-            req.environment = "dev" if req.environment == "prod" and not req.high_availability else req.environment
+            req.environment = (
+                "dev"
+                if req.environment == "prod" and not req.high_availability
+                else req.environment
+            )
 
     questions: list[Question] = []
     assumptions: list[str] = []
@@ -620,7 +856,11 @@ def gather(
         default = DEFAULT_REGION_KO if korean else DEFAULT_REGION_EN
         req.region = default
         missing(
-            Question("region", "어느 AWS 리전에 배포할까요?" if korean else "Which AWS region should this run in?", default),
+            Question(
+                "region",
+                "어느 AWS 리전에 배포할까요?" if korean else "Which AWS region should this run in?",
+                default,
+            ),
             f"Region {default} ({get_region(default).name}): no region was named.",
         )
 
@@ -634,8 +874,9 @@ def gather(
                 Question(
                     "workload",
                     "어떤 워크로드인가요? (web_api, static_site, serverless, containers, kubernetes, "
-                    "data_pipeline, batch_ml, realtime, queue_workers)" if korean else
-                    "What kind of workload is it? (web_api, static_site, serverless, containers, "
+                    "data_pipeline, batch_ml, realtime, queue_workers)"
+                    if korean
+                    else "What kind of workload is it? (web_api, static_site, serverless, containers, "
                     "kubernetes, data_pipeline, batch_ml, realtime, queue_workers)",
                     DEFAULT_WORKLOAD,
                 ),
@@ -649,8 +890,8 @@ def gather(
             Question(
                 "database_engine",
                 "어떤 데이터베이스 엔진을 쓸까요? (postgres, mysql, aurora-postgresql, aurora-mysql, dynamodb)"
-                if korean else
-                "Which database engine? (postgres, mysql, aurora-postgresql, aurora-mysql, dynamodb)",
+                if korean
+                else "Which database engine? (postgres, mysql, aurora-postgresql, aurora-mysql, dynamodb)",
                 DEFAULT_ENGINE,
             ),
             "Database engine: PostgreSQL on RDS: a database was asked for without an engine.",
@@ -682,9 +923,13 @@ def gather(
             "for Multi-AZ data and a NAT gateway per zone."
         )
     if "daily_users" not in stated and "requests_per_second" not in stated:
-        assumptions.append(f"Scale: about {DEFAULT_DAILY_USERS:,} daily users (sizes the smallest production classes).")
+        assumptions.append(
+            f"Scale: about {DEFAULT_DAILY_USERS:,} daily users (sizes the smallest production classes)."
+        )
     if "budget" not in stated:
-        assumptions.append("Budget: none given; the design takes the cheapest option that meets the other needs.")
+        assumptions.append(
+            "Budget: none given; the design takes the cheapest option that meets the other needs."
+        )
     if "project" not in stated:
         assumptions.append(f"Project name: '{req.project}' (used in names and the Project tag).")
     req.stated = sorted(stated)

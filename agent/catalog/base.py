@@ -12,7 +12,14 @@ from autcloud.agent.requirements import Requirements
 
 # Files a person would open, in the order a reader meets them.
 TOPICS = (
-    "network", "security", "edge", "compute", "data", "storage", "messaging", "analytics",
+    "network",
+    "security",
+    "edge",
+    "compute",
+    "data",
+    "storage",
+    "messaging",
+    "analytics",
     "observability",
 )
 _REFERENCE = re.compile(r"(?<![\w.\"])((?:data\.)?aws_[a-z0-9_]+\.[a-z_][a-z0-9_]*)")
@@ -48,7 +55,9 @@ class ResourceSpec:
 
     def references(self) -> set[str]:
         """Addresses of the other resources this one refers to."""
-        return {match for match in _REFERENCE.findall(_expressions(self.body)) if match != self.address}
+        return {
+            match for match in _REFERENCE.findall(_expressions(self.body)) if match != self.address
+        }
 
     def variables(self) -> set[str]:
         return set(_VARIABLE.findall(_expressions(self.body)))
@@ -74,7 +83,9 @@ class Variable:
             body["sensitive"] = True
         if self.validation:
             condition, message = self.validation
-            body["validation"] = Block("validation", body={"condition": Expr(condition), "error_message": message})
+            body["validation"] = Block(
+                "validation", body={"condition": Expr(condition), "error_message": message}
+            )
         return Block("variable", (self.name,), body)
 
 

@@ -4,50 +4,110 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, interp, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    Output,
+    ResourceSpec,
+    Variable,
+    interp,
+    tags,
+)
 from autcloud.agent.catalog.security import alarm, log_group
 from autcloud.agent.catalog.storage import ensure_access_logs
 from autcloud.agent.hcl import Block, Call, Expr, jsonencode
 
-LAMBDA_SIGNING_SKIP = "checkov:skip=CKV_AWS_272:Code signing needs a signing profile and pipeline; add one with CI/CD"
+LAMBDA_SIGNING_SKIP = (
+    "checkov:skip=CKV_AWS_272:Code signing needs a signing profile and pipeline; add one with CI/CD"
+)
 
 
 def assume_role(service: str) -> Call:
-    return jsonencode({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}],
-    })
+    return jsonencode(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}
+            ],
+        }
+    )
 
 
-def role(bp: Blueprint, name: str, service: str, reason: str, topic: str, block: str,
-         managed: tuple[str, ...] = ()) -> None:
-    bp.add(ResourceSpec("aws_iam_role", name, topic, reason,
-                        {"name": interp(f"${{local.name}}-{name.replace('_', '-')}"), "assume_role_policy": assume_role(service)},
-                        block=block))
-    for index, policy in enumerate(managed):
-        bp.add(ResourceSpec(
-            "aws_iam_role_policy_attachment", f"{name}_{index}" if len(managed) > 1 else name, topic,
-            f"Grants the AWS-managed policy {policy.rsplit('/', 1)[-1]}, which this role needs to work.",
-            {"role": Expr(f"aws_iam_role.{name}.name"), "policy_arn": f"arn:aws:iam::aws:policy/{policy}"},
+def role(
+    bp: Blueprint,
+    name: str,
+    service: str,
+    reason: str,
+    topic: str,
+    block: str,
+    managed: tuple[str, ...] = (),
+) -> None:
+    bp.add(
+        ResourceSpec(
+            "aws_iam_role",
+            name,
+            topic,
+            reason,
+            {
+                "name": interp(f"${{local.name}}-{name.replace('_', '-')}"),
+                "assume_role_policy": assume_role(service),
+            },
             block=block,
-        ))
+        )
+    )
+    for index, policy in enumerate(managed):
+        bp.add(
+            ResourceSpec(
+                "aws_iam_role_policy_attachment",
+                f"{name}_{index}" if len(managed) > 1 else name,
+                topic,
+                f"Grants the AWS-managed policy {policy.rsplit('/', 1)[-1]}, which this role needs to work.",
+                {
+                    "role": Expr(f"aws_iam_role.{name}.name"),
+                    "policy_arn": f"arn:aws:iam::aws:policy/{policy}",
+                },
+                block=block,
+            )
+        )
 
 
 def security_group(bp: Blueprint, name: str, description: str, reason: str, block: str) -> None:
-    bp.add(ResourceSpec(
-        "aws_security_group", name, "security", reason,
-        {"name_prefix": interp(f"${{local.name}}-{name.replace('_', '-')}-"), "description": description,
-         "vpc_id": Expr("aws_vpc.main.id"), "tags": tags(name.replace("_", "-")),
-         "lifecycle": Block("lifecycle", body={"create_before_destroy": True})},
-        block=block,
-    ))
+    bp.add(
+        ResourceSpec(
+            "aws_security_group",
+            name,
+            "security",
+            reason,
+            {
+                "name_prefix": interp(f"${{local.name}}-{name.replace('_', '-')}-"),
+                "description": description,
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "tags": tags(name.replace("_", "-")),
+                "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+            },
+            block=block,
+        )
+    )
 
 
-def ingress(bp: Blueprint, name: str, group: str, port: int | Expr, reason: str, *, source_group: str | None = None,
-            cidr: str | None = None, block: str = "security", description: str = "") -> None:
+def ingress(
+    bp: Blueprint,
+    name: str,
+    group: str,
+    port: int | Expr,
+    reason: str,
+    *,
+    source_group: str | None = None,
+    cidr: str | None = None,
+    block: str = "security",
+    description: str = "",
+) -> None:
     body: dict[str, Any] = {
-        "security_group_id": Expr(f"aws_security_group.{group}.id"), "description": description or reason,
-        "ip_protocol": "tcp", "from_port": port, "to_port": port,
+        "security_group_id": Expr(f"aws_security_group.{group}.id"),
+        "description": description or reason,
+        "ip_protocol": "tcp",
+        "from_port": port,
+        "to_port": port,
     }
     if source_group:
         body["referenced_security_group_id"] = Expr(f"aws_security_group.{source_group}.id")
@@ -55,120 +115,335 @@ def ingress(bp: Blueprint, name: str, group: str, port: int | Expr, reason: str,
         body["cidr_ipv4"] = cidr
     comments = ()
     if cidr == "0.0.0.0/0" and port == 80:
-        comments = ("checkov:skip=CKV_AWS_260:Port 80 is the public web entry; it redirects to HTTPS once a domain exists",)
-    bp.add(ResourceSpec("aws_vpc_security_group_ingress_rule", name, "security", reason, body, comments=comments, block=block))
+        comments = (
+            "checkov:skip=CKV_AWS_260:Port 80 is the public web entry; it redirects to HTTPS once a domain exists",
+        )
+    bp.add(
+        ResourceSpec(
+            "aws_vpc_security_group_ingress_rule",
+            name,
+            "security",
+            reason,
+            body,
+            comments=comments,
+            block=block,
+        )
+    )
 
 
-def egress(bp: Blueprint, name: str, group: str, port: int | Expr, reason: str, *, target_group: str | None = None,
-           cidr: str | None = None, block: str = "security") -> None:
+def egress(
+    bp: Blueprint,
+    name: str,
+    group: str,
+    port: int | Expr,
+    reason: str,
+    *,
+    target_group: str | None = None,
+    cidr: str | None = None,
+    block: str = "security",
+) -> None:
     body: dict[str, Any] = {
-        "security_group_id": Expr(f"aws_security_group.{group}.id"), "description": reason,
-        "ip_protocol": "tcp", "from_port": port, "to_port": port,
+        "security_group_id": Expr(f"aws_security_group.{group}.id"),
+        "description": reason,
+        "ip_protocol": "tcp",
+        "from_port": port,
+        "to_port": port,
     }
     if target_group:
         body["referenced_security_group_id"] = Expr(f"aws_security_group.{target_group}.id")
     if cidr:
         body["cidr_ipv4"] = cidr
-    bp.add(ResourceSpec("aws_vpc_security_group_egress_rule", name, "security", reason, body, block=block))
+    bp.add(
+        ResourceSpec(
+            "aws_vpc_security_group_egress_rule", name, "security", reason, body, block=block
+        )
+    )
 
 
 def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Expr) -> None:
     """A public ALB: HTTPS when a domain was given (HTTP otherwise), logs, strict headers."""
     bp.blocks.append("alb")
     https = bool(ctx.req.domain)
-    security_group(bp, "alb", "Public load balancer", "The load balancer's firewall: web ports in, app port out.", "alb")
-    ingress(bp, "alb_https" if https else "alb_http", "alb", 443 if https else 80,
-            "HTTPS from anywhere: the public entry point." if https else "HTTP from anywhere (no domain given for HTTPS yet).",
-            cidr="0.0.0.0/0", block="alb")
-    if https:
-        ingress(bp, "alb_http_redirect", "alb", 80, "HTTP from anywhere, only to redirect to HTTPS.", cidr="0.0.0.0/0", block="alb")
-    egress(bp, "alb_to_app", "alb", port, "Forwards requests to the application only.", target_group="app", block="alb")
-    ensure_access_logs(bp)
-    bp.add(ResourceSpec("aws_elb_service_account", "main", "compute",
-                        "The regional load-balancer account that writes access logs.", data_source=True, block="alb"))
-    bp.add(ResourceSpec(
-        "aws_s3_bucket_policy", "access_logs", "storage", "Lets the load balancer deliver access logs; TLS only.",
-        {"bucket": Expr("aws_s3_bucket.access_logs.id"), "policy": jsonencode({
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Sid": "LoadBalancerAccessLogs", "Effect": "Allow",
-                 "Principal": {"AWS": Expr("data.aws_elb_service_account.main.arn")},
-                 "Action": "s3:PutObject", "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/alb/*"')},
-                {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                 "Resource": [Expr("aws_s3_bucket.access_logs.arn"), Expr('"${aws_s3_bucket.access_logs.arn}/*"')],
-                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-            ],
-        })},
+    security_group(
+        bp,
+        "alb",
+        "Public load balancer",
+        "The load balancer's firewall: web ports in, app port out.",
+        "alb",
+    )
+    ingress(
+        bp,
+        "alb_https" if https else "alb_http",
+        "alb",
+        443 if https else 80,
+        "HTTPS from anywhere: the public entry point."
+        if https
+        else "HTTP from anywhere (no domain given for HTTPS yet).",
+        cidr="0.0.0.0/0",
         block="alb",
-    ))
+    )
+    if https:
+        ingress(
+            bp,
+            "alb_http_redirect",
+            "alb",
+            80,
+            "HTTP from anywhere, only to redirect to HTTPS.",
+            cidr="0.0.0.0/0",
+            block="alb",
+        )
+    egress(
+        bp,
+        "alb_to_app",
+        "alb",
+        port,
+        "Forwards requests to the application only.",
+        target_group="app",
+        block="alb",
+    )
+    ensure_access_logs(bp)
+    bp.add(
+        ResourceSpec(
+            "aws_elb_service_account",
+            "main",
+            "compute",
+            "The regional load-balancer account that writes access logs.",
+            data_source=True,
+            block="alb",
+        )
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_policy",
+            "access_logs",
+            "storage",
+            "Lets the load balancer deliver access logs; TLS only.",
+            {
+                "bucket": Expr("aws_s3_bucket.access_logs.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "LoadBalancerAccessLogs",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": Expr("data.aws_elb_service_account.main.arn")},
+                                "Action": "s3:PutObject",
+                                "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/alb/*"'),
+                            },
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    Expr("aws_s3_bucket.access_logs.arn"),
+                                    Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
+                    }
+                ),
+            },
+            block="alb",
+        )
+    )
     comments: list[str] = []
     if not ctx.req.has("waf"):
-        comments.append("checkov:skip=CKV2_AWS_28:No WAF was asked for; add 'WAF' to the request to attach one")
+        comments.append(
+            "checkov:skip=CKV2_AWS_28:No WAF was asked for; add 'WAF' to the request to attach one"
+        )
     if not https:
-        comments.append("checkov:skip=CKV2_AWS_20:No domain was given, so no certificate; name a domain to get HTTPS")
-    bp.add(ResourceSpec(
-        "aws_lb", "app", "compute", "The public entry point, spread over every public subnet.",
-        {"name_prefix": "app-", "load_balancer_type": "application", "internal": False,
-         "security_groups": [Expr("aws_security_group.alb.id")], "subnets": Expr("aws_subnet.public[*].id"),
-         "drop_invalid_header_fields": True, "enable_deletion_protection": ctx.req.environment == "prod",
-         "access_logs": Block("access_logs", body={"bucket": Expr("aws_s3_bucket.access_logs.id"), "prefix": "alb", "enabled": True}),
-         "depends_on": [Expr("aws_s3_bucket_policy.access_logs")], "tags": tags("alb")},
-        comments=tuple(comments), block="alb",
-    ))
-    health = bp.var(Variable("health_check_path", "string", "HTTP path the load balancer checks for health.", "/"))
-    bp.add(ResourceSpec(
-        "aws_lb_target_group", "app", "compute", "Where the load balancer sends traffic, with health checks.",
-        {"name_prefix": "app-", "port": port, "protocol": "HTTP", "target_type": target_type,
-         "vpc_id": Expr("aws_vpc.main.id"), "deregistration_delay": 30,
-         "health_check": Block("health_check", body={"path": health, "matcher": "200-399", "interval": 15,
-                                                      "healthy_threshold": 2, "unhealthy_threshold": 3}),
-         "lifecycle": Block("lifecycle", body={"create_before_destroy": True}), "tags": tags("app")},
-        comments=("checkov:skip=CKV_AWS_378:TLS ends at the load balancer; traffic to targets stays inside the VPC",),
-        block="alb",
-    ))
+        comments.append(
+            "checkov:skip=CKV2_AWS_20:No domain was given, so no certificate; name a domain to get HTTPS"
+        )
+    bp.add(
+        ResourceSpec(
+            "aws_lb",
+            "app",
+            "compute",
+            "The public entry point, spread over every public subnet.",
+            {
+                "name_prefix": "app-",
+                "load_balancer_type": "application",
+                "internal": False,
+                "security_groups": [Expr("aws_security_group.alb.id")],
+                "subnets": Expr("aws_subnet.public[*].id"),
+                "drop_invalid_header_fields": True,
+                "enable_deletion_protection": ctx.req.environment == "prod",
+                "access_logs": Block(
+                    "access_logs",
+                    body={
+                        "bucket": Expr("aws_s3_bucket.access_logs.id"),
+                        "prefix": "alb",
+                        "enabled": True,
+                    },
+                ),
+                "depends_on": [Expr("aws_s3_bucket_policy.access_logs")],
+                "tags": tags("alb"),
+            },
+            comments=tuple(comments),
+            block="alb",
+        )
+    )
+    health = bp.var(
+        Variable(
+            "health_check_path", "string", "HTTP path the load balancer checks for health.", "/"
+        )
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_lb_target_group",
+            "app",
+            "compute",
+            "Where the load balancer sends traffic, with health checks.",
+            {
+                "name_prefix": "app-",
+                "port": port,
+                "protocol": "HTTP",
+                "target_type": target_type,
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "deregistration_delay": 30,
+                "health_check": Block(
+                    "health_check",
+                    body={
+                        "path": health,
+                        "matcher": "200-399",
+                        "interval": 15,
+                        "healthy_threshold": 2,
+                        "unhealthy_threshold": 3,
+                    },
+                ),
+                "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+                "tags": tags("app"),
+            },
+            comments=(
+                "checkov:skip=CKV_AWS_378:TLS ends at the load balancer; traffic to targets stays inside the VPC",
+            ),
+            block="alb",
+        )
+    )
     if https:
         bp.add(
             ResourceSpec(
-                "aws_acm_certificate", "app", "edge", "The TLS certificate for the domain, validated through DNS.",
-                {"domain_name": Expr("var.domain_name"), "subject_alternative_names": [interp("*.${var.domain_name}")],
-                 "validation_method": "DNS", "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
-                 "tags": tags("certificate")},
+                "aws_acm_certificate",
+                "app",
+                "edge",
+                "The TLS certificate for the domain, validated through DNS.",
+                {
+                    "domain_name": Expr("var.domain_name"),
+                    "subject_alternative_names": [interp("*.${var.domain_name}")],
+                    "validation_method": "DNS",
+                    "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+                    "tags": tags("certificate"),
+                },
                 block="alb",
             ),
             ResourceSpec(
-                "aws_lb_listener", "https", "compute", "Terminates TLS 1.3/1.2 and forwards to the application.",
-                {"load_balancer_arn": Expr("aws_lb.app.arn"), "port": 443, "protocol": "HTTPS",
-                 "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "certificate_arn": Expr("aws_acm_certificate.app.arn"),
-                 "default_action": Block("default_action", body={"type": "forward", "target_group_arn": Expr("aws_lb_target_group.app.arn")})},
+                "aws_lb_listener",
+                "https",
+                "compute",
+                "Terminates TLS 1.3/1.2 and forwards to the application.",
+                {
+                    "load_balancer_arn": Expr("aws_lb.app.arn"),
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                    "certificate_arn": Expr("aws_acm_certificate.app.arn"),
+                    "default_action": Block(
+                        "default_action",
+                        body={
+                            "type": "forward",
+                            "target_group_arn": Expr("aws_lb_target_group.app.arn"),
+                        },
+                    ),
+                },
                 block="alb",
             ),
             ResourceSpec(
-                "aws_lb_listener", "http_redirect", "compute", "Sends plain-HTTP visitors to HTTPS.",
-                {"load_balancer_arn": Expr("aws_lb.app.arn"), "port": 80, "protocol": "HTTP",
-                 "default_action": Block("default_action", body={"type": "redirect", "redirect": Block("redirect", body={
-                     "port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"})})},
+                "aws_lb_listener",
+                "http_redirect",
+                "compute",
+                "Sends plain-HTTP visitors to HTTPS.",
+                {
+                    "load_balancer_arn": Expr("aws_lb.app.arn"),
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "default_action": Block(
+                        "default_action",
+                        body={
+                            "type": "redirect",
+                            "redirect": Block(
+                                "redirect",
+                                body={
+                                    "port": "443",
+                                    "protocol": "HTTPS",
+                                    "status_code": "HTTP_301",
+                                },
+                            ),
+                        },
+                    ),
+                },
                 block="alb",
             ),
         )
         bp.out(Output("app_url", '"https://${var.domain_name}"', "Where the application answers."))
     else:
-        bp.add(ResourceSpec(
-            "aws_lb_listener", "http", "compute", "Forwards HTTP to the application (HTTPS needs a domain).",
-            {"load_balancer_arn": Expr("aws_lb.app.arn"), "port": 80, "protocol": "HTTP",
-             "default_action": Block("default_action", body={"type": "forward", "target_group_arn": Expr("aws_lb_target_group.app.arn")})},
-            comments=("checkov:skip=CKV_AWS_2:No domain was given for a certificate; name one to switch to HTTPS",
-                      "checkov:skip=CKV_AWS_103:TLS applies once a domain and certificate exist"),
-            block="alb",
-        ))
-        bp.out(Output("app_url", '"http://${aws_lb.app.dns_name}"', "Where the application answers."))
-    bp.out(Output("load_balancer_dns_name", "aws_lb.app.dns_name", "DNS name of the load balancer."))
-    alarm(bp, "alb_5xx", "Pages when the application answers with server errors.", namespace="AWS/ApplicationELB",
-          metric="HTTPCode_Target_5XX_Count", dimensions={"LoadBalancer": Expr("aws_lb.app.arn_suffix")},
-          threshold=10, statistic="Sum")
-    alarm(bp, "alb_unhealthy_hosts", "Pages when targets fail their health checks.", namespace="AWS/ApplicationELB",
-          metric="UnHealthyHostCount", dimensions={"LoadBalancer": Expr("aws_lb.app.arn_suffix"),
-                                                    "TargetGroup": Expr("aws_lb_target_group.app.arn_suffix")},
-          threshold=0, statistic="Maximum")
+        bp.add(
+            ResourceSpec(
+                "aws_lb_listener",
+                "http",
+                "compute",
+                "Forwards HTTP to the application (HTTPS needs a domain).",
+                {
+                    "load_balancer_arn": Expr("aws_lb.app.arn"),
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "default_action": Block(
+                        "default_action",
+                        body={
+                            "type": "forward",
+                            "target_group_arn": Expr("aws_lb_target_group.app.arn"),
+                        },
+                    ),
+                },
+                comments=(
+                    "checkov:skip=CKV_AWS_2:No domain was given for a certificate; name one to switch to HTTPS",
+                    "checkov:skip=CKV_AWS_103:TLS applies once a domain and certificate exist",
+                ),
+                block="alb",
+            )
+        )
+        bp.out(
+            Output("app_url", '"http://${aws_lb.app.dns_name}"', "Where the application answers.")
+        )
+    bp.out(
+        Output("load_balancer_dns_name", "aws_lb.app.dns_name", "DNS name of the load balancer.")
+    )
+    alarm(
+        bp,
+        "alb_5xx",
+        "Pages when the application answers with server errors.",
+        namespace="AWS/ApplicationELB",
+        metric="HTTPCode_Target_5XX_Count",
+        dimensions={"LoadBalancer": Expr("aws_lb.app.arn_suffix")},
+        threshold=10,
+        statistic="Sum",
+    )
+    alarm(
+        bp,
+        "alb_unhealthy_hosts",
+        "Pages when targets fail their health checks.",
+        namespace="AWS/ApplicationELB",
+        metric="UnHealthyHostCount",
+        dimensions={
+            "LoadBalancer": Expr("aws_lb.app.arn_suffix"),
+            "TargetGroup": Expr("aws_lb_target_group.app.arn_suffix"),
+        },
+        threshold=0,
+        statistic="Maximum",
+    )
 
 
 def task_size(daily_users: int) -> tuple[int, int]:
@@ -196,45 +471,131 @@ def capacity(ctx: Context) -> tuple[int, int, int]:
     return minimum, max(desired, minimum), max(maximum, desired)
 
 
-def add_ecs_service(bp: Blueprint, ctx: Context, app_env: dict[str, Expr], app_secrets: dict[str, Expr],
-                    task_policy: list[dict[str, Any]]) -> None:
+def add_ecs_service(
+    bp: Blueprint,
+    ctx: Context,
+    app_env: dict[str, Expr],
+    app_secrets: dict[str, Expr],
+    task_policy: list[dict[str, Any]],
+) -> None:
     """An ECS Fargate service behind the ALB, autoscaled on CPU."""
     bp.blocks.append("ecs")
     req = ctx.req
-    image = bp.var(Variable("container_image", "string", "Container image the service runs.",
-                            req.container_image or "public.ecr.aws/nginx/nginx:stable"))
-    port = bp.var(Variable("container_port", "number", "Port the container listens on.", req.container_port))
+    image = bp.var(
+        Variable(
+            "container_image",
+            "string",
+            "Container image the service runs.",
+            req.container_image or "public.ecr.aws/nginx/nginx:stable",
+        )
+    )
+    port = bp.var(
+        Variable("container_port", "number", "Port the container listens on.", req.container_port)
+    )
     cpu, memory = task_size(req.daily_users)
     minimum, desired, maximum = capacity(ctx)
     desired_var = bp.var(Variable("desired_count", "number", "Tasks to run normally.", desired))
     min_var = bp.var(Variable("min_capacity", "number", "Fewest tasks autoscaling keeps.", minimum))
-    max_var = bp.var(Variable("max_capacity", "number", "Most tasks autoscaling may start.", maximum))
+    max_var = bp.var(
+        Variable("max_capacity", "number", "Most tasks autoscaling may start.", maximum)
+    )
     add_load_balancer(bp, ctx, target_type="ip", port=port)
-    security_group(bp, "app", "Application tasks", "The application's firewall: only the load balancer gets in.", "ecs")
-    ingress(bp, "app_from_alb", "app", port, "Requests from the load balancer only.", source_group="alb", block="ecs")
-    egress(bp, "app_https_out", "app", 443, "HTTPS out (AWS APIs, image pulls, third-party APIs).", cidr="0.0.0.0/0", block="ecs")
-    log_group(bp, "app", "/ecs/${local.name}/app", "The application's logs, encrypted, with bounded retention.", "compute", "ecs")
-    role(bp, "task_execution", "ecs-tasks.amazonaws.com", "Lets ECS pull the image and write logs.", "compute", "ecs",
-         ("service-role/AmazonECSTaskExecutionRolePolicy",))
-    role(bp, "task", "ecs-tasks.amazonaws.com", "The application's own identity: only the permissions it uses.", "compute", "ecs")
+    security_group(
+        bp,
+        "app",
+        "Application tasks",
+        "The application's firewall: only the load balancer gets in.",
+        "ecs",
+    )
+    ingress(
+        bp,
+        "app_from_alb",
+        "app",
+        port,
+        "Requests from the load balancer only.",
+        source_group="alb",
+        block="ecs",
+    )
+    egress(
+        bp,
+        "app_https_out",
+        "app",
+        443,
+        "HTTPS out (AWS APIs, image pulls, third-party APIs).",
+        cidr="0.0.0.0/0",
+        block="ecs",
+    )
+    log_group(
+        bp,
+        "app",
+        "/ecs/${local.name}/app",
+        "The application's logs, encrypted, with bounded retention.",
+        "compute",
+        "ecs",
+    )
+    role(
+        bp,
+        "task_execution",
+        "ecs-tasks.amazonaws.com",
+        "Lets ECS pull the image and write logs.",
+        "compute",
+        "ecs",
+        ("service-role/AmazonECSTaskExecutionRolePolicy",),
+    )
+    role(
+        bp,
+        "task",
+        "ecs-tasks.amazonaws.com",
+        "The application's own identity: only the permissions it uses.",
+        "compute",
+        "ecs",
+    )
     if app_secrets:
-        bp.add(ResourceSpec(
-            "aws_iam_role_policy", "task_execution_secrets", "compute", "Lets ECS inject the database secret at start.",
-            {"name": "read-app-secrets", "role": Expr("aws_iam_role.task_execution.id"), "policy": jsonencode({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
-                               "Resource": list(app_secrets.values())},
-                              {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": Expr("aws_kms_key.main.arn")}],
-            })},
-            block="ecs",
-        ))
+        bp.add(
+            ResourceSpec(
+                "aws_iam_role_policy",
+                "task_execution_secrets",
+                "compute",
+                "Lets ECS inject the database secret at start.",
+                {
+                    "name": "read-app-secrets",
+                    "role": Expr("aws_iam_role.task_execution.id"),
+                    "policy": jsonencode(
+                        {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": ["secretsmanager:GetSecretValue"],
+                                    "Resource": list(app_secrets.values()),
+                                },
+                                {
+                                    "Effect": "Allow",
+                                    "Action": ["kms:Decrypt"],
+                                    "Resource": Expr("aws_kms_key.main.arn"),
+                                },
+                            ],
+                        }
+                    ),
+                },
+                block="ecs",
+            )
+        )
     if task_policy:
-        bp.add(ResourceSpec(
-            "aws_iam_role_policy", "task", "compute", "The application's permissions, each scoped to one resource.",
-            {"name": "app-permissions", "role": Expr("aws_iam_role.task.id"),
-             "policy": jsonencode({"Version": "2012-10-17", "Statement": task_policy})},
-            block="ecs",
-        ))
+        bp.add(
+            ResourceSpec(
+                "aws_iam_role_policy",
+                "task",
+                "compute",
+                "The application's permissions, each scoped to one resource.",
+                {
+                    "name": "app-permissions",
+                    "role": Expr("aws_iam_role.task.id"),
+                    "policy": jsonencode({"Version": "2012-10-17", "Statement": task_policy}),
+                },
+                block="ecs",
+            )
+        )
     container = {
         "name": "app",
         "image": image,
@@ -242,283 +603,780 @@ def add_ecs_service(bp: Blueprint, ctx: Context, app_env: dict[str, Expr], app_s
         "readonlyRootFilesystem": True,
         "portMappings": [{"containerPort": port, "protocol": "tcp"}],
         "environment": [{"name": key, "value": value} for key, value in sorted(app_env.items())],
-        "secrets": [{"name": key, "valueFrom": value} for key, value in sorted(app_secrets.items())],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": Expr("aws_cloudwatch_log_group.app.name"), "awslogs-region": Expr("var.region"),
-            "awslogs-stream-prefix": "app"}},
+        "secrets": [
+            {"name": key, "valueFrom": value} for key, value in sorted(app_secrets.items())
+        ],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": Expr("aws_cloudwatch_log_group.app.name"),
+                "awslogs-region": Expr("var.region"),
+                "awslogs-stream-prefix": "app",
+            },
+        },
     }
     bp.add(
         ResourceSpec(
-            "aws_ecs_cluster", "main", "compute", "The ECS cluster, with Container Insights for metrics.",
-            {"name": Expr("local.name"), "setting": Block("setting", body={"name": "containerInsights", "value": "enabled"}),
-             "tags": tags("cluster")},
+            "aws_ecs_cluster",
+            "main",
+            "compute",
+            "The ECS cluster, with Container Insights for metrics.",
+            {
+                "name": Expr("local.name"),
+                "setting": Block("setting", body={"name": "containerInsights", "value": "enabled"}),
+                "tags": tags("cluster"),
+            },
             block="ecs",
         ),
         ResourceSpec(
-            "aws_ecs_task_definition", "app", "compute",
+            "aws_ecs_task_definition",
+            "app",
+            "compute",
             f"The application container on Fargate: {cpu} CPU units, {memory} MiB, read-only root filesystem.",
-            {"family": interp("${local.name}-app"), "requires_compatibilities": ["FARGATE"], "network_mode": "awsvpc",
-             "cpu": str(cpu), "memory": str(memory), "execution_role_arn": Expr("aws_iam_role.task_execution.arn"),
-             "task_role_arn": Expr("aws_iam_role.task.arn"),
-             "runtime_platform": Block("runtime_platform", body={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}),
-             "container_definitions": jsonencode([container])},
+            {
+                "family": interp("${local.name}-app"),
+                "requires_compatibilities": ["FARGATE"],
+                "network_mode": "awsvpc",
+                "cpu": str(cpu),
+                "memory": str(memory),
+                "execution_role_arn": Expr("aws_iam_role.task_execution.arn"),
+                "task_role_arn": Expr("aws_iam_role.task.arn"),
+                "runtime_platform": Block(
+                    "runtime_platform",
+                    body={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+                ),
+                "container_definitions": jsonencode([container]),
+            },
             block="ecs",
         ),
         ResourceSpec(
-            "aws_ecs_service", "app", "compute",
+            "aws_ecs_service",
+            "app",
+            "compute",
             f"Runs {desired} task(s) across the private subnets, rolling back failed deployments.",
-            {"name": "app", "cluster": Expr("aws_ecs_cluster.main.id"), "task_definition": Expr("aws_ecs_task_definition.app.arn"),
-             "desired_count": desired_var, "launch_type": "FARGATE", "propagate_tags": "SERVICE",
-             "enable_execute_command": False, "health_check_grace_period_seconds": 60,
-             "network_configuration": Block("network_configuration", body={
-                 "subnets": Expr("aws_subnet.private[*].id"), "security_groups": [Expr("aws_security_group.app.id")],
-                 "assign_public_ip": False}),
-             "load_balancer": Block("load_balancer", body={"target_group_arn": Expr("aws_lb_target_group.app.arn"),
-                                                           "container_name": "app", "container_port": port}),
-             "deployment_circuit_breaker": Block("deployment_circuit_breaker", body={"enable": True, "rollback": True}),
-             "lifecycle": Block("lifecycle", body={"ignore_changes": [Expr("desired_count")]}),
-             "depends_on": [Expr("aws_lb_listener.https" if ctx.req.domain else "aws_lb_listener.http")]},
+            {
+                "name": "app",
+                "cluster": Expr("aws_ecs_cluster.main.id"),
+                "task_definition": Expr("aws_ecs_task_definition.app.arn"),
+                "desired_count": desired_var,
+                "launch_type": "FARGATE",
+                "propagate_tags": "SERVICE",
+                "enable_execute_command": False,
+                "health_check_grace_period_seconds": 60,
+                "network_configuration": Block(
+                    "network_configuration",
+                    body={
+                        "subnets": Expr("aws_subnet.private[*].id"),
+                        "security_groups": [Expr("aws_security_group.app.id")],
+                        "assign_public_ip": False,
+                    },
+                ),
+                "load_balancer": Block(
+                    "load_balancer",
+                    body={
+                        "target_group_arn": Expr("aws_lb_target_group.app.arn"),
+                        "container_name": "app",
+                        "container_port": port,
+                    },
+                ),
+                "deployment_circuit_breaker": Block(
+                    "deployment_circuit_breaker", body={"enable": True, "rollback": True}
+                ),
+                "lifecycle": Block("lifecycle", body={"ignore_changes": [Expr("desired_count")]}),
+                "depends_on": [
+                    Expr("aws_lb_listener.https" if ctx.req.domain else "aws_lb_listener.http")
+                ],
+            },
             block="ecs",
         ),
         ResourceSpec(
-            "aws_appautoscaling_target", "app", "compute", f"Lets the service scale between {minimum} and {maximum} tasks.",
-            {"service_namespace": "ecs", "scalable_dimension": "ecs:service:DesiredCount",
-             "resource_id": interp("service/${aws_ecs_cluster.main.name}/${aws_ecs_service.app.name}"),
-             "min_capacity": min_var, "max_capacity": max_var},
+            "aws_appautoscaling_target",
+            "app",
+            "compute",
+            f"Lets the service scale between {minimum} and {maximum} tasks.",
+            {
+                "service_namespace": "ecs",
+                "scalable_dimension": "ecs:service:DesiredCount",
+                "resource_id": interp(
+                    "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.app.name}"
+                ),
+                "min_capacity": min_var,
+                "max_capacity": max_var,
+            },
             block="ecs",
         ),
         ResourceSpec(
-            "aws_appautoscaling_policy", "app_cpu", "compute", "Adds tasks when average CPU passes 60%, removes them after.",
-            {"name": "cpu-target-tracking", "policy_type": "TargetTrackingScaling",
-             "service_namespace": Expr("aws_appautoscaling_target.app.service_namespace"),
-             "scalable_dimension": Expr("aws_appautoscaling_target.app.scalable_dimension"),
-             "resource_id": Expr("aws_appautoscaling_target.app.resource_id"),
-             "target_tracking_scaling_policy_configuration": Block("target_tracking_scaling_policy_configuration", body={
-                 "target_value": 60,
-                 "predefined_metric_specification": Block("predefined_metric_specification", body={
-                     "predefined_metric_type": "ECSServiceAverageCPUUtilization"}),
-                 "scale_in_cooldown": 120, "scale_out_cooldown": 60})},
+            "aws_appautoscaling_policy",
+            "app_cpu",
+            "compute",
+            "Adds tasks when average CPU passes 60%, removes them after.",
+            {
+                "name": "cpu-target-tracking",
+                "policy_type": "TargetTrackingScaling",
+                "service_namespace": Expr("aws_appautoscaling_target.app.service_namespace"),
+                "scalable_dimension": Expr("aws_appautoscaling_target.app.scalable_dimension"),
+                "resource_id": Expr("aws_appautoscaling_target.app.resource_id"),
+                "target_tracking_scaling_policy_configuration": Block(
+                    "target_tracking_scaling_policy_configuration",
+                    body={
+                        "target_value": 60,
+                        "predefined_metric_specification": Block(
+                            "predefined_metric_specification",
+                            body={"predefined_metric_type": "ECSServiceAverageCPUUtilization"},
+                        ),
+                        "scale_in_cooldown": 120,
+                        "scale_out_cooldown": 60,
+                    },
+                ),
+            },
             block="ecs",
         ),
     )
-    alarm(bp, "app_cpu_high", "Warns when the service runs hot even after scaling.", namespace="AWS/ECS",
-          metric="CPUUtilization", dimensions={"ClusterName": Expr("aws_ecs_cluster.main.name"),
-                                               "ServiceName": Expr("aws_ecs_service.app.name")}, threshold=85)
-    bp.out(Output("ecs_cluster_name", "aws_ecs_cluster.main.name", "Name of the ECS cluster."),
-           Output("ecs_service_name", "aws_ecs_service.app.name", "Name of the ECS service."))
+    alarm(
+        bp,
+        "app_cpu_high",
+        "Warns when the service runs hot even after scaling.",
+        namespace="AWS/ECS",
+        metric="CPUUtilization",
+        dimensions={
+            "ClusterName": Expr("aws_ecs_cluster.main.name"),
+            "ServiceName": Expr("aws_ecs_service.app.name"),
+        },
+        threshold=85,
+    )
+    bp.out(
+        Output("ecs_cluster_name", "aws_ecs_cluster.main.name", "Name of the ECS cluster."),
+        Output("ecs_service_name", "aws_ecs_service.app.name", "Name of the ECS service."),
+    )
 
 
 def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]) -> None:
     """An Auto Scaling group of EC2 instances (IMDSv2, encrypted disks, SSM access) behind the ALB."""
     bp.blocks.append("ec2")
     req = ctx.req
-    instance_type = bp.var(Variable("instance_type", "string", "EC2 instance type of the fleet.", req.instance_type or "t3.small"))
-    port = bp.var(Variable("app_port", "number", "Port the application listens on.", req.container_port))
+    instance_type = bp.var(
+        Variable(
+            "instance_type",
+            "string",
+            "EC2 instance type of the fleet.",
+            req.instance_type or "t3.small",
+        )
+    )
+    port = bp.var(
+        Variable("app_port", "number", "Port the application listens on.", req.container_port)
+    )
     minimum, desired, maximum = capacity(ctx)
     add_load_balancer(bp, ctx, target_type="instance", port=port)
-    security_group(bp, "app", "Application instances", "The instances' firewall: only the load balancer gets in.", "ec2")
-    ingress(bp, "app_from_alb", "app", port, "Requests from the load balancer only.", source_group="alb", block="ec2")
-    egress(bp, "app_https_out", "app", 443, "HTTPS out (updates, AWS APIs, SSM).", cidr="0.0.0.0/0", block="ec2")
-    role(bp, "instance", "ec2.amazonaws.com", "The instances' identity: SSM Session Manager instead of SSH keys.",
-         "compute", "ec2", ("AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"))
+    security_group(
+        bp,
+        "app",
+        "Application instances",
+        "The instances' firewall: only the load balancer gets in.",
+        "ec2",
+    )
+    ingress(
+        bp,
+        "app_from_alb",
+        "app",
+        port,
+        "Requests from the load balancer only.",
+        source_group="alb",
+        block="ec2",
+    )
+    egress(
+        bp,
+        "app_https_out",
+        "app",
+        443,
+        "HTTPS out (updates, AWS APIs, SSM).",
+        cidr="0.0.0.0/0",
+        block="ec2",
+    )
+    role(
+        bp,
+        "instance",
+        "ec2.amazonaws.com",
+        "The instances' identity: SSM Session Manager instead of SSH keys.",
+        "compute",
+        "ec2",
+        ("AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"),
+    )
     if task_policy:
-        bp.add(ResourceSpec("aws_iam_role_policy", "instance_app", "compute", "The application's own permissions.",
-                            {"name": "app-permissions", "role": Expr("aws_iam_role.instance.id"),
-                             "policy": jsonencode({"Version": "2012-10-17", "Statement": task_policy})}, block="ec2"))
+        bp.add(
+            ResourceSpec(
+                "aws_iam_role_policy",
+                "instance_app",
+                "compute",
+                "The application's own permissions.",
+                {
+                    "name": "app-permissions",
+                    "role": Expr("aws_iam_role.instance.id"),
+                    "policy": jsonencode({"Version": "2012-10-17", "Statement": task_policy}),
+                },
+                block="ec2",
+            )
+        )
     bp.add(
-        ResourceSpec("aws_iam_instance_profile", "app", "compute", "Hands the instance role to EC2.",
-                     {"name": interp("${local.name}-app"), "role": Expr("aws_iam_role.instance.name")}, block="ec2"),
-        ResourceSpec("aws_ssm_parameter", "al2023", "compute", "The latest Amazon Linux 2023 AMI, looked up at plan time.",
-                     {"name": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"},
-                     data_source=True, block="ec2"),
         ResourceSpec(
-            "aws_launch_template", "app", "compute", "Instance settings: IMDSv2 only, encrypted gp3 disk, detailed monitoring.",
-            {"name_prefix": interp("${local.name}-app-"), "image_id": Expr("data.aws_ssm_parameter.al2023.value"),
-             "instance_type": instance_type, "update_default_version": True,
-             "iam_instance_profile": Block("iam_instance_profile", body={"arn": Expr("aws_iam_instance_profile.app.arn")}),
-             "vpc_security_group_ids": [Expr("aws_security_group.app.id")],
-             "metadata_options": Block("metadata_options", body={"http_endpoint": "enabled", "http_tokens": "required",
-                                                                 "http_put_response_hop_limit": 1}),
-             "monitoring": Block("monitoring", body={"enabled": True}),
-             "block_device_mappings": Block("block_device_mappings", body={"device_name": "/dev/xvda", "ebs": Block("ebs", body={
-                 "volume_size": req.storage_gb or 20, "volume_type": "gp3", "encrypted": True,
-                 "kms_key_id": Expr("aws_kms_key.main.arn"), "delete_on_termination": True})}),
-             "tag_specifications": Block("tag_specifications", body={"resource_type": "instance", "tags": tags("app")})},
+            "aws_iam_instance_profile",
+            "app",
+            "compute",
+            "Hands the instance role to EC2.",
+            {"name": interp("${local.name}-app"), "role": Expr("aws_iam_role.instance.name")},
             block="ec2",
         ),
         ResourceSpec(
-            "aws_autoscaling_group", "app", "compute", f"Keeps {minimum}–{maximum} instances across the private subnets, replacing unhealthy ones.",
-            {"name_prefix": interp("${local.name}-app-"), "min_size": minimum, "max_size": maximum, "desired_capacity": desired,
-             "vpc_zone_identifier": Expr("aws_subnet.private[*].id"), "target_group_arns": [Expr("aws_lb_target_group.app.arn")],
-             "health_check_type": "ELB", "health_check_grace_period": 120,
-             "launch_template": Block("launch_template", body={"id": Expr("aws_launch_template.app.id"), "version": "$Latest"}),
-             "instance_refresh": Block("instance_refresh", body={"strategy": "Rolling",
-                                                                 "preferences": Block("preferences", body={"min_healthy_percentage": 50})}),
-             "tag": Block("tag", body={"key": "Name", "value": interp("${local.name}-app"), "propagate_at_launch": True})},
+            "aws_ssm_parameter",
+            "al2023",
+            "compute",
+            "The latest Amazon Linux 2023 AMI, looked up at plan time.",
+            {"name": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"},
+            data_source=True,
             block="ec2",
         ),
         ResourceSpec(
-            "aws_autoscaling_policy", "app_cpu", "compute", "Adds instances when average CPU passes 60%.",
-            {"name": "cpu-target-tracking", "autoscaling_group_name": Expr("aws_autoscaling_group.app.name"),
-             "policy_type": "TargetTrackingScaling",
-             "target_tracking_configuration": Block("target_tracking_configuration", body={
-                 "target_value": 60, "predefined_metric_specification": Block("predefined_metric_specification", body={
-                     "predefined_metric_type": "ASGAverageCPUUtilization"})})},
+            "aws_launch_template",
+            "app",
+            "compute",
+            "Instance settings: IMDSv2 only, encrypted gp3 disk, detailed monitoring.",
+            {
+                "name_prefix": interp("${local.name}-app-"),
+                "image_id": Expr("data.aws_ssm_parameter.al2023.value"),
+                "instance_type": instance_type,
+                "update_default_version": True,
+                "iam_instance_profile": Block(
+                    "iam_instance_profile", body={"arn": Expr("aws_iam_instance_profile.app.arn")}
+                ),
+                "vpc_security_group_ids": [Expr("aws_security_group.app.id")],
+                "metadata_options": Block(
+                    "metadata_options",
+                    body={
+                        "http_endpoint": "enabled",
+                        "http_tokens": "required",
+                        "http_put_response_hop_limit": 1,
+                    },
+                ),
+                "monitoring": Block("monitoring", body={"enabled": True}),
+                "block_device_mappings": Block(
+                    "block_device_mappings",
+                    body={
+                        "device_name": "/dev/xvda",
+                        "ebs": Block(
+                            "ebs",
+                            body={
+                                "volume_size": req.storage_gb or 20,
+                                "volume_type": "gp3",
+                                "encrypted": True,
+                                "kms_key_id": Expr("aws_kms_key.main.arn"),
+                                "delete_on_termination": True,
+                            },
+                        ),
+                    },
+                ),
+                "tag_specifications": Block(
+                    "tag_specifications", body={"resource_type": "instance", "tags": tags("app")}
+                ),
+            },
+            block="ec2",
+        ),
+        ResourceSpec(
+            "aws_autoscaling_group",
+            "app",
+            "compute",
+            f"Keeps {minimum}–{maximum} instances across the private subnets, replacing unhealthy ones.",
+            {
+                "name_prefix": interp("${local.name}-app-"),
+                "min_size": minimum,
+                "max_size": maximum,
+                "desired_capacity": desired,
+                "vpc_zone_identifier": Expr("aws_subnet.private[*].id"),
+                "target_group_arns": [Expr("aws_lb_target_group.app.arn")],
+                "health_check_type": "ELB",
+                "health_check_grace_period": 120,
+                "launch_template": Block(
+                    "launch_template",
+                    body={"id": Expr("aws_launch_template.app.id"), "version": "$Latest"},
+                ),
+                "instance_refresh": Block(
+                    "instance_refresh",
+                    body={
+                        "strategy": "Rolling",
+                        "preferences": Block("preferences", body={"min_healthy_percentage": 50}),
+                    },
+                ),
+                "tag": Block(
+                    "tag",
+                    body={
+                        "key": "Name",
+                        "value": interp("${local.name}-app"),
+                        "propagate_at_launch": True,
+                    },
+                ),
+            },
+            block="ec2",
+        ),
+        ResourceSpec(
+            "aws_autoscaling_policy",
+            "app_cpu",
+            "compute",
+            "Adds instances when average CPU passes 60%.",
+            {
+                "name": "cpu-target-tracking",
+                "autoscaling_group_name": Expr("aws_autoscaling_group.app.name"),
+                "policy_type": "TargetTrackingScaling",
+                "target_tracking_configuration": Block(
+                    "target_tracking_configuration",
+                    body={
+                        "target_value": 60,
+                        "predefined_metric_specification": Block(
+                            "predefined_metric_specification",
+                            body={"predefined_metric_type": "ASGAverageCPUUtilization"},
+                        ),
+                    },
+                ),
+            },
             block="ec2",
         ),
     )
-    bp.out(Output("autoscaling_group_name", "aws_autoscaling_group.app.name", "Name of the Auto Scaling group."))
+    bp.out(
+        Output(
+            "autoscaling_group_name",
+            "aws_autoscaling_group.app.name",
+            "Name of the Auto Scaling group.",
+        )
+    )
 
 
 def add_eks(bp: Blueprint, ctx: Context) -> None:
     """An EKS cluster (private API endpoint, encrypted secrets, all control-plane logs) and a managed node group."""
     bp.blocks.append("eks")
     req = ctx.req
-    version = bp.var(Variable("kubernetes_version", "string", "Kubernetes version of the EKS cluster.", "1.31"))
-    node_type = bp.var(Variable("node_instance_type", "string", "Instance type of the worker nodes.", req.instance_type or "t3.large"))
+    version = bp.var(
+        Variable("kubernetes_version", "string", "Kubernetes version of the EKS cluster.", "1.31")
+    )
+    node_type = bp.var(
+        Variable(
+            "node_instance_type",
+            "string",
+            "Instance type of the worker nodes.",
+            req.instance_type or "t3.large",
+        )
+    )
     minimum, desired, maximum = capacity(ctx)
     nodes = req.desired_count or desired
-    role(bp, "eks_cluster", "eks.amazonaws.com", "The control plane's identity.", "compute", "eks", ("AmazonEKSClusterPolicy",))
-    role(bp, "eks_nodes", "ec2.amazonaws.com", "The worker nodes' identity: join the cluster, pull images, pod networking.",
-         "compute", "eks", ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly",
-                            "AmazonSSMManagedInstanceCore"))
-    log_group(bp, "eks", "/aws/eks/${local.name}/cluster", "Control-plane logs, encrypted, with bounded retention.", "compute", "eks")
+    role(
+        bp,
+        "eks_cluster",
+        "eks.amazonaws.com",
+        "The control plane's identity.",
+        "compute",
+        "eks",
+        ("AmazonEKSClusterPolicy",),
+    )
+    role(
+        bp,
+        "eks_nodes",
+        "ec2.amazonaws.com",
+        "The worker nodes' identity: join the cluster, pull images, pod networking.",
+        "compute",
+        "eks",
+        (
+            "AmazonEKSWorkerNodePolicy",
+            "AmazonEKS_CNI_Policy",
+            "AmazonEC2ContainerRegistryReadOnly",
+            "AmazonSSMManagedInstanceCore",
+        ),
+    )
+    log_group(
+        bp,
+        "eks",
+        "/aws/eks/${local.name}/cluster",
+        "Control-plane logs, encrypted, with bounded retention.",
+        "compute",
+        "eks",
+    )
     bp.add(
         ResourceSpec(
-            "aws_eks_cluster", "main", "compute",
+            "aws_eks_cluster",
+            "main",
+            "compute",
             "The Kubernetes control plane: private API endpoint, KMS-encrypted secrets, every log type on.",
-            {"name": Expr("local.name"), "role_arn": Expr("aws_iam_role.eks_cluster.arn"), "version": version,
-             "enabled_cluster_log_types": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
-             "vpc_config": Block("vpc_config", body={"subnet_ids": Expr("aws_subnet.private[*].id"),
-                                                     "endpoint_private_access": True, "endpoint_public_access": False}),
-             "encryption_config": Block("encryption_config", body={"resources": ["secrets"], "provider": Block("provider", body={
-                 "key_arn": Expr("aws_kms_key.main.arn")})}),
-             "access_config": Block("access_config", body={"authentication_mode": "API"}),
-             "depends_on": [Expr("aws_iam_role_policy_attachment.eks_cluster"), Expr("aws_cloudwatch_log_group.eks")],
-             "tags": tags("eks")},
+            {
+                "name": Expr("local.name"),
+                "role_arn": Expr("aws_iam_role.eks_cluster.arn"),
+                "version": version,
+                "enabled_cluster_log_types": [
+                    "api",
+                    "audit",
+                    "authenticator",
+                    "controllerManager",
+                    "scheduler",
+                ],
+                "vpc_config": Block(
+                    "vpc_config",
+                    body={
+                        "subnet_ids": Expr("aws_subnet.private[*].id"),
+                        "endpoint_private_access": True,
+                        "endpoint_public_access": False,
+                    },
+                ),
+                "encryption_config": Block(
+                    "encryption_config",
+                    body={
+                        "resources": ["secrets"],
+                        "provider": Block(
+                            "provider", body={"key_arn": Expr("aws_kms_key.main.arn")}
+                        ),
+                    },
+                ),
+                "access_config": Block("access_config", body={"authentication_mode": "API"}),
+                "depends_on": [
+                    Expr("aws_iam_role_policy_attachment.eks_cluster"),
+                    Expr("aws_cloudwatch_log_group.eks"),
+                ],
+                "tags": tags("eks"),
+            },
             block="eks",
         ),
         ResourceSpec(
-            "aws_eks_node_group", "default", "compute", f"{nodes} managed worker node(s) in the private subnets, autoscaled up to {max(maximum, nodes)}.",
-            {"cluster_name": Expr("aws_eks_cluster.main.name"), "node_group_name": "default",
-             "node_role_arn": Expr("aws_iam_role.eks_nodes.arn"), "subnet_ids": Expr("aws_subnet.private[*].id"),
-             "instance_types": [node_type], "ami_type": "AL2023_x86_64_STANDARD",
-             "scaling_config": Block("scaling_config", body={"desired_size": nodes, "min_size": min(minimum, nodes), "max_size": max(maximum, nodes)}),
-             "update_config": Block("update_config", body={"max_unavailable": 1}),
-             "depends_on": [Expr("aws_iam_role_policy_attachment.eks_nodes_0"), Expr("aws_iam_role_policy_attachment.eks_nodes_1"),
-                            Expr("aws_iam_role_policy_attachment.eks_nodes_2")],
-             "lifecycle": Block("lifecycle", body={"ignore_changes": [Expr("scaling_config[0].desired_size")]}),
-             "tags": tags("nodes")},
+            "aws_eks_node_group",
+            "default",
+            "compute",
+            f"{nodes} managed worker node(s) in the private subnets, autoscaled up to {max(maximum, nodes)}.",
+            {
+                "cluster_name": Expr("aws_eks_cluster.main.name"),
+                "node_group_name": "default",
+                "node_role_arn": Expr("aws_iam_role.eks_nodes.arn"),
+                "subnet_ids": Expr("aws_subnet.private[*].id"),
+                "instance_types": [node_type],
+                "ami_type": "AL2023_x86_64_STANDARD",
+                "scaling_config": Block(
+                    "scaling_config",
+                    body={
+                        "desired_size": nodes,
+                        "min_size": min(minimum, nodes),
+                        "max_size": max(maximum, nodes),
+                    },
+                ),
+                "update_config": Block("update_config", body={"max_unavailable": 1}),
+                "depends_on": [
+                    Expr("aws_iam_role_policy_attachment.eks_nodes_0"),
+                    Expr("aws_iam_role_policy_attachment.eks_nodes_1"),
+                    Expr("aws_iam_role_policy_attachment.eks_nodes_2"),
+                ],
+                "lifecycle": Block(
+                    "lifecycle", body={"ignore_changes": [Expr("scaling_config[0].desired_size")]}
+                ),
+                "tags": tags("nodes"),
+            },
             block="eks",
         ),
     )
-    bp.out(Output("eks_cluster_name", "aws_eks_cluster.main.name", "Name of the EKS cluster."),
-           Output("eks_cluster_endpoint", "aws_eks_cluster.main.endpoint", "Private API endpoint of the cluster."))
+    bp.out(
+        Output("eks_cluster_name", "aws_eks_cluster.main.name", "Name of the EKS cluster."),
+        Output(
+            "eks_cluster_endpoint",
+            "aws_eks_cluster.main.endpoint",
+            "Private API endpoint of the cluster.",
+        ),
+    )
 
 
-def add_lambda(bp: Blueprint, ctx: Context, name: str, reason: str, env: dict[str, Expr],
-               policy: list[dict[str, Any]], in_vpc: bool) -> None:
+def add_lambda(
+    bp: Blueprint,
+    ctx: Context,
+    name: str,
+    reason: str,
+    env: dict[str, Expr],
+    policy: list[dict[str, Any]],
+    in_vpc: bool,
+) -> None:
     """One Lambda function: traced, bounded concurrency, DLQ, encrypted environment, code from S3."""
     bp.blocks.append("lambda")
     bp.var(Variable("lambda_runtime", "string", "Runtime of the Lambda functions.", "python3.12"))
-    bp.var(Variable("lambda_package_key", "string", "S3 key of the function code package in the artifacts bucket.", "lambda/app.zip"))
-    managed = ("service-role/AWSLambdaVPCAccessExecutionRole",) if in_vpc else ("service-role/AWSLambdaBasicExecutionRole",)
-    role(bp, f"{name}_lambda", "lambda.amazonaws.com", f"The {name} function's identity.", "compute", "lambda", managed)
-    statements = [*policy,
-                  {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": Expr(f"aws_sqs_queue.{name}_dlq.arn")},
-                  {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"},
-                  {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": Expr("aws_kms_key.main.arn")}]
-    bp.add(
-        ResourceSpec("aws_iam_role_policy", f"{name}_lambda", "compute", f"The {name} function's permissions, each scoped.",
-                     {"name": f"{name}-permissions", "role": Expr(f"aws_iam_role.{name}_lambda.id"),
-                      "policy": jsonencode({"Version": "2012-10-17", "Statement": statements})}, block="lambda"),
-        ResourceSpec("aws_sqs_queue", f"{name}_dlq", "messaging", f"Keeps failed asynchronous {name} invocations for inspection.",
-                     {"name": interp(f"${{local.name}}-{name}-dlq"), "kms_master_key_id": Expr("aws_kms_key.main.id"),
-                      "message_retention_seconds": 1209600}, block="lambda"),
+    bp.var(
+        Variable(
+            "lambda_package_key",
+            "string",
+            "S3 key of the function code package in the artifacts bucket.",
+            "lambda/app.zip",
+        )
     )
-    log_group(bp, f"{name}_lambda", f"/aws/lambda/${{local.name}}-{name}", f"The {name} function's logs.", "compute", "lambda")
+    managed = (
+        ("service-role/AWSLambdaVPCAccessExecutionRole",)
+        if in_vpc
+        else ("service-role/AWSLambdaBasicExecutionRole",)
+    )
+    role(
+        bp,
+        f"{name}_lambda",
+        "lambda.amazonaws.com",
+        f"The {name} function's identity.",
+        "compute",
+        "lambda",
+        managed,
+    )
+    statements = [
+        *policy,
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": Expr(f"aws_sqs_queue.{name}_dlq.arn"),
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": Expr("aws_kms_key.main.arn"),
+        },
+    ]
+    bp.add(
+        ResourceSpec(
+            "aws_iam_role_policy",
+            f"{name}_lambda",
+            "compute",
+            f"The {name} function's permissions, each scoped.",
+            {
+                "name": f"{name}-permissions",
+                "role": Expr(f"aws_iam_role.{name}_lambda.id"),
+                "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
+            },
+            block="lambda",
+        ),
+        ResourceSpec(
+            "aws_sqs_queue",
+            f"{name}_dlq",
+            "messaging",
+            f"Keeps failed asynchronous {name} invocations for inspection.",
+            {
+                "name": interp(f"${{local.name}}-{name}-dlq"),
+                "kms_master_key_id": Expr("aws_kms_key.main.id"),
+                "message_retention_seconds": 1209600,
+            },
+            block="lambda",
+        ),
+    )
+    log_group(
+        bp,
+        f"{name}_lambda",
+        f"/aws/lambda/${{local.name}}-{name}",
+        f"The {name} function's logs.",
+        "compute",
+        "lambda",
+    )
     body: dict[str, Any] = {
-        "function_name": interp(f"${{local.name}}-{name}"), "role": Expr(f"aws_iam_role.{name}_lambda.arn"),
-        "runtime": Expr("var.lambda_runtime"), "handler": "app.handler", "architectures": ["arm64"],
-        "s3_bucket": Expr("aws_s3_bucket.artifacts.id"), "s3_key": Expr("var.lambda_package_key"),
-        "memory_size": 512, "timeout": 29, "reserved_concurrent_executions": 100,
+        "function_name": interp(f"${{local.name}}-{name}"),
+        "role": Expr(f"aws_iam_role.{name}_lambda.arn"),
+        "runtime": Expr("var.lambda_runtime"),
+        "handler": "app.handler",
+        "architectures": ["arm64"],
+        "s3_bucket": Expr("aws_s3_bucket.artifacts.id"),
+        "s3_key": Expr("var.lambda_package_key"),
+        "memory_size": 512,
+        "timeout": 29,
+        "reserved_concurrent_executions": 100,
         "kms_key_arn": Expr("aws_kms_key.main.arn"),
         "tracing_config": Block("tracing_config", body={"mode": "Active"}),
-        "dead_letter_config": Block("dead_letter_config", body={"target_arn": Expr(f"aws_sqs_queue.{name}_dlq.arn")}),
-        "logging_config": Block("logging_config", body={"log_format": "JSON", "log_group": Expr(f"aws_cloudwatch_log_group.{name}_lambda.name")}),
+        "dead_letter_config": Block(
+            "dead_letter_config", body={"target_arn": Expr(f"aws_sqs_queue.{name}_dlq.arn")}
+        ),
+        "logging_config": Block(
+            "logging_config",
+            body={
+                "log_format": "JSON",
+                "log_group": Expr(f"aws_cloudwatch_log_group.{name}_lambda.name"),
+            },
+        ),
     }
     if env:
         body["environment"] = Block("environment", body={"variables": dict(sorted(env.items()))})
     comments = [LAMBDA_SIGNING_SKIP]
     if in_vpc:
         if not bp.has("aws_security_group.lambda"):
-            security_group(bp, "lambda", "Lambda functions", "The functions' firewall: outbound only.", "lambda")
-            egress(bp, "lambda_https_out", "lambda", 443, "HTTPS out (AWS APIs).", cidr="0.0.0.0/0", block="lambda")
-        body["vpc_config"] = Block("vpc_config", body={"subnet_ids": Expr("aws_subnet.private[*].id"),
-                                                       "security_group_ids": [Expr("aws_security_group.lambda.id")]})
+            security_group(
+                bp,
+                "lambda",
+                "Lambda functions",
+                "The functions' firewall: outbound only.",
+                "lambda",
+            )
+            egress(
+                bp,
+                "lambda_https_out",
+                "lambda",
+                443,
+                "HTTPS out (AWS APIs).",
+                cidr="0.0.0.0/0",
+                block="lambda",
+            )
+        body["vpc_config"] = Block(
+            "vpc_config",
+            body={
+                "subnet_ids": Expr("aws_subnet.private[*].id"),
+                "security_group_ids": [Expr("aws_security_group.lambda.id")],
+            },
+        )
     else:
-        comments.append("checkov:skip=CKV_AWS_117:It reaches no private resource, so it stays out of the VPC (no NAT cost)")
-    bp.add(ResourceSpec("aws_lambda_function", name, "compute", reason, body, comments=tuple(comments), block="lambda"))
-    alarm(bp, f"{name}_errors", f"Pages when the {name} function fails.", namespace="AWS/Lambda", metric="Errors",
-          dimensions={"FunctionName": Expr(f"aws_lambda_function.{name}.function_name")}, threshold=5, statistic="Sum",
-          periods=1)
+        comments.append(
+            "checkov:skip=CKV_AWS_117:It reaches no private resource, so it stays out of the VPC (no NAT cost)"
+        )
+    bp.add(
+        ResourceSpec(
+            "aws_lambda_function",
+            name,
+            "compute",
+            reason,
+            body,
+            comments=tuple(comments),
+            block="lambda",
+        )
+    )
+    alarm(
+        bp,
+        f"{name}_errors",
+        f"Pages when the {name} function fails.",
+        namespace="AWS/Lambda",
+        metric="Errors",
+        dimensions={"FunctionName": Expr(f"aws_lambda_function.{name}.function_name")},
+        threshold=5,
+        statistic="Sum",
+        periods=1,
+    )
 
 
 def add_http_api(bp: Blueprint, ctx: Context, function: str, *, websocket: bool) -> None:
     """API Gateway (HTTP or WebSocket) in front of a Lambda function, with access logs."""
     bp.blocks.append("api_gateway")
     kind = "WEBSOCKET" if websocket else "HTTP"
-    log_group(bp, "api", "/aws/apigateway/${local.name}", "API access logs, encrypted.", "compute", "api_gateway")
-    api_body: dict[str, Any] = {"name": interp("${local.name}-api"), "protocol_type": kind, "tags": tags("api")}
+    log_group(
+        bp,
+        "api",
+        "/aws/apigateway/${local.name}",
+        "API access logs, encrypted.",
+        "compute",
+        "api_gateway",
+    )
+    api_body: dict[str, Any] = {
+        "name": interp("${local.name}-api"),
+        "protocol_type": kind,
+        "tags": tags("api"),
+    }
     if websocket:
         api_body["route_selection_expression"] = "$request.body.action"
     else:
-        api_body["cors_configuration"] = Block("cors_configuration", body={
-            "allow_origins": Expr("var.cors_allowed_origins"), "allow_methods": ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-            "allow_headers": ["content-type", "authorization"], "max_age": 3600})
-        bp.var(Variable("cors_allowed_origins", "list(string)", "Origins allowed to call the API from a browser.",
-                        [f"https://{ctx.req.domain}"] if ctx.req.domain else ["https://example.com"]))
+        api_body["cors_configuration"] = Block(
+            "cors_configuration",
+            body={
+                "allow_origins": Expr("var.cors_allowed_origins"),
+                "allow_methods": ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+                "allow_headers": ["content-type", "authorization"],
+                "max_age": 3600,
+            },
+        )
+        bp.var(
+            Variable(
+                "cors_allowed_origins",
+                "list(string)",
+                "Origins allowed to call the API from a browser.",
+                [f"https://{ctx.req.domain}"] if ctx.req.domain else ["https://example.com"],
+            )
+        )
     bp.add(
-        ResourceSpec("aws_apigatewayv2_api", "main", "compute", f"The {kind} API in front of the function.", api_body,
-                     block="api_gateway"),
         ResourceSpec(
-            "aws_apigatewayv2_integration", "app", "compute", "Hands each request to the function.",
-            {"api_id": Expr("aws_apigatewayv2_api.main.id"), "integration_type": "AWS_PROXY",
-             "integration_uri": Expr(f"aws_lambda_function.{function}.invoke_arn"),
-             **({} if websocket else {"payload_format_version": "2.0"})},
+            "aws_apigatewayv2_api",
+            "main",
+            "compute",
+            f"The {kind} API in front of the function.",
+            api_body,
+            block="api_gateway",
+        ),
+        ResourceSpec(
+            "aws_apigatewayv2_integration",
+            "app",
+            "compute",
+            "Hands each request to the function.",
+            {
+                "api_id": Expr("aws_apigatewayv2_api.main.id"),
+                "integration_type": "AWS_PROXY",
+                "integration_uri": Expr(f"aws_lambda_function.{function}.invoke_arn"),
+                **({} if websocket else {"payload_format_version": "2.0"}),
+            },
             block="api_gateway",
         ),
     )
     routes = ["$connect", "$disconnect", "$default"] if websocket else ["$default"]
     for route in routes:
-        bp.add(ResourceSpec(
-            "aws_apigatewayv2_route", route.strip("$"), "compute", f"Routes {route} to the function.",
-            {"api_id": Expr("aws_apigatewayv2_api.main.id"), "route_key": route,
-             "target": interp("integrations/${aws_apigatewayv2_integration.app.id}"),
-             **({"authorization_type": "NONE"} if websocket else {})},
-            comments=("checkov:skip=CKV_AWS_309:The application authenticates callers itself; add a JWT authorizer when an identity provider exists",),
-            block="api_gateway",
-        ))
-    log_format = {"requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "status": "$context.status",
-                  "routeKey": "$context.routeKey", "latency": "$context.integrationLatency"}
+        bp.add(
+            ResourceSpec(
+                "aws_apigatewayv2_route",
+                route.strip("$"),
+                "compute",
+                f"Routes {route} to the function.",
+                {
+                    "api_id": Expr("aws_apigatewayv2_api.main.id"),
+                    "route_key": route,
+                    "target": interp("integrations/${aws_apigatewayv2_integration.app.id}"),
+                    **({"authorization_type": "NONE"} if websocket else {}),
+                },
+                comments=(
+                    "checkov:skip=CKV_AWS_309:The application authenticates callers itself; add a JWT authorizer when an identity provider exists",
+                ),
+                block="api_gateway",
+            )
+        )
+    log_format = {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "status": "$context.status",
+        "routeKey": "$context.routeKey",
+        "latency": "$context.integrationLatency",
+    }
     bp.add(
         ResourceSpec(
-            "aws_apigatewayv2_stage", "default", "compute", "Deploys the API automatically, logs every request, throttles bursts.",
-            {"api_id": Expr("aws_apigatewayv2_api.main.id"), "name": "$default" if not websocket else "live",
-             "auto_deploy": True,
-             "access_log_settings": Block("access_log_settings", body={"destination_arn": Expr("aws_cloudwatch_log_group.api.arn"),
-                                                                       "format": jsonencode(log_format)}),
-             "default_route_settings": Block("default_route_settings", body={"throttling_burst_limit": 500,
-                                                                             "throttling_rate_limit": 1000}),
-             "tags": tags("api-stage")},
+            "aws_apigatewayv2_stage",
+            "default",
+            "compute",
+            "Deploys the API automatically, logs every request, throttles bursts.",
+            {
+                "api_id": Expr("aws_apigatewayv2_api.main.id"),
+                "name": "$default" if not websocket else "live",
+                "auto_deploy": True,
+                "access_log_settings": Block(
+                    "access_log_settings",
+                    body={
+                        "destination_arn": Expr("aws_cloudwatch_log_group.api.arn"),
+                        "format": jsonencode(log_format),
+                    },
+                ),
+                "default_route_settings": Block(
+                    "default_route_settings",
+                    body={"throttling_burst_limit": 500, "throttling_rate_limit": 1000},
+                ),
+                "tags": tags("api-stage"),
+            },
             block="api_gateway",
         ),
         ResourceSpec(
-            "aws_lambda_permission", "api", "compute", "Allows this API, and only it, to invoke the function.",
-            {"statement_id": "AllowApiGateway", "action": "lambda:InvokeFunction",
-             "function_name": Expr(f"aws_lambda_function.{function}.function_name"), "principal": "apigateway.amazonaws.com",
-             "source_arn": interp("${aws_apigatewayv2_api.main.execution_arn}/*")},
+            "aws_lambda_permission",
+            "api",
+            "compute",
+            "Allows this API, and only it, to invoke the function.",
+            {
+                "statement_id": "AllowApiGateway",
+                "action": "lambda:InvokeFunction",
+                "function_name": Expr(f"aws_lambda_function.{function}.function_name"),
+                "principal": "apigateway.amazonaws.com",
+                "source_arn": interp("${aws_apigatewayv2_api.main.execution_arn}/*"),
+            },
             block="api_gateway",
         ),
     )
-    bp.out(Output("api_endpoint", "aws_apigatewayv2_stage.default.invoke_url", "Invoke URL of the API."))
+    bp.out(
+        Output(
+            "api_endpoint", "aws_apigatewayv2_stage.default.invoke_url", "Invoke URL of the API."
+        )
+    )

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, interp, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    Output,
+    ResourceSpec,
+    Variable,
+    interp,
+    tags,
+)
 from autcloud.agent.catalog.compute import egress, ingress, security_group
 from autcloud.agent.catalog.security import alarm
 from autcloud.agent.hcl import Block, Expr
 
 ENGINE_PORTS = {"postgres": 5432, "mysql": 3306, "aurora-postgresql": 5432, "aurora-mysql": 3306}
-ENGINE_VERSIONS = {"postgres": "16", "mysql": "8.0", "aurora-postgresql": "16.4", "aurora-mysql": "8.0.mysql_aurora.3.08.0"}
-LOG_EXPORTS = {"postgres": ["postgresql", "upgrade"], "mysql": ["audit", "error", "general", "slowquery"],
-               "aurora-postgresql": ["postgresql"], "aurora-mysql": ["audit", "error", "general", "slowquery"]}
+ENGINE_VERSIONS = {
+    "postgres": "16",
+    "mysql": "8.0",
+    "aurora-postgresql": "16.4",
+    "aurora-mysql": "8.0.mysql_aurora.3.08.0",
+}
+LOG_EXPORTS = {
+    "postgres": ["postgresql", "upgrade"],
+    "mysql": ["audit", "error", "general", "slowquery"],
+    "aurora-postgresql": ["postgresql"],
+    "aurora-mysql": ["audit", "error", "general", "slowquery"],
+}
 
 
 def db_instance_class(ctx: Context) -> str:
@@ -30,18 +47,49 @@ def db_instance_class(ctx: Context) -> str:
 
 def _subnet_group(bp: Blueprint, block: str) -> None:
     if not bp.has("aws_db_subnet_group.main"):
-        bp.add(ResourceSpec("aws_db_subnet_group", "main", "data", "Keeps databases in the isolated data subnets.",
-                            {"name_prefix": interp("${local.name}-"), "subnet_ids": Expr("aws_subnet.data[*].id"),
-                             "tags": tags("db-subnets")}, block=block))
+        bp.add(
+            ResourceSpec(
+                "aws_db_subnet_group",
+                "main",
+                "data",
+                "Keeps databases in the isolated data subnets.",
+                {
+                    "name_prefix": interp("${local.name}-"),
+                    "subnet_ids": Expr("aws_subnet.data[*].id"),
+                    "tags": tags("db-subnets"),
+                },
+                block=block,
+            )
+        )
 
 
 def _database_firewall(bp: Blueprint, port: int, clients: list[str], block: str) -> None:
-    security_group(bp, "database", "Database", "The database's firewall: only the application tier gets in.", block)
+    security_group(
+        bp,
+        "database",
+        "Database",
+        "The database's firewall: only the application tier gets in.",
+        block,
+    )
     for client in clients:
-        ingress(bp, f"database_from_{client}", "database", port, f"Database connections from the {client} tier only.",
-                source_group=client, block=block)
-        egress(bp, f"{client}_to_database", client, port, f"The {client} tier reaches the database.",
-               target_group="database", block=block)
+        ingress(
+            bp,
+            f"database_from_{client}",
+            "database",
+            port,
+            f"Database connections from the {client} tier only.",
+            source_group=client,
+            block=block,
+        )
+        egress(
+            bp,
+            f"{client}_to_database",
+            client,
+            port,
+            f"The {client} tier reaches the database.",
+            target_group="database",
+            block=block,
+        )
 
 
 def add_relational(bp: Blueprint, ctx: Context, engine: str, clients: list[str]) -> dict[str, Expr]:
@@ -50,56 +98,123 @@ def add_relational(bp: Blueprint, ctx: Context, engine: str, clients: list[str])
     port = ENGINE_PORTS[engine]
     _subnet_group(bp, "rds")
     _database_firewall(bp, port, clients, "rds")
-    db_name = bp.var(Variable("database_name", "string", "Name of the application database.", "app"))
+    db_name = bp.var(
+        Variable("database_name", "string", "Name of the application database.", "app")
+    )
     if engine.startswith("aurora"):
         return _aurora(bp, ctx, engine, port, db_name)
-    instance_class = bp.var(Variable("db_instance_class", "string", "RDS instance class.", db_instance_class(ctx)))
-    storage = bp.var(Variable("db_allocated_storage", "number", "Initial database storage in GiB.", ctx.req.storage_gb or 20))
+    instance_class = bp.var(
+        Variable("db_instance_class", "string", "RDS instance class.", db_instance_class(ctx))
+    )
+    storage = bp.var(
+        Variable(
+            "db_allocated_storage",
+            "number",
+            "Initial database storage in GiB.",
+            ctx.req.storage_gb or 20,
+        )
+    )
     role = _monitoring_role(bp)
     family = "postgres16" if engine == "postgres" else "mysql8.0"
-    parameters = ([{"name": "rds.force_ssl", "value": "1"}, {"name": "log_min_duration_statement", "value": "1000"}]
-                  if engine == "postgres" else [{"name": "require_secure_transport", "value": "ON"}])
-    bp.add(ResourceSpec(
-        "aws_db_parameter_group", "main", "data", "Forces TLS connections and logs slow queries.",
-        {"name_prefix": interp(f"${{local.name}}-{engine}-"), "family": family,
-         "parameter": [Block("parameter", body=p) for p in parameters],
-         "lifecycle": Block("lifecycle", body={"create_before_destroy": True})},
-        block="rds",
-    ))
+    parameters = (
+        [
+            {"name": "rds.force_ssl", "value": "1"},
+            {"name": "log_min_duration_statement", "value": "1000"},
+        ]
+        if engine == "postgres"
+        else [{"name": "require_secure_transport", "value": "ON"}]
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_db_parameter_group",
+            "main",
+            "data",
+            "Forces TLS connections and logs slow queries.",
+            {
+                "name_prefix": interp(f"${{local.name}}-{engine}-"),
+                "family": family,
+                "parameter": [Block("parameter", body=p) for p in parameters],
+                "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+            },
+            block="rds",
+        )
+    )
     multi_az = ctx.multi_az_data
-    bp.add(ResourceSpec(
-        "aws_db_instance", "main", "data",
-        f"{'Multi-AZ' if multi_az else 'Single-AZ'} {engine} on {db_instance_class(ctx)}: encrypted, private, backed up, "
-        "password kept by Secrets Manager.",
-        {
-            "identifier_prefix": interp("${local.name}-"), "engine": engine, "engine_version": ENGINE_VERSIONS[engine],
-            "instance_class": instance_class, "allocated_storage": storage,
-            "max_allocated_storage": Expr(f"{storage.text} * 5"), "storage_type": "gp3", "storage_encrypted": True,
-            "kms_key_id": Expr("aws_kms_key.main.arn"), "db_name": db_name, "username": "app_admin",
-            "manage_master_user_password": True, "master_user_secret_kms_key_id": Expr("aws_kms_key.main.key_id"),
-            "port": port, "multi_az": multi_az, "db_subnet_group_name": Expr("aws_db_subnet_group.main.name"),
-            "vpc_security_group_ids": [Expr("aws_security_group.database.id")], "publicly_accessible": False,
-            "parameter_group_name": Expr("aws_db_parameter_group.main.name"),
-            "backup_retention_period": 14 if ctx.req.environment == "prod" else 7,
-            "backup_window": "18:00-19:00", "maintenance_window": "sun:19:00-sun:20:00",
-            "deletion_protection": True, "skip_final_snapshot": False,
-            "final_snapshot_identifier": interp("${local.name}-final"), "copy_tags_to_snapshot": True,
-            "auto_minor_version_upgrade": True, "iam_database_authentication_enabled": True,
-            "enabled_cloudwatch_logs_exports": LOG_EXPORTS[engine], "performance_insights_enabled": True,
-            "performance_insights_kms_key_id": Expr("aws_kms_key.main.arn"), "performance_insights_retention_period": 7,
-            "monitoring_interval": 60, "monitoring_role_arn": Expr(f"aws_iam_role.{role}.arn"),
-            "tags": tags("db"),
-        },
-        block="rds",
-    ))
-    alarm(bp, "db_cpu_high", "Warns when the database CPU stays high.", namespace="AWS/RDS", metric="CPUUtilization",
-          dimensions={"DBInstanceIdentifier": Expr("aws_db_instance.main.identifier")}, threshold=80)
-    alarm(bp, "db_storage_low", "Warns before the database runs out of storage.", namespace="AWS/RDS",
-          metric="FreeStorageSpace", dimensions={"DBInstanceIdentifier": Expr("aws_db_instance.main.identifier")},
-          threshold=2_147_483_648, comparison="LessThanThreshold", statistic="Minimum")
-    bp.out(Output("database_endpoint", "aws_db_instance.main.address", "Hostname of the database."),
-           Output("database_secret_arn", "aws_db_instance.main.master_user_secret[0].secret_arn",
-                  "Secrets Manager secret holding the database credentials."))
+    bp.add(
+        ResourceSpec(
+            "aws_db_instance",
+            "main",
+            "data",
+            f"{'Multi-AZ' if multi_az else 'Single-AZ'} {engine} on {db_instance_class(ctx)}: encrypted, private, backed up, "
+            "password kept by Secrets Manager.",
+            {
+                "identifier_prefix": interp("${local.name}-"),
+                "engine": engine,
+                "engine_version": ENGINE_VERSIONS[engine],
+                "instance_class": instance_class,
+                "allocated_storage": storage,
+                "max_allocated_storage": Expr(f"{storage.text} * 5"),
+                "storage_type": "gp3",
+                "storage_encrypted": True,
+                "kms_key_id": Expr("aws_kms_key.main.arn"),
+                "db_name": db_name,
+                "username": "app_admin",
+                "manage_master_user_password": True,
+                "master_user_secret_kms_key_id": Expr("aws_kms_key.main.key_id"),
+                "port": port,
+                "multi_az": multi_az,
+                "db_subnet_group_name": Expr("aws_db_subnet_group.main.name"),
+                "vpc_security_group_ids": [Expr("aws_security_group.database.id")],
+                "publicly_accessible": False,
+                "parameter_group_name": Expr("aws_db_parameter_group.main.name"),
+                "backup_retention_period": 14 if ctx.req.environment == "prod" else 7,
+                "backup_window": "18:00-19:00",
+                "maintenance_window": "sun:19:00-sun:20:00",
+                "deletion_protection": True,
+                "skip_final_snapshot": False,
+                "final_snapshot_identifier": interp("${local.name}-final"),
+                "copy_tags_to_snapshot": True,
+                "auto_minor_version_upgrade": True,
+                "iam_database_authentication_enabled": True,
+                "enabled_cloudwatch_logs_exports": LOG_EXPORTS[engine],
+                "performance_insights_enabled": True,
+                "performance_insights_kms_key_id": Expr("aws_kms_key.main.arn"),
+                "performance_insights_retention_period": 7,
+                "monitoring_interval": 60,
+                "monitoring_role_arn": Expr(f"aws_iam_role.{role}.arn"),
+                "tags": tags("db"),
+            },
+            block="rds",
+        )
+    )
+    alarm(
+        bp,
+        "db_cpu_high",
+        "Warns when the database CPU stays high.",
+        namespace="AWS/RDS",
+        metric="CPUUtilization",
+        dimensions={"DBInstanceIdentifier": Expr("aws_db_instance.main.identifier")},
+        threshold=80,
+    )
+    alarm(
+        bp,
+        "db_storage_low",
+        "Warns before the database runs out of storage.",
+        namespace="AWS/RDS",
+        metric="FreeStorageSpace",
+        dimensions={"DBInstanceIdentifier": Expr("aws_db_instance.main.identifier")},
+        threshold=2_147_483_648,
+        comparison="LessThanThreshold",
+        statistic="Minimum",
+    )
+    bp.out(
+        Output("database_endpoint", "aws_db_instance.main.address", "Hostname of the database."),
+        Output(
+            "database_secret_arn",
+            "aws_db_instance.main.master_user_secret[0].secret_arn",
+            "Secrets Manager secret holding the database credentials.",
+        ),
+    )
     return {"DB_SECRET": Expr("aws_db_instance.main.master_user_secret[0].secret_arn")}
 
 
@@ -107,100 +222,256 @@ def _monitoring_role(bp: Blueprint) -> str:
     if not bp.has("aws_iam_role.rds_monitoring"):
         from autcloud.agent.catalog.compute import role
 
-        role(bp, "rds_monitoring", "monitoring.rds.amazonaws.com", "Lets RDS publish enhanced OS metrics.", "data", "rds",
-             ("service-role/AmazonRDSEnhancedMonitoringRole",))
+        role(
+            bp,
+            "rds_monitoring",
+            "monitoring.rds.amazonaws.com",
+            "Lets RDS publish enhanced OS metrics.",
+            "data",
+            "rds",
+            ("service-role/AmazonRDSEnhancedMonitoringRole",),
+        )
     return "rds_monitoring"
 
 
 def _aurora(bp: Blueprint, ctx: Context, engine: str, port: int, db_name: Expr) -> dict[str, Expr]:
     instances = 2 if ctx.multi_az_data else 1
-    instance_class = bp.var(Variable("db_instance_class", "string", "Aurora instance class.", ctx.req.db_instance_class or "db.r7g.large"))
-    count = bp.var(Variable("aurora_instance_count", "number", "Aurora instances (a writer, plus readers in other zones).", instances))
+    instance_class = bp.var(
+        Variable(
+            "db_instance_class",
+            "string",
+            "Aurora instance class.",
+            ctx.req.db_instance_class or "db.r7g.large",
+        )
+    )
+    count = bp.var(
+        Variable(
+            "aurora_instance_count",
+            "number",
+            "Aurora instances (a writer, plus readers in other zones).",
+            instances,
+        )
+    )
     role = _monitoring_role(bp)
     bp.add(
         ResourceSpec(
-            "aws_rds_cluster", "main", "data",
+            "aws_rds_cluster",
+            "main",
+            "data",
             f"Aurora {engine.split('-')[1]} cluster: storage replicated across three zones, encrypted, password in Secrets Manager.",
-            {"cluster_identifier_prefix": interp("${local.name}-"), "engine": engine, "engine_version": ENGINE_VERSIONS[engine],
-             "database_name": db_name, "master_username": "app_admin", "manage_master_user_password": True,
-             "master_user_secret_kms_key_id": Expr("aws_kms_key.main.key_id"), "port": port,
-             "db_subnet_group_name": Expr("aws_db_subnet_group.main.name"),
-             "vpc_security_group_ids": [Expr("aws_security_group.database.id")], "storage_encrypted": True,
-             "kms_key_id": Expr("aws_kms_key.main.arn"), "backup_retention_period": 14, "preferred_backup_window": "18:00-19:00",
-             "deletion_protection": True, "skip_final_snapshot": False,
-             "final_snapshot_identifier": interp("${local.name}-final"), "copy_tags_to_snapshot": True,
-             "iam_database_authentication_enabled": True, "enabled_cloudwatch_logs_exports": LOG_EXPORTS[engine],
-             "tags": tags("aurora")},
+            {
+                "cluster_identifier_prefix": interp("${local.name}-"),
+                "engine": engine,
+                "engine_version": ENGINE_VERSIONS[engine],
+                "database_name": db_name,
+                "master_username": "app_admin",
+                "manage_master_user_password": True,
+                "master_user_secret_kms_key_id": Expr("aws_kms_key.main.key_id"),
+                "port": port,
+                "db_subnet_group_name": Expr("aws_db_subnet_group.main.name"),
+                "vpc_security_group_ids": [Expr("aws_security_group.database.id")],
+                "storage_encrypted": True,
+                "kms_key_id": Expr("aws_kms_key.main.arn"),
+                "backup_retention_period": 14,
+                "preferred_backup_window": "18:00-19:00",
+                "deletion_protection": True,
+                "skip_final_snapshot": False,
+                "final_snapshot_identifier": interp("${local.name}-final"),
+                "copy_tags_to_snapshot": True,
+                "iam_database_authentication_enabled": True,
+                "enabled_cloudwatch_logs_exports": LOG_EXPORTS[engine],
+                "tags": tags("aurora"),
+            },
             block="aurora",
         ),
         ResourceSpec(
-            "aws_rds_cluster_instance", "main", "data", f"{instances} Aurora instance(s); a reader in another zone takes over on failure.",
-            {"count": count, "identifier_prefix": interp("${local.name}-${count.index}-"),
-             "cluster_identifier": Expr("aws_rds_cluster.main.id"), "instance_class": instance_class,
-             "engine": Expr("aws_rds_cluster.main.engine"), "engine_version": Expr("aws_rds_cluster.main.engine_version"),
-             "db_subnet_group_name": Expr("aws_db_subnet_group.main.name"), "publicly_accessible": False,
-             "auto_minor_version_upgrade": True, "performance_insights_enabled": True,
-             "performance_insights_kms_key_id": Expr("aws_kms_key.main.arn"), "monitoring_interval": 60,
-             "monitoring_role_arn": Expr(f"aws_iam_role.{role}.arn"), "tags": tags("aurora-${count.index}")},
+            "aws_rds_cluster_instance",
+            "main",
+            "data",
+            f"{instances} Aurora instance(s); a reader in another zone takes over on failure.",
+            {
+                "count": count,
+                "identifier_prefix": interp("${local.name}-${count.index}-"),
+                "cluster_identifier": Expr("aws_rds_cluster.main.id"),
+                "instance_class": instance_class,
+                "engine": Expr("aws_rds_cluster.main.engine"),
+                "engine_version": Expr("aws_rds_cluster.main.engine_version"),
+                "db_subnet_group_name": Expr("aws_db_subnet_group.main.name"),
+                "publicly_accessible": False,
+                "auto_minor_version_upgrade": True,
+                "performance_insights_enabled": True,
+                "performance_insights_kms_key_id": Expr("aws_kms_key.main.arn"),
+                "monitoring_interval": 60,
+                "monitoring_role_arn": Expr(f"aws_iam_role.{role}.arn"),
+                "tags": tags("aurora-${count.index}"),
+            },
             block="aurora",
         ),
     )
-    alarm(bp, "db_cpu_high", "Warns when the database CPU stays high.", namespace="AWS/RDS", metric="CPUUtilization",
-          dimensions={"DBClusterIdentifier": Expr("aws_rds_cluster.main.cluster_identifier")}, threshold=80)
-    bp.out(Output("database_endpoint", "aws_rds_cluster.main.endpoint", "Writer endpoint of the Aurora cluster."),
-           Output("database_reader_endpoint", "aws_rds_cluster.main.reader_endpoint", "Reader endpoint of the Aurora cluster."),
-           Output("database_secret_arn", "aws_rds_cluster.main.master_user_secret[0].secret_arn",
-                  "Secrets Manager secret holding the database credentials."))
+    alarm(
+        bp,
+        "db_cpu_high",
+        "Warns when the database CPU stays high.",
+        namespace="AWS/RDS",
+        metric="CPUUtilization",
+        dimensions={"DBClusterIdentifier": Expr("aws_rds_cluster.main.cluster_identifier")},
+        threshold=80,
+    )
+    bp.out(
+        Output(
+            "database_endpoint",
+            "aws_rds_cluster.main.endpoint",
+            "Writer endpoint of the Aurora cluster.",
+        ),
+        Output(
+            "database_reader_endpoint",
+            "aws_rds_cluster.main.reader_endpoint",
+            "Reader endpoint of the Aurora cluster.",
+        ),
+        Output(
+            "database_secret_arn",
+            "aws_rds_cluster.main.master_user_secret[0].secret_arn",
+            "Secrets Manager secret holding the database credentials.",
+        ),
+    )
     return {"DB_SECRET": Expr("aws_rds_cluster.main.master_user_secret[0].secret_arn")}
 
 
 def add_dynamodb(bp: Blueprint, ctx: Context) -> list[dict[str, Any]]:
     """An on-demand table with point-in-time recovery, encrypted with the project key."""
     bp.blocks.append("dynamodb")
-    bp.add(ResourceSpec(
-        "aws_dynamodb_table", "main", "data",
-        "On-demand DynamoDB table (pay per request), point-in-time recovery, KMS encryption.",
-        {"name": interp("${local.name}-main"), "billing_mode": "PAY_PER_REQUEST", "hash_key": "pk", "range_key": "sk",
-         "attribute": [Block("attribute", body={"name": "pk", "type": "S"}), Block("attribute", body={"name": "sk", "type": "S"})],
-         "point_in_time_recovery": Block("point_in_time_recovery", body={"enabled": True}),
-         "server_side_encryption": Block("server_side_encryption", body={"enabled": True, "kms_key_arn": Expr("aws_kms_key.main.arn")}),
-         "deletion_protection_enabled": True, "tags": tags("table")},
-        block="dynamodb",
-    ))
-    bp.out(Output("dynamodb_table_name", "aws_dynamodb_table.main.name", "Name of the DynamoDB table."))
-    return [{"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                                           "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
-             "Resource": [Expr("aws_dynamodb_table.main.arn"), Expr('"${aws_dynamodb_table.main.arn}/index/*"')]}]
+    bp.add(
+        ResourceSpec(
+            "aws_dynamodb_table",
+            "main",
+            "data",
+            "On-demand DynamoDB table (pay per request), point-in-time recovery, KMS encryption.",
+            {
+                "name": interp("${local.name}-main"),
+                "billing_mode": "PAY_PER_REQUEST",
+                "hash_key": "pk",
+                "range_key": "sk",
+                "attribute": [
+                    Block("attribute", body={"name": "pk", "type": "S"}),
+                    Block("attribute", body={"name": "sk", "type": "S"}),
+                ],
+                "point_in_time_recovery": Block("point_in_time_recovery", body={"enabled": True}),
+                "server_side_encryption": Block(
+                    "server_side_encryption",
+                    body={"enabled": True, "kms_key_arn": Expr("aws_kms_key.main.arn")},
+                ),
+                "deletion_protection_enabled": True,
+                "tags": tags("table"),
+            },
+            block="dynamodb",
+        )
+    )
+    bp.out(
+        Output("dynamodb_table_name", "aws_dynamodb_table.main.name", "Name of the DynamoDB table.")
+    )
+    return [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+                "dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem",
+            ],
+            "Resource": [
+                Expr("aws_dynamodb_table.main.arn"),
+                Expr('"${aws_dynamodb_table.main.arn}/index/*"'),
+            ],
+        }
+    ]
 
 
 def add_redis(bp: Blueprint, ctx: Context, clients: list[str]) -> None:
     """ElastiCache Redis (Valkey-compatible) replication group: encrypted in transit and at rest."""
     bp.blocks.append("elasticache")
     nodes = 2 if ctx.ha else 1
-    node_type = bp.var(Variable("cache_node_type", "string", "ElastiCache node type.", ctx.req.cache_node_type or "cache.t4g.small"))
-    security_group(bp, "cache", "Cache", "The cache's firewall: only the application tier gets in.", "elasticache")
+    node_type = bp.var(
+        Variable(
+            "cache_node_type",
+            "string",
+            "ElastiCache node type.",
+            ctx.req.cache_node_type or "cache.t4g.small",
+        )
+    )
+    security_group(
+        bp,
+        "cache",
+        "Cache",
+        "The cache's firewall: only the application tier gets in.",
+        "elasticache",
+    )
     for client in clients:
-        ingress(bp, f"cache_from_{client}", "cache", 6379, f"Redis connections from the {client} tier only.",
-                source_group=client, block="elasticache")
-        egress(bp, f"{client}_to_cache", client, 6379, f"The {client} tier reaches the cache.", target_group="cache",
-               block="elasticache")
+        ingress(
+            bp,
+            f"cache_from_{client}",
+            "cache",
+            6379,
+            f"Redis connections from the {client} tier only.",
+            source_group=client,
+            block="elasticache",
+        )
+        egress(
+            bp,
+            f"{client}_to_cache",
+            client,
+            6379,
+            f"The {client} tier reaches the cache.",
+            target_group="cache",
+            block="elasticache",
+        )
     bp.add(
-        ResourceSpec("aws_elasticache_subnet_group", "main", "data", "Keeps the cache in the isolated data subnets.",
-                     {"name": interp("${local.name}-cache"), "subnet_ids": Expr("aws_subnet.data[*].id")}, block="elasticache"),
         ResourceSpec(
-            "aws_elasticache_replication_group", "main", "data",
+            "aws_elasticache_subnet_group",
+            "main",
+            "data",
+            "Keeps the cache in the isolated data subnets.",
+            {"name": interp("${local.name}-cache"), "subnet_ids": Expr("aws_subnet.data[*].id")},
+            block="elasticache",
+        ),
+        ResourceSpec(
+            "aws_elasticache_replication_group",
+            "main",
+            "data",
             f"Redis with {nodes} node(s){', automatic failover across zones' if nodes > 1 else ''}; TLS and encryption at rest.",
-            {"replication_group_id": interp("${local.name}-cache"), "description": interp("${local.name} cache"),
-             "engine": "redis", "engine_version": "7.1", "node_type": node_type, "num_cache_clusters": nodes,
-             "port": 6379, "parameter_group_name": "default.redis7",
-             "automatic_failover_enabled": nodes > 1, "multi_az_enabled": nodes > 1,
-             "subnet_group_name": Expr("aws_elasticache_subnet_group.main.name"),
-             "security_group_ids": [Expr("aws_security_group.cache.id")], "at_rest_encryption_enabled": True,
-             "kms_key_id": Expr("aws_kms_key.main.arn"), "transit_encryption_enabled": True,
-             "auth_token_update_strategy": None, "snapshot_retention_limit": 3, "auto_minor_version_upgrade": True,
-             "tags": tags("cache")},
-            comments=("checkov:skip=CKV_AWS_31:Clients authenticate with IAM/RBAC users over TLS instead of a shared AUTH token",),
+            {
+                "replication_group_id": interp("${local.name}-cache"),
+                "description": interp("${local.name} cache"),
+                "engine": "redis",
+                "engine_version": "7.1",
+                "node_type": node_type,
+                "num_cache_clusters": nodes,
+                "port": 6379,
+                "parameter_group_name": "default.redis7",
+                "automatic_failover_enabled": nodes > 1,
+                "multi_az_enabled": nodes > 1,
+                "subnet_group_name": Expr("aws_elasticache_subnet_group.main.name"),
+                "security_group_ids": [Expr("aws_security_group.cache.id")],
+                "at_rest_encryption_enabled": True,
+                "kms_key_id": Expr("aws_kms_key.main.arn"),
+                "transit_encryption_enabled": True,
+                "auth_token_update_strategy": None,
+                "snapshot_retention_limit": 3,
+                "auto_minor_version_upgrade": True,
+                "tags": tags("cache"),
+            },
+            comments=(
+                "checkov:skip=CKV_AWS_31:Clients authenticate with IAM/RBAC users over TLS instead of a shared AUTH token",
+            ),
             block="elasticache",
         ),
     )
-    bp.out(Output("cache_endpoint", "aws_elasticache_replication_group.main.primary_endpoint_address", "Primary endpoint of the cache."))
+    bp.out(
+        Output(
+            "cache_endpoint",
+            "aws_elasticache_replication_group.main.primary_endpoint_address",
+            "Primary endpoint of the cache.",
+        )
+    )

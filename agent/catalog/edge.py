@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, interp, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    Output,
+    ResourceSpec,
+    Variable,
+    interp,
+    tags,
+)
 from autcloud.agent.catalog.storage import add_bucket, ensure_access_logs
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
@@ -16,35 +24,74 @@ SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # AWS managed respons
 
 def add_dns(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append("route53")
-    bp.add(ResourceSpec("aws_route53_zone", "main", "edge", "The public DNS zone for the domain.",
-                        {"name": Expr("var.domain_name"), "comment": interp("Managed by AutCloud for ${local.name}")},
-                        comments=("checkov:skip=CKV2_AWS_38:DNSSEC needs a KMS key in us-east-1 and a registrar step; enable it once the domain is delegated",
-                                  "checkov:skip=CKV2_AWS_39:Query logging for public zones must live in us-east-1; enable it with the security team"),
-                        block="route53"))
-    bp.out(Output("name_servers", "aws_route53_zone.main.name_servers", "Name servers to set at the domain's registrar."))
+    bp.add(
+        ResourceSpec(
+            "aws_route53_zone",
+            "main",
+            "edge",
+            "The public DNS zone for the domain.",
+            {
+                "name": Expr("var.domain_name"),
+                "comment": interp("Managed by AutCloud for ${local.name}"),
+            },
+            comments=(
+                "checkov:skip=CKV2_AWS_38:DNSSEC needs a KMS key in us-east-1 and a registrar step; enable it once the domain is delegated",
+                "checkov:skip=CKV2_AWS_39:Query logging for public zones must live in us-east-1; enable it with the security team",
+            ),
+            block="route53",
+        )
+    )
+    bp.out(
+        Output(
+            "name_servers",
+            "aws_route53_zone.main.name_servers",
+            "Name servers to set at the domain's registrar.",
+        )
+    )
 
 
 def domain_variable(bp: Blueprint, ctx: Context) -> None:
     if ctx.req.domain:
-        bp.var(Variable("domain_name", "string", "The domain the application is served on.", ctx.req.domain))
+        bp.var(
+            Variable(
+                "domain_name", "string", "The domain the application is served on.", ctx.req.domain
+            )
+        )
 
 
 def certificate_validation(bp: Blueprint, certificate: str, provider: str | None = None) -> None:
     """DNS records that prove domain ownership, and the wait for the certificate to be issued."""
     bp.add(
         ResourceSpec(
-            "aws_route53_record", f"{certificate}_validation", "edge", "DNS records proving we own the domain.",
-            {"for_each": Expr(f"{{ for option in aws_acm_certificate.{certificate}.domain_validation_options : option.domain_name => option }}"),
-             "zone_id": Expr("aws_route53_zone.main.zone_id"), "name": Expr("each.value.resource_record_name"),
-             "type": Expr("each.value.resource_record_type"), "records": [Expr("each.value.resource_record_value")],
-             "ttl": 300, "allow_overwrite": True},
+            "aws_route53_record",
+            f"{certificate}_validation",
+            "edge",
+            "DNS records proving we own the domain.",
+            {
+                "for_each": Expr(
+                    f"{{ for option in aws_acm_certificate.{certificate}.domain_validation_options : option.domain_name => option }}"
+                ),
+                "zone_id": Expr("aws_route53_zone.main.zone_id"),
+                "name": Expr("each.value.resource_record_name"),
+                "type": Expr("each.value.resource_record_type"),
+                "records": [Expr("each.value.resource_record_value")],
+                "ttl": 300,
+                "allow_overwrite": True,
+            },
             block="acm",
         ),
         ResourceSpec(
-            "aws_acm_certificate_validation", certificate, "edge", "Waits until the certificate is issued.",
-            {**({"provider": Expr(provider)} if provider else {}),
-             "certificate_arn": Expr(f"aws_acm_certificate.{certificate}.arn"),
-             "validation_record_fqdns": Expr(f"[for record in aws_route53_record.{certificate}_validation : record.fqdn]")},
+            "aws_acm_certificate_validation",
+            certificate,
+            "edge",
+            "Waits until the certificate is issued.",
+            {
+                **({"provider": Expr(provider)} if provider else {}),
+                "certificate_arn": Expr(f"aws_acm_certificate.{certificate}.arn"),
+                "validation_record_fqdns": Expr(
+                    f"[for record in aws_route53_record.{certificate}_validation : record.fqdn]"
+                ),
+            },
             block="acm",
         ),
     )
@@ -56,70 +103,198 @@ def add_waf(bp: Blueprint, scope: str) -> None:
     name = "cdn" if scope == "CLOUDFRONT" else "alb"
     provider = {"provider": Expr("aws.us_east_1")} if scope == "CLOUDFRONT" else {}
     rules: list[Block] = []
-    for priority, group in enumerate(("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                                      "AWSManagedRulesAmazonIpReputationList"), start=1):
-        rules.append(Block("rule", body={
-            "name": group, "priority": priority,
-            "override_action": Block("override_action", body={"none": Block("none")}),
-            "statement": Block("statement", body={"managed_rule_group_statement": Block("managed_rule_group_statement", body={
-                "name": group, "vendor_name": "AWS"})}),
-            "visibility_config": Block("visibility_config", body={"cloudwatch_metrics_enabled": True,
-                                                                  "metric_name": group, "sampled_requests_enabled": True}),
-        }))
-    rules.append(Block("rule", body={
-        "name": "rate-limit", "priority": 10, "action": Block("action", body={"block": Block("block")}),
-        "statement": Block("statement", body={"rate_based_statement": Block("rate_based_statement", body={
-            "limit": 2000, "aggregate_key_type": "IP"})}),
-        "visibility_config": Block("visibility_config", body={"cloudwatch_metrics_enabled": True, "metric_name": "rate-limit",
-                                                              "sampled_requests_enabled": True}),
-    }))
-    bp.add(ResourceSpec(
-        "aws_wafv2_web_acl", name, "edge", f"Filters common exploits, bad inputs, known bad IPs and floods ({scope.lower()}).",
-        {**provider, "name": interp(f"${{local.name}}-{name}"), "scope": scope,
-         "default_action": Block("default_action", body={"allow": Block("allow")}), "rule": rules,
-         "visibility_config": Block("visibility_config", body={"cloudwatch_metrics_enabled": True,
-                                                               "metric_name": interp(f"${{local.name}}-{name}"),
-                                                               "sampled_requests_enabled": True}),
-         "tags": tags(f"waf-{name}")},
-        block="waf",
-    ))
+    for priority, group in enumerate(
+        (
+            "AWSManagedRulesCommonRuleSet",
+            "AWSManagedRulesKnownBadInputsRuleSet",
+            "AWSManagedRulesAmazonIpReputationList",
+        ),
+        start=1,
+    ):
+        rules.append(
+            Block(
+                "rule",
+                body={
+                    "name": group,
+                    "priority": priority,
+                    "override_action": Block("override_action", body={"none": Block("none")}),
+                    "statement": Block(
+                        "statement",
+                        body={
+                            "managed_rule_group_statement": Block(
+                                "managed_rule_group_statement",
+                                body={"name": group, "vendor_name": "AWS"},
+                            )
+                        },
+                    ),
+                    "visibility_config": Block(
+                        "visibility_config",
+                        body={
+                            "cloudwatch_metrics_enabled": True,
+                            "metric_name": group,
+                            "sampled_requests_enabled": True,
+                        },
+                    ),
+                },
+            )
+        )
+    rules.append(
+        Block(
+            "rule",
+            body={
+                "name": "rate-limit",
+                "priority": 10,
+                "action": Block("action", body={"block": Block("block")}),
+                "statement": Block(
+                    "statement",
+                    body={
+                        "rate_based_statement": Block(
+                            "rate_based_statement", body={"limit": 2000, "aggregate_key_type": "IP"}
+                        )
+                    },
+                ),
+                "visibility_config": Block(
+                    "visibility_config",
+                    body={
+                        "cloudwatch_metrics_enabled": True,
+                        "metric_name": "rate-limit",
+                        "sampled_requests_enabled": True,
+                    },
+                ),
+            },
+        )
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_wafv2_web_acl",
+            name,
+            "edge",
+            f"Filters common exploits, bad inputs, known bad IPs and floods ({scope.lower()}).",
+            {
+                **provider,
+                "name": interp(f"${{local.name}}-{name}"),
+                "scope": scope,
+                "default_action": Block("default_action", body={"allow": Block("allow")}),
+                "rule": rules,
+                "visibility_config": Block(
+                    "visibility_config",
+                    body={
+                        "cloudwatch_metrics_enabled": True,
+                        "metric_name": interp(f"${{local.name}}-{name}"),
+                        "sampled_requests_enabled": True,
+                    },
+                ),
+                "tags": tags(f"waf-{name}"),
+            },
+            block="waf",
+        )
+    )
     # WAF logs must go to a log group whose name starts with aws-waf-logs-.
     bp.add(
-        ResourceSpec("aws_cloudwatch_log_group", f"waf_{name}", "edge", "WAF decisions, for tuning rules and investigations.",
-                     {**provider, "name": interp(f"aws-waf-logs-${{local.name}}-{name}"), "retention_in_days": Expr("var.log_retention_days"),
-                      **({} if scope == "CLOUDFRONT" else {"kms_key_id": Expr("aws_kms_key.main.arn")})},
-                     comments=(("checkov:skip=CKV_AWS_158:The project key lives in the workload region; CloudFront WAF logs must stay in us-east-1",)
-                               if scope == "CLOUDFRONT" else ()),
-                     block="waf"),
-        ResourceSpec("aws_wafv2_web_acl_logging_configuration", name, "edge", "Sends WAF decisions to the log group.",
-                     {**provider, "resource_arn": Expr(f"aws_wafv2_web_acl.{name}.arn"),
-                      "log_destination_configs": [Expr(f"aws_cloudwatch_log_group.waf_{name}.arn")]}, block="waf"),
+        ResourceSpec(
+            "aws_cloudwatch_log_group",
+            f"waf_{name}",
+            "edge",
+            "WAF decisions, for tuning rules and investigations.",
+            {
+                **provider,
+                "name": interp(f"aws-waf-logs-${{local.name}}-{name}"),
+                "retention_in_days": Expr("var.log_retention_days"),
+                **({} if scope == "CLOUDFRONT" else {"kms_key_id": Expr("aws_kms_key.main.arn")}),
+            },
+            comments=(
+                (
+                    "checkov:skip=CKV_AWS_158:The project key lives in the workload region; CloudFront WAF logs must stay in us-east-1",
+                )
+                if scope == "CLOUDFRONT"
+                else ()
+            ),
+            block="waf",
+        ),
+        ResourceSpec(
+            "aws_wafv2_web_acl_logging_configuration",
+            name,
+            "edge",
+            "Sends WAF decisions to the log group.",
+            {
+                **provider,
+                "resource_arn": Expr(f"aws_wafv2_web_acl.{name}.arn"),
+                "log_destination_configs": [Expr(f"aws_cloudwatch_log_group.waf_{name}.arn")],
+            },
+            block="waf",
+        ),
     )
     if scope == "REGIONAL":
-        bp.add(ResourceSpec("aws_wafv2_web_acl_association", "alb", "edge", "Puts the WAF in front of the load balancer.",
-                            {"resource_arn": Expr("aws_lb.app.arn"), "web_acl_arn": Expr("aws_wafv2_web_acl.alb.arn")}, block="waf"))
+        bp.add(
+            ResourceSpec(
+                "aws_wafv2_web_acl_association",
+                "alb",
+                "edge",
+                "Puts the WAF in front of the load balancer.",
+                {
+                    "resource_arn": Expr("aws_lb.app.arn"),
+                    "web_acl_arn": Expr("aws_wafv2_web_acl.alb.arn"),
+                },
+                block="waf",
+            )
+        )
 
 
 def add_static_site(bp: Blueprint, ctx: Context) -> None:
     """A private S3 bucket served through CloudFront with origin access control and HTTPS."""
     bp.blocks.append("static_site")
-    add_bucket(bp, "site", "Holds the static site's files; only CloudFront can read them.", topic="edge", transition_to_ia_days=None)
+    add_bucket(
+        bp,
+        "site",
+        "Holds the static site's files; only CloudFront can read them.",
+        topic="edge",
+        transition_to_ia_days=None,
+    )
     _distribution(bp, ctx, origin="s3")
-    bp.add(ResourceSpec(
-        "aws_s3_bucket_policy", "site", "edge", "Lets only this CloudFront distribution read the site; TLS only.",
-        {"bucket": Expr("aws_s3_bucket.site.id"), "policy": jsonencode({
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Sid": "CloudFrontRead", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
-                 "Action": "s3:GetObject", "Resource": Expr('"${aws_s3_bucket.site.arn}/*"'),
-                 "Condition": {"StringEquals": {"AWS:SourceArn": Expr("aws_cloudfront_distribution.main.arn")}}},
-                {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                 "Resource": [Expr("aws_s3_bucket.site.arn"), Expr('"${aws_s3_bucket.site.arn}/*"')],
-                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-            ],
-        })},
-        block="static_site",
-    ))
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_policy",
+            "site",
+            "edge",
+            "Lets only this CloudFront distribution read the site; TLS only.",
+            {
+                "bucket": Expr("aws_s3_bucket.site.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "CloudFrontRead",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                                "Action": "s3:GetObject",
+                                "Resource": Expr('"${aws_s3_bucket.site.arn}/*"'),
+                                "Condition": {
+                                    "StringEquals": {
+                                        "AWS:SourceArn": Expr(
+                                            "aws_cloudfront_distribution.main.arn"
+                                        )
+                                    }
+                                },
+                            },
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    Expr("aws_s3_bucket.site.arn"),
+                                    Expr('"${aws_s3_bucket.site.arn}/*"'),
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
+                    }
+                ),
+            },
+            block="static_site",
+        )
+    )
 
 
 def add_cdn_for_app(bp: Blueprint, ctx: Context) -> None:
@@ -132,69 +307,165 @@ def _distribution(bp: Blueprint, ctx: Context, origin: str) -> None:
     bp.needs_us_east_1 = True
     ensure_access_logs(bp)
     domain = bool(ctx.req.domain)
-    comments = ["checkov:skip=CKV_AWS_310:A second origin for failover doubles the stack; the origin is already multi-AZ",
-                "checkov:skip=CKV_AWS_374:Geo restriction would block real users; none was asked for"]
+    comments = [
+        "checkov:skip=CKV_AWS_310:A second origin for failover doubles the stack; the origin is already multi-AZ",
+        "checkov:skip=CKV_AWS_374:Geo restriction would block real users; none was asked for",
+    ]
     if not ctx.req.has("waf"):
-        comments.append("checkov:skip=CKV_AWS_68:No WAF was asked for; add 'WAF' to the request to attach one")
+        comments.append(
+            "checkov:skip=CKV_AWS_68:No WAF was asked for; add 'WAF' to the request to attach one"
+        )
     if not domain:
-        comments.append("checkov:skip=CKV_AWS_174:Without a domain the default CloudFront certificate is used (TLSv1 floor)")
-        comments.append("checkov:skip=CKV2_AWS_42:Without a domain the default CloudFront certificate is used")
+        comments.append(
+            "checkov:skip=CKV_AWS_174:Without a domain the default CloudFront certificate is used (TLSv1 floor)"
+        )
+        comments.append(
+            "checkov:skip=CKV2_AWS_42:Without a domain the default CloudFront certificate is used"
+        )
     if origin == "s3":
-        bp.add(ResourceSpec("aws_cloudfront_origin_access_control", "site", "edge", "Signs CloudFront's requests to the bucket.",
-                            {"name": interp("${local.name}-site"), "origin_access_control_origin_type": "s3",
-                             "signing_behavior": "always", "signing_protocol": "sigv4"}, block="static_site"))
-        origin_block: dict[str, Any] = {"domain_name": Expr("aws_s3_bucket.site.bucket_regional_domain_name"), "origin_id": "site",
-                                        "origin_access_control_id": Expr("aws_cloudfront_origin_access_control.site.id")}
+        bp.add(
+            ResourceSpec(
+                "aws_cloudfront_origin_access_control",
+                "site",
+                "edge",
+                "Signs CloudFront's requests to the bucket.",
+                {
+                    "name": interp("${local.name}-site"),
+                    "origin_access_control_origin_type": "s3",
+                    "signing_behavior": "always",
+                    "signing_protocol": "sigv4",
+                },
+                block="static_site",
+            )
+        )
+        origin_block: dict[str, Any] = {
+            "domain_name": Expr("aws_s3_bucket.site.bucket_regional_domain_name"),
+            "origin_id": "site",
+            "origin_access_control_id": Expr("aws_cloudfront_origin_access_control.site.id"),
+        }
         cache_policy = CACHING_OPTIMIZED
     else:
-        origin_block = {"domain_name": Expr("aws_lb.app.dns_name"), "origin_id": "app",
-                        "custom_origin_config": Block("custom_origin_config", body={
-                            "http_port": 80, "https_port": 443,
-                            "origin_protocol_policy": "https-only" if domain else "http-only",
-                            "origin_ssl_protocols": ["TLSv1.2"]})}
+        origin_block = {
+            "domain_name": Expr("aws_lb.app.dns_name"),
+            "origin_id": "app",
+            "custom_origin_config": Block(
+                "custom_origin_config",
+                body={
+                    "http_port": 80,
+                    "https_port": 443,
+                    "origin_protocol_policy": "https-only" if domain else "http-only",
+                    "origin_ssl_protocols": ["TLSv1.2"],
+                },
+            ),
+        }
         cache_policy = CACHING_DISABLED
     if domain:
-        bp.add(ResourceSpec(
-            "aws_acm_certificate", "cdn", "edge", "The CloudFront certificate; CloudFront only reads certificates in us-east-1.",
-            {"provider": Expr("aws.us_east_1"), "domain_name": Expr("var.domain_name"),
-             "subject_alternative_names": [interp("www.${var.domain_name}")], "validation_method": "DNS",
-             "lifecycle": Block("lifecycle", body={"create_before_destroy": True}), "tags": tags("cdn-certificate")},
-            block="acm",
-        ))
+        bp.add(
+            ResourceSpec(
+                "aws_acm_certificate",
+                "cdn",
+                "edge",
+                "The CloudFront certificate; CloudFront only reads certificates in us-east-1.",
+                {
+                    "provider": Expr("aws.us_east_1"),
+                    "domain_name": Expr("var.domain_name"),
+                    "subject_alternative_names": [interp("www.${var.domain_name}")],
+                    "validation_method": "DNS",
+                    "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+                    "tags": tags("cdn-certificate"),
+                },
+                block="acm",
+            )
+        )
         certificate_validation(bp, "cdn", provider="aws.us_east_1")
-        viewer_cert: dict[str, Any] = {"acm_certificate_arn": Expr("aws_acm_certificate_validation.cdn.certificate_arn"),
-                                       "ssl_support_method": "sni-only", "minimum_protocol_version": "TLSv1.2_2021"}
+        viewer_cert: dict[str, Any] = {
+            "acm_certificate_arn": Expr("aws_acm_certificate_validation.cdn.certificate_arn"),
+            "ssl_support_method": "sni-only",
+            "minimum_protocol_version": "TLSv1.2_2021",
+        }
     else:
         viewer_cert = {"cloudfront_default_certificate": True}
     body: dict[str, Any] = {
-        "enabled": True, "is_ipv6_enabled": True, "comment": interp("${local.name}"), "price_class": "PriceClass_200",
+        "enabled": True,
+        "is_ipv6_enabled": True,
+        "comment": interp("${local.name}"),
+        "price_class": "PriceClass_200",
         "http_version": "http2and3",
         **({"default_root_object": "index.html"} if origin == "s3" else {}),
         **({"aliases": [Expr("var.domain_name")]} if domain else {}),
         **({"web_acl_id": Expr("aws_wafv2_web_acl.cdn.arn")} if ctx.req.has("waf") else {}),
         "origin": Block("origin", body=origin_block),
-        "default_cache_behavior": Block("default_cache_behavior", body={
-            "target_origin_id": origin_block["origin_id"], "viewer_protocol_policy": "redirect-to-https",
-            "allowed_methods": ["GET", "HEAD", "OPTIONS"] if origin == "s3" else ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
-            "cached_methods": ["GET", "HEAD"], "compress": True, "cache_policy_id": cache_policy,
-            **({} if origin == "s3" else {"origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST}),
-            "response_headers_policy_id": SECURITY_HEADERS}),
-        "restrictions": Block("restrictions", body={"geo_restriction": Block("geo_restriction", body={"restriction_type": "none"})}),
+        "default_cache_behavior": Block(
+            "default_cache_behavior",
+            body={
+                "target_origin_id": origin_block["origin_id"],
+                "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": ["GET", "HEAD", "OPTIONS"]
+                if origin == "s3"
+                else ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
+                "cached_methods": ["GET", "HEAD"],
+                "compress": True,
+                "cache_policy_id": cache_policy,
+                **({} if origin == "s3" else {"origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST}),
+                "response_headers_policy_id": SECURITY_HEADERS,
+            },
+        ),
+        "restrictions": Block(
+            "restrictions",
+            body={"geo_restriction": Block("geo_restriction", body={"restriction_type": "none"})},
+        ),
         "viewer_certificate": Block("viewer_certificate", body=viewer_cert),
-        "logging_config": Block("logging_config", body={"bucket": Expr("aws_s3_bucket.access_logs.bucket_domain_name"),
-                                                        "prefix": "cloudfront/", "include_cookies": False}),
+        "logging_config": Block(
+            "logging_config",
+            body={
+                "bucket": Expr("aws_s3_bucket.access_logs.bucket_domain_name"),
+                "prefix": "cloudfront/",
+                "include_cookies": False,
+            },
+        ),
         "tags": tags("cdn"),
     }
-    bp.add(ResourceSpec("aws_cloudfront_distribution", "main", "edge",
-                        "Serves users from edge locations over HTTPS, with security headers.", body,
-                        comments=tuple(comments), block="cloudfront"))
+    bp.add(
+        ResourceSpec(
+            "aws_cloudfront_distribution",
+            "main",
+            "edge",
+            "Serves users from edge locations over HTTPS, with security headers.",
+            body,
+            comments=tuple(comments),
+            block="cloudfront",
+        )
+    )
     if domain:
-        bp.add(ResourceSpec("aws_route53_record", "cdn", "edge", "Points the domain at CloudFront.",
-                            {"zone_id": Expr("aws_route53_zone.main.zone_id"), "name": Expr("var.domain_name"), "type": "A",
-                             "alias": Block("alias", body={"name": Expr("aws_cloudfront_distribution.main.domain_name"),
-                                                           "zone_id": Expr("aws_cloudfront_distribution.main.hosted_zone_id"),
-                                                           "evaluate_target_health": False})}, block="cloudfront"))
-    bp.out(Output("cdn_domain_name", "aws_cloudfront_distribution.main.domain_name", "CloudFront domain name."))
+        bp.add(
+            ResourceSpec(
+                "aws_route53_record",
+                "cdn",
+                "edge",
+                "Points the domain at CloudFront.",
+                {
+                    "zone_id": Expr("aws_route53_zone.main.zone_id"),
+                    "name": Expr("var.domain_name"),
+                    "type": "A",
+                    "alias": Block(
+                        "alias",
+                        body={
+                            "name": Expr("aws_cloudfront_distribution.main.domain_name"),
+                            "zone_id": Expr("aws_cloudfront_distribution.main.hosted_zone_id"),
+                            "evaluate_target_health": False,
+                        },
+                    ),
+                },
+                block="cloudfront",
+            )
+        )
+    bp.out(
+        Output(
+            "cdn_domain_name",
+            "aws_cloudfront_distribution.main.domain_name",
+            "CloudFront domain name.",
+        )
+    )
 
 
 def add_alb_dns(bp: Blueprint, *, with_record: bool) -> None:
@@ -202,7 +473,25 @@ def add_alb_dns(bp: Blueprint, *, with_record: bool) -> None:
     certificate_validation(bp, "app")
     if not with_record:
         return
-    bp.add(ResourceSpec("aws_route53_record", "app", "edge", "Points the domain at the load balancer.",
-                        {"zone_id": Expr("aws_route53_zone.main.zone_id"), "name": Expr("var.domain_name"), "type": "A",
-                         "alias": Block("alias", body={"name": Expr("aws_lb.app.dns_name"), "zone_id": Expr("aws_lb.app.zone_id"),
-                                                       "evaluate_target_health": True})}, block="route53"))
+    bp.add(
+        ResourceSpec(
+            "aws_route53_record",
+            "app",
+            "edge",
+            "Points the domain at the load balancer.",
+            {
+                "zone_id": Expr("aws_route53_zone.main.zone_id"),
+                "name": Expr("var.domain_name"),
+                "type": "A",
+                "alias": Block(
+                    "alias",
+                    body={
+                        "name": Expr("aws_lb.app.dns_name"),
+                        "zone_id": Expr("aws_lb.app.zone_id"),
+                        "evaluate_target_health": True,
+                    },
+                ),
+            },
+            block="route53",
+        )
+    )

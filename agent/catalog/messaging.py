@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, interp, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    Output,
+    ResourceSpec,
+    Variable,
+    interp,
+    tags,
+)
 from autcloud.agent.catalog.security import alarm
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
@@ -12,78 +20,227 @@ from autcloud.agent.hcl import Block, Expr, jsonencode
 def add_queue(bp: Blueprint, ctx: Context) -> list[dict[str, Any]]:
     bp.blocks.append("sqs")
     bp.add(
-        ResourceSpec("aws_sqs_queue", "jobs_dlq", "messaging", "Holds jobs that failed five times, for inspection and replay.",
-                     {"name": interp("${local.name}-jobs-dlq"), "kms_master_key_id": Expr("aws_kms_key.main.id"),
-                      "message_retention_seconds": 1209600, "tags": tags("jobs-dlq")}, block="sqs"),
         ResourceSpec(
-            "aws_sqs_queue", "jobs", "messaging", "The work queue: encrypted, long polling, failed jobs to the dead-letter queue.",
-            {"name": interp("${local.name}-jobs"), "kms_master_key_id": Expr("aws_kms_key.main.id"),
-             "visibility_timeout_seconds": 300, "message_retention_seconds": 345600, "receive_wait_time_seconds": 20,
-             "redrive_policy": jsonencode({"deadLetterTargetArn": Expr("aws_sqs_queue.jobs_dlq.arn"), "maxReceiveCount": 5}),
-             "tags": tags("jobs")},
+            "aws_sqs_queue",
+            "jobs_dlq",
+            "messaging",
+            "Holds jobs that failed five times, for inspection and replay.",
+            {
+                "name": interp("${local.name}-jobs-dlq"),
+                "kms_master_key_id": Expr("aws_kms_key.main.id"),
+                "message_retention_seconds": 1209600,
+                "tags": tags("jobs-dlq"),
+            },
+            block="sqs",
+        ),
+        ResourceSpec(
+            "aws_sqs_queue",
+            "jobs",
+            "messaging",
+            "The work queue: encrypted, long polling, failed jobs to the dead-letter queue.",
+            {
+                "name": interp("${local.name}-jobs"),
+                "kms_master_key_id": Expr("aws_kms_key.main.id"),
+                "visibility_timeout_seconds": 300,
+                "message_retention_seconds": 345600,
+                "receive_wait_time_seconds": 20,
+                "redrive_policy": jsonencode(
+                    {
+                        "deadLetterTargetArn": Expr("aws_sqs_queue.jobs_dlq.arn"),
+                        "maxReceiveCount": 5,
+                    }
+                ),
+                "tags": tags("jobs"),
+            },
             block="sqs",
         ),
     )
-    alarm(bp, "jobs_backlog", "Warns when jobs pile up faster than workers finish them.", namespace="AWS/SQS",
-          metric="ApproximateAgeOfOldestMessage", dimensions={"QueueName": Expr("aws_sqs_queue.jobs.name")}, threshold=900,
-          statistic="Maximum", block="sqs")
-    alarm(bp, "jobs_dead_letters", "Pages when a job lands in the dead-letter queue.", namespace="AWS/SQS",
-          metric="ApproximateNumberOfMessagesVisible", dimensions={"QueueName": Expr("aws_sqs_queue.jobs_dlq.name")},
-          threshold=0, statistic="Maximum", periods=1, block="sqs")
+    alarm(
+        bp,
+        "jobs_backlog",
+        "Warns when jobs pile up faster than workers finish them.",
+        namespace="AWS/SQS",
+        metric="ApproximateAgeOfOldestMessage",
+        dimensions={"QueueName": Expr("aws_sqs_queue.jobs.name")},
+        threshold=900,
+        statistic="Maximum",
+        block="sqs",
+    )
+    alarm(
+        bp,
+        "jobs_dead_letters",
+        "Pages when a job lands in the dead-letter queue.",
+        namespace="AWS/SQS",
+        metric="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": Expr("aws_sqs_queue.jobs_dlq.name")},
+        threshold=0,
+        statistic="Maximum",
+        periods=1,
+        block="sqs",
+    )
     bp.out(Output("jobs_queue_url", "aws_sqs_queue.jobs.url", "URL of the work queue."))
-    return [{"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                           "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
-             "Resource": Expr("aws_sqs_queue.jobs.arn")}]
+    return [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "sqs:SendMessage",
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:GetQueueAttributes",
+            ],
+            "Resource": Expr("aws_sqs_queue.jobs.arn"),
+        }
+    ]
 
 
 def add_topic(bp: Blueprint) -> list[dict[str, Any]]:
     bp.blocks.append("sns")
-    bp.add(ResourceSpec("aws_sns_topic", "events", "messaging", "Fans application events out to subscribers; encrypted.",
-                        {"name": interp("${local.name}-events"), "kms_master_key_id": Expr("aws_kms_key.main.id"),
-                         "tags": tags("events")}, block="sns"))
+    bp.add(
+        ResourceSpec(
+            "aws_sns_topic",
+            "events",
+            "messaging",
+            "Fans application events out to subscribers; encrypted.",
+            {
+                "name": interp("${local.name}-events"),
+                "kms_master_key_id": Expr("aws_kms_key.main.id"),
+                "tags": tags("events"),
+            },
+            block="sns",
+        )
+    )
     bp.out(Output("events_topic_arn", "aws_sns_topic.events.arn", "ARN of the events topic."))
-    return [{"Effect": "Allow", "Action": ["sns:Publish"], "Resource": Expr("aws_sns_topic.events.arn")}]
+    return [
+        {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": Expr("aws_sns_topic.events.arn")}
+    ]
 
 
 def add_stream(bp: Blueprint, ctx: Context) -> list[dict[str, Any]]:
     bp.blocks.append("kinesis")
-    shards = bp.var(Variable("stream_shard_count", "number", "Kinesis shards (1 MB/s in, 2 MB/s out each).",
-                             max(1, (ctx.req.requests_per_second or 0) // 1000 + 1)))
-    bp.add(ResourceSpec("aws_kinesis_stream", "events", "messaging", "An ordered, replayable event stream, encrypted with the project key.",
-                        {"name": interp("${local.name}-events"), "shard_count": shards, "retention_period": 24,
-                         "encryption_type": "KMS", "kms_key_id": Expr("aws_kms_key.main.id"),
-                         "stream_mode_details": Block("stream_mode_details", body={"stream_mode": "PROVISIONED"}),
-                         "tags": tags("stream")}, block="kinesis"))
-    bp.out(Output("event_stream_name", "aws_kinesis_stream.events.name", "Name of the Kinesis stream."))
-    return [{"Effect": "Allow", "Action": ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:GetRecords",
-                                           "kinesis:GetShardIterator", "kinesis:DescribeStream"],
-             "Resource": Expr("aws_kinesis_stream.events.arn")}]
+    shards = bp.var(
+        Variable(
+            "stream_shard_count",
+            "number",
+            "Kinesis shards (1 MB/s in, 2 MB/s out each).",
+            max(1, (ctx.req.requests_per_second or 0) // 1000 + 1),
+        )
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_kinesis_stream",
+            "events",
+            "messaging",
+            "An ordered, replayable event stream, encrypted with the project key.",
+            {
+                "name": interp("${local.name}-events"),
+                "shard_count": shards,
+                "retention_period": 24,
+                "encryption_type": "KMS",
+                "kms_key_id": Expr("aws_kms_key.main.id"),
+                "stream_mode_details": Block(
+                    "stream_mode_details", body={"stream_mode": "PROVISIONED"}
+                ),
+                "tags": tags("stream"),
+            },
+            block="kinesis",
+        )
+    )
+    bp.out(
+        Output("event_stream_name", "aws_kinesis_stream.events.name", "Name of the Kinesis stream.")
+    )
+    return [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "kinesis:PutRecord",
+                "kinesis:PutRecords",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:DescribeStream",
+            ],
+            "Resource": Expr("aws_kinesis_stream.events.arn"),
+        }
+    ]
 
 
 def add_schedule(bp: Blueprint, ctx: Context, target_function: str) -> None:
     """An EventBridge Scheduler schedule that invokes a function, retried, with a DLQ."""
     bp.blocks.append("eventbridge")
-    expression = bp.var(Variable("schedule_expression", "string", "When the scheduled job runs (rate() or cron(), UTC).",
-                                 ctx.req.schedule_expression or "cron(0 18 * * ? *)"))
+    expression = bp.var(
+        Variable(
+            "schedule_expression",
+            "string",
+            "When the scheduled job runs (rate() or cron(), UTC).",
+            ctx.req.schedule_expression or "cron(0 18 * * ? *)",
+        )
+    )
     bp.add(
-        ResourceSpec("aws_iam_role", "scheduler", "messaging", "Lets EventBridge Scheduler invoke the job function, nothing else.",
-                     {"name": interp("${local.name}-scheduler"), "assume_role_policy": jsonencode({
-                         "Version": "2012-10-17",
-                         "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                        "Principal": {"Service": "scheduler.amazonaws.com"}}]})}, block="eventbridge"),
-        ResourceSpec("aws_iam_role_policy", "scheduler", "messaging", "The scheduler's only permission: invoke the job.",
-                     {"name": "invoke-job", "role": Expr("aws_iam_role.scheduler.id"), "policy": jsonencode({
-                         "Version": "2012-10-17",
-                         "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
-                                        "Resource": Expr(f"aws_lambda_function.{target_function}.arn")}]})}, block="eventbridge"),
         ResourceSpec(
-            "aws_scheduler_schedule", "job", "messaging", "Runs the job on schedule, retrying twice before giving up.",
-            {"name": interp("${local.name}-job"), "schedule_expression": expression, "schedule_expression_timezone": "UTC",
-             "kms_key_arn": Expr("aws_kms_key.main.arn"),
-             "flexible_time_window": Block("flexible_time_window", body={"mode": "OFF"}),
-             "target": Block("target", body={"arn": Expr(f"aws_lambda_function.{target_function}.arn"),
-                                             "role_arn": Expr("aws_iam_role.scheduler.arn"),
-                                             "retry_policy": Block("retry_policy", body={"maximum_retry_attempts": 2})})},
+            "aws_iam_role",
+            "scheduler",
+            "messaging",
+            "Lets EventBridge Scheduler invoke the job function, nothing else.",
+            {
+                "name": interp("${local.name}-scheduler"),
+                "assume_role_policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "sts:AssumeRole",
+                                "Principal": {"Service": "scheduler.amazonaws.com"},
+                            }
+                        ],
+                    }
+                ),
+            },
+            block="eventbridge",
+        ),
+        ResourceSpec(
+            "aws_iam_role_policy",
+            "scheduler",
+            "messaging",
+            "The scheduler's only permission: invoke the job.",
+            {
+                "name": "invoke-job",
+                "role": Expr("aws_iam_role.scheduler.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "lambda:InvokeFunction",
+                                "Resource": Expr(f"aws_lambda_function.{target_function}.arn"),
+                            }
+                        ],
+                    }
+                ),
+            },
+            block="eventbridge",
+        ),
+        ResourceSpec(
+            "aws_scheduler_schedule",
+            "job",
+            "messaging",
+            "Runs the job on schedule, retrying twice before giving up.",
+            {
+                "name": interp("${local.name}-job"),
+                "schedule_expression": expression,
+                "schedule_expression_timezone": "UTC",
+                "kms_key_arn": Expr("aws_kms_key.main.arn"),
+                "flexible_time_window": Block("flexible_time_window", body={"mode": "OFF"}),
+                "target": Block(
+                    "target",
+                    body={
+                        "arn": Expr(f"aws_lambda_function.{target_function}.arn"),
+                        "role_arn": Expr("aws_iam_role.scheduler.arn"),
+                        "retry_policy": Block("retry_policy", body={"maximum_retry_attempts": 2}),
+                    },
+                ),
+            },
             block="eventbridge",
         ),
     )
@@ -94,35 +251,116 @@ def add_data_lake(bp: Blueprint, ctx: Context) -> None:
     from autcloud.agent.catalog.storage import add_bucket
 
     bp.blocks.append("data_lake")
-    add_bucket(bp, "data_lake", "Raw and curated data for analytics, partitioned by prefix.", topic="analytics")
-    add_bucket(bp, "athena_results", "Athena query results, expired after 30 days.", topic="analytics",
-               expire_noncurrent_days=30, transition_to_ia_days=None)
+    add_bucket(
+        bp,
+        "data_lake",
+        "Raw and curated data for analytics, partitioned by prefix.",
+        topic="analytics",
+    )
+    add_bucket(
+        bp,
+        "athena_results",
+        "Athena query results, expired after 30 days.",
+        topic="analytics",
+        expire_noncurrent_days=30,
+        transition_to_ia_days=None,
+    )
     bp.add(
-        ResourceSpec("aws_glue_catalog_database", "lake", "analytics", "The catalog of data lake tables Athena queries.",
-                     {"name": Expr('replace("${local.name}_lake", "-", "_")'),
-                      "description": interp("Data lake tables of ${local.name}")}, block="data_lake"),
         ResourceSpec(
-            "aws_athena_workgroup", "analytics", "analytics", "Runs queries with encrypted results and a per-query scan limit.",
-            {"name": interp("${local.name}-analytics"), "force_destroy": False,
-             "configuration": Block("configuration", body={
-                 "enforce_workgroup_configuration": True, "publish_cloudwatch_metrics_enabled": True,
-                 "bytes_scanned_cutoff_per_query": 10_737_418_240,
-                 "result_configuration": Block("result_configuration", body={
-                     "output_location": interp("s3://${aws_s3_bucket.athena_results.bucket}/results/"),
-                     "encryption_configuration": Block("encryption_configuration", body={
-                         "encryption_option": "SSE_KMS", "kms_key_arn": Expr("aws_kms_key.main.arn")})})}),
-             "tags": tags("athena")},
+            "aws_glue_catalog_database",
+            "lake",
+            "analytics",
+            "The catalog of data lake tables Athena queries.",
+            {
+                "name": Expr('replace("${local.name}_lake", "-", "_")'),
+                "description": interp("Data lake tables of ${local.name}"),
+            },
             block="data_lake",
         ),
-        ResourceSpec("aws_glue_security_configuration", "lake", "analytics", "Encrypts Glue job output, logs and bookmarks.",
-                     {"name": interp("${local.name}-lake"), "encryption_configuration": Block("encryption_configuration", body={
-                         "cloudwatch_encryption": Block("cloudwatch_encryption", body={"cloudwatch_encryption_mode": "SSE-KMS", "kms_key_arn": Expr("aws_kms_key.main.arn")}),
-                         "job_bookmarks_encryption": Block("job_bookmarks_encryption", body={"job_bookmarks_encryption_mode": "CSE-KMS", "kms_key_arn": Expr("aws_kms_key.main.arn")}),
-                         "s3_encryption": Block("s3_encryption", body={"s3_encryption_mode": "SSE-KMS", "kms_key_arn": Expr("aws_kms_key.main.arn")})})},
-                     block="data_lake"),
+        ResourceSpec(
+            "aws_athena_workgroup",
+            "analytics",
+            "analytics",
+            "Runs queries with encrypted results and a per-query scan limit.",
+            {
+                "name": interp("${local.name}-analytics"),
+                "force_destroy": False,
+                "configuration": Block(
+                    "configuration",
+                    body={
+                        "enforce_workgroup_configuration": True,
+                        "publish_cloudwatch_metrics_enabled": True,
+                        "bytes_scanned_cutoff_per_query": 10_737_418_240,
+                        "result_configuration": Block(
+                            "result_configuration",
+                            body={
+                                "output_location": interp(
+                                    "s3://${aws_s3_bucket.athena_results.bucket}/results/"
+                                ),
+                                "encryption_configuration": Block(
+                                    "encryption_configuration",
+                                    body={
+                                        "encryption_option": "SSE_KMS",
+                                        "kms_key_arn": Expr("aws_kms_key.main.arn"),
+                                    },
+                                ),
+                            },
+                        ),
+                    },
+                ),
+                "tags": tags("athena"),
+            },
+            block="data_lake",
+        ),
+        ResourceSpec(
+            "aws_glue_security_configuration",
+            "lake",
+            "analytics",
+            "Encrypts Glue job output, logs and bookmarks.",
+            {
+                "name": interp("${local.name}-lake"),
+                "encryption_configuration": Block(
+                    "encryption_configuration",
+                    body={
+                        "cloudwatch_encryption": Block(
+                            "cloudwatch_encryption",
+                            body={
+                                "cloudwatch_encryption_mode": "SSE-KMS",
+                                "kms_key_arn": Expr("aws_kms_key.main.arn"),
+                            },
+                        ),
+                        "job_bookmarks_encryption": Block(
+                            "job_bookmarks_encryption",
+                            body={
+                                "job_bookmarks_encryption_mode": "CSE-KMS",
+                                "kms_key_arn": Expr("aws_kms_key.main.arn"),
+                            },
+                        ),
+                        "s3_encryption": Block(
+                            "s3_encryption",
+                            body={
+                                "s3_encryption_mode": "SSE-KMS",
+                                "kms_key_arn": Expr("aws_kms_key.main.arn"),
+                            },
+                        ),
+                    },
+                ),
+            },
+            block="data_lake",
+        ),
     )
-    bp.out(Output("athena_workgroup", "aws_athena_workgroup.analytics.name", "Athena workgroup for queries."),
-           Output("glue_database", "aws_glue_catalog_database.lake.name", "Glue catalog database of the lake."))
+    bp.out(
+        Output(
+            "athena_workgroup",
+            "aws_athena_workgroup.analytics.name",
+            "Athena workgroup for queries.",
+        ),
+        Output(
+            "glue_database",
+            "aws_glue_catalog_database.lake.name",
+            "Glue catalog database of the lake.",
+        ),
+    )
 
 
 def add_batch(bp: Blueprint, ctx: Context) -> None:
@@ -130,32 +368,109 @@ def add_batch(bp: Blueprint, ctx: Context) -> None:
     from autcloud.agent.catalog.compute import egress, role, security_group
 
     bp.blocks.append("batch")
-    image = bp.var(Variable("batch_job_image", "string", "Container image of the batch job.",
-                            ctx.req.container_image or "public.ecr.aws/docker/library/python:3.12-slim"))
-    max_vcpus = bp.var(Variable("batch_max_vcpus", "number", "Most vCPUs the batch environment may use at once.", 16))
-    security_group(bp, "batch", "Batch jobs", "The batch jobs' firewall: outbound HTTPS only.", "batch")
-    egress(bp, "batch_https_out", "batch", 443, "HTTPS out (AWS APIs, image pulls).", cidr="0.0.0.0/0", block="batch")
-    role(bp, "batch_execution", "ecs-tasks.amazonaws.com", "Lets Batch pull the job image and write logs.", "compute", "batch",
-         ("service-role/AmazonECSTaskExecutionRolePolicy",))
-    bp.add(
-        ResourceSpec("aws_batch_compute_environment", "fargate", "compute", "Serverless Fargate capacity for jobs: nothing idles.",
-                     {"compute_environment_name_prefix": interp("${local.name}-"), "type": "MANAGED",
-                      "compute_resources": Block("compute_resources", body={
-                          "type": "FARGATE_SPOT" if ctx.req.environment == "dev" else "FARGATE", "max_vcpus": max_vcpus,
-                          "subnets": Expr("aws_subnet.private[*].id"), "security_group_ids": [Expr("aws_security_group.batch.id")]}),
-                      "lifecycle": Block("lifecycle", body={"create_before_destroy": True})}, block="batch"),
-        ResourceSpec("aws_batch_job_queue", "main", "compute", "Where jobs wait for capacity.",
-                     {"name": interp("${local.name}-jobs"), "state": "ENABLED", "priority": 1,
-                      "compute_environment_order": Block("compute_environment_order", body={
-                          "order": 1, "compute_environment": Expr("aws_batch_compute_environment.fargate.arn")})}, block="batch"),
-        ResourceSpec("aws_batch_job_definition", "main", "compute", "The job's container: 1 vCPU, 2 GiB, retried up to 3 times.",
-                     {"name": interp("${local.name}-job"), "type": "container", "platform_capabilities": ["FARGATE"],
-                      "retry_strategy": Block("retry_strategy", body={"attempts": 3}),
-                      "container_properties": jsonencode({
-                          "image": image, "executionRoleArn": Expr("aws_iam_role.batch_execution.arn"),
-                          "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "2048"}],
-                          "networkConfiguration": {"assignPublicIp": "DISABLED"},
-                          "readonlyRootFilesystem": True, "privileged": False,
-                          "fargatePlatformConfiguration": {"platformVersion": "LATEST"}})}, block="batch"),
+    image = bp.var(
+        Variable(
+            "batch_job_image",
+            "string",
+            "Container image of the batch job.",
+            ctx.req.container_image or "public.ecr.aws/docker/library/python:3.12-slim",
+        )
     )
-    bp.out(Output("batch_job_queue", "aws_batch_job_queue.main.name", "Name of the Batch job queue."))
+    max_vcpus = bp.var(
+        Variable(
+            "batch_max_vcpus", "number", "Most vCPUs the batch environment may use at once.", 16
+        )
+    )
+    security_group(
+        bp, "batch", "Batch jobs", "The batch jobs' firewall: outbound HTTPS only.", "batch"
+    )
+    egress(
+        bp,
+        "batch_https_out",
+        "batch",
+        443,
+        "HTTPS out (AWS APIs, image pulls).",
+        cidr="0.0.0.0/0",
+        block="batch",
+    )
+    role(
+        bp,
+        "batch_execution",
+        "ecs-tasks.amazonaws.com",
+        "Lets Batch pull the job image and write logs.",
+        "compute",
+        "batch",
+        ("service-role/AmazonECSTaskExecutionRolePolicy",),
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_batch_compute_environment",
+            "fargate",
+            "compute",
+            "Serverless Fargate capacity for jobs: nothing idles.",
+            {
+                "compute_environment_name_prefix": interp("${local.name}-"),
+                "type": "MANAGED",
+                "compute_resources": Block(
+                    "compute_resources",
+                    body={
+                        "type": "FARGATE_SPOT" if ctx.req.environment == "dev" else "FARGATE",
+                        "max_vcpus": max_vcpus,
+                        "subnets": Expr("aws_subnet.private[*].id"),
+                        "security_group_ids": [Expr("aws_security_group.batch.id")],
+                    },
+                ),
+                "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+            },
+            block="batch",
+        ),
+        ResourceSpec(
+            "aws_batch_job_queue",
+            "main",
+            "compute",
+            "Where jobs wait for capacity.",
+            {
+                "name": interp("${local.name}-jobs"),
+                "state": "ENABLED",
+                "priority": 1,
+                "compute_environment_order": Block(
+                    "compute_environment_order",
+                    body={
+                        "order": 1,
+                        "compute_environment": Expr("aws_batch_compute_environment.fargate.arn"),
+                    },
+                ),
+            },
+            block="batch",
+        ),
+        ResourceSpec(
+            "aws_batch_job_definition",
+            "main",
+            "compute",
+            "The job's container: 1 vCPU, 2 GiB, retried up to 3 times.",
+            {
+                "name": interp("${local.name}-job"),
+                "type": "container",
+                "platform_capabilities": ["FARGATE"],
+                "retry_strategy": Block("retry_strategy", body={"attempts": 3}),
+                "container_properties": jsonencode(
+                    {
+                        "image": image,
+                        "executionRoleArn": Expr("aws_iam_role.batch_execution.arn"),
+                        "resourceRequirements": [
+                            {"type": "VCPU", "value": "1"},
+                            {"type": "MEMORY", "value": "2048"},
+                        ],
+                        "networkConfiguration": {"assignPublicIp": "DISABLED"},
+                        "readonlyRootFilesystem": True,
+                        "privileged": False,
+                        "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
+                    }
+                ),
+            },
+            block="batch",
+        ),
+    )
+    bp.out(
+        Output("batch_job_queue", "aws_batch_job_queue.main.name", "Name of the Batch job queue.")
+    )

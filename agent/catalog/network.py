@@ -2,45 +2,95 @@
 
 from __future__ import annotations
 
-from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, interp, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    Output,
+    ResourceSpec,
+    Variable,
+    interp,
+    tags,
+)
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
 
 def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
     bp.blocks.append("network")
-    cidr = bp.var(Variable("vpc_cidr", "string", "CIDR block of the VPC.", "10.0.0.0/16",
-                           validation=("can(cidrhost(var.vpc_cidr, 0))", "vpc_cidr must be a valid IPv4 CIDR block, such as 10.0.0.0/16.")))
-    az_count = bp.var(Variable("az_count", "number", "How many availability zones the VPC spans.", ctx.az_count,
-                               validation=("var.az_count >= 2 && var.az_count <= 3", "az_count must be 2 or 3.")))
-    bp.locals["azs"] = Expr(f"slice(data.aws_availability_zones.available.names, 0, {az_count.text})")
+    cidr = bp.var(
+        Variable(
+            "vpc_cidr",
+            "string",
+            "CIDR block of the VPC.",
+            "10.0.0.0/16",
+            validation=(
+                "can(cidrhost(var.vpc_cidr, 0))",
+                "vpc_cidr must be a valid IPv4 CIDR block, such as 10.0.0.0/16.",
+            ),
+        )
+    )
+    az_count = bp.var(
+        Variable(
+            "az_count",
+            "number",
+            "How many availability zones the VPC spans.",
+            ctx.az_count,
+            validation=("var.az_count >= 2 && var.az_count <= 3", "az_count must be 2 or 3."),
+        )
+    )
+    bp.locals["azs"] = Expr(
+        f"slice(data.aws_availability_zones.available.names, 0, {az_count.text})"
+    )
     bp.add(
         ResourceSpec(
-            "aws_availability_zones", "available", "network",
+            "aws_availability_zones",
+            "available",
+            "network",
             "Zones to spread subnets over, read at plan time instead of hard-coded.",
-            {"state": "available", "filter": Block("filter", body={"name": "opt-in-status", "values": ["opt-in-not-required"]})},
-            data_source=True, block="network",
-            comments=("checkov:skip=CKV_AWS_394:Subnets take the first zones once, at creation; a new zone never moves them",),
+            {
+                "state": "available",
+                "filter": Block(
+                    "filter", body={"name": "opt-in-status", "values": ["opt-in-not-required"]}
+                ),
+            },
+            data_source=True,
+            block="network",
+            comments=(
+                "checkov:skip=CKV_AWS_394:Subnets take the first zones once, at creation; a new zone never moves them",
+            ),
         ),
         ResourceSpec(
-            "aws_vpc", "main", "network",
+            "aws_vpc",
+            "main",
+            "network",
             f"One VPC for the workload, spread over {ctx.az_count} availability zones.",
-            {"cidr_block": cidr, "enable_dns_support": True, "enable_dns_hostnames": True, "tags": tags("vpc")},
+            {
+                "cidr_block": cidr,
+                "enable_dns_support": True,
+                "enable_dns_hostnames": True,
+                "tags": tags("vpc"),
+            },
             block="network",
         ),
         ResourceSpec(
-            "aws_default_security_group", "default", "network",
+            "aws_default_security_group",
+            "default",
+            "network",
             "Locks down the VPC's default security group so nothing uses it by accident.",
             {"vpc_id": Expr("aws_vpc.main.id"), "tags": tags("default-deny")},
             block="network",
         ),
         ResourceSpec(
-            "aws_internet_gateway", "main", "network",
+            "aws_internet_gateway",
+            "main",
+            "network",
             "Internet access for the public subnets (load balancers, NAT).",
             {"vpc_id": Expr("aws_vpc.main.id"), "tags": tags("igw")},
             block="network",
         ),
         ResourceSpec(
-            "aws_subnet", "public", "network",
+            "aws_subnet",
+            "public",
+            "network",
             "Public subnets, one per zone, for load balancers and NAT gateways only.",
             {
                 "count": Expr("length(local.azs)"),
@@ -48,84 +98,146 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
                 "cidr_block": Expr(f"cidrsubnet({cidr.text}, 8, count.index)"),
                 "availability_zone": Expr("local.azs[count.index]"),
                 "map_public_ip_on_launch": False,
-                "tags": tags("public-${local.azs[count.index]}", Tier="public", **{"kubernetes.io/role/elb": "1"}),
+                "tags": tags(
+                    "public-${local.azs[count.index]}",
+                    Tier="public",
+                    **{"kubernetes.io/role/elb": "1"},
+                ),
             },
             block="network",
         ),
         ResourceSpec(
-            "aws_subnet", "private", "network",
+            "aws_subnet",
+            "private",
+            "network",
             "Private subnets, one per zone, for the application tier.",
             {
                 "count": Expr("length(local.azs)"),
                 "vpc_id": Expr("aws_vpc.main.id"),
                 "cidr_block": Expr(f"cidrsubnet({cidr.text}, 8, count.index + 10)"),
                 "availability_zone": Expr("local.azs[count.index]"),
-                "tags": tags("private-${local.azs[count.index]}", Tier="private", **{"kubernetes.io/role/internal-elb": "1"}),
+                "tags": tags(
+                    "private-${local.azs[count.index]}",
+                    Tier="private",
+                    **{"kubernetes.io/role/internal-elb": "1"},
+                ),
             },
             block="network",
         ),
     )
     if isolated_subnets:
-        bp.add(ResourceSpec(
-            "aws_subnet", "data", "network",
-            "Isolated subnets, one per zone, for databases and caches: no route to the internet.",
-            {
-                "count": Expr("length(local.azs)"),
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "cidr_block": Expr(f"cidrsubnet({cidr.text}, 8, count.index + 20)"),
-                "availability_zone": Expr("local.azs[count.index]"),
-                "tags": tags("data-${local.azs[count.index]}", Tier="data"),
-            },
-            block="network",
-        ))
+        bp.add(
+            ResourceSpec(
+                "aws_subnet",
+                "data",
+                "network",
+                "Isolated subnets, one per zone, for databases and caches: no route to the internet.",
+                {
+                    "count": Expr("length(local.azs)"),
+                    "vpc_id": Expr("aws_vpc.main.id"),
+                    "cidr_block": Expr(f"cidrsubnet({cidr.text}, 8, count.index + 20)"),
+                    "availability_zone": Expr("local.azs[count.index]"),
+                    "tags": tags("data-${local.azs[count.index]}", Tier="data"),
+                },
+                block="network",
+            )
+        )
     nat_count = "length(local.azs)" if ctx.nat_per_az else "1"
     nat_reason = (
         "A NAT gateway per zone, so losing one zone never cuts the others off."
-        if ctx.nat_per_az else
-        "One shared NAT gateway: the cost-aware choice when zone-level outbound resilience was not asked for."
+        if ctx.nat_per_az
+        else "One shared NAT gateway: the cost-aware choice when zone-level outbound resilience was not asked for."
     )
     bp.add(
         ResourceSpec(
-            "aws_eip", "nat", "network", "Static public addresses for the NAT gateways.",
-            {"count": Expr(nat_count), "domain": "vpc", "tags": tags("nat-${count.index}"),
-             "depends_on": [Expr("aws_internet_gateway.main")]},
+            "aws_eip",
+            "nat",
+            "network",
+            "Static public addresses for the NAT gateways.",
+            {
+                "count": Expr(nat_count),
+                "domain": "vpc",
+                "tags": tags("nat-${count.index}"),
+                "depends_on": [Expr("aws_internet_gateway.main")],
+            },
             block="network",
         ),
         ResourceSpec(
-            "aws_nat_gateway", "main", "network", nat_reason,
-            {"count": Expr(nat_count), "allocation_id": Expr("aws_eip.nat[count.index].id"),
-             "subnet_id": Expr("aws_subnet.public[count.index].id"), "tags": tags("nat-${count.index}")},
+            "aws_nat_gateway",
+            "main",
+            "network",
+            nat_reason,
+            {
+                "count": Expr(nat_count),
+                "allocation_id": Expr("aws_eip.nat[count.index].id"),
+                "subnet_id": Expr("aws_subnet.public[count.index].id"),
+                "tags": tags("nat-${count.index}"),
+            },
             block="network",
         ),
         ResourceSpec(
-            "aws_route_table", "public", "network", "Routes the public subnets to the internet gateway.",
-            {"vpc_id": Expr("aws_vpc.main.id"),
-             "route": Block("route", body={"cidr_block": "0.0.0.0/0", "gateway_id": Expr("aws_internet_gateway.main.id")}),
-             "tags": tags("public")},
+            "aws_route_table",
+            "public",
+            "network",
+            "Routes the public subnets to the internet gateway.",
+            {
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "route": Block(
+                    "route",
+                    body={
+                        "cidr_block": "0.0.0.0/0",
+                        "gateway_id": Expr("aws_internet_gateway.main.id"),
+                    },
+                ),
+                "tags": tags("public"),
+            },
             block="network",
         ),
         ResourceSpec(
-            "aws_route_table_association", "public", "network", "Attaches each public subnet to the public routes.",
-            {"count": Expr("length(local.azs)"), "subnet_id": Expr("aws_subnet.public[count.index].id"),
-             "route_table_id": Expr("aws_route_table.public.id")},
+            "aws_route_table_association",
+            "public",
+            "network",
+            "Attaches each public subnet to the public routes.",
+            {
+                "count": Expr("length(local.azs)"),
+                "subnet_id": Expr("aws_subnet.public[count.index].id"),
+                "route_table_id": Expr("aws_route_table.public.id"),
+            },
             block="network",
         ),
         ResourceSpec(
-            "aws_route_table", "private", "network", "Routes each private subnet out through a NAT gateway.",
-            {"count": Expr("length(local.azs)"), "vpc_id": Expr("aws_vpc.main.id"),
-             "route": Block("route", body={
-                 "cidr_block": "0.0.0.0/0",
-                 "nat_gateway_id": Expr(
-                     "aws_nat_gateway.main[count.index].id" if ctx.nat_per_az else "aws_nat_gateway.main[0].id"
-                 ),
-             }),
-             "tags": tags("private-${local.azs[count.index]}")},
+            "aws_route_table",
+            "private",
+            "network",
+            "Routes each private subnet out through a NAT gateway.",
+            {
+                "count": Expr("length(local.azs)"),
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "route": Block(
+                    "route",
+                    body={
+                        "cidr_block": "0.0.0.0/0",
+                        "nat_gateway_id": Expr(
+                            "aws_nat_gateway.main[count.index].id"
+                            if ctx.nat_per_az
+                            else "aws_nat_gateway.main[0].id"
+                        ),
+                    },
+                ),
+                "tags": tags("private-${local.azs[count.index]}"),
+            },
             block="network",
         ),
         ResourceSpec(
-            "aws_route_table_association", "private", "network", "Attaches each private subnet to its zone's routes.",
-            {"count": Expr("length(local.azs)"), "subnet_id": Expr("aws_subnet.private[count.index].id"),
-             "route_table_id": Expr("aws_route_table.private[count.index].id")},
+            "aws_route_table_association",
+            "private",
+            "network",
+            "Attaches each private subnet to its zone's routes.",
+            {
+                "count": Expr("length(local.azs)"),
+                "subnet_id": Expr("aws_subnet.private[count.index].id"),
+                "route_table_id": Expr("aws_route_table.private[count.index].id"),
+            },
             block="network",
         ),
     )
@@ -133,30 +245,54 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
     if isolated_subnets:
         bp.add(
             ResourceSpec(
-                "aws_route_table", "data", "network", "Local-only routes for the isolated data subnets.",
-                {"vpc_id": Expr("aws_vpc.main.id"), "tags": tags("data")}, block="network",
+                "aws_route_table",
+                "data",
+                "network",
+                "Local-only routes for the isolated data subnets.",
+                {"vpc_id": Expr("aws_vpc.main.id"), "tags": tags("data")},
+                block="network",
             ),
             ResourceSpec(
-                "aws_route_table_association", "data", "network", "Attaches each data subnet to the local-only routes.",
-                {"count": Expr("length(local.azs)"), "subnet_id": Expr("aws_subnet.data[count.index].id"),
-                 "route_table_id": Expr("aws_route_table.data.id")},
+                "aws_route_table_association",
+                "data",
+                "network",
+                "Attaches each data subnet to the local-only routes.",
+                {
+                    "count": Expr("length(local.azs)"),
+                    "subnet_id": Expr("aws_subnet.data[count.index].id"),
+                    "route_table_id": Expr("aws_route_table.data.id"),
+                },
                 block="network",
             ),
         )
         route_tables = "concat([aws_route_table.public.id, aws_route_table.data.id], aws_route_table.private[*].id)"
     bp.add(
         ResourceSpec(
-            "aws_vpc_endpoint", "s3", "network",
+            "aws_vpc_endpoint",
+            "s3",
+            "network",
             "Gateway endpoint: S3 traffic stays on the AWS network and skips NAT charges.",
-            {"vpc_id": Expr("aws_vpc.main.id"), "service_name": interp("com.amazonaws.${var.region}.s3"),
-             "vpc_endpoint_type": "Gateway", "route_table_ids": Expr(route_tables), "tags": tags("s3-endpoint")},
+            {
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "service_name": interp("com.amazonaws.${var.region}.s3"),
+                "vpc_endpoint_type": "Gateway",
+                "route_table_ids": Expr(route_tables),
+                "tags": tags("s3-endpoint"),
+            },
             block="network",
         ),
         ResourceSpec(
-            "aws_vpc_endpoint", "dynamodb", "network",
+            "aws_vpc_endpoint",
+            "dynamodb",
+            "network",
             "Gateway endpoint for DynamoDB: free, private and off the NAT path.",
-            {"vpc_id": Expr("aws_vpc.main.id"), "service_name": interp("com.amazonaws.${var.region}.dynamodb"),
-             "vpc_endpoint_type": "Gateway", "route_table_ids": Expr(route_tables), "tags": tags("dynamodb-endpoint")},
+            {
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "service_name": interp("com.amazonaws.${var.region}.dynamodb"),
+                "vpc_endpoint_type": "Gateway",
+                "route_table_ids": Expr(route_tables),
+                "tags": tags("dynamodb-endpoint"),
+            },
             block="network",
         ),
     )
@@ -164,45 +300,88 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
     bp.out(
         Output("vpc_id", "aws_vpc.main.id", "ID of the VPC."),
         Output("public_subnet_ids", "aws_subnet.public[*].id", "IDs of the public subnets."),
-        Output("private_subnet_ids", "aws_subnet.private[*].id", "IDs of the private (application) subnets."),
+        Output(
+            "private_subnet_ids",
+            "aws_subnet.private[*].id",
+            "IDs of the private (application) subnets.",
+        ),
     )
 
 
 def _flow_logs(bp: Blueprint) -> None:
-    assume = jsonencode({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                       "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}}],
-    })
-    write_logs = jsonencode({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            "Resource": Expr('"${aws_cloudwatch_log_group.flow_logs.arn}:*"'),
-        }],
-    })
+    assume = jsonencode(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                }
+            ],
+        }
+    )
+    write_logs = jsonencode(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    "Resource": Expr('"${aws_cloudwatch_log_group.flow_logs.arn}:*"'),
+                }
+            ],
+        }
+    )
     bp.add(
         ResourceSpec(
-            "aws_cloudwatch_log_group", "flow_logs", "network",
+            "aws_cloudwatch_log_group",
+            "flow_logs",
+            "network",
             "Keeps VPC flow logs for incident investigation, encrypted, with bounded retention.",
-            {"name": interp("/aws/vpc/${local.name}/flow-logs"), "retention_in_days": Expr("var.log_retention_days"),
-             "kms_key_id": Expr("aws_kms_key.main.arn")},
+            {
+                "name": interp("/aws/vpc/${local.name}/flow-logs"),
+                "retention_in_days": Expr("var.log_retention_days"),
+                "kms_key_id": Expr("aws_kms_key.main.arn"),
+            },
             block="network",
         ),
         ResourceSpec(
-            "aws_iam_role", "flow_logs", "network", "Lets the flow-log service write to its log group, nothing more.",
-            {"name": interp("${local.name}-flow-logs"), "assume_role_policy": assume}, block="network",
+            "aws_iam_role",
+            "flow_logs",
+            "network",
+            "Lets the flow-log service write to its log group, nothing more.",
+            {"name": interp("${local.name}-flow-logs"), "assume_role_policy": assume},
+            block="network",
         ),
         ResourceSpec(
-            "aws_iam_role_policy", "flow_logs", "network", "The flow-log role's only permission: its own log group.",
-            {"name": "write-flow-logs", "role": Expr("aws_iam_role.flow_logs.id"), "policy": write_logs}, block="network",
+            "aws_iam_role_policy",
+            "flow_logs",
+            "network",
+            "The flow-log role's only permission: its own log group.",
+            {
+                "name": "write-flow-logs",
+                "role": Expr("aws_iam_role.flow_logs.id"),
+                "policy": write_logs,
+            },
+            block="network",
         ),
         ResourceSpec(
-            "aws_flow_log", "main", "network", "Records all VPC traffic metadata (accepted and rejected).",
-            {"vpc_id": Expr("aws_vpc.main.id"), "traffic_type": "ALL",
-             "log_destination": Expr("aws_cloudwatch_log_group.flow_logs.arn"),
-             "iam_role_arn": Expr("aws_iam_role.flow_logs.arn"), "tags": tags("flow-logs")},
+            "aws_flow_log",
+            "main",
+            "network",
+            "Records all VPC traffic metadata (accepted and rejected).",
+            {
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "traffic_type": "ALL",
+                "log_destination": Expr("aws_cloudwatch_log_group.flow_logs.arn"),
+                "iam_role_arn": Expr("aws_iam_role.flow_logs.arn"),
+                "tags": tags("flow-logs"),
+            },
             block="network",
         ),
     )

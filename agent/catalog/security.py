@@ -11,84 +11,196 @@ def add_kms(bp: Blueprint) -> None:
     """A customer-managed key for everything encrypted at rest, usable by the services that need it."""
     bp.blocks.append("kms")
     account_root = Expr('"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"')
-    policy = jsonencode({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "AccountAdministration", "Effect": "Allow", "Principal": {"AWS": account_root},
-             "Action": "kms:*", "Resource": "*"},
-            {"Sid": "ServicesEncryptWithThisKey", "Effect": "Allow",
-             "Principal": {"Service": [
-                 Expr('"logs.${var.region}.amazonaws.com"'), "cloudtrail.amazonaws.com", "sns.amazonaws.com",
-                 "sqs.amazonaws.com", "events.amazonaws.com", "delivery.logs.amazonaws.com",
-             ]},
-             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-             "Resource": "*"},
-        ],
-    })
+    policy = jsonencode(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministration",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": account_root},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "ServicesEncryptWithThisKey",
+                    "Effect": "Allow",
+                    "Principal": {
+                        "Service": [
+                            Expr('"logs.${var.region}.amazonaws.com"'),
+                            "cloudtrail.amazonaws.com",
+                            "sns.amazonaws.com",
+                            "sqs.amazonaws.com",
+                            "events.amazonaws.com",
+                            "delivery.logs.amazonaws.com",
+                        ]
+                    },
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                },
+            ],
+        }
+    )
     bp.add(
-        ResourceSpec("aws_caller_identity", "current", "security",
-                     "The account ID, for key policies and ARNs, read instead of hard-coded.",
-                     data_source=True, block="kms"),
         ResourceSpec(
-            "aws_kms_key", "main", "security",
-            "One customer-managed key encrypts data, logs and messages at rest; rotated yearly.",
-            {"description": interp("${local.name} data at rest"), "enable_key_rotation": True,
-             "deletion_window_in_days": 30, "policy": policy, "tags": tags("kms")},
+            "aws_caller_identity",
+            "current",
+            "security",
+            "The account ID, for key policies and ARNs, read instead of hard-coded.",
+            data_source=True,
             block="kms",
         ),
-        ResourceSpec("aws_kms_alias", "main", "security", "A readable name for the key.",
-                     {"name": interp("alias/${local.name}"), "target_key_id": Expr("aws_kms_key.main.key_id")},
-                     block="kms"),
+        ResourceSpec(
+            "aws_kms_key",
+            "main",
+            "security",
+            "One customer-managed key encrypts data, logs and messages at rest; rotated yearly.",
+            {
+                "description": interp("${local.name} data at rest"),
+                "enable_key_rotation": True,
+                "deletion_window_in_days": 30,
+                "policy": policy,
+                "tags": tags("kms"),
+            },
+            block="kms",
+        ),
+        ResourceSpec(
+            "aws_kms_alias",
+            "main",
+            "security",
+            "A readable name for the key.",
+            {
+                "name": interp("alias/${local.name}"),
+                "target_key_id": Expr("aws_kms_key.main.key_id"),
+            },
+            block="kms",
+        ),
     )
 
 
 def add_audit_trail(bp: Blueprint) -> None:
     """CloudTrail across regions, validated and encrypted, into its own bucket and CloudWatch."""
     bp.blocks.append("cloudtrail")
-    add_bucket(bp, "trail", "Holds CloudTrail's audit log files.", topic="security", log_target=True)
-    trail_arn = 'arn:aws:cloudtrail:${var.region}:${data.aws_caller_identity.current.account_id}:trail/${local.name}'
-    bucket_policy = jsonencode({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "CloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:GetBucketAcl", "Resource": Expr("aws_s3_bucket.trail.arn"),
-             "Condition": {"StringEquals": {"aws:SourceArn": Expr(f'"{trail_arn}"')}}},
-            {"Sid": "CloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:PutObject",
-             "Resource": Expr('"${aws_s3_bucket.trail.arn}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"'),
-             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
-                                            "aws:SourceArn": Expr(f'"{trail_arn}"')}}},
-            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": [Expr("aws_s3_bucket.trail.arn"), Expr('"${aws_s3_bucket.trail.arn}/*"')],
-             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-        ],
-    })
-    assume = jsonencode({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                       "Principal": {"Service": "cloudtrail.amazonaws.com"}}],
-    })
-    write_logs = jsonencode({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                       "Resource": Expr('"${aws_cloudwatch_log_group.trail.arn}:*"')}],
-    })
+    add_bucket(
+        bp, "trail", "Holds CloudTrail's audit log files.", topic="security", log_target=True
+    )
+    trail_arn = "arn:aws:cloudtrail:${var.region}:${data.aws_caller_identity.current.account_id}:trail/${local.name}"
+    bucket_policy = jsonencode(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "CloudTrailAclCheck",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:GetBucketAcl",
+                    "Resource": Expr("aws_s3_bucket.trail.arn"),
+                    "Condition": {"StringEquals": {"aws:SourceArn": Expr(f'"{trail_arn}"')}},
+                },
+                {
+                    "Sid": "CloudTrailWrite",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": Expr(
+                        '"${aws_s3_bucket.trail.arn}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"'
+                    ),
+                    "Condition": {
+                        "StringEquals": {
+                            "s3:x-amz-acl": "bucket-owner-full-control",
+                            "aws:SourceArn": Expr(f'"{trail_arn}"'),
+                        }
+                    },
+                },
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [
+                        Expr("aws_s3_bucket.trail.arn"),
+                        Expr('"${aws_s3_bucket.trail.arn}/*"'),
+                    ],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        }
+    )
+    assume = jsonencode(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                }
+            ],
+        }
+    )
+    write_logs = jsonencode(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": Expr('"${aws_cloudwatch_log_group.trail.arn}:*"'),
+                }
+            ],
+        }
+    )
     bp.add(
-        ResourceSpec("aws_s3_bucket_policy", "trail", "security", "Lets only CloudTrail write audit logs; TLS only.",
-                     {"bucket": Expr("aws_s3_bucket.trail.id"), "policy": bucket_policy}, block="cloudtrail"),
         ResourceSpec(
-            "aws_cloudwatch_log_group", "trail", "security", "Audit events searchable in CloudWatch, encrypted.",
-            {"name": interp("/aws/cloudtrail/${local.name}"), "retention_in_days": Expr("var.log_retention_days"),
-             "kms_key_id": Expr("aws_kms_key.main.arn")},
+            "aws_s3_bucket_policy",
+            "trail",
+            "security",
+            "Lets only CloudTrail write audit logs; TLS only.",
+            {"bucket": Expr("aws_s3_bucket.trail.id"), "policy": bucket_policy},
             block="cloudtrail",
         ),
-        ResourceSpec("aws_iam_role", "trail", "security", "Lets CloudTrail deliver to its log group.",
-                     {"name": interp("${local.name}-cloudtrail"), "assume_role_policy": assume}, block="cloudtrail"),
-        ResourceSpec("aws_iam_role_policy", "trail", "security", "CloudTrail's only permission: its log group.",
-                     {"name": "write-trail-logs", "role": Expr("aws_iam_role.trail.id"), "policy": write_logs},
-                     block="cloudtrail"),
         ResourceSpec(
-            "aws_cloudtrail", "main", "security",
+            "aws_cloudwatch_log_group",
+            "trail",
+            "security",
+            "Audit events searchable in CloudWatch, encrypted.",
+            {
+                "name": interp("/aws/cloudtrail/${local.name}"),
+                "retention_in_days": Expr("var.log_retention_days"),
+                "kms_key_id": Expr("aws_kms_key.main.arn"),
+            },
+            block="cloudtrail",
+        ),
+        ResourceSpec(
+            "aws_iam_role",
+            "trail",
+            "security",
+            "Lets CloudTrail deliver to its log group.",
+            {"name": interp("${local.name}-cloudtrail"), "assume_role_policy": assume},
+            block="cloudtrail",
+        ),
+        ResourceSpec(
+            "aws_iam_role_policy",
+            "trail",
+            "security",
+            "CloudTrail's only permission: its log group.",
+            {
+                "name": "write-trail-logs",
+                "role": Expr("aws_iam_role.trail.id"),
+                "policy": write_logs,
+            },
+            block="cloudtrail",
+        ),
+        ResourceSpec(
+            "aws_cloudtrail",
+            "main",
+            "security",
             "Records every API call in every region, with tamper-evident log file validation.",
             {
                 "name": Expr("local.name"),
@@ -100,7 +212,10 @@ def add_audit_trail(bp: Blueprint) -> None:
                 "cloud_watch_logs_group_arn": Expr('"${aws_cloudwatch_log_group.trail.arn}:*"'),
                 "cloud_watch_logs_role_arn": Expr("aws_iam_role.trail.arn"),
                 "sns_topic_name": Expr("aws_sns_topic.alerts.name"),
-                "event_selector": Block("event_selector", body={"read_write_type": "All", "include_management_events": True}),
+                "event_selector": Block(
+                    "event_selector",
+                    body={"read_write_type": "All", "include_management_events": True},
+                ),
                 "depends_on": [Expr("aws_s3_bucket_policy.trail")],
                 "tags": tags("trail"),
             },
@@ -112,27 +227,59 @@ def add_audit_trail(bp: Blueprint) -> None:
 def add_alerts(bp: Blueprint, emails: list[str]) -> None:
     """An encrypted SNS topic for alarms, with e-mail subscriptions for the people named."""
     bp.blocks.append("alerts")
-    emails_var = bp.var(Variable("alert_emails", "list(string)", "E-mail addresses that receive alarm notifications.", list(emails)))
+    emails_var = bp.var(
+        Variable(
+            "alert_emails",
+            "list(string)",
+            "E-mail addresses that receive alarm notifications.",
+            list(emails),
+        )
+    )
     bp.add(
-        ResourceSpec("aws_sns_topic", "alerts", "observability", "Where alarms and audit notices are sent; encrypted.",
-                     {"name": interp("${local.name}-alerts"), "kms_master_key_id": Expr("aws_kms_key.main.id"),
-                      "tags": tags("alerts")},
-                     block="alerts"),
         ResourceSpec(
-            "aws_sns_topic_subscription", "alert_email", "observability",
+            "aws_sns_topic",
+            "alerts",
+            "observability",
+            "Where alarms and audit notices are sent; encrypted.",
+            {
+                "name": interp("${local.name}-alerts"),
+                "kms_master_key_id": Expr("aws_kms_key.main.id"),
+                "tags": tags("alerts"),
+            },
+            block="alerts",
+        ),
+        ResourceSpec(
+            "aws_sns_topic_subscription",
+            "alert_email",
+            "observability",
             "E-mails each address given (each must confirm the subscription once).",
-            {"for_each": Expr(f"toset({emails_var.text})"), "topic_arn": Expr("aws_sns_topic.alerts.arn"),
-             "protocol": "email", "endpoint": Expr("each.value")},
+            {
+                "for_each": Expr(f"toset({emails_var.text})"),
+                "topic_arn": Expr("aws_sns_topic.alerts.arn"),
+                "protocol": "email",
+                "endpoint": Expr("each.value"),
+            },
             block="alerts",
         ),
     )
-    bp.out(Output("alerts_topic_arn", "aws_sns_topic.alerts.arn", "SNS topic that receives alarms."))
+    bp.out(
+        Output("alerts_topic_arn", "aws_sns_topic.alerts.arn", "SNS topic that receives alarms.")
+    )
 
 
-def log_group(bp: Blueprint, name: str, path: str, reason: str, topic: str, block: str) -> ResourceSpec:
+def log_group(
+    bp: Blueprint, name: str, path: str, reason: str, topic: str, block: str
+) -> ResourceSpec:
     spec = ResourceSpec(
-        "aws_cloudwatch_log_group", name, topic, reason,
-        {"name": interp(path), "retention_in_days": Expr("var.log_retention_days"), "kms_key_id": Expr("aws_kms_key.main.arn")},
+        "aws_cloudwatch_log_group",
+        name,
+        topic,
+        reason,
+        {
+            "name": interp(path),
+            "retention_in_days": Expr("var.log_retention_days"),
+            "kms_key_id": Expr("aws_kms_key.main.arn"),
+        },
         block=block,
     )
     bp.add(spec)
@@ -140,18 +287,40 @@ def log_group(bp: Blueprint, name: str, path: str, reason: str, topic: str, bloc
 
 
 def alarm(
-    bp: Blueprint, name: str, reason: str, *, namespace: str, metric: str, dimensions: dict[str, Expr],
-    threshold: float, comparison: str = "GreaterThanThreshold", statistic: str = "Average",
-    periods: int = 3, period: int = 300, block: str = "alarms",
+    bp: Blueprint,
+    name: str,
+    reason: str,
+    *,
+    namespace: str,
+    metric: str,
+    dimensions: dict[str, Expr],
+    threshold: float,
+    comparison: str = "GreaterThanThreshold",
+    statistic: str = "Average",
+    periods: int = 3,
+    period: int = 300,
+    block: str = "alarms",
 ) -> None:
-    bp.add(ResourceSpec(
-        "aws_cloudwatch_metric_alarm", name, "observability", reason,
-        {
-            "alarm_name": interp(f"${{local.name}}-{name.replace('_', '-')}"),
-            "namespace": namespace, "metric_name": metric, "statistic": statistic, "period": period,
-            "evaluation_periods": periods, "threshold": threshold, "comparison_operator": comparison,
-            "dimensions": dimensions, "treat_missing_data": "notBreaching",
-            "alarm_actions": [Expr("aws_sns_topic.alerts.arn")], "ok_actions": [Expr("aws_sns_topic.alerts.arn")],
-        },
-        block=block,
-    ))
+    bp.add(
+        ResourceSpec(
+            "aws_cloudwatch_metric_alarm",
+            name,
+            "observability",
+            reason,
+            {
+                "alarm_name": interp(f"${{local.name}}-{name.replace('_', '-')}"),
+                "namespace": namespace,
+                "metric_name": metric,
+                "statistic": statistic,
+                "period": period,
+                "evaluation_periods": periods,
+                "threshold": threshold,
+                "comparison_operator": comparison,
+                "dimensions": dimensions,
+                "treat_missing_data": "notBreaching",
+                "alarm_actions": [Expr("aws_sns_topic.alerts.arn")],
+                "ok_actions": [Expr("aws_sns_topic.alerts.arn")],
+            },
+            block=block,
+        )
+    )

@@ -6,19 +6,35 @@ from autcloud.agent.catalog.base import Blueprint, Output, ResourceSpec, interp,
 from autcloud.agent.hcl import Block, Expr
 
 REPLICATION_SKIP = "checkov:skip=CKV_AWS_144:Cross-region replication doubles storage cost; versioning and backups cover a startup baseline"
-NOTIFICATION_SKIP = "checkov:skip=CKV2_AWS_62:No consumer needs object events yet; add a notification when one does"
+NOTIFICATION_SKIP = (
+    "checkov:skip=CKV2_AWS_62:No consumer needs object events yet; add a notification when one does"
+)
 
 
 def ensure_access_logs(bp: Blueprint) -> None:
     """The bucket that receives S3, load balancer and CloudFront access logs (SSE-S3: they require it)."""
     if not bp.has("aws_s3_bucket.access_logs"):
-        add_bucket(bp, "access_logs", "Receives access logs: S3 server logs, load balancer and CloudFront logs.",
-                   topic="storage", log_target=True, transition_to_ia_days=None, sse_kms=False)
+        add_bucket(
+            bp,
+            "access_logs",
+            "Receives access logs: S3 server logs, load balancer and CloudFront logs.",
+            topic="storage",
+            log_target=True,
+            transition_to_ia_days=None,
+            sse_kms=False,
+        )
 
 
 def add_bucket(
-    bp: Blueprint, name: str, reason: str, *, topic: str = "storage", log_target: bool = False,
-    expire_noncurrent_days: int = 90, transition_to_ia_days: int | None = 30, force_destroy: bool = False,
+    bp: Blueprint,
+    name: str,
+    reason: str,
+    *,
+    topic: str = "storage",
+    log_target: bool = False,
+    expire_noncurrent_days: int = 90,
+    transition_to_ia_days: int | None = 30,
+    force_destroy: bool = False,
     sse_kms: bool = True,
 ) -> None:
     """A bucket and its companions. ``log_target`` buckets hold logs and are not logged themselves."""
@@ -26,44 +42,88 @@ def add_bucket(
         ensure_access_logs(bp)
     comments = [REPLICATION_SKIP, NOTIFICATION_SKIP]
     if log_target:
-        comments.append("checkov:skip=CKV_AWS_18:This bucket is a log destination; logging it to itself would loop")
+        comments.append(
+            "checkov:skip=CKV_AWS_18:This bucket is a log destination; logging it to itself would loop"
+        )
     if not sse_kms:
-        comments.append("checkov:skip=CKV_AWS_145:S3 server access logs can only be delivered to SSE-S3 buckets")
+        comments.append(
+            "checkov:skip=CKV_AWS_145:S3 server access logs can only be delivered to SSE-S3 buckets"
+        )
     encryption: dict[str, object] = (
-        {"sse_algorithm": "aws:kms", "kms_master_key_id": Expr("aws_kms_key.main.arn")} if sse_kms else {"sse_algorithm": "AES256"}
+        {"sse_algorithm": "aws:kms", "kms_master_key_id": Expr("aws_kms_key.main.arn")}
+        if sse_kms
+        else {"sse_algorithm": "AES256"}
     )
     bucket = f"aws_s3_bucket.{name}"
     bp.add(
         ResourceSpec(
-            "aws_s3_bucket", name, topic, reason,
-            {"bucket_prefix": interp(f"${{local.name}}-{name.replace('_', '-')}-"), "force_destroy": force_destroy,
-             "tags": tags(name.replace("_", "-"))},
-            comments=tuple(comments), block="s3",
-        ),
-        ResourceSpec(
-            "aws_s3_bucket_public_access_block", name, topic, "Blocks every form of public access to the bucket.",
-            {"bucket": Expr(f"{bucket}.id"), "block_public_acls": True, "block_public_policy": True,
-             "ignore_public_acls": True, "restrict_public_buckets": True},
+            "aws_s3_bucket",
+            name,
+            topic,
+            reason,
+            {
+                "bucket_prefix": interp(f"${{local.name}}-{name.replace('_', '-')}-"),
+                "force_destroy": force_destroy,
+                "tags": tags(name.replace("_", "-")),
+            },
+            comments=tuple(comments),
             block="s3",
         ),
         ResourceSpec(
-            "aws_s3_bucket_ownership_controls", name, topic, "The bucket owner owns every object; ACLs stay off.",
-            {"bucket": Expr(f"{bucket}.id"), "rule": Block("rule", body={"object_ownership": "BucketOwnerEnforced"})},
+            "aws_s3_bucket_public_access_block",
+            name,
+            topic,
+            "Blocks every form of public access to the bucket.",
+            {
+                "bucket": Expr(f"{bucket}.id"),
+                "block_public_acls": True,
+                "block_public_policy": True,
+                "ignore_public_acls": True,
+                "restrict_public_buckets": True,
+            },
             block="s3",
         ),
         ResourceSpec(
-            "aws_s3_bucket_versioning", name, topic, "Keeps earlier versions, so deletes and overwrites can be undone.",
-            {"bucket": Expr(f"{bucket}.id"), "versioning_configuration": Block("versioning_configuration", body={"status": "Enabled"})},
+            "aws_s3_bucket_ownership_controls",
+            name,
+            topic,
+            "The bucket owner owns every object; ACLs stay off.",
+            {
+                "bucket": Expr(f"{bucket}.id"),
+                "rule": Block("rule", body={"object_ownership": "BucketOwnerEnforced"}),
+            },
             block="s3",
         ),
         ResourceSpec(
-            "aws_s3_bucket_server_side_encryption_configuration", name, topic,
+            "aws_s3_bucket_versioning",
+            name,
+            topic,
+            "Keeps earlier versions, so deletes and overwrites can be undone.",
+            {
+                "bucket": Expr(f"{bucket}.id"),
+                "versioning_configuration": Block(
+                    "versioning_configuration", body={"status": "Enabled"}
+                ),
+            },
+            block="s3",
+        ),
+        ResourceSpec(
+            "aws_s3_bucket_server_side_encryption_configuration",
+            name,
+            topic,
             "Encrypts every object at rest (the customer-managed KMS key where the service allows it).",
-            {"bucket": Expr(f"{bucket}.id"),
-             "rule": Block("rule", body={
-                 "apply_server_side_encryption_by_default": Block("apply_server_side_encryption_by_default", body=encryption),
-                 "bucket_key_enabled": sse_kms or None,
-             })},
+            {
+                "bucket": Expr(f"{bucket}.id"),
+                "rule": Block(
+                    "rule",
+                    body={
+                        "apply_server_side_encryption_by_default": Block(
+                            "apply_server_side_encryption_by_default", body=encryption
+                        ),
+                        "bucket_key_enabled": sse_kms or None,
+                    },
+                ),
+            },
             block="s3",
         ),
     )
@@ -71,22 +131,44 @@ def add_bucket(
         "id": "tidy-up",
         "status": "Enabled",
         "filter": Block("filter", body={"prefix": ""}),
-        "abort_incomplete_multipart_upload": Block("abort_incomplete_multipart_upload", body={"days_after_initiation": 7}),
-        "noncurrent_version_expiration": Block("noncurrent_version_expiration", body={"noncurrent_days": expire_noncurrent_days}),
+        "abort_incomplete_multipart_upload": Block(
+            "abort_incomplete_multipart_upload", body={"days_after_initiation": 7}
+        ),
+        "noncurrent_version_expiration": Block(
+            "noncurrent_version_expiration", body={"noncurrent_days": expire_noncurrent_days}
+        ),
     }
     if transition_to_ia_days:
-        rule["transition"] = Block("transition", body={"days": transition_to_ia_days, "storage_class": "STANDARD_IA"})
-    bp.add(ResourceSpec(
-        "aws_s3_bucket_lifecycle_configuration", name, topic,
-        "Expires old versions and unfinished uploads, and moves cold objects to cheaper storage.",
-        {"bucket": Expr(f"{bucket}.id"), "rule": Block("rule", body=rule)},
-        block="s3",
-    ))
-    if not log_target:
-        bp.add(ResourceSpec(
-            "aws_s3_bucket_logging", name, topic, "Records every request to the bucket in the access-log bucket.",
-            {"bucket": Expr(f"{bucket}.id"), "target_bucket": Expr("aws_s3_bucket.access_logs.id"),
-             "target_prefix": f"{name}/"},
+        rule["transition"] = Block(
+            "transition", body={"days": transition_to_ia_days, "storage_class": "STANDARD_IA"}
+        )
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_lifecycle_configuration",
+            name,
+            topic,
+            "Expires old versions and unfinished uploads, and moves cold objects to cheaper storage.",
+            {"bucket": Expr(f"{bucket}.id"), "rule": Block("rule", body=rule)},
             block="s3",
-        ))
-    bp.out(Output(f"{name}_bucket", f"{bucket}.bucket", f"Name of the {name.replace('_', ' ')} bucket."))
+        )
+    )
+    if not log_target:
+        bp.add(
+            ResourceSpec(
+                "aws_s3_bucket_logging",
+                name,
+                topic,
+                "Records every request to the bucket in the access-log bucket.",
+                {
+                    "bucket": Expr(f"{bucket}.id"),
+                    "target_bucket": Expr("aws_s3_bucket.access_logs.id"),
+                    "target_prefix": f"{name}/",
+                },
+                block="s3",
+            )
+        )
+    bp.out(
+        Output(
+            f"{name}_bucket", f"{bucket}.bucket", f"Name of the {name.replace('_', ' ')} bucket."
+        )
+    )

@@ -16,7 +16,9 @@ from autcloud.agent.validation.report import StepResult
 StepCallback = Callable[[StepResult], None]
 
 
-async def validate_files(files: dict[str, str], *, deep: bool = False, on_step: StepCallback | None = None) -> list[StepResult]:
+async def validate_files(
+    files: dict[str, str], *, deep: bool = False, on_step: StepCallback | None = None
+) -> list[StepResult]:
     results: list[StepResult] = []
 
     def record(step: StepResult) -> None:
@@ -34,7 +36,8 @@ async def validate_files(files: dict[str, str], *, deep: bool = False, on_step: 
     if deep:
         # terraform validate and checkov are independent: run them side by side.
         validated, scanned = await asyncio.gather(
-            asyncio.to_thread(terraform_tool.validate, files), asyncio.to_thread(checkov_tool.scan, files)
+            asyncio.to_thread(terraform_tool.validate, files),
+            asyncio.to_thread(checkov_tool.scan, files),
         )
         record(validated)
         record(scanned)

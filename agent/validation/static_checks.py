@@ -26,9 +26,16 @@ def parse(files: dict[str, str]) -> tuple[StepResult, TerraformModule | None]:
     try:
         module = load_texts(files)
     except TerraformParseError as error:
-        return StepResult("parse", StepStatus.FAILED, _ms(started),
-                          [Finding("terraform.parse", str(error))], reason="HCL does not parse"), None
-    return StepResult("parse", StepStatus.PASSED, _ms(started), reason=f"{len(files)} files parse"), module
+        return StepResult(
+            "parse",
+            StepStatus.FAILED,
+            _ms(started),
+            [Finding("terraform.parse", str(error))],
+            reason="HCL does not parse",
+        ), None
+    return StepResult(
+        "parse", StepStatus.PASSED, _ms(started), reason=f"{len(files)} files parse"
+    ), module
 
 
 def references(files: dict[str, str], module: TerraformModule) -> StepResult:
@@ -40,17 +47,42 @@ def references(files: dict[str, str], module: TerraformModule) -> StepResult:
         code = _COMMENT.sub("", text)
         for address in sorted(set(_RESOURCE_REF.findall(code))):
             if address not in declared:
-                findings.append(Finding("references.resource", f"{address} is referenced but not declared", address, name))
+                findings.append(
+                    Finding(
+                        "references.resource",
+                        f"{address} is referenced but not declared",
+                        address,
+                        name,
+                    )
+                )
         for variable in sorted(set(_VAR_REF.findall(code))):
             if variable not in module.variables:
-                findings.append(Finding("references.variable", f"var.{variable} is used but not declared in variables.tf",
-                                        f"var.{variable}", name))
+                findings.append(
+                    Finding(
+                        "references.variable",
+                        f"var.{variable} is used but not declared in variables.tf",
+                        f"var.{variable}",
+                        name,
+                    )
+                )
         for local in sorted(set(_LOCAL_REF.findall(code))):
             if local not in module.locals:
-                findings.append(Finding("references.local", f"local.{local} is used but not declared", f"local.{local}", name))
+                findings.append(
+                    Finding(
+                        "references.local",
+                        f"local.{local} is used but not declared",
+                        f"local.{local}",
+                        name,
+                    )
+                )
     status = StepStatus.FAILED if findings else StepStatus.PASSED
-    return StepResult("references", status, _ms(started), findings,
-                      reason=f"{len(findings)} dangling references" if findings else "every reference resolves")
+    return StepResult(
+        "references",
+        status,
+        _ms(started),
+        findings,
+        reason=f"{len(findings)} dangling references" if findings else "every reference resolves",
+    )
 
 
 def secrets(files: dict[str, str]) -> StepResult:
@@ -60,15 +92,30 @@ def secrets(files: dict[str, str]) -> StepResult:
     for name, text in sorted(files.items()):
         for match in _SECRET_ATTRIBUTE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            findings.append(Finding("secrets.literal", f"{match.group(1)} is a literal: use Secrets Manager or a sensitive variable",
-                                    file=name, line=line))
+            findings.append(
+                Finding(
+                    "secrets.literal",
+                    f"{match.group(1)} is a literal: use Secrets Manager or a sensitive variable",
+                    file=name,
+                    line=line,
+                )
+            )
         for pattern, what in ((_AWS_KEY, "an AWS access key"), (_PRIVATE_KEY, "a private key")):
             for match in pattern.finditer(text):
                 line = text.count("\n", 0, match.start()) + 1
-                findings.append(Finding("secrets.credential", f"{what} is written in the file", file=name, line=line))
+                findings.append(
+                    Finding(
+                        "secrets.credential", f"{what} is written in the file", file=name, line=line
+                    )
+                )
     status = StepStatus.FAILED if findings else StepStatus.PASSED
-    return StepResult("secrets", status, _ms(started), findings,
-                      reason=f"{len(findings)} secrets written down" if findings else "no literal secrets")
+    return StepResult(
+        "secrets",
+        status,
+        _ms(started),
+        findings,
+        reason=f"{len(findings)} secrets written down" if findings else "no literal secrets",
+    )
 
 
 def _ms(started: float) -> float:

@@ -33,14 +33,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("request", help="what you need, e.g. 'a web API with PostgreSQL in Seoul'")
-    parser.add_argument("--out", required=True, type=Path, help="folder for the Terraform files and design.json")
-    parser.add_argument("--yes", action="store_true", help="take documented defaults instead of asking questions")
-    parser.add_argument("--answer", action="append", default=[], metavar="KEY=VALUE",
-                        help="answer a question by its id, e.g. --answer region=ap-northeast-2 (repeatable)")
-    parser.add_argument("--change", action="append", default=[], metavar="TEXT",
-                        help="a follow-up change to the request, e.g. --change 'add a Redis cache' (repeatable, in order)")
-    parser.add_argument("--validate", choices=("quick", "full"), default="quick",
-                        help="quick: parse, references, secrets, fmt; full: also terraform validate and checkov")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="folder for the Terraform files and design.json"
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="take documented defaults instead of asking questions"
+    )
+    parser.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="answer a question by its id, e.g. --answer region=ap-northeast-2 (repeatable)",
+    )
+    parser.add_argument(
+        "--change",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a follow-up change to the request, e.g. --change 'add a Redis cache' (repeatable, in order)",
+    )
+    parser.add_argument(
+        "--validate",
+        choices=("quick", "full"),
+        default="quick",
+        help="quick: parse, references, secrets, fmt; full: also terraform validate and checkov",
+    )
     parser.add_argument("--json", action="store_true", help="print only design.json to stdout")
 
 
@@ -49,20 +67,29 @@ def run(args: argparse.Namespace) -> int:
     for answer in args.answer:
         key, sep, value = answer.partition("=")
         if not sep or not key.strip() or not value.strip():
-            print(f"autcloud design: --answer {answer!r}: expected KEY=VALUE, e.g. --answer region=ap-northeast-2",
-                  file=sys.stderr)
+            print(
+                f"autcloud design: --answer {answer!r}: expected KEY=VALUE, e.g. --answer region=ap-northeast-2",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         conversation.append({"type": "answer", "question_id": key.strip(), "text": value.strip()})
     conversation.extend({"type": "change", "text": text} for text in args.change)
     if not args.request.strip():
-        print("autcloud design: REQUEST is empty: say what you need, e.g. 'a web API with PostgreSQL in Seoul'",
-              file=sys.stderr)
+        print(
+            "autcloud design: REQUEST is empty: say what you need, e.g. 'a web API with PostgreSQL in Seoul'",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     progress = Progress(enabled=not args.json)
-    result = asyncio.run(run_design(
-        args.request, conversation=conversation, assume_defaults=args.yes,
-        deep_validation=args.validate == "full", on_event=progress.on_event,
-    ))
+    result = asyncio.run(
+        run_design(
+            args.request,
+            conversation=conversation,
+            assume_defaults=args.yes,
+            deep_validation=args.validate == "full",
+            on_event=progress.on_event,
+        )
+    )
     write_output(args.out, result)
     if args.json:
         print(json.dumps(result.document, indent=2, ensure_ascii=False))
@@ -91,7 +118,9 @@ def write_output(out: Path, result: DesignResult) -> None:
                 stale.unlink(missing_ok=True)
     for name, text in result.files.items():
         (out / name).write_text(text, encoding="utf-8")
-    previous.write_text(json.dumps(result.document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    previous.write_text(
+        json.dumps(result.document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 class Progress:
@@ -111,12 +140,20 @@ class Progress:
         if kind == "node_finished":
             self.console.print(f"[green]✓[/] {event['node']:<9} [dim]{event['ms']:.0f} ms[/]")
         elif kind == "planned":
-            self.console.print(f"  planned {event['resources']} resources in {event['levels']} dependency levels")
+            self.console.print(
+                f"  planned {event['resources']} resources in {event['levels']} dependency levels"
+            )
         elif kind == "level_started":
-            self.console.print(f"[cyan]…[/] level {event['level']}: generating {event['resources']} resources in parallel")
+            self.console.print(
+                f"[cyan]…[/] level {event['level']}: generating {event['resources']} resources in parallel"
+            )
         elif kind == "validation_step":
-            mark = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]-[/]"}[event["status"]]
-            self.console.print(f"  {mark} {event['name']:<19} {event['reason']} [dim]{event['ms']:.0f} ms[/]")
+            mark = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]-[/]"}[
+                event["status"]
+            ]
+            self.console.print(
+                f"  {mark} {event['name']:<19} {event['reason']} [dim]{event['ms']:.0f} ms[/]"
+            )
 
     def summary(self, result: DesignResult, out: Path) -> None:
         doc = result.document
@@ -125,12 +162,20 @@ class Progress:
             print(f"refused: {result.refusal}", file=sys.stderr)
             return
         if result.status is DesignStatus.NEEDS_INPUT:
-            err.print("[yellow]Questions before designing[/] (answer with --answer ID=VALUE, or --yes for the defaults):")
+            err.print(
+                "[yellow]Questions before designing[/] (answer with --answer ID=VALUE, or --yes for the defaults):"
+            )
             for question in doc["questions"]:
                 print(f"  {question['id']}: {question['text']} [default: {question['default']}]")
             return
         for assumption in doc.get("assumptions", []):
             err.print(f"  [dim]assumed:[/] {assumption}")
-        verdict = "[green]designed[/]" if result.status is DesignStatus.DESIGNED else "[red]designed, validation failed[/]"
-        err.print(f"{verdict}: {len(doc['resources'])} resources in {doc['region']} → {out}/ "
-                  f"({', '.join(doc.get('files', []))})")
+        verdict = (
+            "[green]designed[/]"
+            if result.status is DesignStatus.DESIGNED
+            else "[red]designed, validation failed[/]"
+        )
+        err.print(
+            f"{verdict}: {len(doc['resources'])} resources in {doc['region']} → {out}/ "
+            f"({', '.join(doc.get('files', []))})"
+        )
