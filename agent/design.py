@@ -13,7 +13,8 @@ from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.regions import get_region
 from autcloud.agent.state import DesignState, Hints, Turn
-from autcloud.agent.validation.report import StepStatus
+from autcloud.agent.validation.pillars import CheckOutcome, score
+from autcloud.agent.validation.report import StepResult, StepStatus
 
 EventCallback = Callable[[dict[str, Any]], None]
 
@@ -124,11 +125,48 @@ def _result(
     document["levels"] = plan.levels
     steps = final.get("validation", [])
     passed = all(step.status is not StepStatus.FAILED for step in steps)
-    document["validation"] = {"passed": passed, "steps": [step.to_dict() for step in steps]}
+    document["validation"] = {
+        "passed": passed,
+        "steps": [step.to_dict() for step in steps],
+        "fix_iterations": final.get("fix_iterations", []),
+        "pillars": [p.to_dict() for p in score_pillars(steps)],
+        "skipped_checks": _inline_skips(steps),
+    }
     document["files"] = sorted(final.get("files", {}))
     status = DesignStatus.DESIGNED if passed else DesignStatus.INVALID
     document["status"] = status.value
     return DesignResult(status, dict(final.get("files", {})), document)
+
+
+def score_pillars(steps: list[StepResult]):  # type: ignore[no-untyped-def]
+    """Per-pillar scores from every check that ran: failures from findings, passes from details."""
+    outcomes = [
+        CheckOutcome(f.check_id, f.message, False, f.address)
+        for step in steps
+        for f in step.findings
+    ]
+    for step in steps:
+        for check_id, name in step.details.get("passed_checks", []):
+            outcomes.append(CheckOutcome(check_id, name, True))
+        if step.status is StepStatus.PASSED and not step.details.get("passed_checks"):
+            outcomes.append(CheckOutcome(_STEP_CHECK.get(step.name, step.name), step.name, True))
+    return score(outcomes)
+
+
+_STEP_CHECK = {
+    "terraform fmt": "terraform.fmt",
+    "terraform validate": "terraform.validate",
+    "references": "references.resource",
+    "secrets": "secrets.literal",
+    "parse": "terraform.parse",
+    "intent": "intent.value",
+}
+
+
+def _inline_skips(steps: list[StepResult]) -> list[dict[str, Any]]:
+    return [
+        skip for step in steps for skip in step.details.get("skipped", []) if isinstance(skip, dict)
+    ]
 
 
 def _version() -> str:

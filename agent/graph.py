@@ -6,6 +6,8 @@
      END       END (questions)              │
                                             ▼
                                   combine ─► validate ─► END
+                                                ▲   │ (failed, fixable, < MAX_FIX_ITERATIONS)
+                                                └─ fix
 
 Side effects stay outside: the resource provider arrives through the run's config, progress
 leaves through LangGraph's stream writer.
@@ -31,7 +33,11 @@ from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.requirements import Budget, Signals, apply_answer, gather, read_message
 from autcloud.agent.state import DesignState, GeneratedResource
+from autcloud.agent.validation.fixes import fix
 from autcloud.agent.validation.pipeline import validate_files
+from autcloud.agent.validation.report import StepStatus
+
+MAX_FIX_ITERATIONS = 3
 
 Node = Callable[[DesignState, RunnableConfig], Awaitable[dict[str, Any]]]
 
@@ -180,9 +186,25 @@ async def combine_files(state: DesignState, config: RunnableConfig) -> dict[str,
 async def validate(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
     options = config.get("configurable", {})
     steps = await validate_files(
-        state["files"], deep=options.get("deep_validation", False), on_step=_emit_step
+        state["files"],
+        requirements=state["requirements"],
+        deep=options.get("deep_validation", False),
+        on_step=_emit_step,
     )
     return {"validation": steps}
+
+
+@timed("fix")
+async def fix_findings(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+    """Repair what validation found; the next validate pass judges the result."""
+    files, report = fix(state["files"], state["validation"])
+    iteration = {
+        "iteration": len(state.get("fix_iterations", [])) + 1,
+        "applied": report.applied,
+        "unfixed": [f"{f.check_id} {f.address}: {f.message}".strip() for f in report.unfixed],
+    }
+    emit("fix_iteration", **iteration)
+    return {"files": files, "fix_iterations": [iteration]}
 
 
 def _emit_step(step: Any) -> None:
@@ -207,6 +229,16 @@ def after_gather(state: DesignState) -> str:
     return END if state.get("questions") else "plan"
 
 
+def after_validate(state: DesignState) -> str:
+    failed = [step for step in state["validation"] if step.status is StepStatus.FAILED]
+    iterations = state.get("fix_iterations", [])
+    if not failed or len(iterations) >= MAX_FIX_ITERATIONS:
+        return END
+    if iterations and not iterations[-1]["applied"]:
+        return END  # the last pass repaired nothing: another would not either
+    return "fix"
+
+
 def after_level(state: DesignState) -> str:
     return "dispatch_level" if state["level"] < len(state["plan"].levels) else "combine"
 
@@ -221,6 +253,7 @@ def build_graph() -> CompiledStateGraph[DesignState, Any, DesignState, DesignSta
     graph.add_node("next_level", next_level)
     graph.add_node("combine", combine_files)
     graph.add_node("validate", validate)
+    graph.add_node("fix", fix_findings)
 
     graph.add_edge(START, "route")
     graph.add_conditional_edges("route", after_route, ["gather", END])
@@ -230,5 +263,6 @@ def build_graph() -> CompiledStateGraph[DesignState, Any, DesignState, DesignSta
     graph.add_edge("generate_resource", "next_level")
     graph.add_conditional_edges("next_level", after_level, ["dispatch_level", "combine"])
     graph.add_edge("combine", "validate")
-    graph.add_edge("validate", END)
+    graph.add_conditional_edges("validate", after_validate, ["fix", END])
+    graph.add_edge("fix", "validate")
     return graph.compile()

@@ -62,5 +62,6 @@ class DesignState(TypedDict, total=False):
     # combine and validate
     files: dict[str, str]
     validation: list[StepResult]
+    fix_iterations: Annotated[list[dict[str, Any]], operator.add]
     timings_ms: Annotated[dict[str, float], merge_timings]
     extra: dict[str, Any]

@@ -1,8 +1,8 @@
 """The validation steps in order; each result is reported as soon as it exists.
 
-Quick steps (parse, references, secrets, fmt) always run. Deep steps (``terraform validate``
-against the real AWS provider, checkov) run when asked: they take seconds, not milliseconds.
-A tool that is missing makes its step SKIPPED with the reason, never PASSED.
+Quick steps (parse, references, secrets, fmt, intent) always run. Deep steps (``terraform
+validate`` against the real AWS provider, checkov) run when asked: they take seconds, not
+milliseconds. A tool that is missing makes its step SKIPPED with the reason, never PASSED.
 """
 
 from __future__ import annotations
@@ -10,14 +10,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from autcloud.agent.requirements import Requirements
 from autcloud.agent.validation import checkov_tool, static_checks, terraform_tool
+from autcloud.agent.validation.intent import check_intent
 from autcloud.agent.validation.report import StepResult
 
 StepCallback = Callable[[StepResult], None]
 
 
 async def validate_files(
-    files: dict[str, str], *, deep: bool = False, on_step: StepCallback | None = None
+    files: dict[str, str],
+    *,
+    requirements: Requirements | None = None,
+    deep: bool = False,
+    on_step: StepCallback | None = None,
 ) -> list[StepResult]:
     results: list[StepResult] = []
 
@@ -41,4 +47,6 @@ async def validate_files(
         )
         record(validated)
         record(scanned)
+    if requirements is not None:
+        record(check_intent(module, requirements))
     return results
