@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 REQUEST ?= A containerised web API with PostgreSQL and Redis in Seoul, highly available, about 50,000 daily users, budget 800 USD a month
 
-.PHONY: help run test lint format setup system-deps bench clean
+.PHONY: help run test lint format setup system-deps checkov bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -14,8 +14,18 @@ help: ## List the targets
 run: setup ## Design the example request on embedded defaults into ./out
 	$(BIN)/autcloud design "$(REQUEST)" --out $(OUT) --yes
 
-test: setup system-deps ## Set up and run the whole test suite
+test: setup system-deps checkov ## Set up and run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# checkov lives in its own virtualenv: it pins boto3 and installs an `hcl2` module that would
+# overwrite python-hcl2's (see docs/validation.md). AUTCLOUD_CHECKOV_PYTHON points elsewhere.
+CHECKOV_VENV ?= .venv-checkov
+CHECKOV_VERSION ?= 3.3.30
+checkov: $(CHECKOV_VENV)/.installed ## Install checkov into its own virtualenv
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q 'checkov==$(CHECKOV_VERSION)'
+	touch $@
 
 lint: setup ## ruff, mypy and the import-linter contracts
 	$(BIN)/ruff check .
@@ -47,6 +57,7 @@ system-deps: ## Install the system tools the tests use (root: apt-get; otherwise
 bench: setup ## Run the benchmarks and print their figures
 	$(BIN)/python bench/design_speed.py
 	$(BIN)/python bench/level_parallelism.py
+	$(BIN)/python bench/validation_speed.py
 
 clean: ## Remove the virtualenvs and build output
-	rm -rf $(VENV) build *.egg-info $(OUT) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) build *.egg-info $(OUT) .mypy_cache .ruff_cache .pytest_cache

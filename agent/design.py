@@ -66,7 +66,7 @@ async def run_design(
     started = time.perf_counter()
     marks: dict[str, float] = {}
     final: dict[str, Any] = {}
-    async for mode, chunk in _GRAPH.astream(state, config, stream_mode=["custom", "values"]):  # type: ignore[arg-type]
+    async for mode, chunk in _GRAPH.astream(state, config, stream_mode=["custom", "values"]):  # type: ignore[call-overload]
         if mode == "custom":
             event = dict(chunk)
             if event.get("event") == "node_finished" and event.get("node") == "plan":

@@ -32,7 +32,7 @@ from autcloud.agent.planner import plan_resources
 from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.requirements import Budget, Signals, apply_answer, gather, read_message
-from autcloud.agent.state import DesignState, GeneratedResource
+from autcloud.agent.state import DesignState, GeneratedResource, Hints
 from autcloud.agent.validation.fixes import fix
 from autcloud.agent.validation.pipeline import validate_files
 from autcloud.agent.validation.report import StepStatus
@@ -111,12 +111,14 @@ async def gather_requirements(state: DesignState, config: RunnableConfig) -> dic
     }
 
 
-def _hint_signals(hints: dict[str, Any]) -> Signals:
+def _hint_signals(hints: Hints) -> Signals:
     signals = Signals()
     if hints.get("region"):
         signals.region = hints["region"]
     if hints.get("budget_amount"):
-        signals.budget = Budget(float(hints["budget_amount"]), hints.get("budget_currency", "USD"))
+        signals.budget = Budget(
+            float(hints["budget_amount"]), str(hints.get("budget_currency", "USD"))
+        )
     if hints.get("availability"):
         signals.high_availability = hints["availability"] == "high"
     return signals
@@ -245,15 +247,19 @@ def after_level(state: DesignState) -> str:
 
 def build_graph() -> CompiledStateGraph[DesignState, Any, DesignState, DesignState]:
     graph = StateGraph(DesignState)
-    graph.add_node("route", route_request)
-    graph.add_node("gather", gather_requirements)
-    graph.add_node("plan", plan)
-    graph.add_node("dispatch_level", dispatch_level)
-    graph.add_node("generate_resource", generate_resource)  # type: ignore[type-var]
-    graph.add_node("next_level", next_level)
-    graph.add_node("combine", combine_files)
-    graph.add_node("validate", validate)
-    graph.add_node("fix", fix_findings)
+    nodes: dict[str, Any] = {  # Any: LangGraph's node protocols cannot type a decorated async node
+        "route": route_request,
+        "gather": gather_requirements,
+        "plan": plan,
+        "dispatch_level": dispatch_level,
+        "generate_resource": generate_resource,
+        "next_level": next_level,
+        "combine": combine_files,
+        "validate": validate,
+        "fix": fix_findings,
+    }
+    for name, node in nodes.items():
+        graph.add_node(name, node)
 
     graph.add_edge(START, "route")
     graph.add_conditional_edges("route", after_route, ["gather", END])

@@ -113,7 +113,7 @@ def ingress(
         body["referenced_security_group_id"] = Expr(f"aws_security_group.{source_group}.id")
     if cidr:
         body["cidr_ipv4"] = cidr
-    comments = ()
+    comments: tuple[str, ...] = ()
     if cidr == "0.0.0.0/0" and port == 80:
         comments = (
             "checkov:skip=CKV_AWS_260:Port 80 is the public web entry; it redirects to HTTPS once a domain exists",
