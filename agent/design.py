@@ -133,6 +133,7 @@ def _result(
         "skipped_checks": _inline_skips(steps),
     }
     document["files"] = sorted(final.get("files", {}))
+    document["cost"] = next((step.details for step in steps if step.name == "cost"), None)
     status = DesignStatus.DESIGNED if passed else DesignStatus.INVALID
     document["status"] = status.value
     return DesignResult(status, dict(final.get("files", {})), document)

@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from autcloud.agent.cost.prices import default_table
 from autcloud.agent.regions import find_region, get_region
 
 # ---------------------------------------------------------------------------------------------
@@ -320,6 +321,17 @@ NEGATIONS_EN = (
     "not",
     "stop using",
     "get rid of",
+    "don't use",
+    "do not use",
+    "don't want",
+    "do not want",
+    "no longer need",
+    "instead of",
+    "rather than",
+    "replace",
+    "switch from",
+    "move off",
+    "migrate off",
 )
 NEGATIONS_KO = (
     "빼",
@@ -332,6 +344,10 @@ NEGATIONS_KO = (
     "쓰지 않",
     "제외",
     "말고",
+    "대신",
+    "쓰지 마",
+    "쓰지 말",
+    "안 쓸",
 )
 
 # Documented defaults, taken with --yes (or spec.assumeDefaults) and listed as assumptions.
@@ -340,7 +356,7 @@ DEFAULT_REGION_KO = "ap-northeast-2"
 DEFAULT_WORKLOAD = "web_api"
 DEFAULT_ENGINE = "postgres"
 DEFAULT_DAILY_USERS = 10_000
-KRW_PER_USD = 1_400.0  # fixed, documented conversion for budgets (docs/cost.md)
+KRW_PER_USD = default_table().krw_per_usd  # the price table's fixed rate (docs/cost.md)
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -484,6 +500,16 @@ def _find(words: Words, text: str) -> list[tuple[int, int]]:
         spans.extend(match.span() for match in pattern.finditer(text))
     lowered = text.lower()
     for word in words[1]:
+        if not HANGUL.search(word):
+            # A Latin word in the Korean list ("api", "db", "ml") must not match inside an
+            # English word ("rapid", "feedback", "html"); a Korean particle may follow it.
+            pattern = _PATTERN_CACHE.get("ko:" + word)
+            if pattern is None:
+                pattern = _PATTERN_CACHE["ko:" + word] = re.compile(
+                    r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])", re.IGNORECASE
+                )
+            spans.extend(match.span() for match in pattern.finditer(text))
+            continue
         start = lowered.find(word)
         while start >= 0:
             spans.append((start, start + len(word)))
@@ -536,7 +562,7 @@ def _budget(text: str) -> Budget | None:
         (rf"{NUM}\s*(k|m)?\s*(?:usd|dollars?|달러|불)\b", "USD"),
         (rf"{NUM}\s*(k|m)?\s*(?:usd|dollars?|달러)", "USD"),
         (rf"(?:₩|krw\s*){NUM}\s*(만|천|억|k|m)?", "KRW"),
-        (rf"{NUM}\s*(만|천|억|백만|천만)?\s*(?:원|krw|won)", "KRW"),
+        (rf"{NUM}\s*(만|천|억|백만|천만|k|m|thousand|million)?\s*(?:원|krw\b|won\b)", "KRW"),
     ]
     for pattern, currency in patterns:
         match = re.search(pattern, text, re.IGNORECASE)
@@ -548,6 +574,13 @@ def _budget(text: str) -> Budget | None:
 
 
 def _daily_users(text: str) -> int | None:
+    dau = re.search(
+        rf"\b(?:dau|daily active users)\s*(?:of|:|=|는|은|가|이)?\s*(?:약\s*|about\s*|~\s*)?{NUM}\s*(k|m|thousand|million|만|천|억)?",
+        text,
+        re.IGNORECASE,
+    )
+    if dau:
+        return int(parse_number(dau.group(1), dau.group(2) or ""))
     en = re.search(
         rf"{NUM}\s*(k|m|thousand|million)?\s*(?:daily (?:active )?users|dau|users (?:a|per) day|"
         r"daily visitors|visitors (?:a|per) day|users daily)",
@@ -610,6 +643,9 @@ def _capacity(text: str, signals: Signals) -> None:
         signals.min_capacity, signals.max_capacity = int(span.group(1)), int(span.group(2))
     minimum = re.search(r"(?:min(?:imum)?|최소)\s*:?\s*(\d+)", text, re.IGNORECASE)
     maximum = re.search(r"(?:max(?:imum)?|최대)\s*:?\s*(\d+)", text, re.IGNORECASE)
+    units = r"\s*(?:tasks|containers|instances|nodes|replicas|servers)\b"
+    minimum = minimum or re.search(r"at least\s+(\d+)" + units, text, re.IGNORECASE)
+    maximum = maximum or re.search(r"(?:up to|at most)\s+(\d+)" + units, text, re.IGNORECASE)
     if minimum:
         signals.min_capacity = int(minimum.group(1))
     if maximum:
@@ -619,7 +655,13 @@ def _capacity(text: str, signals: Signals) -> None:
         text,
         re.IGNORECASE,
     ) or re.search(r"(?:노드|인스턴스|컨테이너|태스크|서버)\s*(\d+)\s*(?:개|대)", text)
-    if desired and not span:
+    # "max 8 tasks" is a bound, not the normal count.
+    bound = desired is not None and re.search(
+        r"(?:min(?:imum)?|max(?:imum)?|최소|최대|up to|at most|at least)\s*:?\s*$",
+        text[: desired.start()],
+        re.IGNORECASE,
+    )
+    if desired and not span and not bound:
         signals.desired_count = int(desired.group(1))
 
 
@@ -644,6 +686,24 @@ def _schedule(text: str) -> str | None:
     return None
 
 
+# "200 GB of storage" sizes a disk or a database; it does not ask for an S3 bucket.
+_SIZE = r"(\d+(?:\.\d+)?)\s*(gb|gib|tb|tib)(?![a-z])"
+_STORAGE_NOUNS = r"(?:storage|disk space|disk|space|volume|스토리지|저장 ?공간|디스크|용량)"
+STORAGE_SIZE = re.compile(
+    rf"{_SIZE}(?:\s*(?:of\s+)?(?:의\s*)?{_STORAGE_NOUNS})?"
+    rf"|{_STORAGE_NOUNS}\s*(?:of\s+|:\s*|은\s*|는\s*)?{_SIZE}",
+    re.IGNORECASE,
+)
+# "DB instance", "RDS instances", "db.t4g.large 인스턴스": a database server, not an EC2 fleet.
+_DATA_INSTANCE = re.compile(
+    r"((?<![a-z])(?:db|database|rds|aurora|cache|redis|elasticache)(?![a-z])"
+    r"|(?:db|cache)\.[a-z0-9-]+\.[a-z0-9]+|데이터베이스|디비|오로라|레디스|캐시)\s*(?:instances?(?![a-z])|인스턴스)",
+    re.IGNORECASE,
+)
+# Words that only say "it is on the web": with a static site named, they describe the site.
+_GENERIC_WEB_WORDS: Words = (("web", "website", "web site"), ("웹", "웹사이트"))
+
+
 def read_message(text: str) -> Signals:
     """Everything one message states, nothing more."""
     signals = Signals(language="ko" if is_korean(text) else "en")
@@ -657,6 +717,7 @@ def read_message(text: str) -> Signals:
     domain = DOMAIN.search(scrubbed)
     if domain:
         signals.domain = domain.group(1).lower()
+    scrubbed = _DATA_INSTANCE.sub(lambda m: m.group(1) + " ", scrubbed)
     for match in INSTANCE_TYPE.finditer(scrubbed):
         value = match.group(1)
         if value.startswith("db."):
@@ -666,6 +727,14 @@ def read_message(text: str) -> Signals:
         else:
             signals.instance_type = value
     plain = DOMAIN.sub(" ", INSTANCE_TYPE.sub(" ", scrubbed))
+    storage = STORAGE_SIZE.search(plain)
+    if storage:
+        number, unit = (
+            (storage.group(1), storage.group(2)) if storage.group(1) else storage.group(3, 4)
+        )
+        size = float(number) * (1024 if unit.lower().startswith("t") else 1)
+        signals.storage_gb = int(size)
+        plain = STORAGE_SIZE.sub(" ", plain)
 
     region = find_region(plain)
     if region is not None:
@@ -677,6 +746,8 @@ def read_message(text: str) -> Signals:
             signals.add.add(name)
         if negative and not positive:
             signals.remove.add(name)
+    if {"static_site", "web_api"} <= signals.add and not _mentions(_specific_web_words(), plain)[0]:
+        signals.add.discard("web_api")  # "a static website": the site is the web part
     _read_engines(plain, signals)
 
     ha_positive, ha_negative = _mentions(HA_WORDS, plain)
@@ -695,35 +766,106 @@ def read_message(text: str) -> Signals:
     port = re.search(r"(?:port|포트)\s*:?\s*(\d{2,5})", plain, re.IGNORECASE)
     if port:
         signals.container_port = int(port.group(1))
-    storage = re.search(r"(\d+(?:\.\d+)?)\s*(gb|gib|tb|tib)\b", plain, re.IGNORECASE)
-    if storage:
-        size = float(storage.group(1)) * (1024 if storage.group(2).lower().startswith("t") else 1)
-        signals.storage_gb = int(size)
     if "schedule" in signals.add or re.search(r"every\s+\d+|마다|cron\(", plain, re.IGNORECASE):
         signals.schedule_expression = _schedule(plain)
         if signals.schedule_expression:
             signals.add.add("schedule")
-    project = re.search(
-        r"(?:project|app|service|called|named)\s+[\"'“]?([A-Za-z][A-Za-z0-9-]{1,30})[\"'”]?",
-        plain,
-    ) or re.search(r"[\"'“]?([A-Za-z][A-Za-z0-9-]{1,30})[\"'”]?\s*(?:프로젝트|서비스)", plain)
-    if project and project.group(1).lower() not in {
-        "with",
-        "for",
-        "that",
-        "in",
-        "on",
-        "the",
-        "a",
-        "an",
-    }:
-        signals.project = project.group(1).lower()
-    retention = re.search(
-        r"(?:keep|retain|retention)\s+(?:logs?\s+)?(?:for\s+)?(\d+)\s*days", plain, re.I
-    )
-    if retention:
-        signals.log_retention_days = int(retention.group(1))
+    signals.project = _project_name(plain)
+    signals.log_retention_days = _log_retention(plain)
     return signals
+
+
+def _specific_web_words() -> Words:
+    english, korean = WORKLOADS["web_api"]
+    return (
+        tuple(w for w in english if w not in _GENERIC_WEB_WORDS[0]),
+        tuple(w for w in korean if w not in _GENERIC_WEB_WORDS[1]),
+    )
+
+
+# A project name becomes part of resource names: the variable's validation allows 2-21
+# lowercase letters, digits and hyphens, starting with a letter.
+_NAME = r"([A-Za-z][A-Za-z0-9-]{1,20})(?![A-Za-z0-9-])"
+_OPEN_QUOTE = r"[\"'“‘]"
+_CLOSE_QUOTE = r"[\"'”’]"
+_PROJECT_PATTERNS = (
+    re.compile(rf"\b(?:called|named)\s+{_OPEN_QUOTE}?{_NAME}", re.IGNORECASE),
+    re.compile(
+        rf"\b(?:project|app|application|service)(?:\s+name)?\s*[:=]\s*{_OPEN_QUOTE}?{_NAME}",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b(?:project|app|application|service)\s+{_OPEN_QUOTE}{_NAME}{_CLOSE_QUOTE}",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"{_OPEN_QUOTE}{_NAME}{_CLOSE_QUOTE}\s*(?:project|app|service|프로젝트|서비스|앱)"),
+    # "project Acme", "project orders-api": capitalised or hyphenated, so not an English word.
+    re.compile(r"\b[Pp]roject\s+((?:[A-Z][A-Za-z0-9-]{1,20}|[a-z][a-z0-9]*-[a-z0-9-]+))(?![\w-])"),
+    re.compile(rf"\b(?:the|our|my)\s+{_NAME}\s+project\b", re.IGNORECASE),
+    re.compile(
+        rf"(?:프로젝트|서비스|앱)\s*(?:이름|명)\s*(?:은|는|이|:|=)?\s*{_OPEN_QUOTE}?{_NAME}"
+    ),
+    re.compile(rf"(?<![A-Za-z0-9-]){_NAME}\s*(?:이라는|라는)?\s*(?:프로젝트|서비스|앱)"),
+)
+_NOT_NAMES = {
+    "a", "an", "the", "with", "for", "that", "in", "on", "to", "of", "and", "or", "is", "are",
+    "using", "running", "which", "where", "will", "should", "needs", "need", "must", "can",
+    "my", "our", "your", "this", "new", "it", "has", "from", "at", "by", "like", "as", "aws",
+    "amazon", "called", "named", "name", "budget", "team", "side", "small", "big", "test",
+}  # fmt: skip
+
+
+def _vocabulary_words() -> set[str]:
+    words: set[str] = set()
+    for table in (WORKLOADS, FEATURES, ENGINES, COMPLIANCE):
+        for english, _ in table.values():
+            words.update(w.lower() for w in english if " " not in w)
+    return words
+
+
+def _project_name(text: str) -> str | None:
+    """A name the person gave their project, or None; never a word of the request's vocabulary."""
+    vocabulary = _vocabulary_words()
+    for pattern in _PROJECT_PATTERNS:
+        for match in pattern.finditer(text):
+            name = match.group(1).lower().strip("-")
+            if (
+                re.fullmatch(r"[a-z][a-z0-9-]{1,20}", name)
+                and name not in _NOT_NAMES
+                and name not in vocabulary
+            ):
+                return name
+    return None
+
+
+# The retention periods CloudWatch Logs accepts; a request is rounded up to the next one.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+_RETENTION_UNITS = {
+    "day": 1, "days": 1, "month": 30, "months": 30, "year": 365, "years": 365,
+    "일": 1, "개월": 30, "달": 30, "년": 365,
+}  # fmt: skip
+_RETENTION_PATTERNS = (
+    re.compile(
+        r"(?:keep|retain|retention|store)\s+(?:the\s+)?(?:logs?\s+)?(?:for\s+)?(\d+)\s*(days?|months?|years?)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\blogs?\s+(?:for\s+)?(\d+)\s*(days?|months?|years?)\b", re.IGNORECASE),
+    re.compile(r"(\d+)[\s-]*(day|month|year)s?\s+(?:log\s+)?retention\b", re.IGNORECASE),
+    re.compile(r"로그\S*\s*(?:를|은|는)?\s*(\d+)\s*(일|개월|달|년)"),
+    re.compile(r"(\d+)\s*(일|개월|달|년)\s*(?:동안|간)?\s*(?:보관|보존|유지)"),
+)
+
+
+def _log_retention(text: str) -> int | None:
+    for pattern in _RETENTION_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            days = int(match.group(1)) * _RETENTION_UNITS[match.group(2).lower()]
+            return next((d for d in LOG_RETENTION_DAYS if d >= days), LOG_RETENTION_DAYS[-1])
+    return None
 
 
 def _read_engines(text: str, signals: Signals) -> None:

@@ -8,12 +8,15 @@ milliseconds. A tool that is missing makes its step SKIPPED with the reason, nev
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
+from autcloud.agent.cost import estimate_cost
 from autcloud.agent.requirements import Requirements
+from autcloud.agent.tfparse import TerraformModule
 from autcloud.agent.validation import checkov_tool, static_checks, terraform_tool
 from autcloud.agent.validation.intent import check_intent
-from autcloud.agent.validation.report import StepResult
+from autcloud.agent.validation.report import StepResult, StepStatus
 
 StepCallback = Callable[[StepResult], None]
 
@@ -48,5 +51,31 @@ async def validate_files(
         record(validated)
         record(scanned)
     if requirements is not None:
-        record(check_intent(module, requirements))
+        cost = cost_step(module, requirements)
+        record(cost)
+        record(check_intent(module, requirements, monthly_cost_usd=cost.details["total_usd"]))
     return results
+
+
+def cost_step(module: TerraformModule, requirements: Requirements) -> StepResult:
+    """The monthly estimate, as a step so it is timed and reported with the others."""
+    started = time.perf_counter()
+    estimate = estimate_cost(module, requirements.region)
+    details = estimate.to_dict()
+    summary = f"about ${estimate.total_usd:,.0f}/month"
+    if requirements.language == "ko" or (
+        requirements.budget and requirements.budget.currency == "KRW"
+    ):
+        summary += f" (₩{details.get('total_krw', 0):,.0f})"
+    if requirements.budget:
+        gap = requirements.budget.monthly_usd - estimate.total_usd
+        details["budget_usd"] = requirements.budget.monthly_usd
+        details["budget_gap_usd"] = round(gap, 2)
+        summary += f", {'under' if gap >= 0 else 'over'} budget by ${abs(gap):,.0f}"
+    return StepResult(
+        "cost",
+        StepStatus.PASSED,
+        round((time.perf_counter() - started) * 1000, 2),
+        reason=summary,
+        details=details,
+    )

@@ -1,0 +1,223 @@
+"""Pricers for data stores: RDS, Aurora, ElastiCache, DynamoDB, S3, EFS, ECR."""
+
+from __future__ import annotations
+
+from autcloud.agent.cost.context import (
+    Attrs,
+    NotPricedError,
+    Priced,
+    Pricer,
+    PricingContext,
+    qty,
+    usd,
+)
+
+DEFAULT_RDS_STORAGE_TYPE = "gp2"  # the RDS API default when storage_type is not given
+MULTI_AZ_CLUSTER_INSTANCES = 3  # a Multi-AZ DB cluster (non-Aurora) runs one writer, two readers
+
+
+def _rds_hourly(ctx: PricingContext, instance_class: str, kind: str = "rds_instance_hour") -> float:
+    if not ctx.table.has(kind, instance_class):
+        raise NotPricedError(f"instance class {instance_class} is not in the price table ({kind})")
+    return ctx.price(kind, instance_class)
+
+
+def price_db_instance(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    instance_class = attrs.required_text("instance_class")
+    multi_az = attrs.flag("multi_az", False)
+    copies = 2 if multi_az else 1
+    deployment = "Multi-AZ" if multi_az else "Single-AZ"
+    hourly = _rds_hourly(ctx, instance_class)
+    if "allocated_storage" in attrs.raw:
+        storage_gb = attrs.number("allocated_storage", ctx.usage.database_storage_gb)
+    else:
+        storage_gb = ctx.usage.database_storage_gb
+        attrs.notes.append(f"allocated_storage not set; assumed {storage_gb:g} GB")
+    storage_type = attrs.text("storage_type", DEFAULT_RDS_STORAGE_TYPE)
+    if not ctx.table.has("rds_storage_gb_month", storage_type):
+        raise NotPricedError(f"RDS storage type {storage_type} is not in the price table")
+    per_gb = ctx.price("rds_storage_gb_month", storage_type)
+    compute = copies * hourly * ctx.hours
+    storage = copies * storage_gb * per_gb
+    basis = (
+        f"{copies} × {instance_class} {deployment} × {qty(ctx.hours)} h @ {usd(hourly)}/h"
+        f" + {copies} × {qty(storage_gb)} GB {storage_type} @ {usd(per_gb)}/GB-month"
+    )
+    engine = attrs.text("engine", "postgres")
+    if engine.startswith(("oracle", "sqlserver")):
+        basis += f"; {engine} priced as an open-source engine (licence not included)"
+    return Priced(compute + storage, basis)
+
+
+def _is_aurora(attrs: Attrs) -> bool:
+    return attrs.text("engine", "aurora").startswith("aurora")
+
+
+def price_rds_cluster(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    if not _is_aurora(attrs):
+        # A Multi-AZ DB cluster: the instances are part of the cluster resource itself.
+        instance_class = attrs.required_text("db_cluster_instance_class")
+        hourly = _rds_hourly(ctx, instance_class)
+        storage_gb = attrs.number("allocated_storage", ctx.usage.database_storage_gb)
+        per_gb = ctx.price("rds_storage_gb_month", attrs.text("storage_type", "gp3"))
+        n = MULTI_AZ_CLUSTER_INSTANCES
+        return Priced(
+            n * (hourly * ctx.hours + storage_gb * per_gb),
+            f"Multi-AZ DB cluster: {n} × ({instance_class} × {qty(ctx.hours)} h @ {usd(hourly)}/h"
+            f" + {qty(storage_gb)} GB @ {usd(per_gb)}/GB-month)",
+        )
+    share = ctx.share("aws_rds_cluster")
+    storage_gb = ctx.usage.database_storage_gb
+    io_million = ctx.usage.aurora_io_requests_per_month * share / 1e6
+    per_gb = ctx.price("aurora_storage_gb_month")
+    per_io = ctx.price("aurora_io_million")
+    basis = (
+        f"Aurora storage {qty(storage_gb)} GB @ {usd(per_gb)}/GB-month"
+        f" + {qty(io_million)}M I/O @ {usd(per_io)}/M; instances on their own lines"
+    )
+    if attrs.text("storage_type", "") == "aurora-iopt1":
+        basis += "; I/O-Optimized priced as Aurora Standard"
+    return Priced(storage_gb * per_gb + io_million * per_io, basis)
+
+
+def price_rds_cluster_instance(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    instance_class = attrs.required_text("instance_class")
+    if instance_class != "db.serverless":
+        hourly = _rds_hourly(ctx, instance_class, "aurora_instance_hour")
+        return Priced(
+            hourly * ctx.hours,
+            f"Aurora {instance_class} × {qty(ctx.hours)} h @ {usd(hourly)}/h",
+        )
+    cluster = ctx.attrs(attrs.reference("cluster_identifier") or "", attrs.notes)
+    scaling = cluster.block("serverlessv2_scaling_configuration") if cluster else None
+    if scaling is None:
+        attrs.notes.append("cluster scaling not found; assumed 0.5-2 ACU")
+        low, high = 0.5, 2.0
+    else:
+        low = scaling.number("min_capacity", 0.5)
+        high = scaling.number("max_capacity", max(low, 2.0))
+    average = low + ctx.usage.aurora_acu_utilisation * (high - low)
+    per_acu = ctx.price("aurora_serverless_v2_acu_hour")
+    return Priced(
+        average * per_acu * ctx.hours,
+        f"Serverless v2 average {qty(average)} ACU ({qty(low)}-{qty(high)}) × {qty(ctx.hours)} h"
+        f" @ {usd(per_acu)}/ACU-h",
+    )
+
+
+def _cache_nodes(ctx: PricingContext, node_type: str, nodes: float, what: str) -> Priced:
+    if not ctx.table.has("elasticache_node_hour", node_type):
+        raise NotPricedError(f"node type {node_type} is not in the price table")
+    hourly = ctx.price("elasticache_node_hour", node_type)
+    return Priced(
+        nodes * hourly * ctx.hours,
+        f"{qty(nodes)} × {node_type} {what} × {qty(ctx.hours)} h @ {usd(hourly)}/h",
+    )
+
+
+def price_elasticache_replication_group(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    node_type = attrs.required_text("node_type")
+    if "num_node_groups" in attrs.raw:
+        shards = attrs.number("num_node_groups", 1)
+        replicas = attrs.number("replicas_per_node_group", 0)
+        return _cache_nodes(
+            ctx, node_type, shards * (replicas + 1), f"nodes ({qty(shards)} shards)"
+        )
+    return _cache_nodes(ctx, node_type, attrs.number("num_cache_clusters", 1), "nodes")
+
+
+def price_elasticache_cluster(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    if "replication_group_id" in attrs.raw:
+        return Priced(0.0, "member of a replication group priced on the group's line")
+    node_type = attrs.required_text("node_type")
+    return _cache_nodes(ctx, node_type, attrs.number("num_cache_nodes", 1), "nodes")
+
+
+def price_elasticache_serverless(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    share = ctx.share("aws_elasticache_serverless_cache")
+    stored = max(1.0, ctx.usage.elasticache_serverless_gb * share)
+    ecpu_million = ctx.usage.requests_per_month * share / 1e6  # one ECPU per request
+    per_gb_hour = ctx.price("elasticache_serverless_gb_hour")
+    per_ecpu = ctx.price("elasticache_serverless_ecpu_million")
+    return Priced(
+        stored * per_gb_hour * ctx.hours + ecpu_million * per_ecpu,
+        f"{qty(stored)} GB × {qty(ctx.hours)} h @ {usd(per_gb_hour)}/GB-h"
+        f" + {qty(ecpu_million)}M ECPU @ {usd(per_ecpu)}/M",
+    )
+
+
+def price_dynamodb_table(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    share = ctx.share("aws_dynamodb_table")
+    storage_gb = ctx.usage.dynamodb_storage_gb * share
+    per_gb = ctx.price("dynamodb_storage_gb_month")
+    storage = storage_gb * per_gb
+    storage_basis = f"{qty(storage_gb)} GB @ {usd(per_gb)}/GB-month"
+    if attrs.text("billing_mode", "PROVISIONED") == "PAY_PER_REQUEST":
+        reads = ctx.usage.dynamodb_reads_per_month * share / 1e6
+        writes = ctx.usage.dynamodb_writes_per_month * share / 1e6
+        per_read = ctx.price("dynamodb_read_request_million")
+        per_write = ctx.price("dynamodb_write_request_million")
+        return Priced(
+            reads * per_read + writes * per_write + storage,
+            f"on-demand {qty(reads)}M reads @ {usd(per_read)}/M + {qty(writes)}M writes"
+            f" @ {usd(per_write)}/M + {storage_basis}",
+        )
+    rcu = attrs.number("read_capacity", 0)
+    wcu = attrs.number("write_capacity", 0)
+    for index in attrs.blocks("global_secondary_index"):
+        rcu += index.number("read_capacity", 0)
+        wcu += index.number("write_capacity", 0)
+    per_rcu = ctx.price("dynamodb_rcu_hour")
+    per_wcu = ctx.price("dynamodb_wcu_hour")
+    return Priced(
+        (rcu * per_rcu + wcu * per_wcu) * ctx.hours + storage,
+        f"provisioned ({qty(rcu)} RCU @ {usd(per_rcu)} + {qty(wcu)} WCU @ {usd(per_wcu)})"
+        f" × {qty(ctx.hours)} h + {storage_basis}",
+    )
+
+
+def price_s3_bucket(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    share = ctx.share("aws_s3_bucket")
+    stored = ctx.usage.s3_storage_gb * share
+    puts = ctx.usage.s3_put_requests_per_month * share
+    gets = ctx.usage.s3_get_requests_per_month * share
+    per_gb = ctx.price("s3_standard_gb_month")
+    per_put = ctx.price("s3_put_request_thousand")
+    per_get = ctx.price("s3_get_request_thousand")
+    return Priced(
+        stored * per_gb + puts / 1000 * per_put + gets / 1000 * per_get,
+        f"{qty(stored)} GB Standard @ {usd(per_gb)}/GB-month + {qty(puts)} PUT @ {usd(per_put)}"
+        f"/1,000 + {qty(gets)} GET @ {usd(per_get)}/1,000",
+    )
+
+
+def _stored(ctx: PricingContext, rtype: str, total_gb: float, kind: str, what: str) -> Priced:
+    stored = total_gb * ctx.share(rtype)
+    per_gb = ctx.price(kind)
+    return Priced(stored * per_gb, f"{qty(stored)} GB {what} @ {usd(per_gb)}/GB-month")
+
+
+def price_efs(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    return _stored(
+        ctx, "aws_efs_file_system", ctx.usage.efs_storage_gb, "efs_standard_gb_month", "Standard"
+    )
+
+
+def price_ecr_repository(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    return _stored(
+        ctx, "aws_ecr_repository", ctx.usage.ecr_storage_gb, "ecr_storage_gb_month", "of images"
+    )
+
+
+DATA_STORE_PRICERS: dict[str, Pricer] = {
+    "aws_db_instance": price_db_instance,
+    "aws_rds_cluster": price_rds_cluster,
+    "aws_rds_cluster_instance": price_rds_cluster_instance,
+    "aws_elasticache_replication_group": price_elasticache_replication_group,
+    "aws_elasticache_cluster": price_elasticache_cluster,
+    "aws_elasticache_serverless_cache": price_elasticache_serverless,
+    "aws_dynamodb_table": price_dynamodb_table,
+    "aws_s3_bucket": price_s3_bucket,
+    "aws_efs_file_system": price_efs,
+    "aws_ecr_repository": price_ecr_repository,
+}
