@@ -17,14 +17,17 @@ run: setup ## Design the example request on embedded defaults into ./out
 test: setup system-deps checkov ## Set up and run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# checkov lives in its own virtualenv: it pins boto3 and installs an `hcl2` module that would
-# overwrite python-hcl2's (see docs/validation.md). AUTCLOUD_CHECKOV_PYTHON points elsewhere.
+# checkov pins boto3 and installs an `hcl2` module over python-hcl2's, so it never shares .venv;
+# autcloud runs it through agent/validation/checkov_worker.py with this venv's python.
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV_VERSION ?= 3.3.30
-checkov: $(CHECKOV_VENV)/.installed ## Install checkov into its own virtualenv
-$(CHECKOV_VENV)/.installed:
+checkov: $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION) ## Install checkov in a virtualenv of its own
+$(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION):
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --upgrade 'pip>=23'
 	$(CHECKOV_VENV)/bin/pip install -q 'checkov==$(CHECKOV_VERSION)'
+	$(CHECKOV_VENV)/bin/python -c 'import checkov.terraform.runner'
+	rm -f $(CHECKOV_VENV)/.checkov-*
 	touch $@
 
 lint: setup ## ruff, mypy and the import-linter contracts
@@ -54,7 +57,7 @@ $(VENV)/.installed: pyproject.toml
 system-deps: ## Install the system tools the tests use (root: apt-get; otherwise a list)
 	@scripts/install-system-deps.sh
 
-bench: setup ## Run the benchmarks and print their figures
+bench: setup checkov ## Run the benchmarks and print their figures
 	$(BIN)/python bench/design_speed.py
 	$(BIN)/python bench/level_parallelism.py
 	$(BIN)/python bench/validation_speed.py

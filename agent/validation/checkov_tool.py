@@ -203,21 +203,23 @@ class CheckovWorker:
     def request(self, request: dict[str, Any], timeout_s: float) -> tuple[dict[str, Any], bool]:
         """The worker's answer, and whether this call had to start the worker."""
         with self._lock:
-            started_worker = False
-            for attempt in (1, 2):  # a worker that died since the last scan gets one restart
-                if self.pid is None:
-                    self._start()
-                    started_worker = True
-                try:
-                    return self._exchange(request, timeout_s), started_worker
-                except _WorkerDiedError as died:
-                    self._discard()
-                    if attempt == 2:
-                        raise WorkerError(
-                            f"the checkov worker ({self.python.path}) exited during a scan: "
-                            f"{died}{self._stderr_summary()}"
-                        ) from None
-            raise AssertionError("unreachable")
+            started_worker = self.pid is None
+            if started_worker:
+                self._start()
+            try:
+                return self._exchange(request, timeout_s), started_worker
+            except _WorkerDiedError:
+                self._discard()
+            # It died since the last scan, or during this one: one fresh worker, one more try.
+            self._start()
+            try:
+                return self._exchange(request, timeout_s), True
+            except _WorkerDiedError as died:
+                self._discard()
+                raise WorkerError(
+                    f"the checkov worker ({self.python.path}) exited during a scan: "
+                    f"{died}{self._stderr_summary()}"
+                ) from None
 
     def stop(self) -> None:
         with self._lock:
@@ -253,6 +255,12 @@ class CheckovWorker:
             raise WorkerError(
                 f"checkov did not start with {self.python.path}: {died}{self._stderr_summary()}; "
                 f"{INSTALL_HINT}"
+            ) from None
+        except _WorkerTimeoutError:
+            self._discard()
+            raise WorkerError(
+                f"checkov did not start within {START_TIMEOUT_S:.0f} s with {self.python.path}"
+                f"{self._stderr_summary()}"
             ) from None
         if not hello.get("ready"):
             self._discard()
@@ -315,8 +323,9 @@ class CheckovWorker:
         return parsed
 
     def _drain_stderr(self, stream: Any) -> None:
-        for raw in stream:
-            self._stderr_tail.append(raw.decode("utf-8", "replace").rstrip())
+        with stream:  # ends when the worker exits
+            for raw in stream:
+                self._stderr_tail.append(raw.decode("utf-8", "replace").rstrip())
 
     def _stderr_summary(self) -> str:
         lines = [line for line in self._stderr_tail if line.strip()][-3:]

@@ -10,6 +10,7 @@ parallel runs (pytest-xdist, several operator workers) are safe.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import fcntl
 import hashlib
@@ -20,20 +21,20 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autcloud.agent.validation.design_files import checked_name, write_design
 from autcloud.agent.validation.report import Finding, StepResult, StepStatus
-from autcloud.agent.validation.terraform_env import TERRAFORM_ENV, TerraformSetup
+from autcloud.agent.validation.terraform_env import CACHE_ENV, TERRAFORM_ENV, TerraformSetup
 
 FMT_STEP = "terraform fmt"
 VALIDATE_STEP = "terraform validate"
 FMT_EXTENSIONS = (".tf", ".tfvars", ".tftest.hcl")
 LOCK_FILE = ".terraform.lock.hcl"
 COMMAND_TIMEOUT_S = 300.0  # a cold init from the network is the slowest command
+STALE_RUN_AGE_S = 3600.0
 
 _TERRAFORM_MISSING = f"terraform is not installed: put it on PATH or set {TERRAFORM_ENV}"
 _REQUIRED_PROVIDERS = re.compile(r"required_providers\s*\{", re.MULTILINE)
@@ -58,6 +59,16 @@ def fmt_check(files: Mapping[str, str], setup: TerraformSetup | None = None) -> 
     setup = setup or TerraformSetup.discover()
     if setup.terraform is None:
         return StepResult(FMT_STEP, StepStatus.SKIPPED, reason=setup.problem or _TERRAFORM_MISSING)
+    try:
+        return _fmt_check(files, setup, started)
+    except TerraformRunError as error:
+        return StepResult(FMT_STEP, StepStatus.SKIPPED, _ms_since(started), reason=str(error))
+    except OSError as error:  # the cache folder is not writable (a read-only HOME, a full disk)
+        reason = _cache_trouble(setup, error)
+        return StepResult(FMT_STEP, StepStatus.SKIPPED, _ms_since(started), reason=reason)
+
+
+def _fmt_check(files: Mapping[str, str], setup: TerraformSetup, started: float) -> StepResult:
     formattable = {name: text for name, text in files.items() if name.endswith(FMT_EXTENSIONS)}
     with _scratch_folder(setup, "fmt") as folder:
         write_design(formattable, folder)
@@ -86,7 +97,9 @@ def fmt_check(files: Mapping[str, str], setup: TerraformSetup | None = None) -> 
         StepStatus.FAILED if findings else StepStatus.PASSED,
         duration_ms=_ms_since(started),
         findings=findings,
-        reason=f"{len(diffs)} of {len(formattable)} files need `terraform fmt`" if diffs else "",
+        reason=f"{len(diffs)} of {_count(len(formattable), 'file')} not `terraform fmt`-clean"
+        if diffs
+        else "",
         details={
             "files_checked": len(formattable),
             "diffs": diffs,
@@ -109,7 +122,16 @@ def validate(files: Mapping[str, str], setup: TerraformSetup | None = None) -> S
     # The design's lock file (if it ships one) pins what the registry served; validation uses
     # the lock written for the mirror's providers instead.
     files = {name: text for name, text in files.items() if name != LOCK_FILE}
+    try:
+        return _validate(files, setup, started)
+    except TerraformRunError as error:
+        return StepResult(VALIDATE_STEP, StepStatus.SKIPPED, _ms_since(started), reason=str(error))
+    except OSError as error:  # the cache folder is not writable (a read-only HOME, a full disk)
+        reason = _cache_trouble(setup, error)
+        return StepResult(VALIDATE_STEP, StepStatus.SKIPPED, _ms_since(started), reason=reason)
 
+
+def _validate(files: Mapping[str, str], setup: TerraformSetup, started: float) -> StepResult:
     init = _initialised_providers(setup, files)
     if init.failed:
         return _init_failure(init, started)
@@ -126,7 +148,7 @@ def validate(files: Mapping[str, str], setup: TerraformSetup | None = None) -> S
         StepStatus.FAILED if errors or not outcome.valid else StepStatus.PASSED,
         duration_ms=_ms_since(started),
         findings=outcome.findings,
-        reason=outcome.reason or (f"{len(errors)} errors" if errors else ""),
+        reason=outcome.reason or (_count(len(errors), "error") if errors else ""),
         details={
             "init_ms": init.duration_ms,
             "init_cached": init.cached,
@@ -208,7 +230,7 @@ def _init_failure(init: _Init, started: float) -> StepResult:
             findings=sorted(
                 (_diagnostic_finding(d) for d in ranged), key=lambda f: (f.file, f.line)
             ),
-            reason=f"terraform init found {len(ranged)} errors in the configuration",
+            reason=f"terraform init found {_count(len(ranged), 'error')} in the configuration",
             details={"init_ms": init.duration_ms, "init_cached": False},
         )
     # No location: the providers could not be installed (not in the mirror, no such version).
@@ -364,21 +386,48 @@ def _fmt_syntax_findings(stderr: str) -> list[Finding]:
 # --- processes, folders, locks -----------------------------------------------------------
 
 
+class TerraformRunError(RuntimeError):
+    """terraform could not be run or did not finish: the step is skipped with this reason."""
+
+
 def _terraform(setup: TerraformSetup, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert setup.terraform is not None
-    return subprocess.run(
-        [setup.terraform, *args],
-        cwd=folder,
-        env=setup.subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_S,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    _remove_stale_runs(setup.cache_dir / "runs")
+    try:
+        return subprocess.run(
+            [setup.terraform, *args],
+            cwd=folder,
+            env=setup.subprocess_env(),
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT_S,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise TerraformRunError(
+            f"terraform {args[0]} did not finish within {COMMAND_TIMEOUT_S:.0f} s"
+        ) from None
+    except OSError as error:
+        raise TerraformRunError(f"cannot run {setup.terraform}: {error}") from None
 
 
-@contextmanager
+_swept: set[Path] = set()
+
+
+def _remove_stale_runs(runs: Path) -> None:
+    """Once per process: delete run folders left behind by killed processes (older than 1 h)."""
+    if runs in _swept:
+        return
+    _swept.add(runs)
+    cutoff = time.time() - STALE_RUN_AGE_S
+    for entry in runs.glob("*-*"):
+        with contextlib.suppress(OSError):
+            if entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def _scratch_folder(setup: TerraformSetup, purpose: str) -> Iterator[Path]:
     runs = setup.cache_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
@@ -389,7 +438,7 @@ def _scratch_folder(setup: TerraformSetup, purpose: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextmanager
+@contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -418,6 +467,17 @@ def _json_lines(text: str) -> Iterator[dict[str, Any]]:
 
 def _last_lines(text: str, count: int = 6) -> str:
     return " ".join(line.strip() for line in text.strip().splitlines()[-count:] if line.strip())
+
+
+def _cache_trouble(setup: TerraformSetup, error: OSError) -> str:
+    return (
+        f"cannot work in the cache folder {setup.cache_dir} ({error.strerror or error}); "
+        f"set {CACHE_ENV} to a writable folder"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _ms_since(started: float) -> float:
