@@ -28,7 +28,14 @@ _LOCAL = re.compile(r"(?<![\w.])local\.([a-z_][a-z0-9_]*)")
 
 
 def interp(template: str) -> Expr:
-    """A string with interpolations, e.g. ``interp("${local.name}-vpc")``."""
+    """A string with interpolations, e.g. ``interp("${local.name}-vpc")``.
+
+    A template that is one interpolation and nothing else becomes the bare expression, as
+    ``terraform fmt`` writes it (``"${local.name}"`` → ``local.name``).
+    """
+    whole = re.fullmatch(r"\$\{([^{}]+)\}", template)
+    if whole:
+        return Expr(whole.group(1))
     return Expr('"' + template.replace('"', '\\"') + '"')
 
 

@@ -254,6 +254,14 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
         comments.append(
             "checkov:skip=CKV2_AWS_28:No WAF was asked for; add 'WAF' to the request to attach one"
         )
+    elif ctx.req.has("cdn"):
+        comments.append(
+            "checkov:skip=CKV2_AWS_28:The WAF sits on CloudFront, in front of this load balancer"
+        )
+    if ctx.req.environment != "prod":
+        comments.append(
+            "checkov:skip=CKV_AWS_150:A dev environment must be easy to tear down; prod gets deletion protection"
+        )
     if not https:
         comments.append(
             "checkov:skip=CKV2_AWS_20:No domain was given, so no certificate; name a domain to get HTTPS"
@@ -1179,7 +1187,6 @@ def add_lambda(
         "memory_size": 512,
         "timeout": 29,
         "reserved_concurrent_executions": 100,
-        "kms_key_arn": Expr("aws_kms_key.main.arn"),
         "tracing_config": Block("tracing_config", body={"mode": "Active"}),
         "dead_letter_config": Block(
             "dead_letter_config", body={"target_arn": Expr(f"aws_sqs_queue.{name}_dlq.arn")}
@@ -1192,8 +1199,9 @@ def add_lambda(
             },
         ),
     }
-    if env:
+    if env:  # a key without variables would make the provider report drift forever
         body["environment"] = Block("environment", body={"variables": dict(sorted(env.items()))})
+        body["kms_key_arn"] = Expr("aws_kms_key.main.arn")
     comments = [LAMBDA_SIGNING_SKIP]
     if in_vpc:
         if not bp.has("aws_security_group.lambda"):

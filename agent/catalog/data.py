@@ -122,7 +122,7 @@ def add_relational(bp: Blueprint, ctx: Context, engine: str, clients: list[str])
             {"name": "log_min_duration_statement", "value": "1000"},
         ]
         if engine == "postgres"
-        else [{"name": "require_secure_transport", "value": "ON"}]
+        else [{"name": "require_secure_transport", "value": "1"}]
     )
     bp.add(
         ResourceSpec(
@@ -184,6 +184,13 @@ def add_relational(bp: Blueprint, ctx: Context, engine: str, clients: list[str])
                 "monitoring_role_arn": Expr(f"aws_iam_role.{role}.arn"),
                 "tags": tags("db"),
             },
+            comments=(
+                ()
+                if multi_az
+                else (
+                    "checkov:skip=CKV_AWS_157:Single-AZ: high availability was not asked for; say 'highly available' for Multi-AZ",
+                )
+            ),
             block="rds",
         )
     )
@@ -253,6 +260,34 @@ def _aurora(bp: Blueprint, ctx: Context, engine: str, port: int, db_name: Expr) 
         )
     )
     role = _monitoring_role(bp)
+    postgres = engine == "aurora-postgresql"
+    parameters = (
+        [
+            {"name": "rds.force_ssl", "value": "1"},
+            {"name": "log_statement", "value": "ddl"},
+            {"name": "log_min_duration_statement", "value": "1000"},
+        ]
+        if postgres
+        else [
+            {"name": "require_secure_transport", "value": "ON"},
+            {"name": "slow_query_log", "value": "1"},
+        ]
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_rds_cluster_parameter_group",
+            "main",
+            "data",
+            "Forces TLS connections and logs schema changes and slow queries.",
+            {
+                "name_prefix": interp(f"${{local.name}}-{engine}-"),
+                "family": "aurora-postgresql16" if postgres else "aurora-mysql8.0",
+                "parameter": [Block("parameter", body=p) for p in parameters],
+                "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+            },
+            block="aurora",
+        )
+    )
     bp.add(
         ResourceSpec(
             "aws_rds_cluster",
@@ -280,8 +315,15 @@ def _aurora(bp: Blueprint, ctx: Context, engine: str, port: int, db_name: Expr) 
                 "copy_tags_to_snapshot": True,
                 "iam_database_authentication_enabled": True,
                 "enabled_cloudwatch_logs_exports": LOG_EXPORTS[engine],
+                "db_cluster_parameter_group_name": Expr(
+                    "aws_rds_cluster_parameter_group.main.name"
+                ),
+                **({} if postgres else {"backtrack_window": 86400}),
                 "tags": tags("aurora"),
             },
+            comments=(
+                "checkov:skip=CKV2_AWS_8:Aurora's continuous backups (14 days) and final snapshot cover restores; add AWS Backup for cross-account copies",
+            ),
             block="aurora",
         ),
         ResourceSpec(
@@ -464,6 +506,13 @@ def add_redis(bp: Blueprint, ctx: Context, clients: list[str]) -> None:
             },
             comments=(
                 "checkov:skip=CKV_AWS_31:Clients authenticate with IAM/RBAC users over TLS instead of a shared AUTH token",
+                *(
+                    ()
+                    if nodes > 1
+                    else (
+                        "checkov:skip=CKV2_AWS_50:One node: automatic failover needs a replica, which high availability adds",
+                    )
+                ),
             ),
             block="elasticache",
         ),

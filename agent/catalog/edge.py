@@ -19,7 +19,6 @@ from autcloud.agent.hcl import Block, Expr, jsonencode
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AWS managed origin request policy
-SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # AWS managed response headers policy
 
 
 def add_dns(bp: Blueprint, ctx: Context) -> None:
@@ -108,6 +107,7 @@ def add_waf(bp: Blueprint, scope: str) -> None:
             "AWSManagedRulesCommonRuleSet",
             "AWSManagedRulesKnownBadInputsRuleSet",
             "AWSManagedRulesAmazonIpReputationList",
+            "AWSManagedRulesAnonymousIpList",
         ),
         start=1,
     ):
@@ -169,7 +169,7 @@ def add_waf(bp: Blueprint, scope: str) -> None:
             "aws_wafv2_web_acl",
             name,
             "edge",
-            f"Filters common exploits, bad inputs, known bad IPs and floods ({scope.lower()}).",
+            f"Filters common exploits, bad inputs (Log4j included), known bad and anonymous IPs, and floods ({scope.lower()}).",
             {
                 **provider,
                 "name": interp(f"${{local.name}}-{name}"),
@@ -315,6 +315,17 @@ def _distribution(bp: Blueprint, ctx: Context, origin: str) -> None:
         comments.append(
             "checkov:skip=CKV_AWS_68:No WAF was asked for; add 'WAF' to the request to attach one"
         )
+    if not ctx.req.has("waf"):
+        comments.append(
+            "checkov:skip=CKV2_AWS_47:No WAF was asked for, so there is no web ACL to configure"
+        )
+    if origin == "alb":
+        comments.append(
+            "checkov:skip=CKV2_AWS_46:The origin is the load balancer; the only bucket attached receives logs"
+        )
+        comments.append(
+            "checkov:skip=CKV_AWS_305:The application serves every path itself; there is no root object"
+        )
     if not domain:
         comments.append(
             "checkov:skip=CKV_AWS_174:Without a domain the default CloudFront certificate is used (TLSv1 floor)"
@@ -407,7 +418,9 @@ def _distribution(bp: Blueprint, ctx: Context, origin: str) -> None:
                 "compress": True,
                 "cache_policy_id": cache_policy,
                 **({} if origin == "s3" else {"origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST}),
-                "response_headers_policy_id": SECURITY_HEADERS,
+                "response_headers_policy_id": Expr(
+                    "aws_cloudfront_response_headers_policy.security.id"
+                ),
             },
         ),
         "restrictions": Block(
@@ -425,6 +438,49 @@ def _distribution(bp: Blueprint, ctx: Context, origin: str) -> None:
         ),
         "tags": tags("cdn"),
     }
+    bp.add(
+        ResourceSpec(
+            "aws_cloudfront_response_headers_policy",
+            "security",
+            "edge",
+            "Security headers on every response: HSTS, no sniffing, no framing, strict referrer.",
+            {
+                "name": interp("${local.name}-security-headers"),
+                "security_headers_config": Block(
+                    "security_headers_config",
+                    body={
+                        "strict_transport_security": Block(
+                            "strict_transport_security",
+                            body={
+                                "access_control_max_age_sec": 31536000,
+                                "include_subdomains": True,
+                                "preload": True,
+                                "override": True,
+                            },
+                        ),
+                        "content_type_options": Block(
+                            "content_type_options", body={"override": True}
+                        ),
+                        "frame_options": Block(
+                            "frame_options", body={"frame_option": "DENY", "override": True}
+                        ),
+                        "referrer_policy": Block(
+                            "referrer_policy",
+                            body={
+                                "referrer_policy": "strict-origin-when-cross-origin",
+                                "override": True,
+                            },
+                        ),
+                        "xss_protection": Block(
+                            "xss_protection",
+                            body={"protection": True, "mode_block": True, "override": True},
+                        ),
+                    },
+                ),
+            },
+            block="cloudfront",
+        )
+    )
     bp.add(
         ResourceSpec(
             "aws_cloudfront_distribution",

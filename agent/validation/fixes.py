@@ -13,12 +13,12 @@ from autcloud.agent.validation.report import Finding, StepResult
 
 _SET_HINT = re.compile(r"set ([a-z_]+) (?:=|>=) (\"[^\"]*\"|true|false|\d+)")
 _BLOCK_START = r'^resource\s+"{type}"\s+"{name}"\s*\{{\s*$'
-# Checkov checks with a safe, known repair: (attribute, value).
+# Checkov checks with a safe, known repair: (attribute, value). Only repairs that cannot
+# contradict what was asked (Multi-AZ, say, is a cost decision the intent checks own).
 CHECKOV_FIXES: dict[str, tuple[str, str]] = {
     "CKV_AWS_338": ("retention_in_days", "365"),
     "CKV_AWS_16": ("storage_encrypted", "true"),
     "CKV_AWS_17": ("publicly_accessible", "false"),
-    "CKV_AWS_157": ("multi_az", "true"),
     "CKV_AWS_293": ("deletion_protection", "true"),
     "CKV_AWS_118": ("monitoring_interval", "60"),
     "CKV_AWS_226": ("auto_minor_version_upgrade", "true"),

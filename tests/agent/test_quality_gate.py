@@ -70,6 +70,9 @@ def test_designs_pass_terraform_validate_checkov_and_intent(tools: None, request
     assert by_name["checkov"]["status"] == "passed", by_name["checkov"]["findings"]
     assert by_name["intent"]["status"] == "passed", by_name["intent"]["findings"]
     assert result.status is DesignStatus.DESIGNED
+    assert result.document["validation"]["fix_iterations"] == [], (
+        "the offline provider is right the first time"
+    )
     skipped = result.document["validation"]["skipped_checks"]
     assert all(skip["reason"] for skip in skipped), "every deliberately skipped check has a reason"
 
