@@ -62,6 +62,7 @@ bench: setup checkov ## Run the benchmarks and print their figures
 	$(BIN)/python bench/level_parallelism.py
 	$(BIN)/python bench/validation_speed.py
 	$(BIN)/python bench/git_publish.py
+	$(BIN)/python bench/scan_speed.py
 
 clean: ## Remove the virtualenvs and build output
 	rm -rf $(VENV) $(CHECKOV_VENV) build *.egg-info $(OUT) .mypy_cache .ruff_cache .pytest_cache

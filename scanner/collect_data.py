@@ -1,0 +1,338 @@
+"""RDS instances and clusters, S3 buckets, ElastiCache clusters and replication groups, DynamoDB.
+
+No secret is ever exported. A database whose master password lives in Secrets Manager keeps
+``manage_master_user_password = true``; any other password is left out of the configuration and
+ignored (``lifecycle { ignore_changes = [password] }``) so a plan never touches it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from autcloud.agent.hcl import Block
+from autcloud.scanner.aws import error_code, pages
+from autcloud.scanner.context import ScanContext
+from autcloud.scanner.model import Found, Ref, tag_map
+
+_PASSWORD_NOTE = "the master password is not exported"
+
+
+def _password(resource: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """(arguments, ignore_changes) for a database's master password."""
+    if resource.get("MasterUserSecret"):
+        return {"manage_master_user_password": True}, ()
+    return {}, ("password",)
+
+
+def collect_rds_instances(ctx: ScanContext) -> list[Found]:
+    found = []
+    for db in pages(ctx.client("rds"), "describe_db_instances", "DBInstances"):
+        tags = tag_map(db.get("TagList"))
+        groups = [Ref(g["VpcSecurityGroupId"]) for g in db.get("VpcSecurityGroups", [])] or None
+        subnet_group = (db.get("DBSubnetGroup") or {}).get("DBSubnetGroupName")
+        vpc = (db.get("DBSubnetGroup") or {}).get("VpcId")
+        aliases = {"vpc": vpc} if vpc else {}
+        if db.get("DBClusterIdentifier"):
+            found.append(
+                Found(
+                    kind="aws_rds_cluster_instance",
+                    key=db["DBInstanceArn"],
+                    import_id=db["DBInstanceIdentifier"],
+                    name_hint=db["DBInstanceIdentifier"],
+                    region=ctx.region,
+                    tags=tags,
+                    arguments={
+                        "identifier": db["DBInstanceIdentifier"],
+                        "cluster_identifier": Ref(
+                            _cluster_arn(db), literal=db["DBClusterIdentifier"]
+                        ),
+                        "instance_class": db["DBInstanceClass"],
+                        "engine": db["Engine"],
+                        "db_subnet_group_name": subnet_group,
+                        "publicly_accessible": db.get("PubliclyAccessible"),
+                    },
+                    aliases=aliases,
+                )
+            )
+            continue
+        password, ignore = _password(db)
+        found.append(
+            Found(
+                kind="aws_db_instance",
+                key=db["DBInstanceArn"],
+                import_id=db["DBInstanceIdentifier"],
+                name_hint=db["DBInstanceIdentifier"],
+                region=ctx.region,
+                tags=tags,
+                arguments={
+                    "identifier": db["DBInstanceIdentifier"],
+                    "engine": db["Engine"],
+                    "engine_version": db.get("EngineVersion"),
+                    "instance_class": db["DBInstanceClass"],
+                    "allocated_storage": db.get("AllocatedStorage"),
+                    "storage_type": db.get("StorageType"),
+                    "storage_encrypted": db.get("StorageEncrypted"),
+                    "username": db.get("MasterUsername"),
+                    **password,
+                    "db_subnet_group_name": subnet_group,
+                    "vpc_security_group_ids": groups,
+                    "multi_az": db.get("MultiAZ"),
+                    "publicly_accessible": db.get("PubliclyAccessible"),
+                    "backup_retention_period": db.get("BackupRetentionPeriod"),
+                    "deletion_protection": db.get("DeletionProtection"),
+                },
+                ignore_changes=ignore,
+                notes=(_PASSWORD_NOTE,),
+                aliases=aliases,
+            )
+        )
+    return found
+
+
+def _cluster_arn(db: dict[str, Any]) -> str:
+    prefix = db["DBInstanceArn"].rsplit(":db:", 1)[0]
+    return f"{prefix}:cluster:{db['DBClusterIdentifier']}"
+
+
+def collect_rds_clusters(ctx: ScanContext) -> list[Found]:
+    found = []
+    for cluster in pages(ctx.client("rds"), "describe_db_clusters", "DBClusters"):
+        password, ignore = _password(cluster)
+        groups = [Ref(g["VpcSecurityGroupId"]) for g in cluster.get("VpcSecurityGroups", [])]
+        found.append(
+            Found(
+                kind="aws_rds_cluster",
+                key=cluster["DBClusterArn"],
+                import_id=cluster["DBClusterIdentifier"],
+                name_hint=cluster["DBClusterIdentifier"],
+                region=ctx.region,
+                tags=tag_map(cluster.get("TagList")),
+                arguments={
+                    "cluster_identifier": cluster["DBClusterIdentifier"],
+                    "engine": cluster["Engine"],
+                    "engine_version": cluster.get("EngineVersion"),
+                    "engine_mode": cluster.get("EngineMode"),
+                    "database_name": cluster.get("DatabaseName"),
+                    "master_username": cluster.get("MasterUsername"),
+                    **password,
+                    "db_subnet_group_name": cluster.get("DBSubnetGroup"),
+                    "vpc_security_group_ids": groups or None,
+                    "storage_encrypted": cluster.get("StorageEncrypted"),
+                    "backup_retention_period": cluster.get("BackupRetentionPeriod"),
+                    "deletion_protection": cluster.get("DeletionProtection"),
+                },
+                ignore_changes=ignore,
+                notes=(_PASSWORD_NOTE,),
+            )
+        )
+    return found
+
+
+def collect_s3_buckets(ctx: ScanContext) -> list[Found]:
+    """Buckets whose home is the scanned region (ListBuckets lists every region's buckets)."""
+    client = ctx.client("s3")
+    buckets = list(pages(client, "list_buckets", "Buckets"))
+
+    def details(bucket: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        location = client.get_bucket_location(Bucket=bucket["Name"]).get("LocationConstraint")
+        region = location or "us-east-1"  # AWS answers null for us-east-1
+        region = "eu-west-1" if region == "EU" else region
+        if region != ctx.region:
+            return region, {}
+        try:
+            tags = tag_map(client.get_bucket_tagging(Bucket=bucket["Name"]).get("TagSet"))
+        except ClientError as error:
+            if error_code(error) != "NoSuchTagSet":
+                raise
+            tags = {}
+        return region, tags
+
+    found = []
+    for bucket, (region, tags) in zip(buckets, ctx.each(details, buckets), strict=True):
+        if region != ctx.region:
+            continue
+        name = bucket["Name"]
+        found.append(
+            Found(
+                kind="aws_s3_bucket",
+                key=f"arn:aws:s3:::{name}",
+                import_id=name,
+                name_hint=name,
+                region=ctx.region,
+                tags=tags,
+                arguments={"bucket": name},
+                aliases={
+                    "regional_domain": f"{name}.s3.{region}.amazonaws.com",
+                    "domain": f"{name}.s3.amazonaws.com",
+                },
+            )
+        )
+    return found
+
+
+def _elasticache_tags(ctx: ScanContext, arns: list[str]) -> list[dict[str, str]]:
+    client = ctx.client("elasticache")
+    return ctx.each(
+        lambda arn: tag_map(client.list_tags_for_resource(ResourceName=arn).get("TagList")), arns
+    )
+
+
+def collect_elasticache_clusters(ctx: ScanContext) -> list[Found]:
+    client = ctx.client("elasticache")
+    clusters = list(pages(client, "describe_cache_clusters", "CacheClusters"))
+    tag_sets = _elasticache_tags(ctx, [cluster["ARN"] for cluster in clusters])
+    found = []
+    for cluster, tags in zip(clusters, tag_sets, strict=True):
+        group = cluster.get("ReplicationGroupId")
+        groups = [Ref(g["SecurityGroupId"]) for g in cluster.get("SecurityGroups", [])] or None
+        found.append(
+            Found(
+                kind="aws_elasticache_cluster",
+                key=cluster["ARN"],
+                import_id=cluster["CacheClusterId"],
+                name_hint=cluster["CacheClusterId"],
+                region=ctx.region,
+                tags=tags,
+                arguments={
+                    "cluster_id": cluster["CacheClusterId"],
+                    "engine": cluster.get("Engine"),
+                    "engine_version": cluster.get("EngineVersion"),
+                    "node_type": cluster.get("CacheNodeType"),
+                    "num_cache_nodes": cluster.get("NumCacheNodes"),
+                    "parameter_group_name": (cluster.get("CacheParameterGroup") or {}).get(
+                        "CacheParameterGroupName"
+                    ),
+                    "subnet_group_name": cluster.get("CacheSubnetGroupName"),
+                    "security_group_ids": groups,
+                },
+                skip_reason=(
+                    f"a member of replication group {group}: managed through the group"
+                    if group
+                    else None
+                ),
+            )
+        )
+    return found
+
+
+def collect_elasticache_replication_groups(ctx: ScanContext) -> list[Found]:
+    client = ctx.client("elasticache")
+    groups = list(pages(client, "describe_replication_groups", "ReplicationGroups"))
+    tag_sets = _elasticache_tags(ctx, [group["ARN"] for group in groups])
+    found = []
+    for group, tags in zip(groups, tag_sets, strict=True):
+        clustered = bool(group.get("ClusterEnabled"))
+        node_groups = group.get("NodeGroups", [])
+        members = group.get("MemberClusters", [])
+        shape: dict[str, Any] = (
+            {
+                "num_node_groups": len(node_groups),
+                "replicas_per_node_group": max(
+                    len(node_groups[0].get("NodeGroupMembers", [])) - 1, 0
+                )
+                if node_groups
+                else None,
+            }
+            if clustered
+            else {"num_cache_clusters": len(members) or None}
+        )
+        found.append(
+            Found(
+                kind="aws_elasticache_replication_group",
+                key=group["ARN"],
+                import_id=group["ReplicationGroupId"],
+                name_hint=group["ReplicationGroupId"],
+                region=ctx.region,
+                tags=tags,
+                arguments={
+                    "replication_group_id": group["ReplicationGroupId"],
+                    "description": group.get("Description") or group["ReplicationGroupId"],
+                    "engine": group.get("Engine"),
+                    "node_type": group.get("CacheNodeType"),
+                    **shape,
+                    "automatic_failover_enabled": group.get("AutomaticFailover")
+                    in {"enabled", "enabling"},
+                    "multi_az_enabled": group.get("MultiAZ") == "enabled",
+                    "at_rest_encryption_enabled": group.get("AtRestEncryptionEnabled"),
+                    "transit_encryption_enabled": group.get("TransitEncryptionEnabled"),
+                },
+                ignore_changes=("auth_token",) if group.get("AuthTokenEnabled") else (),
+                notes=("the AUTH token is not exported",) if group.get("AuthTokenEnabled") else (),
+            )
+        )
+    return found
+
+
+def collect_dynamodb_tables(ctx: ScanContext) -> list[Found]:
+    client = ctx.client("dynamodb")
+    names = list(pages(client, "list_tables", "TableNames"))
+
+    def details(name: str) -> tuple[dict[str, Any], dict[str, str]]:
+        table = client.describe_table(TableName=name)["Table"]
+        tags = tag_map(client.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags"))
+        return table, tags
+
+    return [_table(ctx, table, tags) for table, tags in ctx.each(details, names)]
+
+
+def _table(ctx: ScanContext, table: dict[str, Any], tags: dict[str, str]) -> Found:
+    billing = (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
+    provisioned = billing == "PROVISIONED"
+    throughput = table.get("ProvisionedThroughput") or {}
+    keys = {item["KeyType"]: item["AttributeName"] for item in table["KeySchema"]}
+    stream = table.get("StreamSpecification") or {}
+    blocks: dict[str, Any] = {
+        "attribute": [
+            Block("", body={"name": a["AttributeName"], "type": a["AttributeType"]})
+            for a in table.get("AttributeDefinitions", [])
+        ]
+    }
+    indexes = [
+        _index(index, provisioned, gsi=True) for index in table.get("GlobalSecondaryIndexes", [])
+    ]
+    if indexes:
+        blocks["global_secondary_index"] = indexes
+    local = [_index(index, False, gsi=False) for index in table.get("LocalSecondaryIndexes", [])]
+    if local:
+        blocks["local_secondary_index"] = local
+    return Found(
+        kind="aws_dynamodb_table",
+        key=table["TableArn"],
+        import_id=table["TableName"],
+        name_hint=table["TableName"],
+        region=ctx.region,
+        tags=tags,
+        arguments={
+            "name": table["TableName"],
+            "billing_mode": billing,
+            "hash_key": keys.get("HASH"),
+            "range_key": keys.get("RANGE"),
+            "read_capacity": throughput.get("ReadCapacityUnits") if provisioned else None,
+            "write_capacity": throughput.get("WriteCapacityUnits") if provisioned else None,
+            "stream_enabled": bool(stream.get("StreamEnabled")) or None,
+            "stream_view_type": stream.get("StreamViewType")
+            if stream.get("StreamEnabled")
+            else None,
+            "deletion_protection_enabled": table.get("DeletionProtectionEnabled"),
+        },
+        blocks=blocks,
+    )
+
+
+def _index(index: dict[str, Any], provisioned: bool, *, gsi: bool) -> Block:
+    keys = {item["KeyType"]: item["AttributeName"] for item in index["KeySchema"]}
+    projection = index.get("Projection") or {}
+    throughput = index.get("ProvisionedThroughput") or {}
+    body: dict[str, Any] = {
+        "name": index["IndexName"],
+        "hash_key": keys.get("HASH") if gsi else None,
+        "range_key": keys.get("RANGE"),
+        "projection_type": projection.get("ProjectionType", "ALL"),
+        "non_key_attributes": projection.get("NonKeyAttributes"),
+    }
+    if gsi and provisioned:
+        body["read_capacity"] = throughput.get("ReadCapacityUnits")
+        body["write_capacity"] = throughput.get("WriteCapacityUnits")
+    return Block("", body=body)

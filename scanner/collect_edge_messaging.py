@@ -1,0 +1,299 @@
+"""CloudFront distributions (global), SQS queues, SNS topics and their subscriptions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from autcloud.agent.hcl import Block
+from autcloud.scanner.aws import pages
+from autcloud.scanner.context import ScanContext
+from autcloud.scanner.model import GLOBAL_REGION, Found, Json, Ref, tag_map
+
+# CloudFront's API lives in us-east-1 whatever region is scanned.
+CLOUDFRONT_REGION = "us-east-1"
+PROVIDER_MAX_MESSAGE_SIZE = 262_144
+
+
+def _items(container: dict[str, Any] | None) -> list[Any]:
+    """CloudFront's ``{"Quantity": n, "Items": [...]}`` lists."""
+    return list((container or {}).get("Items") or [])
+
+
+def collect_cloudfront_distributions(ctx: ScanContext) -> list[Found]:
+    client = ctx.client("cloudfront", CLOUDFRONT_REGION)
+    summaries = [
+        item
+        for page in client.get_paginator("list_distributions").paginate()
+        for item in _items(page.get("DistributionList"))
+    ]
+    tag_sets = ctx.each(
+        lambda d: tag_map(_items(client.list_tags_for_resource(Resource=d["ARN"]).get("Tags"))),
+        summaries,
+    )
+    return [_distribution(d, tags) for d, tags in zip(summaries, tag_sets, strict=True)]
+
+
+def _distribution(summary: dict[str, Any], tags: dict[str, str]) -> Found:
+    origins = [_origin(origin) for origin in _items(summary.get("Origins"))]
+    behaviours = [_behaviour(item, ordered=True) for item in _items(summary.get("CacheBehaviors"))]
+    geo = (summary.get("Restrictions") or {}).get("GeoRestriction") or {}
+    certificate = summary.get("ViewerCertificate") or {}
+    default_certificate = bool(certificate.get("CloudFrontDefaultCertificate"))
+    blocks: dict[str, Any] = {
+        "origin": origins,
+        "default_cache_behavior": _behaviour(summary.get("DefaultCacheBehavior") or {}, False),
+        "restrictions": Block(
+            "",
+            body={
+                "geo_restriction": Block(
+                    "",
+                    body={
+                        "restriction_type": geo.get("RestrictionType", "none"),
+                        "locations": _items(geo) or None,
+                    },
+                )
+            },
+        ),
+        "viewer_certificate": Block(
+            "",
+            body={
+                "cloudfront_default_certificate": default_certificate or None,
+                "acm_certificate_arn": certificate.get("ACMCertificateArn") or None,
+                "iam_certificate_id": certificate.get("IAMCertificateId") or None,
+                "ssl_support_method": None
+                if default_certificate
+                else certificate.get("SSLSupportMethod"),
+                "minimum_protocol_version": None
+                if default_certificate
+                else certificate.get("MinimumProtocolVersion"),
+            },
+        ),
+    }
+    if behaviours:
+        blocks["ordered_cache_behavior"] = behaviours
+    return Found(
+        kind="aws_cloudfront_distribution",
+        key=summary["ARN"],
+        import_id=summary["Id"],
+        name_hint=summary.get("Comment")
+        or next(iter(_items(summary.get("Aliases"))), summary["Id"]),
+        region=GLOBAL_REGION,
+        tags=tags,
+        arguments={
+            "enabled": bool(summary.get("Enabled")),
+            "comment": summary.get("Comment") or None,
+            "aliases": _items(summary.get("Aliases")) or None,
+            "price_class": summary.get("PriceClass"),
+            "http_version": summary.get("HttpVersion"),
+            "is_ipv6_enabled": summary.get("IsIPV6Enabled"),
+            "web_acl_id": summary.get("WebACLId") or None,
+        },
+        blocks=blocks,
+    )
+
+
+def _origin(origin: dict[str, Any]) -> Block:
+    domain = str(origin["DomainName"]).lower()
+    # An S3 bucket or a load balancer found by the same scan becomes a reference (and an edge).
+    if ".s3." in domain:
+        domain_value: Any = Ref(domain, "bucket_regional_domain_name", literal=origin["DomainName"])
+    elif domain.endswith(".elb.amazonaws.com"):
+        domain_value = Ref(domain, "dns_name", literal=origin["DomainName"])
+    else:
+        domain_value = origin["DomainName"]
+    body: dict[str, Any] = {
+        "domain_name": domain_value,
+        "origin_id": origin["Id"],
+        "origin_path": origin.get("OriginPath") or None,
+        "origin_access_control_id": origin.get("OriginAccessControlId") or None,
+    }
+    custom = origin.get("CustomOriginConfig")
+    if custom:
+        body["custom_origin_config"] = Block(
+            "",
+            body={
+                "http_port": custom.get("HTTPPort", 80),
+                "https_port": custom.get("HTTPSPort", 443),
+                "origin_protocol_policy": custom.get("OriginProtocolPolicy", "https-only"),
+                "origin_ssl_protocols": _items(custom.get("OriginSslProtocols")) or ["TLSv1.2"],
+            },
+        )
+    s3 = origin.get("S3OriginConfig")
+    if s3 is not None and not custom:
+        body["s3_origin_config"] = Block(
+            "", body={"origin_access_identity": s3.get("OriginAccessIdentity", "")}
+        )
+    return Block("", body=body)
+
+
+def _behaviour(behaviour: dict[str, Any], ordered: bool) -> Block:
+    allowed = behaviour.get("AllowedMethods") or {}
+    body: dict[str, Any] = {
+        "path_pattern": behaviour.get("PathPattern") if ordered else None,
+        "target_origin_id": behaviour.get("TargetOriginId"),
+        "viewer_protocol_policy": behaviour.get("ViewerProtocolPolicy", "allow-all"),
+        "allowed_methods": sorted(_items(allowed)) or ["GET", "HEAD"],
+        "cached_methods": sorted(_items(allowed.get("CachedMethods"))) or ["GET", "HEAD"],
+        "compress": behaviour.get("Compress"),
+    }
+    if behaviour.get("CachePolicyId"):
+        body["cache_policy_id"] = behaviour["CachePolicyId"]
+        body["origin_request_policy_id"] = behaviour.get("OriginRequestPolicyId") or None
+    else:  # the legacy cache settings
+        forwarded = behaviour.get("ForwardedValues") or {}
+        body["forwarded_values"] = Block(
+            "",
+            body={
+                "query_string": bool(forwarded.get("QueryString")),
+                "headers": _items(forwarded.get("Headers")) or None,
+                "cookies": Block(
+                    "",
+                    body={"forward": (forwarded.get("Cookies") or {}).get("Forward", "none")},
+                ),
+            },
+        )
+        body["min_ttl"] = behaviour.get("MinTTL")
+        body["default_ttl"] = behaviour.get("DefaultTTL")
+        body["max_ttl"] = behaviour.get("MaxTTL")
+    return Block("", body=body)
+
+
+def collect_sqs_queues(ctx: ScanContext) -> list[Found]:
+    client = ctx.client("sqs")
+    urls = list(pages(client, "list_queues", "QueueUrls"))
+
+    def details(url: str) -> tuple[dict[str, str], dict[str, str]]:
+        attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+        tags = client.list_queue_tags(QueueUrl=url).get("Tags") or {}
+        return attributes.get("Attributes", {}), dict(tags)
+
+    return [
+        _queue(ctx, url, a, t) for url, (a, t) in zip(urls, ctx.each(details, urls), strict=True)
+    ]
+
+
+def _queue(ctx: ScanContext, url: str, attributes: dict[str, str], tags: dict[str, str]) -> Found:
+    arn = attributes.get("QueueArn", url)
+    name = arn.rsplit(":", 1)[-1]
+    fifo = attributes.get("FifoQueue") == "true"
+    redrive: Any = None
+    if attributes.get("RedrivePolicy"):
+        policy = json.loads(attributes["RedrivePolicy"])
+        target = policy.get("deadLetterTargetArn")
+        redrive = Json(
+            {
+                "deadLetterTargetArn": Ref(target, "arn") if target else None,
+                "maxReceiveCount": int(policy.get("maxReceiveCount", 1)),
+            }
+        )
+
+    def number(name: str) -> int | None:
+        return int(attributes[name]) if attributes.get(name) else None
+
+    ignore: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    max_size = number("MaximumMessageSize")
+    if max_size is not None and max_size > PROVIDER_MAX_MESSAGE_SIZE:
+        # SQS now allows 1 MiB, more than AWS provider 5.x accepts: leave it unmanaged.
+        ignore, notes = (
+            ("max_message_size",),
+            (
+                f"max_message_size {max_size} is above what "
+                f"the AWS provider 5.x accepts ({PROVIDER_MAX_MESSAGE_SIZE}): left unmanaged",
+            ),
+        )
+        max_size = None
+
+    return Found(
+        kind="aws_sqs_queue",
+        key=url,
+        import_id=url,
+        name_hint=name.removesuffix(".fifo"),
+        region=ctx.region,
+        tags=tags,
+        arguments={
+            "name": name,
+            "fifo_queue": fifo or None,
+            "content_based_deduplication": (attributes.get("ContentBasedDeduplication") == "true")
+            if fifo
+            else None,
+            "delay_seconds": number("DelaySeconds"),
+            "max_message_size": max_size,
+            "message_retention_seconds": number("MessageRetentionPeriod"),
+            "receive_wait_time_seconds": number("ReceiveMessageWaitTimeSeconds"),
+            "visibility_timeout_seconds": number("VisibilityTimeout"),
+            "kms_master_key_id": attributes.get("KmsMasterKeyId") or None,
+            "sqs_managed_sse_enabled": None
+            if attributes.get("KmsMasterKeyId")
+            else attributes.get("SqsManagedSseEnabled") == "true",
+            "redrive_policy": redrive,
+        },
+        aliases={"arn": arn},
+        ignore_changes=ignore,
+        notes=notes,
+    )
+
+
+def collect_sns_topics(ctx: ScanContext) -> list[Found]:
+    client = ctx.client("sns")
+    arns = [topic["TopicArn"] for topic in pages(client, "list_topics", "Topics")]
+
+    def details(arn: str) -> tuple[dict[str, str], dict[str, str], list[dict[str, Any]]]:
+        attributes = client.get_topic_attributes(TopicArn=arn).get("Attributes", {})
+        tags = tag_map(client.list_tags_for_resource(ResourceArn=arn).get("Tags"))
+        subscriptions = list(
+            pages(client, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn)
+        )
+        return attributes, tags, subscriptions
+
+    found: list[Found] = []
+    for arn, (attributes, tags, subscriptions) in zip(arns, ctx.each(details, arns), strict=True):
+        name = arn.rsplit(":", 1)[-1]
+        fifo = attributes.get("FifoTopic") == "true"
+        found.append(
+            Found(
+                kind="aws_sns_topic",
+                key=arn,
+                import_id=arn,
+                name_hint=name.removesuffix(".fifo"),
+                region=ctx.region,
+                tags=tags,
+                arguments={
+                    "name": name,
+                    "display_name": attributes.get("DisplayName") or None,
+                    "fifo_topic": fifo or None,
+                    "content_based_deduplication": (
+                        attributes.get("ContentBasedDeduplication") == "true"
+                    )
+                    if fifo
+                    else None,
+                    "kms_master_key_id": attributes.get("KmsMasterKeyId") or None,
+                },
+            )
+        )
+        found.extend(_subscription(ctx, name, item) for item in subscriptions)
+    return found
+
+
+def _subscription(ctx: ScanContext, topic_name: str, item: dict[str, Any]) -> Found:
+    endpoint = str(item.get("Endpoint", ""))
+    protocol = str(item.get("Protocol", ""))
+    pending = not str(item.get("SubscriptionArn", "")).startswith("arn:")
+    # Only ARN endpoints become references; an e-mail or URL endpoint stays literal.
+    endpoint_value: Any = Ref(endpoint, "arn") if endpoint.startswith("arn:") else endpoint
+    return Found(
+        kind="aws_sns_topic_subscription",
+        key=str(item.get("SubscriptionArn")) if not pending else f"{item['TopicArn']}#{endpoint}",
+        import_id=str(item.get("SubscriptionArn")),
+        name_hint=f"{topic_name}_to_{endpoint.rsplit(':', 1)[-1] or protocol}",
+        region=ctx.region,
+        arguments={
+            "topic_arn": Ref(item["TopicArn"], "arn"),
+            "protocol": protocol,
+            "endpoint": endpoint_value,
+        },
+        parent=item["TopicArn"],
+        taggable=False,
+        skip_reason="pending confirmation: there is nothing to import yet" if pending else None,
+    )

@@ -1,0 +1,317 @@
+"""VPCs, subnets, route tables, internet and NAT gateways, security groups and their rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autcloud.agent.hcl import Block
+from autcloud.scanner.aws import pages
+from autcloud.scanner.context import ScanContext
+from autcloud.scanner.model import Found, Ref, tag_map
+
+# Route targets, as (EC2 API field, Terraform `route` argument).
+_ROUTE_TARGETS = (
+    ("GatewayId", "gateway_id"),
+    ("NatGatewayId", "nat_gateway_id"),
+    ("TransitGatewayId", "transit_gateway_id"),
+    ("VpcPeeringConnectionId", "vpc_peering_connection_id"),
+    ("EgressOnlyInternetGatewayId", "egress_only_gateway_id"),
+    ("NetworkInterfaceId", "network_interface_id"),
+    ("CarrierGatewayId", "carrier_gateway_id"),
+    ("LocalGatewayId", "local_gateway_id"),
+    ("CoreNetworkArn", "core_network_arn"),
+)
+_ROUTE_DESTINATIONS = (
+    ("DestinationCidrBlock", "cidr_block"),
+    ("DestinationIpv6CidrBlock", "ipv6_cidr_block"),
+    ("DestinationPrefixListId", "destination_prefix_list_id"),
+)
+
+
+def name_tag(tags: dict[str, str], fallback: str) -> str:
+    return tags.get("Name") or fallback
+
+
+def collect_vpcs(ctx: ScanContext) -> list[Found]:
+    ec2 = ctx.client("ec2")
+    vpcs = [vpc for vpc in pages(ec2, "describe_vpcs", "Vpcs") if vpc.get("State") != "deleting"]
+
+    def dns(vpc: dict[str, Any]) -> tuple[bool, bool]:
+        # Two calls per VPC: the only API that reports these settings.
+        support = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsSupport")
+        hostnames = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")
+        return (
+            bool(support["EnableDnsSupport"]["Value"]),
+            bool(hostnames["EnableDnsHostnames"]["Value"]),
+        )
+
+    found = []
+    for vpc, (dns_support, dns_hostnames) in zip(vpcs, ctx.each(dns, vpcs), strict=True):
+        tags = tag_map(vpc.get("Tags"))
+        default = bool(vpc.get("IsDefault"))
+        arguments: dict[str, Any] = {
+            "enable_dns_support": dns_support,
+            "enable_dns_hostnames": dns_hostnames,
+        }
+        if not default:  # aws_default_vpc adopts the CIDR AWS chose; it cannot be set
+            arguments = {
+                "cidr_block": vpc["CidrBlock"],
+                "instance_tenancy": vpc.get("InstanceTenancy", "default"),
+                **arguments,
+            }
+        found.append(
+            Found(
+                kind="aws_default_vpc" if default else "aws_vpc",
+                key=vpc["VpcId"],
+                import_id=vpc["VpcId"],
+                name_hint=name_tag(tags, "default" if default else vpc["VpcId"]),
+                region=ctx.region,
+                tags=tags,
+                arguments=arguments,
+            )
+        )
+    return found
+
+
+def collect_subnets(ctx: ScanContext) -> list[Found]:
+    found = []
+    for subnet in pages(ctx.client("ec2"), "describe_subnets", "Subnets"):
+        tags = tag_map(subnet.get("Tags"))
+        default = bool(subnet.get("DefaultForAz"))
+        arguments: dict[str, Any] = {
+            "availability_zone": subnet["AvailabilityZone"],
+            "map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch")),
+        }
+        if not default:
+            arguments = {
+                "vpc_id": Ref(subnet["VpcId"]),
+                "cidr_block": subnet["CidrBlock"],
+                **arguments,
+            }
+            ipv6 = [
+                item["Ipv6CidrBlock"]
+                for item in subnet.get("Ipv6CidrBlockAssociationSet", [])
+                if item.get("Ipv6CidrBlockState", {}).get("State") == "associated"
+            ]
+            if ipv6:
+                arguments["ipv6_cidr_block"] = ipv6[0]
+        found.append(
+            Found(
+                kind="aws_default_subnet" if default else "aws_subnet",
+                key=subnet["SubnetId"],
+                import_id=subnet["SubnetId"],
+                name_hint=name_tag(tags, f"subnet_{subnet['AvailabilityZone']}"),
+                region=ctx.region,
+                tags=tags,
+                arguments=arguments,
+                aliases={"vpc": subnet["VpcId"]},
+            )
+        )
+    return found
+
+
+def collect_route_tables(ctx: ScanContext) -> list[Found]:
+    """Route tables with their routes, and one association resource per associated subnet.
+
+    A VPC's main route table becomes ``aws_default_route_table`` (imported by VPC ID): it exists
+    as long as the VPC does, so it must be adopted, never created.
+    """
+    found: list[Found] = []
+    for table in pages(ctx.client("ec2"), "describe_route_tables", "RouteTables"):
+        tags = tag_map(table.get("Tags"))
+        table_id = table["RouteTableId"]
+        main = any(item.get("Main") for item in table.get("Associations", []))
+        routes = [_route_block(route) for route in table.get("Routes", [])]
+        blocks = {"route": [block for block in routes if block is not None]}
+        if main:
+            found.append(
+                Found(
+                    kind="aws_default_route_table",
+                    key=table_id,
+                    import_id=table["VpcId"],
+                    name_hint=name_tag(tags, table["VpcId"]),  # named after its VPC
+                    region=ctx.region,
+                    tags=tags,
+                    arguments={
+                        "default_route_table_id": Ref(
+                            table["VpcId"], "default_route_table_id", literal=table_id
+                        )
+                    },
+                    blocks=blocks,  # type: ignore[arg-type]
+                )
+            )
+        else:
+            found.append(
+                Found(
+                    kind="aws_route_table",
+                    key=table_id,
+                    import_id=table_id,
+                    name_hint=name_tag(tags, table["VpcId"]),
+                    region=ctx.region,
+                    tags=tags,
+                    arguments={"vpc_id": Ref(table["VpcId"])},
+                    blocks=blocks,  # type: ignore[arg-type]
+                )
+            )
+        for association in table.get("Associations", []):
+            subnet_id = association.get("SubnetId")
+            state = association.get("AssociationState", {}).get("State", "associated")
+            if association.get("Main") or not subnet_id or state != "associated":
+                continue
+            found.append(
+                Found(
+                    kind="aws_route_table_association",
+                    key=association["RouteTableAssociationId"],
+                    import_id=f"{subnet_id}/{table_id}",
+                    name_hint=subnet_id,  # renamed after its subnet by the exporter
+                    region=ctx.region,
+                    arguments={"subnet_id": Ref(subnet_id), "route_table_id": Ref(table_id)},
+                    parent=table_id,
+                    taggable=False,
+                )
+            )
+    return found
+
+
+def _route_block(route: dict[str, Any]) -> Block | None:
+    if route.get("GatewayId") == "local" or route.get("Origin") != "CreateRoute":
+        return None  # the VPC's local route and propagated routes are not configuration
+    body: dict[str, Any] = {}
+    for field, argument in _ROUTE_DESTINATIONS:
+        if route.get(field):
+            body[argument] = route[field]
+    for field, argument in _ROUTE_TARGETS:
+        if route.get(field):
+            body[argument] = Ref(route[field])
+    return Block("route", body=body) if len(body) >= 2 else None
+
+
+def collect_internet_gateways(ctx: ScanContext) -> list[Found]:
+    found = []
+    for gateway in pages(ctx.client("ec2"), "describe_internet_gateways", "InternetGateways"):
+        tags = tag_map(gateway.get("Tags"))
+        attached = [item["VpcId"] for item in gateway.get("Attachments", []) if item.get("VpcId")]
+        found.append(
+            Found(
+                kind="aws_internet_gateway",
+                key=gateway["InternetGatewayId"],
+                import_id=gateway["InternetGatewayId"],
+                name_hint=name_tag(tags, attached[0] if attached else gateway["InternetGatewayId"]),
+                region=ctx.region,
+                tags=tags,
+                arguments={"vpc_id": Ref(attached[0])} if attached else {},
+            )
+        )
+    return found
+
+
+def collect_nat_gateways(ctx: ScanContext) -> list[Found]:
+    found = []
+    for gateway in pages(ctx.client("ec2"), "describe_nat_gateways", "NatGateways"):
+        if gateway.get("State") in {"deleted", "deleting", "failed"}:
+            continue
+        tags = tag_map(gateway.get("Tags"))
+        arguments: dict[str, Any] = {
+            "subnet_id": Ref(gateway["SubnetId"]),
+            "connectivity_type": gateway.get("ConnectivityType", "public"),
+        }
+        addresses = gateway.get("NatGatewayAddresses", [])
+        primary = next((item for item in addresses if item.get("AllocationId")), None)
+        if arguments["connectivity_type"] == "public" and primary:
+            arguments["allocation_id"] = primary["AllocationId"]  # Elastic IPs are not scanned
+        found.append(
+            Found(
+                kind="aws_nat_gateway",
+                key=gateway["NatGatewayId"],
+                import_id=gateway["NatGatewayId"],
+                name_hint=name_tag(tags, gateway["SubnetId"]),
+                region=ctx.region,
+                tags=tags,
+                arguments=arguments,
+            )
+        )
+    return found
+
+
+def collect_security_groups(ctx: ScanContext) -> list[Found]:
+    """Security groups, and each rule as its own resource (rules may reference other groups,
+    and separate rule resources are what the provider recommends: no dependency cycles)."""
+    ec2 = ctx.client("ec2")
+    groups = list(pages(ec2, "describe_security_groups", "SecurityGroups"))
+    names = {group["GroupId"]: group["GroupName"] for group in groups}
+    found: list[Found] = []
+    defaults = set()
+    for group in groups:
+        tags = tag_map(group.get("Tags"))
+        default = group["GroupName"] == "default"
+        if default:
+            defaults.add(group["GroupId"])
+        found.append(
+            Found(
+                kind="aws_security_group",
+                key=group["GroupId"],
+                import_id=group["GroupId"],
+                name_hint=group["GroupName"] if not default else f"{group.get('VpcId')}_default",
+                region=ctx.region,
+                tags=tags,
+                arguments={
+                    "name": group["GroupName"],
+                    "description": group.get("Description", ""),
+                    "vpc_id": Ref(group["VpcId"]) if group.get("VpcId") else None,
+                },
+                skip_reason=(
+                    "the VPC's default security group: adopting it with "
+                    "aws_default_security_group would remove its rules, so it is left alone"
+                    if default
+                    else None
+                ),
+            )
+        )
+    for rule in pages(ec2, "describe_security_group_rules", "SecurityGroupRules"):
+        group_id = rule["GroupId"]
+        found.append(_rule(ctx, rule, names.get(group_id, group_id), names, group_id in defaults))
+    return found
+
+
+def _rule(
+    ctx: ScanContext, rule: dict[str, Any], group_name: str, names: dict[str, str], default: bool
+) -> Found:
+    egress = bool(rule.get("IsEgress"))
+    protocol = str(rule.get("IpProtocol", "-1"))
+    arguments: dict[str, Any] = {
+        "security_group_id": Ref(rule["GroupId"]),
+        "ip_protocol": protocol,
+        "description": rule.get("Description") or None,
+    }
+    if protocol != "-1":  # "all traffic" rules take no ports
+        arguments["from_port"] = rule.get("FromPort")
+        arguments["to_port"] = rule.get("ToPort")
+    peer = "all"
+    if rule.get("CidrIpv4"):
+        arguments["cidr_ipv4"] = rule["CidrIpv4"]
+        peer = "anywhere" if rule["CidrIpv4"] == "0.0.0.0/0" else rule["CidrIpv4"]
+    elif rule.get("CidrIpv6"):
+        arguments["cidr_ipv6"] = rule["CidrIpv6"]
+        peer = "anywhere_v6" if rule["CidrIpv6"] == "::/0" else rule["CidrIpv6"]
+    elif rule.get("PrefixListId"):
+        arguments["prefix_list_id"] = rule["PrefixListId"]
+        peer = rule["PrefixListId"]
+    elif rule.get("ReferencedGroupInfo", {}).get("GroupId"):
+        other = rule["ReferencedGroupInfo"]["GroupId"]
+        arguments["referenced_security_group_id"] = Ref(other)
+        peer = names.get(other, other)
+    ports = "all" if protocol == "-1" else f"{protocol}_{rule.get('FromPort')}"
+    direction = "egress" if egress else "ingress"
+    return Found(
+        kind=f"aws_vpc_security_group_{direction}_rule",
+        key=rule["SecurityGroupRuleId"],
+        import_id=rule["SecurityGroupRuleId"],
+        name_hint=f"{group_name}_{direction}_{ports}_{'to' if egress else 'from'}_{peer}",
+        region=ctx.region,
+        tags=tag_map(rule.get("Tags")),
+        arguments=arguments,
+        parent=rule["GroupId"],
+        skip_reason="a rule of the VPC's default security group (not exported)"
+        if default
+        else None,
+    )

@@ -1,0 +1,86 @@
+"""``autcloud diagram DIR [--format svg,png,json,dot] [--out-dir PATH] [--json]``
+
+Draws the architecture of any Terraform folder (a design, a scan, your own): resources grouped
+region → VPC → availability zone → subnet, edges from references. Writes ``diagram.<format>``
+into DIR (or --out-dir). SVG and PNG need graphviz (``dot``).
+
+Exit codes: 0 written, 2 usage error (no such folder, no *.tf files, unknown format),
+3 the folder does not parse or graphviz failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from autcloud.agent.diagram import DiagramRenderError, diagram_for_folder, write_diagram
+from autcloud.agent.tfparse import TerraformParseError
+
+EXIT_WRITTEN = 0
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+FORMATS = ("json", "dot", "svg", "png")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "diagram",
+        help="draw the architecture diagram of a Terraform folder",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("folder", type=Path, help="a folder of *.tf files")
+    parser.add_argument(
+        "--format",
+        default="json,svg",
+        help="comma-separated: json, dot, svg, png (default json,svg)",
+    )
+    parser.add_argument("--out-dir", type=Path, help="where to write (default: the folder)")
+    parser.add_argument("--json", action="store_true", help="print the diagram JSON to stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    folder: Path = args.folder
+    formats = tuple(f.strip() for f in str(args.format).split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        print(
+            f"autcloud diagram: --format {args.format!r}: choose from {', '.join(FORMATS)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if not folder.is_dir() or not any(folder.glob("*.tf")):
+        print(
+            f"autcloud diagram: {folder}: not a folder of *.tf files; give a Terraform folder",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    out_dir: Path = args.out_dir or folder
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        diagram = diagram_for_folder(folder)
+        written = write_diagram(out_dir, diagram, formats)
+    except TerraformParseError as error:
+        print(f"autcloud diagram: cannot parse {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except DiagramRenderError as error:
+        print(f"autcloud diagram: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(diagram.to_json(), end="")
+    else:
+        for path in written:
+            print(path)
+    print(
+        json.dumps(
+            {
+                "nodes": len(diagram.nodes),
+                "groups": len(diagram.groups),
+                "edges": len(diagram.edges),
+            }
+        ),
+        file=sys.stderr,
+    )
+    return EXIT_WRITTEN
