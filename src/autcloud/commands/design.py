@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from autcloud.agent.design import DesignResult, DesignStatus, run_design
+from autcloud.agent.diagram import DiagramRenderError, write_diagram
 from autcloud.agent.state import Turn
 
 EXIT_DESIGNED = 0
@@ -118,9 +120,24 @@ def write_output(out: Path, result: DesignResult) -> None:
                 stale.unlink(missing_ok=True)
     for name, text in result.files.items():
         (out / name).write_text(text, encoding="utf-8")
+    if result.files:
+        result.document["diagram"] = write_design_diagram(out)
     previous.write_text(
         json.dumps(result.document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+
+
+def write_design_diagram(out: Path) -> list[str]:
+    """diagram.json always; diagram.svg when graphviz's `dot` is installed."""
+    formats = ("json", "svg") if shutil.which("dot") else ("json",)
+    try:
+        written = write_diagram(out, formats=formats)
+    except DiagramRenderError as error:
+        print(f"autcloud design: diagram not drawn: {error}", file=sys.stderr)
+        written = write_diagram(out, formats=("json",))
+    if "svg" not in formats:
+        print("autcloud design: install graphviz (`dot`) to get diagram.svg", file=sys.stderr)
+    return [path.name for path in written]
 
 
 class Progress:
