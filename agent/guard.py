@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from autcloud.agent.regions import find_region
-from autcloud.agent.requirements import COMPLIANCE, ENGINES, FEATURES, WORKLOADS, _find
+from autcloud.agent.requirements import (
+    AURORA,
+    COMPLIANCE,
+    ENGINES,
+    FEATURES,
+    GENERIC_DATABASE,
+    WORKLOADS,
+    _find,
+)
 
 
 class Route(StrEnum):
@@ -24,36 +32,81 @@ class Decision:
 
 
 _INJECTION = re.compile(
-    r"ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier|preceding) (?:instructions|prompts?|rules)"
-    r"|disregard (?:all |the |your )?(?:previous |prior )?(?:instructions|rules|guidelines)"
-    r"|(?:reveal|print|show|repeat) (?:me )?(?:your|the) (?:system )?prompt|system prompt"
-    r"|you are now\b|act as (?:an? )?(?:unrestricted|jailbroken)|jailbreak|developer mode"
-    r"|이전 (?:지시|명령|지침)(?:을|를|은|는)? ?(?:모두 )?무시|시스템 프롬프트|프롬프트를 (?:보여|출력|알려)",
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|of\s+)?(?:the\s+|your\s+|my\s+|these\s+)?"
+    r"(?:(?:previous|prior|above|earlier|preceding|original|initial|system|existing)\s+)?"
+    r"(?:instructions|prompts?|directions|guidelines|directives)\b"
+    r"|\b(?:ignore|disregard|forget)\s+(?:everything\s+|all\s+|the\s+text\s+|the\s+)?(?:above|before this)\b"
+    r"|\b(?:your|previous|prior|system)\s+rules\b"
+    r"|(?:reveal|print|show|repeat|output) (?:me )?(?:your|the) (?:system |hidden |initial )?prompt|system prompt"
+    r"|you are now\b|pretend (?:you are|to be)\b|act as (?:an? )?(?:unrestricted|jailbroken)|jailbreak|developer mode"
+    r"|(?:지시|명령|지침|규칙|프롬프트)(?:사항|들)?\s*(?:을|를|은|는|이|가)?\s*(?:모두\s*|전부\s*|다\s*)?무시"
+    r"|(?:지시|명령|지침|규칙)(?:사항|들)?\s*(?:을|를|은|는)?\s*(?:모두\s*|전부\s*|다\s*)?잊어"
+    r"|시스템 프롬프트|프롬프트를 (?:보여|출력|알려)",
     re.IGNORECASE,
 )
 _AWS_KEY = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _CREDENTIAL = r"(?:passwords?|passwd|secrets?|credentials?|access[ _-]?keys?|secret[ _-]?keys?|api[ _-]?keys?|tokens?|private[ _-]?keys?)"
+# A value that reads like a secret: quoted, or holding a digit or a symbol ("hunter22", "Tr0ub4dor&3").
+_SECRET_LIKE = r"(?:[\"'][^\"'\s]{4,}[\"']|(?=[^\s\"',]*[\d!@#$%^&*+/])[^\s\"',]{4,})"
+# What follows "password:" in a request that describes, rather than gives, a credential.
+_NOT_A_VALUE = (
+    r"(?!(?:stored|kept|managed|generated|rotated|handled|in|from|via|by|none|null|required|optional"
+    r"|secrets?|aws|random|auto|automatic|never|not|must|should|will)\b)"
+)
 _LITERAL_CREDENTIAL = re.compile(
-    rf"\b{_CREDENTIAL}\s*(?:=|:|is|was)\s*[\"']?[^\s\"',.]{{4,}}", re.IGNORECASE
+    rf"\b{_CREDENTIAL}\s*(?:=|:)\s*{_NOT_A_VALUE}[\"']?[^\s\"',.]{{4,}}"
+    rf"|\b{_CREDENTIAL}\s+(?:is|was|to|as|of)\s+{_SECRET_LIKE}",
+    re.IGNORECASE,
 )
 _CREDENTIAL_INTO_CODE = re.compile(
-    rf"\b(?:hard-?code|hardcoded|embed|put|include|write|store|place|output|print|expose|show|return|commit)\w*\b"
-    rf".{{0,40}}\b{_CREDENTIAL}\b.{{0,50}}\b(?:terraform|code|outputs?|\.tf|tf files?|plain ?text|variables? defaults?|repo|repository|git|state|user ?data|environment variables? in plain)",
+    rf"\b(?:hard-?code|hardcoded|embed|put|include|write|store|place|output|print|expose|show|return|commit|add|pass|inject|bake)\w*\b"
+    rf".{{0,40}}\b(?:{_CREDENTIAL}|(?:db|database) (?:login|credentials?))\b.{{0,50}}\b(?:terraform|code|outputs?|\.tf|tf files?|plain ?text|variables? defaults?|repo|repository|git|state|user ?data|environment variables? in plain)",
     re.IGNORECASE,
 )
 _KO_CREDENTIAL_INTO_CODE = re.compile(
-    r"(?:비밀번호|패스워드|암호|시크릿|액세스 ?키|시크릿 ?키|자격 ?증명|토큰|api ?키)"
-    r".{0,30}(?:코드에|테라폼에|테라폼 코드|출력(?:값|에|해)|하드코딩|평문|그대로 넣|넣어|깃에|레포에)"
+    r"(?:비밀번호|패스워드|암호|시크릿|액세스 ?키|시크릿 ?키|자격 ?증명|토큰|api ?키|접속 ?정보)"
+    r".{0,30}(?:코드에|테라폼에|테라폼 코드|출력(?:값|에|해)|outputs?에|아웃풋|하드코딩|평문|그대로 넣|넣어|깃에|레포에)",
+    re.IGNORECASE,
 )
-_KO_LITERAL = re.compile(r"(?:비밀번호|패스워드|암호)(?:는|은|:|=)\s*\S{4,}")
+# The safe place named between the credential and the code: "in Secrets Manager, read in the code".
+_SAFE_STORE = re.compile(
+    r"secrets?[ -]?manager|parameter store|ssm|vault|kms|시크릿 ?매니저|시크릿 ?관리자|파라미터 스토어",
+    re.IGNORECASE,
+)
+_EN_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:don't|do not|never|not|avoid|without|no|nor|mustn't|shouldn't|stop)\s+(?:\w+\s+)?)$",
+    re.IGNORECASE,
+)
+_KO_NEGATION_AFTER = re.compile(r"^\S{0,8}\s*(?:\S{0,4}지\s*(?:않|마|말)|금지|안\s*(?:되|돼)|않)")
+_KO_LITERAL = re.compile(
+    rf"(?:비밀번호|패스워드|암호)\s*(?::|=)\s*{_NOT_A_VALUE}\S{{4,}}"
+    rf"|(?:비밀번호|패스워드|암호)(?:는|은)\s*{_SECRET_LIKE}",
+    re.IGNORECASE,
+)
 _OTHER_CLOUDS = re.compile(
-    r"\b(?:gcp|google cloud|azure|alibaba cloud|oracle cloud|oci|digitalocean|linode|naver cloud|ncp|kt cloud)\b"
+    r"\b(?:gcp|google cloud|azure|alibaba cloud|oracle cloud|digitalocean|linode|naver cloud|ncp|kt cloud)\b"
+    r"|\boci\b(?!\s*(?:images?|containers?|registry|registries|artifacts?|compliant|spec|runtime|format|distribution))"
     r"|구글 클라우드|애저|네이버 클라우드|알리바바 클라우드",
     re.IGNORECASE,
 )
+# Things people ask a chatbot for that are not infrastructure. As the subject of an application
+# ("a weather API", "a recipe-sharing site") they are fine: see _relevant.
 _OFF_TOPIC_TASKS = re.compile(
     r"\b(?:poem|poems|song|lyrics|joke|story|recipe|essay|horoscope|weather|translate|homework|love letter)\b"
     r"|시를|노래|농담|레시피|요리|날씨|번역|숙제|운세",
+    re.IGNORECASE,
+)
+# Asking for the creative work itself ("write me a poem about Kubernetes"): never a design.
+_CREATIVE_TASK = re.compile(
+    r"\b(?:write|compose|tell|sing|recite|make|create|give)\s+(?:me\s+|us\s+)?(?:a\s+|an\s+|some\s+|the\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:poem|poems|song|songs|lyrics|joke|jokes|story|stories|essay|love letter|haiku|limerick)\b"
+    r"|시를?\s*(?:한\s*편\s*)?(?:써|지어)|노래(?:를)?\s*(?:불러|지어|추천)|농담\s*(?:을|를|좀|하나)?\s*(?:해|들려)|운세",
+    re.IGNORECASE,
+)
+# What an application would be: with one named, a creative word is its subject ("a song lyrics site").
+_PRODUCT_NOUN = re.compile(
+    r"\b(?:site|website|app|application|service|platform|api|backend|database|store|bot)\b"
+    r"|사이트|서비스|앱|플랫폼|백엔드|데이터베이스",
     re.IGNORECASE,
 )
 _INFRA_WORDS = (
@@ -75,6 +128,20 @@ _INFRA_WORDS = (
         "environment",
         "stack",
         "baseline",
+        "secrets manager",
+        "parameter store",
+        "kms",
+        "iam",
+        "cloudwatch",
+        "monitoring",
+        "alarms",
+        "load balancer",
+        "alb",
+        "nat gateway",
+        "subnet",
+        "subnets",
+        "ecr",
+        "endpoint",
     ),
     (
         "인프라",
@@ -88,6 +155,11 @@ _INFRA_WORDS = (
         "테라폼",
         "구축",
         "설계",
+        "모니터링",
+        "로드밸런서",
+        "로드 밸런서",
+        "서브넷",
+        "시크릿 매니저",
     ),
 )
 _BUILD_VERBS = re.compile(
@@ -128,7 +200,7 @@ def screen(text: str) -> Decision | None:
             "AWS Secrets Manager (manage_master_user_password) and read keys from the environment. Rotate that credential.",
             "SecretInRequest",
         )
-    if _CREDENTIAL_INTO_CODE.search(text) or _KO_CREDENTIAL_INTO_CODE.search(text):
+    if _asks_credentials_into_code(text):
         return Decision(
             Route.REFUSED,
             "Credentials must not be written into Terraform, outputs or Git. The design stores them in AWS Secrets "
@@ -144,16 +216,37 @@ def screen(text: str) -> Decision | None:
     return None
 
 
+def _asks_credentials_into_code(text: str) -> bool:
+    """Asking for a credential in Terraform, outputs or Git; not "don't hardcode the password"."""
+    for match in _CREDENTIAL_INTO_CODE.finditer(text):
+        if _SAFE_STORE.search(match.group(0)):
+            continue
+        if _EN_NEGATION_BEFORE.search(text[max(0, match.start() - 24) : match.start()]):
+            continue
+        return True
+    for match in _KO_CREDENTIAL_INTO_CODE.finditer(text):
+        if _SAFE_STORE.search(match.group(0)):
+            continue
+        if _KO_NEGATION_AFTER.search(text[match.end() : match.end() + 16]):
+            continue
+        return True
+    return False
+
+
 def _relevant(text: str) -> bool:
-    if _OFF_TOPIC_TASKS.search(text) and not _BUILD_VERBS.search(text):
+    if _CREATIVE_TASK.search(text) and not _PRODUCT_NOUN.search(text):
         return False
     vocabularies = [
         *WORKLOADS.values(),
         *FEATURES.values(),
         *ENGINES.values(),
         *COMPLIANCE.values(),
+        AURORA,
+        GENERIC_DATABASE,
         _INFRA_WORDS,
     ]
     if any(_find(words, text) for words in vocabularies):
-        return not (_OFF_TOPIC_TASKS.search(text) and not _BUILD_VERBS.search(text))
+        return True
+    if _OFF_TOPIC_TASKS.search(text) and not _BUILD_VERBS.search(text):
+        return False
     return find_region(text) is not None and bool(_BUILD_VERBS.search(text))

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    ResourceSpec,
+    Variable,
+    interp,
+    module_of,
+)
 from autcloud.agent.catalog.compute import (
     add_ec2_fleet,
     add_ecs_service,
@@ -40,6 +47,7 @@ from autcloud.agent.catalog.messaging import (
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import add_alerts, add_audit_trail, add_kms
 from autcloud.agent.catalog.storage import add_bucket
+from autcloud.agent.cost import estimate_cost
 from autcloud.agent.hcl import Expr
 from autcloud.agent.requirements import Requirements
 
@@ -89,9 +97,50 @@ def context_for(req: Requirements) -> tuple[Context, list[str]]:
     ), notes
 
 
+MAX_SIZE_STEPS_DOWN = 2
+
+
 def plan_resources(req: Requirements) -> Plan:
+    """The plan; with a budget, cheaper choices are taken one at a time until it fits.
+
+    Only choices the person did not state are traded: a stated instance class stays, and an
+    asked-for high availability keeps its Multi-AZ data tier (the gap is reported instead).
+    """
     ctx, notes = context_for(req)
-    bp = Blueprint(notes=notes)
+    plan = _plan(req, ctx, notes)
+    if req.budget is None:
+        return plan
+    budget = req.budget.monthly_usd
+    cost = monthly_cost(plan, req.region)
+    while cost > budget:
+        if ctx.nat_per_az:
+            ctx.nat_per_az = False
+            change = "one shared NAT gateway instead of one per zone"
+        elif ctx.size_steps_down < MAX_SIZE_STEPS_DOWN:
+            ctx.size_steps_down += 1
+            change = "smaller database, cache and task sizes"
+        else:
+            notes.append(
+                f"Budget: the smallest design that meets the other needs costs about ${cost:,.0f}/month, "
+                f"${cost - budget:,.0f} over the ${budget:,.0f} budget."
+            )
+            break
+        cheaper = _plan(req, ctx, [])
+        cheaper_cost = monthly_cost(cheaper, req.region)
+        notes.append(
+            f"Budget: {change} (about ${cost:,.0f} → ${cheaper_cost:,.0f}/month for a ${budget:,.0f} budget)."
+        )
+        plan, cost = cheaper, cheaper_cost
+    plan.blueprint.notes = notes
+    return plan
+
+
+def monthly_cost(plan: Plan, region: str) -> float:
+    return estimate_cost(module_of(plan.blueprint), region).total_usd
+
+
+def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
+    bp = Blueprint(notes=list(notes))
     bp.locals["name"] = interp("${var.project}-${var.environment}")
     bp.var(
         Variable(

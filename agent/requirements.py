@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
 from autcloud.agent.cost.prices import default_table
@@ -55,8 +56,23 @@ WORKLOADS: dict[str, Words] = {
             "blog",
             "docs site",
             "documentation site",
+            "static marketing site",
+            "static marketing website",
+            "marketing site",
+            "marketing website",
+            "portfolio site",
+            "portfolio website",
+            "brochure site",
         ),
-        ("정적", "정적 사이트", "랜딩", "랜딩 페이지", "블로그"),
+        (
+            "정적",
+            "정적 사이트",
+            "랜딩",
+            "랜딩 페이지",
+            "블로그",
+            "홍보 사이트",
+            "포트폴리오 사이트",
+        ),
     ),
     "serverless": (
         ("serverless", "lambda", "lambdas", "functions", "faas"),
@@ -512,9 +528,30 @@ def _find(words: Words, text: str) -> list[tuple[int, int]]:
             continue
         start = lowered.find(word)
         while start >= 0:
-            spans.append((start, start + len(word)))
+            if not _inside_longer_korean_word(lowered, start, word):
+                spans.append((start, start + len(word)))
             start = lowered.find(word, start + 1)
     return spans
+
+
+@cache
+def _korean_vocabulary() -> tuple[str, ...]:
+    tables = [*WORKLOADS.values(), *FEATURES.values(), *ENGINES.values(), *COMPLIANCE.values()]
+    tables += [AURORA, GENERIC_DATABASE, HA_WORDS, LOW_COST_WORDS]
+    return tuple(sorted({w for _, korean in tables for w in korean if HANGUL.search(w)}))
+
+
+def _inside_longer_korean_word(lowered: str, start: int, word: str) -> bool:
+    """Whether a Korean match is part of a longer vocabulary word: "웹" in "웹소켓", "서버" in "서버리스"."""
+    for longer in _korean_vocabulary():
+        if len(longer) <= len(word) or word not in longer:
+            continue
+        offset = longer.find(word)
+        while offset >= 0:
+            if lowered.startswith(longer, start - offset) and start - offset >= 0:
+                return True
+            offset = longer.find(word, offset + 1)
+    return False
 
 
 def _negated(text: str, span: tuple[int, int]) -> bool:
@@ -950,6 +987,8 @@ def gather(
         generic_database = (generic_database or message.generic_database) and not (
             adds & set(ENGINES)
         )
+        if set(ENGINES) <= message.remove:  # "no database" / answered "none"
+            generic_database = False
         for name in (
             "region",
             "budget",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from autcloud.agent.hcl import Block, Call, Expr
 from autcloud.agent.requirements import Requirements
+from autcloud.agent.tfparse import TerraformModule
+
+T = TypeVar("T")
 
 # Files a person would open, in the order a reader meets them.
 TOPICS = (
@@ -147,6 +150,11 @@ class Context:
     az_count: int
     nat_per_az: bool
     multi_az_data: bool
+    size_steps_down: int = 0  # how far sizes were stepped down to meet the budget
+
+    def sized(self, ladder: Sequence[T], natural: int) -> T:
+        """The ladder's entry at ``natural``, stepped down for the budget (never below the first)."""
+        return ladder[max(0, min(natural, len(ladder) - 1) - self.size_steps_down)]
 
     @property
     def ha(self) -> bool:
@@ -182,3 +190,32 @@ def tags(name: str, **extra: str) -> dict[str, Any]:
 
 def unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def module_of(bp: Blueprint) -> TerraformModule:
+    """The blueprint as a parsed Terraform module would read, without rendering and parsing it
+    (so the planner can price alternatives in microseconds)."""
+    module = TerraformModule()
+    for spec in bp.resources:
+        target = module.data if spec.data_source else module.resources
+        target.setdefault(spec.type, {})[spec.name] = _plain(spec.body)
+    for variable in bp.variables.values():
+        module.variables[variable.name] = {"type": variable.type, "default": variable.default}
+    module.locals.update({name: _plain(value) for name, value in bp.locals.items()})
+    return module
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Expr):
+        return "${" + value.text + "}"
+    if isinstance(value, Call):
+        return "${" + value.function + "(...)}"
+    if isinstance(value, Block):
+        return [_plain(value.body)]
+    if isinstance(value, list) and value and all(isinstance(item, Block) for item in value):
+        return [_plain(item.body) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

@@ -454,15 +454,14 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
     )
 
 
-def task_size(daily_users: int) -> tuple[int, int]:
-    """Fargate (cpu units, memory MiB) for a daily-user count: the smallest that fits."""
-    if daily_users <= 20_000:
-        return 512, 1024
-    if daily_users <= 200_000:
-        return 1024, 2048
-    if daily_users <= 1_000_000:
-        return 2048, 4096
-    return 4096, 8192
+TASK_SIZES = ((256, 512), (512, 1024), (1024, 2048), (2048, 4096), (4096, 8192))
+
+
+def task_size(ctx: Context) -> tuple[int, int]:
+    """Fargate (cpu units, memory MiB) for the daily users: the smallest that fits."""
+    users = ctx.req.daily_users
+    natural = 1 if users <= 20_000 else 2 if users <= 200_000 else 3 if users <= 1_000_000 else 4
+    return ctx.sized(TASK_SIZES, natural)
 
 
 def capacity(ctx: Context) -> tuple[int, int, int]:
@@ -500,7 +499,7 @@ def add_ecs_service(
     port = bp.var(
         Variable("container_port", "number", "Port the container listens on.", req.container_port)
     )
-    cpu, memory = task_size(req.daily_users)
+    cpu, memory = task_size(ctx)
     minimum, desired, maximum = capacity(ctx)
     desired_var = bp.var(Variable("desired_count", "number", "Tasks to run normally.", desired))
     min_var = bp.var(Variable("min_capacity", "number", "Fewest tasks autoscaling keeps.", minimum))

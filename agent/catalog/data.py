@@ -32,17 +32,23 @@ LOG_EXPORTS = {
 }
 
 
+DB_CLASSES = ("db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.m7g.large", "db.r7g.xlarge")
+CACHE_NODES = ("cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium")
+
+
 def db_instance_class(ctx: Context) -> str:
     if ctx.req.db_instance_class:
         return ctx.req.db_instance_class
     users = ctx.req.daily_users
     if users <= 20_000:
-        return "db.t4g.micro" if ctx.req.environment == "dev" else "db.t4g.small"
-    if users <= 200_000:
-        return "db.t4g.medium"
-    if users <= 1_000_000:
-        return "db.m7g.large"
-    return "db.r7g.xlarge"
+        natural = 0 if ctx.req.environment == "dev" else 1
+    elif users <= 200_000:
+        natural = 2
+    elif users <= 1_000_000:
+        natural = 3
+    else:
+        natural = 4
+    return ctx.sized(DB_CLASSES, natural)
 
 
 def _subnet_group(bp: Blueprint, block: str) -> None:
@@ -440,7 +446,7 @@ def add_redis(bp: Blueprint, ctx: Context, clients: list[str]) -> None:
             "cache_node_type",
             "string",
             "ElastiCache node type.",
-            ctx.req.cache_node_type or "cache.t4g.small",
+            ctx.req.cache_node_type or ctx.sized(CACHE_NODES, 1),
         )
     )
     security_group(

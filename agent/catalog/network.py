@@ -142,7 +142,7 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
                 block="network",
             )
         )
-    nat_count = "length(local.azs)" if ctx.nat_per_az else "1"
+    nat_count = "var.az_count" if ctx.nat_per_az else "1"
     nat_reason = (
         "A NAT gateway per zone, so losing one zone never cuts the others off."
         if ctx.nat_per_az
