@@ -26,6 +26,7 @@ from autcloud.agent.catalog.compute import (
     add_lambda,
     egress,
     ingress,
+    serves_http,
 )
 from autcloud.agent.catalog.data import add_dynamodb, add_redis, add_relational
 from autcloud.agent.catalog.edge import (
@@ -42,6 +43,7 @@ from autcloud.agent.catalog.messaging import (
     add_queue,
     add_schedule,
     add_stream,
+    add_stream_to_lake,
     add_topic,
 )
 from autcloud.agent.catalog.network import add_network
@@ -180,7 +182,7 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
 
     relational = [e for e in req.databases if e in RELATIONAL]
     web = req.has_web() or req.compute in ("ecs", "ec2")
-    uses_lambda = req.compute == "lambda" or req.has("schedule")
+    uses_lambda = req.compute == "lambda" or (req.has("schedule") and not req.has("batch"))
     needs_vpc = (
         req.compute in ("ecs", "ec2", "eks")
         or bool(relational)
@@ -281,7 +283,9 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
             add_http_api(
                 bp, ctx, "api", websocket=req.has("websocket") and "web_api" not in req.workloads
             )
-    if req.has("schedule"):
+    if req.has("schedule") and req.has("batch"):
+        add_schedule(bp, ctx, None)  # the schedule submits the batch job itself
+    elif req.has("schedule"):
         add_lambda(
             bp,
             ctx,
@@ -293,7 +297,7 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
         )
         add_schedule(bp, ctx, "job")
 
-    has_alb = req.compute in ("ecs", "ec2")
+    has_alb = req.compute == "ec2" or (req.compute == "ecs" and serves_http(req))
     if "static_site" in req.workloads and not has_alb:
         add_static_site(bp, ctx)
     elif req.has("cdn") and has_alb:
@@ -311,6 +315,8 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
         add_alb_dns(bp, with_record=not bp.has("aws_cloudfront_distribution.main"))
     if req.has("data_lake"):
         add_data_lake(bp, ctx)
+        if req.has("stream"):
+            add_stream_to_lake(bp)
     if req.has("batch"):
         add_batch(bp, ctx)
     return order(bp)

@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def mapped_packages() -> tuple[dict[str, str], list[str]]:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
     return config["package-dir"], config["packages"]
 
 
@@ -22,14 +24,20 @@ def test_every_folder_with_python_code_is_a_listed_package() -> None:
             if "__pycache__" in relative.parts:
                 continue
             expected.add(".".join([name, *relative.parts]))
-    assert expected <= set(packages), f"add to [tool.setuptools] packages: {sorted(expected - set(packages))}"
+    assert expected <= set(packages), (
+        f"add to [tool.setuptools] packages: {sorted(expected - set(packages))}"
+    )
 
 
 def test_every_listed_package_exists() -> None:
     package_dir, packages = mapped_packages()
     for package in packages:
         root = max((n for n in package_dir if package == n or package.startswith(n + ".")), key=len)
-        folder = ROOT / package_dir[root] / Path(*package[len(root) :].strip(".").split(".") if package != root else ())
+        folder = (
+            ROOT
+            / package_dir[root]
+            / Path(*package[len(root) :].strip(".").split(".") if package != root else ())
+        )
         assert folder.is_dir(), f"{package} maps to {folder}, which does not exist"
 
 

@@ -16,6 +16,7 @@ from autcloud.agent.catalog.base import (
 from autcloud.agent.catalog.security import alarm, log_group
 from autcloud.agent.catalog.storage import ensure_access_logs
 from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+from autcloud.agent.requirements import Requirements
 
 LAMBDA_SIGNING_SKIP = (
     "checkov:skip=CKV_AWS_272:Code signing needs a signing profile and pipeline; add one with CI/CD"
@@ -478,6 +479,11 @@ def capacity(ctx: Context) -> tuple[int, int, int]:
     return minimum, max(desired, minimum), max(maximum, desired)
 
 
+def serves_http(req: Requirements) -> bool:
+    """Whether the containers answer requests (a load balancer) or only work a queue (none)."""
+    return not ("queue_workers" in req.workloads and not req.has_web())
+
+
 def add_ecs_service(
     bp: Blueprint,
     ctx: Context,
@@ -485,9 +491,10 @@ def add_ecs_service(
     app_secrets: dict[str, Expr],
     task_policy: list[dict[str, Any]],
 ) -> None:
-    """An ECS Fargate service behind the ALB, autoscaled on CPU."""
+    """An ECS Fargate service, behind the ALB unless it only works a queue; autoscaled on CPU."""
     bp.blocks.append("ecs")
     req = ctx.req
+    public = serves_http(req)
     image = bp.var(
         Variable(
             "container_image",
@@ -506,23 +513,26 @@ def add_ecs_service(
     max_var = bp.var(
         Variable("max_capacity", "number", "Most tasks autoscaling may start.", maximum)
     )
-    add_load_balancer(bp, ctx, target_type="ip", port=port)
     security_group(
         bp,
         "app",
         "Application tasks",
-        "The application's firewall: only the load balancer gets in.",
+        "The application's firewall: only the load balancer gets in."
+        if public
+        else "The workers' firewall: nothing gets in; they only call out.",
         "ecs",
     )
-    ingress(
-        bp,
-        "app_from_alb",
-        "app",
-        port,
-        "Requests from the load balancer only.",
-        source_group="alb",
-        block="ecs",
-    )
+    if public:
+        add_load_balancer(bp, ctx, target_type="ip", port=port)
+        ingress(
+            bp,
+            "app_from_alb",
+            "app",
+            port,
+            "Requests from the load balancer only.",
+            source_group="alb",
+            block="ecs",
+        )
     egress(
         bp,
         "app_https_out",
@@ -608,7 +618,7 @@ def add_ecs_service(
         "image": image,
         "essential": True,
         "readonlyRootFilesystem": True,
-        "portMappings": [{"containerPort": port, "protocol": "tcp"}],
+        "portMappings": [{"containerPort": port, "protocol": "tcp"}] if public else [],
         "environment": [{"name": key, "value": value} for key, value in sorted(app_env.items())],
         "secrets": [
             {"name": key, "valueFrom": value} for key, value in sorted(app_secrets.items())
@@ -669,7 +679,7 @@ def add_ecs_service(
                 "launch_type": "FARGATE",
                 "propagate_tags": "SERVICE",
                 "enable_execute_command": False,
-                "health_check_grace_period_seconds": 60,
+                "health_check_grace_period_seconds": 60 if public else None,
                 "network_configuration": Block(
                     "network_configuration",
                     body={
@@ -685,14 +695,18 @@ def add_ecs_service(
                         "container_name": "app",
                         "container_port": port,
                     },
-                ),
+                )
+                if public
+                else None,
                 "deployment_circuit_breaker": Block(
                     "deployment_circuit_breaker", body={"enable": True, "rollback": True}
                 ),
                 "lifecycle": Block("lifecycle", body={"ignore_changes": [Expr("desired_count")]}),
                 "depends_on": [
                     Expr("aws_lb_listener.https" if ctx.req.domain else "aws_lb_listener.http")
-                ],
+                ]
+                if public
+                else None,
             },
             block="ecs",
         ),
