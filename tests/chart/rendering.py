@@ -1,0 +1,171 @@
+"""Render the chart the way `helm template` does, with the Helm SDK (no helm binary, no cluster).
+
+helm-python-sdk binds Helm's own Go library, so rendering, values coalescing and the
+values.schema.json check are Helm's, not an imitation. Like `helm template` without
+`--include-crds`, rendering leaves out crds/ (Helm installs those separately).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import helm_python
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHART_DIR = REPO / "charts" / "autcloud"
+RELEASE = "ac"
+NAMESPACE = "autcloud-system"
+NOTES = "autcloud/templates/NOTES.txt"
+
+# Values combinations the tests render: each turns on a different branch of the templates.
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "no-rbac": {"rbac": {"create": False}},
+    "no-service-accounts": {
+        "serviceAccount": {"create": False, "operator": {"name": "platform-operator"}}
+    },
+    "redis-with-password": {
+        "redis": {"auth": {"existingSecret": "autcloud-redis", "passwordKey": "password"}}
+    },
+    "redis-persistent": {"redis": {"persistence": {"enabled": True, "size": "5Gi"}}},
+    "external-redis-secret": {"redis": {"enabled": False, "urlSecret": {"name": "redis-url"}}},
+    "external-redis-url": {"redis": {"enabled": False, "url": "redis://redis.infra:6379/2"}},
+    "ingress": {
+        "gateway": {
+            "ingress": {
+                "enabled": True,
+                "className": "nginx",
+                "annotations": {"nginx.ingress.kubernetes.io/proxy-buffering": "off"},
+                "hosts": [
+                    {"host": "autcloud.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}
+                ],
+                "tls": [{"secretName": "autcloud-tls", "hosts": ["autcloud.example.com"]}],
+            }
+        }
+    },
+    "deep-validation": {"validation": {"deep": {"enabled": True}}},
+    "openai": {
+        "llm": {
+            "provider": "openai",
+            "openai": {
+                "baseURL": "http://llm.ai.svc:8000/v1",
+                "model": "qwen2.5-7b-instruct",
+                "apiKeySecret": {"name": "llm-key", "key": "apiKey"},
+            },
+        }
+    },
+    "bedrock": {
+        "llm": {
+            "provider": "bedrock",
+            "bedrock": {"model": "anthropic.claude-3-5-sonnet", "region": "us-east-1"},
+        }
+    },
+    "tracing": {
+        "tracing": {
+            "otlpEndpoint": "http://otel-collector.observability:4318",
+            "zipkinEndpoint": "http://zipkin.observability:9411/api/v2/spans",
+            "sampleRatio": 0.25,
+        }
+    },
+    "gateway-token-auth": {
+        "gateway": {"auth": {"mode": "token", "tokenSecret": {"name": "gateway-token"}}}
+    },
+    "no-gateway": {"gateway": {"enabled": False}},
+    "watch-namespaces": {
+        "operator": {"watchNamespaces": ["team-a", "team-b"]},
+        "rbac": {"secretNames": ["github-token", "aws-readonly"]},
+    },
+    "watch-all-namespaces-with-peering": {
+        "operator": {
+            "watchAllNamespaces": True,
+            "replicas": 2,
+            "peering": {"standalone": False, "name": "autcloud"},
+            "podDisruptionBudget": {"enabled": True},
+        }
+    },
+    "service-monitor": {
+        "metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}}
+    },
+    "scheduling": {
+        "operator": {
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "tolerations": [
+                {"key": "dedicated", "operator": "Equal", "value": "ops", "effect": "NoSchedule"}
+            ],
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {
+                                        "key": "kubernetes.io/arch",
+                                        "operator": "In",
+                                        "values": ["amd64"],
+                                    }
+                                ]
+                            }
+                        ]
+                    }
+                }
+            },
+            "priorityClassName": "system-cluster-critical",
+            "extraEnv": [{"name": "AUTCLOUD_EXTRA", "value": "1"}],
+            "podAnnotations": {"example.com/a": "b"},
+        },
+        "image": {"digest": "sha256:" + "a" * 64},
+        "imagePullSecrets": [{"name": "ghcr"}],
+        "commonLabels": {"team": "platform"},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendering: the objects (in template order) and the NOTES text."""
+
+    objects: list[dict[str, Any]]
+    notes: str
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [obj for obj in self.objects if obj["kind"] == kind]
+
+    def one(self, kind: str, name_suffix: str) -> dict[str, Any]:
+        found = [obj for obj in self.of_kind(kind) if obj["metadata"]["name"].endswith(name_suffix)]
+        assert len(found) == 1, f"expected one {kind} *{name_suffix}, found {len(found)}"
+        return found[0]
+
+    def pod_specs(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        for obj in self.of_kind("Deployment"):
+            yield obj["metadata"]["name"], obj["spec"]["template"]["spec"]
+
+
+def render(
+    values: dict[str, Any] | None = None, namespace: str = NAMESPACE, release: str = RELEASE
+) -> Rendered:
+    with helm_python.Chart.load(CHART_DIR) as chart:
+        manifests = chart.render(values or {}, name=release, namespace=namespace)
+    objects = [
+        document
+        for path, text in sorted(manifests.items())
+        if path.endswith(".yaml")
+        for document in yaml.safe_load_all(text)
+        if document
+    ]
+    return Rendered(objects=objects, notes=manifests.get(NOTES, ""))
+
+
+def env_of(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A container's environment by name (the whole EnvVar, so valueFrom stays visible)."""
+    return {var["name"]: var for var in container.get("env", [])}
+
+
+@functools.cache
+def scenario(name: str) -> Rendered:
+    """The rendering of SCENARIOS[name], rendered once per test run."""
+    return render(SCENARIOS[name])

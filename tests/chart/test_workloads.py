@@ -1,0 +1,266 @@
+"""What the operator, gateway and Redis pods are told: flags, environment, Secret references."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.chart.rendering import NAMESPACE, RELEASE, SCENARIOS, env_of, render, scenario
+
+SECRETISH = re.compile(r"(KEY|TOKEN|PASSWORD|SECRET)", re.IGNORECASE)
+
+
+def _container(name: str, deployment_suffix: str) -> dict[str, Any]:
+    deployment = scenario(name).one("Deployment", deployment_suffix)
+    container: dict[str, Any] = deployment["spec"]["template"]["spec"]["containers"][0]
+    return container
+
+
+def test_operator_runs_standalone_with_kopfs_liveness_endpoint() -> None:
+    container = _container("defaults", "-operator")
+    assert container["command"] == ["autcloud"]
+    assert container["args"] == [
+        "operator",
+        "--standalone",
+        f"--namespace={NAMESPACE}",
+        "--liveness=http://0.0.0.0:8080/healthz",
+        "--metrics-listen=0.0.0.0:9090",
+        "--log-level=INFO",
+    ]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert {port["name"]: port["containerPort"] for port in container["ports"]} == {
+        "health": 8080,
+        "metrics": 9090,
+    }
+
+
+def test_standalone_operator_never_runs_twice_during_a_rollout() -> None:
+    deployment = scenario("defaults").one("Deployment", "-operator")
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def test_peering_replaces_standalone_and_all_namespaces_replaces_namespace() -> None:
+    args = _container("watch-all-namespaces-with-peering", "-operator")["args"]
+    assert "--peering=autcloud" in args and "--all-namespaces" in args
+    assert "--standalone" not in args
+    assert not [arg for arg in args if arg.startswith("--namespace")]
+
+
+def test_gateway_serves_on_all_interfaces_with_kubernetes_auth() -> None:
+    container = _container("defaults", "-gateway")
+    assert container["args"] == [
+        "gateway",
+        "--redis-url=$(AUTCLOUD_REDIS_URL)",
+        "--listen=0.0.0.0:8080",
+        "--kubernetes-auth",
+        "--heartbeat=15",
+        "--log-level=INFO",
+    ]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+
+
+def test_gateway_redis_url_is_a_variable_the_kubelet_expands() -> None:
+    # $(VAR) in args is only expanded when VAR is defined before use in the container's env.
+    container = _container("redis-with-password", "-gateway")
+    assert "AUTCLOUD_REDIS_URL" in env_of(container)
+
+
+def test_chart_redis_url_points_at_the_chart_service() -> None:
+    rendered = scenario("defaults")
+    service = rendered.one("Service", "-redis")
+    url = env_of(_container("defaults", "-operator"))["AUTCLOUD_REDIS_URL"]["value"]
+    assert url == f"redis://{service['metadata']['name']}.{NAMESPACE}.svc:6379/0"
+
+
+def test_chart_redis_password_comes_from_its_secret_in_every_pod() -> None:
+    for suffix in ("-operator", "-gateway"):
+        env = env_of(_container("redis-with-password", suffix))
+        assert env["AUTCLOUD_REDIS_PASSWORD"]["valueFrom"] == {
+            "secretKeyRef": {"name": "autcloud-redis", "key": "password"}
+        }
+        assert env["AUTCLOUD_REDIS_URL"]["value"] == (
+            f"redis://:$(AUTCLOUD_REDIS_PASSWORD)@{RELEASE}-autcloud-redis.{NAMESPACE}.svc:6379/0"
+        )
+    redis = _container("redis-with-password", "-redis")
+    assert redis["args"][-2:] == ["--requirepass", "$(REDIS_PASSWORD)"]
+    assert env_of(redis)["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "autcloud-redis"
+
+
+def test_external_redis_replaces_the_chart_redis() -> None:
+    rendered = scenario("external-redis-secret")
+    assert [
+        obj
+        for obj in rendered.objects
+        if obj["metadata"]["labels"]["app.kubernetes.io/component"] == "redis"
+    ] == []
+    env = env_of(_container("external-redis-secret", "-operator"))
+    assert env["AUTCLOUD_REDIS_URL"]["valueFrom"] == {
+        "secretKeyRef": {"name": "redis-url", "key": "url"}
+    }
+    plain = env_of(_container("external-redis-url", "-gateway"))
+    assert plain["AUTCLOUD_REDIS_URL"]["value"] == "redis://redis.infra:6379/2"
+
+
+def test_chart_redis_is_reachable_only_from_operator_and_gateway() -> None:
+    policy = scenario("defaults").one("NetworkPolicy", "-redis")
+    sources = [
+        peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        for peer in policy["spec"]["ingress"][0]["from"]
+    ]
+    assert sources == ["operator", "gateway"]
+    assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "redis"
+
+
+def test_persistent_redis_uses_a_claim_and_the_append_only_file() -> None:
+    rendered = scenario("redis-persistent")
+    claim = rendered.one("PersistentVolumeClaim", "-redis")
+    assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
+    pod = rendered.one("Deployment", "-redis")["spec"]["template"]["spec"]
+    assert {
+        "name": "data",
+        "persistentVolumeClaim": {"claimName": claim["metadata"]["name"]},
+    } in pod["volumes"]
+    args = pod["containers"][0]["args"]
+    assert args[args.index("--appendonly") + 1] == "yes"
+
+
+def test_offline_is_the_default_language_model() -> None:
+    env = env_of(_container("defaults", "-operator"))
+    assert env["AUTCLOUD_LLM_PROVIDER"]["value"] == "offline"
+    assert "OPENAI_API_KEY" not in env
+
+
+def test_openai_key_comes_from_its_secret() -> None:
+    env = env_of(_container("openai", "-operator"))
+    assert env["AUTCLOUD_LLM_PROVIDER"]["value"] == "openai"
+    assert env["AUTCLOUD_LLM_MODEL"]["value"] == "qwen2.5-7b-instruct"
+    assert env["OPENAI_BASE_URL"]["value"] == "http://llm.ai.svc:8000/v1"
+    assert env["OPENAI_API_KEY"] == {
+        "name": "OPENAI_API_KEY",
+        "valueFrom": {"secretKeyRef": {"name": "llm-key", "key": "apiKey"}},
+    }
+
+
+def test_bedrock_model_and_region() -> None:
+    env = env_of(_container("bedrock", "-operator"))
+    assert env["AUTCLOUD_LLM_MODEL"]["value"] == "anthropic.claude-3-5-sonnet"
+    assert env["AUTCLOUD_BEDROCK_REGION"]["value"] == "us-east-1"
+
+
+def test_tracing_uses_the_opentelemetry_environment_variables() -> None:
+    for suffix, service in (("-operator", "autcloud-operator"), ("-gateway", "autcloud-gateway")):
+        env = {
+            name: var["value"]
+            for name, var in env_of(_container("tracing", suffix)).items()
+            if "value" in var
+        }
+        assert env["OTEL_SERVICE_NAME"] == service
+        assert env["OTEL_TRACES_EXPORTER"] == "otlp,zipkin"
+        assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.observability:4318"
+        assert (
+            env["OTEL_EXPORTER_ZIPKIN_ENDPOINT"] == "http://zipkin.observability:9411/api/v2/spans"
+        )
+        assert env["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
+        assert env["OTEL_TRACES_SAMPLER_ARG"] == "0.25"
+
+
+def test_tracing_is_off_by_default() -> None:
+    env = env_of(_container("defaults", "-operator"))
+    assert env["OTEL_TRACES_EXPORTER"]["value"] == "none"
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in env
+
+
+def test_deep_validation_points_at_the_tools_in_the_image_and_raises_memory() -> None:
+    container = _container("deep-validation", "-operator")
+    env = env_of(container)
+    assert env["AUTCLOUD_VALIDATION_DEEP"]["value"] == "true"
+    assert env["AUTCLOUD_TF_PLUGIN_MIRROR"]["value"] == "/opt/tf-plugins"
+    assert env["AUTCLOUD_CHECKOV_PYTHON"]["value"] == "/opt/checkov/bin/python"
+    assert container["resources"]["limits"]["memory"] == "2Gi"
+    assert container["resources"]["requests"] == {"cpu": "100m", "memory": "256Mi"}
+
+
+def test_deep_validation_is_off_by_default() -> None:
+    container = _container("defaults", "-operator")
+    env = env_of(container)
+    assert env["AUTCLOUD_VALIDATION_DEEP"]["value"] == "false"
+    assert "AUTCLOUD_TF_PLUGIN_MIRROR" not in env
+    assert container["resources"]["limits"]["memory"] == "1Gi"
+
+
+def test_gateway_token_comes_from_its_secret() -> None:
+    env = env_of(_container("gateway-token-auth", "-gateway"))
+    assert env["AUTCLOUD_GATEWAY_TOKEN"]["valueFrom"] == {
+        "secretKeyRef": {"name": "gateway-token", "key": "token"}
+    }
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_no_secret_value_is_ever_rendered(name: str) -> None:
+    rendered = scenario(name)
+    assert rendered.of_kind("Secret") == []
+    for deployment, pod in rendered.pod_specs():
+        for container in pod["containers"]:
+            for var in container.get("env", []):
+                if SECRETISH.search(var["name"]):
+                    assert "secretKeyRef" in var.get("valueFrom", {}), (
+                        f"{deployment}: {var['name']}"
+                    )
+                # A URL never carries a literal password; only a reference the kubelet expands.
+                value = var.get("value", "")
+                assert not re.search(r"://[^/@\s]*:[^$/@\s][^/@\s]*@", value), (
+                    f"{deployment}: {var['name']}"
+                )
+
+
+def test_extra_env_and_scheduling_reach_the_operator_pod() -> None:
+    pod = scenario("scheduling").one("Deployment", "-operator")["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert pod["tolerations"][0]["key"] == "dedicated"
+    assert pod["priorityClassName"] == "system-cluster-critical"
+    assert pod["imagePullSecrets"] == [{"name": "ghcr"}]
+    assert env_of(pod["containers"][0])["AUTCLOUD_EXTRA"]["value"] == "1"
+
+
+def test_ingress_routes_to_the_gateway_service() -> None:
+    rendered = scenario("ingress")
+    ingress = rendered.one("Ingress", "-gateway")
+    service = rendered.one("Service", "-gateway")
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": service["metadata"]["name"], "port": {"name": "http"}}
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [
+        {"secretName": "autcloud-tls", "hosts": ["autcloud.example.com"]}
+    ]
+    assert scenario("defaults").of_kind("Ingress") == []
+
+
+def test_no_gateway_means_no_gateway_objects() -> None:
+    rendered = scenario("no-gateway")
+    assert [
+        obj
+        for obj in rendered.objects
+        if obj["metadata"]["labels"]["app.kubernetes.io/component"] == "gateway"
+    ] == []
+
+
+def test_pod_disruption_budgets() -> None:
+    assert [
+        pdb["metadata"]["name"] for pdb in scenario("defaults").of_kind("PodDisruptionBudget")
+    ] == [f"{RELEASE}-autcloud-gateway"]
+    assert len(scenario("watch-all-namespaces-with-peering").of_kind("PodDisruptionBudget")) == 2
+
+
+@pytest.mark.parametrize(
+    ("values", "release"),
+    [({}, "a" * 53), ({"fullnameOverride": "x" * 45}, RELEASE)],
+    ids=["longest-release-name", "longest-fullname-override"],
+)
+def test_object_names_stay_within_63_characters(values: dict[str, Any], release: str) -> None:
+    # 53 is Helm's own limit for release names; Service names must be 63-character DNS labels.
+    for obj in render(values, release=release).objects:
+        assert len(obj["metadata"]["name"]) <= 63, obj["metadata"]["name"]
