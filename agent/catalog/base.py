@@ -30,6 +30,19 @@ _VARIABLE = re.compile(r"(?<![\w.])var\.([a-z_][a-z0-9_]*)")
 _LOCAL = re.compile(r"(?<![\w.])local\.([a-z_][a-z0-9_]*)")
 
 
+def assume_role(service: str) -> Call:
+    """The trust policy that lets one AWS service assume a role."""
+    return Call(
+        "jsonencode",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}
+            ],
+        },
+    )
+
+
 def interp(template: str) -> Expr:
     """A string with interpolations, e.g. ``interp("${local.name}-vpc")``.
 

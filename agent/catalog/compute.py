@@ -10,28 +10,18 @@ from autcloud.agent.catalog.base import (
     Output,
     ResourceSpec,
     Variable,
+    assume_role,
     interp,
     tags,
 )
 from autcloud.agent.catalog.security import alarm, log_group
 from autcloud.agent.catalog.storage import ensure_access_logs
-from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.requirements import Requirements
 
 LAMBDA_SIGNING_SKIP = (
     "checkov:skip=CKV_AWS_272:Code signing needs a signing profile and pipeline; add one with CI/CD"
 )
-
-
-def assume_role(service: str) -> Call:
-    return jsonencode(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}
-            ],
-        }
-    )
 
 
 def role(

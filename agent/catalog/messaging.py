@@ -10,6 +10,7 @@ from autcloud.agent.catalog.base import (
     Output,
     ResourceSpec,
     Variable,
+    assume_role,
     interp,
     tags,
 )
@@ -206,18 +207,7 @@ def add_schedule(bp: Blueprint, ctx: Context, target_function: str | None) -> No
             f"Lets EventBridge Scheduler {what}, nothing else.",
             {
                 "name": interp("${local.name}-scheduler"),
-                "assume_role_policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "sts:AssumeRole",
-                                "Principal": {"Service": "scheduler.amazonaws.com"},
-                            }
-                        ],
-                    }
-                ),
+                "assume_role_policy": assume_role("scheduler.amazonaws.com"),
             },
             block="eventbridge",
         ),
@@ -510,18 +500,7 @@ def add_stream_to_lake(bp: Blueprint) -> None:
             "Lets Firehose read the stream and write to the lake, nothing else.",
             {
                 "name": interp("${local.name}-firehose"),
-                "assume_role_policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "sts:AssumeRole",
-                                "Principal": {"Service": "firehose.amazonaws.com"},
-                            }
-                        ],
-                    }
-                ),
+                "assume_role_policy": assume_role("firehose.amazonaws.com"),
             },
             block="firehose",
         ),

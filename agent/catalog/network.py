@@ -8,6 +8,7 @@ from autcloud.agent.catalog.base import (
     Output,
     ResourceSpec,
     Variable,
+    assume_role,
     interp,
     tags,
 )
@@ -309,18 +310,7 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
 
 
 def _flow_logs(bp: Blueprint) -> None:
-    assume = jsonencode(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": "sts:AssumeRole",
-                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                }
-            ],
-        }
-    )
+    assume = assume_role("vpc-flow-logs.amazonaws.com")
     write_logs = jsonencode(
         {
             "Version": "2012-10-17",

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from autcloud.agent.catalog.base import Blueprint, Output, ResourceSpec, Variable, interp, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Output,
+    ResourceSpec,
+    Variable,
+    assume_role,
+    interp,
+    tags,
+)
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
@@ -132,18 +140,7 @@ def add_audit_trail(bp: Blueprint) -> None:
             ],
         }
     )
-    assume = jsonencode(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": "sts:AssumeRole",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                }
-            ],
-        }
-    )
+    assume = assume_role("cloudtrail.amazonaws.com")
     write_logs = jsonencode(
         {
             "Version": "2012-10-17",

@@ -17,7 +17,7 @@ from autcloud import __version__
 EXIT_USAGE = 2
 
 # Each command is a module of autcloud.commands with register(subparsers) and run(args).
-COMMANDS: tuple[str, ...] = ("design", "scan", "diagram")
+COMMANDS: tuple[str, ...] = ("design", "scan", "diagram", "tags", "monitor")
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:

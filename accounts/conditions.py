@@ -1,0 +1,68 @@
+"""Kubernetes-style conditions and times for the status of ProjectTag and MonitorTarget."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def build_conditions(
+    previous: Iterable[Mapping[str, Any]] | None,
+    wanted: Iterable[tuple[str, str, str, str]],
+    *,
+    now: datetime,
+    generation: int | None,
+) -> list[dict[str, Any]]:
+    """Conditions from ``(type, status, reason, message)``, keeping ``lastTransitionTime``
+    from ``previous`` when the status did not flip (the Kubernetes convention)."""
+    before = {str(c.get("type")): c for c in previous or ()}
+    conditions: list[dict[str, Any]] = []
+    for kind, status, reason, message in wanted:
+        old = before.get(kind)
+        changed = old is None or old.get("status") != status
+        condition: dict[str, Any] = {
+            "type": kind,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": rfc3339(now)
+            if changed or old is None
+            else old.get("lastTransitionTime", rfc3339(now)),
+        }
+        if generation is not None:
+            condition["observedGeneration"] = generation
+        conditions.append(condition)
+    return conditions
+
+
+def outcome_conditions(
+    previous: Iterable[Mapping[str, Any]] | None,
+    *,
+    ready: bool,
+    reason: str,
+    message: str,
+    stalled: bool,
+    now: datetime,
+    generation: int | None,
+) -> list[dict[str, Any]]:
+    """Ready, Reconciling (False: the work finished) and Stalled after a reconcile."""
+    return build_conditions(
+        previous,
+        [
+            ("Ready", "True" if ready else "False", reason, message),
+            ("Reconciling", "False", "Idle" if ready else reason, "No work is under way."),
+            (
+                "Stalled",
+                "True" if stalled else "False",
+                reason if stalled else "NotStalled",
+                message if stalled else "Nothing needs a person.",
+            ),
+        ],
+        now=now,
+        generation=generation,
+    )

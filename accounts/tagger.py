@@ -1,0 +1,283 @@
+"""Add tags: ``TagResources`` in batches of 20 ARNs, per-ARN failures, backoff, service fallbacks.
+
+``TagResources`` takes 1 to 20 ARNs and answers 200 even when some of them failed: the failures
+are in ``FailedResourcesMap``. Throttling (of the call, or of single ARNs) is retried with
+exponential backoff; an ARN the tagging API refuses for good (some types are not supported
+everywhere — an emulator refuses ELBv2 and SQS) is tagged through its own service's API instead.
+Tagging is idempotent: setting a tag to the value it has changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from autcloud.accounts.arns import parse_arn
+from autcloud.accounts.clients import AwsClients
+from autcloud.accounts.errors import THROTTLING_CODES
+from autcloud.scanner.aws import error_code
+
+log = logging.getLogger("autcloud.accounts")
+
+BATCH = 20  # TagResources' limit of ARNs per call
+RETRYABLE = THROTTLING_CODES | {"InternalServiceException", "ServiceUnavailable"}
+
+
+@dataclass(frozen=True)
+class TagFailure:
+    arn: str
+    reason: str  # the AWS error code
+    message: str
+
+
+@dataclass
+class TagOutcome:
+    tagged: list[str] = field(default_factory=list)
+    failed: dict[str, TagFailure] = field(default_factory=dict)
+    via_service_api: list[str] = field(default_factory=list)
+
+
+def _retryable(code: str, status: int | None) -> bool:
+    if code in THROTTLING_CODES:
+        return True
+    return code in RETRYABLE and (status is None or status >= 500)
+
+
+def apply_tags(
+    clients: AwsClients,
+    region: str,
+    arns: Iterable[str],
+    tags: Mapping[str, str],
+    *,
+    attempts: int = 4,
+    base_delay_s: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> TagOutcome:
+    """Set ``tags`` on every ARN (all in ``region``); what could not be tagged is in ``failed``."""
+    outcome = TagOutcome()
+    client = clients.client("resourcegroupstaggingapi", region)
+    pending = list(dict.fromkeys(arns))
+    refused: dict[str, TagFailure] = {}
+    for attempt in range(attempts):
+        if attempt:
+            sleep(base_delay_s * 2 ** (attempt - 1))
+        retry: dict[str, TagFailure] = {}
+        for start in range(0, len(pending), BATCH):
+            batch = pending[start : start + BATCH]
+            try:
+                answer = client.tag_resources(ResourceARNList=batch, Tags=dict(tags))
+            except ClientError as error:
+                code = error_code(error)
+                failure_status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                target = retry if _retryable(code, failure_status) else refused
+                for arn in batch:
+                    target[arn] = TagFailure(arn, code, f"TagResources failed: {code}")
+                continue
+            failures = answer.get("FailedResourcesMap") or {}
+            for arn in batch:
+                info = failures.get(arn)
+                if info is None:
+                    outcome.tagged.append(arn)
+                    continue
+                code = str(info.get("ErrorCode", "Unknown"))
+                failure = TagFailure(arn, code, str(info.get("ErrorMessage", ""))[:2048])
+                if _retryable(code, info.get("StatusCode")):
+                    retry[arn] = failure
+                else:
+                    refused[arn] = failure
+        pending = list(retry)
+        if not pending:
+            break
+        log.info("tagging retry region=%s arns=%d attempt=%d", region, len(pending), attempt + 1)
+    else:
+        outcome.failed.update(retry)
+    if refused:
+        _fall_back(clients, region, refused, tags, outcome)
+    return outcome
+
+
+def _fall_back(
+    clients: AwsClients,
+    region: str,
+    refused: dict[str, TagFailure],
+    tags: Mapping[str, str],
+    outcome: TagOutcome,
+) -> None:
+    """Tag what the tagging API refused through each service's own API, where one exists."""
+    by_service: dict[str, list[str]] = {}
+    for arn in refused:
+        by_service.setdefault(parse_arn(arn).service, []).append(arn)
+    for service, arns in by_service.items():
+        tagger = SERVICE_TAGGERS.get(service)
+        if tagger is None:
+            outcome.failed.update({arn: refused[arn] for arn in arns})
+            continue
+        for arn, error in tagger(clients, region, arns, dict(tags)).items():
+            if error is None:
+                outcome.tagged.append(arn)
+                outcome.via_service_api.append(arn)
+            else:
+                outcome.failed[arn] = error
+
+
+ServiceTagger = Callable[[AwsClients, str, list[str], dict[str, str]], dict[str, TagFailure | None]]
+
+
+def _each(
+    arns: list[str], call: Callable[[str], Any], operation: str
+) -> dict[str, TagFailure | None]:
+    results: dict[str, TagFailure | None] = {}
+    for arn in arns:
+        try:
+            call(arn)
+            results[arn] = None
+        except ClientError as error:
+            code = error_code(error)
+            results[arn] = TagFailure(arn, code, f"{operation} failed: {code}")
+        except BotoCoreError as error:
+            results[arn] = TagFailure(arn, type(error).__name__, f"{operation} failed")
+    return results
+
+
+def _pairs(tags: dict[str, str], key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+    return [{key: k, value: v} for k, v in tags.items()]
+
+
+def _ec2(
+    clients: AwsClients, region: str, arns: list[str], tags: dict[str, str]
+) -> dict[str, TagFailure | None]:
+    ec2 = clients.client("ec2", region)
+    ids = {parse_arn(arn).resource_id: arn for arn in arns}
+    try:
+        ec2.create_tags(Resources=list(ids), Tags=_pairs(tags))  # up to 1000 ids a call
+    except ClientError:  # one bad id fails the whole call: find which, one by one
+        return _each(
+            arns,
+            lambda arn: ec2.create_tags(Resources=[parse_arn(arn).resource_id], Tags=_pairs(tags)),
+            "ec2:CreateTags",
+        )
+    return dict.fromkeys(arns)
+
+
+def _elbv2(
+    clients: AwsClients, region: str, arns: list[str], tags: dict[str, str]
+) -> dict[str, TagFailure | None]:
+    elbv2 = clients.client("elbv2", region)
+    results: dict[str, TagFailure | None] = {}
+    for start in range(0, len(arns), BATCH):  # AddTags takes 20 ARNs too
+        batch = arns[start : start + BATCH]
+        try:
+            elbv2.add_tags(ResourceArns=batch, Tags=_pairs(tags))
+            results.update(dict.fromkeys(batch))
+        except ClientError:
+            results.update(
+                _each(
+                    batch,
+                    lambda a: elbv2.add_tags(ResourceArns=[a], Tags=_pairs(tags)),
+                    "elbv2:AddTags",
+                )
+            )
+    return results
+
+
+def _sqs(
+    clients: AwsClients, region: str, arns: list[str], tags: dict[str, str]
+) -> dict[str, TagFailure | None]:
+    sqs = clients.client("sqs", region)
+
+    def tag(arn: str) -> None:
+        parsed = parse_arn(arn)
+        url = sqs.get_queue_url(QueueName=parsed.resource, QueueOwnerAWSAccountId=parsed.account)
+        sqs.tag_queue(QueueUrl=url["QueueUrl"], Tags=tags)
+
+    return _each(arns, tag, "sqs:TagQueue")
+
+
+def _s3(
+    clients: AwsClients, region: str, arns: list[str], tags: dict[str, str]
+) -> dict[str, TagFailure | None]:
+    s3 = clients.client("s3", region)
+
+    def tag(arn: str) -> None:
+        # PutBucketTagging replaces the whole set: merge with the tags the bucket has.
+        bucket = parse_arn(arn).resource
+        try:
+            current = s3.get_bucket_tagging(Bucket=bucket).get("TagSet", [])
+        except ClientError as error:
+            if error_code(error) != "NoSuchTagSet":
+                raise
+            current = []
+        merged = {t["Key"]: t["Value"] for t in current} | tags
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": _pairs(merged)})
+
+    return _each(arns, tag, "s3:PutBucketTagging")
+
+
+def _simple(
+    service: str, call: Callable[[Any, str, dict[str, str]], Any], operation: str
+) -> ServiceTagger:
+    def tagger(
+        clients: AwsClients, region: str, arns: list[str], tags: dict[str, str]
+    ) -> dict[str, TagFailure | None]:
+        client = clients.client(service, region)
+        return _each(arns, lambda arn: call(client, arn, tags), operation)
+
+    return tagger
+
+
+SERVICE_TAGGERS: dict[str, ServiceTagger] = {
+    "ec2": _ec2,
+    "elasticloadbalancing": _elbv2,
+    "sqs": _sqs,
+    "s3": _s3,
+    "rds": _simple(
+        "rds",
+        lambda c, a, t: c.add_tags_to_resource(ResourceName=a, Tags=_pairs(t)),
+        "rds:AddTagsToResource",
+    ),
+    "elasticache": _simple(
+        "elasticache",
+        lambda c, a, t: c.add_tags_to_resource(ResourceName=a, Tags=_pairs(t)),
+        "elasticache:AddTagsToResource",
+    ),
+    "lambda": _simple(
+        "lambda", lambda c, a, t: c.tag_resource(Resource=a, Tags=t), "lambda:TagResource"
+    ),
+    "dynamodb": _simple(
+        "dynamodb",
+        lambda c, a, t: c.tag_resource(ResourceArn=a, Tags=_pairs(t)),
+        "dynamodb:TagResource",
+    ),
+    "sns": _simple(
+        "sns", lambda c, a, t: c.tag_resource(ResourceArn=a, Tags=_pairs(t)), "sns:TagResource"
+    ),
+    "logs": _simple(
+        "logs", lambda c, a, t: c.tag_resource(resourceArn=a, tags=t), "logs:TagResource"
+    ),
+    "secretsmanager": _simple(
+        "secretsmanager",
+        lambda c, a, t: c.tag_resource(SecretId=a, Tags=_pairs(t)),
+        "secretsmanager:TagResource",
+    ),
+    "ecs": _simple(
+        "ecs",
+        lambda c, a, t: c.tag_resource(resourceArn=a, tags=_pairs(t, "key", "value")),
+        "ecs:TagResource",
+    ),
+    "eks": _simple("eks", lambda c, a, t: c.tag_resource(resourceArn=a, tags=t), "eks:TagResource"),
+    "kms": _simple(
+        "kms",
+        lambda c, a, t: c.tag_resource(KeyId=a, Tags=_pairs(t, "TagKey", "TagValue")),
+        "kms:TagResource",
+    ),
+    "cloudfront": _simple(
+        "cloudfront",
+        lambda c, a, t: c.tag_resource(Resource=a, Tags={"Items": _pairs(t)}),
+        "cloudfront:TagResource",
+    ),
+}

@@ -1,0 +1,109 @@
+"""``autcloud monitor (--tag KEY=VALUE --region R | --arn ARN) [--json]``
+
+Reads the CloudWatch metrics of the resources carrying the tag (or the given ARNs) over the
+last 24 hours and prints the latest readings and the insights (idle, over/under-provisioned,
+low storage, Lambda errors and throttles, ALB 5xx, cache evictions, queue backlog), each with
+its evidence, a suggested change and a follow-up an InfraDesign conversation can take.
+
+Exit codes: 0 done, 2 usage error, 3 failed (credentials, permissions, endpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError
+
+from autcloud.accounts import AwsClients, reconcile_monitor_target
+
+EXIT_DONE = 0
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "monitor",
+        help="read CloudWatch metrics of tagged resources and report insights",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--tag", metavar="KEY=VALUE", help="watch resources carrying this tag")
+    parser.add_argument("--region", action="append", help="region to search (repeatable)")
+    parser.add_argument("--arn", action="append", help="watch this resource (repeatable)")
+    parser.add_argument(
+        "--no-default-metrics", action="store_true", help="skip the built-in metric sets"
+    )
+    parser.add_argument("--profile", help="the AWS profile to use (default: the usual chain)")
+    parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (default: botocore's)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON to stdout")
+
+
+def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    if bool(args.tag) == bool(args.arn):
+        raise ValueError("give exactly one of --tag KEY=VALUE (with --region) or --arn ARN")
+    spec: dict[str, Any] = {"defaultMetricSets": not args.no_default_metrics}
+    if args.tag:
+        key, sep, value = str(args.tag).partition("=")
+        if not key.strip() or not sep:
+            raise ValueError(f"--tag {args.tag!r}: give KEY=VALUE, e.g. --tag Project=checkout")
+        if not args.region:
+            raise ValueError(
+                "--tag needs --region: the region(s) to search, e.g. --region eu-west-1"
+            )
+        spec["selector"] = {"tag": {"key": key.strip(), "value": value}}
+        spec["regions"] = args.region
+    else:
+        spec["arns"] = args.arn
+    if args.endpoint_url:
+        spec["endpointURL"] = args.endpoint_url
+    return spec
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    try:
+        spec = spec_from_args(args)
+        clients = AwsClients(
+            boto3.Session(profile_name=args.profile), endpoint_url=args.endpoint_url
+        )
+    except (ValueError, BotoCoreError) as error:
+        print(f"autcloud monitor: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    result = reconcile_monitor_target(spec, clients=clients)
+    if result.failure is not None:
+        print(f"autcloud monitor: {result.failure.message}", file=sys.stderr)
+        return EXIT_USAGE if result.failure.reason == "InvalidSpec" else EXIT_FAILED
+    if args.json:
+        output = {
+            "counts": result.status_patch["counts"],
+            "readings": result.status_patch["readings"],
+            "insights": [
+                {**insight.as_status(), "followUp": insight.follow_up}
+                for insight in result.insights
+            ],
+            "summary": result.summary,
+            "apiCalls": clients.counter.total,
+            "warnings": result.warnings,
+        }
+        print(json.dumps(output, indent=2))
+    else:
+        for reading in result.readings:
+            print(
+                f"{reading.resource}  {reading.metric}:{reading.stat} = {reading.value:g} {reading.unit}".rstrip()
+            )
+        for insight in result.insights:
+            print(
+                f"{insight.kind}: {insight.resource} — {insight.metric} = {insight.value:.4g} over "
+                f"{insight.window} (threshold {insight.threshold:g})\n  {insight.suggestion}"
+            )
+        print(result.summary)
+    for warning in result.warnings:
+        print(f"autcloud monitor: {warning}", file=sys.stderr)
+    return EXIT_DONE

@@ -1,0 +1,145 @@
+"""``autcloud tags report|apply --tag KEY=VALUE --region R [--kinds ...] [--json]``
+
+``report`` lists the resources that lack the tag and the exact changes ``apply`` would make;
+``apply`` makes them (adding the tag where the key is missing; ``--overwrite`` also replaces a
+different value). Selectors narrow the scan: ``--vpc``, ``--name-pattern`` (RE2), ``--arn``.
+Credentials and endpoints come from the usual AWS settings (``AWS_PROFILE``, ...).
+
+Exit codes: 0 done, 2 usage error, 3 failed (credentials, permissions, endpoint), 5 applied,
+but some resources could not be tagged (listed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError
+
+from autcloud.accounts import AwsClients, reconcile_project_tag
+from autcloud.accounts.arns import SUPPORTED_KINDS
+
+EXIT_DONE = 0
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+EXIT_PARTIAL = 5
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "tags",
+        help="report or add a project tag on the resources of an AWS account",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("action", choices=("report", "apply"), help="report only, or also tag")
+    parser.add_argument("--tag", required=True, metavar="KEY=VALUE", help="e.g. Project=checkout")
+    parser.add_argument(
+        "--region", required=True, action="append", help="region to scan (repeatable)"
+    )
+    parser.add_argument(
+        "--kinds",
+        nargs="+",
+        metavar="KIND",
+        help=f"kinds in scope (default all): {', '.join(SUPPORTED_KINDS)}",
+    )
+    parser.add_argument("--vpc", action="append", help="only resources in this VPC (repeatable)")
+    parser.add_argument("--name-pattern", help="RE2 expression the Name tag (or name) must match")
+    parser.add_argument("--arn", action="append", help="only this resource (repeatable)")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="also replace a different value of the key"
+    )
+    parser.add_argument("--profile", help="the AWS profile to use (default: the usual chain)")
+    parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (default: botocore's)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON to stdout")
+
+
+def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    key, sep, value = str(args.tag).partition("=")
+    if not key.strip() or not sep:
+        raise ValueError(f"--tag {args.tag!r}: give KEY=VALUE, e.g. --tag Project=checkout")
+    selectors: dict[str, Any] = {}
+    if args.vpc:
+        selectors["vpcIds"] = args.vpc
+    if args.name_pattern:
+        selectors["namePattern"] = args.name_pattern
+    if args.arn:
+        selectors["arns"] = args.arn
+    spec: dict[str, Any] = {
+        "tag": {"key": key.strip(), "value": value},
+        "regions": args.region,
+        "mode": "enforce" if args.action == "apply" else "report",
+        "overwrite": "always" if args.overwrite else "never",
+        "selectors": selectors,
+    }
+    if args.kinds:
+        spec["resourceKinds"] = args.kinds
+    if args.endpoint_url:
+        spec["endpointURL"] = args.endpoint_url
+    return spec
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    try:
+        spec = spec_from_args(args)
+        clients = AwsClients(
+            boto3.Session(profile_name=args.profile), endpoint_url=args.endpoint_url
+        )
+    except (ValueError, BotoCoreError) as error:
+        print(f"autcloud tags: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    result = reconcile_project_tag(spec, clients=clients)
+    if result.failure is not None:
+        print(f"autcloud tags: {result.failure.message}", file=sys.stderr)
+        return (
+            EXIT_USAGE
+            if result.failure.reason in ("InvalidSpec", "InvalidSelector")
+            else EXIT_FAILED
+        )
+    status = result.status_patch
+    if args.json:
+        output = {
+            "action": args.action,
+            "counts": status["counts"],
+            "untagged": [
+                {
+                    "arn": u.resource.arn,
+                    "kind": u.resource.kind,
+                    "region": u.resource.region,
+                    "currentValue": u.current_value,
+                }
+                for u in result.untagged
+            ],
+            "plannedChanges": [{"arn": arn, "add": add} for arn, add in result.planned.items()],
+            "tagged": result.newly_tagged,
+            "failed": [
+                {"arn": f.arn, "reason": f.reason, "message": f.message}
+                for f in result.failed.values()
+            ],
+            "apiCalls": clients.counter.total,
+            "warnings": result.warnings,
+        }
+        print(json.dumps(output, indent=2))
+    else:
+        counts = status["counts"]
+        for entry in result.untagged:
+            note = f" (has {entry.current_value!r})" if entry.current_value is not None else ""
+            print(f"untagged  {entry.resource.arn}{note}")
+        for arn in result.newly_tagged:
+            print(f"tagged    {arn}")
+        for failure in result.failed.values():
+            print(f"failed    {failure.arn}: {failure.reason}")
+        print(
+            f"{counts['matched']} matched, {counts['tagged']} carry {args.tag}, {counts['untagged']} "
+            f"do not, {counts['failed']} failed; {len(result.planned)} changes "
+            f"{'applied' if args.action == 'apply' else 'planned'}"
+        )
+    for warning in result.warnings:
+        print(f"autcloud tags: {warning}", file=sys.stderr)
+    return EXIT_PARTIAL if result.failed else EXIT_DONE
