@@ -65,6 +65,7 @@ bench: setup checkov ## Run the benchmarks and print their figures
 	$(BIN)/python bench/scan_speed.py
 	$(BIN)/python bench/tagging_scale.py
 	$(BIN)/python bench/metrics_scale.py
+	$(BIN)/python bench/sse_fanout.py
 
 clean: ## Remove the virtualenvs and build output
 	rm -rf $(VENV) $(CHECKOV_VENV) build *.egg-info $(OUT) .mypy_cache .ruff_cache .pytest_cache

@@ -17,7 +17,16 @@ from autcloud import __version__
 EXIT_USAGE = 2
 
 # Each command is a module of autcloud.commands with register(subparsers) and run(args).
-COMMANDS: tuple[str, ...] = ("design", "scan", "diagram", "tags", "monitor")
+COMMANDS: tuple[str, ...] = (
+    "design",
+    "scan",
+    "diagram",
+    "tags",
+    "monitor",
+    "gateway",
+    "watch",
+    "say",
+)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:

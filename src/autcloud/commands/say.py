@@ -1,0 +1,48 @@
+"""``autcloud say NAMESPACE/NAME "text"``: send a message to a design's conversation.
+
+Prints the message's ID on stdout (with ``--json``, the gateway's whole answer).
+Exit codes: 0 accepted, 2 usage error, 3 refused by the gateway, 4 gateway unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from autcloud.commands.watch import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, add_gateway_options
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "say",
+        help="send a message to a design",
+        description="Send a message (an answer, a change) to a design's conversation.",
+    )
+    parser.add_argument("design", metavar="NAMESPACE/NAME")
+    parser.add_argument("text", help="the message")
+    add_gateway_options(parser)
+    parser.add_argument(
+        "--id", dest="message_id", help="idempotency key: sending again with the same id is a no-op"
+    )
+    parser.add_argument("--json", action="store_true", help="print the gateway's answer as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from autcloud.gateway.client import GatewayClient, GatewayError
+
+    client = GatewayClient(args.gateway, args.token)
+    try:
+        answer = asyncio.run(client.send_message(args.design, args.text, args.message_id))
+    except GatewayError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE if exc.status == 0 else EXIT_REFUSED
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(answer) if args.json else answer["id"])
+    if answer.get("duplicate"):
+        print("already sent earlier with this id; not sent again", file=sys.stderr)
+    return 0

@@ -1,0 +1,126 @@
+"""``autcloud watch NAMESPACE/NAME``: follow a design's progress through the gateway.
+
+Progress goes to stderr as it happens; with ``--json`` every event is also printed to stdout as
+one JSON line (``{"id", "event", "data"}``). The stream resumes by itself after a disconnect.
+
+Exit codes: 0 the run finished well, 1 it finished with a failure, 2 usage error, 3 refused by
+the gateway (bad token, no access, bad input), 4 the gateway could not be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from typing import Any
+
+from rich.console import Console
+
+ENV_URL = "AUTCLOUD_GATEWAY_URL"
+ENV_TOKEN = "AUTCLOUD_GATEWAY_TOKEN"
+EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED, EXIT_UNREACHABLE = 1, 2, 3, 4
+
+
+def add_gateway_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gateway",
+        default=os.environ.get(ENV_URL, "http://127.0.0.1:8080"),
+        metavar="URL",
+        help=f"gateway base URL (default: ${ENV_URL} or http://127.0.0.1:8080)",
+    )
+    parser.add_argument(
+        "--token", default=os.environ.get(ENV_TOKEN), help=f"bearer token (default: ${ENV_TOKEN})"
+    )
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "watch",
+        help="follow a design's live progress",
+        description="Follow a design's events through the gateway until its run is done.",
+    )
+    parser.add_argument("design", metavar="NAMESPACE/NAME")
+    add_gateway_options(parser)
+    parser.add_argument("--json", action="store_true", help="print each event as JSON on stdout")
+    parser.add_argument(
+        "--follow", action="store_true", help="keep following after the run's 'done' event"
+    )
+    parser.add_argument(
+        "--give-up-after",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="stop when the gateway stays unreachable this long (default: 60)",
+    )
+
+
+def describe(event: str, data: dict[str, Any]) -> str:
+    """One line of progress for a person."""
+
+    def ms(value: Any) -> str:
+        return f"{float(value) / 1000:.1f} s" if isinstance(value, int | float) else ""
+
+    match event:
+        case "node.started":
+            return f"[dim]▶ {data.get('node', '?')}[/]"
+        case "node.finished":
+            mark = "[green]✓[/]" if data.get("ok", True) else "[red]✗[/]"
+            return f"{mark} {data.get('node', '?')}  [dim]{ms(data.get('duration_ms'))}[/]"
+        case "question.asked":
+            return f"[yellow]?[/] {data.get('text', '')}"
+        case "resource.generated":
+            where = f"  [dim]{data['file']}[/]" if data.get("file") else ""
+            return f"[cyan]+[/] {data.get('address', '?')}{where}"
+        case "validation.step":
+            mark = "[green]✓[/]" if data.get("passed") else "[red]✗[/]"
+            return f"{mark} check {data.get('step', '?')}: {data.get('findings', 0)} findings"
+        case "cost.estimated":
+            budget = f" (budget {data['budget_usd']:.0f})" if data.get("budget_usd") else ""
+            return f"[magenta]$[/] {data.get('monthly_usd', 0):,.2f} USD/month{budget}"
+        case "commit.pushed":
+            link = data.get("pull_request_url") or data.get("url") or ""
+            return f"[blue]⎇[/] commit {str(data.get('sha', ''))[:12]} {link}".rstrip()
+        case "message.applied":
+            return f"[dim]✉ message {data.get('message_id', '?')} joined the conversation[/]"
+        case "error":
+            return f"[red]✗ {data.get('reason', 'Error')}[/]: {data.get('message', '')}"
+        case "done":
+            mark = "[green]■[/]" if data.get("ok") else "[red]■[/]"
+            return f"{mark} done: {data.get('phase', '?')} {data.get('summary', '')}".rstrip()
+        case "stream.truncated":
+            return "[yellow]! older events were trimmed; some progress is not shown[/]"
+        case _:
+            return f"[dim]· {event}[/]"
+
+
+async def _watch(args: argparse.Namespace, console: Console) -> int:
+    from autcloud.gateway.client import GatewayClient, GatewayError
+
+    client = GatewayClient(args.gateway, args.token)
+    outcome = 0
+    try:
+        async for event in client.follow(
+            args.design, until_done=not args.follow, give_up_after_s=args.give_up_after
+        ):
+            try:
+                data = json.loads(event.data) if event.data else {}
+            except json.JSONDecodeError:
+                data = {"raw": event.data}
+            if args.json:
+                print(json.dumps({"id": event.id, "event": event.event, "data": data}), flush=True)
+            console.print(describe(event.event, data if isinstance(data, dict) else {}))
+            if event.event == "done":
+                outcome = 0 if data.get("ok") else EXIT_FAILED
+    except GatewayError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return EXIT_UNREACHABLE if exc.status == 0 else EXIT_REFUSED
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return EXIT_USAGE
+    return outcome
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True, highlight=False)
+    return asyncio.run(_watch(args, console))
