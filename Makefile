@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 REQUEST ?= A containerised web API with PostgreSQL and Redis in Seoul, highly available, about 50,000 daily users, budget 800 USD a month
 
-.PHONY: help run test lint format setup system-deps checkov bench clean
+.PHONY: help run test lint format setup system-deps checkov bench clean kind-up operator-local kind-demo kind-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,29 @@ bench: setup checkov ## Run the benchmarks and print their figures
 	$(BIN)/python bench/tagging_scale.py
 	$(BIN)/python bench/metrics_scale.py
 	$(BIN)/python bench/sse_fanout.py
+	$(BIN)/python bench/operator_scale.py
 
 clean: ## Remove the virtualenvs and build output
 	rm -rf $(VENV) $(CHECKOV_VENV) build *.egg-info $(OUT) .mypy_cache .ruff_cache .pytest_cache
+
+# Run it for real on kind (needs Docker and kind; see docs/operator.md). Not runnable on CI.
+KIND_CLUSTER ?= autcloud
+DEMO_REPO ?= /tmp/autcloud-demo.git
+
+kind-up: ## Create a kind cluster and install the CRDs (needs Docker and kind)
+	kind create cluster --name $(KIND_CLUSTER) --wait 120s
+	kubectl --context kind-$(KIND_CLUSTER) apply -f crds/
+	kubectl --context kind-$(KIND_CLUSTER) wait --for condition=Established crd --all --timeout=60s
+
+operator-local: setup ## Run the operator on this machine against the current kube context
+	$(BIN)/autcloud operator --all-namespaces
+
+kind-demo: ## A bare repository with a main branch in $(DEMO_REPO), then the demo designs
+	rm -rf $(DEMO_REPO) && git init -q --bare -b main $(DEMO_REPO)
+	git -C $(DEMO_REPO) update-ref refs/heads/main $$(git -C $(DEMO_REPO) \
+	  -c user.name=AutCloud -c user.email=autcloud@localhost \
+	  commit-tree -m Start $$(git -C $(DEMO_REPO) mktree </dev/null))
+	kubectl --context kind-$(KIND_CLUSTER) apply -f operator/demo/
+
+kind-down: ## Delete the kind cluster
+	kind delete cluster --name $(KIND_CLUSTER)

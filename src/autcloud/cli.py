@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "gateway",
     "watch",
     "say",
+    "operator",
 )
 
 

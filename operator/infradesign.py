@@ -1,0 +1,240 @@
+"""kopf handlers for InfraDesign: translate between the Kubernetes object and :mod:`reconcile`.
+
+Create, spec update and operator start (resume) all run the same reconcile; kopf runs one
+handler per object at a time, and a semaphore caps runs across objects. Deletion is guarded by
+the finalizer ``autcloud.io/finalizer`` (see :func:`release`): committed work stays in Git.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import kopf
+
+from autcloud.agent.design import run_design
+from autcloud.gitsink import GitSinkError, PublishOptions, publish
+from autcloud.operator.conditions import Condition, merge_conditions
+from autcloud.operator.event_sink import EventSink, NullEventSink
+from autcloud.operator.kube import KubeClient
+from autcloud.operator.reconcile import (
+    Dependencies,
+    Designer,
+    DesignRef,
+    Outcome,
+    Publisher,
+    now_rfc3339,
+    reconcile,
+)
+from autcloud.operator.release import release_git
+from autcloud.operator.settings import (
+    ANNOTATIONS_PREFIX,
+    FINALIZER,
+    GROUP,
+    PLURAL,
+    VERSION,
+    OperatorSettings,
+)
+from autcloud.operator.spec import InvalidSpecError, parse_spec
+
+log = logging.getLogger("autcloud.operator.infradesign")
+
+
+@dataclass
+class OperatorRuntime:
+    """What the handlers share in one operator process."""
+
+    settings: OperatorSettings
+    designer: Designer = run_design
+    publisher: Publisher = publish
+    events: EventSink = field(default_factory=NullEventSink)
+    kube: KubeClient | None = None
+    slots: asyncio.Semaphore | None = None
+    runs: int = 0  # design runs started (for tests and benchmarks)
+    commits: int = 0  # publishes that made a commit
+
+
+def kopf_settings(settings: OperatorSettings) -> kopf.OperatorSettings:
+    config = kopf.OperatorSettings()
+    config.persistence.finalizer = FINALIZER
+    config.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATIONS_PREFIX)
+    config.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=ANNOTATIONS_PREFIX, key="last-handled-configuration"
+    )
+    # Kubernetes Events carry the milestones we post ourselves, not every log line.
+    config.posting.level = logging.CRITICAL
+    config.queueing.worker_limit = None
+    return config
+
+
+def build_registry(runtime: OperatorRuntime) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+
+    @kopf.on.startup(registry=registry)
+    async def start(logger: kopf.Logger, **_: Any) -> None:
+        runtime.slots = asyncio.Semaphore(runtime.settings.max_concurrent_runs)
+        if runtime.settings.redis_url:
+            runtime.events = await _connect_events(runtime.settings.redis_url, logger)
+        logger.info(
+            "event=operator_started max_concurrent_runs=%d redis=%s",
+            runtime.settings.max_concurrent_runs,
+            "on" if runtime.settings.redis_url else "off",
+        )
+
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        info = kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+        if info is not None:
+            runtime.kube = KubeClient(info)
+        return info
+
+    @kopf.on.cleanup(registry=registry)
+    async def stop(**_: Any) -> None:
+        await runtime.events.aclose()
+        if runtime.kube is not None:
+            await runtime.kube.aclose()
+
+    @kopf.on.resume(GROUP, VERSION, PLURAL, registry=registry)
+    @kopf.on.create(GROUP, VERSION, PLURAL, registry=registry)
+    @kopf.on.update(GROUP, VERSION, PLURAL, field="spec", registry=registry)
+    async def reconcile_design(
+        spec: kopf.Spec,
+        status: kopf.Status,
+        meta: kopf.Meta,
+        name: str,
+        namespace: str | None,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        logger: kopf.Logger,
+        retry: int,
+        **_: Any,
+    ) -> None:
+        if meta.get("deletionTimestamp"):
+            return
+        ref = DesignRef(namespace or "", name, int(meta.get("generation") or 1))
+        deps = _dependencies(runtime, ref, dict(status))
+        outcome = await reconcile(ref, dict(spec), dict(status), deps, attempt=retry)
+        if outcome.ran:
+            runtime.runs += 1
+        if outcome.committed:
+            runtime.commits += 1
+        _apply(outcome, body, patch, logger, ref)
+
+    @kopf.on.delete(GROUP, VERSION, PLURAL, registry=registry)
+    async def release(
+        spec: kopf.Spec,
+        name: str,
+        namespace: str | None,
+        body: kopf.Body,
+        logger: kopf.Logger,
+        retry: int,
+        **_: Any,
+    ) -> None:
+        """Deleting an InfraDesign never touches AWS; Git follows spec.git.onDelete."""
+        try:
+            git = parse_spec(name, dict(spec)).git
+        except InvalidSpecError:
+            git = None
+        token = None
+        closing = git is not None and git.on_delete == "ClosePullRequest"
+        if closing and git is not None and git.secret is not None and runtime.kube is not None:
+            token = await runtime.kube.read_secret(namespace or "", git.secret.name, git.secret.key)
+        try:
+            released = await asyncio.to_thread(release_git, name, git, token)
+        except GitSinkError as error:
+            delay = min(
+                runtime.settings.max_retry_delay_seconds,
+                runtime.settings.retry_delay_seconds * 2.0 ** min(retry, 16),
+            )
+            message = (
+                f"{error.reason}: {error.message}; retrying in {delay:.0f} s (set "
+                "spec.git.onDelete to Retain to let the object go now)"
+            )
+            kopf.event(body, type="Warning", reason="GitPushFailed", message=message)
+            raise kopf.TemporaryError(message, delay=delay) from None
+        kopf.event(body, type=released.type, reason=released.reason, message=released.message)
+        logger.info(
+            "event=design_deleted design=%s/%s on_delete=%s result=%s",
+            namespace,
+            name,
+            git.on_delete if git else "-",
+            released.reason,
+        )
+
+    return registry
+
+
+def _dependencies(
+    runtime: OperatorRuntime, ref: DesignRef, status: Mapping[str, Any]
+) -> Dependencies:
+    settings = runtime.settings
+    conditions: list[dict[str, Any]] = list(status.get("conditions") or [])
+
+    async def report_phase(phase: str) -> None:
+        nonlocal conditions
+        if runtime.kube is None:
+            return
+        conditions = merge_conditions(
+            conditions,
+            [
+                Condition("Ready", "False", "InProgress", f"A design run is working ({phase})."),
+                Condition("Reconciling", "True", phase, f"{phase}."),
+            ],
+            generation=ref.generation,
+            now=now_rfc3339(),
+        )
+        await runtime.kube.patch_design_status(
+            ref.namespace, ref.name, {"phase": phase, "conditions": conditions}
+        )
+
+    async def read_secret(namespace: str, name: str, key: str) -> str | None:
+        if runtime.kube is None:
+            raise RuntimeError("not logged in to Kubernetes")
+        return await runtime.kube.read_secret(namespace, name, key)
+
+    return Dependencies(
+        designer=runtime.designer,
+        publisher=runtime.publisher,
+        read_secret=read_secret,
+        publish_options=PublishOptions(cache_dir=settings.git_cache_dir),
+        run_slots=runtime.slots,
+        events=runtime.events,
+        report_phase=report_phase,
+        deep_validation=settings.deep_validation,
+        diagram=settings.diagram,
+        retry_delay_seconds=settings.retry_delay_seconds,
+        max_retry_delay_seconds=settings.max_retry_delay_seconds,
+        recheck_seconds=settings.secret_recheck_seconds,
+    )
+
+
+def _apply(
+    outcome: Outcome, body: kopf.Body, patch: kopf.Patch, logger: kopf.Logger, ref: DesignRef
+) -> None:
+    for key, value in outcome.status.items():
+        patch.status[key] = value
+    for event in outcome.events:
+        kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+    logger.info(
+        "event=reconciled design=%s/%s phase=%s ran=%s committed=%s",
+        ref.namespace,
+        ref.name,
+        outcome.status.get("phase", "-"),
+        outcome.ran,
+        outcome.committed,
+    )
+    if outcome.retry_after is not None:
+        raise kopf.TemporaryError(outcome.retry_message, delay=outcome.retry_after)
+
+
+async def _connect_events(redis_url: str, logger: kopf.Logger) -> EventSink:
+    try:
+        from autcloud.operator.event_sink import GatewayEventSink
+
+        return await GatewayEventSink.connect(redis_url)
+    except ImportError as error:
+        logger.warning("event=redis_unavailable error=%s; progress events are not published", error)
+        return NullEventSink()

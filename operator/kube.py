@@ -1,0 +1,122 @@
+"""The little of the Kubernetes API the operator calls itself (kopf does the rest).
+
+Reading a Secret (the git token) and writing the phase while a run works both go through the
+same connection kopf logged in with (:class:`kopf.ConnectionInfo`). Secret values are returned
+to the caller only, never logged or put into an error message.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import ssl
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import kopf
+
+from autcloud.operator.settings import GROUP, PLURAL, VERSION
+
+log = logging.getLogger("autcloud.operator.kube")
+
+
+class KubeApiError(Exception):
+    """The API answered with an error (the message never holds a Secret's value)."""
+
+
+class KubeClient:
+    def __init__(self, info: kopf.ConnectionInfo) -> None:
+        self._info = info
+        self._server = info.server.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def read_secret(self, namespace: str, name: str, key: str) -> str | None:
+        """The decoded value of ``key`` in the Secret, or None when either does not exist."""
+        url = f"{self._server}/api/v1/namespaces/{namespace}/secrets/{name}"
+        async with self._http().get(url) as response:
+            if response.status == 404:
+                return None
+            if response.status >= 400:
+                raise KubeApiError(f"reading Secret {namespace}/{name}: HTTP {response.status}")
+            body: Mapping[str, Any] = await response.json()
+        data = body.get("data") or {}
+        if key in data:
+            return base64.b64decode(data[key]).decode()
+        plain = body.get("stringData") or {}  # only emulators keep stringData; harmless
+        value = plain.get(key)
+        return str(value) if value is not None else None
+
+    async def patch_design_status(
+        self, namespace: str, name: str, status: Mapping[str, Any]
+    ) -> None:
+        url = f"{self._server}/apis/{GROUP}/{VERSION}/namespaces/{namespace}/{PLURAL}/{name}/status"
+        headers = {"Content-Type": "application/merge-patch+json"}
+        async with self._http().patch(url, json={"status": status}, headers=headers) as response:
+            if response.status >= 400:
+                raise KubeApiError(f"patching {namespace}/{name} status: HTTP {response.status}")
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            headers: dict[str, str] = {}
+            auth = None
+            if self._info.token:
+                headers["Authorization"] = f"{self._info.scheme or 'Bearer'} {self._info.token}"
+            elif self._info.username and self._info.password:
+                auth = aiohttp.BasicAuth(self._info.username, self._info.password)
+            connector = aiohttp.TCPConnector(ssl=self._ssl(), limit=20)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers=headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=30),
+            )
+        return self._session
+
+    def _ssl(self) -> ssl.SSLContext | bool:
+        info = self._info
+        if not self._server.startswith("https://"):
+            return False
+        if info.insecure:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        else:
+            cadata = _text(info.ca_data)
+            context = ssl.create_default_context(
+                cafile=str(info.ca_path) if info.ca_path else None, cadata=cadata
+            )
+        certificate = _file(info.certificate_path, info.certificate_data)
+        private_key = _file(info.private_key_path, info.private_key_data)
+        if certificate:
+            context.load_cert_chain(certificate, private_key)
+        return context
+
+
+def _text(data: str | bytes | None) -> str | None:
+    if data is None:
+        return None
+    raw = data if isinstance(data, bytes) else data.encode()
+    try:  # kubeconfig carries base64; in-cluster files carry PEM
+        decoded = base64.b64decode(raw, validate=True)
+    except ValueError:
+        decoded = raw
+    return decoded.decode()
+
+
+def _file(path: Any, data: str | bytes | None) -> str | None:
+    if path:
+        return str(path)
+    text = _text(data)
+    if text is None:
+        return None
+    handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115
+    with handle:
+        handle.write(text)
+    return handle.name

@@ -1,0 +1,599 @@
+"""One reconcile of an InfraDesign, without kopf: spec and old status in, status patch and events out.
+
+The kopf handlers (``infradesign.py``) only translate: they call :func:`reconcile`, write
+``Outcome.status`` through the status subresource, post ``Outcome.events`` as Kubernetes
+Events and turn ``Outcome.retry_after`` into ``kopf.TemporaryError``. Everything the run
+touches outside this process (the design engine, git, Secrets, progress events) comes in
+through :class:`Dependencies`, so tests hand in real or fake pieces at will.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from autcloud.agent.design import DesignResult, DesignStatus, EventCallback
+from autcloud.agent.state import Hints, Turn
+from autcloud.gitsink import (
+    GitSinkError,
+    GitTarget,
+    PublishOptions,
+    PublishResult,
+    parse_target,
+    render_pull_request_body,
+)
+from autcloud.gitsink.target import GitHubRepository
+from autcloud.operator import summary
+from autcloud.operator.conditions import Condition, merge_conditions
+from autcloud.operator.event_sink import EventSink, NullEventSink, to_wire
+from autcloud.operator.files import design_files
+from autcloud.operator.spec import DesignInput, InvalidSpecError, input_hash, parse_spec
+
+log = logging.getLogger("autcloud.operator.reconcile")
+
+EventType = Literal["Normal", "Warning"]
+# Phases a finished run leaves behind; an unchanged input in one of them needs no new run.
+SETTLED_PHASES = frozenset({"Ready", "Refused", "NeedsInput"})
+# The design engine's nodes, and the phase each one means.
+NODE_PHASES = {
+    "route": "Gathering",
+    "gather": "Gathering",
+    "plan": "Planning",
+    "level": "Generating",
+    "combine": "Generating",
+    "validate": "Validating",
+    "fix": "Validating",
+}
+# git sink reasons a person must act on (a token, a repository name, the target).
+PERMANENT_GIT_REASONS = frozenset({"GitAuthFailed", "RepositoryNotFound", "InvalidTarget"})
+
+
+class Designer(Protocol):
+    async def __call__(
+        self,
+        request: str,
+        *,
+        conversation: list[Turn] | None = ...,
+        hints: Hints | None = ...,
+        assume_defaults: bool = ...,
+        deep_validation: bool = ...,
+        on_event: EventCallback | None = ...,
+    ) -> DesignResult: ...
+
+
+class Publisher(Protocol):
+    def __call__(
+        self,
+        target: GitTarget,
+        files: Mapping[str, bytes],
+        *,
+        message: str,
+        design_id: str,
+        pr_title: str = ...,
+        pr_body: str = ...,
+        token: str | None = ...,
+        options: PublishOptions | None = ...,
+    ) -> PublishResult: ...
+
+
+# (namespace, name, key) -> the value, or None when the Secret or the key does not exist.
+SecretReader = Callable[[str, str, str], Awaitable[str | None]]
+# Called with each new phase while a run works (the handler writes it to status at once).
+PhaseReporter = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DesignRef:
+    namespace: str
+    name: str
+    generation: int
+
+
+@dataclass(frozen=True)
+class KubeEvent:
+    type: EventType
+    reason: str
+    message: str
+
+
+@dataclass
+class Dependencies:
+    designer: Designer
+    publisher: Publisher
+    read_secret: SecretReader
+    publish_options: PublishOptions = field(default_factory=PublishOptions)
+    run_slots: asyncio.Semaphore | None = None  # the cap on concurrent runs
+    events: EventSink = field(default_factory=NullEventSink)
+    report_phase: PhaseReporter | None = None
+    deep_validation: bool = False
+    diagram: bool = True
+    retry_delay_seconds: float = 30.0
+    max_retry_delay_seconds: float = 600.0
+    recheck_seconds: float = 60.0  # how often a stalled design looks again (a fixed Secret)
+
+
+@dataclass
+class Outcome:
+    """What the handler writes back. ``retry_after`` set: raise a TemporaryError after writing."""
+
+    status: dict[str, Any]
+    events: list[KubeEvent] = field(default_factory=list)
+    retry_after: float | None = None
+    retry_message: str = ""
+    ran: bool = False
+    committed: bool = False
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+async def reconcile(
+    ref: DesignRef,
+    spec: Mapping[str, Any],
+    status: Mapping[str, Any],
+    deps: Dependencies,
+    *,
+    attempt: int = 0,
+    now: Callable[[], str] = now_rfc3339,
+) -> Outcome:
+    """Bring the status up to date with the spec, running the design workflow when needed."""
+    builder = _StatusBuilder(ref, status, now())
+    try:
+        design = parse_spec(ref.name, spec)
+    except InvalidSpecError as error:
+        return builder.stalled("InvalidSpec", str(error), phase="Failed")
+    if design.suspend:
+        return builder.suspended()
+    if design.provider != "offline":
+        return builder.stalled(
+            "InvalidSpec",
+            f"spec.provider.name: {design.provider!r} is not available in this operator yet; "
+            "use 'offline' (the built-in provider)",
+            phase="Failed",
+            ready_reason="ProviderUnavailable",
+        )
+    digest = input_hash(spec)
+    if status.get("inputHash") == digest and status.get("phase") in SETTLED_PHASES:
+        return Outcome(status={"observedGeneration": ref.generation})
+    token: str | None = None
+    if design.git is not None and design.git.secret is not None:
+        secret = design.git.secret
+        token = await deps.read_secret(ref.namespace, secret.name, secret.key)
+        if token is None:
+            outcome = builder.stalled(
+                "SecretNotFound",
+                f"spec.git.secretRef: Secret {secret.name!r} with key {secret.key!r} does not "
+                f"exist in namespace {ref.namespace!r}; create it (the operator looks again "
+                f"every {deps.recheck_seconds:.0f} s)",
+                phase="Failed",
+            )
+            outcome.retry_after = deps.recheck_seconds
+            outcome.retry_message = "Secret not found"
+            return outcome
+    slots = deps.run_slots or contextlib.nullcontext()
+    async with slots:
+        return await _run(ref, design, digest, token, builder, deps, attempt)
+
+
+async def _run(
+    ref: DesignRef,
+    design: DesignInput,
+    digest: str,
+    token: str | None,
+    builder: _StatusBuilder,
+    deps: Dependencies,
+    attempt: int,
+) -> Outcome:
+    run_id = f"{ref.name}-{uuid.uuid4().hex[:12]}"
+    builder.status["runID"] = run_id
+    events = [KubeEvent("Normal", "DesignStarted", f"Design run {run_id} started.")]
+    log.info("event=run_started design=%s/%s run=%s", ref.namespace, ref.name, run_id)
+    phases = _PhaseQueue(deps.report_phase)
+    phases.put("Gathering")
+
+    def on_event(event: dict[str, Any]) -> None:
+        node = event.get("node")
+        if event.get("event") == "node_started" and isinstance(node, str):
+            phase = NODE_PHASES.get(node.split(":")[0])
+            if phase:
+                phases.put(phase)
+        wire = to_wire(event)
+        if wire is not None:
+            deps.events.emit(ref.namespace, ref.name, wire)
+
+    try:
+        result = await deps.designer(
+            design.request,
+            conversation=design.conversation,
+            hints=design.hints,
+            assume_defaults=design.assume_defaults,
+            deep_validation=deps.deep_validation,
+            on_event=on_event,
+        )
+    except Exception as error:  # a bug in the engine: report it and retry with backoff
+        log.exception("event=run_crashed design=%s/%s run=%s", ref.namespace, ref.name, run_id)
+        await phases.close()
+        return builder.retrying(
+            "DesignFailed",
+            f"The design workflow failed ({type(error).__name__}); retrying.",
+            _backoff(deps, attempt, None),
+            events,
+        )
+    if design.import_existing:
+        events.append(
+            KubeEvent(
+                "Warning",
+                "ImportNotSupported",
+                "spec.importExisting is not supported by this operator yet; designed from the "
+                "request alone.",
+            )
+        )
+    outcome = await _settle(ref, design, digest, token, result, builder, deps, attempt, phases)
+    await phases.close()
+    outcome.events[:0] = events
+    outcome.ran = True
+    _emit_done(deps.events, ref, outcome)
+    return outcome
+
+
+async def _settle(
+    ref: DesignRef,
+    design: DesignInput,
+    digest: str,
+    token: str | None,
+    result: DesignResult,
+    builder: _StatusBuilder,
+    deps: Dependencies,
+    attempt: int,
+    phases: _PhaseQueue,
+) -> Outcome:
+    document = result.document
+    builder.from_document(document)
+    if result.status is DesignStatus.REFUSED:
+        return builder.refused(result.refusal or "The request was refused.", digest)
+    if result.status is DesignStatus.NEEDS_INPUT:
+        return builder.needs_input(digest)
+    if result.status is DesignStatus.INVALID:
+        return builder.validation_failed(digest)
+    builder.validated()
+    if design.git is None:
+        return builder.ready_without_git(digest)
+    phases.put("Committing")
+    await phases.flush()
+    files, note = design_files(
+        result.files, document, diagram=deps.diagram, title=f"{ref.namespace}/{ref.name}"
+    )
+    extra = [KubeEvent("Normal", "DiagramSkipped", f"{note}.")] if note else []
+    target = design.git.target
+    body = render_pull_request_body(
+        summary.pull_request_summary(ref.name, document), files=sorted(files)
+    )
+    try:
+        published = await asyncio.to_thread(
+            deps.publisher,
+            target,
+            files,
+            message=_commit_message(ref, document),
+            design_id=ref.name,
+            pr_title=f"AutCloud design {ref.name}",
+            pr_body=body,
+            token=token,
+            options=deps.publish_options,
+        )
+    except GitSinkError as error:
+        outcome = builder.git_failed(error, _backoff(deps, attempt, error.retry_after), deps)
+        outcome.events[:0] = extra
+        return outcome
+    outcome = builder.committed(published, target, digest)
+    outcome.events[:0] = extra
+    return outcome
+
+
+def _commit_message(ref: DesignRef, document: Mapping[str, Any]) -> str:
+    count = len(document.get("resources") or [])
+    region = document.get("region") or "?"
+    return (
+        f"AutCloud design {ref.namespace}/{ref.name}: {count} resources in {region}\n\n"
+        f"Request: {str(document.get('request', ''))[:500]}\n"
+    )
+
+
+def _backoff(deps: Dependencies, attempt: int, at_least: float | None) -> float:
+    delay = min(deps.max_retry_delay_seconds, deps.retry_delay_seconds * 2.0 ** min(attempt, 16))
+    return max(delay, at_least or 0.0)
+
+
+def _emit_done(sink: EventSink, ref: DesignRef, outcome: Outcome) -> None:
+    phase = str(outcome.status.get("phase", ""))
+    sink.emit(
+        ref.namespace,
+        ref.name,
+        {"type": "done", "phase": phase, "ok": phase in ("Ready", "NeedsInput")},
+    )
+
+
+class _PhaseQueue:
+    """Reports phases in order from the engine's synchronous callback, one status patch at a time."""
+
+    def __init__(self, reporter: PhaseReporter | None) -> None:
+        self._reporter = reporter
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._last = ""
+        self._task = asyncio.create_task(self._drain()) if reporter else None
+
+    def put(self, phase: str) -> None:
+        if self._task is not None and phase != self._last:
+            self._last = phase
+            self._queue.put_nowait(phase)
+
+    async def flush(self) -> None:
+        if self._task is not None:
+            await self._queue.join()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._queue.put_nowait(None)
+            await self._task
+            self._task = None
+
+    async def _drain(self) -> None:
+        assert self._reporter is not None
+        while True:
+            phase = await self._queue.get()
+            try:
+                if phase is None:
+                    return
+                if self._queue.empty():  # skip phases already overtaken by a newer one
+                    try:
+                        await self._reporter(phase)
+                    except Exception as error:  # progress is best effort; the result is not
+                        log.warning("event=phase_report_failed phase=%s error=%s", phase, error)
+            finally:
+                self._queue.task_done()
+
+
+class _StatusBuilder:
+    """Builds the status patch: every outcome sets phase and the five conditions together."""
+
+    def __init__(self, ref: DesignRef, old: Mapping[str, Any], now: str) -> None:
+        self.ref = ref
+        self.old = old
+        self.now = now
+        self.status: dict[str, Any] = {"observedGeneration": ref.generation}
+
+    def _finish(
+        self,
+        phase: str,
+        conditions: list[Condition],
+        events: list[KubeEvent],
+        *,
+        digest: str | None = None,
+    ) -> Outcome:
+        self.status["phase"] = phase
+        wanted = conditions + self._not_yet({c.type for c in conditions})
+        self.status["conditions"] = merge_conditions(
+            self.old.get("conditions"), wanted, generation=self.ref.generation, now=self.now
+        )
+        if digest is not None:
+            self.status["inputHash"] = digest
+        return Outcome(status=self.status, events=events)
+
+    def _error(self, reason: str, message: str) -> None:
+        self.status["lastError"] = {"reason": reason, "message": message, "time": self.now}
+
+    def _not_yet(self, given: set[str]) -> list[Condition]:
+        """Validated/Committed before anything was validated or committed."""
+        conditions = self.old.get("conditions") or []
+        known = {c.get("type") for c in conditions} | given
+        result = []
+        if "Validated" not in known:
+            result.append(
+                Condition("Validated", "Unknown", "NotValidated", "No output validated yet.")
+            )
+        if "Committed" not in known:
+            result.append(Condition("Committed", "Unknown", "Pending", "Nothing committed yet."))
+        return result
+
+    def from_document(self, document: Mapping[str, Any]) -> None:
+        self.status["questions"] = summary.questions(document)
+        self.status["assumptions"] = summary.assumptions(document)
+        if document.get("resources"):
+            self.status["resources"] = summary.resources(document)
+            self.status["validation"] = summary.validation(document)
+            estimate = summary.cost(document)
+            if estimate:
+                self.status["cost"] = estimate
+        self.status["refusalReason"] = None
+
+    def stalled(
+        self, reason: str, message: str, *, phase: str, ready_reason: str | None = None
+    ) -> Outcome:
+        self._error(reason, message)
+        log.warning(
+            "event=stalled design=%s/%s reason=%s", self.ref.namespace, self.ref.name, reason
+        )
+        return self._finish(
+            phase,
+            [
+                Condition("Ready", "False", ready_reason or reason, message),
+                Condition("Reconciling", "False", "Stalled", "Waiting for a change."),
+                Condition("Stalled", "True", reason, message),
+            ],
+            [KubeEvent("Warning", reason, message)],
+        )
+
+    def suspended(self) -> Outcome:
+        message = "spec.suspend is true: no work until it is set back to false."
+        return self._finish(
+            str(self.old.get("phase") or "Pending"),
+            [
+                Condition("Ready", "False", "Suspended", message),
+                Condition("Reconciling", "False", "Suspended", message),
+                Condition("Stalled", "False", "Suspended", message),
+            ],
+            [],
+        )
+
+    def retrying(self, reason: str, message: str, delay: float, events: list[KubeEvent]) -> Outcome:
+        self._error(reason, message)
+        outcome = self._finish(
+            "Failed",
+            [
+                Condition("Ready", "False", reason, message),
+                Condition("Reconciling", "True", "Retrying", f"Retrying in {delay:.0f} s."),
+                Condition("Stalled", "False", "Retrying", "Retried automatically."),
+            ],
+            [*events, KubeEvent("Warning", reason, message)],
+        )
+        outcome.retry_after = delay
+        outcome.retry_message = message
+        return outcome
+
+    def refused(self, reason: str, digest: str) -> Outcome:
+        self.status["refusalReason"] = summary._cut(reason, 2000)
+        self.status["questions"] = []
+        return self._finish(
+            "Refused",
+            [
+                Condition("Ready", "False", "Refused", reason),
+                Condition("Reconciling", "False", "Refused", "The request was refused."),
+                Condition("Stalled", "True", "Refused", reason),
+            ],
+            [KubeEvent("Warning", "Refused", reason)],
+            digest=digest,
+        )
+
+    def needs_input(self, digest: str) -> Outcome:
+        count = len(self.status.get("questions", []))
+        ids = ", ".join(q["id"] for q in self.status.get("questions", []))
+        message = (
+            f"{count} question(s) open ({ids}): answer with spec.conversation entries of type "
+            "answer, or set spec.assumeDefaults."
+        )
+        return self._finish(
+            "NeedsInput",
+            [
+                Condition("Ready", "False", "AwaitingAnswers", message),
+                Condition("Reconciling", "False", "AwaitingAnswers", "Waiting for answers."),
+                Condition("Stalled", "False", "AwaitingAnswers", "Waiting for answers."),
+            ],
+            [KubeEvent("Normal", "QuestionsAsked", message)],
+            digest=digest,
+        )
+
+    def validation_failed(self, digest: str) -> Outcome:
+        failed = [s["name"] for s in self.status["validation"]["steps"] if s["status"] == "failed"]
+        message = (
+            f"Validation still fails after the automatic fixes ({', '.join(failed)}); "
+            "see status.validation."
+        )
+        self._error("ValidationFailed", message)
+        return self._finish(
+            "Failed",
+            [
+                Condition("Ready", "False", "ValidationFailed", message),
+                Condition("Reconciling", "False", "Stalled", "Waiting for a change."),
+                Condition("Stalled", "True", "ValidationFailed", message),
+                Condition("Validated", "False", "ChecksFailed", message),
+            ],
+            [KubeEvent("Warning", "ValidationFailed", message)],
+            digest=digest,
+        )
+
+    def validated(self) -> None:
+        self._validated = Condition(
+            "Validated",
+            "True",
+            "ChecksPassed",
+            "Every validation step passed or was skipped with a reason.",
+        )
+
+    def ready_without_git(self, digest: str) -> Outcome:
+        message = "Designed and validated; spec.git is not set, so nothing was committed."
+        return self._finish(
+            "Ready",
+            [
+                Condition("Ready", "True", "DesignReady", message),
+                Condition("Reconciling", "False", "Ready", "Up to date."),
+                Condition("Stalled", "False", "Ready", "Up to date."),
+                self._validated,
+                Condition("Committed", "False", "NoGitTarget", "spec.git is not set."),
+            ],
+            [KubeEvent("Normal", "DesignReady", message)],
+            digest=digest,
+        )
+
+    def committed(self, published: PublishResult, target: GitTarget, digest: str) -> Outcome:
+        remote = parse_target(target.repository, target.github_api_url)
+        if target.mode == "push":
+            reason, where = "Pushed", f"on {published.branch}"
+        elif isinstance(remote, GitHubRepository) and published.pull_request_url:
+            reason, where = "PullRequestOpened", f"in {published.pull_request_url}"
+        else:
+            reason, where = "BranchPushed", f"on branch {published.branch}"
+        message = f"Commit {published.commit_sha[:12]} holds the design {where}."
+        git: dict[str, Any] = {
+            "commitSHA": published.commit_sha,
+            "branch": published.branch,
+            "path": target.path,
+            "pullRequestURL": published.pull_request_url,
+        }
+        number = (published.pull_request_url or "").rstrip("/").rsplit("/", 1)[-1]
+        git["pullRequestNumber"] = int(number) if number.isdigit() else None
+        self.status["git"] = git
+        events = []
+        if published.changed:
+            events.append(KubeEvent("Normal", "Committed", message))
+        outcome = self._finish(
+            "Ready",
+            [
+                Condition("Ready", "True", "Committed", message),
+                Condition("Reconciling", "False", "Ready", "Up to date."),
+                Condition("Stalled", "False", "Ready", "Up to date."),
+                self._validated,
+                Condition("Committed", "True", reason, message),
+            ],
+            events,
+            digest=digest,
+        )
+        outcome.committed = published.changed
+        return outcome
+
+    def git_failed(self, error: GitSinkError, delay: float, deps: Dependencies) -> Outcome:
+        if error.reason == "GitAuthFailed":
+            reason = "GitAuthFailed"
+        elif error.reason == "InvalidTarget":
+            reason = "InvalidSpec"
+        else:
+            reason = "GitPushFailed"
+        message = f"{error.reason}: {error.message}"
+        permanent = error.reason in PERMANENT_GIT_REASONS or not error.retryable
+        self.status["lastError"] = {"reason": error.reason, "message": message, "time": self.now}
+        stalled = Condition("Stalled", "True", reason, message)
+        reconciling = Condition("Reconciling", "False", "Stalled", "Waiting for a change.")
+        if not permanent:
+            stalled = Condition("Stalled", "False", "Retrying", "Retried automatically.")
+            reconciling = Condition(
+                "Reconciling", "True", "Retrying", f"Retrying in {delay:.0f} s."
+            )
+        outcome = self._finish(
+            "Failed",
+            [
+                Condition("Ready", "False", reason, message),
+                reconciling,
+                stalled,
+                self._validated,
+                Condition("Committed", "False", reason, message),
+            ],
+            [KubeEvent("Warning", reason, message)],
+        )
+        outcome.retry_after = deps.recheck_seconds if permanent else delay
+        outcome.retry_message = message
+        return outcome

@@ -1,0 +1,178 @@
+"""The InfraDesign spec as plain domain values, with the defaults the operator supplies.
+
+The API server has already checked the spec against the CRD schema; this module still refuses
+what it cannot use (a clear message naming the field and the fix), because objects can reach
+the operator from clusters or emulators that skip validation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.state import Hints, Turn
+from autcloud.gitsink import GitTarget
+
+DEFAULT_AUTHOR_NAME = "AutCloud"
+DEFAULT_AUTHOR_EMAIL = "autcloud@localhost"
+DEFAULT_SECRET_KEY = "token"
+
+
+class InvalidSpecError(ValueError):
+    """The spec cannot be designed from; the message names the field and the fix."""
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
+class GitSpec:
+    target: GitTarget
+    secret: SecretRef | None
+    on_delete: str  # "Retain" | "ClosePullRequest"
+
+
+@dataclass(frozen=True)
+class DesignInput:
+    """Everything a run needs from the spec."""
+
+    request: str
+    conversation: list[Turn]
+    hints: Hints
+    assume_defaults: bool
+    provider: str
+    git: GitSpec | None
+    suspend: bool
+    import_existing: bool
+
+
+def parse_spec(name: str, spec: Mapping[str, Any]) -> DesignInput:
+    request = spec.get("request")
+    if not isinstance(request, str) or not request.strip():
+        raise InvalidSpecError(
+            "spec.request: empty; say what you need, e.g. 'a web API with PostgreSQL in Seoul'"
+        )
+    provider = _mapping(spec.get("provider"), "spec.provider").get("name", "offline")
+    return DesignInput(
+        request=request,
+        conversation=_conversation(spec.get("conversation")),
+        hints=_hints(_mapping(spec.get("hints"), "spec.hints")),
+        assume_defaults=bool(spec.get("assumeDefaults", False)),
+        provider=str(provider),
+        git=_git(name, spec.get("git")),
+        suspend=bool(spec.get("suspend", False)),
+        import_existing=spec.get("importExisting") is not None,
+    )
+
+
+def input_hash(spec: Mapping[str, Any]) -> str:
+    """A hash of the spec fields that shape the output. Unchanged hash: no new run.
+
+    Left out on purpose: ``git.author`` and ``git.onDelete`` (they change no file), the
+    conversation entries' ``id`` (an idempotency key), ``suspend``, and secret references."""
+    git = dict(_mapping(spec.get("git"), "spec.git"))
+    for key in ("author", "onDelete", "secretRef"):
+        git.pop(key, None)
+    provider = dict(_mapping(spec.get("provider"), "spec.provider"))
+    provider.pop("secretRef", None)
+    conversation = [
+        {key: entry.get(key) for key in ("type", "questionId", "text")}
+        for entry in spec.get("conversation") or []
+        if isinstance(entry, Mapping)
+    ]
+    shaped = {
+        "request": spec.get("request"),
+        "conversation": conversation,
+        "hints": spec.get("hints") or {},
+        "assumeDefaults": bool(spec.get("assumeDefaults", False)),
+        "provider": provider,
+        "git": git,
+        "importExisting": spec.get("importExisting"),
+    }
+    text = json.dumps(shaped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _mapping(value: Any, field: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidSpecError(f"{field}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _conversation(value: Any) -> list[Turn]:
+    turns: list[Turn] = []
+    for index, entry in enumerate(value or []):
+        field = f"spec.conversation[{index}]"
+        entry = _mapping(entry, field)
+        kind = entry.get("type")
+        text = entry.get("text")
+        if kind not in ("answer", "change"):
+            raise InvalidSpecError(f"{field}.type: {kind!r}; use 'answer' or 'change'")
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidSpecError(f"{field}.text: empty; write the answer or the change")
+        if kind == "answer":
+            question = entry.get("questionId")
+            if not isinstance(question, str) or not question:
+                raise InvalidSpecError(
+                    f"{field}.questionId: missing; an answer names the question it answers "
+                    "(see status.questions)"
+                )
+            turns.append({"type": "answer", "question_id": question, "text": text})
+        else:
+            turns.append({"type": "change", "text": text})
+    return turns
+
+
+def _hints(hints: Mapping[str, Any]) -> Hints:
+    result: Hints = {}
+    if isinstance(hints.get("region"), str):
+        result["region"] = hints["region"]
+    if isinstance(hints.get("availability"), str):
+        result["availability"] = hints["availability"]
+    budget = _mapping(hints.get("budget"), "spec.hints.budget")
+    if budget:
+        amount = budget.get("amount")
+        if not isinstance(amount, int | float) or isinstance(amount, bool) or amount <= 0:
+            raise InvalidSpecError(
+                f"spec.hints.budget.amount: {amount!r}; give a monthly amount above zero, e.g. 500"
+            )
+        result["budget_amount"] = float(amount)
+        result["budget_currency"] = str(budget.get("currency") or "USD")
+    return result
+
+
+def _git(name: str, value: Any) -> GitSpec | None:
+    if value is None:
+        return None
+    git = _mapping(value, "spec.git")
+    repository = git.get("repository")
+    if not isinstance(repository, str) or not repository.strip():
+        raise InvalidSpecError(
+            "spec.git.repository: missing; give owner/repo, a git URL or an absolute local path"
+        )
+    author = _mapping(git.get("author"), "spec.git.author")
+    target = GitTarget(
+        repository=repository,
+        path=str(git.get("path") or f"designs/{name}"),
+        base_branch=str(git.get("baseBranch") or "main"),
+        mode="push" if git.get("mode") == "push" else "pullRequest",
+        author_name=str(author.get("name") or DEFAULT_AUTHOR_NAME),
+        author_email=str(author.get("email") or DEFAULT_AUTHOR_EMAIL),
+        github_api_url=git.get("githubAPIURL") or None,
+    )
+    secret = None
+    ref = _mapping(git.get("secretRef"), "spec.git.secretRef")
+    if ref:
+        if not ref.get("name"):
+            raise InvalidSpecError("spec.git.secretRef.name: missing; name the Secret")
+        secret = SecretRef(str(ref["name"]), str(ref.get("key") or DEFAULT_SECRET_KEY))
+    on_delete = str(git.get("onDelete") or "Retain")
+    return GitSpec(target, secret, on_delete)

@@ -1,0 +1,131 @@
+"""``autcloud operator``: run the InfraDesign operator (kopf) against the current cluster.
+
+It logs in like kubectl (in-cluster service account, else KUBECONFIG or ~/.kube/config) and
+works until stopped. Redis is optional: with --redis-url, each run's progress events go to the
+design's stream for the gateway. See docs/operator.md.
+
+Exit codes: 0 stopped by a signal, 2 usage error (the message names the option and the fix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+ENV_REDIS_URL = "AUTCLOUD_REDIS_URL"
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "operator",
+        help="run the InfraDesign operator against the current Kubernetes cluster",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--namespace",
+        "-n",
+        action="append",
+        default=[],
+        metavar="NS",
+        help="watch only this namespace (repeatable)",
+    )
+    scope.add_argument(
+        "--all-namespaces",
+        "-A",
+        action="store_true",
+        help="watch every namespace (the default when no --namespace is given)",
+    )
+    parser.add_argument(
+        "--max-concurrent-runs",
+        type=int,
+        default=4,
+        metavar="N",
+        help="design runs at the same time across all objects (default: 4)",
+    )
+    parser.add_argument(
+        "--git-cache",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where plain-git remotes are cached (default: $XDG_CACHE_HOME/autcloud/git)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get(ENV_REDIS_URL),
+        metavar="URL",
+        help=f"publish progress events to Redis, e.g. redis://localhost:6379/0 (or ${ENV_REDIS_URL})",
+    )
+    parser.add_argument(
+        "--validate",
+        choices=("quick", "full"),
+        default="quick",
+        help="quick: parse, references, secrets, fmt; full: also terraform validate and checkov",
+    )
+    parser.add_argument(
+        "--no-diagram", action="store_true", help="do not commit diagram.svg (needs graphviz)"
+    )
+    parser.add_argument(
+        "--liveness",
+        metavar="URL",
+        help="serve a liveness probe, e.g. http://0.0.0.0:8080/healthz",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("json", "full", "plain"),
+        default="full",
+        help="json: one JSON object a line (for log collectors); default: full",
+    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="log debug details")
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = _check(args)
+    if problem:
+        print(f"autcloud operator: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    import kopf
+
+    from autcloud.gitsink import default_cache_dir
+    from autcloud.operator.runner import run as run_operator
+    from autcloud.operator.settings import OperatorSettings
+
+    kopf.configure(
+        verbose=args.verbose,
+        log_format={
+            "json": kopf.LogFormat.JSON,
+            "full": kopf.LogFormat.FULL,
+            "plain": kopf.LogFormat.PLAIN,
+        }[args.log_format],
+    )
+    settings = OperatorSettings(
+        namespaces=tuple(args.namespace),
+        max_concurrent_runs=args.max_concurrent_runs,
+        git_cache_dir=args.git_cache or default_cache_dir(),
+        redis_url=args.redis_url or None,
+        deep_validation=args.validate == "full",
+        diagram=not args.no_diagram,
+    )
+    run_operator(settings, liveness_endpoint=args.liveness)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> str | None:
+    if args.max_concurrent_runs < 1:
+        return f"--max-concurrent-runs {args.max_concurrent_runs}: give at least 1, e.g. 4"
+    for namespace in args.namespace:
+        if not _NAMESPACE.match(namespace) or len(namespace) > 63:
+            return (
+                f"--namespace {namespace!r}: not a namespace name; use lowercase letters, "
+                "digits and '-', e.g. --namespace autcloud"
+            )
+    if args.redis_url and not args.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        return f"--redis-url: {args.redis_url!r} is not a Redis URL; e.g. redis://localhost:6379/0"
+    return None

@@ -1,0 +1,379 @@
+"""The reconcile logic without kopf: spec and old status in, status patch and events out.
+
+The design engine runs for real where the test is about a design; elsewhere a canned result
+stands in (fakes.py). The git sink runs for real against a bare repository where the test is
+about git.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autcloud.agent.design import DesignResult, DesignStatus, run_design
+from autcloud.events import event_from_dict
+from autcloud.gitsink import GitSinkError, PublishOptions, publish
+from autcloud.operator.reconcile import Dependencies, DesignRef, Outcome, reconcile
+from tests.gitsink.bare_remote import BareRemote
+from tests.operator.fakes import CannedDesigner, RecordingPublisher, RecordingSink, Secrets
+
+pytestmark = pytest.mark.asyncio
+
+WEB_API = "A containerised web API with PostgreSQL in Seoul"
+REF = DesignRef("shop", "web", 1)
+
+
+@pytest.fixture(scope="module")
+def designed() -> DesignResult:
+    return asyncio.run(run_design(WEB_API))
+
+
+def deps(designer: Any, publisher: Any = None, **extra: Any) -> Dependencies:
+    return Dependencies(
+        designer=designer,
+        publisher=publisher or RecordingPublisher(),
+        read_secret=extra.pop("read_secret", Secrets()),
+        diagram=False,
+        **extra,
+    )
+
+
+def conditions(outcome: Outcome) -> dict[str, dict[str, Any]]:
+    return {c["type"]: c for c in outcome.status["conditions"]}
+
+
+def reasons(outcome: Outcome) -> list[str]:
+    return [event.reason for event in outcome.events]
+
+
+async def test_a_design_without_git_is_ready_and_commits_nothing(designed: DesignResult) -> None:
+    outcome = await reconcile(REF, {"request": WEB_API}, {}, deps(CannedDesigner(designed)))
+
+    assert outcome.status["phase"] == "Ready"
+    assert conditions(outcome)["Ready"]["reason"] == "DesignReady"
+    committed = conditions(outcome)["Committed"]
+    assert (committed["status"], committed["reason"]) == ("False", "NoGitTarget")
+    assert conditions(outcome)["Validated"]["reason"] == "ChecksPassed"
+    assert "DesignReady" in reasons(outcome)
+
+
+async def test_the_status_summarises_the_design_within_the_crd_limits(
+    designed: DesignResult,
+) -> None:
+    outcome = await reconcile(REF, {"request": WEB_API}, {}, deps(CannedDesigner(designed)))
+
+    status = outcome.status
+    assert status["resources"]["count"] == len(designed.document["resources"])
+    assert status["resources"]["levels"] == len(designed.document["levels"])
+    assert sum(t["count"] for t in status["resources"]["byType"]) == status["resources"]["count"]
+    assert all(isinstance(step["durationMs"], int) for step in status["validation"]["steps"])
+    assert {p["pillar"] for p in status["validation"]["pillars"]} <= {
+        "OperationalExcellence",
+        "Security",
+        "Reliability",
+        "PerformanceEfficiency",
+        "CostOptimization",
+        "Sustainability",
+    }
+    assert status["cost"]["monthlyUSD"] == round(designed.document["cost"]["total_usd"], 2)
+    assert status["observedGeneration"] == 1
+    assert status["inputHash"].startswith("sha256:")
+
+
+async def test_a_large_design_lists_at_most_300_resources_and_says_so(
+    designed: DesignResult,
+) -> None:
+    many = DesignResult(designed.status, designed.files, dict(designed.document))
+    many.document["resources"] = [
+        {"address": f"aws_s3_bucket.b{i}", "type": "aws_s3_bucket", "level": 0} for i in range(450)
+    ]
+    outcome = await reconcile(REF, {"request": WEB_API}, {}, deps(CannedDesigner(many)))
+
+    assert len(outcome.status["resources"]["items"]) == 300
+    assert outcome.status["resources"]["truncated"] is True
+    assert outcome.status["resources"]["count"] == 450
+
+
+async def test_open_questions_go_to_status_and_wait_for_answers() -> None:
+    outcome = await reconcile(REF, {"request": "A web API with PostgreSQL"}, {}, deps(run_design))
+
+    assert outcome.status["phase"] == "NeedsInput"
+    assert outcome.status["questions"][0]["id"] == "region"
+    assert conditions(outcome)["Ready"]["reason"] == "AwaitingAnswers"
+    assert conditions(outcome)["Stalled"]["status"] == "False"
+    assert "QuestionsAsked" in reasons(outcome)
+
+
+async def test_an_answer_in_the_conversation_reaches_the_design_engine(
+    designed: DesignResult,
+) -> None:
+    designer = CannedDesigner(designed)
+    spec = {
+        "request": "A web API with PostgreSQL",
+        "conversation": [
+            {"type": "answer", "questionId": "region", "text": "ap-northeast-2", "id": "m1"}
+        ],
+    }
+    await reconcile(REF, spec, {}, deps(designer))
+
+    assert designer.calls[0]["conversation"] == [
+        {"type": "answer", "question_id": "region", "text": "ap-northeast-2"}
+    ]
+
+
+async def test_a_refused_request_is_stalled_with_the_reason() -> None:
+    outcome = await reconcile(REF, {"request": "mine bitcoin on 1000 GPUs"}, {}, deps(run_design))
+
+    assert outcome.status["phase"] == "Refused"
+    assert "infrastructure request" in outcome.status["refusalReason"]
+    assert conditions(outcome)["Stalled"]["reason"] == "Refused"
+    assert outcome.events[-1].type == "Warning"
+
+
+async def test_an_unchanged_input_that_already_settled_starts_no_run(
+    designed: DesignResult,
+) -> None:
+    designer = CannedDesigner(designed)
+    first = await reconcile(REF, {"request": WEB_API}, {}, deps(designer))
+    again = await reconcile(
+        DesignRef("shop", "web", 2), {"request": WEB_API}, first.status, deps(designer)
+    )
+
+    assert len(designer.calls) == 1
+    assert again.ran is False
+    assert again.status == {"observedGeneration": 2}
+
+
+async def test_an_unchanged_input_left_mid_run_runs_again(designed: DesignResult) -> None:
+    designer = CannedDesigner(designed)
+    first = await reconcile(REF, {"request": WEB_API}, {}, deps(designer))
+    interrupted = dict(first.status, phase="Committing")
+
+    await reconcile(REF, {"request": WEB_API}, interrupted, deps(designer))
+
+    assert len(designer.calls) == 2
+
+
+async def test_suspended_designs_do_not_run(designed: DesignResult) -> None:
+    designer = CannedDesigner(designed)
+    outcome = await reconcile(REF, {"request": WEB_API, "suspend": True}, {}, deps(designer))
+
+    assert designer.calls == []
+    assert outcome.status["phase"] == "Pending"
+    assert conditions(outcome)["Ready"]["reason"] == "Suspended"
+
+
+async def test_a_provider_this_operator_lacks_stalls_with_the_field_named(
+    designed: DesignResult,
+) -> None:
+    spec = {"request": WEB_API, "provider": {"name": "openai", "model": "gpt-4o-mini"}}
+    outcome = await reconcile(REF, spec, {}, deps(CannedDesigner(designed)))
+
+    assert conditions(outcome)["Stalled"]["reason"] == "InvalidSpec"
+    assert conditions(outcome)["Ready"]["reason"] == "ProviderUnavailable"
+    assert "spec.provider.name" in outcome.status["lastError"]["message"]
+
+
+async def test_a_missing_git_secret_stalls_and_is_looked_for_again(
+    designed: DesignResult,
+) -> None:
+    designer = CannedDesigner(designed)
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra", "secretRef": {"name": "gh"}}}
+    outcome = await reconcile(REF, spec, {}, deps(designer, recheck_seconds=60))
+
+    assert designer.calls == []
+    assert conditions(outcome)["Stalled"]["reason"] == "SecretNotFound"
+    assert outcome.retry_after == 60
+    assert "'gh'" in conditions(outcome)["Ready"]["message"]
+
+
+async def test_the_token_from_the_secret_reaches_git_and_nothing_else(
+    designed: DesignResult,
+) -> None:
+    token = "ghp_super_secret_value_123"
+    publisher = RecordingPublisher(
+        GitSinkError(
+            "GitAuthFailed", f"token {token} was refused", retryable=False, secrets=(token,)
+        )
+    )
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra", "secretRef": {"name": "gh"}}}
+    secrets = Secrets({("shop", "gh"): {"token": token}})
+    outcome = await reconcile(
+        REF, spec, {}, deps(CannedDesigner(designed), publisher, read_secret=secrets)
+    )
+
+    assert publisher.calls[0]["token"] == token
+    visible = json.dumps(outcome.status) + json.dumps([e.message for e in outcome.events])
+    assert token not in visible
+
+
+async def test_a_permanent_git_failure_stalls(designed: DesignResult) -> None:
+    publisher = RecordingPublisher(GitSinkError("GitAuthFailed", "bad token", retryable=False))
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra"}}
+    outcome = await reconcile(
+        REF, spec, {}, deps(CannedDesigner(designed), publisher, recheck_seconds=300)
+    )
+
+    assert outcome.status["phase"] == "Failed"
+    assert conditions(outcome)["Stalled"]["reason"] == "GitAuthFailed"
+    assert conditions(outcome)["Committed"]["reason"] == "GitAuthFailed"
+    assert outcome.status["lastError"]["reason"] == "GitAuthFailed"
+    assert "inputHash" not in outcome.status  # fixing the Secret must lead to a new try
+    assert outcome.retry_after == 300
+
+
+async def test_a_retryable_git_failure_backs_off_at_least_as_long_as_the_server_asks(
+    designed: DesignResult,
+) -> None:
+    publisher = RecordingPublisher(
+        GitSinkError("RateLimited", "rate limit", retryable=True, retry_after=120)
+    )
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra"}}
+    outcome = await reconcile(
+        REF, spec, {}, deps(CannedDesigner(designed), publisher, retry_delay_seconds=5)
+    )
+
+    assert outcome.retry_after == 120
+    reconciling = conditions(outcome)["Reconciling"]
+    assert (reconciling["status"], reconciling["reason"]) == ("True", "Retrying")
+    assert conditions(outcome)["Stalled"]["status"] == "False"
+    assert conditions(outcome)["Ready"]["reason"] == "GitPushFailed"
+
+
+async def test_retries_back_off_exponentially_up_to_the_cap(designed: DesignResult) -> None:
+    publisher = RecordingPublisher(GitSinkError("ServerError", "HTTP 502", retryable=True))
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra"}}
+    delays = []
+    for attempt in (0, 1, 2, 10):
+        outcome = await reconcile(
+            REF,
+            spec,
+            {},
+            deps(
+                CannedDesigner(designed),
+                publisher,
+                retry_delay_seconds=10,
+                max_retry_delay_seconds=600,
+            ),
+            attempt=attempt,
+        )
+        delays.append(outcome.retry_after)
+
+    assert delays == [10, 20, 40, 600]
+
+
+async def test_a_missing_repository_is_reported_by_the_real_git_sink(
+    designed: DesignResult, tmp_path: Path
+) -> None:
+    spec = {"request": WEB_API, "git": {"repository": str(tmp_path / "nowhere.git")}}
+    dependencies = deps(
+        CannedDesigner(designed),
+        publish,
+        publish_options=PublishOptions(cache_dir=tmp_path / "cache", git_attempts=1),
+    )
+    outcome = await reconcile(REF, spec, {}, dependencies)
+
+    assert outcome.status["lastError"]["reason"] == "RepositoryNotFound"
+    assert conditions(outcome)["Committed"]["status"] == "False"
+    assert conditions(outcome)["Stalled"]["status"] == "True"
+
+
+async def test_a_commit_holds_the_terraform_design_json_and_diagram_in_the_design_folder(
+    designed: DesignResult, tmp_path: Path
+) -> None:
+    from tests.tooling import require_tool
+
+    require_tool("dot", "the diagram is drawn with graphviz")
+    remote = BareRemote(tmp_path / "remote.git")
+    remote.commit_as_someone_else("main", {"README.md": b"x\n"}, tmp_path / "work")
+    spec = {"request": WEB_API, "git": {"repository": remote.url, "mode": "push"}}
+    dependencies = deps(
+        CannedDesigner(designed), publish, publish_options=PublishOptions(tmp_path / "cache")
+    )
+    dependencies.diagram = True
+    outcome = await reconcile(REF, spec, {}, dependencies)
+
+    files = remote.files("main")
+    tf = {name for name in files if name.endswith(".tf")}
+    assert tf == {f"designs/web/{name}" for name in designed.files}
+    assert "designs/web/design.json" in files and "designs/web/diagram.svg" in files
+    assert conditions(outcome)["Committed"]["reason"] == "Pushed"
+    assert outcome.status["git"]["path"] == "designs/web"
+
+
+async def test_the_same_design_published_twice_makes_one_commit(
+    designed: DesignResult, tmp_path: Path
+) -> None:
+    remote = BareRemote(tmp_path / "remote.git")
+    remote.commit_as_someone_else("main", {"README.md": b"x\n"}, tmp_path / "work")
+    spec = {"request": WEB_API, "git": {"repository": remote.url}}
+    dependencies = deps(
+        CannedDesigner(designed), publish, publish_options=PublishOptions(tmp_path / "cache")
+    )
+    first = await reconcile(REF, spec, {}, dependencies)
+    second = await reconcile(REF, spec, {}, dependencies)  # as after a crash before status
+
+    assert first.committed is True and second.committed is False
+    assert second.status["git"]["commitSHA"] == first.status["git"]["commitSHA"]
+    assert "Committed" not in reasons(second)
+
+
+async def test_runs_beyond_the_cap_wait_for_a_free_slot(designed: DesignResult) -> None:
+    designer = CannedDesigner(designed, delay=0.05)
+    dependencies = deps(designer, run_slots=asyncio.Semaphore(2))
+
+    await asyncio.gather(
+        *(
+            reconcile(DesignRef("shop", f"d{i}", 1), {"request": WEB_API}, {}, dependencies)
+            for i in range(6)
+        )
+    )
+
+    assert designer.most_at_once == 2
+    assert len(designer.calls) == 6
+
+
+async def test_phases_are_reported_while_the_run_works(designed: DesignResult) -> None:
+    seen: list[str] = []
+
+    async def report(phase: str) -> None:
+        seen.append(phase)
+
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra"}}
+    await reconcile(REF, spec, {}, deps(CannedDesigner(designed), report_phase=report))
+
+    assert seen[0] == "Gathering"
+    assert seen[-1] == "Committing"
+
+
+async def test_progress_events_fit_the_gateway_event_schema() -> None:
+    sink = RecordingSink()
+    await reconcile(REF, {"request": WEB_API}, {}, deps(run_design, events=sink))
+
+    assert sink.events, "a run emits progress events"
+    types = {event["type"] for _, _, event in sink.events}
+    assert {"node.started", "node.finished", "validation.step", "done"} <= types
+    for namespace, name, event in sink.events:
+        assert (namespace, name) == ("shop", "web")
+        event_from_dict(event)  # raises EventSchemaError on a field the schema refuses
+
+
+async def test_an_invalid_design_is_stalled_with_the_failing_steps(
+    designed: DesignResult,
+) -> None:
+    broken = DesignResult(
+        DesignStatus.INVALID, designed.files, json.loads(json.dumps(designed.document))
+    )
+    broken.document["validation"]["passed"] = False
+    broken.document["validation"]["steps"][0]["status"] = "failed"
+    outcome = await reconcile(REF, {"request": WEB_API}, {}, deps(CannedDesigner(broken)))
+
+    assert conditions(outcome)["Validated"]["reason"] == "ChecksFailed"
+    assert conditions(outcome)["Stalled"]["reason"] == "ValidationFailed"
+    assert (
+        broken.document["validation"]["steps"][0]["name"] in outcome.status["lastError"]["message"]
+    )
