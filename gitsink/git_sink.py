@@ -29,7 +29,7 @@ from autcloud.gitsink.content import FILE_MODE, FolderContent
 from autcloud.gitsink.errors import GitSinkError, invalid_target
 from autcloud.gitsink.git_cli import GitCommandError, GitRunner
 from autcloud.gitsink.result import PublishResult
-from autcloud.gitsink.target import GitRemote, GitTarget
+from autcloud.gitsink.target import BRANCH_PREFIX, GitRemote, GitTarget
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def _prepare(
     _ensure_cache(runner, cache)
     heads = _remote_heads(runner, cache)
     base = target.base_branch
-    if base not in heads and heads:
+    if base not in heads and not _base_not_made_yet(heads):
         known = ", ".join(sorted(heads)[:10])
         raise invalid_target(
             f"base_branch: {base!r} does not exist in {runner.remote_url} (branches: {known}); "
@@ -148,13 +148,25 @@ def _prepare(
         )
     wanted = [name for name in dict.fromkeys((base, branch)) if name in heads]
     fetched = _fetch(runner, cache, wanted)
-    parent = fetched.get(branch) or fetched.get(base)  # None: the remote is empty
+    # None: the remote is empty (or holds only other designs' branches)
+    parent = fetched.get(branch) or fetched.get(base)
     tree = _build_tree(runner, cache, parent, content)
     if parent and tree == _tree_of(runner, cache, parent):
         holder = branch if branch in fetched else base
         return _Commit(parent, changed=False, branch=holder)
     sha = _commit_tree(runner, cache, tree, parent, message, target).strip()
     return _Commit(sha, changed=True, branch=branch)
+
+
+def _base_not_made_yet(heads: dict[str, str]) -> bool:
+    """A remote that was empty before AutCloud: no branches, or only design branches.
+
+    Publishing into an empty remote in pull-request mode creates ``autcloud/<id>`` and no base
+    branch; later publishes must still work. So while every branch is a design branch, a
+    missing base branch is not an error: a design stacks on its own branch when it exists and
+    otherwise starts with a root commit, exactly as on an empty remote.
+    """
+    return all(name.startswith(BRANCH_PREFIX) for name in heads)
 
 
 def _ensure_cache(runner: GitRunner, cache: Path) -> None:

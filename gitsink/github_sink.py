@@ -78,9 +78,9 @@ def publish_with_github(
     token: str | None,
     options: GitHubOptions,
 ) -> PublishResult:
-    client = _client(remote, token, options)
+    client = github_client(remote, token, options)
     try:
-        with _translated(remote, token, "reading the repository"):
+        with translated(remote, token, "reading the repository"):
             repo = client.get_repo(remote.full_name)
         for attempt in range(1, options.attempts + 1):
             try:
@@ -113,7 +113,7 @@ def publish_with_github(
         client.close()
 
 
-def _client(remote: GitHubRepository, token: str | None, options: GitHubOptions) -> Github:
+def github_client(remote: GitHubRepository, token: str | None, options: GitHubOptions) -> Github:
     retry: Retry | None = None
     if options.retries > 0:
         retry = Retry(
@@ -149,7 +149,7 @@ def _commit(
     base_ref = _base_ref(repo, remote, base, token)
     branch_ref = base_ref if branch == base else _optional_ref(repo, remote, branch, token)
     head_ref = branch_ref or base_ref
-    with _translated(remote, token, "reading the head commit"):
+    with translated(remote, token, "reading the head commit"):
         head = repo.get_git_commit(head_ref.object.sha)
         existing = _folder_entries(repo, head.tree.sha, content)
     writes = {
@@ -161,7 +161,7 @@ def _commit(
     holder = branch if branch_ref else base
     if not writes and not removed:
         return head.sha, False, holder
-    with _translated(remote, token, "writing files"):
+    with translated(remote, token, "writing files"):
         for path, data in writes.items():
             _create_blob(repo, path, data)
         tree = repo.create_git_tree(
@@ -174,7 +174,7 @@ def _commit(
         )
     if tree.sha == head.tree.sha:  # e.g. only a mode differed in our reading: nothing to commit
         return head.sha, False, holder
-    with _translated(remote, token, "committing"):
+    with translated(remote, token, "committing"):
         author = InputGitAuthor(target.author_name, target.author_email)
         commit = repo.create_git_commit(message, tree, [head], author=author, committer=author)
     _move_branch(repo, remote, branch, branch_ref, commit, token)
@@ -320,7 +320,7 @@ def _ensure_pull_request(
     token: str | None,
 ) -> str | None:
     """The URL of the design's one open pull request, created or brought up to date."""
-    with _translated(remote, token, "opening the pull request"):
+    with translated(remote, token, "opening the pull request"):
         pulls = repo.get_pulls(
             state="open", head=f"{remote.owner}:{branch}", base=target.base_branch
         )
@@ -347,7 +347,7 @@ def _all_messages(data: Any) -> str:
 
 
 @contextmanager
-def _translated(remote: GitHubRepository, token: str | None, action: str) -> Iterator[None]:
+def translated(remote: GitHubRepository, token: str | None, action: str) -> Iterator[None]:
     """PyGithub's and requests' exceptions, raised inside, leave as GitSinkErrors."""
     try:
         yield

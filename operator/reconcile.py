@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from autcloud.agent.design import DesignResult, DesignStatus, EventCallback
@@ -52,6 +59,10 @@ NODE_PHASES = {
 }
 # git sink reasons a person must act on (a token, a repository name, the target).
 PERMANENT_GIT_REASONS = frozenset({"GitAuthFailed", "RepositoryNotFound", "InvalidTarget"})
+# spec.importExisting: the scan's export lands in this subfolder of the design's git path.
+IMPORTED_FOLDER = "imported"
+AWS_SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 class Designer(Protocol):
@@ -80,6 +91,36 @@ class Publisher(Protocol):
         token: str | None = ...,
         options: PublishOptions | None = ...,
     ) -> PublishResult: ...
+
+
+@dataclass(frozen=True)
+class AccountImport:
+    """spec.importExisting: scan ``region`` for resources tagged ``tag_key=tag_value``."""
+
+    region: str
+    tag_key: str
+    tag_value: str
+    endpoint_url: str | None = None
+    secret_name: str | None = None  # Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+
+
+@dataclass(frozen=True)
+class ImportedAccount:
+    """A scan's export: file names relative to the export folder, and kinds it could not read."""
+
+    files: dict[str, bytes]
+    exported: int
+    failed_kinds: tuple[str, ...] = ()
+
+
+class AccountImportError(Exception):
+    """The scan could not run (credentials, endpoint, bad input); the message is for a person."""
+
+
+class AccountImporter(Protocol):
+    def __call__(
+        self, request: AccountImport, credentials: Mapping[str, str] | None
+    ) -> ImportedAccount: ...
 
 
 # (namespace, name, key) -> the value, or None when the Secret or the key does not exist.
@@ -116,6 +157,7 @@ class Dependencies:
     retry_delay_seconds: float = 30.0
     max_retry_delay_seconds: float = 600.0
     recheck_seconds: float = 60.0  # how often a stalled design looks again (a fixed Secret)
+    importer: AccountImporter = field(default_factory=lambda: scan_account)
 
 
 @dataclass
@@ -179,7 +221,9 @@ async def reconcile(
             return outcome
     slots = deps.run_slots or contextlib.nullcontext()
     async with slots:
-        return await _run(ref, design, digest, token, builder, deps, attempt)
+        return await _run(
+            ref, design, digest, token, builder, deps, attempt, spec.get("importExisting")
+        )
 
 
 async def _run(
@@ -190,6 +234,7 @@ async def _run(
     builder: _StatusBuilder,
     deps: Dependencies,
     attempt: int,
+    account: Any = None,
 ) -> Outcome:
     run_id = f"{ref.name}-{uuid.uuid4().hex[:12]}"
     builder.status["runID"] = run_id
@@ -226,16 +271,9 @@ async def _run(
             _backoff(deps, attempt, None),
             events,
         )
-    if design.import_existing:
-        events.append(
-            KubeEvent(
-                "Warning",
-                "ImportNotSupported",
-                "spec.importExisting is not supported by this operator yet; designed from the "
-                "request alone.",
-            )
-        )
-    outcome = await _settle(ref, design, digest, token, result, builder, deps, attempt, phases)
+    outcome = await _settle(
+        ref, design, digest, token, result, builder, deps, attempt, phases, account
+    )
     await phases.close()
     outcome.events[:0] = events
     outcome.ran = True
@@ -253,6 +291,7 @@ async def _settle(
     deps: Dependencies,
     attempt: int,
     phases: _PhaseQueue,
+    account: Any = None,
 ) -> Outcome:
     document = result.document
     builder.from_document(document)
@@ -264,6 +303,10 @@ async def _settle(
         return builder.validation_failed(digest)
     builder.validated()
     if design.git is None:
+        if account is not None:
+            builder.imported = Condition(
+                "Imported", "False", "NoGitTarget", "spec.git is not set: nowhere to import into."
+            )
         return builder.ready_without_git(digest)
     phases.put("Committing")
     await phases.flush()
@@ -271,6 +314,10 @@ async def _settle(
         result.files, document, diagram=deps.diagram, title=f"{ref.namespace}/{ref.name}"
     )
     extra = [KubeEvent("Normal", "DiagramSkipped", f"{note}.")] if note else []
+    if account is not None:
+        imported, import_event, builder.imported = await _import_account(ref, account, deps)
+        files.update({f"{IMPORTED_FOLDER}/{name}": data for name, data in imported.items()})
+        extra.append(import_event)
     target = design.git.target
     body = render_pull_request_body(
         summary.pull_request_summary(ref.name, document), files=sorted(files)
@@ -294,6 +341,155 @@ async def _settle(
     outcome = builder.committed(published, target, digest)
     outcome.events[:0] = extra
     return outcome
+
+
+async def _import_account(
+    ref: DesignRef, spec: Any, deps: Dependencies
+) -> tuple[dict[str, bytes], KubeEvent, Condition]:
+    """Scan the account for spec.importExisting: the export, an Event and the Imported
+    condition. A failure is reported and never blocks the design."""
+    try:
+        request = parse_account_import(spec)
+        credentials = await _aws_credentials(ref, request, deps)
+        imported = await asyncio.to_thread(deps.importer, request, credentials)
+    except AccountImportError as error:
+        message = f"spec.importExisting: {error}; the design was committed without it."
+        log.warning("event=import_failed design=%s/%s", ref.namespace, ref.name)
+        return (
+            {},
+            KubeEvent("Warning", "ImportFailed", message),
+            Condition("Imported", "False", "ImportFailed", message),
+        )
+    where = f"{request.region} (tag {request.tag_key}={request.tag_value})"
+    summary_text = f"Imported {imported.exported} resources from {where} into {IMPORTED_FOLDER}/"
+    if imported.failed_kinds:
+        message = (
+            f"{summary_text}, but could not scan {', '.join(imported.failed_kinds)} "
+            f"(see {IMPORTED_FOLDER}/inventory.json)."
+        )
+        return (
+            imported.files,
+            KubeEvent("Warning", "PartialScan", message),
+            Condition("Imported", "True", "PartialScan", message),
+        )
+    message = f"{summary_text}."
+    return (
+        imported.files,
+        KubeEvent("Normal", "Imported", message),
+        Condition("Imported", "True", "Imported", message),
+    )
+
+
+def parse_account_import(spec: Any) -> AccountImport:
+    """spec.importExisting as an :class:`AccountImport`; the CRD checks it, this re-checks."""
+    if not isinstance(spec, Mapping):
+        raise AccountImportError("expected an object with region and tag")
+    region, tag = spec.get("region"), spec.get("tag")
+    if not isinstance(region, str) or not _REGION.match(region):
+        raise AccountImportError(f"region {region!r} is not an AWS region code, e.g. eu-west-1")
+    if not isinstance(tag, Mapping) or not isinstance(tag.get("key"), str) or not tag["key"]:
+        raise AccountImportError("tag.key is missing; name the tag the resources carry")
+    if "=" in tag["key"]:
+        raise AccountImportError(f"tag.key {tag['key']!r} contains '=', which the scan cannot use")
+    credentials = spec.get("credentials")
+    secret = credentials.get("secretRef") if isinstance(credentials, Mapping) else None
+    endpoint = spec.get("endpointURL")
+    return AccountImport(
+        region=region,
+        tag_key=tag["key"],
+        tag_value=str(tag.get("value") or ""),
+        endpoint_url=endpoint if isinstance(endpoint, str) and endpoint else None,
+        secret_name=str(secret["name"])
+        if isinstance(secret, Mapping) and secret.get("name")
+        else None,
+    )
+
+
+async def _aws_credentials(
+    ref: DesignRef, request: AccountImport, deps: Dependencies
+) -> dict[str, str] | None:
+    """The Secret's AWS keys, or None: the operator's own identity (IRSA, Pod Identity, env)."""
+    if request.secret_name is None:
+        return None
+    values = {
+        key: await deps.read_secret(ref.namespace, request.secret_name, key)
+        for key in AWS_SECRET_KEYS
+    }
+    missing = [key for key in AWS_SECRET_KEYS[:2] if not values[key]]
+    if missing:
+        raise AccountImportError(
+            f"credentials.secretRef: Secret {request.secret_name!r} in namespace "
+            f"{ref.namespace!r} lacks {', '.join(missing)} (or does not exist); add the key(s)"
+        )
+    return {key: value for key, value in values.items() if value}
+
+
+def scan_account(
+    request: AccountImport,
+    credentials: Mapping[str, str] | None,
+    *,
+    timeout_seconds: float = 900.0,
+) -> ImportedAccount:
+    """Run ``autcloud scan`` in a child process and read its export back.
+
+    A child process, because the credentials then live in its environment alone: the scanner
+    resolves credentials through botocore's chain, and changing this process's environment
+    would race every other reconcile. The child's output folder is read back into memory.
+    """
+    env = dict(os.environ)
+    if credentials is not None:
+        for key in (*AWS_SECRET_KEYS, "AWS_PROFILE"):
+            env.pop(key, None)
+        env.update(credentials)
+    with tempfile.TemporaryDirectory(prefix="autcloud-import-") as scratch:
+        out = Path(scratch) / "export"
+        command = [
+            sys.executable,
+            "-c",
+            "import sys; from autcloud.cli import main; sys.exit(main(sys.argv[1:]))",
+            "scan",
+            "--region",
+            request.region,
+            "--tag",
+            f"{request.tag_key}={request.tag_value}",
+            "--out",
+            str(out),
+            "--json",
+        ]
+        if request.endpoint_url:
+            command += ["--endpoint-url", request.endpoint_url]
+        try:
+            done = subprocess.run(
+                command, env=env, capture_output=True, timeout=timeout_seconds, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise AccountImportError(
+                f"the scan of {request.region} took longer than {timeout_seconds:.0f} s"
+            ) from None
+        secrets = tuple((credentials or {}).values())
+        if done.returncode not in (0, 5):
+            raise AccountImportError(_scan_failure(done.stderr.decode(errors="replace"), secrets))
+        try:
+            report = json.loads(done.stdout.decode())
+            exported, failed = int(report["exported"]), tuple(report["failed_kinds"])
+        except (ValueError, KeyError, TypeError):
+            raise AccountImportError("the scan's summary could not be read") from None
+        files = {
+            path.relative_to(out).as_posix(): path.read_bytes()
+            for path in sorted(out.rglob("*"))
+            if path.is_file()
+        }
+    return ImportedAccount(files, exported, failed)
+
+
+def _scan_failure(stderr: str, secrets: tuple[str, ...]) -> str:
+    """The scan's own sentence (its last ``autcloud scan:`` line), without any secret."""
+    said = [line for line in stderr.splitlines() if line.startswith("autcloud scan: ")]
+    text = said[-1].removeprefix("autcloud scan: ") if said else "the scan failed"
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text.removesuffix("; nothing was written")
 
 
 def _commit_message(ref: DesignRef, document: Mapping[str, Any]) -> str:
@@ -367,6 +563,7 @@ class _StatusBuilder:
         self.old = old
         self.now = now
         self.status: dict[str, Any] = {"observedGeneration": ref.generation}
+        self.imported: Condition | None = None  # set when spec.importExisting was acted on
 
     def _finish(
         self,
@@ -377,6 +574,8 @@ class _StatusBuilder:
         digest: str | None = None,
     ) -> Outcome:
         self.status["phase"] = phase
+        if self.imported is not None:
+            conditions = [*conditions, self.imported]
         wanted = conditions + self._not_yet({c.type for c in conditions})
         self.status["conditions"] = merge_conditions(
             self.old.get("conditions"), wanted, generation=self.ref.generation, now=self.now

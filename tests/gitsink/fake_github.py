@@ -202,6 +202,9 @@ class FakeGitHub:
             def do_PATCH(self) -> None:
                 self._serve("PATCH")
 
+            def do_DELETE(self) -> None:
+                self._serve("DELETE")
+
             def _serve(self, method: str) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -210,7 +213,7 @@ class FakeGitHub:
                 query = {key: values[0] for key, values in parse_qs(parts.query).items()}
                 call = Call(method, parts.path, query, body, self.headers.get("Authorization", ""))
                 status, payload, headers = fake._respond(call)
-                data = json.dumps(payload).encode()
+                data = b"" if status == 204 else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -299,6 +302,12 @@ class FakeGitHub:
             raise _Answer(422, "Update is not a fast forward")
         repo.refs[ref] = sha
         return 200, self._ref_json(repo, ref)
+
+    def _delete_ref(self, repo: FakeRepository, call: Call, ref: str) -> tuple[int, Any]:
+        if ref not in repo.refs:
+            raise _Answer(422, "Reference does not exist")  # GitHub's answer, not a 404
+        del repo.refs[ref]
+        return 204, None
 
     def _create_ref(self, repo: FakeRepository, call: Call) -> tuple[int, Any]:
         ref = call.body["ref"].removeprefix("refs/")
@@ -442,7 +451,7 @@ class FakeGitHub:
 
     def _update_pull(self, repo: FakeRepository, call: Call, number: str) -> tuple[int, Any]:
         pull = repo.pulls[int(number) - 1]
-        pull.update({key: call.body[key] for key in ("title", "body") if key in call.body})
+        pull.update({key: call.body[key] for key in ("title", "body", "state") if key in call.body})
         return 200, self._pull_json(repo, pull)
 
 
@@ -459,6 +468,7 @@ _ROUTES: list[tuple[str, str, Callable[..., tuple[int, Any]]]] = [
     ("GET", r"^/git/ref/(.+)$", FakeGitHub._get_ref),
     ("PATCH", r"^/git/refs/(.+)$", FakeGitHub._update_ref),
     ("POST", r"^/git/refs$", FakeGitHub._create_ref),
+    ("DELETE", r"^/git/refs/(.+)$", FakeGitHub._delete_ref),
     ("GET", r"^/git/commits/([0-9a-f]{40})$", FakeGitHub._get_commit),
     ("POST", r"^/git/commits$", FakeGitHub._create_commit),
     ("POST", r"^/git/blobs$", FakeGitHub._create_blob),

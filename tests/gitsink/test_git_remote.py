@@ -218,6 +218,55 @@ def test_an_empty_remote_in_pull_request_mode_gets_the_design_branch(
     assert empty_remote.history("autcloud/web") == [result.commit_sha]
 
 
+def test_an_empty_remote_in_pull_request_mode_takes_later_publishes_on_the_design_branch(
+    empty_remote: BareRemote, options: PublishOptions
+) -> None:
+    # Regression: the second publish used to fail with "base_branch 'main' does not exist".
+    first = publish_web(empty_remote, options)
+
+    second = publish_web(empty_remote, options, {**FILES, "main.tf": b"# revised\n"})
+
+    assert second.changed and second.branch == "autcloud/web"
+    assert empty_remote.history("autcloud/web") == [second.commit_sha, first.commit_sha]
+    assert empty_remote.files("autcloud/web")["designs/web/main.tf"] == b"# revised\n"
+    assert empty_remote.branches() == {"autcloud/web"}
+
+
+def test_an_identical_publish_to_an_empty_remote_in_pull_request_mode_makes_no_commit(
+    empty_remote: BareRemote, options: PublishOptions
+) -> None:
+    first = publish_web(empty_remote, options)
+
+    again = publish_web(empty_remote, options)
+
+    assert not again.changed and again.commit_sha == first.commit_sha
+    assert again.branch == "autcloud/web"
+
+
+def test_a_second_design_on_a_remote_holding_only_design_branches_starts_its_own_root(
+    empty_remote: BareRemote, options: PublishOptions
+) -> None:
+    publish_web(empty_remote, options)
+
+    other = publish_web(empty_remote, options, design_id="orders", path="designs/orders")
+
+    assert empty_remote.branches() == {"autcloud/web", "autcloud/orders"}
+    assert empty_remote.history("autcloud/orders") == [other.commit_sha]
+    assert set(empty_remote.files("autcloud/orders")) == set(under("designs/orders", FILES))
+
+
+def test_a_missing_base_branch_next_to_other_branches_is_still_an_invalid_target(
+    empty_remote: BareRemote, options: PublishOptions, tmp_path: Path
+) -> None:
+    publish_web(empty_remote, options)
+    empty_remote.commit_as_someone_else("develop", {"README.md": b"x\n"}, tmp_path / "work")
+
+    with pytest.raises(GitSinkError) as raised:
+        publish_web(empty_remote, options)
+
+    assert raised.value.reason == "InvalidTarget" and "base_branch" in raised.value.message
+
+
 def test_a_repository_root_target_replaces_everything(
     remote: BareRemote, options: PublishOptions
 ) -> None:

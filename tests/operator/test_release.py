@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from autcloud.gitsink import GitSinkError
+from autcloud.gitsink import GitSinkError, publish
 from autcloud.operator.release import release_git
 from autcloud.operator.spec import parse_spec
 from tests.gitsink.bare_remote import BareRemote
+from tests.gitsink.fake_github import FakeGitHub
+from tests.gitsink.test_github import fast
 
 
 @pytest.fixture
@@ -58,12 +60,47 @@ def test_push_mode_has_nothing_to_close(remote: BareRemote) -> None:
     assert "main" in remote.branches()
 
 
-def test_a_github_pull_request_is_left_open_with_a_warning() -> None:
-    spec = {"request": "x", "git": {"repository": "acme/infra", "onDelete": "ClosePullRequest"}}
+def test_close_pull_request_on_github_closes_it_and_deletes_the_branch() -> None:
+    # GitHub cannot run here: the git sink's fake GitHub server stands in for its REST API.
+    with FakeGitHub() as github:
+        repo = github.add_repository("acme", "infra", {"README.md": b"x\n"})
+        spec = {
+            "request": "x",
+            "git": {
+                "repository": "acme/infra",
+                "githubAPIURL": github.url,
+                "onDelete": "ClosePullRequest",
+            },
+        }
+        git = parse_spec("web", spec).git
+        assert git is not None
+        publish(git.target, {"main.tf": b"# web\n"}, message="m", design_id="web", options=fast())
 
-    released = release_git("web", parse_spec("web", spec).git, None)
+        released = release_git("web", git, "tok-1234", github=fast().github)
 
-    assert (released.type, released.reason) == ("Warning", "ClosePullRequestUnsupported")
+    assert (released.type, released.reason) == ("Normal", "PullRequestClosed")
+    assert "pull/1" in released.message and "autcloud/web was deleted" in released.message
+    assert repo.pulls[0]["state"] == "closed"
+    assert set(repo.refs) == {"heads/main"}
+
+
+def test_a_github_failure_while_closing_raises_for_a_retry() -> None:
+    with FakeGitHub() as github:
+        github.add_repository("acme", "infra", {"README.md": b"x\n"})
+        github.fail_next("GET", r"/pulls$", 503)
+        spec = {
+            "request": "x",
+            "git": {
+                "repository": "acme/infra",
+                "githubAPIURL": github.url,
+                "onDelete": "ClosePullRequest",
+            },
+        }
+
+        with pytest.raises(GitSinkError) as raised:
+            release_git("web", parse_spec("web", spec).git, None, github=fast().github)
+
+    assert raised.value.reason == "ServerError" and raised.value.retryable
 
 
 def test_an_unreachable_remote_raises_for_a_retry(tmp_path: Path) -> None:
