@@ -17,14 +17,8 @@ import pytest
 
 from autcloud.agent.design import DesignResult, run_design
 from autcloud.gitsink import PublishOptions, publish
-from autcloud.operator.reconcile import (
-    AccountImport,
-    Dependencies,
-    DesignRef,
-    ImportedAccount,
-    Outcome,
-    reconcile,
-)
+from autcloud.operator.account_import import AccountImport, ImportedAccount
+from autcloud.operator.reconcile import Dependencies, DesignRef, Outcome, reconcile
 from tests.gitsink.bare_remote import BareRemote
 from tests.operator.fakes import CannedDesigner, Secrets
 from tests.scanner.conftest import MotoServer, start_moto, stop
