@@ -1,16 +1,70 @@
-"""Run the InfraDesign operator: kopf with AutCloud's settings, in the current thread."""
+"""Run the operator: kopf with AutCloud's settings and every resource kind, in the current thread.
+
+Beside the InfraDesign handlers (``infradesign.py``) one kopf registry carries the ProjectTag
+and MonitorTarget handlers, the Prometheus ``/metrics`` server and, with a Redis URL, the chat
+inbox; the last two start and stop with the operator (kopf startup and cleanup handlers).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+from dataclasses import dataclass, field
+from typing import Any
 
 import kopf
 
+from autcloud.accounts import MetricsRegistry
+from autcloud.operator.chat import ChatService
 from autcloud.operator.infradesign import OperatorRuntime, build_registry, kopf_settings
+from autcloud.operator.metrics_server import MetricsServer, measured_designer
+from autcloud.operator.monitortarget import register_monitor_targets
+from autcloud.operator.projecttag import AccountsContext, register_project_tags
 from autcloud.operator.settings import OperatorSettings
 
 StopFlag = asyncio.Event | threading.Event
+log = logging.getLogger("autcloud.operator.runner")
+
+
+@dataclass
+class Companions:
+    """What runs beside the InfraDesign handlers; tests read the metrics port and chat from here."""
+
+    metrics: MetricsRegistry = field(default_factory=MetricsRegistry)
+    metrics_server: MetricsServer | None = None
+    chat: ChatService | None = None
+    accounts: AccountsContext | None = None
+
+
+def build_operator(runtime: OperatorRuntime, companions: Companions) -> kopf.OperatorRegistry:
+    settings = runtime.settings
+    runtime.designer = measured_designer(runtime.designer, companions.metrics)
+    registry = build_registry(runtime)
+    context = AccountsContext(settings, companions.metrics, kube=lambda: runtime.kube)
+    companions.accounts = context
+    register_project_tags(registry, context)
+    register_monitor_targets(registry, context)
+
+    @kopf.on.startup(registry=registry)
+    async def start_companions(**_: Any) -> None:
+        if settings.metrics_listen is not None:
+            companions.metrics_server = MetricsServer(companions.metrics, settings.metrics_listen)
+            await companions.metrics_server.start()
+        if settings.redis_url:
+            companions.chat = ChatService(
+                settings.redis_url, settings, lambda: runtime.kube, companions.metrics
+            )
+            await companions.chat.start()
+
+    @kopf.on.cleanup(registry=registry)
+    async def stop_companions(**_: Any) -> None:
+        if companions.chat is not None:
+            await companions.chat.stop()
+        if companions.metrics_server is not None:
+            await companions.metrics_server.stop()
+
+    return registry
 
 
 async def serve(
@@ -19,15 +73,19 @@ async def serve(
     stop_flag: StopFlag | None = None,
     ready_flag: StopFlag | None = None,
     liveness_endpoint: str | None = None,
+    companions: Companions | None = None,
 ) -> None:
     """Run until stopped; kopf cancels every other task of this loop when it exits."""
     settings = runtime.settings
     await kopf.operator(
-        registry=build_registry(runtime),
+        registry=build_operator(runtime, companions or Companions()),
         settings=kopf_settings(settings),
         clusterwide=settings.clusterwide,
         namespaces=list(settings.namespaces),
-        standalone=True,  # one replica; no KopfPeering resources needed
+        # Standalone: one replica, no KopfPeering resources. With a peering name, replicas
+        # coordinate through that KopfPeering object and only one handles resources.
+        standalone=settings.peering is None,
+        peering_name=settings.peering,
         stop_flag=stop_flag,
         ready_flag=ready_flag,
         liveness_endpoint=liveness_endpoint,

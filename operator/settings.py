@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,8 @@ FINALIZER = "autcloud.io/finalizer"
 # kopf keeps its own bookkeeping (handler progress, the last handled spec) in annotations with
 # this prefix, never in status: the CRD's status schema would prune it.
 ANNOTATIONS_PREFIX = "autcloud.io"
+PROJECT_TAGS = "projecttags"
+MONITOR_TARGETS = "monitortargets"
 
 
 @dataclass(frozen=True)
@@ -29,13 +32,31 @@ class OperatorSettings:
     retry_delay_seconds: float = 30.0  # first backoff for retryable failures
     max_retry_delay_seconds: float = 600.0
     secret_recheck_seconds: float = 60.0  # a missing Secret is looked for again this often
+    # None: standalone (one replica). A name: kopf peering, so replicas take turns.
+    peering: str | None = None
+    # HOST:PORT for Prometheus /metrics; None serves nothing (the CLI defaults to 0.0.0.0:9090).
+    metrics_listen: str | None = None
+    # How often ProjectTag/MonitorTarget timers check whether a re-scan is due; the due time
+    # itself follows each object's spec (schedule.intervalMinutes / intervalMinutes).
+    accounts_check_seconds: float = 60.0
+    pod_name: str = field(default_factory=socket.gethostname)  # the chat inbox's consumer name
 
     def __post_init__(self) -> None:
         if self.max_concurrent_runs < 1:
             raise ValueError(
                 f"max_concurrent_runs: {self.max_concurrent_runs} must be at least 1, e.g. 4"
             )
+        if self.metrics_listen is not None:
+            parse_listen(self.metrics_listen)  # raises naming the fix
 
     @property
     def clusterwide(self) -> bool:
         return not self.namespaces
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::]:9090`` for IPv6) as a host and a port; ValueError names the fix."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT; e.g. 0.0.0.0:9090")
+    return host.strip("[]") or "0.0.0.0", int(port)

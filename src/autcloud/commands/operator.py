@@ -2,7 +2,9 @@
 
 It logs in like kubectl (in-cluster service account, else KUBECONFIG or ~/.kube/config) and
 works until stopped. Redis is optional: with --redis-url, each run's progress events go to the
-design's stream for the gateway. See docs/operator.md.
+design's stream for the gateway and chat messages from it are appended to the designs'
+conversations. It also handles ProjectTag and MonitorTarget objects and serves Prometheus
+/metrics (--metrics-listen). See docs/operator.md.
 
 Exit codes: 0 stopped by a signal, 2 usage error (the message names the option and the fix).
 """
@@ -12,12 +14,17 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 EXIT_USAGE = 2
 ENV_REDIS_URL = "AUTCLOUD_REDIS_URL"
+ENV_POD_NAME = "POD_NAME"  # the chat inbox's consumer name (the Helm chart sets it)
+ENV_VALIDATION_DEEP = "AUTCLOUD_VALIDATION_DEEP"  # "true": --validate full (the Helm chart)
+DEFAULT_METRICS_LISTEN = "0.0.0.0:9090"
+LOG_LEVELS = ("debug", "info", "warning", "error")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -43,6 +50,17 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="watch every namespace (the default when no --namespace is given)",
     )
+    peering = parser.add_mutually_exclusive_group()
+    peering.add_argument(
+        "--standalone",
+        action="store_true",
+        help="run as the only replica, without KopfPeering objects (the default)",
+    )
+    peering.add_argument(
+        "--peering",
+        metavar="NAME",
+        help="coordinate replicas through the KopfPeering object NAME (its CRD must be installed)",
+    )
     parser.add_argument(
         "--max-concurrent-runs",
         type=int,
@@ -66,8 +84,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--validate",
         choices=("quick", "full"),
-        default="quick",
-        help="quick: parse, references, secrets, fmt; full: also terraform validate and checkov",
+        default="full" if _env_true(ENV_VALIDATION_DEEP) else "quick",
+        help="quick: parse, references, secrets, fmt; full: also terraform validate and checkov "
+        f"(default: quick, or full when ${ENV_VALIDATION_DEEP} is true)",
     )
     parser.add_argument(
         "--no-diagram", action="store_true", help="do not commit diagram.svg (needs graphviz)"
@@ -76,6 +95,18 @@ def register(subparsers: Any) -> None:
         "--liveness",
         metavar="URL",
         help="serve a liveness probe, e.g. http://0.0.0.0:8080/healthz",
+    )
+    parser.add_argument(
+        "--metrics-listen",
+        default=DEFAULT_METRICS_LISTEN,
+        metavar="HOST:PORT",
+        help=f"serve Prometheus /metrics here (default: {DEFAULT_METRICS_LISTEN}; 'off' disables)",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default=None,
+        help="debug, info (the default), warning or error; -v is --log-level debug",
     )
     parser.add_argument(
         "--log-format",
@@ -91,20 +122,24 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"autcloud operator: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    import logging
+
     import kopf
 
     from autcloud.gitsink import default_cache_dir
     from autcloud.operator.runner import run as run_operator
     from autcloud.operator.settings import OperatorSettings
 
+    level = "debug" if args.verbose else (args.log_level or "info")
     kopf.configure(
-        verbose=args.verbose,
+        verbose=level == "debug",
         log_format={
             "json": kopf.LogFormat.JSON,
             "full": kopf.LogFormat.FULL,
             "plain": kopf.LogFormat.PLAIN,
         }[args.log_format],
     )
+    logging.getLogger().setLevel(level.upper())
     settings = OperatorSettings(
         namespaces=tuple(args.namespace),
         max_concurrent_runs=args.max_concurrent_runs,
@@ -112,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
         redis_url=args.redis_url or None,
         deep_validation=args.validate == "full",
         diagram=not args.no_diagram,
+        peering=args.peering or None,
+        metrics_listen=None if args.metrics_listen == "off" else args.metrics_listen,
+        pod_name=os.environ.get(ENV_POD_NAME) or socket.gethostname(),
     )
     run_operator(settings, liveness_endpoint=args.liveness)
     return 0
@@ -126,6 +164,19 @@ def _check(args: argparse.Namespace) -> str | None:
                 f"--namespace {namespace!r}: not a namespace name; use lowercase letters, "
                 "digits and '-', e.g. --namespace autcloud"
             )
+    from autcloud.operator.settings import parse_listen
+
+    if args.metrics_listen != "off":
+        try:
+            parse_listen(args.metrics_listen)
+        except ValueError as error:
+            return f"--metrics-listen: {error}, or off"
+    if args.peering is not None and not _NAMESPACE.match(args.peering):
+        return f"--peering {args.peering!r}: not an object name; e.g. --peering autcloud"
     if args.redis_url and not args.redis_url.startswith(("redis://", "rediss://", "unix://")):
         return f"--redis-url: {args.redis_url!r} is not a Redis URL; e.g. redis://localhost:6379/0"
     return None
+
+
+def _env_true(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

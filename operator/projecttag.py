@@ -1,0 +1,233 @@
+"""kopf handlers for ProjectTag, and the translation both account kinds share.
+
+A ProjectTag (and a MonitorTarget, ``monitortarget.py``) is reconciled on create, spec change
+and operator start, and again whenever its schedule says a re-scan is due: a timer checks every
+``accounts_check_seconds`` whether the time the last reconcile asked for
+(``requeue_after_s``: the spec's interval, or 60 s after a throttled or unreachable AWS) has
+passed. The domain call (:mod:`autcloud.accounts`) runs in a thread; its status patch goes to
+the status subresource, its events become Kubernetes Events. Credentials come from the Secret
+named in ``spec.credentials.secretRef`` (read through the Kubernetes API, never logged), or the
+operator's own AWS identity. Timers make kopf keep its finalizer on these objects (so it can
+stop them cleanly); deleting one never touches AWS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import aiohttp
+import kopf
+
+from autcloud.accounts import AwsClients, CredentialsSecretError, MetricsRegistry
+from autcloud.accounts import reconcile_project_tag as reconcile_project_tag_domain
+from autcloud.accounts.clients import SECRET_KEYS
+from autcloud.accounts.conditions import outcome_conditions
+from autcloud.accounts.errors import Failure
+from autcloud.accounts.project_tag import Event
+from autcloud.operator.kube import KubeApiError, KubeClient
+from autcloud.operator.settings import GROUP, PROJECT_TAGS, VERSION, OperatorSettings
+
+log = logging.getLogger("autcloud.operator.accounts")
+
+_LOCK = "autcloud.reconcile_lock"  # memo key: one reconcile of an object at a time
+
+
+class AccountResult(Protocol):
+    """What both domain reconciles return (ProjectTagResult, MonitorTargetResult)."""
+
+    status_patch: dict[str, Any]
+    events: list[Event]
+    requeue_after_s: float
+    failure: Failure | None
+
+
+# spec, clients, previous status, generation, "namespace/name" -> result (runs in a thread)
+DomainReconcile = Callable[[dict[str, Any], AwsClients, dict[str, Any], int, str], AccountResult]
+
+
+@dataclass
+class AccountsContext:
+    """What the ProjectTag and MonitorTarget handlers share in one operator process."""
+
+    settings: OperatorSettings
+    metrics: MetricsRegistry
+    kube: Callable[[], KubeClient | None]  # the client kopf's login made (None before login)
+    # (kind, namespace, name) → monotonic time the next reconcile is due. In memory: after a
+    # restart the resume handler reconciles every object once, which sets it again.
+    due: dict[tuple[str, str, str], float] = field(default_factory=dict)
+
+    def is_due(self, kind: str, namespace: str, name: str) -> bool:
+        """A re-scan is due once the time the last reconcile asked for has passed (drift).
+
+        Before the first reconcile of this process there is no due time: the create/resume
+        handler runs that one."""
+        due = self.due.get((kind, namespace, name))
+        return due is not None and time.monotonic() >= due
+
+
+def register_project_tags(registry: kopf.OperatorRegistry, context: AccountsContext) -> None:
+    def domain(
+        spec: dict[str, Any], clients: AwsClients, status: dict[str, Any], gen: int, _: str
+    ) -> AccountResult:
+        return reconcile_project_tag_domain(
+            spec, clients=clients, previous_status=status, generation=gen
+        )
+
+    @kopf.on.resume(GROUP, VERSION, PROJECT_TAGS, registry=registry)
+    @kopf.on.create(GROUP, VERSION, PROJECT_TAGS, registry=registry)
+    @kopf.on.update(GROUP, VERSION, PROJECT_TAGS, field="spec", registry=registry)
+    async def reconcile_project_tag(
+        meta: kopf.Meta,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        memo: kopf.Memo,
+        **_: Any,
+    ) -> None:
+        if meta.get("deletionTimestamp"):
+            return
+        await reconcile_account_object("ProjectTag", context, domain, body, patch, memo)
+
+    @kopf.timer(
+        GROUP,
+        VERSION,
+        PROJECT_TAGS,
+        interval=context.settings.accounts_check_seconds,
+        registry=registry,
+    )
+    async def rescan_project_tag(
+        meta: kopf.Meta,
+        name: str,
+        namespace: str | None,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        memo: kopf.Memo,
+        **_: Any,
+    ) -> None:
+        if context.is_due("ProjectTag", namespace or "", name) and not meta.get(
+            "deletionTimestamp"
+        ):
+            await reconcile_account_object("ProjectTag", context, domain, body, patch, memo)
+
+    @kopf.on.delete(GROUP, VERSION, PROJECT_TAGS, registry=registry)
+    async def forget_project_tag(name: str, namespace: str | None, **_: Any) -> None:
+        """Nothing in AWS changes: tags stay on the resources."""
+        context.due.pop(("ProjectTag", namespace or "", name), None)
+
+
+async def reconcile_account_object(
+    kind: str,
+    context: AccountsContext,
+    domain: DomainReconcile,
+    body: kopf.Body,
+    patch: kopf.Patch,
+    memo: kopf.Memo,
+) -> None:
+    """Read credentials, run the domain reconcile in a thread, write status and Events."""
+    lock: asyncio.Lock = memo.setdefault(_LOCK, asyncio.Lock())
+    async with lock:
+        spec, status = body.spec, body.status
+        namespace, name = body.metadata.namespace or "", body.metadata.name or ""
+        generation = int(body.meta.get("generation") or 1)
+        owner = f"{namespace}/{name}"
+        clients, secret_problem = await _clients(context, kind, namespace, spec)
+        if clients is None:
+            result = _secret_not_found(secret_problem, status, generation, context.settings)
+        else:
+            with context.metrics.reconcile(kind):
+                result = await asyncio.to_thread(
+                    domain, dict(spec), clients, dict(status), generation, owner
+                )
+            context.metrics.aws_api_calls.labels(kind).inc(clients.counter.total)
+        if result.failure is not None:
+            context.metrics.reconcile_errors.labels(kind, result.failure.reason).inc()
+        for key, value in result.status_patch.items():
+            patch.status[key] = value
+        for event_type, reason, message in result.events:
+            kopf.event(body, type=event_type, reason=reason, message=message)
+        context.due[(kind, namespace, name)] = time.monotonic() + result.requeue_after_s
+        ready: Mapping[str, Any] = next(
+            (c for c in result.status_patch.get("conditions", ()) if c.get("type") == "Ready"), {}
+        )
+        log.info(
+            "event=reconciled kind=%s object=%s ready=%s reason=%s next_in_s=%.0f",
+            kind,
+            owner,
+            ready.get("status", "-"),
+            ready.get("reason", "-"),
+            result.requeue_after_s,
+        )
+
+
+@dataclass
+class _SecretResult:
+    status_patch: dict[str, Any]
+    events: list[Event]
+    requeue_after_s: float
+    failure: Failure | None
+
+
+async def _clients(
+    context: AccountsContext, kind: str, namespace: str, spec: Mapping[str, Any]
+) -> tuple[AwsClients | None, str]:
+    """AWS clients for the spec, or None and a sentence saying what is wrong with the Secret."""
+    ref = (spec.get("credentials") or {}).get("secretRef") or {}
+    secret_name = ref.get("name")
+    if not secret_name:
+        # The operator's own AWS identity. boto3 reads files setting up a session: in a thread.
+        return await asyncio.to_thread(AwsClients.from_spec, spec), ""
+    kube = context.kube()
+    if kube is None:
+        raise kopf.TemporaryError("not logged in to Kubernetes yet", delay=5)
+    data: dict[str, str] = {}
+    try:
+        for key in SECRET_KEYS:
+            value = await kube.read_secret(namespace, secret_name, key)
+            if value is not None:
+                data[key] = value
+    except (KubeApiError, aiohttp.ClientError, TimeoutError) as error:
+        code = _http_code(error)
+        context.metrics.kubernetes_api_errors.labels("get", code).inc()
+        raise kopf.TemporaryError(
+            f"reading Secret {namespace}/{secret_name} failed ({code}); retrying", delay=30
+        ) from None
+    if not data:
+        return None, (
+            f"Secret {namespace}/{secret_name} (spec.credentials.secretRef.name) does not exist "
+            f"or holds none of {', '.join(SECRET_KEYS[:2])}; create it in this namespace"
+        )
+    try:
+        return await asyncio.to_thread(AwsClients.from_spec, spec, data), ""
+    except CredentialsSecretError as error:
+        return None, str(error)  # names the missing key, never a value
+
+
+def _secret_not_found(
+    message: str, status: Mapping[str, Any], generation: int, settings: OperatorSettings
+) -> AccountResult:
+    conditions = outcome_conditions(
+        status.get("conditions"),
+        ready=False,
+        reason="SecretNotFound",
+        message=message,
+        stalled=True,
+        now=datetime.now(UTC),
+        generation=generation,
+    )
+    return _SecretResult(
+        {"observedGeneration": generation, "conditions": conditions},
+        [("Warning", "SecretNotFound", message)],
+        settings.secret_recheck_seconds,
+        Failure("SecretNotFound", message, stalled=True),
+    )
+
+
+def _http_code(error: BaseException) -> str:
+    found = re.search(r"HTTP (\d{3})", str(error))
+    return found.group(1) if found else type(error).__name__
