@@ -7,6 +7,11 @@ patch guarded by ``resourceVersion``, unless an entry with that id is already th
 message delivered twice is applied once. The spec change then starts a reconcile as any
 ``kubectl patch`` would. Redis being down never stops the operator: the inbox retries with
 backoff, the outage is logged and counted (``autcloud_redis_errors_total{operation="inbox"}``).
+
+Each operator deployment reads through its own consumer group (``--chat-group``, default
+``autcloud-operator``): deployments sharing a Redis then each see every message, and each
+applies those of its own namespaces. Sharing one group would let one deployment acknowledge
+(and skip) a message meant for another.
 """
 
 from __future__ import annotations
@@ -139,6 +144,11 @@ class ConversationAppender:
         return self._client
 
 
+def inbox_settings_for(settings: OperatorSettings) -> InboxSettings:
+    """The inbox of this deployment (its consumer group) and of this instance (its pod name)."""
+    return InboxSettings(group=settings.chat_group, consumer=settings.pod_name)
+
+
 class ChatService:
     """The inbox as a background task of the operator, plus its health in logs and metrics."""
 
@@ -154,7 +164,7 @@ class ChatService:
         self._metrics = metrics
         self.appender = ConversationAppender(settings, kube, metrics)
         self.inbox = ChatInbox(
-            self._redis, self.appender, inbox_settings or InboxSettings(consumer=settings.pod_name)
+            self._redis, self.appender, inbox_settings or inbox_settings_for(settings)
         )
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -163,7 +173,11 @@ class ChatService:
             asyncio.create_task(self.inbox.run(), name="chat-inbox"),
             asyncio.create_task(self._watch_health(), name="chat-inbox-health"),
         ]
-        log.info("event=chat_inbox_started consumer=%s", self.inbox.settings.consumer)
+        log.info(
+            "event=chat_inbox_started group=%s consumer=%s",
+            self.inbox.settings.group,
+            self.inbox.settings.consumer,
+        )
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -17,13 +17,14 @@ import kopf
 
 from autcloud.agent.design import run_design
 from autcloud.gitsink import GitSinkError, PublishOptions, publish
-from autcloud.operator.conditions import Condition, merge_conditions
-from autcloud.operator.event_sink import EventSink, NullEventSink
+from autcloud.operator.conditions import Condition, ConditionStatus, merge_conditions
+from autcloud.operator.event_sink import EventSink, NullEventSink, PublishReport, RunEventSink
 from autcloud.operator.kube import KubeClient
 from autcloud.operator.reconcile import (
     Dependencies,
     Designer,
     DesignRef,
+    KubeEvent,
     Outcome,
     Publisher,
     now_rfc3339,
@@ -41,6 +42,7 @@ from autcloud.operator.settings import (
 from autcloud.operator.spec import InvalidSpecError, parse_spec
 
 log = logging.getLogger("autcloud.operator.infradesign")
+PROGRESS_CONDITION = "ProgressPublished"  # only with --redis-url: did the run's events get out
 
 
 @dataclass
@@ -115,8 +117,9 @@ def build_registry(runtime: OperatorRuntime) -> kopf.OperatorRegistry:
         if meta.get("deletionTimestamp"):
             return
         ref = DesignRef(namespace or "", name, int(meta.get("generation") or 1))
-        deps = _dependencies(runtime, ref, dict(status))
-        outcome = await reconcile(ref, dict(spec), dict(status), deps, attempt=retry)
+        outcome = await reconcile_reporting_progress(
+            runtime, ref, dict(spec), dict(status), attempt=retry
+        )
         if outcome.ran:
             runtime.runs += 1
         if outcome.committed:
@@ -167,8 +170,46 @@ def build_registry(runtime: OperatorRuntime) -> kopf.OperatorRegistry:
     return registry
 
 
+async def reconcile_reporting_progress(
+    runtime: OperatorRuntime,
+    ref: DesignRef,
+    spec: Mapping[str, Any],
+    status: Mapping[str, Any],
+    *,
+    attempt: int = 0,
+) -> Outcome:
+    """One reconcile; after a run, the ``ProgressPublished`` condition says whether its progress
+    events reached Redis. A Redis outage never changes the design's own outcome."""
+    events = RunEventSink(runtime.events)
+    deps = _dependencies(runtime, ref, status, events)
+    outcome = await reconcile(ref, spec, status, deps, attempt=attempt)
+    if outcome.ran:
+        report = await events.report()
+        if report is not None:
+            _note_progress(outcome, report, ref)
+    return outcome
+
+
+def _note_progress(outcome: Outcome, report: PublishReport, ref: DesignRef) -> None:
+    flag: ConditionStatus = "True" if report.published else "False"
+    outcome.status["conditions"] = merge_conditions(
+        outcome.status.get("conditions"),
+        [Condition(PROGRESS_CONDITION, flag, report.reason, report.message)],
+        generation=ref.generation,
+        now=now_rfc3339(),
+    )
+    if not report.published:
+        outcome.events.append(KubeEvent("Warning", report.reason, report.message))
+        log.warning(
+            "event=progress_not_published design=%s/%s reason=%s",
+            ref.namespace,
+            ref.name,
+            report.reason,
+        )
+
+
 def _dependencies(
-    runtime: OperatorRuntime, ref: DesignRef, status: Mapping[str, Any]
+    runtime: OperatorRuntime, ref: DesignRef, status: Mapping[str, Any], events: EventSink
 ) -> Dependencies:
     settings = runtime.settings
     conditions: list[dict[str, Any]] = list(status.get("conditions") or [])
@@ -201,7 +242,7 @@ def _dependencies(
         read_secret=read_secret,
         publish_options=PublishOptions(cache_dir=settings.git_cache_dir),
         run_slots=runtime.slots,
-        events=runtime.events,
+        events=events,
         report_phase=report_phase,
         deep_validation=settings.deep_validation,
         diagram=settings.diagram,

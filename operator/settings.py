@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,9 @@ FINALIZER = "autcloud.io/finalizer"
 # this prefix, never in status: the CRD's status schema would prune it.
 ANNOTATIONS_PREFIX = "autcloud.io"
 PROJECT_TAGS = "projecttags"
+DEFAULT_CHAT_GROUP = "autcloud-operator"
+# A Redis consumer-group name travels in commands and key names: keep it to a safe alphabet.
+_CHAT_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 MONITOR_TARGETS = "monitortargets"
 
 
@@ -40,6 +44,9 @@ class OperatorSettings:
     # itself follows each object's spec (schedule.intervalMinutes / intervalMinutes).
     accounts_check_seconds: float = 60.0
     pod_name: str = field(default_factory=socket.gethostname)  # the chat inbox's consumer name
+    # The chat inbox's Redis consumer group: one per operator deployment sharing a Redis, so
+    # each deployment sees every message (each applies those of the namespaces it serves).
+    chat_group: str = DEFAULT_CHAT_GROUP
 
     def __post_init__(self) -> None:
         if self.max_concurrent_runs < 1:
@@ -48,6 +55,7 @@ class OperatorSettings:
             )
         if self.metrics_listen is not None:
             parse_listen(self.metrics_listen)  # raises naming the fix
+        check_chat_group(self.chat_group)
 
     @property
     def clusterwide(self) -> bool:
@@ -60,3 +68,12 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ValueError(f"{text!r} is not HOST:PORT; e.g. 0.0.0.0:9090")
     return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def check_chat_group(name: str) -> None:
+    """ValueError naming the fix unless ``name`` suits a Redis consumer group."""
+    if not _CHAT_GROUP.match(name):
+        raise ValueError(
+            f"chat group {name!r}: use 1-100 letters, digits, '.', '_', ':' or '-', "
+            f"starting with a letter or digit, e.g. {DEFAULT_CHAT_GROUP}-team-a"
+        )

@@ -22,6 +22,8 @@ from typing import Any
 EXIT_USAGE = 2
 ENV_REDIS_URL = "AUTCLOUD_REDIS_URL"
 ENV_POD_NAME = "POD_NAME"  # the chat inbox's consumer name (the Helm chart sets it)
+ENV_CHAT_GROUP = "AUTCLOUD_CHAT_GROUP"  # one consumer group per deployment sharing a Redis
+DEFAULT_CHAT_GROUP = "autcloud-operator"  # = autcloud.operator.settings.DEFAULT_CHAT_GROUP
 ENV_VALIDATION_DEEP = "AUTCLOUD_VALIDATION_DEEP"  # "true": --validate full (the Helm chart)
 DEFAULT_METRICS_LISTEN = "0.0.0.0:9090"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -80,6 +82,13 @@ def register(subparsers: Any) -> None:
         default=os.environ.get(ENV_REDIS_URL),
         metavar="URL",
         help=f"publish progress events to Redis, e.g. redis://localhost:6379/0 (or ${ENV_REDIS_URL})",
+    )
+    parser.add_argument(
+        "--chat-group",
+        default=os.environ.get(ENV_CHAT_GROUP) or DEFAULT_CHAT_GROUP,
+        metavar="NAME",
+        help="the chat inbox's Redis consumer group; give each operator deployment sharing a "
+        f"Redis its own (default: {DEFAULT_CHAT_GROUP}, or ${ENV_CHAT_GROUP})",
     )
     parser.add_argument(
         "--validate",
@@ -150,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
         peering=args.peering or None,
         metrics_listen=None if args.metrics_listen == "off" else args.metrics_listen,
         pod_name=os.environ.get(ENV_POD_NAME) or socket.gethostname(),
+        chat_group=args.chat_group,
     )
     run_operator(settings, liveness_endpoint=args.liveness)
     return 0
@@ -164,7 +174,7 @@ def _check(args: argparse.Namespace) -> str | None:
                 f"--namespace {namespace!r}: not a namespace name; use lowercase letters, "
                 "digits and '-', e.g. --namespace autcloud"
             )
-    from autcloud.operator.settings import parse_listen
+    from autcloud.operator.settings import check_chat_group, parse_listen
 
     if args.metrics_listen != "off":
         try:
@@ -173,6 +183,10 @@ def _check(args: argparse.Namespace) -> str | None:
             return f"--metrics-listen: {error}, or off"
     if args.peering is not None and not _NAMESPACE.match(args.peering):
         return f"--peering {args.peering!r}: not an object name; e.g. --peering autcloud"
+    try:
+        check_chat_group(args.chat_group)
+    except ValueError as error:
+        return f"--chat-group: {error}"
     if args.redis_url and not args.redis_url.startswith(("redis://", "rediss://", "unix://")):
         return f"--redis-url: {args.redis_url!r} is not a Redis URL; e.g. redis://localhost:6379/0"
     return None
