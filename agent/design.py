@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from autcloud.agent.graph import build_graph
-from autcloud.agent.providers.base import ResourceProvider
+from autcloud.agent.providers.base import ReportingProvider, ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.regions import get_region
 from autcloud.agent.state import DesignState, Hints, Turn
@@ -105,6 +105,8 @@ def _result(
         "validation": {"passed": False, "steps": []},
         "timings_ms": timings,
     }
+    if isinstance(provider, ReportingProvider):
+        document["provider_notes"] = provider.report()
     if final.get("route") == "refused":
         document["status"] = DesignStatus.REFUSED.value
         document["refusal"] = {

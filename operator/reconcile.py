@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from autcloud.agent.design import DesignResult, DesignStatus, EventCallback
+from autcloud.agent.providers.base import ResourceProvider
+from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAICompatibleProvider
 from autcloud.agent.state import Hints, Turn
 from autcloud.gitsink import (
     GitSinkError,
@@ -42,7 +44,13 @@ from autcloud.operator.account_import import (
 from autcloud.operator.conditions import Condition, merge_conditions
 from autcloud.operator.event_sink import EventSink, NullEventSink, to_wire
 from autcloud.operator.files import design_files
-from autcloud.operator.spec import DesignInput, InvalidSpecError, input_hash, parse_spec
+from autcloud.operator.spec import (
+    DesignInput,
+    InvalidSpecError,
+    ProviderSpec,
+    input_hash,
+    parse_spec,
+)
 
 log = logging.getLogger("autcloud.operator.reconcile")
 
@@ -61,6 +69,8 @@ NODE_PHASES = {
 }
 # git sink reasons a person must act on (a token, a repository name, the target).
 PERMANENT_GIT_REASONS = frozenset({"GitAuthFailed", "RepositoryNotFound", "InvalidTarget"})
+# spec.provider.name values this operator can run (bedrock is in the API, not yet here).
+SUPPORTED_PROVIDERS = ("offline", "openai")
 
 
 class Designer(Protocol):
@@ -73,6 +83,7 @@ class Designer(Protocol):
         assume_defaults: bool = ...,
         deep_validation: bool = ...,
         on_event: EventCallback | None = ...,
+        provider: ResourceProvider | None = ...,
     ) -> DesignResult: ...
 
 
@@ -95,6 +106,22 @@ class Publisher(Protocol):
 SecretReader = Callable[[str, str, str], Awaitable[str | None]]
 # Called with each new phase while a run works (the handler writes it to status at once).
 PhaseReporter = Callable[[str], Awaitable[None]]
+# spec.provider (not offline) and its API key (None: the server needs none) -> a provider.
+ProviderFactory = Callable[[ProviderSpec, str | None], ResourceProvider]
+
+
+def build_provider(spec: ProviderSpec, api_key: str | None) -> ResourceProvider:
+    """A fresh provider for one run (it reports that run's fallbacks in design.json)."""
+    if spec.name != "openai" or not spec.model:
+        raise InvalidSpecError(f"spec.provider.name: {spec.name!r} cannot be built here")
+    try:
+        return OpenAICompatibleProvider(
+            model=spec.model, base_url=spec.base_url or DEFAULT_BASE_URL, api_key=api_key
+        )
+    except ValueError as error:
+        raise InvalidSpecError(
+            "spec.provider." + str(error).replace("base_url", "baseURL", 1)
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -126,6 +153,7 @@ class Dependencies:
     max_retry_delay_seconds: float = 600.0
     recheck_seconds: float = 60.0  # how often a stalled design looks again (a fixed Secret)
     importer: AccountImporter = field(default_factory=lambda: scan_account)
+    make_provider: ProviderFactory = build_provider
 
 
 @dataclass
@@ -161,11 +189,11 @@ async def reconcile(
         return builder.stalled("InvalidSpec", str(error), phase="Failed")
     if design.suspend:
         return builder.suspended()
-    if design.provider != "offline":
+    if design.provider not in SUPPORTED_PROVIDERS:
         return builder.stalled(
             "InvalidSpec",
             f"spec.provider.name: {design.provider!r} is not available in this operator yet; "
-            "use 'offline' (the built-in provider)",
+            "use 'offline' (the built-in provider) or 'openai' (any OpenAI-compatible server)",
             phase="Failed",
             ready_reason="ProviderUnavailable",
         )
@@ -187,10 +215,39 @@ async def reconcile(
             outcome.retry_after = deps.recheck_seconds
             outcome.retry_message = "Secret not found"
             return outcome
+    provider: ResourceProvider | None = None
+    if design.llm.name != "offline":
+        api_key: str | None = None
+        if design.llm.secret is not None:
+            secret = design.llm.secret
+            api_key = await deps.read_secret(ref.namespace, secret.name, secret.key)
+            if api_key is None:
+                outcome = builder.stalled(
+                    "SecretNotFound",
+                    f"spec.provider.secretRef: Secret {secret.name!r} with key {secret.key!r} "
+                    f"does not exist in namespace {ref.namespace!r}; create it (the operator "
+                    f"looks again every {deps.recheck_seconds:.0f} s)",
+                    phase="Failed",
+                )
+                outcome.retry_after = deps.recheck_seconds
+                outcome.retry_message = "Secret not found"
+                return outcome
+        try:
+            provider = deps.make_provider(design.llm, api_key)
+        except InvalidSpecError as error:
+            return builder.stalled("InvalidSpec", str(error), phase="Failed")
     slots = deps.run_slots or contextlib.nullcontext()
     async with slots:
         return await _run(
-            ref, design, digest, token, builder, deps, attempt, spec.get("importExisting")
+            ref,
+            design,
+            digest,
+            token,
+            builder,
+            deps,
+            attempt,
+            spec.get("importExisting"),
+            provider,
         )
 
 
@@ -203,6 +260,7 @@ async def _run(
     deps: Dependencies,
     attempt: int,
     account: Any = None,
+    provider: ResourceProvider | None = None,
 ) -> Outcome:
     run_id = f"{ref.name}-{uuid.uuid4().hex[:12]}"
     builder.status["runID"] = run_id
@@ -221,6 +279,8 @@ async def _run(
         if wire is not None:
             deps.events.emit(ref.namespace, ref.name, wire)
 
+    # The provider is handed over only when the spec names one: the engine's default is offline.
+    chosen = {"provider": provider} if provider is not None else {}
     try:
         result = await deps.designer(
             design.request,
@@ -229,6 +289,7 @@ async def _run(
             assume_defaults=design.assume_defaults,
             deep_validation=deps.deep_validation,
             on_event=on_event,
+            **chosen,
         )
     except Exception as error:  # a bug in the engine: report it and retry with backoff
         log.exception("event=run_crashed design=%s/%s run=%s", ref.namespace, ref.name, run_id)
@@ -239,6 +300,7 @@ async def _run(
             _backoff(deps, attempt, None),
             events,
         )
+    events.extend(_fallback_events(result.document))
     outcome = await _settle(
         ref, design, digest, token, result, builder, deps, attempt, phases, account
     )
@@ -365,6 +427,25 @@ async def _aws_credentials(
             f"{ref.namespace!r} lacks {', '.join(missing)} (or does not exist); add the key(s)"
         )
     return {key: value for key, value in values.items() if value}
+
+
+def _fallback_events(document: Mapping[str, Any]) -> list[KubeEvent]:
+    """A Warning when the model's answers were not used for some resources (the design is still
+    whole: the catalog rendered those)."""
+    notes = document.get("provider_notes") or {}
+    fallbacks = notes.get("fallbacks") or []
+    if not fallbacks:
+        return []
+    reasons = ", ".join(sorted({str(f.get("reason")) for f in fallbacks}))
+    total = len(fallbacks) + len(notes.get("accepted") or [])
+    return [
+        KubeEvent(
+            "Warning",
+            "ProviderFallback",
+            f"{len(fallbacks)} of {total} resources were rendered by the built-in catalog instead "
+            f"of model {notes.get('model')!s} ({reasons}); see provider_notes in design.json.",
+        )
+    ]
 
 
 def _commit_message(ref: DesignRef, document: Mapping[str, Any]) -> str:

@@ -19,6 +19,7 @@ from autcloud.gitsink import GitTarget
 DEFAULT_AUTHOR_NAME = "AutCloud"
 DEFAULT_AUTHOR_EMAIL = "autcloud@localhost"
 DEFAULT_SECRET_KEY = "token"
+DEFAULT_PROVIDER_SECRET_KEY = "apiKey"
 
 
 class InvalidSpecError(ValueError):
@@ -39,6 +40,16 @@ class GitSpec:
 
 
 @dataclass(frozen=True)
+class ProviderSpec:
+    """spec.provider: which model helps the design, and where its API key lives."""
+
+    name: str = "offline"
+    model: str | None = None
+    base_url: str | None = None
+    secret: SecretRef | None = None
+
+
+@dataclass(frozen=True)
 class DesignInput:
     """Everything a run needs from the spec."""
 
@@ -50,6 +61,7 @@ class DesignInput:
     git: GitSpec | None
     suspend: bool
     import_existing: bool
+    llm: ProviderSpec = ProviderSpec()
 
 
 def parse_spec(name: str, spec: Mapping[str, Any]) -> DesignInput:
@@ -58,16 +70,17 @@ def parse_spec(name: str, spec: Mapping[str, Any]) -> DesignInput:
         raise InvalidSpecError(
             "spec.request: empty; say what you need, e.g. 'a web API with PostgreSQL in Seoul'"
         )
-    provider = _mapping(spec.get("provider"), "spec.provider").get("name", "offline")
+    llm = _provider(spec.get("provider"))
     return DesignInput(
         request=request,
         conversation=_conversation(spec.get("conversation")),
         hints=_hints(_mapping(spec.get("hints"), "spec.hints")),
         assume_defaults=bool(spec.get("assumeDefaults", False)),
-        provider=str(provider),
+        provider=llm.name,
         git=_git(name, spec.get("git")),
         suspend=bool(spec.get("suspend", False)),
         import_existing=spec.get("importExisting") is not None,
+        llm=llm,
     )
 
 
@@ -147,6 +160,35 @@ def _hints(hints: Mapping[str, Any]) -> Hints:
         result["budget_amount"] = float(amount)
         result["budget_currency"] = str(budget.get("currency") or "USD")
     return result
+
+
+def _provider(value: Any) -> ProviderSpec:
+    provider = _mapping(value, "spec.provider")
+    name = str(provider.get("name") or "offline")
+    if name != "openai":
+        return ProviderSpec(name)  # bedrock and unknown names: the reconciler refuses them
+    model = provider.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise InvalidSpecError(
+            "spec.provider.model: missing; the openai provider needs a model id, e.g. gpt-4o-mini"
+        )
+    base_url = provider.get("baseURL")
+    if base_url is not None and (
+        not isinstance(base_url, str) or not base_url.startswith(("http://", "https://"))
+    ):
+        raise InvalidSpecError(
+            f"spec.provider.baseURL: {base_url!r}; give the server's API root, "
+            "e.g. http://llm.internal:8000/v1"
+        )
+    secret = None
+    ref = _mapping(provider.get("secretRef"), "spec.provider.secretRef")
+    if ref:
+        if not ref.get("name"):
+            raise InvalidSpecError(
+                "spec.provider.secretRef.name: missing; name the Secret holding the API key"
+            )
+        secret = SecretRef(str(ref["name"]), str(ref.get("key") or DEFAULT_PROVIDER_SECRET_KEY))
+    return ProviderSpec(name, model.strip(), base_url, secret)
 
 
 def _git(name: str, value: Any) -> GitSpec | None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from autcloud.agent.design import DesignResult, EventCallback
+from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.state import Hints, Turn
 from autcloud.gitsink import GitSinkError, GitTarget, PublishOptions, PublishResult
 
@@ -31,6 +32,7 @@ class CannedDesigner:
         assume_defaults: bool = False,
         deep_validation: bool = False,
         on_event: EventCallback | None = None,
+        provider: ResourceProvider | None = None,
     ) -> DesignResult:
         self.calls.append({"request": request, "conversation": conversation, "hints": hints})
         self.running += 1

@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from autcloud.agent.design import DesignResult, DesignStatus, run_design
+from autcloud.agent.providers.openai_compatible import OpenAICompatibleProvider
 from autcloud.events import event_from_dict
 from autcloud.gitsink import GitSinkError, PublishOptions, publish
 from autcloud.operator.reconcile import Dependencies, DesignRef, Outcome, reconcile
+from tests.agent.test_openai_provider import model_server
 from tests.gitsink.bare_remote import BareRemote
 from tests.operator.fakes import CannedDesigner, RecordingPublisher, RecordingSink, Secrets
 
@@ -170,12 +172,81 @@ async def test_suspended_designs_do_not_run(designed: DesignResult) -> None:
 async def test_a_provider_this_operator_lacks_stalls_with_the_field_named(
     designed: DesignResult,
 ) -> None:
-    spec = {"request": WEB_API, "provider": {"name": "openai", "model": "gpt-4o-mini"}}
+    spec = {"request": WEB_API, "provider": {"name": "bedrock", "model": "anthropic.claude"}}
     outcome = await reconcile(REF, spec, {}, deps(CannedDesigner(designed)))
 
     assert conditions(outcome)["Stalled"]["reason"] == "InvalidSpec"
     assert conditions(outcome)["Ready"]["reason"] == "ProviderUnavailable"
     assert "spec.provider.name" in outcome.status["lastError"]["message"]
+
+
+OPENAI_PROVIDER: dict[str, Any] = {
+    "name": "openai",
+    "model": "gpt-4o-mini",
+    "baseURL": "http://llm.internal:8000/v1",
+    "secretRef": {"name": "llm"},
+}
+OPENAI_SPEC: dict[str, Any] = {"request": WEB_API, "provider": OPENAI_PROVIDER}
+LLM_KEY = "sk-operator-test-key-42"
+
+
+async def test_the_openai_provider_gets_the_model_url_and_the_key_from_the_secret(
+    designed: DesignResult,
+) -> None:
+    handed: list[Any] = []
+
+    async def designer(request: str, **options: Any) -> DesignResult:
+        handed.append(options.get("provider"))
+        return designed
+
+    secrets = Secrets({("shop", "llm"): {"apiKey": LLM_KEY}})
+    outcome = await reconcile(REF, OPENAI_SPEC, {}, deps(designer, read_secret=secrets))
+
+    assert outcome.status["phase"] == "Ready"
+    [provider] = handed
+    assert isinstance(provider, OpenAICompatibleProvider)
+    assert (provider.model, provider.base_url, provider.api_key) == (
+        "gpt-4o-mini",
+        "http://llm.internal:8000/v1",
+        LLM_KEY,
+    )
+
+
+async def test_a_missing_provider_secret_stalls_naming_the_field(designed: DesignResult) -> None:
+    designer = CannedDesigner(designed)
+    outcome = await reconcile(REF, OPENAI_SPEC, {}, deps(designer, recheck_seconds=60))
+
+    assert designer.calls == []
+    assert conditions(outcome)["Stalled"]["reason"] == "SecretNotFound"
+    assert "spec.provider.secretRef" in conditions(outcome)["Ready"]["message"]
+    assert outcome.retry_after == 60
+
+
+async def test_an_openai_provider_without_a_model_stalls_naming_the_field() -> None:
+    spec = {"request": WEB_API, "provider": {"name": "openai"}}
+    outcome = await reconcile(
+        REF, spec, {}, deps(CannedDesigner(DesignResult(DesignStatus.DESIGNED)))
+    )
+
+    assert conditions(outcome)["Stalled"]["reason"] == "InvalidSpec"
+    assert "spec.provider.model" in outcome.status["lastError"]["message"]
+
+
+async def test_a_refused_api_key_still_designs_and_warns_without_the_key() -> None:
+    # A fake OpenAI-compatible server stands in for a model server (none can run here).
+    refusal = {"error": {"message": f"Incorrect API key provided: {LLM_KEY}"}}
+    async with model_server(lambda _: (401, refusal)) as server:
+        spec = {**OPENAI_SPEC, "provider": {**OPENAI_PROVIDER, "baseURL": server.url}}
+        secrets = Secrets({("shop", "llm"): {"apiKey": LLM_KEY}})
+        outcome = await reconcile(
+            REF, {**spec, "assumeDefaults": True}, {}, deps(run_design, read_secret=secrets)
+        )
+
+    assert outcome.status["phase"] == "Ready"
+    assert "ProviderFallback" in reasons(outcome)
+    # A refused key is not tried for every resource: only requests already in flight finish.
+    assert len(server.requests) <= OpenAICompatibleProvider.max_concurrency
+    assert LLM_KEY not in json.dumps(outcome.status) + repr(outcome.events)
 
 
 async def test_a_missing_git_secret_stalls_and_is_looked_for_again(

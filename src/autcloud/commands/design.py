@@ -3,6 +3,11 @@
 Exit codes: 0 designed (DIR holds the *.tf files and design.json), 2 usage error,
 3 refused (reason on stderr and in design.json, no *.tf written), 4 questions pending,
 5 designed but a validation step failed (files and report written for inspection).
+
+With --provider openai (any OpenAI-compatible server: --base-url, default the OpenAI API) the
+model reviews each resource the catalog renders; the API key comes from OPENAI_API_KEY. An
+answer that is not exactly that resource's block falls back to the catalog's block, and
+design.json lists it under provider_notes.fallbacks.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -17,6 +23,9 @@ from typing import Any
 
 from autcloud.agent.design import DesignResult, DesignStatus, run_design
 from autcloud.agent.diagram import DiagramRenderError, write_diagram
+from autcloud.agent.providers.base import ResourceProvider
+from autcloud.agent.providers.offline import OfflineProvider
+from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAICompatibleProvider
 from autcloud.agent.state import Turn
 
 EXIT_DESIGNED = 0
@@ -25,6 +34,7 @@ EXIT_REFUSED = 3
 EXIT_NEEDS_INPUT = 4
 EXIT_INVALID = 5
 DESIGN_JSON = "design.json"
+API_KEY_ENV = "OPENAI_API_KEY"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,6 +71,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="quick",
         help="quick: parse, references, secrets, fmt; full: also terraform validate and checkov",
     )
+    parser.add_argument(
+        "--provider",
+        choices=("offline", "openai"),
+        default="offline",
+        help="offline: built-in rules, no network (default); openai: an OpenAI-compatible "
+        f"server reviews each resource (API key from {API_KEY_ENV})",
+    )
+    parser.add_argument("--model", help="model id for --provider openai, e.g. gpt-4o-mini")
+    parser.add_argument(
+        "--base-url",
+        help=f"API root of an OpenAI-compatible server for --provider openai (default {DEFAULT_BASE_URL})",
+    )
     parser.add_argument("--json", action="store_true", help="print only design.json to stdout")
 
 
@@ -82,12 +104,17 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    provider, problem = build_provider(args)
+    if provider is None:
+        print(f"autcloud design: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     progress = Progress(enabled=not args.json)
     result = asyncio.run(
         run_design(
             args.request,
             conversation=conversation,
             assume_defaults=args.yes,
+            provider=provider,
             deep_validation=args.validate == "full",
             on_event=progress.on_event,
         )
@@ -103,6 +130,29 @@ def run(args: argparse.Namespace) -> int:
         DesignStatus.NEEDS_INPUT: EXIT_NEEDS_INPUT,
         DesignStatus.INVALID: EXIT_INVALID,
     }[result.status]
+
+
+def build_provider(args: argparse.Namespace) -> tuple[ResourceProvider | None, str]:
+    """The provider the flags ask for, or None and what is missing."""
+    if args.provider == "offline":
+        if args.model or args.base_url:
+            return None, "--model and --base-url apply only to --provider openai"
+        return OfflineProvider(), ""
+    if not args.model:
+        return None, "--provider openai needs --model, e.g. --model gpt-4o-mini"
+    api_key = os.environ.get(API_KEY_ENV, "").strip()
+    if not api_key:
+        return None, (
+            f"--provider openai needs the API key in the environment variable {API_KEY_ENV} "
+            "(for a server without keys, set it to any value)"
+        )
+    try:
+        return OpenAICompatibleProvider(
+            model=args.model, base_url=args.base_url or DEFAULT_BASE_URL, api_key=api_key
+        ), ""
+    except ValueError as error:  # "base_url: ..." names the field: name the flag instead
+        field, _, rest = str(error).partition(":")
+        return None, f"--{field.replace('_', '-')}:{rest}"
 
 
 def write_output(out: Path, result: DesignResult) -> None:
@@ -196,3 +246,10 @@ class Progress:
             f"{verdict}: {len(doc['resources'])} resources in {doc['region']} → {out}/ "
             f"({', '.join(doc.get('files', []))})"
         )
+        notes = doc.get("provider_notes")
+        if notes and notes.get("fallbacks"):
+            reasons = sorted({f["reason"] for f in notes["fallbacks"]})
+            err.print(
+                f"  [yellow]{len(notes['fallbacks'])} resource(s) rendered by the catalog instead "
+                f"of {notes['model']}[/] ({', '.join(reasons)}; see provider_notes in {DESIGN_JSON})"
+            )
