@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from autcloud import __version__
 from autcloud.agent.graph import build_graph
 from autcloud.agent.providers.base import ReportingProvider, ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.regions import get_region
 from autcloud.agent.state import DesignState, Hints, Turn
-from autcloud.agent.validation.pillars import CheckOutcome, score
+from autcloud.agent.validation.pillars import CheckOutcome, PillarScore, score
 from autcloud.agent.validation.report import StepResult, StepStatus
 
 EventCallback = Callable[[dict[str, Any]], None]
@@ -92,7 +93,7 @@ def _result(
     request: str, final: dict[str, Any], timings: dict[str, float], provider: ResourceProvider
 ) -> DesignResult:
     document: dict[str, Any] = {
-        "autcloud_version": _version(),
+        "autcloud_version": __version__,
         "status": "",
         "request": request,
         "provider": provider.name,
@@ -141,7 +142,7 @@ def _result(
     return DesignResult(status, dict(final.get("files", {})), document)
 
 
-def score_pillars(steps: list[StepResult]):  # type: ignore[no-untyped-def]
+def score_pillars(steps: list[StepResult]) -> list[PillarScore]:
     """Per-pillar scores from every check that ran: failures from findings, passes from details."""
     outcomes = [
         CheckOutcome(f.check_id, f.message, False, f.address)
@@ -170,9 +171,3 @@ def _inline_skips(steps: list[StepResult]) -> list[dict[str, Any]]:
     return [
         skip for step in steps for skip in step.details.get("skipped", []) if isinstance(skip, dict)
     ]
-
-
-def _version() -> str:
-    from autcloud import __version__
-
-    return __version__

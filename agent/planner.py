@@ -7,6 +7,7 @@ references in the resources themselves, so the order can never disagree with the
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +25,10 @@ from autcloud.agent.catalog.compute import (
     add_eks,
     add_http_api,
     add_lambda,
-    egress,
     ingress,
     serves_http,
 )
-from autcloud.agent.catalog.data import add_dynamodb, add_redis, add_relational
+from autcloud.agent.catalog.data import ENGINE_PORTS, add_dynamodb, add_redis, add_relational
 from autcloud.agent.catalog.edge import (
     add_alb_dns,
     add_cdn_for_app,
@@ -254,7 +254,11 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
             "aws_elasticache_replication_group.main.primary_endpoint_address"
         )
     if req.compute == "eks" and (relational or req.has("cache")):
-        _eks_data_access(bp, relational=bool(relational), cache=req.has("cache"))
+        _eks_data_access(
+            bp,
+            database_port=ENGINE_PORTS[relational[0]] if relational else None,
+            cache=req.has("cache"),
+        )
 
     if req.compute == "ecs":
         add_ecs_service(bp, ctx, app_env, app_secrets, policy)
@@ -335,28 +339,19 @@ def _secret_read(secrets: dict[str, Expr]) -> list[dict[str, Any]]:
     ]
 
 
-def _eks_data_access(bp: Blueprint, *, relational: bool, cache: bool) -> None:
-    """Pods reach the data tier through the cluster's own security group."""
+def _eks_data_access(bp: Blueprint, *, database_port: int | None, cache: bool) -> None:
+    """Pods reach the data tier through the cluster's own security group (which allows all egress)."""
     cluster_sg = Expr("aws_eks_cluster.main.vpc_config[0].cluster_security_group_id")
-    if relational:
-        port = (
-            5432
-            if bp.has("aws_db_parameter_group.main")
-            and "postgres" in str(bp.find("aws_db_parameter_group.main"))
-            else 3306
-        )
-        spec = bp.find("aws_db_instance.main") or bp.find("aws_rds_cluster.main")
-        if spec is not None:
-            port = int(spec.body.get("port", port))
+    if database_port is not None:
         ingress(
             bp,
             "database_from_eks",
             "database",
-            port,
+            database_port,
             "Database connections from the Kubernetes cluster only.",
+            source_group=cluster_sg,
             block="eks",
         )
-        bp.resources[-1].body["referenced_security_group_id"] = cluster_sg
     if cache:
         ingress(
             bp,
@@ -364,19 +359,17 @@ def _eks_data_access(bp: Blueprint, *, relational: bool, cache: bool) -> None:
             "cache",
             6379,
             "Redis connections from the Kubernetes cluster only.",
+            source_group=cluster_sg,
             block="eks",
         )
-        bp.resources[-1].body["referenced_security_group_id"] = cluster_sg
-    _ = egress  # pods leave through the cluster security group, which allows all egress
 
 
 def order(bp: Blueprint) -> Plan:
     """Dependency levels from references; fails loudly on a reference to nothing."""
     by_address = {r.address: r for r in bp.resources}
     if len(by_address) != len(bp.resources):
-        seen: set[str] = set()
-        duplicates = [r.address for r in bp.resources if r.address in seen or seen.add(r.address)]  # type: ignore[func-returns-value]
-        raise PlanningError(f"declared twice: {', '.join(duplicates)}")
+        counts = Counter(r.address for r in bp.resources)
+        raise PlanningError(f"declared twice: {', '.join(a for a, n in counts.items() if n > 1)}")
     level_of: dict[str, int] = {}
 
     def level(address: str, trail: tuple[str, ...] = ()) -> int:

@@ -60,7 +60,6 @@ class DesignInput:
     provider: str
     git: GitSpec | None
     suspend: bool
-    import_existing: bool
     llm: ProviderSpec = ProviderSpec()
 
 
@@ -79,7 +78,6 @@ def parse_spec(name: str, spec: Mapping[str, Any]) -> DesignInput:
         provider=llm.name,
         git=_git(name, spec.get("git")),
         suspend=bool(spec.get("suspend", False)),
-        import_existing=spec.get("importExisting") is not None,
         llm=llm,
     )
 

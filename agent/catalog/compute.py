@@ -88,11 +88,12 @@ def ingress(
     port: int | Expr,
     reason: str,
     *,
-    source_group: str | None = None,
+    source_group: str | Expr | None = None,
     cidr: str | None = None,
     block: str = "security",
     description: str = "",
 ) -> None:
+    """An ingress rule; ``source_group`` is one of ours by name, or any group ID expression."""
     body: dict[str, Any] = {
         "security_group_id": Expr(f"aws_security_group.{group}.id"),
         "description": description or reason,
@@ -100,7 +101,9 @@ def ingress(
         "from_port": port,
         "to_port": port,
     }
-    if source_group:
+    if isinstance(source_group, Expr):
+        body["referenced_security_group_id"] = source_group
+    elif source_group:
         body["referenced_security_group_id"] = Expr(f"aws_security_group.{source_group}.id")
     if cidr:
         body["cidr_ipv4"] = cidr
@@ -349,7 +352,10 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
                     "port": 443,
                     "protocol": "HTTPS",
                     "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                    "certificate_arn": Expr("aws_acm_certificate.app.arn"),
+                    "certificate_arn": Expr(
+                        # the validated ARN: the listener waits until the certificate is issued
+                        "aws_acm_certificate_validation.app.certificate_arn"
+                    ),
                     "default_action": Block(
                         "default_action",
                         body={

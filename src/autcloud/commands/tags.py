@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from typing import Any
 
-import boto3
-from botocore.exceptions import BotoCoreError
-
-from autcloud.accounts import AwsClients, reconcile_project_tag
+from autcloud.accounts import reconcile_project_tag
 from autcloud.accounts.arns import SUPPORTED_KINDS
+from autcloud.commands.aws_options import add_aws_options, start
 
 EXIT_DONE = 0
 EXIT_USAGE = 2
@@ -53,9 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--overwrite", action="store_true", help="also replace a different value of the key"
     )
-    parser.add_argument("--profile", help="the AWS profile to use (default: the usual chain)")
-    parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (default: botocore's)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON to stdout")
+    add_aws_options(parser)
 
 
 def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -84,16 +79,10 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("botocore").setLevel(logging.WARNING)
-    try:
-        spec = spec_from_args(args)
-        clients = AwsClients(
-            boto3.Session(profile_name=args.profile), endpoint_url=args.endpoint_url
-        )
-    except (ValueError, BotoCoreError) as error:
-        print(f"autcloud tags: {error}", file=sys.stderr)
+    started = start("tags", args, spec_from_args)
+    if started is None:
         return EXIT_USAGE
+    spec, clients = started
     result = reconcile_project_tag(spec, clients=clients)
     if result.failure is not None:
         print(f"autcloud tags: {result.failure.message}", file=sys.stderr)
