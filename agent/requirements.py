@@ -11,360 +11,25 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from typing import Any
 
 from autcloud.agent.cost.prices import default_table
+from autcloud.agent.lexicon import HANGUL, Words, lexicon
 from autcloud.agent.regions import find_region, get_region
 
 # ---------------------------------------------------------------------------------------------
-# Vocabulary. Each feature has English words (matched on word boundaries, case-insensitive)
-# and Korean words (matched as substrings: Korean attaches particles to words).
+# Vocabulary: the words live in agent/lexicon/<language>.yaml; these are views of it by group.
 
-Words = tuple[tuple[str, ...], tuple[str, ...]]  # (english, korean)
-
-WORKLOADS: dict[str, Words] = {
-    "web_api": (
-        (
-            "web",
-            "website",
-            "web app",
-            "web service",
-            "webapp",
-            "api",
-            "apis",
-            "backend",
-            "rest",
-            "graphql",
-            "saas",
-            "e-commerce",
-            "ecommerce",
-            "shop",
-            "server",
-        ),
-        ("웹", "웹서비스", "웹 서비스", "웹사이트", "백엔드", "서버", "api", "쇼핑몰", "서비스"),
-    ),
-    "static_site": (
-        (
-            "static site",
-            "static website",
-            "landing page",
-            "spa",
-            "single page app",
-            "single-page app",
-            "static web",
-            "blog",
-            "docs site",
-            "documentation site",
-            "static marketing site",
-            "static marketing website",
-            "marketing site",
-            "marketing website",
-            "portfolio site",
-            "portfolio website",
-            "brochure site",
-        ),
-        (
-            "정적",
-            "정적 사이트",
-            "랜딩",
-            "랜딩 페이지",
-            "블로그",
-            "홍보 사이트",
-            "포트폴리오 사이트",
-        ),
-    ),
-    "serverless": (
-        ("serverless", "lambda", "lambdas", "functions", "faas"),
-        ("서버리스", "람다"),
-    ),
-    "containers": (
-        (
-            "container",
-            "containers",
-            "containerised",
-            "containerized",
-            "docker",
-            "fargate",
-            "ecs",
-            "microservice",
-            "microservices",
-        ),
-        ("컨테이너", "도커", "마이크로서비스"),
-    ),
-    "kubernetes": (
-        ("kubernetes", "k8s", "eks", "helm"),
-        ("쿠버네티스", "쿠버"),
-    ),
-    "vm": (
-        (
-            "ec2",
-            "virtual machine",
-            "virtual machines",
-            "vm",
-            "vms",
-            "auto scaling group",
-            "autoscaling group",
-            "instances",
-        ),
-        ("가상 머신", "가상머신", "인스턴스", "오토스케일링 그룹"),
-    ),
-    "data_pipeline": (
-        (
-            "data pipeline",
-            "data pipelines",
-            "etl",
-            "elt",
-            "data lake",
-            "datalake",
-            "analytics",
-            "athena",
-            "glue",
-            "data warehouse",
-            "clickstream analytics",
-            "bi",
-        ),
-        ("데이터 파이프라인", "데이터 레이크", "데이터레이크", "분석", "etl"),
-    ),
-    "batch_ml": (
-        ("batch", "batch jobs", "machine learning", "ml", "training", "inference", "gpu"),
-        ("배치", "머신러닝", "머신 러닝", "학습", "추론", "ml"),
-    ),
-    "realtime": (
-        ("real-time", "realtime", "real time", "websocket", "websockets", "chat", "live"),
-        ("실시간", "채팅", "웹소켓", "라이브"),
-    ),
-    "queue_workers": (
-        (
-            "queue",
-            "queues",
-            "worker",
-            "workers",
-            "background job",
-            "background jobs",
-            "sqs",
-            "job queue",
-            "async jobs",
-            "asynchronous",
-        ),
-        ("큐", "워커", "백그라운드 작업", "비동기", "대기열"),
-    ),
-}
-
-ENGINES: dict[str, Words] = {
-    "aurora-postgresql": (
-        ("aurora postgres", "aurora postgresql", "aurora-postgresql"),
-        ("오로라 포스트그레스",),
-    ),
-    "aurora-mysql": (("aurora mysql", "aurora-mysql"), ("오로라 mysql", "오로라 마이sql")),
-    "postgres": (
-        ("postgres", "postgresql", "pg", "psql"),
-        ("포스트그레스", "포스트그레", "postgres"),
-    ),
-    "mysql": (("mysql", "mariadb"), ("마이에스큐엘", "mysql", "마리아db")),
-    "dynamodb": (
-        ("dynamodb", "dynamo", "nosql", "key-value store"),
-        ("다이나모", "다이나모db", "nosql"),
-    ),
-}
-AURORA: Words = (("aurora",), ("오로라",))
-GENERIC_DATABASE: Words = (
-    ("database", "databases", "db", "rdbms", "relational database", "sql database", "rds"),
-    ("데이터베이스", "디비", "db", "관계형"),
-)
-
-FEATURES: dict[str, Words] = {
-    "cache": (
-        ("redis", "cache", "caching", "elasticache", "memcached", "valkey", "session store"),
-        ("레디스", "캐시", "캐싱", "세션 저장소"),
-    ),
-    "object_storage": (
-        (
-            "s3",
-            "file upload",
-            "file uploads",
-            "uploads",
-            "images",
-            "object storage",
-            "media",
-            "files",
-            "assets",
-            "bucket",
-            "storage",
-        ),
-        ("파일", "이미지", "업로드", "스토리지", "저장소", "버킷", "미디어"),
-    ),
-    "cdn": (
-        ("cdn", "cloudfront", "edge caching", "global users", "worldwide"),
-        ("cdn", "클라우드프론트", "전 세계", "글로벌"),
-    ),
-    "waf": (
-        ("waf", "web application firewall", "firewall", "ddos", "bot protection"),
-        ("waf", "방화벽", "디도스", "ddos"),
-    ),
-    "queue": (
-        ("sqs", "queue", "queues", "job queue", "message queue"),
-        ("큐", "대기열", "메시지 큐"),
-    ),
-    "topic": (
-        ("sns", "pub/sub", "pubsub", "fan-out", "fanout", "push notification", "notifications"),
-        ("sns", "푸시 알림", "알림 발송", "팬아웃"),
-    ),
-    "stream": (
-        ("kinesis", "event stream", "event streaming", "clickstream", "streaming data"),
-        ("키네시스", "스트리밍", "이벤트 스트림", "클릭스트림"),
-    ),
-    "schedule": (
-        (
-            "cron",
-            "scheduled",
-            "schedule",
-            "every day",
-            "nightly",
-            "hourly",
-            "daily job",
-            "every hour",
-            "periodic",
-        ),
-        ("스케줄", "매일", "매시간", "정기", "주기적", "크론"),
-    ),
-    "data_lake": (
-        ("data lake", "datalake", "athena", "glue", "analytics", "data warehouse"),
-        ("데이터 레이크", "데이터레이크", "분석"),
-    ),
-    "batch": (("batch", "batch jobs", "aws batch", "training jobs"), ("배치",)),
-    "dns": (
-        ("route 53", "route53", "dns", "custom domain", "domain"),
-        ("도메인", "dns", "라우트53"),
-    ),
-    "api_gateway": (("api gateway", "http api", "apigateway"), ("api 게이트웨이", "api gateway")),
-    "websocket": (("websocket", "websockets", "web socket"), ("웹소켓",)),
-}
-
-HA_WORDS: Words = (
-    (
-        "highly available",
-        "high availability",
-        "ha",
-        "no single point of failure",
-        "zone failure",
-        "az failure",
-        "az outage",
-        "zone outage",
-        "multi-az",
-        "multi az",
-        "fault tolerant",
-        "fault-tolerant",
-        "redundant",
-        "redundancy",
-        "survive",
-        "failover",
-        "production-grade",
-        "mission critical",
-        "mission-critical",
-        "99.9",
-        "99.95",
-        "99.99",
-    ),
-    (
-        "고가용성",
-        "이중화",
-        "다중 az",
-        "멀티 az",
-        "무중단",
-        "장애 대응",
-        "장애 대비",
-        "가용성",
-        "존 장애",
-        "리전 장애",
-        "페일오버",
-    ),
-)
-LOW_COST_WORDS: Words = (
-    (
-        "dev",
-        "development",
-        "test",
-        "testing",
-        "prototype",
-        "poc",
-        "proof of concept",
-        "mvp",
-        "hobby",
-        "cheap",
-        "cheapest",
-        "low cost",
-        "low-cost",
-        "minimal cost",
-        "side project",
-        "staging",
-    ),
-    (
-        "개발용",
-        "테스트",
-        "프로토타입",
-        "저렴",
-        "최소 비용",
-        "비용 최소",
-        "싸게",
-        "사이드 프로젝트",
-        "mvp",
-        "poc",
-    ),
-)
-COMPLIANCE: dict[str, Words] = {
-    "pci-dss": (
-        ("pci", "pci-dss", "pci dss", "payments", "card data"),
-        ("pci", "결제", "카드 정보"),
-    ),
-    "hipaa": (("hipaa", "phi", "health data", "medical"), ("hipaa", "의료", "건강 정보")),
-    "isms-p": (("isms", "isms-p"), ("isms", "정보보호 관리체계")),
-    "gdpr": (("gdpr",), ("gdpr",)),
-    "soc2": (("soc2", "soc 2"), ("soc2", "soc 2")),
-    "personal-data": (("pii", "personal data", "personal information"), ("개인정보",)),
-    "audit": (("audit", "auditing", "audit log", "audit logs"), ("감사", "감사 로그")),
-}
-NEGATIONS_EN = (
-    "no",
-    "without",
-    "remove",
-    "drop",
-    "delete",
-    "skip",
-    "exclude",
-    "don't need",
-    "do not need",
-    "not",
-    "stop using",
-    "get rid of",
-    "don't use",
-    "do not use",
-    "don't want",
-    "do not want",
-    "no longer need",
-    "instead of",
-    "rather than",
-    "replace",
-    "switch from",
-    "move off",
-    "migrate off",
-)
-NEGATIONS_KO = (
-    "빼",
-    "제거",
-    "없이",
-    "필요 없",
-    "필요없",
-    "삭제",
-    "안 써",
-    "쓰지 않",
-    "제외",
-    "말고",
-    "대신",
-    "쓰지 마",
-    "쓰지 말",
-    "안 쓸",
-)
+_LEXICON = lexicon()
+WORKLOADS: dict[str, Words] = _LEXICON.table("workload")
+ENGINES: dict[str, Words] = _LEXICON.table("engine")
+FEATURES: dict[str, Words] = _LEXICON.table("feature")
+COMPLIANCE: dict[str, Words] = _LEXICON.table("compliance")
+AURORA: Words = _LEXICON.words("engine_family.aurora")
+GENERIC_DATABASE: Words = _LEXICON.words("database.generic")
+HA_WORDS: Words = _LEXICON.words("availability.high")
+LOW_COST_WORDS: Words = _LEXICON.words("cost.low")
+NEGATIONS_EN, NEGATIONS_KO = _LEXICON.negations()
 
 # Documented defaults, taken with --yes (or spec.assumeDefaults) and listed as assumptions.
 DEFAULT_REGION_EN = "us-east-1"
@@ -374,7 +39,6 @@ DEFAULT_ENGINE = "postgres"
 DEFAULT_DAILY_USERS = 10_000
 KRW_PER_USD = default_table().krw_per_usd  # the price table's fixed rate (docs/cost.md)
 
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 IMAGE = re.compile(
     r"(?<![\w@/.-])((?:[a-z0-9.-]+(?::\d+)?/)?[a-z0-9._-]+(?:/[a-z0-9._-]+)*:[\w][\w.-]{0,127}"
@@ -534,11 +198,8 @@ def _find(words: Words, text: str) -> list[tuple[int, int]]:
     return spans
 
 
-@cache
 def _korean_vocabulary() -> tuple[str, ...]:
-    tables = [*WORKLOADS.values(), *FEATURES.values(), *ENGINES.values(), *COMPLIANCE.values()]
-    tables += [AURORA, GENERIC_DATABASE, HA_WORDS, LOW_COST_WORDS]
-    return tuple(sorted({w for _, korean in tables for w in korean if HANGUL.search(w)}))
+    return _LEXICON.particle_vocabulary()
 
 
 def _inside_longer_korean_word(lowered: str, start: int, word: str) -> bool:
@@ -738,7 +399,7 @@ _DATA_INSTANCE = re.compile(
     re.IGNORECASE,
 )
 # Words that only say "it is on the web": with a static site named, they describe the site.
-_GENERIC_WEB_WORDS: Words = (("web", "website", "web site"), ("웹", "웹사이트"))
+_GENERIC_WEB_WORDS: Words = _LEXICON.words("web.generic")
 
 
 def read_message(text: str) -> Signals:

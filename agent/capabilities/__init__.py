@@ -1,0 +1,1 @@
+"""AWS capabilities: one module each, found by the planner through the registry."""
