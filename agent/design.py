@@ -118,6 +118,10 @@ def _result(
     requirements = final.get("requirements")
     if requirements is not None:
         document["requirements"] = requirements.to_dict()
+        ledger = final.get("ledger")
+        if ledger is not None:
+            document["requirements"]["ledger"] = ledger.to_list()
+            document["ledger_summary"] = ledger.counts()
         document["region"] = requirements.region
         document["region_name"] = get_region(requirements.region).name
     if final.get("questions"):

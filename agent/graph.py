@@ -26,7 +26,11 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send
 
+from autcloud.agent.catalog.base import module_of
 from autcloud.agent.combine import combine
+from autcloud.agent.cost import estimate_cost
+from autcloud.agent.fidelity import fold_asks, read_asks
+from autcloud.agent.fidelity import resolve as resolve_ledger
 from autcloud.agent.guard import Route, route
 from autcloud.agent.planner import plan_resources
 from autcloud.agent.providers.base import ResourceProvider
@@ -94,14 +98,20 @@ async def route_request(state: DesignState, config: RunnableConfig) -> dict[str,
 
 @timed("gather")
 async def gather_requirements(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
-    messages = [_hint_signals(state.get("hints", {})), read_message(state["request"])]
-    for turn in state.get("conversation", []):
+    request = read_message(state["request"])
+    request.asks = read_asks(state["request"], request)
+    messages = [_hint_signals(state.get("hints", {})), request]
+    for index, turn in enumerate(state.get("conversation", [])):
+        text = turn.get("text", "")
         if turn.get("type") == "answer":
-            messages.append(apply_answer(turn.get("question_id", ""), turn.get("text", "")))
+            message = apply_answer(turn.get("question_id", ""), text)
         else:
-            messages.append(read_message(turn.get("text", "")))
+            message = read_message(text)
+        message.asks = read_asks(text, message, source=f"conversation[{index}]")
+        messages.append(message)
     messages[0].language = messages[1].language
     gathered = gather(messages, assume_defaults=state.get("assume_defaults", False))
+    fold_asks(gathered.requirements)
     for question in gathered.questions:
         emit("question", id=question.id, text=question.text, default=question.default)
     return {
@@ -128,8 +138,15 @@ def _hint_signals(hints: Hints) -> Signals:
 async def plan(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
     resource_plan = plan_resources(state["requirements"])
     emit("planned", resources=len(resource_plan.resources), levels=len(resource_plan.levels))
+    module = module_of(resource_plan.blueprint)
+    ledger = resolve_ledger(
+        state["requirements"],
+        module,
+        monthly_cost_usd=estimate_cost(module, state["requirements"].region).total_usd,
+    )
     return {
         "plan": resource_plan,
+        "ledger": ledger,
         "level": 0,
         "assumptions": [*state.get("assumptions", []), *resource_plan.blueprint.notes],
     }
@@ -190,6 +207,7 @@ async def validate(state: DesignState, config: RunnableConfig) -> dict[str, Any]
     steps = await validate_files(
         state["files"],
         requirements=state["requirements"],
+        ledger=state.get("ledger"),
         deep=options.get("deep_validation", False),
         on_step=_emit_step,
     )

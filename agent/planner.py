@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from autcloud.agent.capabilities.registry import registry
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -285,7 +286,7 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
         )
         if web or req.has("api_gateway") or req.has("websocket"):
             add_http_api(
-                bp, ctx, "api", websocket=req.has("websocket") and "web_api" not in req.workloads
+                bp, ctx, "api", websocket=req.has("websocket")
             )
     if req.has("schedule") and req.has("batch"):
         add_schedule(bp, ctx, None)  # the schedule submits the batch job itself
@@ -323,6 +324,9 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
             add_stream_to_lake(bp)
     if req.has("batch"):
         add_batch(bp, ctx)
+    for capability in registry().buildable():
+        if capability.wanted(req):
+            capability.build(bp, ctx)  # type: ignore[misc]  # buildable() has a builder
     return order(bp)
 
 

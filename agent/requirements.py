@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from autcloud.agent.cost.prices import default_table
-from autcloud.agent.lexicon import HANGUL, Words, lexicon
+from autcloud.agent.ledger import Ask
+from autcloud.agent.lexicon import HANGUL, Words, domain_pattern, lexicon
 from autcloud.agent.regions import find_region, get_region
 
 # ---------------------------------------------------------------------------------------------
@@ -41,14 +42,11 @@ KRW_PER_USD = default_table().krw_per_usd  # the price table's fixed rate (docs/
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 IMAGE = re.compile(
-    r"(?<![\w@/.-])((?:[a-z0-9.-]+(?::\d+)?/)?[a-z0-9._-]+(?:/[a-z0-9._-]+)*:[\w][\w.-]{0,127}"
+    r"(?<![\w@/.-])(?=[a-z0-9./:-]*[a-z])((?:[a-z0-9.-]+(?::\d+)?/)?[a-z0-9._-]+(?:/[a-z0-9._-]+)*:[\w][\w.-]{0,127}"
     r"|(?:[a-z0-9-]+\.)+[a-z]{2,}/[a-z0-9._/-]+)(?![\w])"
 )
-DOMAIN = re.compile(
-    r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-    r"(?:com|net|org|io|dev|app|co|kr|ai|xyz|cloud|tech|me|jp|us|uk|de|shop|store|site))(?![\w.-])",
-    re.IGNORECASE,
-)
+DOMAIN = domain_pattern()
+_NOT_DOMAINS = {"asp.net", "vb.net", "ado.net", "socket.io", "chart.js", "p5.js"}
 INSTANCE_TYPE = re.compile(
     r"\b((?:db\.|cache\.)?[a-z]{1,3}\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge))\b"
 )
@@ -90,8 +88,11 @@ class Signals:
     cache_node_type: str | None = None
     storage_gb: int | None = None
     schedule_expression: str | None = None
+    schedule_timezone: str | None = None
     project: str | None = None
     log_retention_days: int | None = None
+    asks: list[Ask] = field(default_factory=list)  # the ledger's view: each ask with its words
+    quotes: dict[str, str] = field(default_factory=dict)  # field -> the words that stated it
 
 
 @dataclass
@@ -133,8 +134,13 @@ class Requirements:
     cache_node_type: str | None = None
     storage_gb: int | None = None
     schedule_expression: str | None = None
+    schedule_timezone: str | None = None
     log_retention_days: int = 365  # a year: incident and audit look-backs need it
     stated: list[str] = field(default_factory=list)  # names of fields the person gave
+    services: list[str] = field(default_factory=list)  # capability keys asked for by name
+    params: dict[str, Any] = field(default_factory=dict)  # capability parameters stated
+    private: bool = False  # "internal only", "VPN only": no internet-facing entry point
+    asks: list[Ask] = field(default_factory=list)  # every ask, in conversation order
 
     def has(self, feature: str) -> bool:
         return feature in self.features
@@ -145,6 +151,7 @@ class Requirements:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["asks"] = [ask.model_dump(mode="json") for ask in self.asks]
         data["budget"] = (
             None
             if self.budget is None
@@ -363,13 +370,80 @@ def _capacity(text: str, signals: Signals) -> None:
         signals.desired_count = int(desired.group(1))
 
 
+_DAYS = {
+    "monday": "MON", "tuesday": "TUE", "wednesday": "WED", "thursday": "THU", "friday": "FRI",
+    "saturday": "SAT", "sunday": "SUN", "월요일": "MON", "화요일": "TUE", "수요일": "WED",
+    "목요일": "THU", "금요일": "FRI", "토요일": "SAT", "일요일": "SUN",
+}  # fmt: skip
+_CLOCK_EN = re.compile(
+    r"\b(?:at|@)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
+    r"|\b(\d{1,2})(?::(\d{2}))\s*(am|pm)?|\b(\d{1,2})\s*(am|pm)\b",
+    re.IGNORECASE,
+)
+_CLOCK_KO = re.compile(
+    r"(새벽|오전|오후|저녁|밤|아침)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분|\s*반)?"
+)
+_TIMEZONES = {
+    "utc": "UTC", "gmt": "UTC", "kst": "Asia/Seoul", "seoul time": "Asia/Seoul",
+    "한국 시간": "Asia/Seoul", "한국시간": "Asia/Seoul", "jst": "Asia/Tokyo", "tokyo time": "Asia/Tokyo",
+    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pacific time": "America/Los_Angeles",
+    "est": "America/New_York", "edt": "America/New_York", "eastern time": "America/New_York",
+    "cet": "Europe/Berlin", "sgt": "Asia/Singapore", "ist": "Asia/Kolkata",
+}  # fmt: skip
+_IANA = re.compile(r"\b((?:Asia|Europe|America|Australia|Africa|Pacific)/[A-Za-z_]+)\b")
+
+
+def _clock(text: str) -> tuple[int, int] | None:
+    """The time of day a schedule names: "at 02:00", "2am", "새벽 2시", "오후 3시 30분"."""
+    ko = _CLOCK_KO.search(text)
+    if ko:
+        hour = int(ko.group(2))
+        minute = int(ko.group(3)) if ko.group(3) else (30 if ko.group(0).endswith("반") else 0)
+        if ko.group(1) in ("오후", "저녁", "밤") and hour < 12:
+            hour += 12
+        if ko.group(1) == "밤" and hour == 24:
+            hour = 0
+        return (hour % 24, minute) if hour <= 24 and minute < 60 else None
+    en = _CLOCK_EN.search(text)
+    if not en:
+        return None
+    hour_s, minute_s, half = (
+        en.group(1, 2, 3)
+        if en.group(1)
+        else en.group(4, 5, 6)
+        if en.group(4)
+        else (en.group(7), None, en.group(8))
+    )
+    hour, minute = int(hour_s), int(minute_s or 0)
+    half = (half or "").lower().replace(".", "")
+    if half == "pm" and hour < 12:
+        hour += 12
+    if half == "am" and hour == 12:
+        hour = 0
+    return (hour, minute) if hour < 24 and minute < 60 else None
+
+
+def _days(text: str) -> str:
+    lowered = text.lower()
+    if re.search(r"\bweekdays?\b|monday (?:to|through|-) friday|mon-fri|평일|주중", lowered):
+        return "MON-FRI"
+    if re.search(r"\bweekends?\b|주말", lowered):
+        return "SAT,SUN"
+    named = [
+        code
+        for word, code in _DAYS.items()
+        if re.search(rf"(?:every|each|매주|on)\s*{word}", lowered)
+    ]
+    return ",".join(dict.fromkeys(named)) if named else "*"
+
+
 def _schedule(text: str) -> str | None:
-    every = re.search(r"every\s+(\d+)\s*(minute|hour|day)s?", text, re.IGNORECASE)
+    every = re.search(r"every\s+(\d+)\s*(minute|min|hour|hr|day)s?\b", text, re.IGNORECASE)
     if every:
-        unit = every.group(2).lower()
+        unit = {"min": "minute", "hr": "hour"}.get(every.group(2).lower(), every.group(2).lower())
         count = int(every.group(1))
         return f"rate({count} {unit}{'s' if count != 1 else ''})"
-    ko = re.search(r"(\d+)\s*(분|시간|일)\s*마다", text)
+    ko = re.search(r"(\d+)\s*(분|시간|일)\s*(?:마다|간격)", text)
     if ko:
         unit = {"분": "minute", "시간": "hour", "일": "day"}[ko.group(2)]
         count = int(ko.group(1))
@@ -377,10 +451,37 @@ def _schedule(text: str) -> str | None:
     cron = re.search(r"cron\(([^)]+)\)", text)
     if cron:
         return f"cron({cron.group(1)})"
-    if re.search(r"\bhourly\b|every hour|매시간|매 시간", text, re.IGNORECASE):
+    if re.search(r"\bhourly\b|every hour|매시간|매 시간|매시 정각", text, re.IGNORECASE):
         return "rate(1 hour)"
-    if re.search(r"\bnightly\b|\bdaily\b|every day|매일|하루 한 번", text, re.IGNORECASE):
+    clock = _clock(text)
+    days = _days(text)
+    if clock is not None:
+        hour, minute = clock
+        if days == "*":
+            return f"cron({minute} {hour} * * ? *)"
+        return f"cron({minute} {hour} ? * {days} *)"
+    if days != "*":
+        return f"cron(0 0 ? * {days} *)"
+    if re.search(
+        r"\bnightly\b|\bdaily\b|every day|every night|매일|하루 한 번|매일 밤", text, re.IGNORECASE
+    ):
         return "cron(0 18 * * ? *)"  # 03:00 KST / 18:00 UTC: off-peak for most users
+    return None
+
+
+def _schedule_timezone(text: str, expression: str) -> str | None:
+    """The time zone a clock time was given in; Korean clock times are Korea time."""
+    if not expression.startswith("cron("):
+        return None
+    iana = _IANA.search(text)
+    if iana:
+        return iana.group(1)
+    lowered = text.lower()
+    for word, zone in _TIMEZONES.items():
+        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered):
+            return zone
+    if _CLOCK_KO.search(text):
+        return "Asia/Seoul"
     return None
 
 
@@ -412,7 +513,9 @@ def read_message(text: str) -> Signals:
     if image:
         signals.container_image = image.group(1)
         scrubbed = scrubbed.replace(image.group(1), " ")
-    domain = DOMAIN.search(scrubbed)
+    domain = next(
+        (m for m in DOMAIN.finditer(scrubbed) if m.group(1).lower() not in _NOT_DOMAINS), None
+    )
     if domain:
         signals.domain = domain.group(1).lower()
     scrubbed = _DATA_INSTANCE.sub(lambda m: m.group(1) + " ", scrubbed)
@@ -464,10 +567,15 @@ def read_message(text: str) -> Signals:
     port = re.search(r"(?:port|포트)\s*:?\s*(\d{2,5})", plain, re.IGNORECASE)
     if port:
         signals.container_port = int(port.group(1))
-    if "schedule" in signals.add or re.search(r"every\s+\d+|마다|cron\(", plain, re.IGNORECASE):
+    if "schedule" in signals.add or re.search(
+        r"every\s+\d+|마다|cron\(|\bat\s+\d{1,2}(?::\d{2})?\s*(?:am|pm|utc|kst)|\d{1,2}\s*시",
+        plain,
+        re.IGNORECASE,
+    ):
         signals.schedule_expression = _schedule(plain)
         if signals.schedule_expression:
             signals.add.add("schedule")
+            signals.schedule_timezone = _schedule_timezone(plain, signals.schedule_expression)
     signals.project = _project_name(plain)
     signals.log_retention_days = _log_retention(plain)
     return signals
@@ -666,6 +774,7 @@ def gather(
             "cache_node_type",
             "storage_gb",
             "schedule_expression",
+            "schedule_timezone",
             "project",
             "log_retention_days",
             "high_availability",
@@ -674,6 +783,7 @@ def gather(
             if value is not None:
                 setattr(req, name, value)
                 stated.add(name)
+        req.asks.extend(message.asks)
         if message.emails:
             req.alert_emails = list(dict.fromkeys([*req.alert_emails, *message.emails]))
             stated.add("alert_emails")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
+from autcloud.agent.ledger import Ledger
 from autcloud.agent.planner import Plan
 from autcloud.agent.requirements import Question, Requirements
 from autcloud.agent.validation.report import StepResult
@@ -57,6 +58,7 @@ class DesignState(TypedDict, total=False):
     assumptions: list[str]
     # plan and the level executor
     plan: Plan
+    ledger: Ledger
     level: int
     generated: Annotated[list[GeneratedResource], operator.add]
     # combine and validate

@@ -12,7 +12,9 @@ module knows nothing of the agent. Every key is optional; a section without data
 - ``pillars``: ``{pillar: score}`` or ``{pillar: {"score", "notes"?}}`` or a list of
   ``{"pillar", "score", "notes"?}``;
 - ``cost``: ``{"monthly_usd", "budget_usd"?, "items"?: [{"name", "monthly_usd"}], "notes"?}``;
-- ``assumptions``: list of str; ``open_questions``: list of str or ``{"question"}``.
+- ``assumptions``: list of str; ``open_questions``: list of str or ``{"question"}``;
+- ``asks``: the requirement ledger, a list of ``{"status", "quote", "key", "why"?,
+  "evidence"?: [{"address", "attribute"?}]}``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def render_pull_request_body(
     :func:`folder_url`) or else by its relative name."""
     sections = [
         _heading(summary),
+        _asks(summary.get("asks")),
         _diagram(set(files), link_base),
         _resources(summary.get("resources")),
         _validation(summary.get("validation")),
@@ -73,6 +76,45 @@ def folder_url(target: GitTarget, design_id: str) -> str | None:
     branch = quote(branch_for(target, design_id), safe="/")
     path = quote(folder + "/", safe="/") if folder else ""
     return f"{web}/{remote.owner}/{remote.name}/blob/{branch}/{path}"
+
+
+def _asks(entries: Any) -> str:
+    """What was asked and what became of it: every ask, honored ones with their evidence."""
+    rows = [
+        entry
+        for entry in entries or []
+        if isinstance(entry, Mapping) and entry.get("status") != "superseded"
+    ]
+    if not rows:
+        return ""
+    order = {"conflict": 0, "unsupported": 1, "adjusted": 2, "honored": 3}
+    rows.sort(key=lambda e: order.get(str(e.get("status")), 4))
+    lines = [
+        "### What you asked for",
+        "",
+        "| | asked | as | evidence or why |",
+        "|---|---|---|---|",
+    ]
+    marks = {"honored": "✅", "adjusted": "⚠️", "unsupported": "❌", "conflict": "⛔"}
+    for entry in rows:
+        status = str(entry.get("status"))
+        if status == "honored":
+            detail = ", ".join(
+                f"`{e.get('address')}{'.' + str(e['attribute']) if e.get('attribute') else ''}`"
+                for e in entry.get("evidence") or []
+                if isinstance(e, Mapping)
+            )
+        else:
+            detail = _cell(entry.get("why"))
+        lines.append(
+            f"| {marks.get(status, '')} {status} | {_cell(entry.get('quote'))} | "
+            f"`{_cell(entry.get('key'))}` | {detail} |"
+        )
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    return " ".join(str(value or "").split()).replace("|", "\\|")
 
 
 def _heading(summary: Mapping[str, Any]) -> str:

@@ -520,6 +520,7 @@ class _StatusBuilder:
         self.now = now
         self.status: dict[str, Any] = {"observedGeneration": ref.generation}
         self.imported: Condition | None = None  # set when spec.importExisting was acted on
+        self.asks_honored: Condition | None = None  # set once a design has a ledger
 
     def _finish(
         self,
@@ -532,6 +533,8 @@ class _StatusBuilder:
         self.status["phase"] = phase
         if self.imported is not None:
             conditions = [*conditions, self.imported]
+        if self.asks_honored is not None:
+            conditions = [*conditions, self.asks_honored]
         wanted = conditions + self._not_yet({c.type for c in conditions})
         self.status["conditions"] = merge_conditions(
             self.old.get("conditions"), wanted, generation=self.ref.generation, now=self.now
@@ -566,6 +569,11 @@ class _StatusBuilder:
             if estimate:
                 self.status["cost"] = estimate
         self.status["refusalReason"] = None
+        asked = summary.asks(document)
+        if asked is not None:
+            self.status["asks"] = asked
+            state, reason, message = summary.asks_condition(document) or ("Unknown", "", "")
+            self.asks_honored = Condition("AsksHonored", state, reason, message)
 
     def stalled(
         self, reason: str, message: str, *, phase: str, ready_reason: str | None = None

@@ -132,6 +132,55 @@ def design_json(document: Mapping[str, Any]) -> bytes:
     return (text + "\n").encode()
 
 
+MAX_NOT_HONORED = 30
+
+
+def asks(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    """status.asks: counts by status and every ask not simply honored, with why."""
+    requirements = document.get("requirements")
+    ledger = _dicts(requirements.get("ledger")) if isinstance(requirements, Mapping) else []
+    if not ledger:
+        return None
+    counts = {"honored": 0, "adjusted": 0, "unsupported": 0, "conflict": 0}
+    not_honored: list[dict[str, str]] = []
+    for entry in ledger:
+        status = str(entry.get("status"))
+        if status in counts:
+            counts[status] += 1
+        if status in ("adjusted", "unsupported", "conflict"):
+            not_honored.append(
+                {
+                    "status": status,
+                    "quote": _cut(entry.get("quote"), 200),
+                    "key": _cut(entry.get("key"), 100),
+                    "why": _cut(entry.get("why"), 400),
+                }
+            )
+    return {**counts, "notHonored": not_honored[:MAX_NOT_HONORED]}
+
+
+def asks_condition(document: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(status, reason, message) of the AsksHonored condition, or None without a ledger."""
+    summary = asks(document)
+    if summary is None:
+        return None
+    missing = summary["notHonored"]
+    if not missing:
+        return "True", "AllHonored", f"All {summary['honored']} asks of the request are honored."
+    reason = (
+        "Conflict"
+        if any(m["status"] == "conflict" for m in missing)
+        else ("Unsupported" if any(m["status"] == "unsupported" for m in missing) else "Adjusted")
+    )
+    listed = "; ".join(f"{m['status']}: {m['quote']!r}" for m in missing[:5])
+    more = f" (+{len(missing) - 5} more)" if len(missing) > 5 else ""
+    return (
+        "False",
+        reason,
+        _cut(f"{len(missing)} asks not honored as written: {listed}{more}.", 1000),
+    )
+
+
 def pull_request_summary(name: str, document: Mapping[str, Any]) -> dict[str, Any]:
     """The dict ``render_pull_request_body`` reads."""
     estimate = cost(document)
@@ -149,6 +198,7 @@ def pull_request_summary(name: str, document: Mapping[str, Any]) -> dict[str, An
         "pillars": validation(document)["pillars"],
         "cost": {"monthly_usd": estimate["monthlyUSD"], "budget_usd": budget} if estimate else None,
         "assumptions": assumptions(document),
+        "asks": _dicts((hints or {}).get("ledger")) if isinstance(hints, Mapping) else [],
     }
 
 

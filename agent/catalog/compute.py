@@ -89,7 +89,7 @@ def ingress(
     reason: str,
     *,
     source_group: str | Expr | None = None,
-    cidr: str | None = None,
+    cidr: str | Expr | None = None,
     block: str = "security",
     description: str = "",
 ) -> None:
@@ -155,13 +155,20 @@ def egress(
 
 
 def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Expr) -> None:
-    """A public ALB: HTTPS when a domain was given (HTTP otherwise), logs, strict headers."""
+    """An ALB: HTTPS when a domain was given (HTTP otherwise), logs, strict headers.
+
+    Public by default; internal (private subnets, reachable from the VPC only) when the request
+    asks for no public exposure ("internal only", "VPN only").
+    """
     bp.blocks.append("alb")
     https = bool(ctx.req.domain)
+    private = ctx.req.private
+    source = Expr("var.vpc_cidr") if private else "0.0.0.0/0"
+    who = "the VPC (internal only, as asked)" if private else "anywhere: the public entry point"
     security_group(
         bp,
         "alb",
-        "Public load balancer",
+        "Internal load balancer" if private else "Public load balancer",
         "The load balancer's firewall: web ports in, app port out.",
         "alb",
     )
@@ -170,10 +177,8 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
         "alb_https" if https else "alb_http",
         "alb",
         443 if https else 80,
-        "HTTPS from anywhere: the public entry point."
-        if https
-        else "HTTP from anywhere (no domain given for HTTPS yet).",
-        cidr="0.0.0.0/0",
+        f"HTTPS from {who}." if https else f"HTTP from {who} (no domain given for HTTPS yet).",
+        cidr=source,
         block="alb",
     )
     if https:
@@ -182,8 +187,8 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
             "alb_http_redirect",
             "alb",
             80,
-            "HTTP from anywhere, only to redirect to HTTPS.",
-            cidr="0.0.0.0/0",
+            f"HTTP from {who.split(':')[0]}, only to redirect to HTTPS.",
+            cidr=source,
             block="alb",
         )
     egress(
@@ -265,13 +270,17 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
             "aws_lb",
             "app",
             "compute",
-            "The public entry point, spread over every public subnet.",
+            "The internal entry point, in the private subnets (no public exposure was asked)."
+            if private
+            else "The public entry point, spread over every public subnet.",
             {
                 "name_prefix": "app-",
                 "load_balancer_type": "application",
-                "internal": False,
+                "internal": private,
                 "security_groups": [Expr("aws_security_group.alb.id")],
-                "subnets": Expr("aws_subnet.public[*].id"),
+                "subnets": Expr(
+                    "aws_subnet.private[*].id" if private else "aws_subnet.public[*].id"
+                ),
                 "drop_invalid_header_fields": True,
                 "enable_deletion_protection": ctx.req.environment == "prod",
                 "access_logs": Block(
@@ -1375,6 +1384,11 @@ def add_http_api(bp: Blueprint, ctx: Context, function: str, *, websocket: bool)
                 ),
                 "tags": tags("api-stage"),
             },
+            comments=(
+                "checkov:skip=CKV2_AWS_51:WebSocket clients are browsers and mobile apps, which cannot present client certificates",
+            )
+            if websocket
+            else (),
             block="api_gateway",
         ),
         ResourceSpec(

@@ -242,7 +242,7 @@ def add_schedule(bp: Blueprint, ctx: Context, target_function: str | None) -> No
             {
                 "name": interp("${local.name}-job"),
                 "schedule_expression": expression,
-                "schedule_expression_timezone": "UTC",
+                "schedule_expression_timezone": ctx.req.schedule_timezone or "UTC",
                 "kms_key_arn": Expr("aws_kms_key.main.arn"),
                 "flexible_time_window": Block("flexible_time_window", body={"mode": "OFF"}),
                 "target": Block(

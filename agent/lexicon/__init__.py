@@ -57,7 +57,9 @@ class Lexicon:
     def table(self, group: str) -> dict[str, Words]:
         """``{name: words}`` for every concept ``group.name``."""
         prefix = group + "."
-        return {key[len(prefix) :]: self.words(key) for key in self.keys() if key.startswith(prefix)}
+        return {
+            key[len(prefix) :]: self.words(key) for key in self.keys() if key.startswith(prefix)
+        }
 
     def negations(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(words that negate what follows them, words that negate what precedes them)."""
@@ -113,3 +115,23 @@ def lexicon(folder: Path = _FOLDER) -> Lexicon:
     """Every language file of ``folder``, English first (its order is the concepts' order)."""
     paths = sorted(folder.glob("*.yaml"), key=lambda p: (p.stem != "en", p.stem))
     return Lexicon([_load_language(path) for path in paths])
+
+
+@cache
+def domain_pattern() -> re.Pattern[str]:
+    """A domain name ending in a known top-level domain (tlds.txt): any two-letter country code
+    that is not a file extension, or a listed generic one (.health, .studio, .co.uk)."""
+    generic: set[str] = set()
+    extensions: set[str] = set()
+    for line in (_FOLDER / "tlds.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        for word in line.split():
+            (extensions if word.startswith("!") else generic).add(word.lstrip("!"))
+    endings = "|".join(sorted(generic - extensions, key=lambda w: (-len(w), w)))
+    excluded = "|".join(sorted(extensions))
+    return re.compile(
+        r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+        rf"(?:{endings}|(?!(?:{excluded})(?![a-z]))[a-z]{{2}}))(?![\w.-])",
+        re.IGNORECASE,
+    )

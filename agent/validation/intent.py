@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from autcloud.agent.ledger import AskStatus, Ledger, verify
 from autcloud.agent.requirements import Requirements
 from autcloud.agent.tfparse import TerraformModule
 from autcloud.agent.validation.report import Finding, StepResult, StepStatus
@@ -24,11 +25,26 @@ RELATIONAL = {
 
 
 def check_intent(
-    module: TerraformModule, req: Requirements, *, monthly_cost_usd: float | None = None
+    module: TerraformModule,
+    req: Requirements,
+    *,
+    monthly_cost_usd: float | None = None,
+    ledger: Ledger | None = None,
 ) -> StepResult:
     started = time.perf_counter()
     findings = list(_findings(module, req, monthly_cost_usd))
     checked = len(list(_checks_named(req)))
+    if ledger is not None:
+        honored = [e for e in ledger.entries if e.status is AskStatus.HONORED]
+        checked += len(honored)
+        findings += [
+            Finding(
+                "intent.ledger",
+                f"{entry.quote!r} ({entry.key}) is claimed honored, but {problem}",
+                entry.evidence[0].address if entry.evidence else "",
+            )
+            for entry, problem in verify(module, ledger)
+        ]
     status = StepStatus.FAILED if findings else StepStatus.PASSED
     reason = (
         f"{len(findings)} of {checked} intent checks failed"

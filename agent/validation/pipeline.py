@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from autcloud.agent.cost import estimate_cost
+from autcloud.agent.ledger import Ledger
 from autcloud.agent.requirements import Requirements
 from autcloud.agent.tfparse import TerraformModule
 from autcloud.agent.validation import checkov_tool, static_checks, terraform_tool
@@ -25,6 +26,7 @@ async def validate_files(
     files: dict[str, str],
     *,
     requirements: Requirements | None = None,
+    ledger: Ledger | None = None,
     deep: bool = False,
     on_step: StepCallback | None = None,
 ) -> list[StepResult]:
@@ -53,7 +55,9 @@ async def validate_files(
     if requirements is not None:
         cost = cost_step(module, requirements)
         record(cost)
-        record(check_intent(module, requirements, monthly_cost_usd=cost.details["total_usd"]))
+        record(check_intent(
+                module, requirements, monthly_cost_usd=cost.details["total_usd"], ledger=ledger
+            ))
     return results
 
 

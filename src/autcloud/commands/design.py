@@ -21,8 +21,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+
 from autcloud.agent.design import DesignResult, DesignStatus, run_design
 from autcloud.agent.diagram import DiagramRenderError, write_diagram
+from autcloud.agent.ledger import describe, summary_line
 from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAICompatibleProvider
@@ -246,6 +249,13 @@ class Progress:
             f"{verdict}: {len(doc['resources'])} resources in {doc['region']} → {out}/ "
             f"({', '.join(doc.get('files', []))})"
         )
+        ledger = doc.get("requirements", {}).get("ledger", [])
+        if ledger:
+            err.print(f"  {summary_line(ledger)}")
+            for entry in ledger:
+                if entry["status"] not in ("honored", "superseded"):
+                    style = "yellow" if entry["status"] == "adjusted" else "red"
+                    err.print(f"  [{style}]{escape(describe(entry))}[/]")
         notes = doc.get("provider_notes")
         if notes and notes.get("fallbacks"):
             reasons = sorted({f["reason"] for f in notes["fallbacks"]})

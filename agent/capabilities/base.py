@@ -1,0 +1,168 @@
+"""What one AWS capability declares: its words, its parameters, what it builds and how it is proven.
+
+A capability module (``agent/capabilities/<name>.py``) defines ``CAPABILITY`` (or
+``CAPABILITIES``); the registry finds it by itself, so a new AWS service is one new module plus its
+words in each ``agent/lexicon/<language>.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.ledger import (
+    Ask,
+    AskKind,
+    Evidence,
+    Operator,
+    attribute_values,
+    holds,
+    instances,
+)
+from autcloud.agent.requirements import Requirements
+from autcloud.agent.tfparse import TerraformModule
+
+# Build order: foundations first, then what others refer to, then what refers to them.
+FOUNDATION, DATA, MESSAGING, COMPUTE, INTEGRATION, EDGE, GOVERNANCE = 10, 20, 30, 40, 50, 60, 70
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A resource type that honors a concept, optionally only with some attribute values."""
+
+    type: str
+    where: tuple[tuple[str, Operator, Any], ...] = ()
+
+    def find(self, module: TerraformModule) -> list[Evidence]:
+        found: list[Evidence] = []
+        for address, body in instances(module, self.type):
+            if all(
+                any(holds(module, v, op, expected) for v in attribute_values(module, body, path))
+                for path, op, expected in self.where
+            ):
+                if self.where:
+                    found.extend(
+                        Evidence(address=address, attribute=path, op=op, value=expected)
+                        for path, op, expected in self.where
+                    )
+                else:
+                    found.append(Evidence(address=address))
+        return found
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A value the user may state, where it lands in Terraform, and how to read it.
+
+    ``read`` returns (quote, value) for each statement in a message; the value is then proven by
+    ``attribute`` of a resource of ``type`` with ``op`` (``>=`` for capacities that may round up).
+    """
+
+    key: str
+    type: str
+    attribute: str
+    op: Operator
+    read: Callable[[str], Iterator[tuple[str, Any]]]
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        return [
+            Evidence(address=address, attribute=self.attribute, op=self.op, value=value)
+            for address, body in instances(module, self.type)
+            if any(
+                holds(module, v, self.op, value)
+                for v in attribute_values(module, body, self.attribute)
+            )
+        ][:1]
+
+
+Builder = Callable[[Blueprint, Context], None]
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One AWS capability.
+
+    ``concepts`` are lexicon keys whose words ask for it; ``probes`` prove it in Terraform (any
+    one suffices); ``build`` adds its resources (``None``: the core planner builds it, see
+    docs/design-engine.md); ``category`` is its diagram style; ``scanner_types`` are the
+    resource types the scanner meets it as.
+    """
+
+    key: str
+    summary: str
+    concepts: tuple[str, ...]
+    probes: tuple[Probe, ...]
+    category: str
+    build: Builder | None = None
+    phase: int = INTEGRATION
+    parameters: tuple[Parameter, ...] = ()
+    requires: tuple[str, ...] = ()  # other capabilities it needs (turned on with it)
+    scanner_types: tuple[str, ...] = ()
+    applies: Callable[[Requirements], bool] | None = None
+
+    def wanted(self, req: Requirements) -> bool:
+        if self.applies is not None:
+            return self.applies(req)
+        return self.key in req.services
+
+    def evidence(self, module: TerraformModule) -> list[Evidence]:
+        for probe in self.probes:
+            found = probe.find(module)
+            if found:
+                return found[:3]
+        return []
+
+
+@dataclass
+class Unsupported:
+    """An AWS service or product the engine does not build, and what to do instead."""
+
+    key: str
+    name: str
+    why: str
+
+
+def reader(
+    pattern: str, value: Callable[[re.Match[str]], Any], flags: int = re.I
+) -> Callable[[str], Iterator[tuple[str, Any]]]:
+    """A parameter reader from one regular expression and a function of its match."""
+    compiled = re.compile(pattern, flags)
+
+    def read(text: str) -> Iterator[tuple[str, Any]]:
+        for match in compiled.finditer(text):
+            result = value(match)
+            if result is not None:
+                yield match.group(0).strip(), result
+
+    return read
+
+
+def parameter_ask(parameter: Parameter, quote: str, value: Any) -> Ask:
+    return Ask(quote=quote, kind=AskKind.PARAMETER, key=parameter.key, value=value)
+
+
+@dataclass
+class Registry:
+    capabilities: list[Capability] = field(default_factory=list)
+    unsupported: dict[str, Unsupported] = field(default_factory=dict)
+
+    def by_concept(self, concept: str) -> Capability | None:
+        return next((c for c in self.capabilities if concept in c.concepts), None)
+
+    def get(self, key: str) -> Capability | None:
+        return next((c for c in self.capabilities if c.key == key), None)
+
+    def parameter(self, key: str) -> tuple[Capability, Parameter] | None:
+        for capability in self.capabilities:
+            for parameter in capability.parameters:
+                if parameter.key == key:
+                    return capability, parameter
+        return None
+
+    def buildable(self) -> list[Capability]:
+        return sorted(
+            (c for c in self.capabilities if c.build is not None), key=lambda c: (c.phase, c.key)
+        )

@@ -1,0 +1,449 @@
+"""From the user's words to the ledger: read every ask of a message, fold the conversation's asks
+into the requirements, and after planning resolve each ask into a ledger entry with evidence.
+
+The offline reader here is the floor: a language model may produce the same :class:`Ask`
+objects (schema in docs/ledger.schema.json), and everything after reading stays the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autcloud.agent.capabilities.base import Capability, Parameter, Probe
+from autcloud.agent.capabilities.registry import registry
+from autcloud.agent.ledger import (
+    Ask,
+    AskKind,
+    AskStatus,
+    Evidence,
+    Ledger,
+    LedgerEntry,
+)
+from autcloud.agent.lexicon import lexicon
+from autcloud.agent.requirements import Requirements, Signals, _find, _negated
+from autcloud.agent.tfparse import TerraformModule
+
+_KIND_OF_GROUP = {
+    "workload": AskKind.WORKLOAD,
+    "engine": AskKind.SERVICE,
+    "feature": AskKind.SERVICE,
+    "service": AskKind.SERVICE,
+    "unsupported": AskKind.SERVICE,
+    "database": AskKind.SERVICE,
+    "compliance": AskKind.COMPLIANCE,
+    "exposure": AskKind.EXPOSURE,
+}
+
+
+def read_asks(text: str, signals: Signals, source: str = "request") -> list[Ask]:
+    """Every ask of one message: concepts named (or named away) and parameters stated."""
+    asks: list[Ask] = []
+    lex = lexicon()
+    for key in lex.keys():
+        group = key.partition(".")[0]
+        kind = _KIND_OF_GROUP.get(group)
+        if kind is None:
+            continue
+        spans = _find(lex.words(key), text)
+        if not spans:
+            continue
+        positive = [s for s in spans if not _negated(text, s)]
+        span = (positive or spans)[0]
+        asks.append(
+            Ask(
+                quote=text[span[0] : span[1]],
+                kind=kind,
+                key=key,
+                value=None,
+                negated=not positive,
+                source=source,
+            )
+        )
+    for capability in registry().capabilities:
+        for parameter in capability.parameters:
+            for quote, value in parameter.read(text):
+                asks.append(
+                    Ask(
+                        quote=quote,
+                        kind=AskKind.PARAMETER,
+                        key=parameter.key,
+                        value=value,
+                        source=source,
+                    )
+                )
+                break
+    asks.extend(_signal_asks(signals, source))
+    return _without_overlaps(asks)
+
+
+def _without_overlaps(asks: list[Ask]) -> list[Ask]:
+    """A word inside a longer ask of the same group ("lambda" in "lambda@edge") is not an ask."""
+    kept: list[Ask] = []
+    for ask in asks:
+        if ask.kind is not AskKind.PARAMETER and any(
+            other is not ask
+            and other.kind is ask.kind
+            and len(other.quote) > len(ask.quote)
+            and ask.quote.lower() in other.quote.lower()
+            and other.key.partition(".")[0] == ask.key.partition(".")[0]
+            and other.key != ask.key
+            and ask.key.partition(".")[0] != "unsupported"
+            for other in asks
+        ):
+            continue
+        kept.append(ask)
+    return kept
+
+
+# Values the core reader (agent/requirements.py) parses, as ledger parameters.
+_CORE_PARAMETERS: dict[str, tuple[AskKind, str]] = {
+    "region": (AskKind.REGION, "region"),
+    "budget": (AskKind.BUDGET, "budget"),
+    "high_availability": (AskKind.AVAILABILITY, "availability.high"),
+    "instance_type": (AskKind.PARAMETER, "instance_type"),
+    "db_instance_class": (AskKind.PARAMETER, "db_instance_class"),
+    "cache_node_type": (AskKind.PARAMETER, "cache_node_type"),
+    "storage_gb": (AskKind.PARAMETER, "storage_gb"),
+    "container_image": (AskKind.PARAMETER, "container_image"),
+    "container_port": (AskKind.PARAMETER, "container_port"),
+    "domain": (AskKind.PARAMETER, "domain"),
+    "min_capacity": (AskKind.PARAMETER, "min_capacity"),
+    "max_capacity": (AskKind.PARAMETER, "max_capacity"),
+    "desired_count": (AskKind.PARAMETER, "desired_count"),
+    "schedule_expression": (AskKind.PARAMETER, "schedule_expression"),
+    "log_retention_days": (AskKind.PARAMETER, "log_retention_days"),
+    "project": (AskKind.PARAMETER, "project"),
+}
+
+
+def _signal_asks(signals: Signals, source: str) -> list[Ask]:
+    asks: list[Ask] = []
+    for name, (kind, key) in _CORE_PARAMETERS.items():
+        value = getattr(signals, name)
+        if value is None or (name == "high_availability" and value is False):
+            continue
+        if name == "budget":
+            value = {
+                "amount": value.amount,
+                "currency": value.currency,
+                "monthly_usd": value.monthly_usd,
+            }
+            quote = (
+                f"{signals.budget.amount:,.0f} {signals.budget.currency}" if signals.budget else ""
+            )
+        else:
+            quote = str(value)
+        asks.append(
+            Ask(
+                quote=signals.quotes.get(name, quote),
+                kind=kind,
+                key=key,
+                value=value,
+                source=source,
+            )
+        )
+    for email in signals.emails:
+        asks.append(
+            Ask(quote=email, kind=AskKind.PARAMETER, key="alert_email", value=email, source=source)
+        )
+    return asks
+
+
+def fold_asks(req: Requirements) -> None:
+    """Services, parameters and exposure from the conversation's asks (later ones win)."""
+    reg = registry()
+    latest: dict[str, Ask] = {}
+    for ask in req.asks:
+        latest[ask.key] = ask
+    services: list[str] = []
+    for key, ask in latest.items():
+        capability = reg.by_concept(key)
+        if capability is not None and capability.build is not None and not ask.negated:
+            services.append(capability.key)
+            services.extend(capability.requires)
+        found = reg.parameter(key)
+        if found is not None and not ask.negated:
+            req.params[key] = ask.value
+            if found[0].build is not None:
+                services.append(found[0].key)
+    req.services = list(dict.fromkeys(services))
+    private = latest.get("exposure.private")
+    req.private = private is not None and not private.negated
+
+
+# --- resolving asks after planning ------------------------------------------------------------
+
+_CORE_EVIDENCE: dict[str, tuple[tuple[str, str, str], ...]] = {
+    # parameter key: (resource type, attribute, operator) — any one proves it
+    "instance_type": (
+        ("aws_launch_template", "instance_type", "=="),
+        ("aws_instance", "instance_type", "=="),
+        ("aws_eks_node_group", "instance_types", "contains"),
+        ("aws_batch_compute_environment", "compute_resources.instance_type", "contains"),
+    ),
+    "db_instance_class": (
+        ("aws_db_instance", "instance_class", "=="),
+        ("aws_rds_cluster_instance", "instance_class", "=="),
+    ),
+    "cache_node_type": (
+        ("aws_elasticache_replication_group", "node_type", "=="),
+        ("aws_elasticache_cluster", "node_type", "=="),
+    ),
+    "storage_gb": (
+        ("aws_db_instance", "allocated_storage", ">="),
+        ("aws_launch_template", "block_device_mappings.ebs.volume_size", ">="),
+        ("aws_eks_node_group", "disk_size", ">="),
+        ("aws_opensearch_domain", "ebs_options.volume_size", ">="),
+    ),
+    "container_image": (
+        ("aws_ecs_task_definition", "container_definitions", "contains"),
+        ("aws_batch_job_definition", "container_properties", "contains"),
+        ("aws_apprunner_service", "source_configuration.image_repository.image_identifier", "=="),
+    ),
+    "container_port": (
+        ("aws_lb_target_group", "port", "=="),
+        ("aws_ecs_task_definition", "container_definitions", "contains"),
+        (
+            "aws_apprunner_service",
+            "source_configuration.image_repository.image_configuration.port",
+            "==",
+        ),
+    ),
+    "domain": (
+        ("aws_acm_certificate", "domain_name", "=="),
+        ("aws_route53_zone", "name", "=="),
+    ),
+    "min_capacity": (
+        ("aws_appautoscaling_target", "min_capacity", "=="),
+        ("aws_autoscaling_group", "min_size", "=="),
+        ("aws_eks_node_group", "scaling_config.min_size", "=="),
+    ),
+    "max_capacity": (
+        ("aws_appautoscaling_target", "max_capacity", "=="),
+        ("aws_autoscaling_group", "max_size", "=="),
+        ("aws_eks_node_group", "scaling_config.max_size", "=="),
+    ),
+    "desired_count": (
+        ("aws_ecs_service", "desired_count", "=="),
+        ("aws_autoscaling_group", "desired_capacity", "=="),
+        ("aws_eks_node_group", "scaling_config.desired_size", "=="),
+    ),
+    "schedule_expression": (
+        ("aws_scheduler_schedule", "schedule_expression", "=="),
+        ("aws_cloudwatch_event_rule", "schedule_expression", "=="),
+    ),
+    "log_retention_days": (("aws_cloudwatch_log_group", "retention_in_days", ">="),),
+}
+
+
+def resolve(
+    req: Requirements, module: TerraformModule, *, monthly_cost_usd: float | None
+) -> Ledger:
+    """The ledger of every ask, proven against the planned Terraform."""
+    reg = registry()
+    latest: dict[str, int] = {}
+    for index, ask in enumerate(req.asks):
+        latest[ask.key] = index
+    entries: list[LedgerEntry] = []
+    for index, ask in enumerate(req.asks):
+        if latest[ask.key] != index:
+            later = req.asks[latest[ask.key]]
+            entries.append(
+                _entry(
+                    ask,
+                    AskStatus.SUPERSEDED,
+                    why=f"changed later by {later.quote!r} ({later.source})",
+                )
+            )
+            continue
+        entries.append(_resolve_one(ask, req, module, reg, monthly_cost_usd))
+    return Ledger(entries=_dedupe(entries))
+
+
+def _dedupe(entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    seen: set[tuple[str, str, str]] = set()
+    kept: list[LedgerEntry] = []
+    for entry in entries:
+        marker = (entry.key, entry.quote.lower(), entry.source)
+        if marker not in seen:
+            seen.add(marker)
+            kept.append(entry)
+    return kept
+
+
+def _entry(
+    ask: Ask, status: AskStatus, evidence: list[Evidence] | None = None, why: str = ""
+) -> LedgerEntry:
+    return LedgerEntry(**ask.model_dump(), status=status, evidence=evidence or [], why=why)
+
+
+def _resolve_one(
+    ask: Ask,
+    req: Requirements,
+    module: TerraformModule,
+    reg: Any,
+    monthly_cost_usd: float | None,
+) -> LedgerEntry:
+    group, _, name = ask.key.partition(".")
+    if group == "unsupported":
+        unsupported = reg.unsupported.get(name)
+        why = unsupported.why if unsupported else "not built by the engine"
+        label = unsupported.name if unsupported else name
+        return _entry(ask, AskStatus.UNSUPPORTED, why=f"{label}: {why}")
+    if ask.kind is AskKind.REGION:
+        return _proven(
+            ask,
+            [Evidence(address="var.region", attribute="default", op="==", value=req.region)],
+            req.region == ask.value,
+            "the design deploys elsewhere",
+        )
+    if ask.kind is AskKind.BUDGET:
+        budget = float(ask.value["monthly_usd"]) if isinstance(ask.value, dict) else None
+        if budget is None or monthly_cost_usd is None:
+            return _entry(ask, AskStatus.HONORED)
+        if monthly_cost_usd <= budget:
+            return _entry(ask, AskStatus.HONORED, why=f"estimated ${monthly_cost_usd:,.0f}/month")
+        return _entry(
+            ask,
+            AskStatus.CONFLICT,
+            why=f"the smallest design meeting the other asks costs about ${monthly_cost_usd:,.0f}/month, "
+            f"${monthly_cost_usd - budget:,.0f} over",
+        )
+    if ask.kind is AskKind.AVAILABILITY:
+        evidence = _first(
+            module,
+            (
+                ("aws_db_instance", "multi_az", "=="),
+                ("aws_nat_gateway", "", "exists"),
+                ("aws_subnet", "", "exists"),
+            ),
+            True,
+        )
+        return _proven(ask, evidence, bool(evidence), "nothing spans zones")
+    if ask.kind is AskKind.EXPOSURE:
+        return _exposure(ask, module)
+    if ask.key == "project":
+        return _proven(
+            ask,
+            [Evidence(address="var.project", attribute="default", op="==", value=ask.value)],
+            req.project == ask.value,
+            "named differently",
+        )
+    if ask.key == "alert_email":
+        evidence = [
+            Evidence(
+                address="var.alert_emails", attribute="default", op="contains", value=ask.value
+            )
+        ]
+        ok = ask.value in (module.variables.get("alert_emails", {}).get("default") or [])
+        return _proven(ask, evidence, ok, "no alert subscription carries it")
+    if ask.key in _CORE_EVIDENCE:
+        evidence = _first(module, _CORE_EVIDENCE[ask.key], ask.value)
+        return _proven(ask, evidence, bool(evidence), f"no resource carries {ask.value!r}")
+    found = reg.parameter(ask.key)
+    if found is not None:
+        capability, parameter = found
+        evidence = parameter.find(module, ask.value)
+        return _proven(
+            ask, evidence, bool(evidence), f"{capability.summary} does not carry {ask.value!r}"
+        )
+    capability = reg.by_concept(ask.key)
+    if capability is None:
+        if group == "compliance":
+            return _compliance(ask, module)
+        if group == "service":
+            return _entry(ask, AskStatus.UNSUPPORTED, why=f"{name}: no capability builds it yet")
+        return _entry(ask, AskStatus.HONORED, why="understood; shapes the design's defaults")
+    if ask.negated:
+        present = capability.evidence(module)
+        if present:
+            return _entry(
+                ask,
+                AskStatus.CONFLICT,
+                present,
+                why=f"asked away, but the design still has {present[0].address}",
+            )
+        evidence = [Evidence(address=p.type, op="absent") for p in capability.probes]
+        return _entry(ask, AskStatus.HONORED, evidence, why="left out as asked")
+    evidence = capability.evidence(module)
+    return _proven(
+        ask, evidence, bool(evidence), f"{capability.summary.rstrip('.')}: not built in this design"
+    )
+
+
+def _proven(ask: Ask, evidence: list[Evidence], ok: bool, missing: str) -> LedgerEntry:
+    if ok:
+        return _entry(ask, AskStatus.HONORED, evidence)
+    return _entry(ask, AskStatus.UNSUPPORTED, why=missing)
+
+
+def _first(
+    module: TerraformModule, options: tuple[tuple[str, str, str], ...], value: Any
+) -> list[Evidence]:
+    for rtype, attribute, op in options:
+        probe = Probe(rtype, ((attribute, op, value),) if attribute else ())  # type: ignore[arg-type]
+        found = probe.find(module)
+        if found:
+            return found[:1]
+    return []
+
+
+def _exposure(ask: Ask, module: TerraformModule) -> LedgerEntry:
+    if ask.key != "exposure.private":
+        return _entry(ask, AskStatus.HONORED)
+    public = [
+        address
+        for address, body in _iter(module, "aws_lb")
+        if str(body.get("internal", "false")).lower() in ("false", "${false}")
+    ]
+    open_rules = _open_ingress(module)
+    if public or open_rules:
+        return _entry(
+            ask,
+            AskStatus.CONFLICT,
+            why=f"still reachable from the internet: {', '.join(public + open_rules)}",
+        )
+    evidence = [
+        Evidence(address="aws_lb", attribute="internal", op="absent", value=False),
+    ]
+    return _entry(
+        ask, AskStatus.HONORED, evidence, why="no internet-facing entry point, no 0.0.0.0/0 ingress"
+    )
+
+
+def _iter(module: TerraformModule, rtype: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(f"{rtype}.{n}", b) for n, b in module.resources.get(rtype, {}).items()]
+
+
+def _open_ingress(module: TerraformModule) -> list[str]:
+    found: list[str] = []
+    for address, body in _iter(module, "aws_vpc_security_group_ingress_rule"):
+        if body.get("cidr_ipv4") == "0.0.0.0/0" or body.get("cidr_ipv6") == "::/0":
+            found.append(address)
+    for address, body in _iter(module, "aws_security_group_rule"):
+        if body.get("type") == "ingress" and "0.0.0.0/0" in (body.get("cidr_blocks") or []):
+            found.append(address)
+    for address, body in _iter(module, "aws_security_group"):
+        for rule in body.get("ingress", []) or []:
+            if isinstance(rule, dict) and "0.0.0.0/0" in (rule.get("cidr_blocks") or []):
+                found.append(address)
+    return found
+
+
+def _compliance(ask: Ask, module: TerraformModule) -> LedgerEntry:
+    controls = [
+        Probe("aws_cloudtrail"),
+        Probe("aws_kms_key"),
+    ]
+    evidence = [e for probe in controls for e in probe.find(module)[:1]]
+    return _proven(
+        ask, evidence, len(evidence) == len(controls), "no audit trail or encryption key"
+    )
+
+
+def capability_for(key: str) -> Capability | None:
+    return registry().by_concept(key)
+
+
+def parameters() -> list[Parameter]:
+    return [p for c in registry().capabilities for p in c.parameters]

@@ -1,0 +1,188 @@
+"""The requirement ledger: every explicit ask is honored with evidence, or reported — never dropped."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autcloud.agent.design import DesignResult, run_design
+from autcloud.agent.ledger import Ledger, LedgerEntry, ledger_json_schema
+from autcloud.agent.lexicon import lexicon
+from autcloud.agent.requirements import read_message
+from autcloud.agent.tfparse import TerraformModule, load_texts
+from autcloud.agent.validation.intent import check_intent
+from autcloud.gitsink.pr_body import render_pull_request_body
+from autcloud.operator import summary
+
+
+def design(request: str, **options: Any) -> DesignResult:
+    return asyncio.run(run_design(request, assume_defaults=True, **options))
+
+
+def ledger_of(result: DesignResult) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = result.document["requirements"]["ledger"]
+    return entries
+
+
+def entry(result: DesignResult, key: str) -> dict[str, Any]:
+    return next(e for e in ledger_of(result) if e["key"] == key)
+
+
+def module_of(result: DesignResult) -> TerraformModule:
+    return load_texts({n: t for n, t in result.files.items() if n.endswith(".tf")})
+
+
+def test_design_json_carries_the_ledger_with_quotes_kinds_and_evidence() -> None:
+    result = design("A web API with PostgreSQL and Redis in Seoul")
+    postgres = entry(result, "engine.postgres")
+    assert postgres["quote"] == "PostgreSQL"
+    assert postgres["kind"] == "service"
+    assert postgres["status"] == "honored"
+    assert postgres["evidence"][0]["address"] == "aws_db_instance.main"
+    assert entry(result, "region")["value"] == "ap-northeast-2"
+    assert result.document["ledger_summary"]["honored"] >= 4
+
+
+@pytest.mark.parametrize(
+    ("request_text", "quote"),
+    [
+        ("A web app in Tokyo with a SageMaker endpoint for recommendations", "SageMaker"),
+        ("서울 리전에 웹서비스 만들고 세이지메이커로 추천 모델 서빙해줘", "세이지메이커"),
+        ("Our analytics team wants QuickSight dashboards over the data lake", "QuickSight"),
+        ("게임 서버는 게임리프트로 올려주세요", "게임리프트"),
+    ],
+)
+def test_a_service_the_engine_cannot_build_is_reported_unsupported_with_why(
+    request_text: str, quote: str
+) -> None:
+    result = design(request_text)
+    reported = [e for e in ledger_of(result) if e["status"] == "unsupported"]
+    assert any(e["quote"] == quote and e["why"] for e in reported), reported
+
+
+def test_asking_a_service_away_is_honored_by_its_absence() -> None:
+    result = design("A containerised API in Seoul, no database")
+    module = module_of(result)
+    assert "aws_db_instance" not in module.resources
+    away = [e for e in ledger_of(result) if e.get("negated")]
+    assert away and all(e["status"] == "honored" for e in away)
+
+
+def test_korean_negation_is_read_as_an_ask_away() -> None:
+    signals = read_message("웹 API 만들어줘, DB는 필요 없어")
+    from autcloud.agent.fidelity import read_asks
+
+    asks = read_asks("웹 API 만들어줘, DB는 필요 없어", signals)
+    database = [a for a in asks if a.key == "database.generic"]
+    assert database == [] or all(a.negated for a in database)
+    assert "postgres" not in signals.add
+
+
+def test_internal_only_builds_no_internet_facing_entry_point() -> None:
+    result = design("An internal admin tool on containers in Seoul, VPN only, not public")
+    module = module_of(result)
+    assert module.resources["aws_lb"]["app"]["internal"] is True
+    for rule in module.resources.get("aws_vpc_security_group_ingress_rule", {}).values():
+        assert rule.get("cidr_ipv4") != "0.0.0.0/0"
+    assert entry(result, "exposure.private")["status"] == "honored"
+
+
+def test_a_domain_with_any_public_suffix_gets_https() -> None:
+    result = design("HIPAA app on containers at api.carebridge.health in Virginia")
+    module = module_of(result)
+    assert module.variables["domain_name"]["default"] == "api.carebridge.health"
+    listeners = module.resources["aws_lb_listener"].values()
+    assert any(listener.get("protocol") == "HTTPS" for listener in listeners)
+
+
+def test_a_nightly_schedule_keeps_its_hour_and_time_zone() -> None:
+    signals = read_message("nightly ETL at 02:00 UTC")
+    assert signals.schedule_expression == "cron(0 2 * * ? *)"
+    assert signals.schedule_timezone == "UTC"
+    korean = read_message("매일 새벽 2시에 정산 배치를 돌려줘")
+    assert korean.schedule_expression == "cron(0 2 * * ? *)"
+    assert korean.schedule_timezone == "Asia/Seoul"
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["A support chat bot API in Seoul", "An internal tool that will live behind a VPN in Seoul"],
+)
+def test_words_that_only_look_realtime_do_not_make_a_realtime_workload(request_text: str) -> None:
+    assert "realtime" not in read_message(request_text).add
+
+
+def test_the_intent_gate_fails_a_design_that_drops_an_honored_ask() -> None:
+    result = design("A web API with PostgreSQL and a Redis cache in Seoul")
+    ledger = Ledger(entries=[LedgerEntry(**e) for e in ledger_of(result)])
+    files = dict(result.files)
+    data = files["data.tf"]
+    start = data.index('resource "aws_elasticache_replication_group" "main"')
+    end = data.index("\n}\n", start) + 3
+    files["data.tf"] = data[:start] + data[end:]
+    step = check_intent(
+        load_texts({n: t for n, t in files.items() if n.endswith(".tf")}),
+        _requirements(result),
+        ledger=ledger,
+    )
+    assert step.status.value == "failed"
+    assert any(
+        f.check_id == "intent.ledger" and "aws_elasticache_replication_group.main" in f.message
+        for f in step.findings
+    )
+
+
+def test_the_intent_gate_passes_the_design_as_generated() -> None:
+    result = design("A web API with PostgreSQL and a Redis cache in Seoul")
+    intent = next(s for s in result.document["validation"]["steps"] if s["name"] == "intent")
+    assert intent["status"] == "passed", intent
+
+
+def _requirements(result: DesignResult) -> Any:
+    from autcloud.agent.requirements import Requirements
+
+    return Requirements(region=result.document["region"])
+
+
+def test_a_third_language_is_one_new_file(tmp_path: Path) -> None:
+    (tmp_path / "en.yaml").write_text(
+        "language: en\nmatching: word\nconcepts:\n  feature.cache: [redis]\n", encoding="utf-8"
+    )
+    (tmp_path / "ja.yaml").write_text(
+        "language: ja\nmatching: particle\nnegation:\n  after: [不要]\n"
+        "concepts:\n  feature.cache: [キャッシュ]\n",
+        encoding="utf-8",
+    )
+    words = lexicon(tmp_path).words("feature.cache")
+    assert words == (("redis",), ("キャッシュ",))
+    assert lexicon(tmp_path).negations()[1] == ("不要",)
+
+
+def test_english_and_korean_lexicons_name_the_same_concepts() -> None:
+    lex = lexicon()
+    english = set(lex.languages[0].concepts)
+    korean = set(next(lang for lang in lex.languages if lang.code == "ko").concepts)
+    assert english == korean, (sorted(english - korean), sorted(korean - english))
+
+
+def test_the_ledger_schema_is_published_and_current() -> None:
+    import json
+
+    published = Path(__file__).resolve().parents[2] / "docs" / "ledger.schema.json"
+    assert json.loads(published.read_text(encoding="utf-8")) == ledger_json_schema()
+
+
+def test_the_pull_request_body_and_status_show_the_ledger() -> None:
+    result = design("A web app in Tokyo with Postgres and a SageMaker endpoint")
+    body = render_pull_request_body(summary.pull_request_summary("shop", result.document))
+    assert "What you asked for" in body
+    assert "SageMaker" in body and "unsupported" in body
+    status = summary.asks(result.document)
+    assert status is not None
+    assert status["unsupported"] >= 1
+    assert any(item["quote"] == "SageMaker" for item in status["notHonored"])
+    condition = summary.asks_condition(result.document)
+    assert condition is not None and condition[:2] == ("False", "Unsupported")
