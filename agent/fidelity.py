@@ -39,7 +39,7 @@ def read_asks(text: str, signals: Signals, source: str = "request") -> list[Ask]
     """Every ask of one message: concepts named (or named away) and parameters stated."""
     asks: list[Ask] = []
     lex = lexicon()
-    for key in lex.keys():
+    for key in lex.concept_keys():
         group = key.partition(".")[0]
         kind = _KIND_OF_GROUP.get(group)
         if kind is None:
@@ -167,6 +167,8 @@ def fold_asks(req: Requirements) -> None:
             if found[0].build is not None:
                 services.append(found[0].key)
     req.services = list(dict.fromkeys(services))
+    if "apprunner" in req.services and req.compute == "ecs":
+        req.compute = "none"  # App Runner is the front door and the compute
     private = latest.get("exposure.private")
     req.private = private is not None and not private.negated
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from autcloud.agent.lexicon import lexicon
 from autcloud.agent.regions import find_region
 from autcloud.agent.requirements import (
     AURORA,
@@ -246,6 +247,13 @@ def _relevant(text: str) -> bool:
         _INFRA_WORDS,
     ]
     if any(_find(words, text) for words in vocabularies):
+        return True
+    lex = lexicon()
+    if any(
+        _find(lex.words(key), text)
+        for key in lex.concept_keys()
+        if key.partition(".")[0] in ("service", "unsupported", "exposure")
+    ):
         return True
     if _OFF_TOPIC_TASKS.search(text) and not _BUILD_VERBS.search(text):
         return False

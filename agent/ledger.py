@@ -67,8 +67,8 @@ class Ask(BaseModel):
         description="a lexicon concept (service.sqs) or a parameter (kinesis.shard_count)"
     )
     value: Any = None
-    negated: bool = Field(False, description="asked away: 'no database', 'DB는 필요 없어'")
-    source: str = Field("request", description="request, or conversation[i]")
+    negated: bool = False  # asked away: "no database", "DB는 필요 없어"
+    source: str = "request"  # request, or conversation[i]
 
 
 class LedgerEntry(Ask):

@@ -134,7 +134,8 @@ def plan_resources(req: Requirements) -> Plan:
             f"Budget: {change} (about ${cost:,.0f} → ${cheaper_cost:,.0f}/month for a ${budget:,.0f} budget)."
         )
         plan, cost = cheaper, cheaper_cost
-    plan.blueprint.notes = notes
+    # The budget's trades first, then what the capabilities of the final plan said.
+    plan.blueprint.notes = list(dict.fromkeys([*notes, *plan.blueprint.notes]))
     return plan
 
 
@@ -183,7 +184,9 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
 
     relational = [e for e in req.databases if e in RELATIONAL]
     web = req.has_web() or req.compute in ("ecs", "ec2")
-    uses_lambda = req.compute == "lambda" or (req.has("schedule") and not req.has("batch"))
+    uses_lambda = req.compute == "lambda" or (
+        req.has("schedule") and not req.has("batch") and "ecs_scheduled_task" not in req.services
+    )
     needs_vpc = (
         req.compute in ("ecs", "ec2", "eks")
         or bool(relational)
@@ -285,12 +288,10 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
             in_vpc=bool(relational) or req.has("cache"),
         )
         if web or req.has("api_gateway") or req.has("websocket"):
-            add_http_api(
-                bp, ctx, "api", websocket=req.has("websocket")
-            )
+            add_http_api(bp, ctx, "api", websocket=req.has("websocket"))
     if req.has("schedule") and req.has("batch"):
         add_schedule(bp, ctx, None)  # the schedule submits the batch job itself
-    elif req.has("schedule"):
+    elif req.has("schedule") and "ecs_scheduled_task" not in req.services:
         add_lambda(
             bp,
             ctx,

@@ -46,6 +46,15 @@ IMAGE = re.compile(
     r"|(?:[a-z0-9-]+\.)+[a-z]{2,}/[a-z0-9._/-]+)(?![\w])"
 )
 DOMAIN = domain_pattern()
+_SERVICE_SERVERLESS = re.compile(
+    r"\b(aurora|redshift|opensearch|msk|emr|elasticache|오로라|레드시프트|오픈서치)\s*(?:serverless|서버리스)(?:\s*v2)?",
+    re.IGNORECASE,
+)
+# Service names whose words would read as another feature: "Step Functions" is not Lambda
+# functions, "Kinesis Firehose" is not a Kinesis data stream.
+_NAMED_NOT_FEATURE = re.compile(
+    r"\b(step\s*functions?|firehose)\b|\bkinesis\s+(?:data\s+)?(firehose)\b", re.IGNORECASE
+)
 _NOT_DOMAINS = {"asp.net", "vb.net", "ado.net", "socket.io", "chart.js", "p5.js"}
 INSTANCE_TYPE = re.compile(
     r"\b((?:db\.|cache\.)?[a-z]{1,3}\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge))\b"
@@ -170,7 +179,9 @@ def is_korean(text: str) -> bool:
 
 def _en_pattern(word: str) -> re.Pattern[str]:
     return re.compile(
-        r"(?<![\w-])" + re.escape(word).replace(r"\ ", r"[\s-]+") + r"(?![\w-])", re.I
+        # Latin letters and digits bound a word; a Korean particle may follow ("PostgreSQL을").
+        r"(?<![A-Za-z0-9_-])" + re.escape(word).replace(r"\ ", r"[\s-]+") + r"(?![A-Za-z0-9_-])",
+        re.I,
     )
 
 
@@ -346,8 +357,10 @@ def _capacity(text: str, signals: Signals) -> None:
     )
     if span:
         signals.min_capacity, signals.max_capacity = int(span.group(1)), int(span.group(2))
-    minimum = re.search(r"(?:min(?:imum)?|최소)\s*:?\s*(\d+)", text, re.IGNORECASE)
-    maximum = re.search(r"(?:max(?:imum)?|최대)\s*:?\s*(\d+)", text, re.IGNORECASE)
+    # "max 16 ACU", "최대 2GB": a bound of something else, not a count of tasks or nodes.
+    not_a_count = r"(?![\d.]|\s*(?:acus?|gb|gib|mb|tb|%|ms|rcus?|wcus?|vcpus?|cpus?|seconds?|secs?|minutes?|mins?|hours?|days?|초|분|시간|일|개월|년|명|원|달러|만|천))"
+    minimum = re.search(rf"(?:min(?:imum)?|최소)\s*:?\s*(\d+){not_a_count}", text, re.IGNORECASE)
+    maximum = re.search(rf"(?:max(?:imum)?|최대)\s*:?\s*(\d+){not_a_count}", text, re.IGNORECASE)
     units = r"\s*(?:tasks|containers|instances|nodes|replicas|servers)\b"
     minimum = minimum or re.search(r"at least\s+(\d+)" + units, text, re.IGNORECASE)
     maximum = maximum or re.search(r"(?:up to|at most)\s+(\d+)" + units, text, re.IGNORECASE)
@@ -486,7 +499,7 @@ def _schedule_timezone(text: str, expression: str) -> str | None:
 
 
 # "200 GB of storage" sizes a disk or a database; it does not ask for an S3 bucket.
-_SIZE = r"(\d+(?:\.\d+)?)\s*(gb|gib|tb|tib)(?![a-z])"
+_SIZE = r"(\d+(?:\.\d+)?)\s*(gb|gib|tb|tib)(?![a-z])(?!\s*(?:of\s+)?(?:memory|ram|메모리|램))"
 _STORAGE_NOUNS = r"(?:storage|disk space|disk|space|volume|스토리지|저장 ?공간|디스크|용량)"
 STORAGE_SIZE = re.compile(
     rf"{_SIZE}(?:\s*(?:of\s+)?(?:의\s*)?{_STORAGE_NOUNS})?"
@@ -537,6 +550,9 @@ def read_message(text: str) -> Signals:
         signals.storage_gb = int(size)
         plain = STORAGE_SIZE.sub(" ", plain)
 
+    # "Aurora Serverless", "Redshift Serverless": a flavour of that service, not a Lambda workload.
+    plain = _SERVICE_SERVERLESS.sub(lambda m: m.group(1), plain)
+    plain = _NAMED_NOT_FEATURE.sub(lambda m: (m.group(1) or m.group(2)).replace(" ", ""), plain)
     region = find_region(plain)
     if region is not None:
         signals.region = region.code
@@ -655,13 +671,14 @@ _RETENTION_UNITS = {
 }  # fmt: skip
 _RETENTION_PATTERNS = (
     re.compile(
-        r"(?:keep|retain|retention|store)\s+(?:the\s+)?(?:logs?\s+)?(?:for\s+)?(\d+)\s*(days?|months?|years?)\b",
+        r"(?:keep|retain|store)\s+(?:the\s+|all\s+)?(?:application\s+|app\s+|access\s+)?logs?\s+(?:for\s+)?(\d+)\s*(days?|months?|years?)\b"
+        r"|log\s+retention\s+(?:of\s+|:\s*)?(\d+)\s*(days?|months?|years?)\b",
         re.IGNORECASE,
     ),
     re.compile(r"\blogs?\s+(?:for\s+)?(\d+)\s*(days?|months?|years?)\b", re.IGNORECASE),
     re.compile(r"(\d+)[\s-]*(day|month|year)s?\s+(?:log\s+)?retention\b", re.IGNORECASE),
     re.compile(r"로그\S*\s*(?:를|은|는)?\s*(\d+)\s*(일|개월|달|년)"),
-    re.compile(r"(\d+)\s*(일|개월|달|년)\s*(?:동안|간)?\s*(?:보관|보존|유지)"),
+    re.compile(r"로그[^.,\n]{0,12}?(\d+)\s*(일|개월|달|년)\s*(?:동안|간)?\s*(?:보관|보존|유지)"),
 )
 
 
@@ -669,7 +686,12 @@ def _log_retention(text: str) -> int | None:
     for pattern in _RETENTION_PATTERNS:
         match = pattern.search(text)
         if match:
-            days = int(match.group(1)) * _RETENTION_UNITS[match.group(2).lower()]
+            number, unit = next(
+                (match.group(i), match.group(i + 1))
+                for i in range(1, (match.lastindex or 1), 2)
+                if match.group(i)
+            )
+            days = int(number) * _RETENTION_UNITS[unit.lower()]
             return next((d for d in LOG_RETENTION_DAYS if d >= days), LOG_RETENTION_DAYS[-1])
     return None
 

@@ -16,6 +16,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "security",
             "Threat detection over CloudTrail, VPC flow logs and DNS logs, findings every 15 minutes.",
             {"enable": True, "finding_publishing_frequency": "FIFTEEN_MINUTES"},
+            comments=(
+                "checkov:skip=CKV2_AWS_3:One account, no AWS Organizations: there is no delegated administrator to enable it across",
+            ),
             block="guardduty",
         ),
         ResourceSpec(

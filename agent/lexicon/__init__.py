@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -42,7 +43,7 @@ class Language:
 class Lexicon:
     languages: list[Language] = field(default_factory=list)
 
-    def keys(self) -> list[str]:
+    def concept_keys(self) -> list[str]:
         """Every concept key, in the order the files first name them."""
         return list(dict.fromkeys(key for lang in self.languages for key in lang.concepts))
 
@@ -58,7 +59,9 @@ class Lexicon:
         """``{name: words}`` for every concept ``group.name``."""
         prefix = group + "."
         return {
-            key[len(prefix) :]: self.words(key) for key in self.keys() if key.startswith(prefix)
+            key[len(prefix) :]: self.words(key)
+            for key in self.concept_keys()
+            if key.startswith(prefix)
         }
 
     def negations(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -83,8 +86,28 @@ class Lexicon:
         )
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice (plain YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise LexiconError(
+                    f"{self.name}: {key!r} is given twice; merge its words into one line"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _load_language(path: Path) -> Language:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loader = _UniqueKeyLoader(path.read_text(encoding="utf-8"))
+    loader.name = path.name
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise LexiconError(f"{path.name}: expected a mapping at the top")
     matching = data.get("matching")

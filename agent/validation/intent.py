@@ -114,7 +114,8 @@ def _findings(
             name: _value(module, body.get("engine"))
             for name, body in _resources(module, rtype).items()
         }
-        if expected not in engines.values():
+        accepted = {expected, "mariadb"} if expected == "mysql" else {expected}
+        if not accepted & set(engines.values()):
             found = (
                 ", ".join(f"{rtype}.{n} engine={e!r}" for n, e in engines.items()) or f"no {rtype}"
             )
@@ -124,7 +125,11 @@ def _findings(
                 f'{engine} was asked for, but the design has {found}; set engine = "{expected}"',
                 address,
             )
-    if req.has("cache") and not _resources(module, "aws_elasticache_replication_group"):
+    if (
+        req.has("cache")
+        and not _resources(module, "aws_elasticache_replication_group")
+        and not _resources(module, "aws_elasticache_cluster")
+    ):
         yield Finding(
             "intent.engine",
             "a Redis cache was asked for, but no aws_elasticache_replication_group is declared",

@@ -55,9 +55,11 @@ async def validate_files(
     if requirements is not None:
         cost = cost_step(module, requirements)
         record(cost)
-        record(check_intent(
+        record(
+            check_intent(
                 module, requirements, monthly_cost_usd=cost.details["total_usd"], ledger=ledger
-            ))
+            )
+        )
     return results
 
 

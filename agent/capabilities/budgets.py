@@ -1,0 +1,152 @@
+"""AWS Budgets: a monthly cost budget that warns at 80% of actual spend and 100% of forecast.
+
+It applies whenever a budget is stated at all, not only when budget alerts are asked for by name:
+a stated budget is a number someone wants to be told about before it is passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp
+from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+
+DEFAULT_LIMIT_USD = 100
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    bp.blocks.append("budgets")
+    stated = ctx.req.budget.monthly_usd if ctx.req.budget is not None else None
+    amount: float | int = stated if stated is not None else DEFAULT_LIMIT_USD
+    if float(amount).is_integer():
+        amount = int(amount)
+    limit = bp.var(
+        Variable(
+            "monthly_budget_usd",
+            "number",
+            "Monthly AWS cost budget in USD; alerts go out at 80% of actual and 100% of forecast spend."
+            + ("" if stated is not None else " No budget was stated: set your own."),
+            amount,
+            validation=("var.monthly_budget_usd > 0", "monthly_budget_usd must be positive."),
+        )
+    )
+    if ctx.req.alert_emails:
+        subscribers: dict[str, Any] = {"subscriber_email_addresses": Expr("var.alert_emails")}
+        why = "e-mails the alert addresses"
+    else:
+        subscribers = {"subscriber_sns_topic_arns": [Expr("aws_sns_topic.alerts.arn")]}
+        why = "publishes to the alarm topic"
+        _let_budgets_publish(bp)
+    notifications = [
+        Block(
+            "notification",
+            body={
+                "comparison_operator": "GREATER_THAN",
+                "threshold": 80,
+                "threshold_type": "PERCENTAGE",
+                "notification_type": "ACTUAL",
+                **subscribers,
+            },
+        ),
+        Block(
+            "notification",
+            body={
+                "comparison_operator": "GREATER_THAN",
+                "threshold": 100,
+                "threshold_type": "PERCENTAGE",
+                "notification_type": "FORECASTED",
+                **subscribers,
+            },
+        ),
+    ]
+    bp.add(
+        ResourceSpec(
+            "aws_budgets_budget",
+            "monthly",
+            "observability",
+            f"Monthly cost budget of ${amount:,}: {why} at 80% actual and 100% forecast spend.",
+            {
+                "name": interp("${local.name}-monthly-cost"),
+                "budget_type": "COST",
+                "time_unit": "MONTHLY",
+                "limit_amount": limit,
+                "limit_unit": "USD",
+                "notification": notifications,
+            },
+            block="budgets",
+        )
+    )
+
+
+def _let_budgets_publish(bp: Blueprint) -> None:
+    """AWS Budgets may publish to the encrypted alarm topic: a topic policy and a key grant."""
+    key = bp.find("aws_kms_key.main")
+    policy = key.body.get("policy") if key else None
+    if isinstance(policy, Call) and isinstance(policy.argument, dict):
+        for statement in policy.argument.get("Statement", []):
+            services = statement.get("Principal", {}).get("Service")
+            if isinstance(services, list) and "sns.amazonaws.com" in services:
+                if "budgets.amazonaws.com" not in services:
+                    services.append("budgets.amazonaws.com")
+                break
+    if bp.has("aws_sns_topic_policy.alerts"):
+        return
+    account = Expr("data.aws_caller_identity.current.account_id")
+    bp.add(
+        ResourceSpec(
+            "aws_sns_topic_policy",
+            "alerts",
+            "observability",
+            "Lets the account use the alarm topic and AWS Budgets publish to it.",
+            {
+                "arn": Expr("aws_sns_topic.alerts.arn"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "AccountOwner",
+                                "Effect": "Allow",
+                                "Principal": {
+                                    "AWS": Expr(
+                                        '"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"'
+                                    )
+                                },
+                                "Action": [
+                                    "SNS:GetTopicAttributes",
+                                    "SNS:SetTopicAttributes",
+                                    "SNS:Subscribe",
+                                    "SNS:Publish",
+                                    "SNS:ListSubscriptionsByTopic",
+                                ],
+                                "Resource": Expr("aws_sns_topic.alerts.arn"),
+                            },
+                            {
+                                "Sid": "BudgetsPublish",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "budgets.amazonaws.com"},
+                                "Action": "SNS:Publish",
+                                "Resource": Expr("aws_sns_topic.alerts.arn"),
+                                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                            },
+                        ],
+                    }
+                ),
+            },
+            block="budgets",
+        )
+    )
+
+
+CAPABILITY = Capability(
+    key="budgets",
+    summary="AWS Budgets monthly cost budget with alerts.",
+    concepts=("service.budgets",),
+    probes=(Probe("aws_budgets_budget"),),
+    category="observability",
+    build=build,
+    phase=GOVERNANCE,
+    scanner_types=("aws_budgets_budget",),
+    applies=lambda req: req.budget is not None or "budgets" in req.services,
+)

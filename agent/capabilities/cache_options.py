@@ -1,0 +1,236 @@
+"""ElastiCache options as stated, on the core cache (``aws_elasticache_replication_group.main``,
+agent/catalog/data.py): the Valkey engine, cluster mode (shards and replicas), or Memcached
+instead of Redis."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
+from autcloud.agent.hcl import Block, Call, Expr
+
+GROUP = "aws_elasticache_replication_group.main"
+REDIS_PORT, MEMCACHED_PORT = 6379, 11211
+VALKEY_VERSION, MEMCACHED_VERSION = "8.0", "1.6.22"
+DEFAULT_SHARDS, DEFAULT_REPLICAS = 2, 1
+
+
+def rewrite(value: Any, old: str, new: str) -> Any:
+    """A body with every expression's ``old`` reference text changed to ``new``."""
+    if isinstance(value, Expr):
+        return Expr(value.text.replace(old, new))
+    if isinstance(value, Call):
+        return Call(value.function, rewrite(value.argument, old, new))
+    if isinstance(value, Block):
+        value.body = rewrite(value.body, old, new)
+        return value
+    if isinstance(value, dict):
+        return {k: rewrite(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rewrite(v, old, new) for v in value]
+    if isinstance(value, tuple):
+        return tuple(rewrite(v, old, new) for v in value)
+    return value
+
+
+def repoint(bp: Blueprint, old: str, new: str) -> None:
+    """Every resource and output that referred to ``old`` refers to ``new``."""
+    for spec in bp.resources:
+        spec.body = rewrite(spec.body, old, new)
+    bp.outputs = [
+        dataclasses.replace(o, value=o.value.replace(old, new)) if old in o.value else o
+        for o in bp.outputs
+    ]
+
+
+_CACHE_WORDS = re.compile(
+    r"cache|caching|redis|valkey|elasticache|memcached|cluster\s*mode|캐시|레디스|밸키|클러스터\s*모드",
+    re.I,
+)
+
+
+def _count(match: re.Match[str]) -> int | None:
+    """A count stated near cache words ("3 shards" of a Kinesis stream is not the cache's)."""
+    near = match.string[max(0, match.start() - 60) : match.end() + 60]
+    found = next((g for g in match.groups() if g is not None), None)
+    if found is None or not _CACHE_WORDS.search(near):
+        return None
+    return int(found) if 1 <= int(found) <= 500 else None
+
+
+_SHARDS = (
+    r"\b(\d{1,3})\s+(?:shards|node\s+groups)\b|\bshards?\s*(?:count\s*)?(?:of|=|:)?\s*(\d{1,3})\b"
+    r"|샤드\s*(\d{1,3})\s*개|(\d{1,3})\s*개\s*(?:의\s*)?샤드"
+)
+_REPLICAS = (
+    r"\b(\d)\s+replicas?\s+(?:per|each|for\s+each|in\s+each)\s+(?:shard|node\s+group)"
+    r"|\breplicas?\s+per\s+shard\s*(?:of|=|:)?\s*(\d)\b"
+    r"|샤드\s*(?:당|마다)\s*(?:복제본|레플리카)\s*(\d)\s*개?"
+)
+
+
+def _valkey(group: ResourceSpec) -> None:
+    group.body["engine"] = "valkey"
+    group.body["engine_version"] = VALKEY_VERSION
+    group.body["parameter_group_name"] = "default.valkey8"
+    group.reason = group.reason.replace("Redis", "Valkey")
+
+
+def _cluster_mode(bp: Blueprint, ctx: Context, group: ResourceSpec) -> None:
+    shards = int(ctx.req.params.get("cache.shards", DEFAULT_SHARDS))
+    replicas = int(ctx.req.params.get("cache.replicas", DEFAULT_REPLICAS))
+    body = group.body
+    body.pop("num_cache_clusters", None)
+    body["cluster_mode"] = "enabled"
+    body["num_node_groups"] = shards
+    body["replicas_per_node_group"] = replicas
+    failover = replicas > 0
+    body["automatic_failover_enabled"] = True  # cluster mode requires it
+    body["multi_az_enabled"] = failover
+    engine = str(body.get("engine", "redis"))
+    body["parameter_group_name"] = (
+        "default.valkey8.cluster.on" if engine == "valkey" else "default.redis7.cluster.on"
+    )
+    group.comments = tuple(c for c in group.comments if "CKV2_AWS_50" not in c)
+    group.reason = (
+        f"{'Valkey' if engine == 'valkey' else 'Redis'} in cluster mode: {shards} shard(s) with "
+        f"{replicas} replica(s) each, automatic failover; TLS and encryption at rest."
+    )
+    repoint(
+        bp,
+        f"{GROUP}.primary_endpoint_address",
+        f"{GROUP}.configuration_endpoint_address",
+    )
+
+
+def _memcached(bp: Blueprint, group: ResourceSpec) -> None:
+    """Memcached: an ``aws_elasticache_cluster`` replaces the replication group, on port 11211."""
+    nodes = int(group.body.get("num_cache_clusters", 1) or 1)
+    bp.resources.remove(group)
+    bp.add(
+        ResourceSpec(
+            "aws_elasticache_cluster",
+            "main",
+            "data",
+            f"Memcached with {nodes} node(s){' across zones' if nodes > 1 else ''}; TLS in transit.",
+            {
+                "cluster_id": interp("${local.name}-cache"),
+                "engine": "memcached",
+                "engine_version": MEMCACHED_VERSION,
+                "node_type": group.body["node_type"],
+                "num_cache_nodes": nodes,
+                "az_mode": "cross-az" if nodes > 1 else "single-az",
+                "port": MEMCACHED_PORT,
+                "parameter_group_name": "default.memcached1.6",
+                "subnet_group_name": Expr("aws_elasticache_subnet_group.main.name"),
+                "security_group_ids": [Expr("aws_security_group.cache.id")],
+                "transit_encryption_enabled": True,
+                "auto_minor_version_upgrade": True,
+                "tags": tags("cache"),
+            },
+            comments=(
+                "checkov:skip=CKV_AWS_134:Memcached keeps no data worth backing up and has no snapshots",
+            ),
+            block="elasticache",
+        )
+    )
+    repoint(bp, f"{GROUP}.primary_endpoint_address", "aws_elasticache_cluster.main.cluster_address")
+    bp.outputs = [
+        dataclasses.replace(
+            o, description="DNS name of the Memcached cluster (discovery endpoint)."
+        )
+        if o.name == "cache_endpoint"
+        else o
+        for o in bp.outputs
+    ]
+    # The firewall rules opened the Redis port; Memcached listens on its own.
+    for spec in bp.resources:
+        if spec.type.startswith("aws_vpc_security_group_") and (
+            spec.name.startswith("cache_from_") or spec.name.endswith("_to_cache")
+        ):
+            for key in ("from_port", "to_port"):
+                if spec.body.get(key) == REDIS_PORT:
+                    spec.body[key] = MEMCACHED_PORT
+            if isinstance(spec.body.get("description"), str):
+                spec.body["description"] = spec.body["description"].replace("Redis", "Memcached")
+            spec.reason = spec.reason.replace("Redis", "Memcached")
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    group = bp.find(GROUP)
+    if group is None:
+        bp.notes.append(
+            "Cache options were asked for, but the design has no cache to apply them to."
+        )
+        return
+    services = ctx.req.services
+    if "memcached" in services:
+        _memcached(bp, group)
+        return
+    if "valkey" in services:
+        _valkey(group)
+    if "cache_cluster_mode" in services:
+        _cluster_mode(bp, ctx, group)
+
+
+def _wanted(req: Any) -> bool:
+    return any(k in req.services for k in ("valkey", "cache_cluster_mode", "memcached"))
+
+
+def _never(req: Any) -> bool:
+    return False  # the first capability of this module builds every option asked, once
+
+
+CAPABILITIES = [
+    Capability(
+        key="cache_cluster_mode",
+        summary="ElastiCache in cluster mode: shards with replicas.",
+        concepts=("service.cache_cluster_mode",),
+        probes=(
+            Probe("aws_elasticache_replication_group", (("num_node_groups", "exists", True),)),
+        ),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
+        parameters=(
+            Parameter(
+                "cache.shards",
+                "aws_elasticache_replication_group",
+                "num_node_groups",
+                "==",
+                reader(_SHARDS, _count),
+            ),
+            Parameter(
+                "cache.replicas",
+                "aws_elasticache_replication_group",
+                "replicas_per_node_group",
+                "==",
+                reader(_REPLICAS, _count),
+            ),
+        ),
+        applies=_wanted,
+    ),
+    Capability(
+        key="valkey",
+        summary="ElastiCache for Valkey.",
+        concepts=("service.valkey",),
+        probes=(Probe("aws_elasticache_replication_group", (("engine", "==", "valkey"),)),),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
+        applies=_never,
+    ),
+    Capability(
+        key="memcached",
+        summary="ElastiCache for Memcached.",
+        concepts=("service.memcached",),
+        probes=(Probe("aws_elasticache_cluster", (("engine", "==", "memcached"),)),),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
+        applies=_never,
+    ),
+]

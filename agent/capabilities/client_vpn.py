@@ -1,0 +1,249 @@
+"""AWS Client VPN: people reach the private network from their laptops, with mutual TLS,
+split tunnelling and every connection logged."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    Output,
+    ResourceSpec,
+    Variable,
+    interp,
+    tags,
+)
+from autcloud.agent.catalog.compute import security_group
+from autcloud.agent.catalog.network import add_network
+from autcloud.agent.catalog.security import log_group
+from autcloud.agent.hcl import Block, Expr
+
+DEFAULT_CLIENT_CIDR = "172.16.0.0/22"
+_CIDR = r"(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})"
+
+
+def _cidr(match: re.Match[str]) -> str | None:
+    groups = [g for g in match.groups() if g]
+    try:
+        network = ipaddress.ip_network(groups[0], strict=False)
+    except ValueError:
+        return None
+    if not 12 <= network.prefixlen <= 22:
+        return None  # Client VPN takes /12 to /22
+    return str(network)
+
+
+_CLIENT_CIDR = reader(
+    r"(?:vpn\s+clients?|client\s+vpn|clients?|클라이언트)\s*(?:vpn\s*)?"
+    r"(?:cidr|range|network|pool|address(?:es)?|ip\s+range|ip\s+pool|subnet|대역|주소\s*대역|ip\s*대역)?\s*"
+    rf"(?:block\s*)?(?:of|is|from|gets?|uses?|receives?|:|=|은|는|을|를|로|으로|as)?\s*{_CIDR}"
+    rf"|{_CIDR}\s*(?:for|as)\s+(?:the\s+)?(?:vpn\s+)?clients?",
+    _cidr,
+)
+
+_OVERLAP = (
+    'cidrhost("${cidrhost(var.client_vpn_cidr, 0)}/${split("/", var.vpc_cidr)[1]}", 0) == cidrhost(var.vpc_cidr, 0)'
+    ' || cidrhost("${cidrhost(var.vpc_cidr, 0)}/${split("/", var.client_vpn_cidr)[1]}", 0) == cidrhost(var.client_vpn_cidr, 0)'
+)
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    if not bp.has("aws_vpc.main"):
+        add_network(bp, ctx, isolated_subnets=False)
+    bp.blocks.append("client_vpn")
+    stated = ctx.req.params.get("vpn.client_cidr")
+    client_cidr = str(stated) if stated else DEFAULT_CLIENT_CIDR
+    if ipaddress.ip_network(client_cidr).overlaps(ipaddress.ip_network("10.0.0.0/16")):
+        bp.notes.append(
+            f"Client VPN: {client_cidr} overlaps the default VPC range 10.0.0.0/16; change vpc_cidr "
+            "or client_vpn_cidr before applying (a precondition stops the plan otherwise)."
+        )
+    server_cert = bp.var(
+        Variable(
+            "client_vpn_server_certificate_arn",
+            "string",
+            "Required. ARN of the Client VPN server certificate in ACM. Create a CA and a server "
+            "certificate (e.g. easy-rsa: ./easyrsa init-pki; ./easyrsa build-ca nopass; ./easyrsa "
+            "build-server-full server nopass), then import it: aws acm import-certificate "
+            "--certificate fileb://server.crt --private-key fileb://server.key "
+            "--certificate-chain fileb://ca.crt.",
+            validation=(
+                'can(regex("^arn:aws[a-z-]*:acm:", var.client_vpn_server_certificate_arn))',
+                "client_vpn_server_certificate_arn must be an ACM certificate ARN.",
+            ),
+        )
+    )
+    client_root = bp.var(
+        Variable(
+            "client_vpn_client_root_certificate_arn",
+            "string",
+            "ARN in ACM of the CA that signs client certificates; empty uses the server certificate's chain "
+            "(import the CA the same way, with ./easyrsa build-client-full <name> nopass for each person).",
+            "",
+        )
+    )
+    client_cidr_var = bp.var(
+        Variable(
+            "client_vpn_cidr",
+            "string",
+            "Addresses handed to VPN clients (/12 to /22); must not overlap vpc_cidr.",
+            client_cidr,
+            validation=(
+                'can(cidrhost(var.client_vpn_cidr, 0)) && tonumber(split("/", var.client_vpn_cidr)[1]) >= 12 && tonumber(split("/", var.client_vpn_cidr)[1]) <= 22',
+                "client_vpn_cidr must be an IPv4 CIDR block from /12 to /22, such as 172.16.0.0/22.",
+            ),
+        )
+    )
+    log_group(
+        bp,
+        "client_vpn",
+        "/aws/client-vpn/${local.name}",
+        "Every VPN connection attempt, who and when, encrypted.",
+        "network",
+        "client_vpn",
+    )
+    security_group(
+        bp,
+        "client_vpn",
+        "Client VPN endpoint",
+        "The VPN endpoint's firewall: connected people reach only the VPC.",
+        "client_vpn",
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_cloudwatch_log_stream",
+            "client_vpn",
+            "network",
+            "The stream the VPN writes its connection log to.",
+            {
+                "name": "connections",
+                "log_group_name": Expr("aws_cloudwatch_log_group.client_vpn.name"),
+            },
+            block="client_vpn",
+        ),
+        ResourceSpec(
+            "aws_vpc_security_group_egress_rule",
+            "client_vpn_to_vpc",
+            "security",
+            "VPN users reach addresses inside the VPC only (their other traffic stays local).",
+            {
+                "security_group_id": Expr("aws_security_group.client_vpn.id"),
+                "description": "VPN users to the VPC",
+                "ip_protocol": "-1",
+                "cidr_ipv4": Expr("var.vpc_cidr"),
+            },
+            block="client_vpn",
+        ),
+        ResourceSpec(
+            "aws_ec2_client_vpn_endpoint",
+            "main",
+            "network",
+            "Remote access for people: mutual-TLS certificates, split tunnel (only VPC traffic goes through), logged.",
+            {
+                "description": interp("${local.name} client VPN"),
+                "server_certificate_arn": server_cert,
+                "client_cidr_block": client_cidr_var,
+                "split_tunnel": True,
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "security_group_ids": [Expr("aws_security_group.client_vpn.id")],
+                "dns_servers": [Expr("cidrhost(var.vpc_cidr, 2)")],
+                "transport_protocol": "udp",
+                "session_timeout_hours": 8,
+                "authentication_options": Block(
+                    "authentication_options",
+                    body={
+                        "type": "certificate-authentication",
+                        "root_certificate_chain_arn": Expr(
+                            f'{client_root.text} != "" ? {client_root.text} : {server_cert.text}'
+                        ),
+                    },
+                ),
+                "connection_log_options": Block(
+                    "connection_log_options",
+                    body={
+                        "enabled": True,
+                        "cloudwatch_log_group": Expr("aws_cloudwatch_log_group.client_vpn.name"),
+                        "cloudwatch_log_stream": Expr("aws_cloudwatch_log_stream.client_vpn.name"),
+                    },
+                ),
+                "lifecycle": Block(
+                    "lifecycle",
+                    body={
+                        "precondition": Block(
+                            "precondition",
+                            body={
+                                "condition": Expr(f"!({_OVERLAP})"),
+                                "error_message": "client_vpn_cidr must not overlap vpc_cidr.",
+                            },
+                        )
+                    },
+                ),
+                "tags": tags("client-vpn"),
+            },
+            block="client_vpn",
+        ),
+    )
+    zones = "length(local.azs)" if ctx.ha else "1"
+    bp.add(
+        ResourceSpec(
+            "aws_ec2_client_vpn_network_association",
+            "private",
+            "network",
+            "Connects the VPN to the private subnets"
+            + (
+                " in every zone."
+                if ctx.ha
+                else " in one zone (each zone costs extra; say highly available for all)."
+            ),
+            {
+                "count": Expr(zones),
+                "client_vpn_endpoint_id": Expr("aws_ec2_client_vpn_endpoint.main.id"),
+                "subnet_id": Expr("aws_subnet.private[count.index].id"),
+            },
+            block="client_vpn",
+        ),
+        ResourceSpec(
+            "aws_ec2_client_vpn_authorization_rule",
+            "vpc",
+            "network",
+            "Lets authenticated VPN users reach the VPC's addresses.",
+            {
+                "client_vpn_endpoint_id": Expr("aws_ec2_client_vpn_endpoint.main.id"),
+                "target_network_cidr": Expr("var.vpc_cidr"),
+                "authorize_all_groups": True,
+                "description": "VPN users to the VPC",
+            },
+            block="client_vpn",
+        ),
+    )
+    bp.out(
+        Output(
+            "client_vpn_endpoint_id",
+            "aws_ec2_client_vpn_endpoint.main.id",
+            "Client VPN endpoint: download its configuration with aws ec2 export-client-vpn-client-configuration.",
+        )
+    )
+
+
+CAPABILITY = Capability(
+    key="client_vpn",
+    summary="AWS Client VPN endpoint into the VPC.",
+    concepts=("service.client_vpn",),
+    probes=(Probe("aws_ec2_client_vpn_endpoint"),),
+    category="network",
+    build=build,
+    phase=EDGE,
+    parameters=(
+        Parameter(
+            "vpn.client_cidr",
+            "aws_ec2_client_vpn_endpoint",
+            "client_cidr_block",
+            "==",
+            _CLIENT_CIDR,
+        ),
+    ),
+    scanner_types=("aws_ec2_client_vpn_endpoint",),
+)

@@ -1,0 +1,410 @@
+"""Relational database options as stated, on the core RDS instance or Aurora cluster
+(agent/catalog/data.py): engine version (with the matching parameter group family), MariaDB,
+Aurora Serverless v2, and read replicas."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
+from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.tfparse import TerraformModule
+
+INSTANCE, CLUSTER = "aws_db_instance.main", "aws_rds_cluster.main"
+MARIADB_VERSION = "10.11"
+AURORA_POSTGRES_MINOR = {"13": "13.16", "14": "14.13", "15": "15.8", "16": "16.4", "17": "17.4"}
+AURORA_MYSQL_VERSION = {"8.0": "8.0.mysql_aurora.3.08.0", "5.7": "5.7.mysql_aurora.2.12.3"}
+DEFAULT_MIN_ACU, DEFAULT_MAX_ACU = 0.5, 8.0
+
+
+@dataclass(frozen=True)
+class VersionParameter(Parameter):
+    """An engine version, proven on an RDS instance or an Aurora cluster ("16" holds for "16.4")."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        wanted = str(value)
+        for rtype in ("aws_db_instance", "aws_rds_cluster"):
+            for address, body in instances(module, rtype):
+                for actual in attribute_values(module, body, "engine_version"):
+                    text = str(actual)
+                    if text == wanted or text.startswith(wanted + "."):
+                        return [
+                            Evidence(
+                                address=address, attribute="engine_version", op="==", value=text
+                            )
+                        ]
+        return []
+
+
+@dataclass(frozen=True)
+class ReplicaParameter(Parameter):
+    """Read replicas: RDS replica instances (``count``), or Aurora instances beyond the writer."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        for address, body in instances(module, "aws_db_instance"):
+            if body.get("replicate_source_db") and any(
+                holds(module, v, ">=", value) for v in attribute_values(module, body, "count")
+            ):
+                return [Evidence(address=address, attribute="count", op=">=", value=value)]
+        for address, body in instances(module, "aws_rds_cluster_instance"):
+            if any(
+                holds(module, v, ">=", int(value) + 1)
+                for v in attribute_values(module, body, "count")
+            ):
+                return [Evidence(address=address, attribute="count", op=">=", value=int(value) + 1)]
+        return []
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+_ENGINE_WORDS = (
+    (r"aurora[\s-]*postgres(?:ql)?|오로라\s*포스트그레(?:스|SQL)?", "aurora-postgresql"),
+    (r"aurora[\s-]*mysql|오로라\s*(?:mysql|마이에스큐엘)", "aurora-mysql"),
+    (r"postgres(?:ql)?|포스트그레(?:스큐엘|스|SQL)?", "postgres"),
+    (r"mariadb|maria\s+db|마리아\s*(?:db|디비)", "mariadb"),
+    (r"mysql|마이에스큐엘", "mysql"),
+)
+_VERSION = re.compile(
+    r"(?<![\w-])("
+    + "|".join(p for p, _ in _ENGINE_WORDS)
+    + r")\s*(?:version\s*|버전\s*|v)?(\d{1,2}(?:\.\d{1,2}){0,2})(?![\d.]*\s*(?:gb|tb|gib|개|대|read|replica|instances?|%))",
+    re.I,
+)
+
+
+def _engine_of(words: str) -> str:
+    return next(name for pattern, name in _ENGINE_WORDS if re.fullmatch(pattern, words, re.I))
+
+
+def _valid(family: str, version: str) -> str | None:
+    parts = version.split(".")
+    if family in ("postgres", "aurora-postgresql"):
+        return version if 11 <= int(parts[0]) <= 17 else None
+    if family in ("mysql", "aurora-mysql"):
+        version = "8.0" if version == "8" else version
+        return version if version.startswith(("5.7", "8.0", "8.4")) else None
+    return version if version.startswith(("10.", "11.")) else None
+
+
+def read_versions(text: str) -> Iterator[tuple[str, tuple[str, str]]]:
+    for match in _VERSION.finditer(text):
+        engine = _engine_of(match.group(1).strip())
+        version = _valid(engine, match.group(2))
+        if version is not None:
+            yield match.group(0).strip(), (engine, version)
+
+
+def read_engine_version(text: str) -> Iterator[tuple[str, Any]]:
+    for quote, (_, version) in read_versions(text):
+        yield quote, version
+
+
+_ACU = r"(\d+(?:\.\d+)?)\s*acus?\b"
+_MIN_ACU = (
+    rf"\bmin(?:imum)?\s*(?:of\s+)?{_ACU}|최소\s*{_ACU}"
+    rf"|\b(\d+(?:\.\d+)?)\s*(?:-|–|to|~)\s*\d+(?:\.\d+)?\s*acus?\b"
+)
+_MAX_ACU = (
+    rf"\b(?:max(?:imum)?|up\s+to)\s*(?:of\s+)?{_ACU}|최대\s*{_ACU}"
+    rf"|\b\d+(?:\.\d+)?\s*(?:-|–|to|~)\s*(\d+(?:\.\d+)?)\s*acus?\b"
+)
+_WORD_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "한": 1,
+    "두": 2,
+    "세": 3,
+    "네": 4,
+    "다섯": 5,
+}
+_REPLICAS = (
+    r"\b(\d|one|two|three|four|five)\s+(?:read[\s-]+replicas?|reader\s+instances?|readers)\b"
+    r"|(?:읽기\s*전용\s*복제본|읽기\s*복제본|리드\s*레플리카|읽기\s*전용\s*인스턴스)\s*(\d)\s*(?:개|대)?"
+    r"|(\d|한|두|세|네|다섯)\s*(?:개|대)?\s*의?\s*(?:읽기\s*전용\s*복제본|읽기\s*복제본|리드\s*레플리카)"
+)
+
+
+def _number(match: re.Match[str]) -> float | None:
+    found = next((g for g in match.groups() if g is not None), None)
+    if found is None:
+        return None
+    return float(found)
+
+
+def _acu(match: re.Match[str]) -> float | None:
+    value = _number(match)
+    return value if value is not None and 0 <= value <= 256 else None
+
+
+def _replicas(match: re.Match[str]) -> int | None:
+    found = next((g for g in match.groups() if g is not None), None)
+    if found is None:
+        return None
+    count = _WORD_NUMBERS.get(found.lower()) or int(found)
+    return count if 1 <= count <= 5 else None
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def _family(engine: str, version: str) -> str:
+    major = version.split(".")[0]
+    if engine == "postgres":
+        return f"postgres{major}"
+    if engine == "aurora-postgresql":
+        return f"aurora-postgresql{major}"
+    two = ".".join(version.split(".")[:2])
+    return {
+        "mysql": f"mysql{two}",
+        "aurora-mysql": f"aurora-mysql{two}",
+        "mariadb": f"mariadb{two}",
+    }[engine]
+
+
+def _set_version(bp: Blueprint, engine: str, version: str) -> bool:
+    instance, cluster = bp.find(INSTANCE), bp.find(CLUSTER)
+    if cluster is not None and cluster.body.get("engine") == f"aurora-{engine}".replace(
+        "-postgres", "-postgresql"
+    ):
+        engine = str(cluster.body["engine"])  # "Aurora Serverless with PostgreSQL 16"
+    if instance is not None and instance.body.get("engine") == engine:
+        instance.body["engine_version"] = version
+        group = bp.find("aws_db_parameter_group.main")
+        if group is not None:
+            group.body["family"] = _family(engine, version)
+        return True
+    if cluster is not None and cluster.body.get("engine") == engine:
+        if engine == "aurora-postgresql":
+            full = version if "." in version else AURORA_POSTGRES_MINOR.get(version, f"{version}.1")
+        else:
+            full = AURORA_MYSQL_VERSION.get(version, version)
+        cluster.body["engine_version"] = full
+        group = bp.find("aws_rds_cluster_parameter_group.main")
+        if group is not None:
+            group.body["family"] = _family(engine, full)
+        return True
+    return False
+
+
+def _mariadb(bp: Blueprint, version: str | None) -> None:
+    instance = bp.find(INSTANCE)
+    if instance is None or instance.body.get("engine") not in ("mysql", "mariadb"):
+        bp.notes.append(
+            "MariaDB was asked for, but the design's database is not RDS MySQL/MariaDB."
+        )
+        return
+    version = version or MARIADB_VERSION
+    instance.body["engine"] = "mariadb"
+    instance.body["engine_version"] = version
+    instance.reason = instance.reason.replace(" mysql ", " MariaDB ")
+    group = bp.find("aws_db_parameter_group.main")
+    if group is not None:
+        group.body["family"] = _family("mariadb", version)
+        group.body["name_prefix"] = interp("${local.name}-mariadb-")
+
+
+def _serverless(bp: Blueprint, minimum: float, maximum: float) -> None:
+    cluster = bp.find(CLUSTER)
+    if cluster is None:
+        bp.notes.append(
+            "Aurora Serverless v2 was asked for, but the design's database is not Aurora."
+        )
+        return
+    maximum = max(maximum, minimum, 1.0)
+    cluster.body["serverlessv2_scaling_configuration"] = Block(
+        "serverlessv2_scaling_configuration",
+        body={"min_capacity": minimum, "max_capacity": maximum},
+    )
+    cluster.reason = (
+        f"Aurora Serverless v2 cluster scaling between {minimum:g} and {maximum:g} ACUs: storage replicated "
+        "across three zones, encrypted, password in Secrets Manager."
+    )
+    if "db_instance_class" in bp.variables:
+        bp.variables["db_instance_class"] = dataclasses.replace(
+            bp.variables["db_instance_class"],
+            default="db.serverless",
+            description="Aurora instance class (db.serverless: capacity follows the load in ACUs).",
+        )
+
+
+def _read_replicas(bp: Blueprint, count: int) -> None:
+    cluster, instance = bp.find(CLUSTER), bp.find(INSTANCE)
+    if cluster is not None and "aurora_instance_count" in bp.variables:
+        bp.variables["aurora_instance_count"] = dataclasses.replace(
+            bp.variables["aurora_instance_count"], default=1 + count
+        )
+        member = bp.find("aws_rds_cluster_instance.main")
+        if member is not None:
+            member.reason = (
+                f"{1 + count} Aurora instances: a writer and {count} reader(s) in other zones."
+            )
+        return
+    if instance is None:
+        bp.notes.append("Read replicas were asked for, but the design has no relational database.")
+        return
+    replicas = bp.var(
+        Variable("db_read_replica_count", "number", "Read replicas of the database.", count)
+    )
+    source = instance.body
+    keep = (
+        "instance_class", "storage_type", "storage_encrypted", "kms_key_id", "port",
+        "vpc_security_group_ids", "publicly_accessible", "parameter_group_name",
+        "maintenance_window", "deletion_protection", "copy_tags_to_snapshot",
+        "auto_minor_version_upgrade", "iam_database_authentication_enabled",
+        "enabled_cloudwatch_logs_exports", "performance_insights_enabled",
+        "performance_insights_kms_key_id", "performance_insights_retention_period",
+        "monitoring_interval", "monitoring_role_arn", "backup_retention_period", "backup_window",
+    )  # fmt: skip
+    body: dict[str, Any] = {
+        "count": replicas,
+        "identifier_prefix": interp("${local.name}-replica-${count.index}-"),
+        "replicate_source_db": Expr("aws_db_instance.main.identifier"),
+        **{k: source[k] for k in keep if k in source},
+        "multi_az": False,
+        "skip_final_snapshot": True,
+        "tags": tags("db-replica-${count.index}"),
+    }
+    bp.add(
+        ResourceSpec(
+            "aws_db_instance",
+            "replica",
+            "data",
+            f"{count} read replica(s) of the database: reads scale out, same encryption and firewall.",
+            body,
+            comments=(
+                "checkov:skip=CKV_AWS_157:A read replica is itself the redundancy; the source carries Multi-AZ when asked",
+            ),
+            block="rds",
+        )
+    )
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    services, params = ctx.req.services, ctx.req.params
+    stated = dict(
+        value
+        for _, value in read_versions(
+            " ".join(a.quote for a in ctx.req.asks if a.key == "db.engine_version")
+        )
+    )
+    if "mariadb" in services:
+        _mariadb(bp, stated.get("mariadb"))
+    for engine, version in stated.items():
+        if engine == "mariadb":
+            continue
+        if not _set_version(bp, engine, version):
+            bp.notes.append(
+                f"{engine} {version} was named, but the design's database is another engine."
+            )
+    if "aurora_serverless" in services or any(
+        k in params for k in ("aurora.min_acu", "aurora.max_acu")
+    ):
+        _serverless(
+            bp,
+            float(params.get("aurora.min_acu", DEFAULT_MIN_ACU)),
+            float(params.get("aurora.max_acu", DEFAULT_MAX_ACU)),
+        )
+    replicas = params.get("db.read_replicas")
+    if replicas is None and "read_replicas" in services:
+        replicas = 1
+    if replicas:
+        _read_replicas(bp, int(replicas))
+
+
+_KEYS = ("mariadb", "aurora_serverless", "read_replicas", "database_options")
+_PARAMS = ("db.engine_version", "aurora.min_acu", "aurora.max_acu", "db.read_replicas")
+
+
+def _wanted(req: Any) -> bool:
+    return any(k in req.services for k in _KEYS) or any(k in req.params for k in _PARAMS)
+
+
+def _never(req: Any) -> bool:
+    return False  # the first capability of this module builds every option asked, once
+
+
+CAPABILITIES = [
+    Capability(
+        key="database_options",
+        summary="Relational database engine version with the matching parameter group.",
+        concepts=(),
+        probes=(Probe("aws_db_instance", (("engine_version", "exists", True),)),),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
+        parameters=(
+            VersionParameter(
+                "db.engine_version", "aws_db_instance", "engine_version", "==", read_engine_version
+            ),
+        ),
+        applies=_wanted,
+    ),
+    Capability(
+        key="mariadb",
+        summary="MariaDB on RDS.",
+        concepts=("service.mariadb",),
+        probes=(Probe("aws_db_instance", (("engine", "==", "mariadb"),)),),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
+        applies=_never,
+    ),
+    Capability(
+        key="aurora_serverless",
+        summary="Aurora Serverless v2: capacity in ACUs that follows the load.",
+        concepts=("service.aurora_serverless",),
+        probes=(
+            Probe(
+                "aws_rds_cluster",
+                (("serverlessv2_scaling_configuration.max_capacity", "exists", True),),
+            ),
+        ),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
+        parameters=(
+            Parameter(
+                "aurora.min_acu",
+                "aws_rds_cluster",
+                "serverlessv2_scaling_configuration.min_capacity",
+                "==",
+                reader(_MIN_ACU, _acu),
+            ),
+            Parameter(
+                "aurora.max_acu",
+                "aws_rds_cluster",
+                "serverlessv2_scaling_configuration.max_capacity",
+                ">=",
+                reader(_MAX_ACU, _acu),
+            ),
+        ),
+        applies=_never,
+    ),
+    Capability(
+        key="read_replicas",
+        summary="Database read replicas.",
+        concepts=("service.read_replicas",),
+        probes=(
+            Probe("aws_db_instance", (("replicate_source_db", "exists", True),)),
+            Probe("aws_rds_cluster_instance", (("count", ">=", 2),)),
+        ),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
+        parameters=(
+            ReplicaParameter(
+                "db.read_replicas", "aws_db_instance", "count", ">=", reader(_REPLICAS, _replicas)
+            ),
+        ),
+        applies=_never,
+    ),
+]

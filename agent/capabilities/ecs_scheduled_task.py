@@ -1,0 +1,149 @@
+"""ECS scheduled task: EventBridge Scheduler runs the design's ECS task definition on Fargate, in
+the private subnets, on a schedule (a cron job that runs as a container)."""
+
+from __future__ import annotations
+
+from autcloud.agent.capabilities.base import EDGE, Capability, Probe
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    ResourceSpec,
+    Variable,
+    assume_role,
+    interp,
+)
+from autcloud.agent.hcl import Block, Expr, jsonencode
+
+BLOCK = "ecs_scheduled_task"
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    if not (bp.has("aws_ecs_task_definition.app") and bp.has("aws_ecs_cluster.main")):
+        bp.notes.append(
+            "An ECS scheduled task was asked for, but the design has no ECS task to run; ask for containers."
+        )
+        return
+    bp.blocks.append(BLOCK)
+    expression = bp.var(
+        Variable(
+            "schedule_expression",
+            "string",
+            "When the scheduled job runs (rate() or cron(), UTC).",
+            ctx.req.schedule_expression or "cron(0 18 * * ? *)",
+        )
+    )
+    pass_roles = [
+        Expr(f"aws_iam_role.{name}.arn")
+        for name in ("task_execution", "task")
+        if bp.has(f"aws_iam_role.{name}")
+    ]
+    statements: list[dict[str, object]] = [
+        {
+            "Effect": "Allow",
+            "Action": "ecs:RunTask",
+            "Resource": Expr('"${aws_ecs_task_definition.app.arn_without_revision}:*"'),
+            "Condition": {"ArnEquals": {"ecs:cluster": Expr("aws_ecs_cluster.main.arn")}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "ecs:TagResource",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+        },
+    ]
+    if pass_roles:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": pass_roles,
+                "Condition": {"StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            }
+        )
+    network: dict[str, object] = {
+        "subnets": Expr("aws_subnet.private[*].id"),
+        "assign_public_ip": False,
+    }
+    if bp.has("aws_security_group.app"):
+        network["security_groups"] = [Expr("aws_security_group.app.id")]
+    bp.add(
+        ResourceSpec(
+            "aws_iam_role",
+            "ecs_scheduler",
+            "messaging",
+            "Lets EventBridge Scheduler start the ECS task, nothing else.",
+            {
+                "name": interp("${local.name}-ecs-scheduler"),
+                "assume_role_policy": assume_role("scheduler.amazonaws.com"),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_iam_role_policy",
+            "ecs_scheduler",
+            "messaging",
+            "The scheduler's only permissions: run this task definition in this cluster, hand it its roles.",
+            {
+                "name": "run-ecs-task",
+                "role": Expr("aws_iam_role.ecs_scheduler.id"),
+                "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_scheduler_schedule",
+            "ecs_task",
+            "messaging",
+            "Runs the container task on Fargate on schedule, in the private subnets, retrying twice.",
+            {
+                "name": interp("${local.name}-ecs-task"),
+                "schedule_expression": expression,
+                "schedule_expression_timezone": "UTC",
+                "kms_key_arn": Expr("aws_kms_key.main.arn"),
+                "flexible_time_window": Block("flexible_time_window", body={"mode": "OFF"}),
+                "target": Block(
+                    "target",
+                    body={
+                        "arn": Expr("aws_ecs_cluster.main.arn"),
+                        "role_arn": Expr("aws_iam_role.ecs_scheduler.arn"),
+                        "ecs_parameters": Block(
+                            "ecs_parameters",
+                            body={
+                                "task_definition_arn": Expr("aws_ecs_task_definition.app.arn"),
+                                "launch_type": "FARGATE",
+                                "task_count": 1,
+                                "propagate_tags": "TASK_DEFINITION",
+                                "network_configuration": Block(
+                                    "network_configuration", body=network
+                                ),
+                            },
+                        ),
+                        "retry_policy": Block("retry_policy", body={"maximum_retry_attempts": 2}),
+                    },
+                ),
+            },
+            block=BLOCK,
+        ),
+    )
+    bp.notes.append(
+        "ECS scheduled task: it runs the application's task definition; give the job its own command "
+        "with a container override in the schedule's input, or its own task definition."
+    )
+
+
+CAPABILITY = Capability(
+    key="ecs_scheduled_task",
+    summary="An ECS task run on a schedule (EventBridge Scheduler).",
+    concepts=("service.ecs_scheduled_task",),
+    probes=(
+        Probe(
+            "aws_scheduler_schedule",
+            (("target.ecs_parameters.launch_type", "==", "FARGATE"),),
+        ),
+    ),
+    category="messaging",
+    build=build,
+    phase=EDGE,
+    applies=lambda req: "ecs_scheduled_task" in req.services,
+    scanner_types=("aws_scheduler_schedule",),
+)

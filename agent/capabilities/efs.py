@@ -1,0 +1,160 @@
+"""Amazon EFS: a shared file system, encrypted with the project key, cold files to Infrequent
+Access after 30 days, backed up by AWS Backup, mounted from the private subnets over NFS, with
+an access point that fixes the POSIX identity and root directory."""
+
+from __future__ import annotations
+
+from autcloud.agent.capabilities.base import DATA, Capability, Probe
+from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, tags
+from autcloud.agent.catalog.compute import security_group
+from autcloud.agent.catalog.network import add_network
+from autcloud.agent.hcl import Block, Expr, jsonencode
+
+BLOCK = "efs"
+NFS_PORT = 2049
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    bp.blocks.append(BLOCK)
+    if not bp.has("aws_vpc.main"):
+        add_network(bp, ctx, isolated_subnets=False)
+    security_group(
+        bp,
+        "efs",
+        "EFS mount targets",
+        "The file system's firewall: NFS from inside the VPC only.",
+        BLOCK,
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_vpc_security_group_ingress_rule",
+            "efs_nfs_in",
+            "security",
+            "NFS to the mount targets from inside the VPC.",
+            {
+                "security_group_id": Expr("aws_security_group.efs.id"),
+                "description": "NFS (TLS via the EFS mount helper) from inside the VPC.",
+                "ip_protocol": "tcp",
+                "from_port": NFS_PORT,
+                "to_port": NFS_PORT,
+                "cidr_ipv4": Expr("aws_vpc.main.cidr_block"),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_efs_file_system",
+            "shared",
+            "storage",
+            "Shared POSIX storage for every task and instance: encrypted with the project key, "
+            "files unread for 30 days move to Infrequent Access and back on first read.",
+            {
+                "creation_token": Expr('"${local.name}-shared"'),
+                "encrypted": True,
+                "kms_key_id": Expr("aws_kms_key.main.arn"),
+                "performance_mode": "generalPurpose",
+                "throughput_mode": "elastic",
+                "lifecycle_policy": [
+                    Block("lifecycle_policy", body={"transition_to_ia": "AFTER_30_DAYS"}),
+                    Block(
+                        "lifecycle_policy",
+                        body={"transition_to_primary_storage_class": "AFTER_1_ACCESS"},
+                    ),
+                ],
+                "tags": tags("shared"),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_efs_backup_policy",
+            "shared",
+            "storage",
+            "Turns on automatic daily AWS Backup of the file system.",
+            {
+                "file_system_id": Expr("aws_efs_file_system.shared.id"),
+                "backup_policy": Block("backup_policy", body={"status": "ENABLED"}),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_efs_file_system_policy",
+            "shared",
+            "storage",
+            "Refuses every NFS connection that is not encrypted in transit (TLS).",
+            {
+                "file_system_id": Expr("aws_efs_file_system.shared.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "DenyUnencryptedTransport",
+                                "Effect": "Deny",
+                                "Principal": {"AWS": "*"},
+                                "Action": "*",
+                                "Resource": Expr("aws_efs_file_system.shared.arn"),
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ],
+                    }
+                ),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_efs_mount_target",
+            "shared",
+            "storage",
+            "One mount target per private subnet, so every zone mounts locally.",
+            {
+                "count": Expr("length(aws_subnet.private)"),
+                "file_system_id": Expr("aws_efs_file_system.shared.id"),
+                "subnet_id": Expr("aws_subnet.private[count.index].id"),
+                "security_groups": [Expr("aws_security_group.efs.id")],
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_efs_access_point",
+            "shared",
+            "storage",
+            "The application's way in: files owned by uid/gid 1000 under /app, whatever the client claims.",
+            {
+                "file_system_id": Expr("aws_efs_file_system.shared.id"),
+                "posix_user": Block("posix_user", body={"uid": 1000, "gid": 1000}),
+                "root_directory": Block(
+                    "root_directory",
+                    body={
+                        "path": "/app",
+                        "creation_info": Block(
+                            "creation_info",
+                            body={"owner_uid": 1000, "owner_gid": 1000, "permissions": "0750"},
+                        ),
+                    },
+                ),
+                "tags": tags("shared-app"),
+            },
+            block=BLOCK,
+        ),
+    )
+    bp.out(
+        Output(
+            "efs_file_system_id", "aws_efs_file_system.shared.id", "ID of the shared file system."
+        ),
+        Output(
+            "efs_access_point_id",
+            "aws_efs_access_point.shared.id",
+            "Access point the application mounts.",
+        ),
+    )
+
+
+CAPABILITY = Capability(
+    key="efs",
+    summary="An Amazon EFS shared file system.",
+    concepts=("service.efs",),
+    probes=(Probe("aws_efs_file_system"),),
+    category="data",
+    build=build,
+    phase=DATA,
+    scanner_types=("aws_efs_file_system",),
+)

@@ -1,0 +1,223 @@
+"""Network options as stated: how many availability zones the VPC spans, one NAT gateway or one per
+zone, and the VPC's CIDR block. They tune the core network (agent/catalog/network.py); a design
+without a VPC keeps none of them, and the ledger says so."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.capabilities.base import FOUNDATION, Capability, Parameter, Probe
+from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.ledger import Evidence, instances, resolve
+from autcloud.agent.regions import get_region
+from autcloud.agent.tfparse import TerraformModule
+
+MIN_AZS, MAX_AZS = 2, 6
+MIN_PREFIX, MAX_PREFIX = 16, 20  # subnets are /prefix+8; /28 is the smallest AWS subnet
+
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "두": 2, "세": 3, "네": 4}
+_N = r"(\d|two|three|four|five|six)"
+_ZONES = r"(?:availability\s+zones?|azs?|a\.z\.s?|zones)"
+_AZ_COUNT = re.compile(
+    rf"\b(?:across|over|in|spanning|spans?|using|use)\s+{_N}\s+{_ZONES}(?![\w-])"
+    rf"|\b{_N}[\s-]*{_ZONES}(?![\w-])"
+    rf"|\b{_ZONES}\s*(?:count\s*)?(?:=|:|of)?\s*(\d)\s*개?"
+    r"|(\d|두|세|네)\s*개\s*(?:의\s*)?(?:가용\s*영역|az|존|가용영역)"
+    r"|(?:가용\s*영역|az)\s*(\d)\s*개",
+    re.I,
+)
+
+
+def _read_az_count(text: str) -> Iterator[tuple[str, Any]]:
+    for match in _AZ_COUNT.finditer(text):
+        word = next(g for g in match.groups() if g)
+        value = _NUMBERS.get(word.lower()) or (int(word) if word.isdigit() else None)
+        if value is not None:
+            yield match.group(0).strip(), value
+
+
+_NAT = re.compile(
+    r"(?P<per>\bnat(?:\s+gateways?|\s+gws?)?\s+(?:per|in\s+each|in\s+every|for\s+each|for\s+every)\s+"
+    r"(?:az|zone|availability\s+zone)\b"
+    r"|\b(?:one|a)\s+nat(?:\s+gateway)?\s+(?:per|in\s+each|in\s+every)\s+(?:az|zone|availability\s+zone)\b"
+    r"|\bper[\s-](?:az|zone)\s+nat(?:\s+gateways?)?\b"
+    r"|(?:az|가용\s*영역|존)\s*(?:마다|별로?|당)\s*(?:하나씩\s*)?nat"
+    r"|nat(?:\s*게이트웨이)?\s*(?:를|을)?\s*(?:az|가용\s*영역|존)\s*(?:마다|별로?|당))"
+    r"|(?P<single>\b(?:one|1|a\s+single|single|one\s+shared|a\s+shared|shared)\s+nat(?:\s+gateways?)?\b"
+    r"(?!\s+(?:per|in\s+each|in\s+every|for\s+each)\b)"
+    r"|nat(?:\s*게이트웨이)?\s*(?:는|은)?\s*(?:하나|한\s*개|1\s*개)"
+    r"|(?:단일|하나의|공유)\s*nat)",
+    re.I,
+)
+
+
+def _read_nat(text: str) -> Iterator[tuple[str, Any]]:
+    for match in _NAT.finditer(text):
+        yield match.group(0).strip(), "per_az" if match.group("per") else "single"
+
+
+_CIDR = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
+_VPC_WORDS = re.compile(
+    r"\b(?:vpc|cidr\s+block|address\s+space|ip\s+range|network\s+range)\b|대역|네트워크", re.I
+)
+_ALLOW_WORDS = re.compile(
+    r"\b(?:from|only|office|ip|allow(?:ed)?|allowlist|whitelist|restrict(?:ed)?|source)\b|사무실|허용|에서만",
+    re.I,
+)
+
+
+def _read_vpc_cidr(text: str) -> Iterator[tuple[str, Any]]:
+    """A CIDR named with the VPC ("VPC CIDR 10.20.0.0/16"), or a bare private range nobody
+    called an allowed source ("only from 10.8.0.0/16" is not the VPC's)."""
+    for match in _CIDR.finditer(text):
+        try:
+            network = ipaddress.ip_network(match.group(1), strict=False)
+        except ValueError:
+            continue
+        before = text[max(0, match.start() - 30) : match.start()]
+        after = text[match.end() : match.end() + 12]
+        vpc, allow = _nearest(_VPC_WORDS, before, after), _nearest(_ALLOW_WORDS, before, after)
+        if allow is not None and (vpc is None or allow < vpc):
+            continue  # an allowed source, not the VPC's range
+        if vpc is not None or _rfc1918(network):
+            yield match.group(0), str(network)
+
+
+def _nearest(words: re.Pattern[str], before: str, after: str) -> int | None:
+    """How far the closest of the words is from the CIDR (characters), or None."""
+    distances = [len(before) - m.end() for m in words.finditer(before)]
+    following = words.match(after.lstrip())  # only what directly follows ("…/24에서만", "…/16 VPC")
+    if following:
+        distances.append(len(after) - len(after.lstrip()))
+    return min(distances) if distances else None
+
+
+_RFC1918 = tuple(
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+
+def _rfc1918(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """A private range a VPC or a VPN uses (documentation ranges such as 203.0.113.0/24 are not)."""
+    return isinstance(network, ipaddress.IPv4Network) and any(
+        network.subnet_of(r) for r in _RFC1918
+    )
+
+
+@dataclass(frozen=True)
+class NatParameter(Parameter):
+    """Proven by the NAT gateways' count: 1, or the zone count (var.az_count)."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        zones = resolve(module, "${var.az_count}")
+        for address, body in instances(module, self.type):
+            count = str(body.get("count", "")).strip("${} ")  # as written: 1, or var.az_count
+            if value == "single" and count == "1":
+                return [Evidence(address=address, attribute="count", op="==", value=1)]
+            if value == "per_az" and count == "var.az_count" and zones is not None:
+                return [Evidence(address=address, attribute="count", op="==", value=zones)]
+        return []
+
+
+def _set_az_count(bp: Blueprint, ctx: Context, wanted: Any) -> None:
+    variable = bp.variables.get("az_count")
+    if variable is None or not isinstance(wanted, int):
+        return
+    try:
+        available = get_region(ctx.req.region).az_count
+    except ValueError:
+        available = MAX_AZS
+    if not MIN_AZS <= wanted <= min(MAX_AZS, available):
+        bp.notes.append(
+            f"Availability zones: {wanted} asked, but {ctx.req.region} allows "
+            f"{MIN_AZS}-{min(MAX_AZS, available)} here; the VPC keeps {variable.default}."
+        )
+        return
+    bp.variables["az_count"] = dataclasses.replace(
+        variable,
+        default=wanted,
+        validation=(
+            f"var.az_count >= {MIN_AZS} && var.az_count <= {MAX_AZS}",
+            f"az_count must be between {MIN_AZS} and {MAX_AZS}.",
+        ),
+    )
+    for spec in bp.resources:
+        # one subnet per zone: the count is the zone count (local.azs has var.az_count entries)
+        if spec.type == "aws_subnet" and spec.body.get("count") == Expr("length(local.azs)"):
+            spec.body["count"] = Expr("var.az_count")
+    vpc = bp.find("aws_vpc.main")
+    if vpc is not None:
+        vpc.reason = f"One VPC for the workload, spread over {wanted} availability zones, as asked."
+
+
+def _set_nat(bp: Blueprint, layout: Any) -> None:
+    eip, nat, routes = (
+        bp.find("aws_eip.nat"),
+        bp.find("aws_nat_gateway.main"),
+        bp.find("aws_route_table.private"),
+    )
+    if eip is None or nat is None or routes is None or layout not in ("single", "per_az"):
+        return
+    per_az = layout == "per_az"
+    count = Expr("var.az_count" if per_az else "1")
+    eip.body["count"] = count
+    nat.body["count"] = count
+    route = routes.body.get("route")
+    if isinstance(route, Block):
+        route.body["nat_gateway_id"] = Expr(
+            "aws_nat_gateway.main[count.index].id" if per_az else "aws_nat_gateway.main[0].id"
+        )
+    nat.reason = (
+        "A NAT gateway per zone, as asked: losing one zone never cuts the others off."
+        if per_az
+        else "One shared NAT gateway, as asked: cheaper, but outbound traffic depends on its zone."
+    )
+
+
+def _set_vpc_cidr(bp: Blueprint, cidr: Any) -> None:
+    variable = bp.variables.get("vpc_cidr")
+    if variable is None or not isinstance(cidr, str):
+        return
+    network = ipaddress.ip_network(cidr, strict=False)
+    if not MIN_PREFIX <= network.prefixlen <= MAX_PREFIX:
+        bp.notes.append(
+            f"VPC CIDR: {cidr} leaves no room for /{network.prefixlen + 8} subnets in every zone; "
+            f"use a /{MIN_PREFIX} to /{MAX_PREFIX} (the VPC keeps {variable.default})."
+        )
+        return
+    bp.variables["vpc_cidr"] = dataclasses.replace(variable, default=str(network))
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    if not bp.has("aws_vpc.main"):
+        return
+    params = ctx.req.params
+    if "network.az_count" in params:
+        _set_az_count(bp, ctx, params["network.az_count"])
+    if "network.nat" in params:
+        _set_nat(bp, params["network.nat"])
+    if "network.vpc_cidr" in params:
+        _set_vpc_cidr(bp, params["network.vpc_cidr"])
+
+
+CAPABILITY = Capability(
+    key="network_options",
+    summary="VPC options: zone count, NAT gateway layout and CIDR block.",
+    concepts=(),
+    probes=(Probe("aws_vpc"),),
+    category="network",
+    build=build,
+    phase=FOUNDATION,
+    parameters=(
+        Parameter("network.az_count", "aws_subnet", "count", "==", _read_az_count),
+        NatParameter("network.nat", "aws_nat_gateway", "count", "==", _read_nat),
+        Parameter("network.vpc_cidr", "aws_vpc", "cidr_block", "==", _read_vpc_cidr),
+    ),
+)

@@ -1,0 +1,378 @@
+"""Network Load Balancer: a TCP listener on the asked port in front of the ECS service (by IP) or
+the Auto Scaling group (by instance), cross-zone, access-logged, internal when the request is
+private. Its own security group lets the port in and reaches the application's port only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    Output,
+    ResourceSpec,
+    Variable,
+    tags,
+)
+from autcloud.agent.catalog.compute import security_group
+from autcloud.agent.catalog.network import add_network
+from autcloud.agent.catalog.security import alarm
+from autcloud.agent.catalog.storage import ensure_access_logs
+from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+
+BLOCK = "nlb"
+DEFAULT_PORT = 443
+
+
+def _port(match: Any) -> int | None:
+    value = int(match.group(1))
+    return value if 1 <= value <= 65535 else None
+
+
+PORT = Parameter(
+    key="nlb.port",
+    type="aws_lb_listener",
+    attribute="port",
+    op="==",
+    read=reader(r"\btcp\s*(?:port|포트)?\s*:?\s*(\d{2,5})\b", _port),
+)
+
+
+def _rule(name: str, kind: str, reason: str, body: dict[str, Any]) -> ResourceSpec:
+    return ResourceSpec(
+        f"aws_vpc_security_group_{kind}_rule",
+        name,
+        "security",
+        reason,
+        {"description": reason, "ip_protocol": "tcp", **body},
+        block=BLOCK,
+    )
+
+
+def _log_delivery(bp: Blueprint) -> None:
+    """Lets the load balancer write its access logs under nlb/ in the access-log bucket."""
+    if not bp.has("data.aws_elb_service_account.main"):
+        bp.add(
+            ResourceSpec(
+                "aws_elb_service_account",
+                "main",
+                "compute",
+                "The regional load-balancer account that writes access logs.",
+                data_source=True,
+                block=BLOCK,
+            )
+        )
+    statement = {
+        "Sid": "NetworkLoadBalancerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"AWS": Expr("data.aws_elb_service_account.main.arn")},
+        "Action": "s3:PutObject",
+        "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/nlb/*"'),
+    }
+    delivery = [
+        {
+            "Sid": "LogDeliveryWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/nlb/*"'),
+            "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+        },
+        {
+            "Sid": "LogDeliveryAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": Expr("aws_s3_bucket.access_logs.arn"),
+        },
+    ]
+    existing = bp.find("aws_s3_bucket_policy.access_logs")
+    if existing is not None and isinstance(existing.body.get("policy"), Call):
+        document = existing.body["policy"].argument
+        document["Statement"][0:0] = [statement, *delivery]
+        return
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_policy",
+            "access_logs",
+            "storage",
+            "Lets the load balancer deliver access logs; TLS only.",
+            {
+                "bucket": Expr("aws_s3_bucket.access_logs.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            statement,
+                            *delivery,
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    Expr("aws_s3_bucket.access_logs.arn"),
+                                    Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
+                    }
+                ),
+            },
+            block=BLOCK,
+        )
+    )
+
+
+def _expose_container_port(bp: Blueprint, port: Expr) -> None:
+    """A worker service's container declares no port; the NLB needs one to register it."""
+    task = bp.find("aws_ecs_task_definition.app")
+    definitions = task.body.get("container_definitions") if task else None
+    if isinstance(definitions, Call) and isinstance(definitions.argument, list):
+        for container in definitions.argument:
+            if container.get("name") == "app" and not container.get("portMappings"):
+                container["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    bp.blocks.append(BLOCK)
+    if not bp.has("aws_vpc.main"):
+        add_network(bp, ctx, isolated_subnets=False)
+    internal = ctx.req.private
+    listen = bp.var(
+        Variable(
+            "nlb_port",
+            "number",
+            "TCP port the Network Load Balancer listens on.",
+            int(ctx.req.params.get("nlb.port") or DEFAULT_PORT),
+        )
+    )
+    service = bp.find("aws_ecs_service.app")
+    fleet = bp.find("aws_autoscaling_group.app")
+    target = "none"
+    target_type, target_port, what = "ip", listen, "targets registered later"
+    if service is not None and "container_port" in bp.variables:
+        target = "ecs"
+        target_type, target_port, what = "ip", Expr("var.container_port"), "the ECS service's tasks"
+    elif fleet is not None and "app_port" in bp.variables:
+        target = "asg"
+        target_type, target_port = "instance", Expr("var.app_port")
+        what = "the Auto Scaling group's instances"
+    ensure_access_logs(bp)
+    _log_delivery(bp)
+
+    security_group(
+        bp,
+        "nlb",
+        "Network load balancer",
+        "The network load balancer's firewall: its TCP port in, the application's port out.",
+        BLOCK,
+    )
+    source = {"cidr_ipv4": Expr("var.vpc_cidr")} if internal else {"cidr_ipv4": "0.0.0.0/0"}
+    bp.add(
+        _rule(
+            "nlb_tcp_in",
+            "ingress",
+            "TCP clients inside the VPC."
+            if internal
+            else "TCP clients from anywhere: the public entry point.",
+            {
+                "security_group_id": Expr("aws_security_group.nlb.id"),
+                "from_port": listen,
+                "to_port": listen,
+                **source,
+            },
+        )
+    )
+    if target != "none" and bp.has("aws_security_group.app"):
+        bp.add(
+            _rule(
+                "nlb_to_app",
+                "egress",
+                "Forwards connections to the application only.",
+                {
+                    "security_group_id": Expr("aws_security_group.nlb.id"),
+                    "from_port": target_port,
+                    "to_port": target_port,
+                    "referenced_security_group_id": Expr("aws_security_group.app.id"),
+                },
+            ),
+            _rule(
+                "app_from_nlb",
+                "ingress",
+                "Connections from the network load balancer only.",
+                {
+                    "security_group_id": Expr("aws_security_group.app.id"),
+                    "from_port": target_port,
+                    "to_port": target_port,
+                    "referenced_security_group_id": Expr("aws_security_group.nlb.id"),
+                },
+            ),
+        )
+    else:
+        bp.add(
+            _rule(
+                "nlb_to_vpc",
+                "egress",
+                "Forwards connections to targets inside the VPC only.",
+                {
+                    "security_group_id": Expr("aws_security_group.nlb.id"),
+                    "from_port": target_port,
+                    "to_port": target_port,
+                    "cidr_ipv4": Expr("var.vpc_cidr"),
+                },
+            )
+        )
+
+    comments: list[str] = []
+    if ctx.req.environment != "prod":
+        comments.append(
+            "checkov:skip=CKV_AWS_150:A dev environment must be easy to tear down; prod gets deletion protection"
+        )
+    bp.add(
+        ResourceSpec(
+            "aws_lb",
+            "nlb",
+            "compute",
+            "The internal TCP entry point in the private subnets, balanced across zones."
+            if internal
+            else "The public TCP entry point, spread over every public subnet and balanced across zones.",
+            {
+                "name_prefix": "nlb-",
+                "load_balancer_type": "network",
+                "internal": internal,
+                "subnets": Expr(
+                    "aws_subnet.private[*].id" if internal else "aws_subnet.public[*].id"
+                ),
+                "security_groups": [Expr("aws_security_group.nlb.id")],
+                "enable_cross_zone_load_balancing": True,
+                "enable_deletion_protection": ctx.req.environment == "prod",
+                "access_logs": Block(
+                    "access_logs",
+                    body={
+                        "bucket": Expr("aws_s3_bucket.access_logs.id"),
+                        "prefix": "nlb",
+                        "enabled": True,
+                    },
+                ),
+                "depends_on": [Expr("aws_s3_bucket_policy.access_logs")],
+                "tags": tags("nlb"),
+            },
+            comments=tuple(comments),
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_lb_target_group",
+            "nlb",
+            "compute",
+            f"Where the network load balancer sends connections: {what}, health-checked over TCP.",
+            {
+                "name_prefix": "nlb-",
+                "port": target_port,
+                "protocol": "TCP",
+                "target_type": target_type,
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "deregistration_delay": 30,
+                "health_check": Block(
+                    "health_check",
+                    body={
+                        "protocol": "TCP",
+                        "interval": 10,
+                        "healthy_threshold": 3,
+                        "unhealthy_threshold": 3,
+                    },
+                ),
+                "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+                "tags": tags("nlb"),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_lb_listener",
+            "nlb_tcp",
+            "compute",
+            "Accepts TCP connections on the asked port and forwards them.",
+            {
+                "load_balancer_arn": Expr("aws_lb.nlb.arn"),
+                "port": listen,
+                "protocol": "TCP",
+                "default_action": Block(
+                    "default_action",
+                    body={
+                        "type": "forward",
+                        "target_group_arn": Expr("aws_lb_target_group.nlb.arn"),
+                    },
+                ),
+            },
+            comments=(
+                "checkov:skip=CKV_AWS_2:A TCP listener passes the application's own protocol through; TLS ends at the application",
+                "checkov:skip=CKV_AWS_103:A TCP listener carries no TLS policy; TLS ends at the application",
+            ),
+            block=BLOCK,
+        ),
+    )
+    if target == "ecs" and service is not None:
+        _attach_ecs(bp, service, target_port)
+    elif target == "asg" and fleet is not None:
+        arns = list(fleet.body.get("target_group_arns") or [])
+        arns.append(Expr("aws_lb_target_group.nlb.arn"))
+        fleet.body["target_group_arns"] = arns
+    else:
+        bp.notes.append(
+            "Network Load Balancer: the design has no ECS service or Auto Scaling group; register targets in its target group."
+        )
+    bp.out(
+        Output("nlb_dns_name", "aws_lb.nlb.dns_name", "DNS name of the Network Load Balancer."),
+    )
+    alarm(
+        bp,
+        "nlb_unhealthy_hosts",
+        "Pages when the network load balancer's targets fail their health checks.",
+        namespace="AWS/NetworkELB",
+        metric="UnHealthyHostCount",
+        dimensions={
+            "LoadBalancer": Expr("aws_lb.nlb.arn_suffix"),
+            "TargetGroup": Expr("aws_lb_target_group.nlb.arn_suffix"),
+        },
+        threshold=0,
+        statistic="Maximum",
+    )
+
+
+def _attach_ecs(bp: Blueprint, service: ResourceSpec, port: Expr) -> None:
+    _expose_container_port(bp, port)
+    current = service.body.get("load_balancer")
+    blocks = current if isinstance(current, list) else [current] if current is not None else []
+    blocks.append(
+        Block(
+            "load_balancer",
+            body={
+                "target_group_arn": Expr("aws_lb_target_group.nlb.arn"),
+                "container_name": "app",
+                "container_port": port,
+            },
+        )
+    )
+    service.body["load_balancer"] = blocks
+    if service.body.get("health_check_grace_period_seconds") is None:
+        service.body["health_check_grace_period_seconds"] = 60
+    depends = list(service.body.get("depends_on") or [])
+    depends.append(Expr("aws_lb_listener.nlb_tcp"))
+    service.body["depends_on"] = depends
+    service.reason += " Also registered with the network load balancer."
+
+
+CAPABILITY = Capability(
+    key="nlb",
+    summary="A Network Load Balancer (TCP).",
+    concepts=("service.nlb",),
+    probes=(Probe("aws_lb", (("load_balancer_type", "==", "network"),)),),
+    category="compute",
+    build=build,
+    phase=EDGE,
+    parameters=(PORT,),
+    scanner_types=("aws_lb",),
+)

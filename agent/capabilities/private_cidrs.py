@@ -1,0 +1,161 @@
+"""Allowed source CIDRs: "only from 203.0.113.0/24", "office IP 203.0.113.10". The load balancer's
+ingress rules admit these ranges instead of the whole internet (a single address becomes a /32)."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.capabilities.base import Capability, Parameter, Probe
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
+from autcloud.agent.hcl import Expr
+from autcloud.agent.ledger import Evidence, instances
+from autcloud.agent.tfparse import TerraformModule
+
+PHASE = 90  # last: after every capability that opens an ingress rule
+
+_ADDRESS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(/\d{1,2})?(?![\d.]|/\d)")
+_ALLOW_BEFORE = re.compile(
+    r"\b(?:from|only|office|allow(?:ed)?|allowlist|whitelist|restrict(?:ed)?(?:\s+to)?|source)\b"
+    r"|사무실|회사|허용|접근",
+    re.I,
+)
+_ALLOW_AFTER = re.compile(r"\s*(?:에서만|에서\s*만|만\s*허용|에서의?\s*접근|만|only\b)", re.I)
+_VPC_BEFORE = re.compile(r"\b(?:vpc|cidr\s+block|address\s+space)\b|대역", re.I)
+_LIST_GAP = re.compile(r"^\s*(?:,|and|or|및|과|와|,\s*and)?\s*$", re.I)
+
+
+def _read_allowed(text: str) -> Iterator[tuple[str, Any]]:
+    """Every CIDR named as an allowed source, as one list (the first one near an allow word
+    starts the list; addresses listed right after it join it)."""
+    found: list[str] = []
+    start = end = -1
+    for match in _ADDRESS.finditer(text):
+        try:
+            network = ipaddress.ip_network(match.group(1) + (match.group(2) or "/32"), strict=False)
+        except ValueError:
+            continue
+        before = text[max(0, match.start() - 30) : match.start()]
+        listed = found and _LIST_GAP.match(text[end : match.start()])
+        allow = _nearest_before(_ALLOW_BEFORE, before)
+        vpc = _nearest_before(_VPC_BEFORE, before)
+        named = allow is not None and (vpc is None or allow < vpc)
+        if listed or named or _ALLOW_AFTER.match(text[match.end() : match.end() + 8]):
+            if not found:
+                start = match.start()
+            found.append(str(network))
+            end = match.end()
+    if found:
+        yield text[start:end], list(dict.fromkeys(found))
+
+
+def _nearest_before(words: re.Pattern[str], before: str) -> int | None:
+    distances = [len(before) - m.end() for m in words.finditer(before)]
+    return min(distances) if distances else None
+
+
+_RFC1918 = tuple(
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+
+def _rfc1918(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """A private range a VPC or a VPN uses (documentation ranges such as 203.0.113.0/24 are not)."""
+    return isinstance(network, ipaddress.IPv4Network) and any(
+        network.subnet_of(r) for r in _RFC1918
+    )
+
+
+@dataclass(frozen=True)
+class AllowedCidrs(Parameter):
+    """Proven when every allowed CIDR is the source of an ingress rule."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        cidrs = value if isinstance(value, list) else [value]
+        evidence: list[Evidence] = []
+        for cidr in cidrs:
+            address = next(
+                (a for a, body in instances(module, self.type) if body.get("cidr_ipv4") == cidr),
+                None,
+            )
+            if address is None:
+                return []
+            evidence.append(Evidence(address=address, attribute="cidr_ipv4", op="==", value=cidr))
+        return evidence
+
+
+def _open_rules(bp: Blueprint) -> list[ResourceSpec]:
+    """Ingress rules open to the internet (or, internal, to the VPC) on the load balancer."""
+    rules: list[ResourceSpec] = []
+    for spec in bp.resources:
+        if spec.type != "aws_vpc_security_group_ingress_rule":
+            continue
+        cidr = spec.body.get("cidr_ipv4")
+        on_alb = spec.body.get("security_group_id") == Expr("aws_security_group.alb.id")
+        if cidr == "0.0.0.0/0" or (on_alb and cidr == Expr("var.vpc_cidr")):
+            rules.append(spec)
+    return rules
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    cidrs = ctx.req.params.get("exposure.allowed_cidrs")
+    if not isinstance(cidrs, list) or not cidrs:
+        return
+    rules = _open_rules(bp)
+    if not rules:
+        bp.notes.append(
+            "Allowed sources: nothing here has an open ingress rule to narrow "
+            f"({', '.join(cidrs)} was asked); an API Gateway endpoint needs a WAF IP set instead."
+        )
+        return
+    bp.blocks.append("private_cidrs")
+    for rule in rules:
+        _narrow(rule, cidrs[0])
+        for index, cidr in enumerate(cidrs[1:], start=2):
+            extra = copy.deepcopy(rule)
+            extra.name = f"{rule.name}_{index}"
+            _narrow(extra, cidr)
+            bp.add(extra)
+    lb = bp.find("aws_lb.app")
+    public = [c for c in cidrs if not _rfc1918(ipaddress.ip_network(c))]
+    if lb is not None and lb.body.get("internal") is True and public:
+        bp.notes.append(
+            f"The load balancer is internal (no public exposure was asked), so {', '.join(public)} "
+            "reaches it only through a VPN or Direct Connect into the VPC."
+        )
+
+
+def _narrow(rule: ResourceSpec, cidr: str) -> None:
+    port = rule.body.get("from_port")
+    what = (
+        {443: "HTTPS", 80: "HTTP"}.get(port, f"Port {port}") if isinstance(port, int) else "Traffic"
+    )
+    rule.body["cidr_ipv4"] = cidr
+    rule.body["description"] = f"{what} from {cidr} only, as asked."
+    rule.reason = f"{what} only from {cidr}, as asked: the entry point is closed to everyone else."
+    rule.comments = tuple(c for c in rule.comments if "CKV_AWS_260" not in c)
+
+
+CAPABILITY = Capability(
+    key="private_cidrs",
+    summary="Ingress restricted to the allowed source CIDRs.",
+    concepts=(),
+    probes=(Probe("aws_vpc_security_group_ingress_rule"),),
+    category="security",
+    build=build,
+    phase=PHASE,
+    parameters=(
+        AllowedCidrs(
+            "exposure.allowed_cidrs",
+            "aws_vpc_security_group_ingress_rule",
+            "cidr_ipv4",
+            "==",
+            _read_allowed,
+        ),
+    ),
+)

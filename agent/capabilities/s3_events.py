@@ -1,0 +1,368 @@
+"""S3 upload events: an object created in the uploads bucket triggers the design's Lambda function,
+directly, or through the SQS queue, the SNS topic or EventBridge when the request says so."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.capabilities._event_wiring import (
+    allow_key_use,
+    allow_queue_send,
+    consumer_function,
+    drop_notification_skip,
+    role_policy,
+)
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
+from autcloud.agent.capabilities.queue_consumers import add_queue_mapping
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
+from autcloud.agent.catalog.messaging import add_queue, add_topic
+from autcloud.agent.catalog.storage import add_bucket
+from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.ledger import Evidence, instances
+from autcloud.agent.tfparse import TerraformModule
+
+BLOCK = "s3_events"
+EVENTS = ["s3:ObjectCreated:*"]
+_SOURCE = r"(?:s3|uploads?|uploaded|버킷|업로드\S*)"
+_VIA = {
+    "sqs": r"(?:an?\s+|the\s+)?(?:sqs(?:\s+queue)?|queue|큐)",
+    "sns": r"(?:an?\s+|the\s+)?(?:sns(?:\s+topic)?|topic|토픽)",
+    "eventbridge": r"(?:eventbridge|event\s+bridge|이벤트\s*브리지)",
+}
+
+
+def _read_via(text: str) -> Iterator[tuple[str, Any]]:
+    """ "S3 → SQS → Lambda", "uploads go through a queue", "업로드 이벤트를 SQS를 거쳐": the transport."""
+    found: list[tuple[int, str, str]] = []
+    for value, target in _VIA.items():
+        patterns = (
+            rf"{_SOURCE}\s*(?:→|->|=>|>)\s*{target}",
+            rf"{_SOURCE}[^.\n]{{0,80}}?\b(?:via|through|thru|using|over)\s+{target}",
+            rf"{_SOURCE}[^.\n]{{0,60}}?{target}\s*(?:를|을|로|으로)?\s*(?:거쳐|통해|경유)",
+        )
+        for pattern in patterns:
+            match = re.search(pattern, text, re.I)
+            if match:
+                found.append((match.end(), match.group(0).strip(), value))
+    if found:  # the transport named first after the source
+        _, quote, value = min(found)
+        yield quote, value
+
+
+@dataclass(frozen=True)
+class ViaParameter(Parameter):
+    """Proven by the bucket notification's destination kind (queue, topic, EventBridge)."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        attribute = {"sqs": "queue", "sns": "topic", "eventbridge": "eventbridge"}.get(str(value))
+        if attribute is None:
+            return []
+        for address, body in instances(module, self.type):
+            if body.get(attribute) not in (None, False, "false", [], {}):
+                return [Evidence(address=address, attribute=attribute, op="exists")]
+        return []
+
+
+def _bucket(bp: Blueprint) -> str:
+    for name in ("uploads", "assets"):
+        if bp.has(f"aws_s3_bucket.{name}"):
+            return name
+    add_bucket(bp, "uploads", "Receives the uploaded files; each new object starts processing.")
+    return "uploads"
+
+
+def _read_policy(bp: Blueprint, function: str, bucket: str) -> None:
+    role_policy(
+        bp,
+        function,
+        "upload_reader",
+        f"Lets the {function} function read the uploaded objects it is told about.",
+        [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                "Resource": Expr(f'"${{aws_s3_bucket.{bucket}.arn}}/*"'),
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": Expr(f"aws_s3_bucket.{bucket}.arn"),
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": Expr("aws_kms_key.main.arn"),
+            },
+        ],
+        BLOCK,
+    )
+
+
+def _permission(bp: Blueprint, name: str, function: str, service: str, source: Expr) -> None:
+    bp.add(
+        ResourceSpec(
+            "aws_lambda_permission",
+            name,
+            "compute",
+            f"Lets {service} invoke the {function} function, only for this one source.",
+            {
+                "statement_id": name.replace("_", "-"),
+                "action": "lambda:InvokeFunction",
+                "function_name": Expr(f"aws_lambda_function.{function}.function_name"),
+                "principal": service,
+                "source_arn": source,
+                "source_account": Expr("data.aws_caller_identity.current.account_id"),
+            },
+            block=BLOCK,
+        )
+    )
+
+
+def _direct(bp: Blueprint, bucket: str, function: str) -> None:
+    _permission(
+        bp, f"{bucket}_s3_invoke", function, "s3.amazonaws.com", Expr(f"aws_s3_bucket.{bucket}.arn")
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_notification",
+            bucket,
+            "storage",
+            f"Every new object in the {bucket} bucket invokes the {function} function.",
+            {
+                "bucket": Expr(f"aws_s3_bucket.{bucket}.id"),
+                "lambda_function": Block(
+                    "lambda_function",
+                    body={
+                        "lambda_function_arn": Expr(f"aws_lambda_function.{function}.arn"),
+                        "events": EVENTS,
+                    },
+                ),
+                "depends_on": [Expr(f"aws_lambda_permission.{bucket}_s3_invoke")],
+            },
+            block=BLOCK,
+        )
+    )
+
+
+def _via_queue(bp: Blueprint, ctx: Context, bucket: str, function: str) -> None:
+    if not bp.has("aws_sqs_queue.jobs"):
+        add_queue(bp, ctx)
+    allow_key_use(bp, "s3.amazonaws.com")
+    allow_queue_send(
+        bp, "jobs", "s3.amazonaws.com", Expr(f"aws_s3_bucket.{bucket}.arn"), "S3Uploads", BLOCK
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_notification",
+            bucket,
+            "storage",
+            f"Every new object in the {bucket} bucket is queued for processing (SQS buffers bursts).",
+            {
+                "bucket": Expr(f"aws_s3_bucket.{bucket}.id"),
+                "queue": Block(
+                    "queue",
+                    body={"queue_arn": Expr("aws_sqs_queue.jobs.arn"), "events": EVENTS},
+                ),
+                "depends_on": [Expr("aws_sqs_queue_policy.jobs")],
+            },
+            block=BLOCK,
+        )
+    )
+    add_queue_mapping(bp, ctx, "jobs", function)
+
+
+def _via_topic(bp: Blueprint, bucket: str, function: str) -> None:
+    if not bp.has("aws_sns_topic.events"):
+        add_topic(bp)
+    allow_key_use(bp, "s3.amazonaws.com")
+    bp.add(
+        ResourceSpec(
+            "aws_sns_topic_policy",
+            "events",
+            "messaging",
+            "Lets the uploads bucket publish to the events topic, and the account manage it.",
+            {
+                "arn": Expr("aws_sns_topic.events.arn"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "AccountOwner",
+                                "Effect": "Allow",
+                                "Principal": {
+                                    "AWS": Expr(
+                                        '"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"'
+                                    )
+                                },
+                                "Action": [
+                                    "sns:Publish",
+                                    "sns:Subscribe",
+                                    "sns:GetTopicAttributes",
+                                    "sns:SetTopicAttributes",
+                                ],
+                                "Resource": Expr("aws_sns_topic.events.arn"),
+                            },
+                            {
+                                "Sid": "S3Uploads",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "s3.amazonaws.com"},
+                                "Action": "sns:Publish",
+                                "Resource": Expr("aws_sns_topic.events.arn"),
+                                "Condition": {
+                                    "ArnEquals": {
+                                        "aws:SourceArn": Expr(f"aws_s3_bucket.{bucket}.arn")
+                                    }
+                                },
+                            },
+                        ],
+                    }
+                ),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_s3_bucket_notification",
+            bucket,
+            "storage",
+            f"Every new object in the {bucket} bucket is published to the events topic.",
+            {
+                "bucket": Expr(f"aws_s3_bucket.{bucket}.id"),
+                "topic": Block(
+                    "topic",
+                    body={"topic_arn": Expr("aws_sns_topic.events.arn"), "events": EVENTS},
+                ),
+                "depends_on": [Expr("aws_sns_topic_policy.events")],
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_sns_topic_subscription",
+            f"events_to_{function}",
+            "messaging",
+            f"The {function} function receives every upload event from the topic.",
+            {
+                "topic_arn": Expr("aws_sns_topic.events.arn"),
+                "protocol": "lambda",
+                "endpoint": Expr(f"aws_lambda_function.{function}.arn"),
+            },
+            block=BLOCK,
+        ),
+    )
+    _permission(
+        bp,
+        f"events_sns_invoke_{function}",
+        function,
+        "sns.amazonaws.com",
+        Expr("aws_sns_topic.events.arn"),
+    )
+
+
+def _via_eventbridge(bp: Blueprint, bucket: str, function: str) -> None:
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_notification",
+            bucket,
+            "storage",
+            f"Sends the {bucket} bucket's object events to EventBridge.",
+            {"bucket": Expr(f"aws_s3_bucket.{bucket}.id"), "eventbridge": True},
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_cloudwatch_event_rule",
+            f"{bucket}_uploaded",
+            "messaging",
+            f"Matches objects created in the {bucket} bucket.",
+            {
+                "name": interp(f"${{local.name}}-{bucket.replace('_', '-')}-uploaded"),
+                "event_pattern": jsonencode(
+                    {
+                        "source": ["aws.s3"],
+                        "detail-type": ["Object Created"],
+                        "detail": {"bucket": {"name": [Expr(f"aws_s3_bucket.{bucket}.bucket")]}},
+                    }
+                ),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_cloudwatch_event_target",
+            f"{bucket}_uploaded",
+            "messaging",
+            f"Invokes the {function} function for each upload; failed deliveries go to its dead-letter queue.",
+            {
+                "rule": Expr(f"aws_cloudwatch_event_rule.{bucket}_uploaded.name"),
+                "arn": Expr(f"aws_lambda_function.{function}.arn"),
+                "retry_policy": Block(
+                    "retry_policy",
+                    body={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 5},
+                ),
+                "dead_letter_config": Block(
+                    "dead_letter_config", body={"arn": Expr(f"aws_sqs_queue.{function}_dlq.arn")}
+                ),
+            },
+            block=BLOCK,
+        ),
+    )
+    _permission(
+        bp,
+        f"{bucket}_eventbridge_invoke",
+        function,
+        "events.amazonaws.com",
+        Expr(f"aws_cloudwatch_event_rule.{bucket}_uploaded.arn"),
+    )
+    _allow_dlq_from_rule(bp, bucket, function)
+
+
+def _allow_dlq_from_rule(bp: Blueprint, bucket: str, function: str) -> None:
+    allow_queue_send(
+        bp,
+        f"{function}_dlq",
+        "events.amazonaws.com",
+        Expr(f"aws_cloudwatch_event_rule.{bucket}_uploaded.arn"),
+        "EventBridgeDeadLetters",
+        BLOCK,
+    )
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    bp.blocks.append(BLOCK)
+    bucket = _bucket(bp)
+    if bp.has(f"aws_s3_bucket_notification.{bucket}"):
+        return  # someone already wired this bucket's events
+    function = consumer_function(
+        bp,
+        ctx,
+        "processor",
+        "Processes each uploaded file.",
+        {"UPLOADS_BUCKET": Expr(f"aws_s3_bucket.{bucket}.bucket")},
+    )
+    _read_policy(bp, function, bucket)
+    via = ctx.req.params.get("s3_events.via")
+    if via == "sqs":
+        _via_queue(bp, ctx, bucket, function)
+    elif via == "sns":
+        _via_topic(bp, bucket, function)
+    elif via == "eventbridge":
+        _via_eventbridge(bp, bucket, function)
+    else:
+        _direct(bp, bucket, function)
+    drop_notification_skip(bp, bucket)
+
+
+CAPABILITY = Capability(
+    key="s3_events",
+    summary="S3 upload events that trigger Lambda processing.",
+    concepts=("service.s3_events",),
+    probes=(Probe("aws_s3_bucket_notification"),),
+    category="messaging",
+    build=build,
+    phase=INTEGRATION,
+    parameters=(
+        ViaParameter("s3_events.via", "aws_s3_bucket_notification", "", "exists", _read_via),
+    ),
+    scanner_types=("aws_s3_bucket_notification",),
+)

@@ -1,0 +1,296 @@
+"""S3 lifecycle as stated: how long data objects are kept and when they move to colder storage.
+
+Applies to the design's data buckets (application uploads, the data lake), never to the log
+buckets: "keep logs 90 days" is the core's log retention, not an object lifecycle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
+from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.catalog.storage import add_bucket
+from autcloud.agent.hcl import Block
+from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.tfparse import TerraformModule
+
+RULE_ID = "retention"  # the lifecycle rule this capability shaped
+
+
+@dataclass(frozen=True)
+class RuleParameter(Parameter):
+    """Proven on the lifecycle rules this capability shaped, not on the log buckets' defaults."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        for address, body in instances(module, self.type):
+            if RULE_ID not in attribute_values(module, body, "rule.id"):
+                continue
+            if any(
+                holds(module, v, self.op, value)
+                for v in attribute_values(module, body, self.attribute)
+            ):
+                return [
+                    Evidence(address=address, attribute=self.attribute, op=self.op, value=value)
+                ]
+        return []
+
+
+# Buckets that hold logs, build artifacts or site files rather than the application's data.
+NOT_DATA = {"access_logs", "trail", "artifacts", "site", "athena_results"}
+
+_UNITS = {
+    "day": 1, "days": 1, "month": 30, "months": 30, "year": 365, "years": 365, "yr": 365, "yrs": 365,
+    "일": 1, "개월": 30, "달": 30, "년": 365,
+}  # fmt: skip
+_EN_UNIT = r"(\d+)[\s-]*(days?|months?|years?|yrs?)\b"
+_KO_UNIT = r"(\d+)\s*(일|개월|달|년)"
+_NOUN_EN = r"(?:(?:the|all|our|raw|original|old|source|customer|user)\s+){0,2}(?:data|objects?|files?|uploads?|raw data|images|media|documents?)"
+_NOUN_KO = r"(?:원본\s*데이터|원본|데이터|파일|객체|오브젝트|업로드\S*|이미지|문서)"
+_LOG_NOUN = re.compile(r"(?:\blogs?\b|로그)", re.I)
+
+_EXPIRATION = (
+    re.compile(
+        rf"\b(?:keep|retain|store|hold|preserve)\s+{_NOUN_EN}\s+(?:for\s+)?(?:up\s+to\s+)?{_EN_UNIT}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:delete|expire|remove|purge|erase)\s+(?:{_NOUN_EN}\s+)?after\s+{_EN_UNIT}", re.I
+    ),
+    re.compile(
+        rf"\b{_NOUN_EN}\s+(?:expire|are\s+deleted|get\s+deleted|is\s+deleted|are\s+removed)\s+after\s+{_EN_UNIT}",
+        re.I,
+    ),
+    re.compile(
+        rf"{_NOUN_KO}\s*(?:은|는|를|을|도)?\s*{_KO_UNIT}\s*(?:동안|간)?\s*(?:보관|보존|유지)"
+    ),
+    re.compile(
+        rf"{_KO_UNIT}\s*(?:후|뒤|이후|지나면|경과\s*후)\s*(?:에\s*)?(?:자동\s*)?(?:으로\s*)?(?:삭제|만료|폐기)"
+    ),
+)
+
+_CLASSES = (
+    (r"glacier\s+deep\s+archive|deep\s+archive|딥\s*아카이브", "DEEP_ARCHIVE"),
+    (r"glacier\s+instant\s+retrieval", "GLACIER_IR"),
+    (r"glacier(?:\s+flexible\s+retrieval)?|글래시어", "GLACIER"),
+    (r"one\s*zone[\s-]*ia", "ONEZONE_IA"),
+    (r"intelligent[\s-]*tiering|인텔리전트\s*티어링", "INTELLIGENT_TIERING"),
+    (
+        r"infrequent\s+access|standard[\s-]*ia|\bia\b|자주\s*액세스하지\s*않는\s*(?:스토리지|클래스)?|저빈도\s*(?:액세스|스토리지)?",
+        "STANDARD_IA",
+    ),
+)
+_CLASS = "(" + "|".join(pattern for pattern, _ in _CLASSES) + ")"
+_TRANSITION = (
+    re.compile(
+        rf"\b(?:move|moved|transition|transitioned|archive|archived|tier|tiered)\s+(?:(?:to|into)\s+)?(?:[\w-]+\s+){{0,3}}?(?:to|into)?\s*{_CLASS}\s+(?:storage\s+|class\s+|tier\s+)?after\s+{_EN_UNIT}",
+        re.I,
+    ),
+    re.compile(
+        rf"\bafter\s+{_EN_UNIT}\s*,?\s*(?:move|transition|archive)\s+(?:[\w-]+\s+){{0,3}}?(?:to|into)\s+{_CLASS}",
+        re.I,
+    ),
+    re.compile(rf"\b{_CLASS}\s+(?:storage\s+|class\s+|tier\s+)?after\s+{_EN_UNIT}", re.I),
+    re.compile(
+        rf"{_KO_UNIT}\s*(?:후|뒤|이후|지나면|경과\s*후)\s*(?:에\s*)?(?:는\s*)?{_CLASS}", re.I
+    ),
+    re.compile(rf"{_CLASS}\s*(?:로|으로)?\s*{_KO_UNIT}\s*(?:후|뒤|이후|지나면)", re.I),
+)
+
+
+def _days(number: str, unit: str) -> int:
+    return int(number) * _UNITS[unit.lower()]
+
+
+def _storage_class(words: str) -> str:
+    for pattern, name in _CLASSES:
+        if re.fullmatch(pattern, words.strip(), re.I):
+            return name
+    return "GLACIER"
+
+
+def _about_logs(match: re.Match[str]) -> bool:
+    """Whether the statement is about logs ("keep logs 90 days" is the core's log retention)."""
+    before = match.string[max(0, match.start() - 12) : match.start()]
+    return bool(_LOG_NOUN.search(match.group(0)) or _LOG_NOUN.search(before))
+
+
+def read_expiration(text: str) -> Iterator[tuple[str, Any]]:
+    for pattern in _EXPIRATION:
+        for match in pattern.finditer(text):
+            if _about_logs(match):
+                continue
+            number, unit = [g for g in match.groups() if g is not None][-2:]
+            yield match.group(0).strip(), _days(number, unit)
+
+
+def _transitions(text: str) -> Iterator[tuple[str, int, str]]:
+    for pattern in _TRANSITION:
+        for match in pattern.finditer(text):
+            if _about_logs(match):
+                continue
+            groups = [g for g in match.groups() if g is not None]
+            unit_at = next(i for i, g in enumerate(groups) if g.lower() in _UNITS)
+            number, unit = groups[unit_at - 1], groups[unit_at]
+            words = next(g for i, g in enumerate(groups) if i not in (unit_at - 1, unit_at))
+            yield match.group(0).strip(), _days(number, unit), _storage_class(words)
+
+
+def read_transition_days(text: str) -> Iterator[tuple[str, Any]]:
+    for quote, days, _ in _transitions(text):
+        yield quote, days
+
+
+def read_transition_class(text: str) -> Iterator[tuple[str, Any]]:
+    for quote, _, storage_class in _transitions(text):
+        yield quote, storage_class
+
+
+def data_buckets(bp: Blueprint) -> list[str]:
+    """Names of the buckets holding the application's data (not logs, artifacts or site files)."""
+    return [
+        r.name
+        for r in bp.resources
+        if r.type == "aws_s3_bucket" and r.name not in NOT_DATA and "log" not in r.name
+    ]
+
+
+def ensure_data_bucket(bp: Blueprint) -> list[str]:
+    """The data buckets; a private, versioned ``data`` bucket when the design has none yet."""
+    names = data_buckets(bp)
+    if not names:
+        add_bucket(bp, "data", "Holds the data whose retention the request sets.")
+        bp.notes.append("A data bucket was added: the request set how long data is kept.")
+        names = ["data"]
+    return names
+
+
+# S3 keeps objects at least 30 days in Standard-IA before they may move on or expire.
+_MIN_DAYS = {"STANDARD_IA": 30, "ONEZONE_IA": 30}
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    params = ctx.req.params
+    expiration = params.get("s3.expiration_days")
+    transition_days = params.get("s3.transition_days")
+    transition_class = params.get("s3.transition_class")
+    if transition_class is None and transition_days is not None:
+        transition_class = "GLACIER"
+    if transition_days is None and transition_class is not None:
+        transition_days = _MIN_DAYS.get(transition_class, 90)
+    if expiration is None and transition_days is None:
+        transition_days, transition_class = 90, "GLACIER"  # "lifecycle rules", nothing stated
+    for name in ensure_data_bucket(bp):
+        _tune(bp, name, expiration, transition_days, transition_class)
+
+
+def _tune(
+    bp: Blueprint,
+    name: str,
+    expiration: int | None,
+    transition_days: int | None,
+    transition_class: str | None,
+) -> None:
+    spec = bp.find(f"aws_s3_bucket_lifecycle_configuration.{name}")
+    if spec is None:
+        return
+    rule: Block = spec.body["rule"]
+    existing = rule.body.get("transition")
+    transitions: list[Block] = (
+        [] if existing is None else existing if isinstance(existing, list) else [existing]
+    )
+    said: list[str] = []
+    if transition_days is not None and transition_class is not None:
+        days = max(int(transition_days), _MIN_DAYS.get(transition_class, 0))
+        # An earlier Standard-IA step stays only if objects may sit there 30 days before this one.
+        transitions = [
+            t
+            for t in transitions
+            if t.body["storage_class"] != transition_class
+            and int(t.body["days"]) + _MIN_DAYS.get(t.body["storage_class"], 0) <= days
+        ]
+        transitions.append(
+            Block("transition", body={"days": days, "storage_class": transition_class})
+        )
+        said.append(f"moves objects to {transition_class} after {days} days")
+    if expiration is not None:
+        floor = max(
+            (int(t.body["days"]) + _MIN_DAYS.get(t.body["storage_class"], 1) for t in transitions),
+            default=1,
+        )
+        if int(expiration) < floor:
+            # Expiry comes first: transitions that would never happen are dropped.
+            transitions = [
+                t
+                for t in transitions
+                if int(t.body["days"]) + _MIN_DAYS.get(t.body["storage_class"], 1)
+                <= int(expiration)
+            ]
+        rule.body["expiration"] = Block("expiration", body={"days": int(expiration)})
+        said.append(f"deletes objects after {int(expiration)} days")
+    transitions.sort(key=lambda t: int(t.body["days"]))
+    if transitions:
+        rule.body["transition"] = transitions if len(transitions) > 1 else transitions[0]
+    else:
+        rule.body.pop("transition", None)
+    rule.body["id"] = RULE_ID
+    spec.reason = (
+        "As asked: " + " and ".join(said) + "; also expires old versions and unfinished uploads."
+    )
+    spec.body["rule"] = rule
+
+
+def _lifecycle_probe() -> Probe:
+    return Probe(
+        "aws_s3_bucket_lifecycle_configuration", (("rule.expiration.days", "exists", True),)
+    )
+
+
+CAPABILITY = Capability(
+    key="s3_lifecycle",
+    summary="S3 lifecycle rules: data expiry and moves to colder storage.",
+    concepts=("service.s3_lifecycle",),
+    probes=(
+        _lifecycle_probe(),
+        Probe(
+            "aws_s3_bucket_lifecycle_configuration",
+            (("rule.transition.storage_class", "exists", True),),
+        ),
+    ),
+    category="data",
+    build=build,
+    phase=INTEGRATION,
+    parameters=(
+        RuleParameter(
+            "s3.expiration_days",
+            "aws_s3_bucket_lifecycle_configuration",
+            "rule.expiration.days",
+            ">=",
+            read_expiration,
+        ),
+        RuleParameter(
+            "s3.transition_days",
+            "aws_s3_bucket_lifecycle_configuration",
+            "rule.transition.days",
+            "==",
+            read_transition_days,
+        ),
+        RuleParameter(
+            "s3.transition_class",
+            "aws_s3_bucket_lifecycle_configuration",
+            "rule.transition.storage_class",
+            "==",
+            read_transition_class,
+        ),
+    ),
+    applies=lambda req: (
+        "s3_lifecycle" in req.services
+        or any(
+            k in req.params
+            for k in ("s3.expiration_days", "s3.transition_days", "s3.transition_class")
+        )
+    ),
+)

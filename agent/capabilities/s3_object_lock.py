@@ -1,0 +1,97 @@
+"""S3 Object Lock (WORM): objects in the main data bucket cannot be overwritten or deleted for a
+retention period, in GOVERNANCE mode (privileged users may lift it) or COMPLIANCE mode (no one can)."""
+
+from __future__ import annotations
+
+import re
+
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.s3_lifecycle import ensure_data_bucket
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
+from autcloud.agent.hcl import Block, Expr
+
+DEFAULT_DAYS = 30
+_UNITS = {"day": 1, "days": 1, "year": 365, "years": 365, "일": 1, "년": 365}
+_LOCK_WORDS = r"(?:object[\s-]+lock(?:ed)?|worm|immutable|locked|lock|오브젝트\s*락|객체\s*잠금|변경\s*불가|잠금)"
+_DAYS = (
+    rf"{_LOCK_WORDS}\D{{0,24}}?(\d+)[\s-]*(days?|years?|일|년)"
+    rf"|(\d+)[\s-]*(days?|years?|일|년)\s*(?:of\s+)?(?:동안\s*)?(?:retention\s+)?{_LOCK_WORDS}"
+)
+_MODE = r"\b(compliance|governance)\s+mode\b|(컴플라이언스|거버넌스)\s*모드"
+
+
+def _days(match: re.Match[str]) -> int | None:
+    groups = [g for g in match.groups() if g is not None]
+    if len(groups) < 2:
+        return None
+    days = int(groups[0]) * _UNITS[groups[1].lower()]
+    return days if 1 <= days <= 36500 else None
+
+
+def _mode(match: re.Match[str]) -> str:
+    word = next(g for g in match.groups() if g is not None).lower()
+    return "COMPLIANCE" if word in ("compliance", "컴플라이언스") else "GOVERNANCE"
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    name = ensure_data_bucket(bp)[0]
+    days = int(ctx.req.params.get("s3.lock_days", DEFAULT_DAYS))
+    mode = str(ctx.req.params.get("s3.lock_mode", "GOVERNANCE"))
+    bucket = bp.find(f"aws_s3_bucket.{name}")
+    if bucket is None:
+        return
+    bucket.body["object_lock_enabled"] = True
+    bucket.reason += " Object Lock is on: objects cannot be changed or deleted while retained."
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_object_lock_configuration",
+            name,
+            "storage",
+            f"Write once, read many: every new object is locked for {days} days in {mode} mode.",
+            {
+                "bucket": Expr(f"aws_s3_bucket.{name}.id"),
+                "rule": Block(
+                    "rule",
+                    body={
+                        "default_retention": Block(
+                            "default_retention", body={"mode": mode, "days": days}
+                        )
+                    },
+                ),
+                "depends_on": [Expr(f"aws_s3_bucket_versioning.{name}")],
+            },
+            block="s3",
+        )
+    )
+    if mode == "GOVERNANCE":
+        bp.notes.append(
+            "Object Lock uses GOVERNANCE mode (privileged users may lift a lock); say 'compliance mode' "
+            "for locks no one can lift."
+        )
+
+
+CAPABILITY = Capability(
+    key="s3_object_lock",
+    summary="S3 Object Lock: write-once-read-many retention on the data bucket.",
+    concepts=("service.s3_object_lock",),
+    probes=(Probe("aws_s3_bucket_object_lock_configuration"),),
+    category="data",
+    build=build,
+    phase=INTEGRATION,
+    parameters=(
+        Parameter(
+            "s3.lock_days",
+            "aws_s3_bucket_object_lock_configuration",
+            "rule.default_retention.days",
+            "==",
+            reader(_DAYS, _days),
+        ),
+        Parameter(
+            "s3.lock_mode",
+            "aws_s3_bucket_object_lock_configuration",
+            "rule.default_retention.mode",
+            "==",
+            reader(_MODE, _mode),
+        ),
+    ),
+)

@@ -1,0 +1,204 @@
+"""SQS options as stated: FIFO ordering, how many failed receives send a message to the
+dead-letter queue, how long messages are kept, and the visibility timeout.
+
+They tune the core work queue (``aws_sqs_queue.jobs`` and its ``jobs_dlq``, agent/catalog/messaging.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.catalog.base import Blueprint, Context, interp
+from autcloud.agent.hcl import Expr
+from autcloud.agent.ledger import Evidence, instances
+from autcloud.agent.tfparse import TerraformModule
+
+QUEUE, DLQ = "aws_sqs_queue.jobs", "aws_sqs_queue.jobs_dlq"
+MAX_RETENTION_DAYS = 14
+
+
+@dataclass(frozen=True)
+class RedriveParameter(Parameter):
+    """``maxReceiveCount`` inside the queue's ``redrive_policy = jsonencode({...})``."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        text = _redrive(int(value))
+        for address, body in instances(module, self.type):
+            if text in str(body.get("redrive_policy", "")):
+                return [
+                    Evidence(address=address, attribute="redrive_policy", op="contains", value=text)
+                ]
+        return []
+
+
+def _redrive(count: int) -> str:
+    """The count as the redrive policy spells it (first, so "3," never matches "30,")."""
+    return f"maxReceiveCount = {count},"
+
+
+@dataclass(frozen=True)
+class ScaledParameter(Parameter):
+    """A value stated in one unit (days) and set in another (seconds)."""
+
+    scale: int = 1
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        return super().find(module, int(value) * self.scale)
+
+
+_SECONDS = {
+    "second": 1, "seconds": 1, "sec": 1, "secs": 1, "s": 1, "minute": 60, "minutes": 60, "min": 60,
+    "mins": 60, "hour": 3600, "hours": 3600, "초": 1, "분": 60, "시간": 3600,
+}  # fmt: skip
+
+_MAX_RECEIVE = (
+    r"\bretr(?:y|ies|ied)\s+(?:up\s+to\s+)?(\d+)\s*(?:times|x)\b"
+    r"|\b(?:after|on)\s+(\d+)\s+(?:failed|unsuccessful)\s+(?:attempts|receives|tries|deliveries)"
+    r"|\b(\d+)\s+(?:retries|failed\s+attempts|attempts\s+before)"
+    r"|\bmax(?:imum)?\s*receive\s*count\s*(?:of|=|:)?\s*(\d+)"
+    r"|(\d+)\s*(?:번|회)\s*(?:이상\s*)?(?:실패|재시도|재처리)"
+    r"|(?:재시도|재처리)\s*(\d+)\s*(?:번|회)"
+)
+
+
+def _first_number(match: re.Match[str]) -> int | None:
+    number = next((g for g in match.groups() if g is not None), None)
+    return int(number) if number is not None and 1 <= int(number) <= 1000 else None
+
+
+def read_retention(text: str) -> Iterator[tuple[str, Any]]:
+    patterns = (
+        r"\b(?:messages?|queue)\s+(?:retention\s+)?(?:kept|retained|retention|stay|stays|held)\s+(?:of\s+|for\s+)?(\d+)\s*(days?|hours?)",
+        r"\b(?:keep|retain)\s+(?:queue\s+)?messages?\s+(?:for\s+)?(\d+)\s*(days?|hours?)",
+        r"\bmessage\s+retention\s+(?:period\s+)?(?:of\s+|=\s*|:\s*)?(\d+)\s*(days?|hours?)",
+        r"메시지\S*\s*(?:를|은|는)?\s*(\d+)\s*(일|시간)\s*(?:동안|간)?\s*(?:보관|보존|유지)",
+        r"메시지\s*보관\s*(?:기간)?\s*(?:은|는)?\s*(\d+)\s*(일|시간)",
+    )
+    for pattern in patterns:
+        for match in re.finditer(pattern, text, re.I):
+            number, unit = int(match.group(1)), match.group(2).lower()
+            days = number if unit.startswith("day") or unit == "일" else max(1, number // 24)
+            yield match.group(0).strip(), min(days, MAX_RETENTION_DAYS)
+
+
+def read_visibility(text: str) -> Iterator[tuple[str, Any]]:
+    patterns = (
+        r"\bvisibility\s+timeout\s+(?:of\s+|=\s*|:\s*|to\s+)?(\d+)\s*(seconds?|secs?|s|minutes?|mins?|hours?)\b",
+        r"\b(\d+)[\s-]*(seconds?|secs?|s|minutes?|mins?|hours?)\s+visibility\s+timeout",
+        r"(?:가시성\s*(?:타임아웃|시간\s*초과|제한\s*시간))\s*(?:을|를|은|는)?\s*(\d+)\s*(초|분|시간)",
+    )
+    for pattern in patterns:
+        for match in re.finditer(pattern, text, re.I):
+            seconds = int(match.group(1)) * _SECONDS[match.group(2).lower()]
+            if 0 <= seconds <= 43200:
+                yield match.group(0).strip(), seconds
+
+
+def _fifo(bp: Blueprint) -> None:
+    for address, name in ((QUEUE, "jobs"), (DLQ, "jobs-dlq")):
+        spec = bp.find(address)
+        if spec is None:
+            continue
+        spec.body["name"] = interp(f"${{local.name}}-{name}.fifo")
+        spec.body["fifo_queue"] = True
+        if address == QUEUE:
+            spec.body["content_based_deduplication"] = True
+            spec.body["deduplication_scope"] = "messageGroup"
+            spec.body["fifo_throughput_limit"] = "perMessageGroupId"
+            spec.reason = (
+                "The FIFO work queue: in-order, exactly-once processing per message group; "
+                "encrypted, long polling, failed jobs to the dead-letter queue."
+            )
+        else:
+            spec.reason = "Holds jobs that failed, for inspection and replay (FIFO, as its queue)."
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    queue = bp.find(QUEUE)
+    if queue is None:
+        bp.notes.append(
+            "Queue options were asked for, but the design has no queue to apply them to."
+        )
+        return
+    params = ctx.req.params
+    if "sqs_fifo" in ctx.req.services:
+        _fifo(bp)
+    receives = params.get("sqs.max_receive_count")
+    if receives is not None:
+        # Written as one expression, so the count stays readable to the ledger (a jsonencode
+        # call's argument is opaque to it before the files are rendered).
+        queue.body["redrive_policy"] = Expr(
+            f"jsonencode({{ {_redrive(int(receives))} deadLetterTargetArn = aws_sqs_queue.jobs_dlq.arn }})"
+        )
+        dlq = bp.find(DLQ)
+        if dlq is not None:
+            dlq.reason = (
+                f"Holds jobs that failed {int(receives)} time(s), for inspection and replay."
+            )
+    retention = params.get("sqs.retention_days")
+    if retention is not None:
+        queue.body["message_retention_seconds"] = int(retention) * 86400
+    visibility = params.get("sqs.visibility_timeout")
+    if visibility is not None:
+        queue.body["visibility_timeout_seconds"] = int(visibility)
+
+
+_PARAMETER_KEYS = ("sqs.max_receive_count", "sqs.retention_days", "sqs.visibility_timeout")
+
+CAPABILITIES = [
+    Capability(
+        key="sqs_fifo",
+        summary="A FIFO SQS queue: ordered, exactly-once processing.",
+        concepts=("service.sqs_fifo",),
+        probes=(Probe("aws_sqs_queue", (("fifo_queue", "==", True),)),),
+        category="messaging",
+        build=build,
+        phase=INTEGRATION,
+        applies=lambda req: "sqs_fifo" in req.services,
+    ),
+    Capability(
+        key="sqs_options",
+        summary="SQS queue settings: redrive count, retention, visibility timeout.",
+        concepts=("service.sqs_dead_letter",),
+        probes=(
+            Probe("aws_sqs_queue", (("redrive_policy", "exists", True),)),
+            Probe("aws_lambda_function", (("dead_letter_config.target_arn", "exists", True),)),
+        ),
+        category="messaging",
+        build=build,
+        phase=INTEGRATION,
+        parameters=(
+            RedriveParameter(
+                "sqs.max_receive_count",
+                "aws_sqs_queue",
+                "redrive_policy",
+                "==",
+                reader(_MAX_RECEIVE, _first_number),
+            ),
+            ScaledParameter(
+                "sqs.retention_days",
+                "aws_sqs_queue",
+                "message_retention_seconds",
+                "==",
+                read_retention,
+                scale=86400,
+            ),
+            Parameter(
+                "sqs.visibility_timeout",
+                "aws_sqs_queue",
+                "visibility_timeout_seconds",
+                "==",
+                read_visibility,
+            ),
+        ),
+        # The dead-letter queue itself is core; only stated values need this builder (and FIFO's
+        # builder applies them too, so a request naming both runs it once).
+        applies=lambda req: (
+            "sqs_fifo" not in req.services and any(k in req.params for k in _PARAMETER_KEYS)
+        ),
+    ),
+]

@@ -1,0 +1,362 @@
+"""AWS Step Functions: a STANDARD state machine that chains Lambda functions in order.
+
+The steps are the ones named ("steps validate, charge, ship", "validate, charge and ship
+functions", "검증, 결제, 배송 단계"), each a Lambda function of its own; without named steps, the
+design's Lambda functions in the order they were built; with neither, one "process" function.
+Each step is a Task state retried on transient Lambda errors; the execution history is logged to
+an encrypted log group and traced with X-Ray.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Probe
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
+from autcloud.agent.catalog.compute import add_lambda, role
+from autcloud.agent.catalog.security import log_group
+from autcloud.agent.catalog.storage import add_bucket
+from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.lexicon import lexicon
+
+KEY = "sfn.steps"
+BLOCK = "step_functions"
+DEFAULT_STEPS = ("process",)
+SEPARATOR = " / "  # tag values allow letters, spaces and _ . : / = + - @
+MAX_STEPS = 10
+
+# Korean step names → the English identifiers functions are named with.
+KOREAN_STEPS = {
+    "검증": "validate",
+    "검사": "validate",
+    "확인": "check",
+    "주문": "order",
+    "접수": "receive",
+    "결제": "charge",
+    "청구": "bill",
+    "재고": "inventory",
+    "예약": "reserve",
+    "배송": "ship",
+    "출고": "dispatch",
+    "발송": "send",
+    "알림": "notify",
+    "통지": "notify",
+    "환불": "refund",
+    "취소": "cancel",
+    "승인": "approve",
+    "처리": "process",
+    "저장": "store",
+    "변환": "transform",
+    "수집": "ingest",
+    "정제": "clean",
+    "분석": "analyze",
+    "집계": "aggregate",
+    "정산": "settle",
+    "리포트": "report",
+    "보고서": "report",
+    "완료": "complete",
+    "보강": "enrich",
+    "추출": "extract",
+    "적재": "load",
+    "필터": "filter",
+    "검토": "review",
+    "배포": "deploy",
+    "생성": "create",
+    "조회": "lookup",
+}
+
+_WORD = r"[A-Za-z][A-Za-z0-9_-]*"
+_SEP = r"\s*(?:,\s*(?:and\s+|then\s+)?|->|→|=>|>|\band\s+then\b|\bthen\b|\band\b)\s*"
+_LIST = rf"{_WORD}(?:{_SEP}{_WORD})+"
+_EN_PATTERNS = (
+    re.compile(
+        r"\b(?:step\s*functions?|state\s+machine|workflow|saga|steps?)\s*"
+        rf"(?::|=|of|are|is|with|running|that runs|to run)?\s*({_LIST})",
+        re.I,
+    ),
+    re.compile(
+        rf"\b({_LIST})\s+(?:functions|lambdas|lambda functions|steps|stages|states)\b", re.I
+    ),
+)
+_HANGUL_WORD = r"[가-힣]+"
+_KO_SEP = r"\s*(?:,|->|→|=>|>|그리고|다음)\s*"
+_KO_LIST = rf"{_HANGUL_WORD}(?:{_KO_SEP}{_HANGUL_WORD})+"
+_KO_PATTERNS = (
+    re.compile(rf"({_KO_LIST})\s*(?:의\s*)?(?:단계|순서|함수|람다|스텝)"),
+    re.compile(rf"(?:단계|스텝)\s*(?:는|은|:)?\s*({_KO_LIST})"),
+)
+_KO_CONTEXT = re.compile(
+    r"스텝\s*펑션|스텝펑션|상태\s*머신|워크플로|step functions?|state machine", re.I
+)
+_KO_BARE = re.compile(rf"({_KO_LIST})")
+_STOP = {"and", "then", "the", "a", "an", "with", "step", "steps"}
+
+
+@cache
+def _technology_words() -> frozenset[str]:
+    """Words that name AWS services or technologies: "redis and lambda functions" are not steps."""
+    lex = lexicon()
+    groups = ("workload", "engine", "feature", "service", "database", "unsupported")
+    words: set[str] = set()
+    for group in groups:
+        for english, korean in lex.table(group).values():
+            words.update(english)
+            words.update(korean)
+    return frozenset(words)
+
+
+def _identifier(word: str, position: int) -> tuple[str, bool] | None:
+    """(identifier, known) for one step word; None when it cannot be a step."""
+    word = word.strip().lower()
+    for korean, english in KOREAN_STEPS.items():
+        if word.startswith(korean):  # a particle may follow: "배송을"
+            return english, True
+    if word in _STOP or word in _technology_words():
+        return None
+    name = re.sub(r"[^a-z0-9]+", "_", word).strip("_")
+    if not name:  # a Korean word outside the table
+        return f"step_{position + 1}", False
+    if not name[0].isalpha():
+        return None
+    return name[:30], True
+
+
+_TOKEN = {False: re.compile(_WORD), True: re.compile(_HANGUL_WORD)}
+_JOINERS = {"and", "then", "그리고", "다음"}
+
+
+def _names(listed: str, korean: bool, *, open_ended: bool) -> tuple[list[str], int] | None:
+    """The step identifiers of a list, and how much of the list they cover.
+
+    An open-ended list (after "steps ...") stops before the first word that cannot be a step
+    ("steps a, b and c, an EventBridge bus"); a closed one ("a, b and c functions") must be all steps.
+    """
+    names: list[str] = []
+    known, covered = 0, 0
+    tokens = [m for m in _TOKEN[korean].finditer(listed) if m.group(0).lower() not in _JOINERS]
+    for position, token in enumerate(tokens):
+        found = _identifier(token.group(0), position)
+        if found is None:
+            if open_ended:
+                break
+            return None
+        name, is_known = found
+        known += is_known
+        covered = token.end()
+        if name not in names:
+            names.append(name)
+    if len(names) < 2 or not known:
+        return None
+    return names[:MAX_STEPS], covered
+
+
+def read(text: str) -> Iterator[tuple[str, str]]:
+    """The named steps as "a / b / c" (English identifiers, in order: a tag value may hold it)."""
+    korean = [(_KO_PATTERNS[0], True, False), (_KO_PATTERNS[1], True, True)]
+    if _KO_CONTEXT.search(text):
+        korean.append((_KO_BARE, True, True))
+    candidates = [
+        (_EN_PATTERNS[0], False, True),
+        (_EN_PATTERNS[1], False, False),
+        *korean,
+    ]
+    for pattern, is_korean, open_ended in candidates:
+        for match in pattern.finditer(text):
+            found = _names(match.group(1), is_korean, open_ended=open_ended)
+            if found is None:
+                continue
+            names, covered = found
+            end = match.start(1) + covered if open_ended else match.end()
+            yield text[match.start() : end].strip(), SEPARATOR.join(names)
+            return
+
+
+def _functions(bp: Blueprint) -> list[str]:
+    return [r.name for r in bp.resources if r.type == "aws_lambda_function" and not r.data_source]
+
+
+def _steps(bp: Blueprint, ctx: Context) -> list[str]:
+    stated = ctx.req.params.get(KEY)
+    if not (isinstance(stated, str) and stated.strip()):
+        return _functions(bp) or list(DEFAULT_STEPS)
+    steps: list[str] = []
+    for step in (s.strip() for s in stated.split(SEPARATOR.strip()) if s.strip()):
+        # A new function's companions ({step}_dlq, ...) must not meet the design's own names.
+        if not bp.has(f"aws_lambda_function.{step}") and bp.has(f"aws_sqs_queue.{step}_dlq"):
+            step = f"{step}_step"
+        steps.append(step)
+    return steps
+
+
+def _ensure_functions(bp: Blueprint, ctx: Context, steps: list[str]) -> None:
+    missing = [s for s in steps if not bp.has(f"aws_lambda_function.{s}")]
+    if not missing:
+        return
+    if not bp.has("aws_s3_bucket.artifacts"):
+        add_bucket(
+            bp,
+            "artifacts",
+            "Deployment packages for the Lambda functions.",
+            transition_to_ia_days=None,
+        )
+    in_vpc = bp.has("aws_security_group.lambda")  # beside the design's other functions
+    for index, step in enumerate(steps):
+        if step in missing:
+            add_lambda(
+                bp,
+                ctx,
+                step,
+                f"Step {index + 1} of {len(steps)} of the workflow: {step}.",
+                {},
+                [],
+                in_vpc=in_vpc,
+            )
+
+
+_RETRY = [
+    {
+        "ErrorEquals": [
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+            "Lambda.TooManyRequestsException",
+            "States.Timeout",
+        ],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 3,
+        "BackoffRate": 2,
+    }
+]
+
+
+def _definition(steps: list[str]) -> dict[str, Any]:
+    states: dict[str, Any] = {}
+    for index, step in enumerate(steps):
+        state: dict[str, Any] = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {
+                "FunctionName": Expr(f"aws_lambda_function.{step}.arn"),
+                "Payload.$": "$",
+            },
+            "OutputPath": "$.Payload",
+            "TimeoutSeconds": 60,
+            "Retry": _RETRY,
+        }
+        if index + 1 < len(steps):
+            state["Next"] = steps[index + 1]
+        else:
+            state["End"] = True
+        states[step] = state
+    return {
+        "Comment": f"{' → '.join(steps)}: one Task state per step, in order, each retried.",
+        "StartAt": steps[0],
+        "States": states,
+    }
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    bp.blocks.append(BLOCK)
+    steps = _steps(bp, ctx)
+    _ensure_functions(bp, ctx, steps)
+    log_group(
+        bp,
+        "state_machine",
+        "/aws/vendedlogs/states/${local.name}-workflow",
+        "The workflow's execution history, encrypted, with bounded retention.",
+        "compute",
+        BLOCK,
+    )
+    role(
+        bp,
+        "state_machine",
+        "states.amazonaws.com",
+        "The workflow's identity: invokes its step functions and writes its logs and traces.",
+        "compute",
+        BLOCK,
+    )
+    statements = [
+        {
+            "Sid": "InvokeTheSteps",
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": [Expr(f"aws_lambda_function.{step}.arn") for step in steps],
+        },
+        {
+            # Log delivery and X-Ray calls take no resource-level permissions.
+            "Sid": "DeliverLogsAndTraces",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogDelivery",
+                "logs:GetLogDelivery",
+                "logs:UpdateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:DescribeResourcePolicies",
+                "logs:DescribeLogGroups",
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+            ],
+            "Resource": "*",
+        },
+    ]
+    bp.add(
+        ResourceSpec(
+            "aws_iam_role_policy",
+            "state_machine",
+            "compute",
+            f"The workflow may invoke exactly its {len(steps)} step function(s), nothing else.",
+            {
+                "name": "invoke-steps",
+                "role": Expr("aws_iam_role.state_machine.id"),
+                "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_sfn_state_machine",
+            "workflow",
+            "compute",
+            f"Runs {' → '.join(steps)} in order (STANDARD, exactly-once), retrying each step on "
+            "transient errors; every execution logged and traced.",
+            {
+                "name": interp("${local.name}-workflow"),
+                "type": "STANDARD",
+                "role_arn": Expr("aws_iam_role.state_machine.arn"),
+                "definition": jsonencode(_definition(steps)),
+                "logging_configuration": Block(
+                    "logging_configuration",
+                    body={
+                        "log_destination": interp(
+                            "${aws_cloudwatch_log_group.state_machine.arn}:*"
+                        ),
+                        "include_execution_data": True,
+                        "level": "ALL",
+                    },
+                ),
+                "tracing_configuration": Block("tracing_configuration", body={"enabled": True}),
+                "depends_on": [Expr("aws_iam_role_policy.state_machine")],
+                "tags": tags("workflow", Steps=SEPARATOR.join(steps)),
+            },
+            block=BLOCK,
+        ),
+    )
+
+
+CAPABILITY = Capability(
+    key="step_functions",
+    summary="An AWS Step Functions state machine chaining Lambda functions.",
+    concepts=("service.step_functions",),
+    probes=(Probe("aws_sfn_state_machine"),),
+    category="compute",
+    build=build,
+    phase=COMPUTE,
+    parameters=(Parameter(KEY, "aws_sfn_state_machine", "tags.Steps", "==", read),),
+    scanner_types=("aws_sfn_state_machine",),
+)

@@ -1,0 +1,108 @@
+"""VPC endpoints (PrivateLink): AWS API traffic from the private subnets stays on the AWS network.
+
+Gateway endpoints for S3 and DynamoDB on the private route tables (the network block already
+declares them; they are added here only if missing), and interface endpoints for ECR (API and
+Docker), CloudWatch Logs, Secrets Manager and STS in the private subnets, reachable on 443 from
+inside the VPC only.
+"""
+
+from __future__ import annotations
+
+from autcloud.agent.capabilities.base import EDGE, Capability, Probe
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
+from autcloud.agent.catalog.compute import security_group
+from autcloud.agent.hcl import Expr
+
+BLOCK = "vpc_endpoints"
+INTERFACE_SERVICES = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"]
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    if not bp.has("aws_vpc.main"):
+        bp.notes.append(
+            "VPC endpoints were asked for, but nothing in this design runs in a VPC, so there is nothing to connect."
+        )
+        return
+    bp.blocks.append(BLOCK)
+    for service in ("s3", "dynamodb"):
+        if not bp.has(f"aws_vpc_endpoint.{service}"):
+            bp.add(
+                ResourceSpec(
+                    "aws_vpc_endpoint",
+                    service,
+                    "network",
+                    f"Gateway endpoint: {service} traffic from the private subnets stays on the AWS network.",
+                    {
+                        "vpc_id": Expr("aws_vpc.main.id"),
+                        "service_name": interp(f"com.amazonaws.${{var.region}}.{service}"),
+                        "vpc_endpoint_type": "Gateway",
+                        "route_table_ids": Expr("aws_route_table.private[*].id"),
+                        "tags": tags(f"{service}-endpoint"),
+                    },
+                    block=BLOCK,
+                )
+            )
+    services = bp.var(
+        Variable(
+            "interface_endpoint_services",
+            "set(string)",
+            "AWS services reached through interface endpoints (PrivateLink) from the private subnets.",
+            list(INTERFACE_SERVICES),
+        )
+    )
+    security_group(
+        bp,
+        "vpc_endpoints",
+        "Interface VPC endpoints",
+        "The endpoints' firewall: HTTPS from inside the VPC only.",
+        BLOCK,
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_vpc_security_group_ingress_rule",
+            "vpc_endpoints_https",
+            "security",
+            "HTTPS to the AWS APIs from inside the VPC only.",
+            {
+                "security_group_id": Expr("aws_security_group.vpc_endpoints.id"),
+                "description": "HTTPS from inside the VPC",
+                "ip_protocol": "tcp",
+                "from_port": 443,
+                "to_port": 443,
+                "cidr_ipv4": Expr("var.vpc_cidr"),
+            },
+            block=BLOCK,
+        )
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_vpc_endpoint",
+            "interface",
+            "network",
+            "Interface endpoints (ECR, CloudWatch Logs, Secrets Manager, STS): image pulls, logs and "
+            "secrets stay off the NAT gateway and the internet.",
+            {
+                "for_each": services,
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "service_name": interp("com.amazonaws.${var.region}.${each.value}"),
+                "vpc_endpoint_type": "Interface",
+                "subnet_ids": Expr("aws_subnet.private[*].id"),
+                "security_group_ids": [Expr("aws_security_group.vpc_endpoints.id")],
+                "private_dns_enabled": True,
+                "tags": tags("${each.value}-endpoint"),
+            },
+            block=BLOCK,
+        )
+    )
+
+
+CAPABILITY = Capability(
+    key="vpc_endpoints",
+    summary="VPC endpoints (PrivateLink) for AWS APIs.",
+    concepts=("service.vpc_endpoints",),
+    probes=(Probe("aws_vpc_endpoint", (("vpc_endpoint_type", "==", "Interface"),)),),
+    category="network",
+    build=build,
+    phase=EDGE,
+    scanner_types=("aws_vpc_endpoint",),
+)

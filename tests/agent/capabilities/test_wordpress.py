@@ -1,0 +1,58 @@
+import asyncio
+from functools import cache
+from typing import Any
+
+from autcloud.agent.design import run_design
+from autcloud.agent.tfparse import TerraformModule, load_texts
+
+
+@cache
+def _design(request: str) -> tuple[TerraformModule, dict[str, dict[str, Any]]]:
+    result = asyncio.run(run_design(request, assume_defaults=True))
+    ledger = {entry["key"]: entry for entry in result.document["requirements"]["ledger"]}
+    return load_texts(result.files), ledger
+
+
+def _evidence(entry: dict[str, Any]) -> list[str]:
+    return [e["address"] for e in entry["evidence"]]
+
+
+EN = "A WordPress site on containers with MySQL"
+KO = "워드프레스를 컨테이너로 띄우고 MySQL 데이터베이스 연결"
+
+
+def test_an_english_request_mounts_wp_content_from_efs_over_tls() -> None:
+    module, _ = _design(EN)
+    volume = module.resources["aws_ecs_task_definition"]["app"]["volume"][0]
+    efs = volume["efs_volume_configuration"][0]
+    assert efs["transit_encryption"] == "ENABLED"
+    assert "aws_efs_access_point.wp_content" in str(efs["authorization_config"])
+
+
+def test_the_file_system_is_encrypted_with_the_project_key() -> None:
+    module, _ = _design(EN)
+    file_system = next(iter(module.resources["aws_efs_file_system"].values()))
+    assert file_system["encrypted"] is True
+
+
+def test_the_service_runs_the_official_wordpress_image_on_port_80() -> None:
+    module, _ = _design(EN)
+    assert module.variables["container_image"]["default"].startswith("wordpress:")
+    assert module.variables["container_port"]["default"] == 80
+
+
+def test_a_korean_request_builds_wordpress() -> None:
+    module, _ = _design(KO)
+    assert "wp_content" in module.resources["aws_efs_access_point"]
+
+
+def test_the_ledger_honors_wordpress_with_the_task_definition_as_evidence() -> None:
+    _, ledger = _design(EN)
+    entry = ledger["service.wordpress"]
+    assert entry["status"] == "honored"
+    assert _evidence(entry) == ["aws_ecs_task_definition.app"]
+
+
+def test_a_request_not_naming_wordpress_mounts_no_volume() -> None:
+    module, _ = _design("A containerised web API with MySQL")
+    assert "volume" not in module.resources["aws_ecs_task_definition"]["app"]
