@@ -105,16 +105,12 @@ def _asks(entries: Any) -> str:
                 if isinstance(e, Mapping)
             )
         else:
-            detail = _cell(entry.get("why"))
+            detail = _cell(str(entry.get("why") or ""))
         lines.append(
-            f"| {marks.get(status, '')} {status} | {_cell(entry.get('quote'))} | "
-            f"`{_cell(entry.get('key'))}` | {detail} |"
+            f"| {marks.get(status, '')} {status} | {_cell(str(entry.get('quote') or ''))} | "
+            f"`{_cell(str(entry.get('key') or ''))}` | {detail} |"
         )
     return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    return " ".join(str(value or "").split()).replace("|", "\\|")
 
 
 def _heading(summary: Mapping[str, Any]) -> str:

@@ -573,7 +573,9 @@ class _StatusBuilder:
         if asked is not None:
             self.status["asks"] = asked
             state, reason, message = summary.asks_condition(document) or ("Unknown", "", "")
-            self.asks_honored = Condition("AsksHonored", state, reason, message)
+            self.asks_honored = Condition(
+                "AsksHonored", "True" if state == "True" else "False", reason, message
+            )
 
     def stalled(
         self, reason: str, message: str, *, phase: str, ready_reason: str | None = None
