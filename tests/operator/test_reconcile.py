@@ -448,3 +448,24 @@ async def test_an_invalid_design_is_stalled_with_the_failing_steps(
     assert (
         broken.document["validation"]["steps"][0]["name"] in outcome.status["lastError"]["message"]
     )
+
+
+async def test_the_ledger_reaches_status_and_the_asks_honored_condition() -> None:
+    request = "A containerised web API with PostgreSQL in Seoul and a SageMaker endpoint"
+    designed = await run_design(request)
+    outcome = await reconcile(REF, {"request": request}, {}, deps(CannedDesigner(designed)))
+
+    asks = outcome.status["asks"]
+    assert asks["unsupported"] >= 1 and asks["honored"] >= 3
+    assert any(item["quote"] == "SageMaker" and item["why"] for item in asks["notHonored"])
+    condition = conditions(outcome)["AsksHonored"]
+    assert (condition["status"], condition["reason"]) == ("False", "Unsupported")
+    assert "SageMaker" in condition["message"]
+
+
+async def test_a_design_honoring_every_ask_says_so(designed: DesignResult) -> None:
+    outcome = await reconcile(REF, {"request": WEB_API}, {}, deps(CannedDesigner(designed)))
+
+    condition = conditions(outcome)["AsksHonored"]
+    assert (condition["status"], condition["reason"]) == ("True", "AllHonored")
+    assert outcome.status["asks"]["notHonored"] == []

@@ -54,7 +54,16 @@ def outcome_status(designer: Any, spec: dict[str, Any], publisher: Any = None) -
 
 @pytest.mark.parametrize(
     "case",
-    ["ready", "committed", "needs_input", "refused", "git_failed", "secret_missing", "invalid"],
+    [
+        "ready",
+        "committed",
+        "needs_input",
+        "refused",
+        "git_failed",
+        "secret_missing",
+        "invalid",
+        "asks_not_honored",
+    ],
 )
 def test_every_status_the_operator_writes_passes_the_crd_schema(
     case: str, designed: DesignResult
@@ -74,6 +83,9 @@ def test_every_status_the_operator_writes_passes_the_crd_schema(
         publisher = RecordingPublisher(GitSinkError("ServerError", "HTTP 502", retryable=True))
     elif case == "secret_missing":
         spec = {**spec, "git": {**git, "secretRef": {"name": "gh"}}}
+    elif case == "asks_not_honored":
+        spec = {"request": WEB_API + ", a SageMaker endpoint and Neptune, internal only"}
+        designer = run_design
     elif case == "invalid":
         spec = {**spec, "provider": {"name": "bedrock", "model": "m"}}
     status = outcome_status(designer, spec, publisher)
