@@ -259,7 +259,49 @@ def resolve(
             )
             continue
         entries.append(_resolve_one(ask, req, module, reg, monthly_cost_usd))
+    entries.extend(_untriggered_functions(module))
     return Ledger(entries=_dedupe(entries))
+
+
+# Resource types that invoke a Lambda function when they refer to it.
+_TRIGGERS = (
+    "aws_lambda_permission",
+    "aws_lambda_event_source_mapping",
+    "aws_scheduler_schedule",
+    "aws_cloudwatch_event_target",
+    "aws_sfn_state_machine",
+    "aws_apigatewayv2_integration",
+    "aws_api_gateway_integration",
+    "aws_s3_bucket_notification",
+    "aws_sns_topic_subscription",
+    "aws_iot_topic_rule",
+    "aws_appsync_datasource",
+    "aws_lb_target_group_attachment",
+    "aws_cognito_user_pool",
+)
+
+
+def _untriggered_functions(module: TerraformModule) -> list[LedgerEntry]:
+    """A function nothing invokes is reported: every function has a trigger or says why not."""
+    texts = [repr(body) for rtype in _TRIGGERS for body in module.resources.get(rtype, {}).values()]
+    reported: list[LedgerEntry] = []
+    for name in module.resources.get("aws_lambda_function", {}):
+        marker = f"aws_lambda_function.{name}."
+        if any(marker in text for text in texts):
+            continue
+        reported.append(
+            LedgerEntry(
+                quote=name,
+                kind=AskKind.WIRING,
+                key="lambda.trigger",
+                value=f"aws_lambda_function.{name}",
+                source="design",
+                status=AskStatus.UNSUPPORTED,
+                why=f"aws_lambda_function.{name} has no trigger in this design: say what invokes it "
+                "(an API, a queue, a schedule, an upload)",
+            )
+        )
+    return reported
 
 
 def _dedupe(entries: list[LedgerEntry]) -> list[LedgerEntry]:

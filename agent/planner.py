@@ -277,7 +277,9 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
             "Deployment packages for the Lambda functions.",
             transition_to_ia_days=None,
         )
-    if req.compute == "lambda":
+    fronted = web or req.has("api_gateway") or req.has("websocket")
+    # A scheduled function alone needs no request handler: nothing would invoke one.
+    if req.compute == "lambda" and (fronted or not req.has("schedule")):
         add_lambda(
             bp,
             ctx,
@@ -287,7 +289,7 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
             policy + _secret_read(app_secrets),
             in_vpc=bool(relational) or req.has("cache"),
         )
-        if web or req.has("api_gateway") or req.has("websocket"):
+        if fronted:
             add_http_api(bp, ctx, "api", websocket=req.has("websocket"))
     if req.has("schedule") and req.has("batch"):
         add_schedule(bp, ctx, None)  # the schedule submits the batch job itself

@@ -221,6 +221,7 @@ def _check_type_name(value: object, field: str) -> None:
 
 _WHOLE_REFERENCE = re.compile(r"^\$\{\s*(var|local|each)\.([A-Za-z_][\w-]*)\s*\}$")
 _EMBEDDED_REFERENCE = re.compile(r"\$\{\s*(var|local|each)\.([A-Za-z_][\w-]*)\s*\}")
+_BARE_REFERENCE = re.compile(r"(?<![\w.])(var|local)\.([A-Za-z_][\w]*)")
 _CONDITIONAL = re.compile(r"^([^?:]+)\?([^?:]+):([^?:]+)$")
 _WRAPPED = re.compile(r"^\$\{\s*(.*?)\s*\}$", re.DOTALL)
 _CALL = re.compile(r"^(toset|tolist|tomap|keys|values|distinct|nonsensitive)\((.*)\)$", re.DOTALL)
@@ -283,7 +284,9 @@ class Resolver:
                 return str(resolved)
             return match[0]
 
-        return _EMBEDDED_REFERENCE.sub(substitute, text)
+        text = _EMBEDDED_REFERENCE.sub(substitute, text)
+        # Inside an expression (``${jsonencode({image = var.image})}``) references are bare.
+        return _BARE_REFERENCE.sub(substitute, text) if "${" in text else text
 
     def collection(self, value: Any, hops: int = 0) -> Any:
         """The list or map ``value`` stands for, else the bare expression it comes down to.

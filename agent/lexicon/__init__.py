@@ -155,6 +155,7 @@ def domain_pattern() -> re.Pattern[str]:
     excluded = "|".join(sorted(extensions))
     return re.compile(
         r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-        rf"(?:{endings}|(?!(?:{excluded})(?![a-z]))[a-z]{{2}}))(?![\w.-])",
+        # A sentence may end right after the name: "… on api.example.io."
+        rf"(?:{endings}|(?!(?:{excluded})(?![a-z]))[a-z]{{2}}))(?![A-Za-z0-9_-])(?!\.[A-Za-z0-9_-])",
         re.IGNORECASE,
     )

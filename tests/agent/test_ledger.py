@@ -186,3 +186,32 @@ def test_the_pull_request_body_and_status_show_the_ledger() -> None:
     assert any(item["quote"] == "SageMaker" for item in status["notHonored"])
     condition = summary.asks_condition(result.document)
     assert condition is not None and condition[:2] == ("False", "Unsupported")
+
+
+def test_a_function_nothing_invokes_is_reported() -> None:
+    from autcloud.agent.fidelity import resolve
+    from autcloud.agent.requirements import Requirements
+
+    module = load_texts(
+        {
+            "main.tf": 'resource "aws_lambda_function" "orphan" {\n  function_name = "x"\n}\n'
+            'resource "aws_lambda_function" "api" {\n  function_name = "y"\n}\n'
+            'resource "aws_lambda_permission" "api" {\n'
+            "  function_name = aws_lambda_function.api.function_name\n}\n"
+        }
+    )
+    ledger = resolve(Requirements(), module, monthly_cost_usd=None)
+    orphans = [e for e in ledger.entries if e.key == "lambda.trigger"]
+    assert [e.quote for e in orphans] == ["orphan"]
+    assert orphans[0].status.value == "unsupported" and "no trigger" in orphans[0].why
+
+
+def test_every_function_of_the_suite_s_serverless_designs_has_a_trigger() -> None:
+    for request in (
+        "serverless api with lambda and dynamodb in Seoul",
+        "S3 uploads trigger a Lambda that writes to DynamoDB, in Tokyo",
+        "nightly report Lambda at 02:00 UTC in Frankfurt",
+        "SQS queue processed by a Lambda worker in Oregon",
+    ):
+        result = design(request)
+        assert not [e for e in ledger_of(result) if e["key"] == "lambda.trigger"], request
