@@ -815,3 +815,21 @@ def test_the_runner_ends_with_the_fidelity_line(tmp_path: Path) -> None:
     assert match.groups() == ("50.0", "4", "2", "0.0"), completed.stdout
     assert any(line.strip().startswith("en-miss · region · Tokyo · ") for line in lines)
     assert any("en-miss · unsupported · a quantum annealer" in line for line in lines)
+
+
+def test_a_variable_inside_an_expression_is_read_as_its_default() -> None:
+    text = """
+variable "container_port" {
+  default = 3000
+}
+resource "aws_ecs_task_definition" "app" {
+  container_definitions = jsonencode([{ name = "app", portMappings = [{ containerPort = var.container_port }] }])
+}
+"""
+    ok, _ = check(
+        {"resource": "aws_ecs_task_definition", "where": {"container_definitions": "~ 3000"}}, text
+    )
+    missed, _ = check(
+        {"resource": "aws_ecs_task_definition", "where": {"container_definitions": "~ 8080"}}, text
+    )
+    assert ok and not missed
