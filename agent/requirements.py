@@ -57,7 +57,8 @@ _NAMED_NOT_FEATURE = re.compile(
 )
 _NOT_DOMAINS = {"asp.net", "vb.net", "ado.net", "socket.io", "chart.js", "p5.js"}
 INSTANCE_TYPE = re.compile(
-    r"\b((?:db\.|cache\.)?[a-z]{1,3}\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge))\b"
+    # Not after a dot: "kafka.m7g.large" and "mq.m5.large" are other services' classes.
+    r"(?<![\w.])((?:db\.|cache\.)?[a-z]{1,3}\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge))\b"
 )
 
 

@@ -3,6 +3,7 @@ a lifecycle policy that keeps the last 30 images."""
 
 from __future__ import annotations
 
+from autcloud.agent.capabilities._names import NamesParameter, identifier, name_reader
 from autcloud.agent.capabilities.base import COMPUTE, Capability, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Expr, jsonencode
@@ -10,16 +11,42 @@ from autcloud.agent.hcl import Block, Expr, jsonencode
 KEEP_IMAGES = 30
 
 
+KEY = "ecr.names"
+read_names = name_reader(
+    r"ecr|(?:ecr\s+|image\s+|container\s+|docker\s+)?(?:repo|repository|repositorie)",
+    r"ecr|리포지토리|레포지토리|레포|저장소",
+    many=True,
+)
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append("ecr")
+    stated = ctx.req.params.get(KEY)
+    names = [str(n) for n in stated] if isinstance(stated, list) else []
+    _repository(bp, "app", names[0] if names else None)
+    for name in names[1:]:
+        _repository(bp, identifier(name), name)
+    bp.out(
+        Output(
+            "ecr_repository_url",
+            "aws_ecr_repository.app.repository_url",
+            "Push images here (docker push <url>:<tag>).",
+        )
+    )
+
+
+def _repository(bp: Blueprint, resource: str, name: str | None) -> None:
+    if bp.has(f"aws_ecr_repository.{resource}"):
+        return
+    what = f"The {name} images'" if name else "The application's"
     bp.add(
         ResourceSpec(
             "aws_ecr_repository",
-            "app",
+            resource,
             "compute",
-            "The application's private image registry: immutable tags, every push scanned, encrypted with the KMS key.",
+            f"{what} private image registry: immutable tags, every push scanned, encrypted with the KMS key.",
             {
-                "name": interp("${local.name}/app"),
+                "name": name or interp("${local.name}/app"),
                 "image_tag_mutability": "IMMUTABLE",
                 "force_delete": False,
                 "image_scanning_configuration": Block(
@@ -29,17 +56,17 @@ def build(bp: Blueprint, ctx: Context) -> None:
                     "encryption_configuration",
                     body={"encryption_type": "KMS", "kms_key": Expr("aws_kms_key.main.arn")},
                 ),
-                "tags": tags("app-images"),
+                "tags": tags(f"{name or 'app'}-images"),
             },
             block="ecr",
         ),
         ResourceSpec(
             "aws_ecr_lifecycle_policy",
-            "app",
+            resource,
             "compute",
             f"Keeps the last {KEEP_IMAGES} images and expires older ones, so storage stays bounded.",
             {
-                "repository": Expr("aws_ecr_repository.app.name"),
+                "repository": Expr(f"aws_ecr_repository.{resource}.name"),
                 "policy": jsonencode(
                     {
                         "rules": [
@@ -60,13 +87,6 @@ def build(bp: Blueprint, ctx: Context) -> None:
             block="ecr",
         ),
     )
-    bp.out(
-        Output(
-            "ecr_repository_url",
-            "aws_ecr_repository.app.repository_url",
-            "Push images here (docker push <url>:<tag>).",
-        )
-    )
 
 
 CAPABILITY = Capability(
@@ -77,5 +97,6 @@ CAPABILITY = Capability(
     category="compute",
     build=build,
     phase=COMPUTE,
+    parameters=(NamesParameter(KEY, "aws_ecr_repository", "name", "==", read_names),),
     scanner_types=("aws_ecr_repository",),
 )

@@ -4,15 +4,82 @@ neither, to an encrypted log group)."""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities._event_wiring import allow_queue_send
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Probe
-from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
+from autcloud.agent.capabilities._event_wiring import _statements, allow_queue_send
+from autcloud.agent.capabilities._names import NamesParameter, name_reader
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    Output,
+    ResourceSpec,
+    assume_role,
+    interp,
+    tags,
+)
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.ledger import Evidence
+from autcloud.agent.tfparse import TerraformModule
 
 BLOCK = "event_bus"
+NAME_KEY = "eventbridge.bus_name"
+TYPES_KEY = "eventbridge.detail_types"
+
+read_bus_name = name_reader(r"(?:event\s*)?bus", r"(?:이벤트\s*)?버스")
+
+_EVENTBRIDGE = re.compile(
+    r"eventbridge|event\s*bridge|event\s*bus|이벤트\s*브리지|이벤트\s*버스|이벤트브리지|\brules?\b|규칙",
+    re.I,
+)
+# CamelCase service and product names are never an event's detail-type.
+_NOT_TYPES = re.compile(
+    r"^(?:Event|Cloud|Guard|Security|Sage|Open|Elasti|Dynamo|Pager|Git|Web|Postgre|My|Mongo|"
+    r"Quick|App|Active|Rabbit|Java|Type|Node|Fast|Next|Lambda)",
+)
+_CAMEL = r"[A-Z][a-z]+(?:[A-Z][a-z]+)+"
+_TYPE_PATTERNS = (
+    rf"[\"“']((?:{_CAMEL})|[A-Z][a-z]+(?:\s[A-Z][a-z]+)+)[\"”']\s*(?:events?|이벤트)",
+    rf"\b({_CAMEL})\s*(?:events?\b|이벤트)",
+    rf"detail[- ]?type\s*(?:이|가|은|는|=|:|of)?\s*[\"'“]?({_CAMEL}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)+)",
+    rf"\b({_CAMEL})(?:는|은|인|이면|이|가)(?![A-Za-z])",
+)
+
+
+def read_detail_types(text: str) -> Iterator[tuple[str, Any]]:
+    """Event detail-types a rule matches: "OrderPlaced events", "Object Created" events."""
+    if not _EVENTBRIDGE.search(text):
+        return
+    found: list[tuple[int, str, str]] = []
+    for pattern in _TYPE_PATTERNS:
+        for match in re.finditer(pattern, text):
+            name = match.group(1)
+            if _NOT_TYPES.match(name) and " " not in name:
+                continue
+            found.append((match.start(1), name, match.group(0).strip()))
+    if not found:
+        return
+    found.sort()
+    names = list(dict.fromkeys(name for _, name, _ in found))
+    yield (
+        found[0][2],
+        [{"detail_type": n, "says": _segment(text, n, names).lower().strip()} for n in names],
+    )
+
+
+@dataclass(frozen=True)
+class DetailTypesParameter(NamesParameter):
+    """Proven when a rule's event pattern carries each stated detail-type."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        items = value if isinstance(value, list) else [value]
+        names = [i["detail_type"] if isinstance(i, dict) else str(i) for i in items]
+        return super().find(module, names)
 
 
 def _first(bp: Blueprint, rtype: str, skip_suffix: str = "") -> str | None:
@@ -32,7 +99,10 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "app",
             "messaging",
             "The application's own event bus: its events stay apart from AWS service events.",
-            {"name": interp("${local.name}-events"), "tags": tags("event-bus")},
+            {
+                "name": ctx.req.params.get(NAME_KEY) or interp("${local.name}-events"),
+                "tags": tags("event-bus"),
+            },
             block=BLOCK,
         ),
         ResourceSpec(
@@ -67,7 +137,13 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "rule": Expr("aws_cloudwatch_event_rule.app_events.name"),
         "event_bus_name": Expr("aws_cloudwatch_event_bus.app.name"),
     }
-    if function is not None:
+    machine = _first(bp, "aws_sfn_state_machine")
+    if machine is not None:
+        _events_role(bp, [Expr(f"aws_sfn_state_machine.{machine}.arn")], "states:StartExecution")
+        target["arn"] = Expr(f"aws_sfn_state_machine.{machine}.arn")
+        target["role_arn"] = Expr("aws_iam_role.events_targets.arn")
+        what = f"the {machine} state machine, starting an execution per event"
+    elif function is not None:
         target["arn"] = Expr(f"aws_lambda_function.{function}.arn")
         target["retry_policy"] = Block(
             "retry_policy", body={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 5}
@@ -158,6 +234,221 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "event_bus_name", "aws_cloudwatch_event_bus.app.name", "Name of the custom event bus."
         )
     )
+    types = ctx.req.params.get(TYPES_KEY)
+    if isinstance(types, list):
+        for item in types:
+            if isinstance(item, dict):
+                _typed_rule(bp, str(item["detail_type"]), str(item.get("says", "")))
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()).strip("_")
+
+
+def _segment(text: str, detail_type: str, others: list[str]) -> str:
+    """What the request says after naming the detail-type, up to the sentence end or next type."""
+    start = text.find(detail_type)
+    if start < 0:
+        return ""
+    rest = text[start + len(detail_type) :]
+    end = len(rest)
+    for other in others:
+        at = rest.find(other)
+        if other != detail_type and 0 <= at < end:
+            end = at
+    stop = re.search(r"\.(?:\s|$)", rest)
+    if stop and stop.start() < end:
+        end = stop.start()
+    return rest[:end]
+
+
+def _events_role(bp: Blueprint, resources: list[Expr], action: str) -> None:
+    """One role EventBridge assumes for targets that need one (state machines)."""
+    policy = bp.find("aws_iam_role_policy.events_targets")
+    statement = {"Effect": "Allow", "Action": action, "Resource": resources}
+    if policy is not None:
+        _statements(policy.body["policy"]).append(statement)
+        return
+    bp.add(
+        ResourceSpec(
+            "aws_iam_role",
+            "events_targets",
+            "messaging",
+            "Lets EventBridge rules start the targets that need a role, nothing else.",
+            {
+                "name": interp("${local.name}-events-targets"),
+                "assume_role_policy": assume_role("events.amazonaws.com"),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_iam_role_policy",
+            "events_targets",
+            "messaging",
+            "The rules' only permissions: start their targets.",
+            {
+                "name": "start-targets",
+                "role": Expr("aws_iam_role.events_targets.id"),
+                "policy": jsonencode({"Version": "2012-10-17", "Statement": [statement]}),
+            },
+            block=BLOCK,
+        ),
+    )
+
+
+def _allow_topic_publish(bp: Blueprint, topic: str, rule: str) -> None:
+    statement = {
+        "Sid": f"EventBridge{rule.title().replace('_', '')}",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": Expr(f"aws_sns_topic.{topic}.arn"),
+        "Condition": {
+            "ArnEquals": {"aws:SourceArn": Expr(f"aws_cloudwatch_event_rule.{rule}.arn")}
+        },
+    }
+    existing = bp.find(f"aws_sns_topic_policy.{topic}")
+    if existing is not None:
+        _statements(existing.body["policy"]).append(statement)
+        return
+    bp.add(
+        ResourceSpec(
+            "aws_sns_topic_policy",
+            topic,
+            "messaging",
+            "Lets the EventBridge rules named, and only them, publish to the topic.",
+            {
+                "arn": Expr(f"aws_sns_topic.{topic}.arn"),
+                "policy": jsonencode({"Version": "2012-10-17", "Statement": [statement]}),
+            },
+            block=BLOCK,
+        )
+    )
+
+
+def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:
+    """A rule matching one detail-type, delivering to the targets the request names for it."""
+    rule = f"{_snake(detail_type)}_events"
+    if bp.has(f"aws_cloudwatch_event_rule.{rule}"):
+        return
+    from_s3 = detail_type.startswith("Object ")
+    pattern: dict[str, Any] = {"detail-type": [detail_type]}
+    body: dict[str, Any] = {
+        "name": interp(f"${{local.name}}-{_snake(detail_type).replace('_', '-')}"),
+        "event_pattern": jsonencode(pattern),
+        "tags": tags(f"{_snake(detail_type)}-rule"),
+    }
+    if from_s3:
+        pattern["source"] = ["aws.s3"]
+    # One expression, so the detail-type stays readable to the ledger before rendering.
+    fields = ", ".join(f'"{k}" = {json.dumps(v)}' for k, v in pattern.items())
+    body["event_pattern"] = Expr(f"jsonencode({{ {fields} }})")
+    if not from_s3:
+        body["event_bus_name"] = Expr("aws_cloudwatch_event_bus.app.name")
+    bp.add(
+        ResourceSpec(
+            "aws_cloudwatch_event_rule",
+            rule,
+            "messaging",
+            f"Matches {detail_type} events" + (" from S3." if from_s3 else " on the bus."),
+            body,
+            block=BLOCK,
+        )
+    )
+    functions = [
+        r.name for r in bp.resources if r.type == "aws_lambda_function" and not r.data_source
+    ]
+    queue = _first(bp, "aws_sqs_queue", "_dlq")
+    topic = "events" if bp.has("aws_sns_topic.events") else _first(bp, "aws_sns_topic")
+    machine = _first(bp, "aws_sfn_state_machine")
+    wants: dict[str, bool] = {
+        "machine": machine is not None
+        and bool(
+            re.search(r"step\s*functions?|state machine|workflow|스텝\s*펑션|워크플로", segment)
+        ),
+        "queue": queue is not None and bool(re.search(r"\bsqs\b|queue|큐", segment)),
+        "topic": topic is not None and bool(re.search(r"\bsns\b|topic|토픽", segment)),
+        "function": bool(functions) and bool(re.search(r"lambda|function|람다|함수", segment)),
+    }
+    if not any(wants.values()):
+        wants["function" if functions else "queue" if queue else "topic"] = True
+    base = {"rule": Expr(f"aws_cloudwatch_event_rule.{rule}.name")}
+    if not from_s3:
+        base["event_bus_name"] = Expr("aws_cloudwatch_event_bus.app.name")
+    source = Expr(f"aws_cloudwatch_event_rule.{rule}.arn")
+    if wants["function"] and functions:
+        function = next((f for f in functions if f.replace("_", " ") in segment), functions[0])
+        bp.add(
+            ResourceSpec(
+                "aws_lambda_permission",
+                f"{rule}_{function}",
+                "compute",
+                f"Allows the {detail_type} rule, and only it, to invoke the {function} function.",
+                {
+                    "statement_id": f"AllowEventBridge{_snake(detail_type).title().replace('_', '')}",
+                    "action": "lambda:InvokeFunction",
+                    "function_name": Expr(f"aws_lambda_function.{function}.function_name"),
+                    "principal": "events.amazonaws.com",
+                    "source_arn": source,
+                },
+                block=BLOCK,
+            ),
+            ResourceSpec(
+                "aws_cloudwatch_event_target",
+                f"{rule}_{function}",
+                "messaging",
+                f"Delivers {detail_type} events to the {function} function.",
+                {**base, "arn": Expr(f"aws_lambda_function.{function}.arn")},
+                block=BLOCK,
+            ),
+        )
+    if wants["queue"] and queue is not None:
+        allow_queue_send(
+            bp,
+            queue,
+            "events.amazonaws.com",
+            source,
+            f"Allow{_snake(detail_type).title().replace('_', '')}Rule",
+            BLOCK,
+        )
+        bp.add(
+            ResourceSpec(
+                "aws_cloudwatch_event_target",
+                f"{rule}_{queue}",
+                "messaging",
+                f"Delivers {detail_type} events to the {queue} queue.",
+                {**base, "arn": Expr(f"aws_sqs_queue.{queue}.arn")},
+                block=BLOCK,
+            )
+        )
+    if wants["topic"] and topic is not None:
+        _allow_topic_publish(bp, topic, rule)
+        bp.add(
+            ResourceSpec(
+                "aws_cloudwatch_event_target",
+                f"{rule}_{topic}",
+                "messaging",
+                f"Publishes {detail_type} events to the {topic} topic.",
+                {**base, "arn": Expr(f"aws_sns_topic.{topic}.arn")},
+                block=BLOCK,
+            )
+        )
+    if wants["machine"] and machine is not None:
+        _events_role(bp, [Expr(f"aws_sfn_state_machine.{machine}.arn")], "states:StartExecution")
+        bp.add(
+            ResourceSpec(
+                "aws_cloudwatch_event_target",
+                f"{rule}_{machine}",
+                "messaging",
+                f"Starts the {machine} state machine on each {detail_type} event.",
+                {
+                    **base,
+                    "arn": Expr(f"aws_sfn_state_machine.{machine}.arn"),
+                    "role_arn": Expr("aws_iam_role.events_targets.arn"),
+                },
+                block=BLOCK,
+            )
+        )
 
 
 CAPABILITY = Capability(
@@ -166,6 +457,12 @@ CAPABILITY = Capability(
     concepts=("service.eventbridge",),
     probes=(Probe("aws_cloudwatch_event_bus"),),
     category="messaging",
+    parameters=(
+        Parameter(NAME_KEY, "aws_cloudwatch_event_bus", "name", "==", read_bus_name),
+        DetailTypesParameter(
+            TYPES_KEY, "aws_cloudwatch_event_rule", "event_pattern", "contains", read_detail_types
+        ),
+    ),
     build=build,
     phase=INTEGRATION,
     scanner_types=("aws_cloudwatch_event_bus",),

@@ -36,3 +36,15 @@ def test_a_korean_request_builds_the_repository() -> None:
 def test_a_request_not_naming_a_registry_builds_none() -> None:
     module, _ = _design("Containerized API on ECS Fargate")
     assert "aws_ecr_repository" not in module.resources
+
+
+def test_repositories_named_in_a_list_are_each_built_with_that_name() -> None:
+    module, ledger = _design("Three ECR repos — api, worker, web — with immutable tags")
+    names = {body["name"] for body in module.resources["aws_ecr_repository"].values()}
+    assert names == {"api", "worker", "web"}
+    assert ledger["ecr.names"]["status"] == "honored"
+
+
+def test_a_korean_repository_name_before_the_noun_is_used() -> None:
+    module, _ = _design("이미지는 ECR settlement-batch 리포지토리에 두고 ECS Fargate로 돌려주세요.")
+    assert module.resources["aws_ecr_repository"]["app"]["name"] == "settlement-batch"

@@ -46,3 +46,26 @@ def test_a_korean_request_with_a_queue_targets_the_queue_with_a_queue_policy() -
 def test_a_request_not_naming_eventbridge_builds_no_bus() -> None:
     module, _ = _design("A serverless API with DynamoDB")
     assert "aws_cloudwatch_event_bus" not in module.resources
+
+
+def test_a_named_bus_and_a_detail_type_rule_deliver_to_the_queue_named_for_it() -> None:
+    module, ledger = _design(
+        'Custom EventBridge bus called "commerce". A rule on that bus matches OrderPlaced events '
+        "and sends them to an SQS queue (analytics)."
+    )
+    assert module.resources["aws_cloudwatch_event_bus"]["app"]["name"] == "commerce"
+    assert (
+        "OrderPlaced"
+        in module.resources["aws_cloudwatch_event_rule"]["order_placed_events"]["event_pattern"]
+    )
+    targets = module.resources["aws_cloudwatch_event_target"]
+    assert any("aws_sqs_queue" in str(t["arn"]) for t in targets.values())
+    assert ledger["eventbridge.detail_types"]["status"] == "honored"
+
+
+def test_a_korean_detail_type_rule_is_built() -> None:
+    module, _ = _design(
+        "EventBridge 커스텀 이벤트 버스 orders-bus 만들어주세요. OrderCancelled는 환불 람다로."
+    )
+    assert module.resources["aws_cloudwatch_event_bus"]["app"]["name"] == "orders-bus"
+    assert "order_cancelled_events" in module.resources["aws_cloudwatch_event_rule"]

@@ -1,0 +1,101 @@
+"""CloudWatch Logs retention as stated for the logs a request names ("flow logs to CloudWatch kept
+90 days", "컨테이너 로그는 CloudWatch에 90일 보관", "로그 그룹 보관 기간 2년(731일)").
+
+The core reads the plain forms ("keep logs for 30 days"); this reads a retention stated after the
+log's destination, sets ``var.log_retention_days`` (every log group of the design uses it), rounded
+up to a period CloudWatch accepts. A stated period under a year is the user's decision, so the
+log groups then carry a checkov skip for the one-year check naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
+from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.requirements import Requirements
+
+KEY = "logs.retention_days"
+VARIABLE = "log_retention_days"
+YEAR = 365
+# The periods CloudWatch Logs accepts.
+PERIODS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+_UNITS = {
+    "day": 1, "days": 1, "month": 30, "months": 30, "year": 365, "years": 365,
+    "일": 1, "개월": 30, "달": 30, "년": 365,
+}  # fmt: skip
+_PATTERNS = (
+    # "로그 그룹 보관 기간 2년(731일)": the days in parentheses are the exact figure
+    re.compile(
+        r"로그[^.\n]{0,40}?(\d+)\s*(일|개월|달|년)\s*\(\s*(\d+)\s*(일)\s*\)\s*(?:동안|간|이상)?\s*(?:보관|보존|유지)?"
+    ),
+    re.compile(
+        r"로그[^.\n]{0,40}?(?:보관|보존)\s*(?:기간)?\s*(?:은|는|을|를|:)?\s*(\d+)\s*(일|개월|달|년)"
+    ),
+    re.compile(
+        r"로그[^.\n]{0,40}?(\d+)\s*(일|개월|달|년)\s*(?:동안|간|이상)?\s*(?:보관|보존|유지)"
+    ),
+    re.compile(
+        r"\blogs?\b[^.;\n]{0,60}?\b(?:kept|retained|stored|held|retention(?:\s+of)?)\s+"
+        r"(?:for\s+)?(?:at\s+least\s+)?(\d+)\s*(days?|months?|years?)\b",
+        re.IGNORECASE,
+    ),
+)
+
+
+def to_period(days: int) -> int:
+    return next((p for p in PERIODS if p >= days), PERIODS[-1])
+
+
+def read(text: str) -> Iterator[tuple[str, Any]]:
+    for pattern in _PATTERNS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        groups = [g for g in match.groups() if g is not None]
+        number, unit = groups[-2], groups[-1]
+        days = int(number) * _UNITS[unit.lower()]
+        if days >= 1:
+            yield match.group(0).strip(), to_period(days)
+            return
+
+
+def _stated(req: Requirements) -> int | None:
+    value = req.params.get(KEY)
+    return int(value) if isinstance(value, int | float) else None
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    days = _stated(ctx.req) or ctx.req.log_retention_days
+    variable = bp.variables.get(VARIABLE)
+    if variable is not None and _stated(ctx.req) is not None:
+        bp.variables[VARIABLE] = replace(variable, default=days)
+    if days >= YEAR:
+        return
+    skip = f"checkov:skip=CKV_AWS_338:The request states {days}-day log retention"
+    for spec in bp.resources:
+        if spec.type == "aws_cloudwatch_log_group" and skip not in spec.comments:
+            spec.comments = (*spec.comments, skip)
+
+
+def _applies(req: Requirements) -> bool:
+    return _stated(req) is not None or req.log_retention_days < YEAR
+
+
+CAPABILITY = Capability(
+    key="log_retention",
+    summary="CloudWatch Logs retention as stated.",
+    concepts=(),
+    probes=(Probe("aws_cloudwatch_log_group"),),
+    category="observability",
+    build=build,
+    phase=GOVERNANCE + 5,
+    parameters=(Parameter(KEY, "aws_cloudwatch_log_group", "retention_in_days", ">=", read),),
+    applies=_applies,
+)
