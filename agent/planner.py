@@ -315,7 +315,7 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
             add_waf(bp, "CLOUDFRONT")
         elif has_alb:
             add_waf(bp, "REGIONAL")
-        else:
+        elif "rest_api" not in req.services:  # a REST API carries its own WAF (rest_api.py)
             bp.notes.append(
                 "WAF was asked for, but nothing here can carry one (HTTP APIs cannot); add CloudFront to use it."
             )

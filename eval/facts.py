@@ -760,10 +760,12 @@ class Checker:
                 yield f"aws_vpc_security_group_ingress_rule.{name}{_ports(attributes)} from {cidrs}"
         for rtype in ("aws_lb", "aws_alb"):
             for name, attributes in resources.get(rtype, {}).items():
-                # Terraform's default for `internal` is false: an internet-facing balancer.
+                # Terraform's default for `internal` is false: an internet-facing balancer. With
+                # security groups, their rules (checked above) decide who gets in — an office
+                # allow-list is not open; without any, nothing filters the internet.
                 internal = resolve(attributes.get("internal", False))
-                if _bool_text(internal) == "false":
-                    yield f"{rtype}.{name} is internet-facing (internal = false)"
+                if _bool_text(internal) == "false" and not attributes.get("security_groups"):
+                    yield f"{rtype}.{name} is internet-facing (internal = false) with no security group"
 
     def _all_values(self) -> Iterator[tuple[str, str]]:
         resolve = self.resolver.resolve

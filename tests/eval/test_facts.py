@@ -596,6 +596,20 @@ def test_no_open_ingress_misses_an_internet_facing_load_balancer() -> None:
     assert "aws_lb.app" in detail
 
 
+def test_no_open_ingress_holds_for_an_internet_facing_balancer_admitting_only_an_office() -> None:
+    text = """
+    resource "aws_lb" "app" {
+      internal        = false
+      security_groups = [aws_security_group.alb.id]
+    }
+    resource "aws_vpc_security_group_ingress_rule" "office" {
+      security_group_id = aws_security_group.alb.id
+      cidr_ipv4         = "203.0.113.0/24"
+    }
+    """
+    assert check({"no_open_ingress": True}, text)[0] is True
+
+
 # --- value_anywhere ---------------------------------------------------------------------------
 
 
