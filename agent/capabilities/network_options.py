@@ -13,6 +13,7 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import FOUNDATION, Capability, Parameter, Probe
 from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.catalog.network import add_network
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, instances, resolve
 from autcloud.agent.regions import get_region
@@ -27,7 +28,7 @@ _ZONES = r"(?:availability\s+zones?|azs?|a\.z\.s?|zones)"
 _AZ_COUNT = re.compile(
     rf"\b(?:across|over|in|spanning|spans?|using|use)\s+{_N}\s+{_ZONES}(?![\w-])"
     rf"|\b{_N}[\s-]*{_ZONES}(?![\w-])"
-    rf"|\b{_ZONES}\s*(?:count\s*)?(?:=|:|of)?\s*(\d)\s*개?"
+    rf"|\b{_ZONES}\s*(?:는|은|을|를)?\s*(?:count\s*)?(?:=|:|of)?\s*(\d)\s*개?"
     r"|(\d|두|세|네)\s*개\s*(?:의\s*)?(?:가용\s*영역|az|존|가용영역)"
     r"|(?:가용\s*영역|az)\s*(\d)\s*개",
     re.I,
@@ -48,7 +49,7 @@ _NAT = re.compile(
     r"|\b(?:one|a)\s+nat(?:\s+gateway)?\s+(?:per|in\s+each|in\s+every)\s+(?:az|zone|availability\s+zone)\b"
     r"|\bper[\s-](?:az|zone)\s+nat(?:\s+gateways?)?\b"
     r"|(?:az|가용\s*영역|존)\s*(?:마다|별로?|당)\s*(?:하나씩\s*)?nat"
-    r"|nat(?:\s*게이트웨이)?\s*(?:를|을)?\s*(?:az|가용\s*영역|존)\s*(?:마다|별로?|당))"
+    r"|nat(?:\s*게이트웨이)?\s*(?:를|을|는|은)?\s*(?:az|가용\s*영역|존)\s*(?:마다|별로?|당))"
     r"|(?P<single>\b(?:one|1|a\s+single|single|one\s+shared|a\s+shared|shared)\s+nat(?:\s+gateways?)?\b"
     r"(?!\s+(?:per|in\s+each|in\s+every|for\s+each)\b)"
     r"|nat(?:\s*게이트웨이)?\s*(?:는|은)?\s*(?:하나|한\s*개|1\s*개)"
@@ -57,9 +58,37 @@ _NAT = re.compile(
 )
 
 
+_NO_NAT = re.compile(
+    r"\b(?:no|without(?:\s+a)?|skip(?:\s+the)?|drop(?:\s+the)?|remove(?:\s+the)?)\s+nat(?:\s+gateways?|\s+gws?)?\b"
+    r"|\bnat(?:\s+gateways?)?\s+(?:is\s+)?(?:not\s+needed|isn't\s+needed)"
+    r"|nat(?:\s*게이트웨이)?\s*(?:는|은|를|을)?\s*(?:없이|필요\s*없|빼|제거|안\s*(?:써|쓰|둬|두))",
+    re.I,
+)
+
+
 def _read_nat(text: str) -> Iterator[tuple[str, Any]]:
+    for match in _NO_NAT.finditer(text):
+        yield match.group(0).strip(), "none"
     for match in _NAT.finditer(text):
+        if _NO_NAT.search(text, max(0, match.start() - 12), match.end() + 12):
+            continue
         yield match.group(0).strip(), "per_az" if match.group("per") else "single"
+
+
+# "private subnets only", "no internet gateway": nothing in the VPC reaches the internet directly.
+_NO_INTERNET = re.compile(
+    r"\b(?:no|without(?:\s+an?)?)\s+(?:internet\s+gateway|igw)\b"
+    r"|\b(?:internet\s+gateway|igw)\s+(?:is\s+)?not\s+needed"
+    r"|\bprivate\s+subnets\s+only\b|\bonly\s+private\s+subnets\b"
+    r"|(?:인터넷\s*게이트웨이|igw)\s*(?:는|은|를|을)?\s*(?:필요\s*없|없이|빼|제거|두지\s*마)"
+    r"|프라이빗\s*서브넷만",
+    re.I,
+)
+
+
+def _read_no_internet(text: str) -> Iterator[tuple[str, Any]]:
+    for match in _NO_INTERNET.finditer(text):
+        yield match.group(0).strip(), "none"
 
 
 _CIDR = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
@@ -72,9 +101,27 @@ _ALLOW_WORDS = re.compile(
 )
 
 
+# Ranges that belong to someone else: VPN clients, the office, a data centre or factory network.
+_OTHER_NETWORK = re.compile(
+    r"\b(?:client|clients|on-?prem(?:ises)?|office|data\s*cent(?:er|re)|idc|customer|peer|remote)\b"
+    r"|클라이언트|사내망|공장망|본사|온프레미스|데이터\s*센터|사무실|고객",
+    re.I,
+)
+
+
 def _read_vpc_cidr(text: str) -> Iterator[tuple[str, Any]]:
-    """A CIDR named with the VPC ("VPC CIDR 10.20.0.0/16"), or a bare private range nobody
-    called an allowed source ("only from 10.8.0.0/16" is not the VPC's)."""
+    """A CIDR named with the VPC ("VPC CIDR 10.20.0.0/16") first, then a bare private range
+    nobody called an allowed source or someone else's network ("only from 10.8.0.0/16",
+    "client CIDR 172.16.0.0/22" and "factory network (192.168.0.0/16)" are not the VPC's)."""
+    named: list[tuple[str, str]] = []
+    bare: list[tuple[str, str]] = []
+    for quote, value, vpc in _vpc_cidrs(text):
+        (named if vpc else bare).append((quote, value))
+    yield from named
+    yield from bare
+
+
+def _vpc_cidrs(text: str) -> Iterator[tuple[str, str, bool]]:
     for match in _CIDR.finditer(text):
         try:
             network = ipaddress.ip_network(match.group(1), strict=False)
@@ -85,8 +132,11 @@ def _read_vpc_cidr(text: str) -> Iterator[tuple[str, Any]]:
         vpc, allow = _nearest(_VPC_WORDS, before, after), _nearest(_ALLOW_WORDS, before, after)
         if allow is not None and (vpc is None or allow < vpc):
             continue  # an allowed source, not the VPC's range
+        other = _nearest(_OTHER_NETWORK, before, "")
+        if other is not None and (vpc is None or other < vpc):
+            continue  # the clients', the office's or the data centre's range
         if vpc is not None or _rfc1918(network):
-            yield match.group(0), str(network)
+            yield match.group(0), str(network), vpc is not None
 
 
 def _nearest(words: re.Pattern[str], before: str, after: str) -> int | None:
@@ -116,6 +166,10 @@ class NatParameter(Parameter):
     """Proven by the NAT gateways' count: 1, or the zone count (var.az_count)."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        if value == "none":
+            if any(True for _ in instances(module, self.type)):
+                return []
+            return [Evidence(address=self.type, op="absent")]
         zones = resolve(module, "${var.az_count}")
         for address, body in instances(module, self.type):
             count = str(body.get("count", "")).strip("${} ")  # as written: 1, or var.az_count
@@ -181,6 +235,78 @@ def _set_nat(bp: Blueprint, layout: Any) -> None:
     )
 
 
+@dataclass(frozen=True)
+class AbsentParameter(Parameter):
+    """Proven by the absence of every resource of its type."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        if any(True for _ in instances(module, self.type)):
+            return []
+        return [Evidence(address=self.type, op="absent")]
+
+
+def _remove(
+    bp: Blueprint, addresses: set[str], outputs: frozenset[str] | set[str] = frozenset()
+) -> bool:
+    """Drop these resources (and outputs) unless something left in the design refers to them."""
+    kept = [r for r in bp.resources if r.address not in addresses]
+    if any(r.references() & addresses for r in kept):
+        return False
+    bp.resources[:] = kept
+    bp.outputs[:] = [o for o in bp.outputs if o.name not in outputs]
+    return True
+
+
+def _drop_nat(bp: Blueprint) -> bool:
+    routes = bp.find("aws_route_table.private")
+    route = routes.body.get("route") if routes is not None else None
+    saved = route
+    if routes is not None and isinstance(route, Block) and "nat_gateway_id" in route.body:
+        routes.body.pop("route")
+        routes.reason = (
+            "The private subnets' routes: no NAT gateway, as asked; AWS APIs through VPC endpoints."
+        )
+    if _remove(bp, {"aws_nat_gateway.main", "aws_eip.nat"}):
+        bp.notes.append(
+            "No NAT gateway, as asked: the private subnets reach AWS services only through VPC endpoints."
+        )
+        return True
+    if routes is not None and saved is not None:
+        routes.body["route"] = saved
+    bp.notes.append(
+        "No NAT gateway was asked for, but something in the design sends traffic through it."
+    )
+    return False
+
+
+def _drop_internet(bp: Blueprint) -> None:
+    if not _drop_nat(bp):
+        return
+    for spec in bp.resources:  # gateway endpoints serve the remaining route tables only
+        tables = spec.body.get("route_table_ids") if spec.type == "aws_vpc_endpoint" else None
+        if isinstance(tables, Expr) and "aws_route_table.public.id" in tables.text:
+            text = tables.text.replace("aws_route_table.public.id, ", "")
+            text = re.sub(r"^concat\(\[aws_route_table\.public\.id\],\s*(.*)\)$", r"\1", text)
+            spec.body["route_table_ids"] = Expr(text)
+    if _remove(
+        bp,
+        {
+            "aws_internet_gateway.main",
+            "aws_subnet.public",
+            "aws_route_table.public",
+            "aws_route_table_association.public",
+        },
+        {"public_subnet_ids"},
+    ):
+        bp.notes.append(
+            "No internet gateway and no public subnets, as asked: the VPC is private only."
+        )
+    else:
+        bp.notes.append(
+            "No internet gateway was asked for, but the design has a public entry point that needs one."
+        )
+
+
 def _set_vpc_cidr(bp: Blueprint, cidr: Any) -> None:
     variable = bp.variables.get("vpc_cidr")
     if variable is None or not isinstance(cidr, str):
@@ -195,13 +321,39 @@ def _set_vpc_cidr(bp: Blueprint, cidr: Any) -> None:
     bp.variables["vpc_cidr"] = dataclasses.replace(variable, default=str(network))
 
 
+_ISOLATED = re.compile(
+    r"\b(?:isolated|database|db|data)\s+subnets?\b|(?:격리|데이터베이스|db|데이터)\s*(?:전용\s*)?서브넷",
+    re.I,
+)
+
+
+def _read_isolated(text: str) -> Iterator[tuple[str, Any]]:
+    for match in _ISOLATED.finditer(text):
+        yield match.group(0).strip(), "data"
+
+
+def _network_asked(ctx: Context) -> bool:
+    """The request lays out a VPC itself (its CIDR block or its NAT gateways): it wants one
+    even when nothing in the design would need a VPC ("just the network for now")."""
+    return "network.vpc_cidr" in ctx.req.params or ctx.req.params.get("network.nat") in (
+        "single",
+        "per_az",
+    )
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
+    if not bp.has("aws_vpc.main") and _network_asked(ctx):
+        add_network(bp, ctx, isolated_subnets=bool(ctx.req.params.get("network.isolated")))
     if not bp.has("aws_vpc.main"):
         return
     params = ctx.req.params
     if "network.az_count" in params:
         _set_az_count(bp, ctx, params["network.az_count"])
-    if "network.nat" in params:
+    if params.get("network.internet") == "none":
+        _drop_internet(bp)
+    elif params.get("network.nat") == "none":
+        _drop_nat(bp)
+    elif "network.nat" in params:
         _set_nat(bp, params["network.nat"])
     if "network.vpc_cidr" in params:
         _set_vpc_cidr(bp, params["network.vpc_cidr"])
@@ -219,5 +371,9 @@ CAPABILITY = Capability(
         Parameter("network.az_count", "aws_subnet", "count", "==", _read_az_count),
         NatParameter("network.nat", "aws_nat_gateway", "count", "==", _read_nat),
         Parameter("network.vpc_cidr", "aws_vpc", "cidr_block", "==", _read_vpc_cidr),
+        AbsentParameter(
+            "network.internet", "aws_internet_gateway", "id", "absent", _read_no_internet
+        ),
+        Parameter("network.isolated", "aws_subnet", "tags.Tier", "==", _read_isolated),
     ),
 )

@@ -8,9 +8,11 @@ an HTTP API for the same function, the REST API replaces it (one front door, the
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Probe
+from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -20,7 +22,9 @@ from autcloud.agent.catalog.base import (
     interp,
     tags,
 )
-from autcloud.agent.catalog.compute import role
+from autcloud.agent.catalog.compute import role, security_group
+from autcloud.agent.catalog.edge import add_waf
+from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
@@ -36,12 +40,90 @@ VALIDATOR_SKIP = (
 )
 
 
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+# "100 requests/s", "2,000 requests per second", "초당 2000 요청", "2000 rps"
+_RATE = (
+    r"(\d[\d,]*)\s*(?:requests?|reqs?|calls?)\s*(?:/\s*s(?:ec(?:ond)?)?\b|per\s+second|a\s+second)"
+    r"|(\d[\d,]*)\s*rps\b|초당\s*(\d[\d,]*)\s*(?:건의?\s*)?(?:요청|리퀘스트|호출)"
+)
+_BURST = r"\bburst(?:\s+limit)?\s*(?:of|=|:)?\s*(\d[\d,]*)|(\d[\d,]*)\s*burst\b|버스트\s*(?:는|은)?\s*(\d[\d,]*)"
+
+
+def _first_group(match: re.Match[str]) -> int | None:
+    value = next((g for g in match.groups() if g), None)
+    return _number(value) if value else None
+
+
+_PRIVATE = re.compile(
+    r"\bprivate\s+(?:rest\s+)?api\b|\bprivate\s+endpoint\s+type\b|\bprivate\s+api\s+gateway\b"
+    r"|프라이빗\s*(?:rest\s*)?api|사설\s*(?:rest\s*)?api|private\s*rest\s*api",
+    re.I,
+)
+
+
+# Values that only belong to a REST API when the message is about API Gateway: "a private API"
+# or "500 requests per second" alone describe other designs too.
+_ABOUT_API_GATEWAY = re.compile(
+    r"api\s*gateway|rest\s*api|api\s*게이트웨이|usage\s+plan|사용량\s*계획", re.I
+)
+_THROTTLING = re.compile(
+    r"throttl|usage\s+plan|\bburst|rate\s+limit|스로틀|버스트|사용량\s*계획|제한", re.I
+)
+
+
+def _read_rate(text: str) -> Iterator[tuple[str, Any]]:
+    if not _ABOUT_API_GATEWAY.search(text):
+        return
+    for match in re.finditer(_RATE, text, re.I):
+        around = text[max(0, match.start() - 40) : match.end() + 40]
+        value = _first_group(match)
+        if value and _THROTTLING.search(around):
+            yield match.group(0).strip(), value
+
+
+def _read_burst(text: str) -> Iterator[tuple[str, Any]]:
+    if not _ABOUT_API_GATEWAY.search(text):
+        return
+    for match in re.finditer(_BURST, text, re.I):
+        value = _first_group(match)
+        if value:
+            yield match.group(0).strip(), value
+
+
+def _read_endpoint_type(text: str) -> Iterator[tuple[str, Any]]:
+    if not _ABOUT_API_GATEWAY.search(text):
+        return
+    for match in _PRIVATE.finditer(text):
+        yield match.group(0).strip(), "PRIVATE"
+    for match in re.finditer(r"\bedge[\s-]optimi[sz]ed\b|엣지\s*최적화", text, re.I):
+        yield match.group(0).strip(), "EDGE"
+
+
+_USAGE_PLAN = re.compile(r"\busage\s+plans?\b|\bapi\s+keys?\b|사용량\s*계획|api\s*키", re.I)
+
+
+def _read_usage_plan(text: str) -> Iterator[tuple[str, Any]]:
+    if not _ABOUT_API_GATEWAY.search(text):
+        return
+    for match in _USAGE_PLAN.finditer(text):
+        yield match.group(0).strip(), True
+
+
 def _drop_http_api(bp: Blueprint) -> bool:
     """Remove the HTTP API the core pass built, so the REST API is the one front door."""
     api = bp.find("aws_apigatewayv2_api.main")
     if api is None or api.body.get("protocol_type") != "HTTP":
         return False
-    bp.resources[:] = [r for r in bp.resources if r.block != "api_gateway"]
+    removed = {r.address for r in bp.resources if r.block == "api_gateway"}
+    while True:  # and whatever hangs on it (a Cognito authorizer, a WAF-less stage setting)
+        more = {r.address for r in bp.resources if r.references() & removed} - removed
+        if not more:
+            break
+        removed |= more
+    bp.resources[:] = [r for r in bp.resources if r.address not in removed]
     bp.outputs[:] = [o for o in bp.outputs if o.name != "api_endpoint"]
     if not any(r.address.startswith("aws_apigatewayv2") for r in bp.resources):
         bp.variables.pop("cors_allowed_origins", None)
@@ -87,14 +169,21 @@ def _backend(bp: Blueprint) -> tuple[str, dict[str, Any], str | None]:
 
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append(BLOCK)
+    params = ctx.req.params
+    endpoint_type = params.get("rest_api.endpoint_type", "REGIONAL")
+    private = endpoint_type == "PRIVATE"
+    if private and not bp.has("aws_vpc.main"):
+        add_network(bp, ctx, isolated_subnets=False)  # a private API answers only inside a VPC
     replaced = _drop_http_api(bp)
     what, integration, function = _backend(bp)
+    rate_limit = params.get("rest_api.rate_limit", 1000)
+    burst_limit = params.get("rest_api.burst_limit", max(500, rate_limit // 2))
     rate = bp.var(
         Variable(
             "rest_api_throttle_rate_limit",
             "number",
             "Steady-state requests per second the REST API stage accepts.",
-            1000,
+            rate_limit,
         )
     )
     burst = bp.var(
@@ -102,9 +191,10 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "rest_api_throttle_burst_limit",
             "number",
             "Requests the REST API stage accepts in a burst.",
-            500,
+            burst_limit,
         )
     )
+    usage_plan = bool(params.get("rest_api.usage_plan"))
     log_group(
         bp,
         "rest_api",
@@ -135,12 +225,20 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "aws_api_gateway_rest_api",
             "main",
             "compute",
-            f"The regional REST API in front of {what}.",
+            f"The {endpoint_type.lower()} REST API in front of {what}.",
             {
                 "name": interp("${local.name}-rest-api"),
                 "description": "Every path and method goes to the application.",
                 "endpoint_configuration": Block(
-                    "endpoint_configuration", body={"types": ["REGIONAL"]}
+                    "endpoint_configuration",
+                    body={
+                        "types": [endpoint_type],
+                        **(
+                            {"vpc_endpoint_ids": [Expr("aws_vpc_endpoint.execute_api.id")]}
+                            if private
+                            else {}
+                        ),
+                    },
                 ),
                 "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
                 "tags": tags("rest-api"),
@@ -164,12 +262,37 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "proxy": Expr("aws_api_gateway_resource.proxy.id"),
         "root": Expr(f"{API}.root_resource_id"),
     }
+    cognito = bp.has("aws_cognito_user_pool.main")
+    if cognito:
+        bp.add(
+            ResourceSpec(
+                "aws_api_gateway_authorizer",
+                "cognito",
+                "security",
+                "Admits only callers signed in through the Cognito user pool.",
+                {
+                    "name": "cognito",
+                    "rest_api_id": Expr(f"{API}.id"),
+                    "type": "COGNITO_USER_POOLS",
+                    "provider_arns": [Expr("aws_cognito_user_pool.main.arn")],
+                },
+                block=BLOCK,
+            )
+        )
     for name, resource_id in methods.items():
         method_body: dict[str, Any] = {
             "rest_api_id": Expr(f"{API}.id"),
             "resource_id": resource_id,
             "http_method": "ANY",
-            "authorization": "NONE",
+            **(
+                {
+                    "authorization": "COGNITO_USER_POOLS",
+                    "authorizer_id": Expr("aws_api_gateway_authorizer.cognito.id"),
+                }
+                if cognito
+                else {"authorization": "NONE"}
+            ),
+            **({"api_key_required": True} if usage_plan else {}),
         }
         body = {
             "rest_api_id": Expr(f"{API}.id"),
@@ -189,7 +312,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "compute",
                 f"Accepts any HTTP method on {'every path' if name == 'proxy' else 'the root path'}.",
                 method_body,
-                comments=(OPEN_METHOD_SKIP, VALIDATOR_SKIP),
+                comments=(VALIDATOR_SKIP,) if cognito else (OPEN_METHOD_SKIP, VALIDATOR_SKIP),
                 block=BLOCK,
             ),
             ResourceSpec(
@@ -244,7 +367,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "checkov:skip=CKV_AWS_120:Responses are dynamic per caller; a stage cache would serve stale data and costs hourly",
         "checkov:skip=CKV2_AWS_51:Client certificates authenticate API Gateway to an HTTP backend; this one is Lambda or a public ALB",
     ]
-    if not ctx.req.has("waf"):
+    waf = ctx.req.has("waf") and not private
+    if not waf:
         stage_comments.append(
             "checkov:skip=CKV2_AWS_29:No WAF was asked for; add 'WAF' to the request to attach one"
         )
@@ -320,6 +444,14 @@ def build(bp: Blueprint, ctx: Context) -> None:
             block=BLOCK,
         ),
     )
+    if private:
+        _private_access(bp)
+    if usage_plan:
+        _usage_plan(bp, rate, burst)
+    if waf and not any(r.type == "aws_wafv2_web_acl" and r.name == "api" for r in bp.resources):
+        add_waf(
+            bp, "REGIONAL", protects="aws_api_gateway_stage.main", name="api", what="the API stage"
+        )
     if function is not None:
         bp.add(
             ResourceSpec(
@@ -348,10 +480,140 @@ def build(bp: Blueprint, ctx: Context) -> None:
         bp.notes.append(
             "REST API: the design has no function or public load balancer, so it answers with a mock until one is wired."
         )
-    if ctx.req.private:
+    if ctx.req.private and not private:
         bp.notes.append(
-            "REST API: it stays REGIONAL; for a private API add an execute-api VPC endpoint and a resource policy."
+            "REST API: it stays REGIONAL; say 'private REST API' for one reachable only through an execute-api VPC endpoint."
         )
+    if private and ctx.req.has("waf"):
+        bp.notes.append(
+            "REST API: a private API is reachable only inside the VPC; WAF cannot be associated with it."
+        )
+
+
+def _private_access(bp: Blueprint) -> None:
+    """The execute-api interface endpoint the private API answers through, and the resource policy
+    that admits only calls arriving through it."""
+    security_group(
+        bp,
+        "execute_api_endpoint",
+        "execute-api interface endpoint",
+        "The API endpoint's firewall: HTTPS from inside the VPC only.",
+        BLOCK,
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_vpc_security_group_ingress_rule",
+            "execute_api_endpoint_https",
+            "security",
+            "HTTPS to the private API from inside the VPC only.",
+            {
+                "security_group_id": Expr("aws_security_group.execute_api_endpoint.id"),
+                "description": "HTTPS from inside the VPC",
+                "ip_protocol": "tcp",
+                "from_port": 443,
+                "to_port": 443,
+                "cidr_ipv4": Expr("aws_vpc.main.cidr_block"),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_vpc_endpoint",
+            "execute_api",
+            "network",
+            "Interface endpoint: the private REST API is reached only through it, from inside the VPC.",
+            {
+                "vpc_id": Expr("aws_vpc.main.id"),
+                "service_name": interp("com.amazonaws.${var.region}.execute-api"),
+                "vpc_endpoint_type": "Interface",
+                "subnet_ids": Expr("aws_subnet.private[*].id"),
+                "security_group_ids": [Expr("aws_security_group.execute_api_endpoint.id")],
+                "private_dns_enabled": True,
+                "tags": tags("execute-api-endpoint"),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_api_gateway_rest_api_policy",
+            "main",
+            "security",
+            "Admits calls only when they arrive through the VPC's execute-api endpoint.",
+            {
+                "rest_api_id": Expr(f"{API}.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "execute-api:Invoke",
+                                "Resource": interp(f"${{{API}.execution_arn}}/*"),
+                            },
+                            {
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "execute-api:Invoke",
+                                "Resource": interp(f"${{{API}.execution_arn}}/*"),
+                                "Condition": {
+                                    "StringNotEquals": {
+                                        "aws:SourceVpce": Expr("aws_vpc_endpoint.execute_api.id")
+                                    }
+                                },
+                            },
+                        ],
+                    }
+                ),
+            },
+            block=BLOCK,
+        ),
+    )
+
+
+def _usage_plan(bp: Blueprint, rate: Expr, burst: Expr) -> None:
+    """An API key for each partner and the usage plan that throttles every key."""
+    bp.add(
+        ResourceSpec(
+            "aws_api_gateway_api_key",
+            "main",
+            "security",
+            "The API key callers present (x-api-key); hand one out per partner.",
+            {"name": interp("${local.name}-key"), "enabled": True, "tags": tags("api-key")},
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_api_gateway_usage_plan",
+            "main",
+            "compute",
+            "Throttles each API key on the live stage.",
+            {
+                "name": interp("${local.name}-usage-plan"),
+                "api_stages": Block(
+                    "api_stages",
+                    body={
+                        "api_id": Expr(f"{API}.id"),
+                        "stage": Expr("aws_api_gateway_stage.main.stage_name"),
+                    },
+                ),
+                "throttle_settings": Block(
+                    "throttle_settings", body={"rate_limit": rate, "burst_limit": burst}
+                ),
+                "tags": tags("usage-plan"),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_api_gateway_usage_plan_key",
+            "main",
+            "compute",
+            "Puts the API key on the usage plan.",
+            {
+                "key_id": Expr("aws_api_gateway_api_key.main.id"),
+                "key_type": "API_KEY",
+                "usage_plan_id": Expr("aws_api_gateway_usage_plan.main.id"),
+            },
+            block=BLOCK,
+        ),
+    )
 
 
 CAPABILITY = Capability(
@@ -362,5 +624,31 @@ CAPABILITY = Capability(
     category="edge",
     build=build,
     phase=EDGE,
+    parameters=(
+        Parameter(
+            "rest_api.endpoint_type",
+            "aws_api_gateway_rest_api",
+            "endpoint_configuration.types",
+            "contains",
+            _read_endpoint_type,
+        ),
+        Parameter(
+            "rest_api.rate_limit",
+            "aws_api_gateway_method_settings",
+            "settings.throttling_rate_limit",
+            "==",
+            _read_rate,
+        ),
+        Parameter(
+            "rest_api.burst_limit",
+            "aws_api_gateway_method_settings",
+            "settings.throttling_burst_limit",
+            "==",
+            _read_burst,
+        ),
+        Parameter(
+            "rest_api.usage_plan", "aws_api_gateway_usage_plan", "name", "exists", _read_usage_plan
+        ),
+    ),
     scanner_types=("aws_api_gateway_rest_api", "aws_api_gateway_stage"),
 )

@@ -96,10 +96,18 @@ def certificate_validation(bp: Blueprint, certificate: str, provider: str | None
     )
 
 
-def add_waf(bp: Blueprint, scope: str) -> None:
-    """A WAF web ACL with AWS managed rules (common exploits, known bad inputs, IP reputation) and rate limiting."""
+def add_waf(
+    bp: Blueprint,
+    scope: str,
+    *,
+    protects: str = "aws_lb.app",
+    name: str | None = None,
+    what: str = "the load balancer",
+) -> None:
+    """A WAF web ACL with AWS managed rules (common exploits, known bad inputs, IP reputation) and
+    rate limiting; a regional one is associated with ``protects`` (a load balancer, an API stage)."""
     bp.blocks.append("waf")
-    name = "cdn" if scope == "CLOUDFRONT" else "alb"
+    name = name or ("cdn" if scope == "CLOUDFRONT" else "alb")
     provider = {"provider": Expr("aws.us_east_1")} if scope == "CLOUDFRONT" else {}
     rules: list[Block] = []
     for priority, group in enumerate(
@@ -228,12 +236,12 @@ def add_waf(bp: Blueprint, scope: str) -> None:
         bp.add(
             ResourceSpec(
                 "aws_wafv2_web_acl_association",
-                "alb",
+                name,
                 "edge",
-                "Puts the WAF in front of the load balancer.",
+                f"Puts the WAF in front of {what}.",
                 {
-                    "resource_arn": Expr("aws_lb.app.arn"),
-                    "web_acl_arn": Expr("aws_wafv2_web_acl.alb.arn"),
+                    "resource_arn": Expr(f"{protects}.arn"),
+                    "web_acl_arn": Expr(f"aws_wafv2_web_acl.{name}.arn"),
                 },
                 block="waf",
             )

@@ -70,3 +70,40 @@ def test_an_allowed_source_range_is_not_read_as_the_vpc_cidr() -> None:
     assert list(_read_vpc_cidr("VPC CIDR 10.20.0.0/16, allow only from 203.0.113.0/24")) == [
         ("10.20.0.0/16", "10.20.0.0/16")
     ]
+
+
+def test_a_client_cidr_named_before_the_vpc_is_not_read_as_the_vpc_range() -> None:
+    text = "Client VPN (클라이언트 CIDR 172.16.0.0/22), VPC CIDR은 10.20.0.0/16"
+    assert next(iter(_read_vpc_cidr(text)))[1] == "10.20.0.0/16"
+
+
+def test_a_korean_nat_per_zone_with_a_topic_particle_is_read() -> None:
+    from autcloud.agent.capabilities.network_options import _read_nat
+
+    assert next(iter(_read_nat("NAT 게이트웨이는 AZ마다 하나씩")))[1] == "per_az"
+
+
+def test_a_network_only_request_builds_the_vpc_with_isolated_subnets() -> None:
+    module, ledger = _design(
+        "Just the network for now. VPC 10.40.0.0/16 in Mumbai across 3 AZs with public, private "
+        "and isolated database subnets in each AZ and a NAT gateway per AZ."
+    )
+    assert module.resources["aws_vpc"]["main"]
+    assert "data" in module.resources["aws_subnet"]
+    assert ledger["network.vpc_cidr"]["status"] == "honored"
+
+
+def test_no_nat_removes_the_nat_gateways() -> None:
+    module, ledger = _design("A containerized web app on ECS with Postgres, no NAT")
+    assert "aws_nat_gateway" not in module.resources
+    assert ledger["network.nat"]["status"] == "honored"
+
+
+def test_private_subnets_only_removes_the_internet_gateway() -> None:
+    module, ledger = _design(
+        "Site-to-Site VPN to our data centre, customer gateway IP 203.0.113.10, VPC 10.10.0.0/16, "
+        "private subnets only, with RDS MySQL, no internet gateway"
+    )
+    assert "aws_internet_gateway" not in module.resources
+    assert "public" not in module.resources["aws_subnet"]
+    assert ledger["network.internet"]["status"] == "honored"

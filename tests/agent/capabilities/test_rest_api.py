@@ -64,3 +64,50 @@ def test_the_ledger_honors_the_rest_api_with_the_api_as_evidence() -> None:
 def test_a_request_not_naming_a_rest_api_builds_none() -> None:
     module, _ = _design("A serverless API on Lambda with DynamoDB")
     assert "aws_api_gateway_rest_api" not in module.resources
+
+
+PARTNER = (
+    "Public partner API in Ireland on API Gateway REST with API keys and a usage plan "
+    "(100 requests/s, burst 200). Backend is Lambda. Put WAF in front of the API stage."
+)
+
+
+def test_a_usage_plan_with_api_keys_throttles_at_the_stated_rate_and_burst() -> None:
+    module, ledger = _design(PARTNER)
+    plan = module.resources["aws_api_gateway_usage_plan"]["main"]
+    assert plan["throttle_settings"][0]["rate_limit"] == "${var.rest_api_throttle_rate_limit}"
+    assert module.variables["rest_api_throttle_rate_limit"]["default"] == 100
+    assert module.variables["rest_api_throttle_burst_limit"]["default"] == 200
+    assert "main" in module.resources["aws_api_gateway_api_key"]
+    assert ledger["rest_api.usage_plan"]["status"] == "honored"
+
+
+def test_waf_asked_with_a_rest_api_is_associated_with_its_stage() -> None:
+    module, _ = _design(PARTNER)
+    association = module.resources["aws_wafv2_web_acl_association"]["api"]
+    assert "aws_api_gateway_stage.main" in association["resource_arn"]
+
+
+def test_a_private_rest_api_answers_through_an_execute_api_endpoint() -> None:
+    module, ledger = _design(
+        "Private REST API (API Gateway, private endpoint type) in Frankfurt with a Lambda backend"
+    )
+    api = module.resources["aws_api_gateway_rest_api"]["main"]
+    assert api["endpoint_configuration"][0]["types"] == ["PRIVATE"]
+    endpoint = module.resources["aws_vpc_endpoint"]["execute_api"]
+    assert "execute-api" in endpoint["service_name"]
+    assert ledger["rest_api.endpoint_type"]["status"] == "honored"
+
+
+def test_a_korean_throttle_on_the_rest_api_stage_is_applied() -> None:
+    module, ledger = _design(
+        "API Gateway REST API와 람다, 스테이지는 초당 2000 요청 스로틀링, 버스트 4000"
+    )
+    assert module.variables["rest_api_throttle_rate_limit"]["default"] == 2000
+    assert module.variables["rest_api_throttle_burst_limit"]["default"] == 4000
+    assert ledger["rest_api.rate_limit"]["status"] == "honored"
+
+
+def test_requests_per_second_without_api_gateway_do_not_build_a_rest_api() -> None:
+    module, _ = _design("A Fargate web API handling 500 requests per second with Postgres")
+    assert "aws_api_gateway_rest_api" not in module.resources
