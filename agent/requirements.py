@@ -58,7 +58,7 @@ _NAMED_NOT_FEATURE = re.compile(
 _NOT_DOMAINS = {"asp.net", "vb.net", "ado.net", "socket.io", "chart.js", "p5.js"}
 INSTANCE_TYPE = re.compile(
     # Not after a dot: "kafka.m7g.large" and "mq.m5.large" are other services' classes.
-    r"(?<![\w.])((?:db\.|cache\.)?[a-z]{1,3}\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge))\b"
+    r"(?<![\w.])((?:db\.|cache\.)?[a-z]{1,3}\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge))(?![A-Za-z0-9_])"
 )
 
 
@@ -279,7 +279,11 @@ def _budget(text: str) -> Budget | None:
         (rf"{NUM}\s*(k|m)?\s*(?:usd|dollars?|달러|불)\b", "USD"),
         (rf"{NUM}\s*(k|m)?\s*(?:usd|dollars?|달러)", "USD"),
         (rf"(?:₩|krw\s*){NUM}\s*(만|천|억|k|m)?", "KRW"),
-        (rf"{NUM}\s*(만|천|억|백만|천만|k|m|thousand|million)?\s*(?:원|krw\b|won\b)", "KRW"),
+        # Not "S3 원본" (the original bucket): a number of its own, and 원 not starting a word.
+        (
+            rf"(?<![A-Za-z0-9.]){NUM}\s*(만|천|억|백만|천만|k|m|thousand|million)?\s*(?:원(?!본|래|칙|인|형|리)|krw\b|won\b)",
+            "KRW",
+        ),
     ]
     for pattern, currency in patterns:
         match = re.search(pattern, text, re.IGNORECASE)
@@ -359,9 +363,13 @@ def _capacity(text: str, signals: Signals) -> None:
     if span:
         signals.min_capacity, signals.max_capacity = int(span.group(1)), int(span.group(2))
     # "max 16 ACU", "최대 2GB": a bound of something else, not a count of tasks or nodes.
-    not_a_count = r"(?![\d.]|\s*(?:acus?|gb|gib|mb|tb|%|ms|rcus?|wcus?|vcpus?|cpus?|seconds?|secs?|minutes?|mins?|hours?|days?|초|분|시간|일|개월|년|명|원|달러|만|천))"
-    minimum = re.search(rf"(?:min(?:imum)?|최소)\s*:?\s*(\d+){not_a_count}", text, re.IGNORECASE)
-    maximum = re.search(rf"(?:max(?:imum)?|최대)\s*:?\s*(\d+){not_a_count}", text, re.IGNORECASE)
+    not_a_count = r"(?!\d|\.\d|\s*(?:acus?|gb|gib|mb|tb|%|ms|rcus?|wcus?|vcpus?|cpus?|seconds?|secs?|minutes?|mins?|hours?|days?|초|분|시간|일|개월|년|명|원|달러|만|천))"
+    minimum = re.search(
+        rf"(?:min(?:imum)?|최소)(?:는|은|로)?\s*:?\s*(\d+){not_a_count}", text, re.IGNORECASE
+    )
+    maximum = re.search(
+        rf"(?:max(?:imum)?|최대)(?:는|은|로)?\s*:?\s*(\d+){not_a_count}", text, re.IGNORECASE
+    )
     units = r"\s*(?:tasks|containers|instances|nodes|replicas|servers)\b"
     minimum = minimum or re.search(r"at least\s+(\d+)" + units, text, re.IGNORECASE)
     maximum = maximum or re.search(r"(?:up to|at most)\s+(\d+)" + units, text, re.IGNORECASE)
@@ -373,7 +381,7 @@ def _capacity(text: str, signals: Signals) -> None:
         r"(?<![\w.$₩])(\d+)\s*(?:tasks|containers|instances|nodes|replicas|servers|worker nodes)\b",
         text,
         re.IGNORECASE,
-    ) or re.search(r"(?:노드|인스턴스|컨테이너|태스크|서버)\s*(\d+)\s*(?:개|대)", text)
+    ) or re.search(r"(?:노드|인스턴스|컨테이너|태스크|서버|평소)\s*(\d+)\s*(?:개|대)", text)
     # "max 8 tasks" is a bound, not the normal count.
     bound = desired is not None and re.search(
         r"(?:min(?:imum)?|max(?:imum)?|최소|최대|up to|at most|at least)\s*:?\s*$",
@@ -499,6 +507,10 @@ def _schedule_timezone(text: str, expression: str) -> str | None:
     return None
 
 
+_TASK_SIZE = re.compile(
+    r"\d+(?:\.\d+)?\s*v?cpus?\s*(?:and|/|,|와|과|에)?\s*\d+(?:\.\d+)?\s*(?:gb|gib|mb)(?:\s*(?:of\s+)?(?:memory|ram|메모리))?",
+    re.IGNORECASE,
+)
 # "200 GB of storage" sizes a disk or a database; it does not ask for an S3 bucket.
 _SIZE = r"(\d+(?:\.\d+)?)\s*(gb|gib|tb|tib)(?![a-z])(?!\s*(?:of\s+)?(?:memory|ram|메모리|램))"
 _STORAGE_NOUNS = r"(?:storage|disk space|disk|space|volume|스토리지|저장 ?공간|디스크|용량)"
@@ -541,7 +553,15 @@ def read_message(text: str) -> Signals:
             signals.cache_node_type = value
         else:
             signals.instance_type = value
-    plain = DOMAIN.sub(" ", INSTANCE_TYPE.sub(" ", scrubbed))
+    plain = DOMAIN.sub(
+        " ",
+        INSTANCE_TYPE.sub(
+            lambda m: " data-node " if m.group(1).startswith(("db.", "cache.")) else " ",
+            scrubbed,
+        ),
+    )
+    # "0.5 vCPU and 1 GB": a task size, not storage.
+    plain = _TASK_SIZE.sub(" ", plain)
     storage = STORAGE_SIZE.search(plain)
     if storage:
         number, unit = (
@@ -581,9 +601,14 @@ def read_message(text: str) -> Signals:
     signals.daily_users = _daily_users(plain)
     signals.requests_per_second = _rps(plain)
     _capacity(plain, signals)
-    port = re.search(r"(?:port|포트)\s*:?\s*(\d{2,5})", plain, re.IGNORECASE)
+    port = re.search(
+        r"(?:port|포트)(?:는|은|를|번호는)?\s*:?\s*(\d{2,5})|listens?\s+on\s+(?:port\s+)?:?(\d{2,5})"
+        r"|(\d{2,5})\s*(?:번\s*)?포트",
+        plain,
+        re.IGNORECASE,
+    )
     if port:
-        signals.container_port = int(port.group(1))
+        signals.container_port = int(next(g for g in port.groups() if g))
     if "schedule" in signals.add or re.search(
         r"every\s+\d+|마다|cron\(|\bat\s+\d{1,2}(?::\d{2})?\s*(?:am|pm|utc|kst)|\d{1,2}\s*시",
         plain,

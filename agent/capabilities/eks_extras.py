@@ -6,12 +6,22 @@ The add-ons apply to every EKS design; the Fargate profile only when asked for.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator
 from typing import Any
 
+from autcloud.agent.capabilities._eks_node_groups import (
+    NODE_GROUPS,
+    VERSION,
+    apply_node_groups,
+    apply_version,
+)
 from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr
+from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.tfparse import TerraformModule
 
 BLOCK = "eks_extras"
 NODE_GROUP = "aws_eks_node_group.default"
@@ -96,6 +106,78 @@ FARGATE_NAMESPACE = Parameter(
 )
 
 
+_NAMESPACE = r"[a-z0-9][a-z0-9-]{0,62}"
+_NAMESPACE_LIST = re.compile(
+    rf"(?:namespaces?|네임스페이스)\s*(?:는|은|:)?\s*((?:[\"'`]?{_NAMESPACE}[\"'`]?(?:\s*(?:,|and|및|랑|와|과)\s*)?){{2,}})"
+    rf"|((?:(?:the\s+)?[\"'`]?{_NAMESPACE}[\"'`]?\s*(?:,|and|및|랑|와|과)\s*)+(?:the\s+)?[\"'`]?{_NAMESPACE}[\"'`]?)\s*(?:namespaces|네임스페이스)",
+    re.I,
+)
+
+
+def _read_namespaces(text: str) -> Iterator[tuple[str, Any]]:
+    for match in _NAMESPACE_LIST.finditer(text):
+        words = re.findall(_NAMESPACE, (match.group(1) or match.group(2)).lower())
+        names = [
+            w for w in dict.fromkeys(words) if w not in _NOT_NAMES and w not in ("및", "세", "개")
+        ]
+        if len(names) >= 2:
+            yield match.group(0).strip(), names
+
+
+@dataclasses.dataclass(frozen=True)
+class NamespacesParameter(Parameter):
+    """Proven when every stated namespace is selected by a Fargate profile."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        found = []
+        for namespace in value if isinstance(value, list) else []:
+            address = next(
+                (
+                    a
+                    for a, body in instances(module, self.type)
+                    if any(
+                        holds(module, v, "==", namespace)
+                        for v in attribute_values(module, body, self.attribute)
+                    )
+                ),
+                None,
+            )
+            if address is None:
+                return []
+            found.append(
+                Evidence(address=address, attribute=self.attribute, op="==", value=namespace)
+            )
+        return found
+
+
+FARGATE_NAMESPACES = NamespacesParameter(
+    key="eks.fargate_namespaces",
+    type="aws_eks_fargate_profile",
+    attribute="selector.namespace",
+    op="==",
+    read=_read_namespaces,
+)
+# "no EC2 nodes", "fargate only", "EC2 노드그룹 없이", "전부 Fargate 프로파일로만"
+FARGATE_ONLY = Parameter(
+    key="eks.fargate_only",
+    type="aws_eks_fargate_profile",
+    attribute="selector.namespace",
+    op="==",
+    read=reader(
+        r"fargate[\s-]+only\b|\bonly\s+(?:on\s+)?fargate\b|\bno\s+(?:ec2\s+)?(?:worker\s+)?nodes?\b(?:\s+groups?)?"
+        r"|노드\s*그?룹?\s*없이|전부\s*fargate|fargate\s*(?:프로파일|프로필)?\s*로만|파게이트로만",
+        lambda m: "kube-system",
+    ),
+)
+EFS_CSI = Parameter(
+    key="eks.efs_csi",
+    type="aws_eks_addon",
+    attribute="addon_name",
+    op="==",
+    read=reader(r"\befs[\s-]*csi|efs\s*csi\s*드라이버", lambda m: "aws-efs-csi-driver"),
+)
+
+
 def _pod_identity_trust() -> Call:
     return Call(
         "jsonencode",
@@ -132,11 +214,63 @@ def _sizes(bp: Blueprint, ctx: Context) -> None:
     group.reason = f"{desired} managed worker node(s) in the private subnets, scaling between {minimum} and {maximum}."
 
 
+def _fargate_only(bp: Blueprint, ctx: Context) -> bool:
+    """No EC2 nodes, as asked: the node group goes, and every pod runs on Fargate."""
+    if "eks.fargate_only" not in ctx.req.params:
+        return False
+    gone = {r.address for r in bp.resources if r.type == "aws_eks_node_group"}
+    bp.resources[:] = [r for r in bp.resources if r.address not in gone]
+    bp.variables.pop("node_instance_type", None)
+    return True
+
+
+def _pod_identity(bp: Blueprint, name: str, service_account: str, policy: str, why: str) -> None:
+    bp.add(
+        ResourceSpec(
+            "aws_iam_role",
+            name,
+            "compute",
+            why,
+            {
+                "name": interp(f"${{local.name}}-{name.replace('_', '-')}"),
+                "assume_role_policy": _pod_identity_trust(),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_iam_role_policy_attachment",
+            name,
+            "compute",
+            f"Grants the AWS-managed policy {policy.rsplit('/', 1)[-1]}, which the driver needs to work.",
+            {"role": Expr(f"aws_iam_role.{name}.name"), "policy_arn": policy},
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_eks_pod_identity_association",
+            name,
+            "compute",
+            "Hands the driver's role to its service account, without an OIDC provider.",
+            {
+                "cluster_name": Expr("aws_eks_cluster.main.name"),
+                "namespace": "kube-system",
+                "service_account": service_account,
+                "role_arn": Expr(f"aws_iam_role.{name}.arn"),
+                "tags": tags(name.replace("_", "-")),
+            },
+            block=BLOCK,
+        ),
+    )
+
+
 def build_addons(bp: Blueprint, ctx: Context) -> None:
     if not bp.has("aws_eks_cluster.main"):
         return
     bp.blocks.append(BLOCK)
-    _sizes(bp, ctx)
+    apply_version(bp, ctx)
+    fargate_only = _fargate_only(bp, ctx)
+    if not fargate_only and not apply_node_groups(bp, ctx):
+        _sizes(bp, ctx)
+    node_groups = [Expr(r.address) for r in bp.resources if r.type == "aws_eks_node_group"]
     bp.add(
         ResourceSpec(
             "aws_iam_role",
@@ -210,7 +344,20 @@ def build_addons(bp: Blueprint, ctx: Context) -> None:
         "coredns": "Cluster DNS (managed, kept patched).",
         "aws-ebs-csi-driver": "Persistent volumes on EBS for stateful pods.",
     }
-    for addon in ADDONS:
+    addons = [a for a in ADDONS if not (fargate_only and a == "aws-ebs-csi-driver")]
+    if fargate_only:  # EBS volumes do not attach to Fargate pods
+        bp.resources[:] = [r for r in bp.resources if not r.name.startswith("ebs_csi")]
+    if "eks.efs_csi" in ctx.req.params:
+        addons.append("aws-efs-csi-driver")
+        _pod_identity(
+            bp,
+            "efs_csi",
+            "efs-csi-controller-sa",
+            "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",
+            "The EFS CSI driver's identity (EKS Pod Identity): create access points for volumes.",
+        )
+        reasons["aws-efs-csi-driver"] = "Shared persistent volumes on EFS (ReadWriteMany)."
+    for addon in addons:
         name = addon.replace("-", "_")
         body: dict[str, Any] = {
             "cluster_name": Expr("aws_eks_cluster.main.name"),
@@ -220,13 +367,17 @@ def build_addons(bp: Blueprint, ctx: Context) -> None:
             "tags": tags(f"addon-{addon}"),
         }
         depends = []
-        if addon in NEEDS_NODES and bp.has(NODE_GROUP):
-            depends.append(Expr(NODE_GROUP))
-        if addon == "aws-ebs-csi-driver":
+        if addon in (*NEEDS_NODES, "aws-efs-csi-driver"):
+            depends += node_groups
+        if addon in ("aws-ebs-csi-driver", "aws-efs-csi-driver"):
+            driver = addon.split("-")[1]
             depends += [
                 Expr("aws_eks_addon.eks_pod_identity_agent"),
-                Expr("aws_eks_pod_identity_association.ebs_csi"),
+                Expr(f"aws_eks_pod_identity_association.{driver}_csi"),
             ]
+        if addon == "coredns" and fargate_only:
+            body["configuration_values"] = Call("jsonencode", {"computeType": "Fargate"})
+            depends.append(Expr("aws_eks_fargate_profile.main"))
         if depends:
             body["depends_on"] = depends
         bp.add(ResourceSpec("aws_eks_addon", name, "compute", reasons[addon], body, block=BLOCK))
@@ -239,14 +390,22 @@ def build_fargate_profile(bp: Blueprint, ctx: Context) -> None:
         )
         return
     bp.blocks.append(BLOCK)
+    params = ctx.req.params
+    stated = params.get("eks.fargate_namespaces") or [
+        params.get("eks.fargate_namespace") or "fargate"
+    ]
+    if "eks.fargate_only" in params:
+        stated = [*stated, "kube-system"]  # CoreDNS must run somewhere
+    namespaces = list(dict.fromkeys(str(n) for n in stated))[:5]  # a profile takes 5 selectors
     namespace = bp.var(
         Variable(
             "eks_fargate_namespace",
             "string",
             "Kubernetes namespace whose pods run on Fargate.",
-            str(ctx.req.params.get("eks.fargate_namespace") or "fargate"),
+            str(namespaces[0]),
         )
     )
+    others = namespaces[1:]
     bp.add(
         ResourceSpec(
             "aws_iam_role",
@@ -299,7 +458,8 @@ def build_fargate_profile(bp: Blueprint, ctx: Context) -> None:
                 "fargate_profile_name": "main",
                 "pod_execution_role_arn": Expr("aws_iam_role.eks_fargate_pods.arn"),
                 "subnet_ids": Expr("aws_subnet.private[*].id"),
-                "selector": Block("selector", body={"namespace": namespace}),
+                "selector": [Block("selector", body={"namespace": namespace})]
+                + [Block("selector", body={"namespace": n}) for n in others],
                 "depends_on": [Expr("aws_iam_role_policy_attachment.eks_fargate_pods")],
                 "tags": tags("eks-fargate"),
             },
@@ -320,7 +480,7 @@ CAPABILITIES = [
         category="compute",
         build=build_addons,
         phase=EDGE,
-        parameters=(MIN_NODES, MAX_NODES, DESIRED_NODES),
+        parameters=(MIN_NODES, MAX_NODES, DESIRED_NODES, VERSION, NODE_GROUPS, EFS_CSI),
         scanner_types=("aws_eks_addon",),
         applies=lambda req: req.compute == "eks",
     ),
@@ -332,7 +492,7 @@ CAPABILITIES = [
         category="compute",
         build=build_fargate_profile,
         phase=EDGE,
-        parameters=(FARGATE_NAMESPACE,),
+        parameters=(FARGATE_NAMESPACE, FARGATE_NAMESPACES, FARGATE_ONLY),
         scanner_types=("aws_eks_fargate_profile",),
     ),
 ]

@@ -484,9 +484,18 @@ def capacity(ctx: Context) -> tuple[int, int, int]:
     return minimum, max(desired, minimum), max(maximum, desired)
 
 
+def scheduled_only(req: Requirements) -> bool:
+    """Whether the containers only run as a scheduled job (no web, no queue): no service at all."""
+    return (
+        "ecs_scheduled_task" in req.services
+        and not req.has_web()
+        and "queue_workers" not in req.workloads
+    )
+
+
 def serves_http(req: Requirements) -> bool:
-    """Whether the containers answer requests (a load balancer) or only work a queue (none)."""
-    return not ("queue_workers" in req.workloads and not req.has_web())
+    """Whether the containers answer requests (a load balancer) or only work a queue or a schedule."""
+    return not (("queue_workers" in req.workloads or scheduled_only(req)) and not req.has_web())
 
 
 def add_ecs_service(
@@ -774,6 +783,28 @@ def add_ecs_service(
         Output("ecs_cluster_name", "aws_ecs_cluster.main.name", "Name of the ECS cluster."),
         Output("ecs_service_name", "aws_ecs_service.app.name", "Name of the ECS service."),
     )
+    if scheduled_only(req):
+        _without_service(bp)
+
+
+def _without_service(bp: Blueprint) -> None:
+    """A job that only runs on a schedule: the task definition stays, nothing runs between runs."""
+    gone = {
+        "aws_ecs_service.app",
+        "aws_appautoscaling_target.app",
+        "aws_appautoscaling_policy.app_cpu",
+        "aws_cloudwatch_metric_alarm.app_cpu_high",
+    }
+    bp.resources[:] = [r for r in bp.resources if r.address not in gone]
+    bp.outputs[:] = [o for o in bp.outputs if o.name != "ecs_service_name"]
+    for name in ("desired_count", "min_capacity", "max_capacity"):
+        bp.variables.pop(name, None)
+    group = bp.find("aws_security_group.app")
+    if group is not None:
+        group.comments = (
+            *group.comments,
+            "checkov:skip=CKV2_AWS_5:The scheduled task's network configuration attaches it at each run",
+        )
 
 
 def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]) -> None:

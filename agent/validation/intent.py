@@ -250,10 +250,12 @@ def _stated_values(module: TerraformModule, req: Requirements) -> Iterator[Findi
         ] = req.container_image
     if "domain" in req.stated:
         expected["domain_name"] = req.domain
+    # Only where the design has a place for it; otherwise the ledger reports the type as unbuilt.
     if "instance_type" in req.stated and req.instance_type:
-        expected[
-            "instance_type" if "instance_type" in module.variables else "node_instance_type"
-        ] = req.instance_type
+        for variable in ("instance_type", "node_instance_type"):
+            if variable in module.variables:
+                expected[variable] = req.instance_type
+                break
     if "db_instance_class" in req.stated and req.db_instance_class:
         expected["db_instance_class"] = req.db_instance_class
     if "desired_count" in req.stated and req.desired_count and "desired_count" in module.variables:

@@ -1,0 +1,265 @@
+"""EKS as stated: the Kubernetes version ("EKS 1.30", "쿠버네티스 버전은 1.30") and the managed
+node groups, each with its instance types, sizes, Spot or on-demand and GPU AMI ("\"system\" on
+t3.large (min 2, max 3) and \"apps\" on m6i.xlarge Spot (min 3, max 15)").
+
+Called by eks_extras before the add-ons, so the add-ons wait for the node groups as built.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from autcloud.agent.capabilities.base import Parameter, reader
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, tags
+from autcloud.agent.hcl import Block
+from autcloud.agent.ledger import Evidence, Operator, attribute_values, holds, instances
+from autcloud.agent.tfparse import TerraformModule
+
+NODE_GROUP = "aws_eks_node_group.default"
+SUPPORTED_VERSIONS = ("1.28", "1.29", "1.30", "1.31", "1.32", "1.33")
+
+VERSION = Parameter(
+    key="eks.version",
+    type="aws_eks_cluster",
+    attribute="version",
+    op="==",
+    read=reader(
+        r"\b(?:eks|kubernetes|k8s)\s*(?:version\s*)?v?(1\.\d{2})\b"
+        r"|(?:쿠버네티스|eks|EKS)\s*(?:클러스터\s*)?(?:버전\s*(?:은|는|:)?\s*)?v?(1\.\d{2})(?!\d)"
+        r"|(?:version|버전)\s*(?:은|는|:|of)?\s*v?(1\.\d{2})(?!\d)",
+        lambda m: next(g for g in m.groups() if g is not None),
+    ),
+)
+
+_TYPE = r"[a-z][a-z0-9-]*\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal)"
+_CLUSTER = re.compile(rf"(?<![\w.]){_TYPE}(?:\s*(?:/|,|and|or|및|와|과|랑)\s*{_TYPE})*", re.I)
+_ONE = re.compile(_TYPE, re.I)
+_SENTENCE_END = re.compile(r"[.!?。](?:\s|$)|\n")
+_SEPARATOR = re.compile(r"\band\b|[,;]|그리고")
+_NAMED = re.compile(r"[\"'“‘`]([a-z][a-z0-9-]{0,30})[\"'”’`]", re.I)
+_GPU_FAMILY = re.compile(r"^(?:g\d|p\d|gr\d)", re.I)
+_NUMBER = r"(\d{1,4})"
+
+
+def _number(pattern: str, text: str) -> int | None:
+    match = re.search(pattern, text, re.I)
+    if match is None:
+        return None
+    return int(next(g for g in match.groups() if g is not None))
+
+
+def _group(text: str, types: list[str]) -> dict[str, Any]:
+    span = re.search(
+        rf"(?:from\s+)?{_NUMBER}\s*(?:-|–|to|~)\s*{_NUMBER}\b|{_NUMBER}\s*(?:개|대)?\s*에서\s*{_NUMBER}",
+        text,
+        re.I,
+    )
+    group: dict[str, Any] = {"instance_types": types}
+    if span:
+        numbers = [int(g) for g in span.groups() if g is not None]
+        group["min"], group["max"] = numbers[0], numbers[1]
+    minimum = _number(rf"\bmin(?:imum)?\s*(?:of\s*|=|:)?\s*{_NUMBER}|최소\s*{_NUMBER}", text)
+    maximum = _number(rf"\bmax(?:imum)?\s*(?:of\s*|=|:)?\s*{_NUMBER}|최대\s*{_NUMBER}", text)
+    desired = _number(
+        rf"\bdesired\s*(?:size\s*)?(?:of\s*|=|:)?\s*{_NUMBER}|(?:평소|기본|희망)\w*\s*{_NUMBER}\s*(?:대|개)",
+        text,
+    )
+    fixed = _number(
+        rf"(?<![\d.~–-])(?<!to )\b{_NUMBER}\s*(?:worker\s+)?nodes?\b|노드\s*{_NUMBER}\s*(?:대|개)",
+        text,
+    )
+    if minimum is not None:
+        group["min"] = minimum
+    if maximum is not None:
+        group["max"] = maximum
+    if desired is not None:
+        group["desired"] = desired
+    elif fixed is not None and "min" not in group:
+        group["desired"] = fixed
+    if re.search(r"\bspot\b|스팟", text, re.I):
+        group["spot"] = True
+    if re.search(r"\bgpu\b|nvidia", text, re.I) or any(_GPU_FAMILY.match(t) for t in types):
+        group["gpu"] = True
+    named = _NAMED.search(text)
+    if named and named.group(1).lower() not in {t.lower() for t in types}:
+        group["name"] = named.group(1).lower()
+    return group
+
+
+def read_node_groups(text: str) -> list[dict[str, Any]]:
+    """Each node group a message describes, in order; empty unless node groups are named."""
+    if not re.search(r"node\s*groups?|노드\s*그룹|노드그룹|\bnodes?\b|노드", text, re.I):
+        return []
+    clusters = list(_CLUSTER.finditer(text))
+    if not clusters:
+        return []
+    groups = []
+    for index, match in enumerate(clusters):
+        start = match.start()
+        if index == 0:
+            ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
+            left = ends[-1] if ends else 0
+        else:
+            left = _split(text, clusters[index - 1].end(), start)
+        if index + 1 < len(clusters):
+            right = _split(text, match.end(), clusters[index + 1].start())
+        else:
+            end = _SENTENCE_END.search(text, match.end())
+            right = end.start() if end else len(text)
+        types = [t.lower() for t in _ONE.findall(match.group(0))]
+        groups.append(_group(text[left:right], types))
+    return groups
+
+
+def _split(text: str, start: int, end: int) -> int:
+    """Where the words between two node groups change from the first to the second."""
+    depth = text[:start].count("(") - text[:start].count(")")
+    sentence = _SENTENCE_END.search(text, start, end)
+    if sentence:
+        return sentence.end()
+    cut = start
+    for position in range(start, end):
+        char = text[position]
+        depth += char == "("
+        depth -= char == ")"
+        if depth <= 0 and _SEPARATOR.match(text, position):
+            cut = position
+    return cut
+
+
+def _read(text: str) -> Iterator[tuple[str, Any]]:
+    groups = read_node_groups(text)
+    if groups and (len(groups) > 1 or len(groups[0]) > 1):
+        types = ", ".join("/".join(g["instance_types"]) for g in groups)
+        yield f"node groups: {types}", groups
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeGroupsParameter(Parameter):
+    """Proven when every stated group has a node group with its instance types and sizes."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        found: list[Evidence] = []
+        for group in value if isinstance(value, list) else []:
+            checks: list[tuple[str, Operator, Any]] = [
+                ("instance_types", "contains", group["instance_types"])
+            ]
+            for key, attribute in (("min", "min_size"), ("max", "max_size")):
+                if key in group:
+                    checks.append((f"scaling_config.{attribute}", "==", group[key]))
+            match = next(
+                (
+                    address
+                    for address, body in instances(module, self.type)
+                    if all(
+                        any(
+                            holds(module, v, op, want) for v in attribute_values(module, body, path)
+                        )
+                        for path, op, want in checks
+                    )
+                ),
+                None,
+            )
+            if match is None:
+                return []
+            found.append(
+                Evidence(
+                    address=match,
+                    attribute="instance_types",
+                    op="contains",
+                    value=group["instance_types"],
+                )
+            )
+        return found
+
+
+NODE_GROUPS = NodeGroupsParameter(
+    key="eks.node_groups",
+    type="aws_eks_node_group",
+    attribute="instance_types",
+    op="contains",
+    read=_read,
+)
+
+
+def apply_version(bp: Blueprint, ctx: Context) -> None:
+    version = ctx.req.params.get("eks.version")
+    variable = bp.variables.get("kubernetes_version")
+    if version is None or variable is None:
+        return
+    if str(version) not in SUPPORTED_VERSIONS:
+        bp.notes.append(
+            f"EKS version {version}: not a version EKS offers; kept {variable.default}."
+        )
+        return
+    bp.variables["kubernetes_version"] = dataclasses.replace(variable, default=str(version))
+
+
+def _name(group: dict[str, Any], index: int, taken: set[str]) -> str:
+    name = group.get("name") or (
+        "default"
+        if index == 0
+        else "gpu"
+        if group.get("gpu")
+        else "spot"
+        if group.get("spot")
+        else f"group{index + 1}"
+    )
+    name = re.sub(r"[^a-z0-9_]", "_", name.lower())
+    while name in taken:
+        name = f"{name}_{index + 1}"
+    taken.add(name)
+    return name
+
+
+def apply_node_groups(bp: Blueprint, ctx: Context) -> bool:
+    """Reshapes the default node group and adds the others; True when groups were stated."""
+    groups = ctx.req.params.get("eks.node_groups")
+    template = bp.find(NODE_GROUP)
+    if not isinstance(groups, list) or not groups or template is None:
+        return False
+    taken: set[str] = set()
+    original = copy.deepcopy(template.body)
+    for index, group in enumerate(groups):
+        name = _name(group, index, taken)
+        body = template.body if index == 0 else copy.deepcopy(original)
+        if index == 0 and name != "default":
+            body["node_group_name"] = name
+        elif index:
+            body["node_group_name"] = name
+            body["tags"] = tags(f"nodes-{name.replace('_', '-')}")
+        body["instance_types"] = list(group["instance_types"])
+        if group.get("gpu"):
+            arm = any(re.match(r"^g\d+g", t) for t in group["instance_types"])
+            body["ami_type"] = "AL2023_ARM_64_NVIDIA" if arm else "AL2023_x86_64_NVIDIA"
+        elif any(re.match(r"^[a-z]+\d+g", t) for t in group["instance_types"]):
+            body["ami_type"] = "AL2023_ARM_64_STANDARD"
+        body["capacity_type"] = "SPOT" if group.get("spot") else "ON_DEMAND"
+        scaling = body["scaling_config"].body
+        minimum = int(group.get("min", scaling["min_size"] if index == 0 else 1))
+        maximum = int(group.get("max", max(scaling["max_size"], minimum)))
+        desired = int(group.get("desired", minimum if "min" in group else scaling["desired_size"]))
+        if "desired" in group and "min" not in group:
+            minimum = min(minimum, desired)
+        if "desired" in group and "max" not in group:
+            maximum = max(maximum, desired)
+        maximum = max(maximum, minimum, 1)
+        desired = min(max(desired, minimum), maximum)
+        body["scaling_config"] = Block(
+            "scaling_config",
+            body={"desired_size": desired, "min_size": minimum, "max_size": maximum},
+        )
+        reason = (
+            f"Node group '{name}': {'/'.join(group['instance_types'])}"
+            f"{' Spot' if group.get('spot') else ''}{' with the GPU (NVIDIA) AMI' if group.get('gpu') else ''}, "
+            f"{desired} node(s), scaling between {minimum} and {maximum}, as asked."
+        )
+        if index == 0:
+            template.reason = reason
+        else:
+            bp.add(ResourceSpec("aws_eks_node_group", name, "compute", reason, body, block="eks"))
+    return True

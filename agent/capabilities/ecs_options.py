@@ -1,0 +1,179 @@
+"""ECS task options as stated: the task size ("0.5 vCPU and 1GB", "4 vCPU / 8GB") and the task
+count bounds ("at least 2 tasks, autoscaling up to 10", "태스크 0개에서 최대 30개까지",
+"최대는 20개").
+
+The core pass sizes the task from the daily users and the counts from the core reader; this sets
+them to what the person said, rounded to a size Fargate offers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from autcloud.agent.capabilities.base import Capability, Parameter, Probe, reader
+from autcloud.agent.catalog.base import Blueprint, Context
+
+PHASE = 85  # after capabilities that reshape the ECS service (Fargate Spot, WordPress)
+TASK = "aws_ecs_task_definition.app"
+
+# Fargate's CPU units and the memory (MiB) each allows: (lowest, highest, step).
+FARGATE_MEMORY = {
+    256: (512, 2048, 512),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+    16384: (32768, 122880, 8192),
+}
+
+# A task size is an ECS setting only in a message about containers on ECS/Fargate (App Runner
+# and AWS Batch read their own sizes).
+_ABOUT_ECS = re.compile(r"\b(?:ecs|fargate|tasks?)\b|태스크|파게이트", re.I)
+_OTHER = re.compile(r"app\s*runner|앱\s*러너|aws\s*batch|\bbatch\s+(?:job|compute)", re.I)
+
+
+def _about_ecs(
+    read: Callable[[str], Iterator[tuple[str, Any]]],
+) -> Callable[[str], Iterator[tuple[str, Any]]]:
+    def guarded(text: str) -> Iterator[tuple[str, Any]]:
+        if _ABOUT_ECS.search(text) and not _OTHER.search(text):
+            yield from read(text)
+
+    return guarded
+
+
+_SIZE = re.compile(
+    r"(?P<cpu>\d+(?:\.\d+)?)\s*v?cpus?\s*(?:/|,|and|with|x|×|와|과|에)?\s*"
+    r"(?P<mem>\d+(?:\.\d+)?)\s*(?P<unit>gb|gib|mb|mib|g)\b(?:\s*(?:of\s+)?(?:memory|ram|메모리))?",
+    re.I,
+)
+
+
+def _task_size(match: re.Match[str]) -> tuple[int, int] | None:
+    cpu = round(float(match.group("cpu")) * 1024)
+    memory = float(match.group("mem")) * (
+        1 if match.group("unit").lower().startswith("m") else 1024
+    )
+    if cpu <= 0 or memory <= 0:
+        return None
+    return cpu, round(memory)
+
+
+_read_size = reader(_SIZE.pattern, _task_size)
+
+
+def _read_cpu(text: str) -> Iterator[tuple[str, Any]]:
+    for quote, (cpu, _) in _read_size(text):
+        yield quote, cpu
+
+
+def _read_memory(text: str) -> Iterator[tuple[str, Any]]:
+    for quote, (_, memory) in _read_size(text):
+        yield quote, memory
+
+
+def fargate_size(cpu: int, memory: int) -> tuple[int, int]:
+    """The smallest Fargate size with at least this CPU and memory."""
+    for units, (low, high, step) in FARGATE_MEMORY.items():
+        if units < cpu or memory > high:
+            continue
+        size = max(low, memory)
+        size = low + -(-(size - low) // step) * step
+        return units, min(size, high)
+    return 16384, 122880
+
+
+_UNITS = r"(?:tasks?|containers?|replicas?|copies)"
+# "at least 2 tasks", "min 2 tasks", "태스크 0개에서", "최소 2개"
+_MIN = reader(
+    rf"\b(?:at\s+least|min(?:imum)?(?:\s+of)?)\s*:?\s*(\d{{1,4}})\s*{_UNITS}\b"
+    r"|(?:태스크|컨테이너)\s*(?:수를?\s*)?(\d{1,4})\s*개\s*(?:에서|부터)"
+    r"|(?:태스크|컨테이너)[^.]{0,20}?최소(?:는|값은)?\s*(\d{1,4})\s*개",
+    lambda m: int(next(g for g in m.groups() if g is not None)),
+)
+# "autoscaling up to 10", "up to 10 tasks", "최대 30개까지", "최대는 20개"
+_MAX = reader(
+    rf"\b(?:up\s+to|at\s+most|max(?:imum)?(?:\s+of)?)\s*:?\s*(\d{{1,4}})\s*{_UNITS}\b"
+    r"|\b(?:auto)?scal(?:e|es|ing)\s+(?:out\s+)?up\s+to\s+(\d{1,4})\b(?!\s*(?:%|percent|acus?|gb|vcpus?))"
+    r"|(?:태스크|컨테이너)[^.]{0,30}?최대(?:는|값은)?\s*(\d{1,4})\s*개",
+    lambda m: int(next(g for g in m.groups() if g is not None)),
+)
+
+TASK_CPU = Parameter("ecs.task_cpu", "aws_ecs_task_definition", "cpu", ">=", _about_ecs(_read_cpu))
+TASK_MEMORY = Parameter(
+    "ecs.task_memory_mb", "aws_ecs_task_definition", "memory", ">=", _about_ecs(_read_memory)
+)
+MIN_TASKS = Parameter("ecs.min_tasks", "aws_appautoscaling_target", "min_capacity", "==", _MIN)
+MAX_TASKS = Parameter("ecs.max_tasks", "aws_appautoscaling_target", "max_capacity", "==", _MAX)
+
+
+def _set_default(bp: Blueprint, name: str, value: int) -> None:
+    variable = bp.variables.get(name)
+    if variable is not None:
+        bp.variables[name] = dataclasses.replace(variable, default=value)
+
+
+def _size(bp: Blueprint, ctx: Context) -> None:
+    task = bp.find(TASK)
+    params = ctx.req.params
+    if task is None or not ("ecs.task_cpu" in params or "ecs.task_memory_mb" in params):
+        return
+    cpu = int(params.get("ecs.task_cpu") or int(task.body["cpu"]))
+    memory = int(params.get("ecs.task_memory_mb") or int(task.body["memory"]))
+    units, mib = fargate_size(cpu, memory)
+    if (units, mib) != (cpu, memory):
+        bp.notes.append(
+            f"ECS task size: Fargate has no {cpu} CPU units with {memory} MiB; "
+            f"the task gets {units} CPU units and {mib} MiB, the nearest size above."
+        )
+    task.body["cpu"], task.body["memory"] = str(units), str(mib)
+    task.reason = (
+        f"The application container on Fargate: {units} CPU units ({units / 1024:g} vCPU), "
+        f"{mib} MiB, as asked; read-only root filesystem."
+    )
+
+
+def _bounds(bp: Blueprint, ctx: Context) -> None:
+    target = bp.find("aws_appautoscaling_target.app")
+    params = ctx.req.params
+    if target is None or not ("ecs.min_tasks" in params or "ecs.max_tasks" in params):
+        return
+    current = {
+        name: int(bp.variables[name].default)
+        for name in ("min_capacity", "max_capacity", "desired_count")
+        if name in bp.variables and isinstance(bp.variables[name].default, int)
+    }
+    minimum = int(params.get("ecs.min_tasks", current.get("min_capacity", 1)))
+    maximum = int(params.get("ecs.max_tasks", current.get("max_capacity", max(minimum, 1))))
+    if maximum < minimum:
+        bp.notes.append(
+            f"ECS tasks: a maximum of {maximum} is below the minimum of {minimum}; raised to {minimum}."
+        )
+        maximum = minimum
+    maximum = max(maximum, 1)
+    desired = min(max(current.get("desired_count", minimum), minimum), maximum)
+    _set_default(bp, "min_capacity", minimum)
+    _set_default(bp, "max_capacity", maximum)
+    _set_default(bp, "desired_count", desired)
+    target.reason = f"Lets the service scale between {minimum} and {maximum} tasks, as asked."
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    _size(bp, ctx)
+    _bounds(bp, ctx)
+
+
+CAPABILITY = Capability(
+    key="ecs_options",
+    summary="ECS task settings: task size and task count bounds.",
+    concepts=(),
+    probes=(Probe("aws_ecs_task_definition"),),
+    category="compute",
+    build=build,
+    phase=PHASE,
+    parameters=(TASK_CPU, TASK_MEMORY, MIN_TASKS, MAX_TASKS),
+)
