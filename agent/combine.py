@@ -92,4 +92,13 @@ def _provider_blocks(bp: Blueprint) -> list[Block]:
                 comments=("CloudFront reads certificates and web ACLs from us-east-1 only.",),
             )
         )
+    for alias, region in sorted(bp.provider_regions.items()):
+        blocks.append(
+            Block(
+                "provider",
+                ("aws",),
+                {"alias": alias, "region": region, "default_tags": _default_tags()},
+                comments=(f"Disaster-recovery copies live in {region}.",),
+            )
+        )
     return blocks

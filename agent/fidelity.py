@@ -407,7 +407,15 @@ def _resolve_one(
                 present,
                 why=f"asked away, but the design still has {present[0].address}",
             )
-        evidence = [Evidence(address=p.type, op="absent") for p in capability.probes]
+        evidence = [
+            Evidence(
+                address=p.type,
+                op="absent",
+                attribute=p.where[0][0] if p.where else None,
+                value=p.where[0][2] if p.where else None,
+            )
+            for p in capability.probes
+        ]
         return _entry(ask, AskStatus.HONORED, evidence, why="left out as asked")
     evidence = capability.evidence(module)
     return _proven(

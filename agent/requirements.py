@@ -240,6 +240,19 @@ def _negated(text: str, span: tuple[int, int]) -> bool:
     after = text[span[1] : span[1] + 12]
     if any(re.search(rf"(?<![\w]){re.escape(n)}\s+(?:\w+\s+)?$", before) for n in NEGATIONS_EN):
         return True
+    # "switch Postgres to MySQL", "move from Redis to Valkey": what is left behind is asked away.
+    if re.search(
+        r"\b(?:switch|move|migrate|change|replace|swap)\s+(?:from\s+)?(?:the\s+|our\s+)?$", before
+    ) and re.match(
+        r"\s+(?:\w+\s+)?(?:to|with|for|by)\s", text[span[1] : span[1] + 24], re.IGNORECASE
+    ):
+        return True
+    # "포스트그레스에서 MySQL로 바꿔줘"
+    if re.match(
+        r"\s*(?:을|를)?\s*에서\s*\S+?\s*(?:으로|로)\s*(?:바꿔|변경|전환|교체|옮겨|마이그레이션)",
+        text[span[1] : span[1] + 40],
+    ):
+        return True
     return any(
         after.lstrip().startswith(n) or after.startswith(f"는 {n}") for n in NEGATIONS_KO
     ) or any(re.match(rf"^\s*\S{{0,3}}\s*{re.escape(n)}", after) for n in NEGATIONS_KO)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from autcloud.agent.capabilities._dr_region import alias_of, ensure_region
 from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
@@ -17,6 +20,8 @@ from autcloud.agent.catalog.base import (
 )
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.ledger import Evidence, attribute_values, instances
+from autcloud.agent.tfparse import TerraformModule
 
 DEFAULT_RETENTION_DAYS = 35
 # Resource types AWS Backup protects, in the order a reader meets them.
@@ -45,14 +50,131 @@ def _days(match: re.Match[str]) -> int | None:
     return days if 1 <= days <= 36500 else None
 
 
-_RETENTION = reader(
-    rf"(?:keep|retain|store|hold)\s+(?:the\s+|all\s+)?backups?\s+(?:for\s+)?(\d+)\s*{_EN_UNIT}"
+_RETENTION_PATTERN = re.compile(
+    rf"(?:keep|retain|store|hold)\s+(?:the\s+|all\s+|each\s+|every\s+)?backups?\s+(?:for\s+)?(\d+)\s*{_EN_UNIT}"
     rf"|backups?\s+(?:retention|kept|retained|stored)\s+(?:of\s+|for\s+|is\s+)?(\d+)\s*{_EN_UNIT}"
     rf"|(\d+)[\s-]*(day|week|month|year)s?\s+(?:of\s+)?backups?(?:\s+retention)?\b"
     rf"|백업\S*\s*(?:을|은|는|도)?\s*(\d+)\s*{_KO_UNIT}\s*(?:간|동안)?\s*(?:보관|보존|유지)"
-    rf"|(\d+)\s*{_KO_UNIT}\s*(?:간|동안|치)?\s*백업",
+    rf"|(\d+)\s*{_KO_UNIT}\s*(?:간|동안|치)?\s*백업"
+    rf"|backups?\b[^.;]{{0,80}}?\b(?:retained|kept|stored)\s+(?:for\s+)?(\d+)\s*{_EN_UNIT}"
+    rf"|백업[^.,;]{{0,30}}?(\d+)\s*{_KO_UNIT}\s*(?:간|동안)?\s*(?:보관|보존|유지)",
+    re.I,
+)
+_PERIODIC = re.compile(r"(?:weekly|monthly|주간|주별|매주|월간|매월)\s*$", re.I)
+
+
+def _retention(text: str) -> Iterator[tuple[str, Any]]:
+    """Retention of the daily backups (a "weekly backups kept 1 year" is the weekly rule's)."""
+    for match in _RETENTION_PATTERN.finditer(text):
+        if _PERIODIC.search(text[max(0, match.start() - 10) : match.start()]):
+            continue
+        days = _days(match)
+        if days is not None:
+            yield match.group(0).strip(), days
+
+
+_WEEKLY = reader(
+    rf"\bweekly\s+backups?\s+(?:(?:are|is)\s+)?(?:kept|retained|stored)\s+(?:for\s+)?(\d+)\s*{_EN_UNIT}"
+    rf"|\bkeep\s+weekly\s+backups?\s+(?:for\s+)?(\d+)\s*{_EN_UNIT}"
+    rf"|(?:주간|주별|매주)\s*백업\S*\s*(?:은|는|을|를)?\s*(\d+)\s*{_KO_UNIT}\s*(?:간|동안)?\s*(?:보관|보존|유지)",
     _days,
 )
+_BACKUP_WORDS = re.compile(r"backup|백업", re.I)
+
+
+def _sentences(text: str) -> Iterator[str]:
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        if _BACKUP_WORDS.search(sentence):
+            yield sentence
+
+
+def _schedule(text: str) -> Iterator[tuple[str, Any]]:
+    """A clock time stated with the backups ("back up daily at 03:00 UTC", "매일 새벽 3시에 백업")."""
+    from autcloud.agent.requirements import _clock
+    from autcloud.agent.requirements import _days as _weekdays
+
+    for sentence in _sentences(text):
+        clock = _clock(sentence)
+        if clock is None:
+            continue
+        hour, minute = clock
+        days = _weekdays(sentence)
+        expression = (
+            f"cron({minute} {hour} * * ? *)"
+            if days == "*"
+            else f"cron({minute} {hour} ? * {days} *)"
+        )
+        yield sentence.strip(), expression
+        return
+
+
+def _timezone(text: str) -> Iterator[tuple[str, Any]]:
+    from autcloud.agent.requirements import _schedule_timezone
+
+    for quote, expression in _schedule(text):
+        zone = _schedule_timezone(quote, expression)
+        if zone and zone != "UTC":
+            yield quote, zone
+
+
+_TAG = reader(
+    r"(?:tagged|tag|태그)\s*:?\s*[\"'`]?([A-Za-z][\w:-]{0,40})\s*=\s*([\w:-]{1,40})",
+    lambda m: f"{m.group(1)}={m.group(2)}",
+)
+
+
+@dataclass(frozen=True)
+class TagParameter(Parameter):
+    """``key=value``: a selection picks resources by that tag."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        key, _, wanted = str(value).partition("=")
+        for address, body in instances(module, self.type):
+            keys = [str(v) for v in attribute_values(module, body, "selection_tag.key")]
+            values = [str(v) for v in attribute_values(module, body, "selection_tag.value")]
+            if key in keys and wanted in values:
+                return [
+                    Evidence(
+                        address=address, attribute="selection_tag.value", op="==", value=wanted
+                    )
+                ]
+        return []
+
+
+@dataclass(frozen=True)
+class CopyParameter(Parameter):
+    """A vault in the stated region (its provider alias) that a plan rule copies to."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        alias = alias_of(str(value))
+        for address, body in instances(module, self.type):
+            if any(alias in str(v) for v in attribute_values(module, body, "provider")):
+                return [Evidence(address=address, attribute="provider", op="contains", value=alias)]
+        return []
+
+
+_COPY = reader(
+    r"(?:cop(?:y|ied|ies|ying)|replicat\w*)\s+(?:[\w-]+\s+){0,4}?(?:to|into)\s+(?:a|an|another|the|our)?\s*"
+    r"(?:backup\s+)?vault\s+in\s+([^,.;]{2,40})"
+    r"|([^\s,.;()]{2,20}\s*(?:\([a-z]{2}-[a-z]+-\d\))?)\s*리전\S*\s*(?:의\s*)?(?:백업\s*)?볼트\S*\s*(?:로|에|으로)?\s*(?:도\s*)?(?:복사|복제)",
+    lambda m: _region_code(m.group(1) or m.group(2)),
+)
+
+
+def _region_code(words: str) -> str | None:
+    from autcloud.agent.regions import find_region
+
+    region = find_region(words)
+    return region.code if region else None
+
+
+# Checkov's "is in a backup plan" checks, which look for the resource's ARN in a selection.
+_PLAN_CHECKS = {
+    "aws_efs_file_system": ("CKV2_AWS_18",),
+    "aws_rds_cluster": ("CKV2_AWS_8",),
+    "aws_db_instance": (),
+    "aws_dynamodb_table": (),
+}
 
 
 def _protected(bp: Blueprint) -> list[str]:
@@ -74,12 +196,14 @@ def build(bp: Blueprint, ctx: Context) -> None:
             ),
         )
     )
+    params = ctx.req.params
+    zone = params.get("backup.timezone")
     schedule = bp.var(
         Variable(
             "backup_schedule",
             "string",
-            "When AWS Backup runs (cron in UTC); daily at 05:00 UTC by default.",
-            "cron(0 5 ? * * *)",
+            f"When AWS Backup runs (cron in {zone or 'UTC'}); daily at 05:00 UTC by default.",
+            str(params.get("backup.schedule") or "cron(0 5 ? * * *)"),
         )
     )
     role(
@@ -94,6 +218,82 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "service-role/AWSBackupServiceRolePolicyForRestores",
         ),
     )
+    copy_region = params.get("backup.copy_region")
+    copy_actions: list[Block] = []
+    if copy_region and copy_region != ctx.req.region:
+        alias = ensure_region(bp, str(copy_region))
+        bp.add(
+            ResourceSpec(
+                "aws_backup_vault",
+                "dr",
+                "data",
+                f"Holds copies of every recovery point in {copy_region}, encrypted with that region's key.",
+                {
+                    "provider": Expr(f"aws.{alias}"),
+                    "name": interp("${local.name}-backups-dr"),
+                    "kms_key_arn": Expr(f"aws_kms_key.{alias}.arn"),
+                    "tags": tags("backups-dr"),
+                },
+                block="backup",
+            )
+        )
+        copy_actions.append(
+            Block(
+                "copy_action",
+                body={
+                    "destination_vault_arn": Expr("aws_backup_vault.dr.arn"),
+                    "lifecycle": Block("lifecycle", body={"delete_after": retention}),
+                },
+            )
+        )
+    rules = [
+        Block(
+            "rule",
+            body={
+                "rule_name": "daily",
+                "target_vault_name": Expr("aws_backup_vault.main.name"),
+                "schedule": schedule,
+                "schedule_expression_timezone": zone,
+                "start_window": 60,
+                "completion_window": 360,
+                "lifecycle": Block("lifecycle", body={"delete_after": retention}),
+                "copy_action": copy_actions[0] if copy_actions else None,
+                "recovery_point_tags": tags("backup"),
+            },
+        )
+    ]
+    weekly = params.get("backup.weekly_retention_days")
+    if weekly:
+        rules.append(
+            Block(
+                "rule",
+                body={
+                    "rule_name": "weekly",
+                    "target_vault_name": Expr("aws_backup_vault.main.name"),
+                    "schedule": "cron(0 5 ? * SUN *)",
+                    "start_window": 60,
+                    "completion_window": 360,
+                    "lifecycle": Block("lifecycle", body={"delete_after": int(weekly)}),
+                    "copy_action": (
+                        Block(
+                            "copy_action",
+                            body={
+                                "destination_vault_arn": Expr("aws_backup_vault.dr.arn"),
+                                "lifecycle": Block("lifecycle", body={"delete_after": int(weekly)}),
+                            },
+                        )
+                        if copy_actions
+                        else None
+                    ),
+                    "recovery_point_tags": tags("backup-weekly"),
+                },
+            )
+        )
+    said = f"Backs up daily and keeps each recovery point {stated or DEFAULT_RETENTION_DAYS} days"
+    if weekly:
+        said += f", weekly ones {int(weekly)} days"
+    if copy_actions:
+        said += f", copying each to {copy_region}"
     bp.add(
         ResourceSpec(
             "aws_backup_vault",
@@ -111,21 +311,10 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "aws_backup_plan",
             "main",
             "data",
-            f"Backs up daily and keeps each recovery point {stated or DEFAULT_RETENTION_DAYS} days.",
+            said + ".",
             {
                 "name": interp("${local.name}-backup-plan"),
-                "rule": Block(
-                    "rule",
-                    body={
-                        "rule_name": "daily",
-                        "target_vault_name": Expr("aws_backup_vault.main.name"),
-                        "schedule": schedule,
-                        "start_window": 60,
-                        "completion_window": 360,
-                        "lifecycle": Block("lifecycle", body={"delete_after": retention}),
-                        "recovery_point_tags": tags("backup"),
-                    },
-                ),
+                "rule": rules if len(rules) > 1 else rules[0],
                 "tags": tags("backup-plan"),
             },
             block="backup",
@@ -137,7 +326,27 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "iam_role_arn": Expr("aws_iam_role.backup.arn"),
         "plan_id": Expr("aws_backup_plan.main.id"),
     }
-    if protected:
+    tag = params.get("backup.selection_tag")
+    if isinstance(tag, str) and "=" in tag:
+        tag_key, _, tag_value = tag.partition("=")
+        selection["selection_tag"] = Block(
+            "selection_tag",
+            body={"type": "STRINGEQUALS", "key": tag_key, "value": tag_value},
+        )
+        reason = f"Backs up every resource tagged {tag}, as asked."
+        for address in protected:  # the design's own data stores carry the tag, so they are in
+            spec = bp.find(address)
+            if spec is None or not isinstance(spec.body.get("tags"), dict):
+                continue
+            spec.body["tags"] = {**spec.body["tags"], tag_key: tag_value}
+            spec.comments = (
+                *(c for c in spec.comments if "CKV2_AWS_8" not in c and "CKV2_AWS_18" not in c),
+                *(
+                    f"checkov:skip={check}:In the AWS Backup plan through its {tag} tag (a tag selection), which this check does not follow"
+                    for check in _PLAN_CHECKS.get(spec.type, ())
+                ),
+            )
+    elif protected:
         selection["resources"] = [Expr(f"{address}.arn") for address in protected]
         reason = "Puts the design's data stores in the plan: " + ", ".join(protected) + "."
         for address in protected:
@@ -172,7 +381,32 @@ CAPABILITY = Capability(
             "aws_backup_plan",
             "rule.lifecycle.delete_after",
             ">=",
-            _RETENTION,
+            _retention,
+        ),
+        Parameter("backup.schedule", "aws_backup_plan", "rule.schedule", "==", _schedule),
+        Parameter(
+            "backup.timezone",
+            "aws_backup_plan",
+            "rule.schedule_expression_timezone",
+            "==",
+            _timezone,
+        ),
+        Parameter(
+            "backup.weekly_retention_days",
+            "aws_backup_plan",
+            "rule.lifecycle.delete_after",
+            ">=",
+            _WEEKLY,
+        ),
+        TagParameter(
+            "backup.selection_tag", "aws_backup_selection", "selection_tag.value", "==", _TAG
+        ),
+        CopyParameter(
+            "backup.copy_region",
+            "aws_backup_vault",
+            "provider",
+            "exists",
+            _COPY,
         ),
     ),
     scanner_types=("aws_backup_plan", "aws_backup_vault", "aws_backup_selection"),

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr
+from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.tfparse import TerraformModule
 
 GROUP = "aws_elasticache_replication_group.main"
 REDIS_PORT, MEMCACHED_PORT = 6379, 11211
@@ -46,6 +49,23 @@ def repoint(bp: Blueprint, old: str, new: str) -> None:
     ]
 
 
+@dataclass(frozen=True)
+class NodesParameter(Parameter):
+    """Memcached nodes (``num_cache_nodes``) or Redis/Valkey nodes (``num_cache_clusters``)."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        for rtype, attribute in (
+            ("aws_elasticache_cluster", "num_cache_nodes"),
+            ("aws_elasticache_replication_group", "num_cache_clusters"),
+        ):
+            for address, body in instances(module, rtype):
+                if any(
+                    holds(module, v, "==", value) for v in attribute_values(module, body, attribute)
+                ):
+                    return [Evidence(address=address, attribute=attribute, op="==", value=value)]
+        return []
+
+
 _CACHE_WORDS = re.compile(
     r"cache|caching|redis|valkey|elasticache|memcached|cluster\s*mode|캐시|레디스|밸키|클러스터\s*모드",
     re.I,
@@ -69,6 +89,14 @@ _REPLICAS = (
     r"\b(\d)\s+replicas?\s+(?:per|each|for\s+each|in\s+each)\s+(?:shard|node\s+group)"
     r"|\breplicas?\s+per\s+shard\s*(?:of|=|:)?\s*(\d)\b"
     r"|샤드\s*(?:당|마다)\s*(?:복제본|레플리카)\s*(\d)\s*개?"
+    r"|\bshards?\s+(?:with|of|x|×)\s+(\d)\s+replicas?\s*(?:each|apiece|per\s+shard)?"
+    r"|샤드\s*\d+\s*개?\s*(?:x|×|\*|에)\s*(?:각각\s*)?(?:레플리카|복제본)\s*(\d)\s*개?"
+)
+_NODES = (
+    r"\b(\d{1,2})\s+cache\.[a-z0-9]+\.[a-z0-9]+\s+nodes?\b"
+    r"|\b(?:memcached|cache|redis|valkey)\s+(?:cluster\s+)?(?:with|of)\s+(\d{1,2})\s+(?:cache\.[a-z0-9.]+\s+)?nodes?\b"
+    r"|\b(\d{1,2})[\s-]+node\s+(?:memcached|cache|redis|valkey)\b"
+    r"|(?:멤캐시드|캐시|레디스|밸키|memcached|redis|valkey)\S*\s*(?:\([^)]*\)\s*)?노드\s*(\d{1,2})\s*(?:개|대)"
 )
 
 
@@ -106,9 +134,10 @@ def _cluster_mode(bp: Blueprint, ctx: Context, group: ResourceSpec) -> None:
     )
 
 
-def _memcached(bp: Blueprint, group: ResourceSpec) -> None:
+def _memcached(bp: Blueprint, ctx: Context, group: ResourceSpec) -> None:
     """Memcached: an ``aws_elasticache_cluster`` replaces the replication group, on port 11211."""
     nodes = int(group.body.get("num_cache_clusters", 1) or 1)
+    nodes = int(ctx.req.params.get("cache.nodes", nodes))
     bp.resources.remove(group)
     bp.add(
         ResourceSpec(
@@ -159,6 +188,17 @@ def _memcached(bp: Blueprint, group: ResourceSpec) -> None:
             spec.reason = spec.reason.replace("Redis", "Memcached")
 
 
+def _nodes(group: ResourceSpec, nodes: int) -> None:
+    """A primary and replicas: automatic failover across zones from two nodes."""
+    body = group.body
+    body["num_cache_clusters"] = nodes
+    body["automatic_failover_enabled"] = nodes > 1
+    body["multi_az_enabled"] = nodes > 1
+    if nodes > 1:
+        group.comments = tuple(c for c in group.comments if "CKV2_AWS_50" not in c)
+    group.reason = re.sub(r"with \d+ node\(s\)", f"with {nodes} node(s)", group.reason)
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     group = bp.find(GROUP)
     if group is None:
@@ -168,8 +208,11 @@ def build(bp: Blueprint, ctx: Context) -> None:
         return
     services = ctx.req.services
     if "memcached" in services:
-        _memcached(bp, group)
+        _memcached(bp, ctx, group)
         return
+    nodes = ctx.req.params.get("cache.nodes")
+    if nodes and "cache_cluster_mode" not in services:
+        _nodes(group, int(nodes))
     if "valkey" in services:
         _valkey(group)
     if "cache_cluster_mode" in services:
@@ -177,7 +220,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 
 def _wanted(req: Any) -> bool:
-    return any(k in req.services for k in ("valkey", "cache_cluster_mode", "memcached"))
+    return any(
+        k in req.services for k in ("valkey", "cache_cluster_mode", "memcached", "cache_nodes")
+    )
 
 
 def _never(req: Any) -> bool:
@@ -231,6 +276,28 @@ CAPABILITIES = [
         category="data",
         build=build,
         phase=INTEGRATION,
+        applies=_never,
+    ),
+    Capability(
+        key="cache_nodes",
+        summary="ElastiCache node count as stated.",
+        concepts=(),
+        probes=(
+            Probe("aws_elasticache_cluster", (("num_cache_nodes", "exists", True),)),
+            Probe("aws_elasticache_replication_group", (("num_cache_clusters", "exists", True),)),
+        ),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
+        parameters=(
+            NodesParameter(
+                "cache.nodes",
+                "aws_elasticache_cluster",
+                "num_cache_nodes",
+                "==",
+                reader(_NODES, _count),
+            ),
+        ),
         applies=_never,
     ),
 ]

@@ -105,15 +105,71 @@ def read_engine_version(text: str) -> Iterator[tuple[str, Any]]:
         yield quote, version
 
 
-_ACU = r"(\d+(?:\.\d+)?)\s*acus?\b"
+_ACU = r"(\d+(?:\.\d+)?)\s*acus?(?![a-z])"
 _MIN_ACU = (
     rf"\bmin(?:imum)?\s*(?:of\s+)?{_ACU}|최소\s*{_ACU}"
-    rf"|\b(\d+(?:\.\d+)?)\s*(?:-|–|to|~)\s*\d+(?:\.\d+)?\s*acus?\b"
+    rf"|(?<![\d.])(\d+(?:\.\d+)?)\s*(?:-|–|to|~|and)\s*\d+(?:\.\d+)?\s*acus?(?![a-z])"
 )
 _MAX_ACU = (
     rf"\b(?:max(?:imum)?|up\s+to)\s*(?:of\s+)?{_ACU}|최대\s*{_ACU}"
-    rf"|\b\d+(?:\.\d+)?\s*(?:-|–|to|~)\s*(\d+(?:\.\d+)?)\s*acus?\b"
+    rf"|(?<![\d.])\d+(?:\.\d+)?\s*(?:-|–|to|~|and)\s*(\d+(?:\.\d+)?)\s*acus?(?![a-z])"
 )
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "하나": 1}
+_N = r"(\d|a|an|one|two|three|four|five)"
+_WRITER_READERS = (
+    rf"\b(?:{_N}\s+)?writers?\s*(?:\+|and|plus|,|with)\s*(?:{_N}\s+)?readers?\b"
+    r"|라이터\s*(\d)?\s*(?:개|대)?\s*(?:\+|,|와|과|및|하나(?:와|에)?)?\s*리더\s*(\d)?\s*(?:개|대)?"
+)
+
+
+def _writer_readers(match: re.Match[str]) -> int | None:
+    groups = match.groups()
+    writers, readers = (groups[0], groups[1]) if match.group(0)[:1].isascii() else groups[2:4]
+    total = sum(_COUNT_WORDS.get((g or "1").lower()) or int(g or 1) for g in (writers, readers))
+    return total if 2 <= total <= 16 else None
+
+
+_DB_BACKUP = (
+    r"\b(?:automated|automatic)\s+backups?\s+(?:(?:retained|kept|retention|for|of)\s+)*(\d{1,2})[\s-]*days?\b"
+    r"|\bbackup\s+retention\s+(?:period\s+)?(?:of\s+|is\s+|:\s*)?(\d{1,2})[\s-]*days?\b"
+    r"|\b(\d{1,2})[\s-]*days?\s+(?:of\s+)?(?:automated\s+|point-in-time\s+)?backups?\b"
+    r"|(?:자동\s*)?백업\s*(?:보관\s*(?:기간)?\s*)?(?:은|는|을)?\s*(\d{1,2})\s*일"
+)
+
+
+def _retention_days(match: re.Match[str]) -> int | None:
+    found = next((g for g in match.groups() if g is not None), None)
+    return int(found) if found is not None and 1 <= int(found) <= 35 else None
+
+
+@dataclass(frozen=True)
+class EitherParameter(Parameter):
+    """Proven on the RDS instance or on the Aurora cluster."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        for rtype in ("aws_db_instance", "aws_rds_cluster"):
+            for address, body in instances(module, rtype):
+                if any(
+                    holds(module, v, self.op, value)
+                    for v in attribute_values(module, body, self.attribute)
+                ):
+                    return [
+                        Evidence(address=address, attribute=self.attribute, op=self.op, value=value)
+                    ]
+        return []
+
+
+@dataclass(frozen=True)
+class InstancesParameter(Parameter):
+    """Aurora instances (writer plus readers): the cluster instances' ``count``."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        for address, body in instances(module, "aws_rds_cluster_instance"):
+            if any(holds(module, v, "==", value) for v in attribute_values(module, body, "count")):
+                return [Evidence(address=address, attribute="count", op="==", value=value)]
+        return []
+
+
 _WORD_NUMBERS = {
     "one": 1,
     "two": 2,
@@ -288,8 +344,48 @@ def _read_replicas(bp: Blueprint, count: int) -> None:
     )
 
 
+def _instances(bp: Blueprint, total: int) -> None:
+    if bp.find(CLUSTER) is None or "aurora_instance_count" not in bp.variables:
+        bp.notes.append(
+            "A writer and readers were asked for, but the design's database is not Aurora."
+        )
+        return
+    bp.variables["aurora_instance_count"] = dataclasses.replace(
+        bp.variables["aurora_instance_count"], default=total
+    )
+    member = bp.find("aws_rds_cluster_instance.main")
+    if member is not None:
+        member.reason = (
+            f"{total} Aurora instances: a writer and {total - 1} reader(s) in other zones."
+        )
+
+
+def _backup_retention(bp: Blueprint, days: int) -> None:
+    for address in (INSTANCE, CLUSTER, "aws_db_instance.replica"):
+        spec = bp.find(address)
+        if spec is not None and "backup_retention_period" in spec.body:
+            spec.body["backup_retention_period"] = days
+            if address == CLUSTER:
+                spec.comments = tuple(
+                    c.replace("(14 days)", f"({days} days)") for c in spec.comments
+                )
+
+
+def _data_api(bp: Blueprint) -> None:
+    cluster = bp.find(CLUSTER)
+    if cluster is None:
+        bp.notes.append("The RDS Data API was asked for, but the design's database is not Aurora.")
+        return
+    cluster.body["enable_http_endpoint"] = True
+    cluster.reason += " The RDS Data API (HTTPS, IAM-authorised SQL) is on."
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     services, params = ctx.req.services, ctx.req.params
+    if params.get("db.backup_retention_days"):
+        _backup_retention(bp, int(params["db.backup_retention_days"]))
+    if "rds_data_api" in services:
+        _data_api(bp)
     stated = dict(
         value
         for _, value in read_versions(
@@ -318,10 +414,19 @@ def build(bp: Blueprint, ctx: Context) -> None:
         replicas = 1
     if replicas:
         _read_replicas(bp, int(replicas))
+    if params.get("aurora.instance_count"):
+        _instances(bp, int(params["aurora.instance_count"]))
 
 
-_KEYS = ("mariadb", "aurora_serverless", "read_replicas", "database_options")
-_PARAMS = ("db.engine_version", "aurora.min_acu", "aurora.max_acu", "db.read_replicas")
+_KEYS = ("mariadb", "aurora_serverless", "read_replicas", "database_options", "rds_data_api")
+_PARAMS = (
+    "db.engine_version",
+    "aurora.min_acu",
+    "aurora.max_acu",
+    "db.read_replicas",
+    "db.backup_retention_days",
+    "aurora.instance_count",
+)
 
 
 def _wanted(req: Any) -> bool:
@@ -344,6 +449,20 @@ CAPABILITIES = [
         parameters=(
             VersionParameter(
                 "db.engine_version", "aws_db_instance", "engine_version", "==", read_engine_version
+            ),
+            EitherParameter(
+                "db.backup_retention_days",
+                "aws_db_instance",
+                "backup_retention_period",
+                "==",
+                reader(_DB_BACKUP, _retention_days),
+            ),
+            InstancesParameter(
+                "aurora.instance_count",
+                "aws_rds_cluster_instance",
+                "count",
+                "==",
+                reader(_WRITER_READERS, _writer_readers),
             ),
         ),
         applies=_wanted,
@@ -405,6 +524,16 @@ CAPABILITIES = [
                 "db.read_replicas", "aws_db_instance", "count", ">=", reader(_REPLICAS, _replicas)
             ),
         ),
+        applies=_never,
+    ),
+    Capability(
+        key="rds_data_api",
+        summary="The RDS Data API on the Aurora cluster.",
+        concepts=("service.rds_data_api",),
+        probes=(Probe("aws_rds_cluster", (("enable_http_endpoint", "==", True),)),),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
         applies=_never,
     ),
 ]

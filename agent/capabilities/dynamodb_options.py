@@ -89,7 +89,17 @@ def _names(listed: str, trailing: bool) -> list[str]:
     return list(dict.fromkeys(reversed(names) if trailing else names))
 
 
+_GSI_NAMED = re.compile(
+    r"\b(?:gsis?|(?:global\s+)?secondary\s+index|index)\s+(?:named\s+|called\s+)?[\"'`“]?([A-Za-z][A-Za-z0-9_.]*)-index(?![A-Za-z0-9_-])",
+    re.I,
+)
+
+
 def read_gsi(text: str) -> Iterator[tuple[str, Any]]:
+    named = [m for m in _GSI_NAMED.finditer(text)]
+    if named:
+        yield ", ".join(m.group(0) for m in named), [m.group(1) for m in named]
+        return
     for pattern, trailing in ((_GSI_EN, False), (_GSI_KO, True)):
         for match in pattern.finditer(text):
             listed = (
@@ -100,6 +110,72 @@ def read_gsi(text: str) -> Iterator[tuple[str, Any]]:
             names = _names(listed, trailing)
             if names:
                 yield match.group(0).strip(), names
+
+
+_TABLE_NAME = r"([A-Za-z0-9_.-]{3,255})"
+_TABLE_NAMES = (
+    re.compile(rf"\btable\s+(?:named\s+|called\s+)?[\"“'`]{_TABLE_NAME}[\"”'`]", re.I),
+    re.compile(rf"[\"“'`]{_TABLE_NAME}[\"”'`]\s+(?:dynamodb\s+)?table\b", re.I),
+    re.compile(rf"\btable\s+(?:named|called)\s+{_TABLE_NAME}", re.I),
+    re.compile(rf"테이블\s*\(\s*{_TABLE_NAME}\s*\)"),
+    re.compile(rf"테이블\s*(?:이름은?\s*)?{_TABLE_NAME}(?=\s|$|[,.)]|에|을|를|은|는|로|으로)"),
+)
+_NOT_TABLE_NAMES = {"dynamodb", "table", "tables", "the", "and", "with"}
+
+
+def read_table_name(text: str) -> Iterator[tuple[str, Any]]:
+    """The name stated for the (first) DynamoDB table."""
+    for index, pattern in enumerate(_TABLE_NAMES):
+        for match in pattern.finditer(text):
+            name = match.group(1).strip(".")
+            if name.lower() in _NOT_TABLE_NAMES:
+                continue
+            if index == 4 and not re.search(r"[-_\d]", name):
+                continue  # unquoted Korean phrasing: a name must look like one
+            yield match.group(0).strip(), name
+            return
+
+
+_KEY_NAME = r"[\"'`“]?([A-Za-z_][A-Za-z0-9_.-]{0,254})"
+_HASH_KEY = reader(
+    rf"\b(?:partition|hash)\s+key\s*(?:is\s+|of\s+|=\s*|:\s*|named\s+)?{_KEY_NAME}"
+    rf"|파티션\s*키\s*(?:는|은|를|:|=)?\s*{_KEY_NAME}",
+    lambda m: (
+        next(g for g in m.groups() if g is not None)
+        if next(g for g in m.groups() if g is not None).lower() not in ("and", "with", "of", "is")
+        else None
+    ),
+)
+_RANGE_KEY = reader(
+    rf"\b(?:sort|range)\s+key\s*(?:is\s+|of\s+|=\s*|:\s*|named\s+)?{_KEY_NAME}"
+    rf"|(?:정렬|소트)\s*키\s*(?:는|은|를|:|=)?\s*{_KEY_NAME}",
+    lambda m: (
+        next(g for g in m.groups() if g is not None)
+        if next(g for g in m.groups() if g is not None).lower() not in ("and", "with", "of", "is")
+        else None
+    ),
+)
+_VIEWS = (
+    (
+        r"new\s+and\s+old\s+images?|new_and_old_images|old\s+and\s+new\s+images?",
+        "NEW_AND_OLD_IMAGES",
+    ),
+    (r"new[\s_]+images?|new_image", "NEW_IMAGE"),
+    (r"old[\s_]+images?|old_image", "OLD_IMAGE"),
+    (r"keys[\s_]+only", "KEYS_ONLY"),
+)
+
+
+def read_stream_view(text: str) -> Iterator[tuple[str, Any]]:
+    """The stream view type stated with a stream ("streams with new and old images")."""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if not re.search(r"stream|스트림", sentence, re.I):
+            continue
+        for pattern, view in _VIEWS:
+            match = re.search(pattern, sentence, re.I)
+            if match:
+                yield match.group(0), view
+                return
 
 
 def _capacity(kind: str) -> str:
@@ -123,9 +199,9 @@ def _lambda_target(bp: Blueprint) -> str | None:
     return ("api" if "api" in functions else functions[0]) if functions else None
 
 
-def _streams(bp: Blueprint, table: ResourceSpec) -> None:
+def _streams(bp: Blueprint, table: ResourceSpec, view: str = "NEW_AND_OLD_IMAGES") -> None:
     table.body["stream_enabled"] = True
-    table.body["stream_view_type"] = "NEW_AND_OLD_IMAGES"
+    table.body["stream_view_type"] = view
     function = _lambda_target(bp)
     if function is None:
         bp.notes.append("DynamoDB Streams are on; no Lambda function in the design reads them yet.")
@@ -188,6 +264,19 @@ def _streams(bp: Blueprint, table: ResourceSpec) -> None:
             block="dynamodb",
         ),
     )
+
+
+def _key_schema(table: ResourceSpec, hash_key: Any, range_key: Any) -> None:
+    """The keys as stated; a partition key stated alone makes a table without a sort key."""
+    hash_name = str(hash_key or table.body["hash_key"])
+    range_name = str(range_key) if range_key else None
+    table.body["hash_key"] = hash_name
+    if range_name:
+        table.body["range_key"] = range_name
+    else:
+        table.body.pop("range_key", None)
+    keys = [hash_name] + ([range_name] if range_name else [])
+    table.body["attribute"] = [Block("attribute", body={"name": k, "type": "S"}) for k in keys]
 
 
 def _ttl(table: ResourceSpec) -> None:
@@ -278,8 +367,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
         bp.notes.append("DynamoDB options were asked for, but the design has no DynamoDB table.")
         return
     services, params = ctx.req.services, ctx.req.params
-    if "dynamodb_streams" in services:
-        _streams(bp, table)
+    if params.get("dynamodb.table_name"):
+        table.body["name"] = str(params["dynamodb.table_name"])
+    if params.get("dynamodb.hash_key") or params.get("dynamodb.range_key"):
+        _key_schema(table, params.get("dynamodb.hash_key"), params.get("dynamodb.range_key"))
+    if "dynamodb_streams" in services or params.get("dynamodb.stream_view"):
+        _streams(bp, table, str(params.get("dynamodb.stream_view") or "NEW_AND_OLD_IMAGES"))
     if "dynamodb_ttl" in services:
         _ttl(table)
     provisioned = None
@@ -306,7 +399,15 @@ _KEYS = ("dynamodb_streams", "dynamodb_ttl", "dynamodb_gsi", "dynamodb_provision
 def _wanted(req: Any) -> bool:
     return any(k in req.services for k in _KEYS) or any(
         k in req.params
-        for k in ("dynamodb.gsi", "dynamodb.read_capacity", "dynamodb.write_capacity")
+        for k in (
+            "dynamodb.gsi",
+            "dynamodb.read_capacity",
+            "dynamodb.write_capacity",
+            "dynamodb.table_name",
+            "dynamodb.hash_key",
+            "dynamodb.range_key",
+            "dynamodb.stream_view",
+        )
     )
 
 
@@ -323,6 +424,18 @@ CAPABILITIES = [
         category="data",
         build=build,
         phase=INTEGRATION,
+        parameters=(
+            Parameter(
+                "dynamodb.stream_view",
+                "aws_dynamodb_table",
+                "stream_view_type",
+                "==",
+                read_stream_view,
+            ),
+            Parameter("dynamodb.table_name", "aws_dynamodb_table", "name", "==", read_table_name),
+            Parameter("dynamodb.hash_key", "aws_dynamodb_table", "hash_key", "==", _HASH_KEY),
+            Parameter("dynamodb.range_key", "aws_dynamodb_table", "range_key", "==", _RANGE_KEY),
+        ),
         applies=_wanted,
     ),
     Capability(

@@ -4,7 +4,7 @@ an access point that fixes the POSIX identity and root directory."""
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import DATA, Capability, Probe
+from autcloud.agent.capabilities.base import DATA, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, tags
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
@@ -14,8 +14,18 @@ BLOCK = "efs"
 NFS_PORT = 2049
 
 
+PATH_KEY = "efs.access_point_path"
+_PATH = reader(
+    r"\baccess\s+point\s+(?:at|on|for|rooted\s+at|with\s+root)\s+[\"'`]?(/[A-Za-z0-9_./-]*[A-Za-z0-9_-])"
+    r"|액세스\s*포인트\S*\s*(?:경로\s*)?(?:는|은)?\s*[\"'`(]?(/[A-Za-z0-9_./-]*[A-Za-z0-9_-])"
+    r"|[\"'`(]?(/[A-Za-z0-9_./-]*[A-Za-z0-9_-])[\"'`)]?\s*(?:에|경로의?)\s*액세스\s*포인트",
+    lambda m: next(g for g in m.groups() if g is not None),
+)
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append(BLOCK)
+    path = str(ctx.req.params.get(PATH_KEY) or "/app")
     if not bp.has("aws_vpc.main"):
         add_network(bp, ctx, isolated_subnets=False)
     security_group(
@@ -117,14 +127,14 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "aws_efs_access_point",
             "shared",
             "storage",
-            "The application's way in: files owned by uid/gid 1000 under /app, whatever the client claims.",
+            f"The application's way in: files owned by uid/gid 1000 under {path}, whatever the client claims.",
             {
                 "file_system_id": Expr("aws_efs_file_system.shared.id"),
                 "posix_user": Block("posix_user", body={"uid": 1000, "gid": 1000}),
                 "root_directory": Block(
                     "root_directory",
                     body={
-                        "path": "/app",
+                        "path": path,
                         "creation_info": Block(
                             "creation_info",
                             body={"owner_uid": 1000, "owner_gid": 1000, "permissions": "0750"},
@@ -156,5 +166,6 @@ CAPABILITY = Capability(
     category="data",
     build=build,
     phase=DATA,
+    parameters=(Parameter(PATH_KEY, "aws_efs_access_point", "root_directory.path", "==", _PATH),),
     scanner_types=("aws_efs_file_system",),
 )

@@ -3,6 +3,7 @@ rest with the project key and between nodes, HTTPS only (TLS 1.2), logs to Cloud
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterator
@@ -33,7 +34,19 @@ _COUNTS = (
     re.compile(r"(\d{1,2})\s*(?:opensearch\s+|search\s+|data\s+)?nodes?\b", re.I),
     re.compile(r"(?:데이터\s*)?노드\s*(?:를|는|수)?\s*(\d{1,2})\s*(?:개|대)"),
     re.compile(r"(\d{1,2})\s*(?:개|대)의?\s*(?:데이터\s*)?노드"),
+    re.compile(r"(\d{1,2})\s*노드"),
 )
+TYPE_KEY = "opensearch.instance_type"
+_TYPE = re.compile(
+    r"\b([a-z][a-z0-9]*\.[0-9]*(?:nano|micro|small|medium|large|xlarge))\.search(?![a-z0-9])", re.I
+)
+
+
+def read_type(text: str) -> Iterator[tuple[str, str]]:
+    """A data node instance type: "r6g.large.search", "t3.medium.search"."""
+    match = _TYPE.search(text)
+    if match:
+        yield match.group(0), match.group(0).lower()
 
 
 def read_count(text: str) -> Iterator[tuple[str, int]]:
@@ -63,6 +76,19 @@ def build(bp: Blueprint, ctx: Context) -> None:
         add_network(bp, ctx, isolated_subnets=False)
     stated = ctx.req.params.get(COUNT_KEY)
     zones = min(3, _zones(bp, ctx))  # zone awareness: one subnet per zone, 2 or 3 zones
+    variable = bp.variables.get("az_count")
+    if (
+        isinstance(stated, int)
+        and zones == 2
+        and stated % 2
+        and stated % 3 == 0
+        and variable is not None
+        and isinstance(variable.default, int)
+    ):
+        # "3 data nodes": one per zone over three zones, rather than rounding up to 4.
+        bp.variables["az_count"] = dataclasses.replace(variable, default=3)
+        bp.notes.append("The VPC spans three zones: the search domain's nodes spread one per zone.")
+        zones = 3
     wanted = stated if isinstance(stated, int) and stated > 0 else zones
     count = max(zones, math.ceil(wanted / zones) * zones)  # data nodes divide evenly over zones
     spread = (
@@ -158,7 +184,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
         '${trim(substr(local.name, 0, 21), "-")}-search/*"'
     )
     cluster: dict[str, Any] = {
-        "instance_type": "r6g.large.search",
+        "instance_type": str(ctx.req.params.get(TYPE_KEY) or "r6g.large.search"),
         "instance_count": instances,
         "zone_awareness_enabled": True,
         "zone_awareness_config": Block(
@@ -268,6 +294,9 @@ CAPABILITY = Capability(
     parameters=(
         Parameter(
             COUNT_KEY, "aws_opensearch_domain", "cluster_config.instance_count", ">=", read_count
+        ),
+        Parameter(
+            TYPE_KEY, "aws_opensearch_domain", "cluster_config.instance_type", "==", read_type
         ),
     ),
     scanner_types=("aws_opensearch_domain",),

@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from autcloud.agent.capabilities.base import DATA, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import DATA, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
@@ -100,7 +100,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "The data warehouse's databases and users: encrypted with the project key, the admin "
             "password generated and rotated by Secrets Manager, audit logs exported.",
             {
-                "namespace_name": Expr('"${local.name}-warehouse"'),
+                "namespace_name": str(ctx.req.params[NAMESPACE_KEY])
+                if ctx.req.params.get(NAMESPACE_KEY)
+                else Expr('"${local.name}-warehouse"'),
                 "db_name": "analytics",
                 "admin_username": "warehouse_admin",
                 "manage_admin_password": True,
@@ -157,6 +159,16 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
+NAMESPACE_KEY = "redshift.namespace"
+_NAMESPACE = reader(
+    r"\bnamespace\s+(?:named\s+|called\s+)?[\"'`“]([a-z][a-z0-9-]{2,63})[\"'`”]"
+    r"|[\"'`“]([a-z][a-z0-9-]{2,63})[\"'`”]\s+namespace\b"
+    r"|\bnamespace\s+(?:named\s+|called\s+)([a-z][a-z0-9-]{2,63})"
+    r"|네임스페이스\s*(?:는|은|이름은?)?\s*[\"'`“(]?([a-z][a-z0-9-]{2,63})",
+    lambda m: next(g for g in m.groups() if g is not None),
+)
+
+
 CAPABILITY = Capability(
     key="redshift",
     summary="An Amazon Redshift Serverless data warehouse.",
@@ -168,6 +180,9 @@ CAPABILITY = Capability(
     parameters=(
         Parameter(
             CAPACITY_KEY, "aws_redshiftserverless_workgroup", "base_capacity", ">=", read_capacity
+        ),
+        Parameter(
+            NAMESPACE_KEY, "aws_redshiftserverless_namespace", "namespace_name", "==", _NAMESPACE
         ),
     ),
     scanner_types=("aws_redshiftserverless_workgroup", "aws_redshiftserverless_namespace"),

@@ -52,13 +52,23 @@ _NOUN_EN = r"(?:(?:the|all|our|raw|original|old|source|customer|user)\s+){0,2}(?
 _NOUN_KO = r"(?:원본\s*데이터|원본|데이터|파일|객체|오브젝트|업로드\S*|이미지|문서)"
 _LOG_NOUN = re.compile(r"(?:\blogs?\b|로그)", re.I)
 
+_PRONOUN = r"(?:them|it|those|these|everything)"
 _EXPIRATION = (
     re.compile(
         rf"\b(?:keep|retain|store|hold|preserve)\s+{_NOUN_EN}\s+(?:for\s+)?(?:up\s+to\s+)?{_EN_UNIT}",
         re.I,
     ),
     re.compile(
-        rf"\b(?:delete|expire|remove|purge|erase)\s+(?:{_NOUN_EN}\s+)?after\s+{_EN_UNIT}", re.I
+        rf"\b(?:delete|expire|remove|purge|erase)\s+(?:(?:{_NOUN_EN}|{_PRONOUN})\s+)?after\s+{_EN_UNIT}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b{_NOUN_EN}\s+(?:(?:must|should|has\s+to|have\s+to|needs?\s+to|will)\s+)?(?:be\s+|is\s+|are\s+)?"
+        rf"(?:kept|retained|stored|preserved)\s+(?:for\s+)?(?:up\s+to\s+)?{_EN_UNIT}",
+        re.I,
+    ),
+    re.compile(
+        rf"{_KO_UNIT}\s*(?:동안|간)?\s*(?:보관|보존|유지)\s*(?:한\s*|하고\s*|하다가\s*)?(?:후|뒤|이후|다음)?\s*(?:에\s*)?(?:자동\s*)?(?:으로\s*)?(?:삭제|만료|폐기)"
     ),
     re.compile(
         rf"\b{_NOUN_EN}\s+(?:expire|are\s+deleted|get\s+deleted|is\s+deleted|are\s+removed)\s+after\s+{_EN_UNIT}",
@@ -76,10 +86,10 @@ _CLASSES = (
     (r"glacier\s+deep\s+archive|deep\s+archive|딥\s*아카이브", "DEEP_ARCHIVE"),
     (r"glacier\s+instant\s+retrieval", "GLACIER_IR"),
     (r"glacier(?:\s+flexible\s+retrieval)?|글래시어", "GLACIER"),
-    (r"one\s*zone[\s-]*ia", "ONEZONE_IA"),
-    (r"intelligent[\s-]*tiering|인텔리전트\s*티어링", "INTELLIGENT_TIERING"),
+    (r"one\s*zone[\s_-]*ia", "ONEZONE_IA"),
+    (r"intelligent[\s_-]*tiering|인텔리전트\s*티어링", "INTELLIGENT_TIERING"),
     (
-        r"infrequent\s+access|standard[\s-]*ia|\bia\b|자주\s*액세스하지\s*않는\s*(?:스토리지|클래스)?|저빈도\s*(?:액세스|스토리지)?",
+        r"infrequent\s+access|standard[\s_-]*ia|\bia\b|자주\s*액세스하지\s*않는\s*(?:스토리지|클래스)?|저빈도\s*(?:액세스|스토리지)?",
         "STANDARD_IA",
     ),
 )
@@ -98,6 +108,21 @@ _TRANSITION = (
         rf"{_KO_UNIT}\s*(?:후|뒤|이후|지나면|경과\s*후)\s*(?:에\s*)?(?:는\s*)?{_CLASS}", re.I
     ),
     re.compile(rf"{_CLASS}\s*(?:로|으로)?\s*{_KO_UNIT}\s*(?:후|뒤|이후|지나면)", re.I),
+)
+
+
+_NOW_EN = r"(?:right\s+away|immediately|at\s+once|from\s+day\s+(?:one|zero|0|1)|on\s+upload|as\s+soon\s+as\s+(?:they\s+are\s+|it\s+is\s+)?uploaded)"
+_IMMEDIATE = (
+    re.compile(
+        rf"\b(?:move|moved|put|store|stored|transition|transitioned|keep|tier)\s+(?:[\w-]+\s+){{0,3}}?(?:to|into|in)\s+{_CLASS}\s+(?:storage\s+|class\s+|tier\s+)?{_NOW_EN}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b{_NOW_EN}\s*,?\s*(?:move|put|store|transition)\s+(?:[\w-]+\s+){{0,3}}?(?:to|into|in)\s+{_CLASS}",
+        re.I,
+    ),
+    re.compile(rf"(?:바로|즉시|업로드\s*즉시|처음부터)\s*{_CLASS}", re.I),
+    re.compile(rf"{_CLASS}\s*(?:로|으로|에)?\s*(?:바로|즉시)", re.I),
 )
 
 
@@ -127,6 +152,57 @@ def read_expiration(text: str) -> Iterator[tuple[str, Any]]:
             yield match.group(0).strip(), _days(number, unit)
 
 
+# Log objects in S3 (the trail, delivery and access-log buckets) that "expire" or are "deleted":
+# an object lifecycle, unlike "keep logs 90 days" (the core's CloudWatch log retention).
+_LOG_EXPIRATION = (
+    re.compile(
+        rf"\blogs?\s+(?:(?:objects?|files?|in\s+s3)\s+)?(?:expire|are\s+deleted|get\s+deleted|are\s+removed|are\s+purged)\s+after\s+{_EN_UNIT}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:delete|expire|remove|purge)\s+(?:the\s+|all\s+|old\s+)?(?:\w+\s+)?logs?\s+after\s+{_EN_UNIT}",
+        re.I,
+    ),
+    re.compile(
+        rf"로그\s*(?:버킷|파일|객체)?\S{{0,2}}\s*{_KO_UNIT}\s*(?:동안|간)?\s*(?:보관|보존|유지)?\s*(?:한\s*|하고\s*)?(?:후|뒤|이후|지나면)\s*(?:에\s*)?(?:자동\s*)?(?:으로\s*)?(?:삭제|만료|폐기)"
+    ),
+)
+
+
+def read_log_expiration(text: str) -> Iterator[tuple[str, Any]]:
+    for pattern in _LOG_EXPIRATION:
+        for match in pattern.finditer(text):
+            number, unit = [g for g in match.groups() if g is not None][-2:]
+            yield match.group(0).strip(), _days(number, unit)
+
+
+_NONCURRENT = (
+    re.compile(
+        rf"\b(?:delete|expire|remove|purge|keep|retain)\s+(?:the\s+|all\s+)?(?:old|older|previous|prior|noncurrent|non-current)\s+(?:object\s+)?versions?\s+(?:after|for)\s+{_EN_UNIT}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:old|older|previous|prior|noncurrent|non-current)\s+(?:object\s+)?versions?\s+(?:expire|are\s+deleted|get\s+deleted|are\s+kept|are\s+removed)\s+(?:after|for)\s+{_EN_UNIT}",
+        re.I,
+    ),
+    re.compile(
+        rf"{_KO_UNIT}\s*(?:이\s*|가\s*)?(?:지난|지나면|경과한|후|뒤)\s*(?:의\s*)?(?:이전|예전|과거|비현재)\s*버전"
+    ),
+    re.compile(
+        rf"(?:이전|예전|과거|비현재)\s*버전\S{{0,2}}\s*{_KO_UNIT}\s*(?:동안|간)?\s*(?:보관|유지|후|뒤|이후|지나면)"
+    ),
+)
+
+
+def read_noncurrent(text: str) -> Iterator[tuple[str, Any]]:
+    for pattern in _NONCURRENT:
+        for match in pattern.finditer(text):
+            number, unit = [g for g in match.groups() if g is not None][-2:]
+            days = _days(number, unit)
+            if 1 <= days <= 36500:
+                yield match.group(0).strip(), days
+
+
 def _transitions(text: str) -> Iterator[tuple[str, int, str]]:
     for pattern in _TRANSITION:
         for match in pattern.finditer(text):
@@ -137,6 +213,12 @@ def _transitions(text: str) -> Iterator[tuple[str, int, str]]:
             number, unit = groups[unit_at - 1], groups[unit_at]
             words = next(g for i, g in enumerate(groups) if i not in (unit_at - 1, unit_at))
             yield match.group(0).strip(), _days(number, unit), _storage_class(words)
+    for pattern in _IMMEDIATE:
+        for match in pattern.finditer(text):
+            if _about_logs(match):
+                continue
+            words = next(g for g in match.groups() if g is not None)
+            yield match.group(0).strip(), 0, _storage_class(words)
 
 
 def read_transition_days(text: str) -> Iterator[tuple[str, Any]]:
@@ -154,7 +236,10 @@ def data_buckets(bp: Blueprint) -> list[str]:
     return [
         r.name
         for r in bp.resources
-        if r.type == "aws_s3_bucket" and r.name not in NOT_DATA and "log" not in r.name
+        if r.type == "aws_s3_bucket"
+        and r.name not in NOT_DATA
+        and "log" not in r.name
+        and not r.name.endswith("_replica")
     ]
 
 
@@ -172,19 +257,54 @@ def ensure_data_bucket(bp: Blueprint) -> list[str]:
 _MIN_DAYS = {"STANDARD_IA": 30, "ONEZONE_IA": 30}
 
 
+# Buckets holding logs delivered by a service: "logs expire after 400 days" shapes these.
+LOG_BUCKETS = ("trail", "access_logs", "delivery")
+
+
+def log_buckets(bp: Blueprint) -> list[str]:
+    return [
+        r.name
+        for r in bp.resources
+        if r.type == "aws_s3_bucket" and (r.name in LOG_BUCKETS or "log" in r.name)
+    ]
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     params = ctx.req.params
     expiration = params.get("s3.expiration_days")
     transition_days = params.get("s3.transition_days")
     transition_class = params.get("s3.transition_class")
+    log_expiration = params.get("s3.log_expiration_days")
+    noncurrent = params.get("s3.noncurrent_days")
     if transition_class is None and transition_days is not None:
         transition_class = "GLACIER"
     if transition_days is None and transition_class is not None:
         transition_days = _MIN_DAYS.get(transition_class, 90)
-    if expiration is None and transition_days is None:
+    if expiration is None and transition_days is None and log_expiration is None and not noncurrent:
         transition_days, transition_class = 90, "GLACIER"  # "lifecycle rules", nothing stated
-    for name in ensure_data_bucket(bp):
-        _tune(bp, name, expiration, transition_days, transition_class)
+    if expiration is not None or transition_days is not None or noncurrent:
+        for name in ensure_data_bucket(bp):
+            if expiration is not None or transition_days is not None:
+                _tune(bp, name, expiration, transition_days, transition_class)
+            if noncurrent:
+                _noncurrent(bp, name, int(noncurrent))
+    if log_expiration is not None:
+        logs = log_buckets(bp)
+        for name in logs:
+            _tune(bp, name, int(log_expiration), None, None)
+        if not logs:
+            bp.notes.append("Log expiry was stated, but the design keeps no logs in S3.")
+
+
+def _noncurrent(bp: Blueprint, name: str, days: int) -> None:
+    spec = bp.find(f"aws_s3_bucket_lifecycle_configuration.{name}")
+    if spec is None:
+        return
+    rule: Block = spec.body["rule"]
+    rule.body["noncurrent_version_expiration"] = Block(
+        "noncurrent_version_expiration", body={"noncurrent_days": days}
+    )
+    spec.reason += f" Earlier versions are deleted {days} days after they are replaced, as asked."
 
 
 def _tune(
@@ -285,12 +405,32 @@ CAPABILITY = Capability(
             "==",
             read_transition_class,
         ),
+        RuleParameter(
+            "s3.log_expiration_days",
+            "aws_s3_bucket_lifecycle_configuration",
+            "rule.expiration.days",
+            "==",
+            read_log_expiration,
+        ),
+        Parameter(
+            "s3.noncurrent_days",
+            "aws_s3_bucket_lifecycle_configuration",
+            "rule.noncurrent_version_expiration.noncurrent_days",
+            "==",
+            read_noncurrent,
+        ),
     ),
     applies=lambda req: (
         "s3_lifecycle" in req.services
         or any(
             k in req.params
-            for k in ("s3.expiration_days", "s3.transition_days", "s3.transition_class")
+            for k in (
+                "s3.expiration_days",
+                "s3.transition_days",
+                "s3.transition_class",
+                "s3.log_expiration_days",
+                "s3.noncurrent_days",
+            )
         )
     ),
 )

@@ -4,11 +4,15 @@ retention period, in GOVERNANCE mode (privileged users may lift it) or COMPLIANC
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 
 from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
 from autcloud.agent.capabilities.s3_lifecycle import ensure_data_bucket
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.ledger import Evidence, attribute_values, instances, resolve
+from autcloud.agent.tfparse import TerraformModule
 
 DEFAULT_DAYS = 30
 _UNITS = {"day": 1, "days": 1, "year": 365, "years": 365, "일": 1, "년": 365}
@@ -18,6 +22,26 @@ _DAYS = (
     rf"|(\d+)[\s-]*(days?|years?|일|년)\s*(?:of\s+)?(?:동안\s*)?(?:retention\s+)?{_LOCK_WORDS}"
 )
 _MODE = r"\b(compliance|governance)\s+mode\b|(컴플라이언스|거버넌스)\s*모드"
+
+
+@dataclass(frozen=True)
+class LockDaysParameter(Parameter):
+    """A retention in days, held by ``days`` or by whole ``years`` (365 days each)."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        for address, body in instances(module, self.type):
+            for attribute, scale in (
+                ("rule.default_retention.days", 1),
+                ("rule.default_retention.years", 365),
+            ):
+                for actual in attribute_values(module, body, attribute):
+                    number = resolve(module, actual)
+                    if isinstance(number, int | float) and number * scale == int(value):
+                        expected = int(value) // scale
+                        return [
+                            Evidence(address=address, attribute=attribute, op="==", value=expected)
+                        ]
+        return []
 
 
 def _days(match: re.Match[str]) -> int | None:
@@ -54,7 +78,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
                     "rule",
                     body={
                         "default_retention": Block(
-                            "default_retention", body={"mode": mode, "days": days}
+                            "default_retention",
+                            body=(
+                                {"mode": mode, "years": days // 365}
+                                if days % 365 == 0
+                                else {"mode": mode, "days": days}
+                            ),
                         )
                     },
                 ),
@@ -79,7 +108,7 @@ CAPABILITY = Capability(
     build=build,
     phase=INTEGRATION,
     parameters=(
-        Parameter(
+        LockDaysParameter(
             "s3.lock_days",
             "aws_s3_bucket_object_lock_configuration",
             "rule.default_retention.days",

@@ -135,6 +135,8 @@ class Blueprint:
     outputs: list[Output] = field(default_factory=list)
     locals: dict[str, Any] = field(default_factory=dict)
     needs_us_east_1: bool = False  # CloudFront certificates and WAF live there
+    # Other regions a design reaches (disaster-recovery copies): provider alias -> region code.
+    provider_regions: dict[str, str] = field(default_factory=dict)
     blocks: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # design decisions worth telling the person
 

@@ -215,3 +215,19 @@ def test_every_function_of_the_suite_s_serverless_designs_has_a_trigger() -> Non
     ):
         result = design(request)
         assert not [e for e in ledger_of(result) if e["key"] == "lambda.trigger"], request
+
+
+def test_the_capabilities_page_is_current() -> None:
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location(
+        "capabilities_table", root / "scripts" / "capabilities_table.py"
+    )
+    assert spec is not None and spec.loader is not None
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    page = (root / "docs" / "capabilities.md").read_text(encoding="utf-8")
+    assert page == table.render(), (
+        "run: .venv/bin/python scripts/capabilities_table.py > docs/capabilities.md"
+    )

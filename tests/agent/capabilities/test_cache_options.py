@@ -75,3 +75,27 @@ def test_shards_of_something_else_are_not_the_caches() -> None:
 
     shards = CAPABILITIES[0].parameters[0]
     assert list(shards.read("a kinesis stream with 3 shards")) == []
+
+
+def test_a_memcached_cluster_has_the_stated_node_count() -> None:
+    module, ledger = _design(
+        "PHP app in Ireland with MySQL and a memcached cluster of 3 cache.t4g.small nodes for sessions."
+    )
+    assert module.resources["aws_elasticache_cluster"]["main"]["num_cache_nodes"] == 3
+    assert ledger["cache.nodes"]["status"] == "honored"
+
+
+def test_a_korean_memcached_node_count_is_read() -> None:
+    module, _ = _design(
+        "세션 저장용으로 멤캐시드(Memcached) 노드 2개 필요해요. 웹서버는 ECS. 싱가폴 리전."
+    )
+    assert module.resources["aws_elasticache_cluster"]["main"]["num_cache_nodes"] == 2
+
+
+def test_shards_with_replicas_each_set_the_cluster_shape() -> None:
+    module, ledger = _design(
+        "Web app with Redis with cluster mode enabled: 3 shards with 2 replicas each. Singapore."
+    )
+    group = module.resources["aws_elasticache_replication_group"]["main"]
+    assert (group["num_node_groups"], group["replicas_per_node_group"]) == (3, 2)
+    assert ledger["cache.replicas"]["status"] == "honored"

@@ -74,3 +74,42 @@ def test_a_request_not_naming_versions_keeps_the_defaults() -> None:
     module, _ = _design("web api with postgres")
     assert module.resources["aws_db_parameter_group"]["main"]["family"] == "postgres16"
     assert "replica" not in module.resources["aws_db_instance"]
+
+
+def test_a_range_between_two_acu_values_sets_both_bounds() -> None:
+    module, ledger = _design(
+        "SaaS in Tokyo on ECS. Aurora Serverless v2 (MySQL compatible) scaling between 0.5 and 16 ACUs."
+    )
+    scaling = module.resources["aws_rds_cluster"]["main"]["serverlessv2_scaling_configuration"][0]
+    assert (scaling["min_capacity"], scaling["max_capacity"]) == (0.5, 16)
+    assert ledger["aurora.max_acu"]["status"] == "honored"
+
+
+def test_korean_acu_bounds_followed_by_a_particle_are_read() -> None:
+    module, _ = _design(
+        "DB는 오로라 서버리스 v2 MySQL, 최소 0.5 ACU, 최대 16 ACU로 잡고. 시드니 리전."
+    )
+    scaling = module.resources["aws_rds_cluster"]["main"]["serverlessv2_scaling_configuration"][0]
+    assert scaling["max_capacity"] == 16
+
+
+def test_a_writer_and_readers_set_the_aurora_instance_count() -> None:
+    module, ledger = _design(
+        "ECS 서비스, Aurora PostgreSQL 15 클러스터, 인스턴스는 db.r6g.xlarge 3대(라이터 1, 리더 2). 서울 리전."
+    )
+    assert module.variables["aurora_instance_count"]["default"] == 3
+    assert ledger["aurora.instance_count"]["status"] == "honored"
+
+
+def test_stated_automated_backup_days_set_the_retention_period() -> None:
+    module, ledger = _design("ECS 웹 서비스, RDS MariaDB 10.11, 자동 백업 7일. 서울 리전.")
+    assert module.resources["aws_db_instance"]["main"]["backup_retention_period"] == 7
+    assert ledger["db.backup_retention_days"]["status"] == "honored"
+
+
+def test_the_rds_data_api_turns_on_the_clusters_http_endpoint() -> None:
+    module, ledger = _design(
+        "GraphQL API whose resolvers talk to an Aurora PostgreSQL Serverless v2 cluster through the RDS Data API, Ohio."
+    )
+    assert module.resources["aws_rds_cluster"]["main"]["enable_http_endpoint"] is True
+    assert ledger["service.rds_data_api"]["status"] == "honored"

@@ -78,3 +78,42 @@ def test_a_table_not_asked_for_options_stays_on_demand_without_streams() -> None
     assert table["billing_mode"] == "PAY_PER_REQUEST"
     assert "stream_enabled" not in table
     assert "aws_lambda_event_source_mapping" not in module.resources
+
+
+def test_a_quoted_table_name_names_the_table() -> None:
+    module, ledger = _design('An API on Lambda with a DynamoDB table "products" in Virginia')
+    assert module.resources["aws_dynamodb_table"]["main"]["name"] == "products"
+    assert ledger["dynamodb.table_name"]["status"] == "honored"
+
+
+def test_a_korean_table_name_in_parentheses_names_the_table() -> None:
+    module, _ = _design("람다 API, DynamoDB 테이블(device-state)에 저장. 런던 리전.")
+    assert module.resources["aws_dynamodb_table"]["main"]["name"] == "device-state"
+
+
+def test_a_stated_partition_key_replaces_the_default_key_schema() -> None:
+    module, ledger = _design(
+        "Lambda API with a DynamoDB customers table (partition key phone_number)"
+    )
+    table = module.resources["aws_dynamodb_table"]["main"]
+    assert table["hash_key"] == "phone_number"
+    assert "range_key" not in table
+    assert [a["name"] for a in table["attribute"]] == ["phone_number"]
+    assert ledger["dynamodb.hash_key"]["status"] == "honored"
+
+
+def test_the_stated_stream_view_type_is_used() -> None:
+    module, ledger = _design(
+        'A Lambda API with a DynamoDB "profiles" table; that table\'s stream (new image) triggers a Lambda.'
+    )
+    table = module.resources["aws_dynamodb_table"]["main"]
+    assert (table["stream_enabled"], table["stream_view_type"]) == (True, "NEW_IMAGE")
+    assert ledger["dynamodb.stream_view"]["status"] == "honored"
+
+
+def test_a_named_index_gets_that_name() -> None:
+    module, _ = _design(
+        "람다 API, DynamoDB 테이블, 판매자별 조회용 GSI sellerId-index 하나 추가. 서울 리전."
+    )
+    index = module.resources["aws_dynamodb_table"]["main"]["global_secondary_index"][0]
+    assert (index["name"], index["hash_key"]) == ("sellerId-index", "sellerId")

@@ -51,3 +51,10 @@ def test_english_and_korean_requests_are_honored_with_the_file_system() -> None:
 def test_a_request_not_naming_shared_storage_builds_no_file_system() -> None:
     module, _ = _design("ECS containers on AWS with PostgreSQL")
     assert "aws_efs_file_system" not in module.resources
+
+
+def test_a_stated_access_point_path_roots_the_access_point() -> None:
+    module, ledger = _design("ECS app with an EFS file system and an access point at /models")
+    point = module.resources["aws_efs_access_point"]["shared"]
+    assert point["root_directory"][0]["path"] == "/models"
+    assert ledger["efs.access_point_path"]["status"] == "honored"

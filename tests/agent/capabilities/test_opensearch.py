@@ -44,11 +44,24 @@ def test_the_stated_data_nodes_spread_over_zones() -> None:
     assert _evidence(ledger["service.opensearch"]) == ["aws_opensearch_domain.search"]
 
 
-def test_a_korean_node_count_rounds_up_to_a_multiple_of_the_zones() -> None:
+def test_a_korean_count_of_three_nodes_spreads_one_per_zone_over_three_zones() -> None:
     module, ledger = _design(KO)
-    assert module.variables["opensearch_instance_count"]["default"] == 4
+    assert module.variables["opensearch_instance_count"]["default"] == 3
+    assert module.variables["az_count"]["default"] == 3
     assert ledger["opensearch.instance_count"]["status"] == "honored"
     assert ledger["service.opensearch"]["status"] == "honored"
+
+
+def test_an_odd_count_not_divisible_by_three_rounds_up_to_the_zones() -> None:
+    module, _ = _design("An OpenSearch domain with 5 data nodes for search")
+    assert module.variables["opensearch_instance_count"]["default"] == 6
+
+
+def test_a_stated_instance_type_sizes_the_data_nodes() -> None:
+    module, ledger = _design("OpenSearch는 2노드 t3.medium.search로 작게 시작해요. 서울 리전")
+    cluster = module.resources["aws_opensearch_domain"]["search"]["cluster_config"][0]
+    assert cluster["instance_type"] == "t3.medium.search"
+    assert ledger["opensearch.instance_type"]["status"] == "honored"
 
 
 def test_logs_have_a_resource_policy_for_opensearch() -> None:

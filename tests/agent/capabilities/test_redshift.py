@@ -49,3 +49,12 @@ def test_a_korean_request_gets_the_default_capacity_and_is_honored() -> None:
 def test_a_request_not_naming_a_warehouse_builds_no_redshift() -> None:
     module, _ = _design("A serverless API with DynamoDB")
     assert "aws_redshiftserverless_workgroup" not in module.resources
+
+
+def test_a_quoted_namespace_names_the_namespace() -> None:
+    module, ledger = _design(
+        'Redshift Serverless in Tokyo: namespace "analytics", 8 RPU base capacity'
+    )
+    namespace = module.resources["aws_redshiftserverless_namespace"]["warehouse"]
+    assert namespace["namespace_name"] == "analytics"
+    assert ledger["redshift.namespace"]["status"] == "honored"

@@ -1,0 +1,335 @@
+"""S3 replication: every object of the main data bucket copied to a replica bucket, in another
+region when one is named ("replicates to Paris", "오사카 리전 버킷에 복제"), with the replicas'
+storage class as stated. The replica is private, versioned and encrypted with a key of its own
+region; a least-privilege role does the copying.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.capabilities._dr_region import alias_of, ensure_region
+from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.s3_lifecycle import _CLASS, _storage_class, ensure_data_bucket
+from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
+from autcloud.agent.catalog.compute import role
+from autcloud.agent.catalog.storage import REPLICATION_SKIP
+from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.ledger import Evidence, attribute_values, instances
+from autcloud.agent.tfparse import TerraformModule
+
+REGION_KEY, CLASS_KEY = "s3.replica_region", "s3.replica_storage_class"
+_ABOUT_S3 = re.compile(r"bucket|\bs3\b|objects?|버킷|객체|오브젝트", re.I)
+_REGION_EN = re.compile(
+    r"\breplicat\w*\b[^.;]{0,60}?\b(?:to|into|in)\s+([^.;,()]{2,40}(?:\([a-z]{2}-[a-z]+-\d\))?)",
+    re.I,
+)
+_REGION_KO = re.compile(
+    r"([^\s,.;()]{2,12}(?:\s*\([a-z]{2}-[a-z]+-\d\))?)\s*리전\S*\s*(?:의\s*)?(?:버킷|s3)\S*\s*(?:\S+\s+){0,2}?복제",
+    re.I,
+)
+
+
+def read_region(text: str) -> Iterator[tuple[str, Any]]:
+    """The region a bucket replicates to."""
+    from autcloud.agent.regions import find_region
+
+    for pattern in (_REGION_EN, _REGION_KO):
+        for match in pattern.finditer(text):
+            sentence_start = max(text.rfind(".", 0, match.start()), 0)
+            if not _ABOUT_S3.search(text[sentence_start : match.end()]):
+                continue
+            region = find_region(match.group(1))
+            if region is not None:
+                yield match.group(0).strip(), region.code
+                return
+
+
+_CLASS_PATTERNS = reader(
+    rf"\breplicas?\b[^.;]{{0,30}}?{_CLASS}|복제본\S*\s*(?:은|는|을|를)?\s*(?:스토리지\s*클래스\s*)?(?:를|을|은|는)?\s*{_CLASS}",
+    lambda m: _storage_class(next(g for g in m.groups() if g is not None)),
+)
+
+
+@dataclass(frozen=True)
+class RegionParameter(Parameter):
+    """A replica bucket in the stated region (its provider alias)."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        alias = alias_of(str(value))
+        for address, body in instances(module, self.type):
+            if any(alias in str(v) for v in attribute_values(module, body, "provider")):
+                return [Evidence(address=address, attribute="provider", op="contains", value=alias)]
+        return []
+
+
+def _replica_bucket(bp: Blueprint, name: str, alias: str | None, locked: bool) -> str:
+    replica = f"{name}_replica"
+    provider = {"provider": Expr(f"aws.{alias}")} if alias else {}
+    key = Expr(f"aws_kms_key.{alias}.arn") if alias else Expr("aws_kms_key.main.arn")
+    bucket = f"aws_s3_bucket.{replica}"
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket",
+            replica,
+            "storage",
+            f"Replica of the {name.replace('_', ' ')} bucket: every object copied here for disaster recovery.",
+            {
+                **provider,
+                "bucket_prefix": interp(f"${{local.name}}-{replica.replace('_', '-')}-"),
+                "object_lock_enabled": True if locked else None,
+                "force_destroy": False,
+                "tags": tags(replica.replace("_", "-")),
+            },
+            comments=(
+                "checkov:skip=CKV_AWS_144:This bucket is itself the replica",
+                "checkov:skip=CKV2_AWS_62:Replicas are read on recovery only; no consumer needs their events",
+                "checkov:skip=CKV_AWS_18:Access logs must go to a bucket of the same region; the source bucket's requests are logged",
+            ),
+            block="s3",
+        ),
+        ResourceSpec(
+            "aws_s3_bucket_public_access_block",
+            replica,
+            "storage",
+            "Blocks every form of public access to the replica.",
+            {
+                **provider,
+                "bucket": Expr(f"{bucket}.id"),
+                "block_public_acls": True,
+                "block_public_policy": True,
+                "ignore_public_acls": True,
+                "restrict_public_buckets": True,
+            },
+            block="s3",
+        ),
+        ResourceSpec(
+            "aws_s3_bucket_ownership_controls",
+            replica,
+            "storage",
+            "The replica's owner owns every object; ACLs stay off.",
+            {
+                **provider,
+                "bucket": Expr(f"{bucket}.id"),
+                "rule": Block("rule", body={"object_ownership": "BucketOwnerEnforced"}),
+            },
+            block="s3",
+        ),
+        ResourceSpec(
+            "aws_s3_bucket_versioning",
+            replica,
+            "storage",
+            "Versioning: replication needs it on both buckets.",
+            {
+                **provider,
+                "bucket": Expr(f"{bucket}.id"),
+                "versioning_configuration": Block(
+                    "versioning_configuration", body={"status": "Enabled"}
+                ),
+            },
+            block="s3",
+        ),
+        ResourceSpec(
+            "aws_s3_bucket_server_side_encryption_configuration",
+            replica,
+            "storage",
+            "Encrypts the replicas with the customer-managed key of their region.",
+            {
+                **provider,
+                "bucket": Expr(f"{bucket}.id"),
+                "rule": Block(
+                    "rule",
+                    body={
+                        "apply_server_side_encryption_by_default": Block(
+                            "apply_server_side_encryption_by_default",
+                            body={"sse_algorithm": "aws:kms", "kms_master_key_id": key},
+                        ),
+                        "bucket_key_enabled": True,
+                    },
+                ),
+            },
+            block="s3",
+        ),
+        ResourceSpec(
+            "aws_s3_bucket_lifecycle_configuration",
+            replica,
+            "storage",
+            "Expires old replica versions and unfinished uploads.",
+            {
+                **provider,
+                "bucket": Expr(f"{bucket}.id"),
+                "rule": Block(
+                    "rule",
+                    body={
+                        "id": "tidy-up",
+                        "status": "Enabled",
+                        "filter": Block("filter", body={"prefix": ""}),
+                        "abort_incomplete_multipart_upload": Block(
+                            "abort_incomplete_multipart_upload", body={"days_after_initiation": 7}
+                        ),
+                        "noncurrent_version_expiration": Block(
+                            "noncurrent_version_expiration", body={"noncurrent_days": 90}
+                        ),
+                    },
+                ),
+            },
+            block="s3",
+        ),
+    )
+    return replica
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    params = ctx.req.params
+    region = params.get(REGION_KEY)
+    region = str(region) if region and region != ctx.req.region else None
+    storage_class = str(params.get(CLASS_KEY) or "STANDARD")
+    name = ensure_data_bucket(bp)[0]
+    source = bp.find(f"aws_s3_bucket.{name}")
+    if source is None:
+        return
+    alias = ensure_region(bp, region) if region else None
+    locked = bool(source.body.get("object_lock_enabled"))
+    replica = _replica_bucket(bp, name, alias, locked)
+    source.comments = tuple(c for c in source.comments if c != REPLICATION_SKIP)
+    replica_key = f"aws_kms_key.{alias}.arn" if alias else "aws_kms_key.main.arn"
+    role(
+        bp,
+        f"{name}_replication",
+        "s3.amazonaws.com",
+        f"The role S3 assumes to copy the {name.replace('_', ' ')} bucket's objects to the replica.",
+        "security",
+        "s3",
+    )
+    source_arn, replica_arn = f"aws_s3_bucket.{name}.arn", f"aws_s3_bucket.{replica}.arn"
+    bp.add(
+        ResourceSpec(
+            "aws_iam_role_policy",
+            f"{name}_replication",
+            "security",
+            "Reads the source bucket's versions and writes replicas, nothing else.",
+            {
+                "name": "replicate-objects",
+                "role": Expr(f"aws_iam_role.{name}_replication.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                                "Resource": Expr(source_arn),
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "s3:GetObjectVersionForReplication",
+                                    "s3:GetObjectVersionAcl",
+                                    "s3:GetObjectVersionTagging",
+                                    "s3:GetObjectRetention",
+                                    "s3:GetObjectLegalHold",
+                                ],
+                                "Resource": Expr(f'"${{{source_arn}}}/*"'),
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "s3:ReplicateObject",
+                                    "s3:ReplicateDelete",
+                                    "s3:ReplicateTags",
+                                ],
+                                "Resource": Expr(f'"${{{replica_arn}}}/*"'),
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": ["kms:Decrypt"],
+                                "Resource": Expr("aws_kms_key.main.arn"),
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                                "Resource": Expr(replica_key),
+                            },
+                        ],
+                    }
+                ),
+            },
+            block="s3",
+        ),
+        ResourceSpec(
+            "aws_s3_bucket_replication_configuration",
+            name,
+            "storage",
+            f"Copies every new object of the {name.replace('_', ' ')} bucket to the replica"
+            f"{' in ' + region if region else ''}, stored as {storage_class}.",
+            {
+                "role": Expr(f"aws_iam_role.{name}_replication.arn"),
+                "bucket": Expr(f"aws_s3_bucket.{name}.id"),
+                "rule": Block(
+                    "rule",
+                    body={
+                        "id": "replicate-everything",
+                        "status": "Enabled",
+                        "filter": Block("filter", body={"prefix": ""}),
+                        "delete_marker_replication": Block(
+                            "delete_marker_replication", body={"status": "Enabled"}
+                        ),
+                        "source_selection_criteria": Block(
+                            "source_selection_criteria",
+                            body={
+                                "sse_kms_encrypted_objects": Block(
+                                    "sse_kms_encrypted_objects", body={"status": "Enabled"}
+                                )
+                            },
+                        ),
+                        "destination": Block(
+                            "destination",
+                            body={
+                                "bucket": Expr(replica_arn),
+                                "storage_class": storage_class,
+                                "encryption_configuration": Block(
+                                    "encryption_configuration",
+                                    body={"replica_kms_key_id": Expr(replica_key)},
+                                ),
+                            },
+                        ),
+                    },
+                ),
+                "depends_on": [
+                    Expr(f"aws_s3_bucket_versioning.{name}"),
+                    Expr(f"aws_s3_bucket_versioning.{replica}"),
+                ],
+            },
+            block="s3",
+        ),
+    )
+    bp.out(
+        Output(
+            f"{replica}_bucket", f"aws_s3_bucket.{replica}.bucket", "Name of the replica bucket."
+        )
+    )
+
+
+CAPABILITY = Capability(
+    key="s3_replication",
+    summary="S3 replication of the data bucket to a replica bucket, across regions when named.",
+    concepts=("service.s3_replication",),
+    probes=(Probe("aws_s3_bucket_replication_configuration"),),
+    category="data",
+    build=build,
+    phase=GOVERNANCE,
+    parameters=(
+        RegionParameter(REGION_KEY, "aws_s3_bucket", "provider", "contains", read_region),
+        Parameter(
+            CLASS_KEY,
+            "aws_s3_bucket_replication_configuration",
+            "rule.destination.storage_class",
+            "==",
+            _CLASS_PATTERNS,
+        ),
+    ),
+    scanner_types=("aws_s3_bucket_replication_configuration",),
+)
