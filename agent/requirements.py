@@ -714,9 +714,14 @@ _RETENTION_PATTERNS = (
         r"|log\s+retention\s+(?:of\s+|:\s*)?(\d+)\s*(days?|months?|years?)\b",
         re.IGNORECASE,
     ),
-    re.compile(r"\blogs?\s+(?:for\s+)?(\d+)\s*(days?|months?|years?)\b", re.IGNORECASE),
+    re.compile(
+        r"\blogs?\s+(?:are\s+|must\s+be\s+|should\s+be\s+)?(?:kept\s+|retained\s+|stored\s+)?(?:for\s+)?(\d+)\s*(days?|months?|years?)\b",
+        re.IGNORECASE,
+    ),
     re.compile(r"(\d+)[\s-]*(day|month|year)s?\s+(?:log\s+)?retention\b", re.IGNORECASE),
-    re.compile(r"로그\S*\s*(?:를|은|는)?\s*(\d+)\s*(일|개월|달|년)"),
+    re.compile(
+        r"로그\S*\s*(?:를|은|는)?\s*(?:그룹\s*)?(?:보관\s*기간(?:은|는)?\s*)?(\d+)\s*(일|개월|달|년)"
+    ),
     re.compile(r"로그[^.,\n]{0,12}?(\d+)\s*(일|개월|달|년)\s*(?:동안|간)?\s*(?:보관|보존|유지)"),
 )
 
