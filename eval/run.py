@@ -163,15 +163,16 @@ class RequestOutcome:
     seconds: float = 0.0
     facts: list[FactOutcome] = field(default_factory=list)
     unsupported: list[FactOutcome] = field(default_factory=list)
+    deep_failures: list[str] = field(default_factory=list)  # with --deep: failed tool steps
 
 
-def evaluate(request: Mapping[str, Any]) -> RequestOutcome:
+def evaluate(request: Mapping[str, Any], deep: bool = False) -> RequestOutcome:
     """Design one request and check its facts; a crash fails every fact, with its summary."""
     started = time.perf_counter()
     outcome = RequestOutcome(id=request["id"], language=request["language"])
     seen: dict[str, Mapping[str, Any]] = {}
     try:
-        _design_and_check(request, outcome, seen)
+        _design_and_check(request, outcome, seen, deep)
     except Exception as error:  # a crash is a measurement too: every fact fails
         outcome.error = crash_summary(error)
         outcome.status = outcome.status or "crashed"
@@ -198,7 +199,10 @@ def _unsupported(says: str, document: Mapping[str, Any]) -> tuple[bool, str]:
 
 
 def _design_and_check(
-    request: Mapping[str, Any], outcome: RequestOutcome, seen: dict[str, Mapping[str, Any]]
+    request: Mapping[str, Any],
+    outcome: RequestOutcome,
+    seen: dict[str, Mapping[str, Any]],
+    deep: bool = False,
 ) -> None:
     """Fill ``outcome``; ``seen["document"]`` is design.json once the design has run."""
     import asyncio
@@ -209,10 +213,22 @@ def _design_and_check(
 
     conversation = [cast(Turn, dict(turn)) for turn in request["conversation"]]
     result = asyncio.run(
-        run_design(request["request"], conversation=conversation, assume_defaults=True)
+        run_design(
+            request["request"],
+            conversation=conversation,
+            assume_defaults=True,
+            deep_validation=deep,
+        )
     )
     document = result.document
     seen["document"] = document
+    for step in (document.get("validation") or {}).get("steps", []):
+        if step.get("name") in DEEP_STEPS and step.get("status") != "passed":
+            findings = "; ".join(
+                f"{f.get('check_id', '')} {f.get('address', '')}".strip()
+                for f in step.get("findings", [])[:3]
+            )
+            outcome.deep_failures.append(f"{step['name']} {step.get('status')}: {findings}")
     outcome.status = str(result.status.value)
     if outcome.status not in CHECKED_STATUSES:
         reason = _why_not_designed(document, outcome.status)
@@ -251,7 +267,12 @@ def crash_summary(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}{where}"[:300]
 
 
-def run_all(requests: Sequence[Mapping[str, Any]], jobs: int) -> list[RequestOutcome]:
+DEEP_STEPS = ("terraform validate", "checkov")
+
+
+def run_all(
+    requests: Sequence[Mapping[str, Any]], jobs: int, deep: bool = False
+) -> list[RequestOutcome]:
     outcomes: dict[str, RequestOutcome] = {}
     total = len(requests)
 
@@ -267,11 +288,11 @@ def run_all(requests: Sequence[Mapping[str, Any]], jobs: int) -> list[RequestOut
 
     if jobs <= 1 or total <= 1:
         for request in requests:
-            record(evaluate(request))
+            record(evaluate(request, deep))
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, total)) as pool:
             futures: dict[Future[RequestOutcome], Mapping[str, Any]] = {
-                pool.submit(evaluate, request): request for request in requests
+                pool.submit(evaluate, request, deep): request for request in requests
             }
             for future in as_completed(futures):
                 request = futures[future]
@@ -312,7 +333,14 @@ def _figure(held: int, total: int) -> str:
     return f"{held:>5}/{total:<5} {percent(held, total):5.1f}%" if total else f"{0:>5}/{0:<5}     –"
 
 
-def report(outcomes: Sequence[RequestOutcome], *, misses: bool, seconds: float, jobs: int) -> str:
+def report(
+    outcomes: Sequence[RequestOutcome],
+    *,
+    misses: bool,
+    seconds: float,
+    jobs: int,
+    deep: bool = False,
+) -> str:
     lines: list[str] = []
     facts = [fact for outcome in outcomes for fact in outcome.facts]
     statuses: dict[str, int] = {}
@@ -348,6 +376,15 @@ def report(outcomes: Sequence[RequestOutcome], *, misses: bool, seconds: float, 
             lines.append(f"crashed designs: {len(crashed)}")
             for outcome in crashed:
                 lines.append(f"  {outcome.id} · {outcome.error}")
+    if deep:
+        failed = [o for o in outcomes if o.deep_failures]
+        lines.append("")
+        lines.append(
+            f"deep validation: {len(outcomes) - len(failed)} of {len(outcomes)} designs pass "
+            "terraform validate and checkov"
+        )
+        for outcome in failed:
+            lines.append(f"  {outcome.id} · {' | '.join(outcome.deep_failures)}")
     lines.append("")
     lines.append(final_line(outcomes))
     return "\n".join(lines)
@@ -376,6 +413,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list every missed fact")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the outcomes as JSON")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="also run terraform validate and checkov on every design (minutes, not seconds)",
+    )
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("-j must be at least 1")
@@ -388,9 +430,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"eval: malformed request file: {error}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    outcomes = run_all(requests, args.jobs)
+    outcomes = run_all(requests, args.jobs, args.deep)
     seconds = time.perf_counter() - started
-    text = report(outcomes, misses=args.misses, seconds=seconds, jobs=args.jobs)
+    text = report(outcomes, misses=args.misses, seconds=seconds, jobs=args.jobs, deep=args.deep)
     if args.json is not None:
         payload = {
             "summary": final_line(outcomes),

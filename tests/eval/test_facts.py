@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from autcloud.agent.tfparse import TerraformModule, load_texts
+from tests.tooling import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = ROOT / "eval" / "run.py"
@@ -847,3 +848,24 @@ resource "aws_ecs_task_definition" "app" {
         {"resource": "aws_ecs_task_definition", "where": {"container_definitions": "~ 8080"}}, text
     )
     assert ok and not missed
+
+
+@pytest.mark.slow
+def test_deep_runs_terraform_validate_and_checkov_on_every_design(tmp_path: Path) -> None:
+    require_tool("terraform", "--deep runs terraform validate")
+    (tmp_path / "en-site.yaml").write_text(
+        textwrap.dedent(
+            """\
+            id: en-site
+            language: en
+            source: test
+            request: A static website with a CDN in Tokyo
+            facts:
+              - {class: region, says: Tokyo, region: ap-northeast-1}
+            """
+        ),
+        encoding="utf-8",
+    )
+    completed = run_eval(tmp_path, "--deep", "-j", "1")
+    assert completed.returncode == 0, completed.stderr
+    assert "deep validation: 1 of 1 designs pass terraform validate and checkov" in completed.stdout
