@@ -113,6 +113,8 @@ _CORE_PARAMETERS: dict[str, tuple[AskKind, str]] = {
     "schedule_expression": (AskKind.PARAMETER, "schedule_expression"),
     "log_retention_days": (AskKind.PARAMETER, "log_retention_days"),
     "project": (AskKind.PARAMETER, "project"),
+    "daily_users": (AskKind.PARAMETER, "scale.daily_users"),
+    "requests_per_second": (AskKind.PARAMETER, "scale.requests_per_second"),
 }
 
 
@@ -175,6 +177,13 @@ def fold_asks(req: Requirements) -> None:
 
 # --- resolving asks after planning ------------------------------------------------------------
 
+_SCALES = (
+    ("aws_appautoscaling_target", "", "exists"),
+    ("aws_autoscaling_group", "", "exists"),
+    ("aws_eks_node_group", "", "exists"),
+    ("aws_lambda_function", "", "exists"),
+    ("aws_apprunner_auto_scaling_configuration_version", "", "exists"),
+)
 _CORE_EVIDENCE: dict[str, tuple[tuple[str, str, str], ...]] = {
     # parameter key: (resource type, attribute, operator) — any one proves it
     "instance_type": (
@@ -235,6 +244,9 @@ _CORE_EVIDENCE: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("aws_cloudwatch_event_rule", "schedule_expression", "=="),
     ),
     "log_retention_days": (("aws_cloudwatch_log_group", "retention_in_days", ">="),),
+    # Scale sizes the compute: honored by what scales with it.
+    "scale.daily_users": _SCALES,
+    "scale.requests_per_second": _SCALES,
 }
 
 

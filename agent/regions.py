@@ -464,6 +464,12 @@ def _names() -> tuple[_Name, ...]:
 
 def find_region(text: str) -> Region | None:
     """The first region ``text`` names by code or name (English or Korean), or None."""
+    found = find_region_mention(text)
+    return found[0] if found else None
+
+
+def find_region_mention(text: str) -> tuple[Region, str] | None:
+    """The region ``text`` names and the words that name it ("Seoul", "도쿄", "eu-west-1")."""
     matches = sorted(
         (
             _Match(found.start(), found.end() - found.start(), name)
@@ -474,7 +480,8 @@ def find_region(text: str) -> Region | None:
     )
     if not matches:
         return None
-    return _BY_CODE[_refine(matches[0], matches).name.region]
+    chosen = _refine(matches[0], matches)
+    return _BY_CODE[chosen.name.region], text[chosen.start : chosen.start + chosen.length]
 
 
 def _refine(chosen: _Match, matches: list[_Match]) -> _Match:

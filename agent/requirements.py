@@ -16,7 +16,7 @@ from typing import Any
 from autcloud.agent.cost.prices import default_table
 from autcloud.agent.ledger import Ask
 from autcloud.agent.lexicon import HANGUL, Words, domain_pattern, lexicon
-from autcloud.agent.regions import find_region, get_region
+from autcloud.agent.regions import find_region_mention, get_region
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary: the words live in agent/lexicon/<language>.yaml; these are views of it by group.
@@ -286,7 +286,7 @@ def parse_number(number: str, unit: str = "") -> float:
 NUM = r"(\d[\d,]*(?:\.\d+)?)"
 
 
-def _budget(text: str) -> Budget | None:
+def _budget(text: str, quotes: dict[str, str]) -> Budget | None:
     patterns: list[tuple[str, str]] = [
         (rf"(?:\$|usd\s*){NUM}\s*(k|m)?\b", "USD"),
         (rf"{NUM}\s*(k|m)?\s*(?:usd|dollars?|달러|불)\b", "USD"),
@@ -303,17 +303,19 @@ def _budget(text: str) -> Budget | None:
         if match:
             amount = parse_number(match.group(1), match.group(2) or "")
             if amount > 0:
+                quotes["budget"] = match.group(0).strip()
                 return Budget(amount=amount, currency=currency)
     return None
 
 
-def _daily_users(text: str) -> int | None:
+def _daily_users(text: str, quotes: dict[str, str]) -> int | None:
     dau = re.search(
         rf"\b(?:dau|daily active users)\s*(?:of|:|=|는|은|가|이)?\s*(?:약\s*|about\s*|~\s*)?{NUM}\s*(k|m|thousand|million|만|천|억)?",
         text,
         re.IGNORECASE,
     )
     if dau:
+        quotes["daily_users"] = dau.group(0).strip()
         return int(parse_number(dau.group(1), dau.group(2) or ""))
     en = re.search(
         rf"{NUM}\s*(k|m|thousand|million)?\s*(?:daily (?:active )?users|dau|users (?:a|per) day|"
@@ -322,6 +324,7 @@ def _daily_users(text: str) -> int | None:
         re.IGNORECASE,
     )
     if en:
+        quotes["daily_users"] = en.group(0).strip()
         return int(parse_number(en.group(1), en.group(2) or ""))
     monthly = re.search(
         rf"{NUM}\s*(k|m|thousand|million)?\s*(?:monthly (?:active )?users|mau|users (?:a|per) month)",
@@ -329,40 +332,48 @@ def _daily_users(text: str) -> int | None:
         re.IGNORECASE,
     )
     if monthly:
+        quotes["daily_users"] = monthly.group(0).strip()
         return max(1, int(parse_number(monthly.group(1), monthly.group(2) or "") / 10))
     ko = re.search(
         rf"(?:하루|일일|일간|일)\s*(?:사용자|이용자|방문자)?\s*(?:약\s*)?{NUM}\s*(만|천|억)?\s*명",
         text,
     )
     if ko:
+        quotes["daily_users"] = ko.group(0).strip()
         return int(parse_number(ko.group(1), ko.group(2) or ""))
     ko_after = re.search(rf"{NUM}\s*(만|천|억)?\s*명", text)
     if ko_after and re.search(r"하루|일일|일간|dau|DAU|매일", text):
+        quotes["daily_users"] = ko_after.group(0).strip()
         return int(parse_number(ko_after.group(1), ko_after.group(2) or ""))
     ko_month = re.search(
         rf"(?:월간|한 달|월)\s*(?:사용자|이용자)?\s*{NUM}\s*(만|천|억)?\s*명", text
     )
     if ko_month:
+        quotes["daily_users"] = ko_month.group(0).strip()
         return max(1, int(parse_number(ko_month.group(1), ko_month.group(2) or "") / 10))
     users = re.search(rf"{NUM}\s*(k|m|thousand|million)?\s*users\b", text, re.IGNORECASE)
     if users:
+        quotes["daily_users"] = users.group(0).strip()
         return int(parse_number(users.group(1), users.group(2) or ""))
     ko_users = re.search(rf"(?:사용자|이용자)\s*{NUM}\s*(만|천|억)?\s*명?", text)
     if ko_users:
+        quotes["daily_users"] = ko_users.group(0).strip()
         return int(parse_number(ko_users.group(1), ko_users.group(2) or ""))
     return None
 
 
-def _rps(text: str) -> int | None:
+def _rps(text: str, quotes: dict[str, str]) -> int | None:
     en = re.search(
         rf"{NUM}\s*(k)?\s*(?:rps|req/s|requests? (?:per|a|/) ?(?:second|sec|s)\b|tps|qps)",
         text,
         re.IGNORECASE,
     )
     if en:
+        quotes["requests_per_second"] = en.group(0).strip()
         return int(parse_number(en.group(1), en.group(2) or ""))
     ko = re.search(rf"(?:초당|tps|TPS)\s*{NUM}\s*(만|천)?", text)
     if ko:
+        quotes["requests_per_second"] = ko.group(0).strip()
         return int(parse_number(ko.group(1), ko.group(2) or ""))
     return None
 
@@ -587,9 +598,10 @@ def read_message(text: str) -> Signals:
     # "Aurora Serverless", "Redshift Serverless": a flavour of that service, not a Lambda workload.
     plain = _SERVICE_SERVERLESS.sub(lambda m: m.group(1), plain)
     plain = _NAMED_NOT_FEATURE.sub(lambda m: (m.group(1) or m.group(2)).replace(" ", ""), plain)
-    region = find_region(plain)
-    if region is not None:
-        signals.region = region.code
+    mention = find_region_mention(plain)
+    if mention is not None:
+        signals.region = mention[0].code
+        signals.quotes["region"] = mention[1].strip()
 
     for name, words in {**WORKLOADS, **FEATURES, **COMPLIANCE}.items():
         positive, negative = _mentions(words, plain)
@@ -604,15 +616,17 @@ def read_message(text: str) -> Signals:
     ha_positive, ha_negative = _mentions(HA_WORDS, plain)
     if ha_positive:
         signals.high_availability = True
+        first = min(_find(HA_WORDS, plain))
+        signals.quotes["high_availability"] = plain[first[0] : first[1]]
     elif ha_negative:
         signals.high_availability = False
     signals.low_cost = any(_find(LOW_COST_WORDS, plain))
     if signals.low_cost and signals.high_availability is None:
         signals.high_availability = False
 
-    signals.budget = _budget(plain)
-    signals.daily_users = _daily_users(plain)
-    signals.requests_per_second = _rps(plain)
+    signals.budget = _budget(plain, signals.quotes)
+    signals.daily_users = _daily_users(plain, signals.quotes)
+    signals.requests_per_second = _rps(plain, signals.quotes)
     _capacity(plain, signals)
     port = re.search(
         r"(?:port|포트)(?:는|은|를|번호는)?\s*:?\s*(\d{2,5})|listens?\s+on\s+(?:port\s+)?:?(\d{2,5})"
