@@ -7,6 +7,7 @@ objects (schema in docs/ledger.schema.json), and everything after reading stays 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from autcloud.agent.capabilities.base import Capability, Parameter, Probe
@@ -205,6 +206,9 @@ _CORE_EVIDENCE: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("aws_launch_template", "block_device_mappings.ebs.volume_size", ">="),
         ("aws_eks_node_group", "disk_size", ">="),
         ("aws_opensearch_domain", "ebs_options.volume_size", ">="),
+        ("aws_elasticache_serverless_cache", "cache_usage_limits.data_storage.maximum", ">="),
+        ("aws_instance", "root_block_device.volume_size", ">="),
+        ("aws_efs_file_system", "", "exists"),
     ),
     "container_image": (
         ("aws_ecs_task_definition", "container_definitions", "contains"),
@@ -298,8 +302,8 @@ def _untriggered_functions(module: TerraformModule) -> list[LedgerEntry]:
     texts = [repr(body) for rtype in _TRIGGERS for body in module.resources.get(rtype, {}).values()]
     reported: list[LedgerEntry] = []
     for name in module.resources.get("aws_lambda_function", {}):
-        marker = f"aws_lambda_function.{name}."
-        if any(marker in text for text in texts):
+        marker = re.compile(rf"aws_lambda_function\.{re.escape(name)}(?![\w-])")
+        if any(marker.search(text) for text in texts):
             continue
         reported.append(
             LedgerEntry(

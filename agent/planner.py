@@ -185,7 +185,7 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
     relational = [e for e in req.databases if e in RELATIONAL]
     web = req.has_web() or req.compute in ("ecs", "ec2")
     uses_lambda = req.compute == "lambda" or (
-        req.has("schedule") and not req.has("batch") and "ecs_scheduled_task" not in req.services
+        req.has("schedule") and not req.has("batch") and not _schedule_runs_elsewhere(req)
     )
     needs_vpc = (
         req.compute in ("ecs", "ec2", "eks")
@@ -293,7 +293,9 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
             add_http_api(bp, ctx, "api", websocket=req.has("websocket"))
     if req.has("schedule") and req.has("batch"):
         add_schedule(bp, ctx, None)  # the schedule submits the batch job itself
-    elif req.has("schedule") and "ecs_scheduled_task" not in req.services:
+    elif req.has("schedule") and "step_functions" in req.services:
+        add_schedule(bp, ctx, None, state_machine="workflow")  # built by step_functions.py
+    elif req.has("schedule") and not _schedule_runs_elsewhere(req):
         add_lambda(
             bp,
             ctx,
@@ -331,6 +333,11 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
         if capability.wanted(req):
             capability.build(bp, ctx)  # type: ignore[misc]  # buildable() has a builder
     return order(bp)
+
+
+def _schedule_runs_elsewhere(req: Requirements) -> bool:
+    """The schedule starts an ECS task or a state machine (their capabilities), not a job function."""
+    return bool({"ecs_scheduled_task", "step_functions"} & set(req.services))
 
 
 def _secret_read(secrets: dict[str, Expr]) -> list[dict[str, Any]]:

@@ -53,7 +53,19 @@ _SERVICE_SERVERLESS = re.compile(
 # Service names whose words would read as another feature: "Step Functions" is not Lambda
 # functions, "Kinesis Firehose" is not a Kinesis data stream.
 _NAMED_NOT_FEATURE = re.compile(
-    r"\b(step\s*functions?|firehose)\b|\bkinesis\s+(?:data\s+)?(firehose)\b", re.IGNORECASE
+    r"\b(step\s*functions?|firehose)\b|\bkinesis\s+(?:data\s+)?(firehose)\b"
+    # A Lambda packaged as a container image is still Lambda, not ECS.
+    r"|\b(lambda|람다)\s*(?:container|컨테이너)(?:\s*images?|\s*이미지)?",
+    re.IGNORECASE,
+)
+_SERVERLESS_CACHE = re.compile(
+    r"\b(?:serverless|서버리스)\s*(?=(?:캐시|cache|valkey|redis|밸키|레디스|elasticache)|v2\b)",
+    re.IGNORECASE,
+)
+_PORT = re.compile(
+    r"(?:port|포트)(?:는|은|를|번호는)?\s*:?\s*(\d{2,5})|listens?\s+on\s+(?:port\s+)?:?(\d{2,5})"
+    r"|(\d{2,5})\s*(?:번\s*)?포트",
+    re.IGNORECASE,
 )
 _NOT_DOMAINS = {"asp.net", "vb.net", "ado.net", "socket.io", "chart.js", "p5.js"}
 INSTANCE_TYPE = re.compile(
@@ -218,7 +230,14 @@ def _find(words: Words, text: str) -> list[tuple[int, int]]:
 
 
 def _korean_vocabulary() -> tuple[str, ...]:
-    return _LEXICON.particle_vocabulary()
+    # The core's own words only: a service word ("서버리스 캐시") must not hide the feature in it.
+    return _LEXICON.particle_vocabulary(_CORE_GROUPS)
+
+
+_CORE_GROUPS = (
+    "workload", "engine", "engine_family", "feature", "compliance", "database", "availability",
+    "cost", "web",
+)  # fmt: skip
 
 
 def _inside_longer_korean_word(lowered: str, start: int, word: str) -> bool:
@@ -597,7 +616,10 @@ def read_message(text: str) -> Signals:
 
     # "Aurora Serverless", "Redshift Serverless": a flavour of that service, not a Lambda workload.
     plain = _SERVICE_SERVERLESS.sub(lambda m: m.group(1), plain)
-    plain = _NAMED_NOT_FEATURE.sub(lambda m: (m.group(1) or m.group(2)).replace(" ", ""), plain)
+    plain = _SERVERLESS_CACHE.sub("", plain)
+    plain = _NAMED_NOT_FEATURE.sub(
+        lambda m: (m.group(1) or m.group(2) or m.group(3)).replace(" ", ""), plain
+    )
     mention = find_region_mention(plain)
     if mention is not None:
         signals.region = mention[0].code
@@ -628,11 +650,16 @@ def read_message(text: str) -> Signals:
     signals.daily_users = _daily_users(plain, signals.quotes)
     signals.requests_per_second = _rps(plain, signals.quotes)
     _capacity(plain, signals)
-    port = re.search(
-        r"(?:port|포트)(?:는|은|를|번호는)?\s*:?\s*(\d{2,5})|listens?\s+on\s+(?:port\s+)?:?(\d{2,5})"
-        r"|(\d{2,5})\s*(?:번\s*)?포트",
-        plain,
-        re.IGNORECASE,
+    port = next(
+        (
+            m
+            for m in _PORT.finditer(plain)
+            # "SSH 22번 포트": an administrative port, not the one the application serves on.
+            if not re.search(
+                r"ssh|rdp|bastion|배스천", plain[max(0, m.start() - 16) : m.end()], re.I
+            )
+        ),
+        None,
     )
     if port:
         signals.container_port = int(next(g for g in port.groups() if g))

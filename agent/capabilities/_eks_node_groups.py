@@ -94,6 +94,11 @@ def read_node_groups(text: str) -> list[dict[str, Any]]:
     """Each node group a message describes, in order; empty unless node groups are named."""
     if not re.search(r"node\s*groups?|노드\s*그룹|노드그룹|\bnodes?\b|노드", text, re.I):
         return []
+    # "2 cache.m6g.large nodes", "EC2 auto scaling group": nodes of something else than Kubernetes.
+    if not re.search(
+        r"node\s*groups?|노드\s*그룹|노드그룹|\beks\b|kubernetes|\bk8s\b|쿠버네티스", text, re.I
+    ):
+        return []
     clusters = list(_CLUSTER.finditer(text))
     if not clusters:
         return []
@@ -136,6 +141,63 @@ def _read(text: str) -> Iterator[tuple[str, Any]]:
     if groups and (len(groups) > 1 or len(groups[0]) > 1):
         types = ", ".join("/".join(g["instance_types"]) for g in groups)
         yield f"node groups: {types}", groups
+        return
+    update = _read_update(text)
+    if update is not None:
+        yield update
+
+
+_GROUP_WORDS = re.compile(r"node\s*groups?|노드\s*그룹|노드그룹", re.I)
+_ON_DEMAND = re.compile(r"on[-\s]?demand|온디맨드", re.I)
+
+
+def _read_update(text: str) -> tuple[str, list[dict[str, Any]]] | None:
+    """A change to a group stated before: "스팟 노드 그룹 최대 20대로 늘려줘", "raise the spot node group max to 20"."""
+    words = _GROUP_WORDS.search(text)
+    if words is None or _CLUSTER.search(text):
+        return None
+    group = _group(text, [])
+    del group["instance_types"]
+    if not {"min", "max", "desired"} & set(group):
+        return None
+    if _ON_DEMAND.search(text):
+        group["spot"] = False
+    elif "spot" not in group and "name" not in group:
+        return None
+    group["update"] = True
+    sentence_end = _SENTENCE_END.search(text, words.end())
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, words.start())), default=0)
+    return text[start : sentence_end.start() if sentence_end else len(text)].strip(), [group]
+
+
+def folded_groups(req: Any) -> list[dict[str, Any]]:
+    """The node groups after every message: a later change updates the group it names (Spot,
+    on-demand or by name) instead of replacing the whole list."""
+    groups: list[dict[str, Any]] = []
+    values = [a.value for a in req.asks if a.key == "eks.node_groups" and not a.negated]
+    latest = req.params.get("eks.node_groups")
+    if not values and isinstance(latest, list):
+        values = [latest]
+    for value in values:
+        if not isinstance(value, list):
+            continue
+        if value and all(g.get("update") for g in value):
+            for update in value:
+                target = _target(groups, update)
+                if target is not None:
+                    target.update({k: update[k] for k in ("min", "max", "desired") if k in update})
+            continue
+        groups = copy.deepcopy(value)
+    return groups
+
+
+def _target(groups: list[dict[str, Any]], update: dict[str, Any]) -> dict[str, Any] | None:
+    if "name" in update:
+        named = [g for g in groups if g.get("name") == update["name"]]
+        if named:
+            return named[0]
+    matching = [g for g in groups if bool(g.get("spot")) == bool(update.get("spot"))]
+    return matching[0] if len(matching) == 1 else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,9 +207,11 @@ class NodeGroupsParameter(Parameter):
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
         found: list[Evidence] = []
         for group in value if isinstance(value, list) else []:
-            checks: list[tuple[str, Operator, Any]] = [
-                ("instance_types", "contains", group["instance_types"])
-            ]
+            checks: list[tuple[str, Operator, Any]] = []
+            if "instance_types" in group:
+                checks.append(("instance_types", "contains", group["instance_types"]))
+            if "spot" in group:
+                checks.append(("capacity_type", "==", "SPOT" if group["spot"] else "ON_DEMAND"))
             for key, attribute in (("min", "min_size"), ("max", "max_size")):
                 if key in group:
                     checks.append((f"scaling_config.{attribute}", "==", group[key]))
@@ -166,14 +230,11 @@ class NodeGroupsParameter(Parameter):
             )
             if match is None:
                 return []
-            found.append(
-                Evidence(
-                    address=match,
-                    attribute="instance_types",
-                    op="contains",
-                    value=group["instance_types"],
-                )
-            )
+            if checks:
+                path, op, want = checks[0]
+                found.append(Evidence(address=match, attribute=path, op=op, value=want))
+            else:
+                found.append(Evidence(address=match))
         return found
 
 
@@ -218,7 +279,7 @@ def _name(group: dict[str, Any], index: int, taken: set[str]) -> str:
 
 def apply_node_groups(bp: Blueprint, ctx: Context) -> bool:
     """Reshapes the default node group and adds the others; True when groups were stated."""
-    groups = ctx.req.params.get("eks.node_groups")
+    groups = folded_groups(ctx.req)
     template = bp.find(NODE_GROUP)
     if not isinstance(groups, list) or not groups or template is None:
         return False

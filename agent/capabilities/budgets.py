@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp
 from autcloud.agent.hcl import Block, Call, Expr, jsonencode
 
 DEFAULT_LIMIT_USD = 100
+ALERT_KEY = "budget.alert_usd"
+_AMOUNT = r"(?:\$\s*(\d[\d,]*)(?:\s*(?:usd|dollars))?|(\d[\d,]*)\s*(?:usd|dollars|bucks|달러|불)(?![A-Za-z]))"
+read_alert = reader(
+    rf"\b(?:alert|warn|notify|e-?mail|tell|ping)\w*\s+(?:us\s+|me\s+|the\s+team\s+)?"
+    rf"(?:at|when\s+(?:we\s+|spend\s+|costs?\s+)?(?:hit|reach|pass|exceed|cross|go\s+over)\w*|above|over|past|once\s+we\s+hit)\s+{_AMOUNT}"
+    rf"|{_AMOUNT}\s*(?:에서|넘으면|넘어가면|되면|이상이면|초과하면|도달하면)\s*(?:\S+\s*)?(?:알림|알람|경고|알려)",
+    lambda m: next((int(g.replace(",", "")) for g in m.groups() if g), None),
+)
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -60,6 +68,22 @@ def build(bp: Blueprint, ctx: Context) -> None:
             },
         ),
     ]
+    alert = ctx.req.params.get(ALERT_KEY)
+    if isinstance(alert, int) and alert > 0:
+        notifications.insert(
+            0,
+            Block(
+                "notification",
+                body={
+                    "comparison_operator": "GREATER_THAN",
+                    "threshold": alert,
+                    "threshold_type": "ABSOLUTE_VALUE",
+                    "notification_type": "ACTUAL",
+                    **subscribers,
+                },
+            ),
+        )
+        why += f" at ${alert:,} actual spend (as asked),"
     bp.add(
         ResourceSpec(
             "aws_budgets_budget",
@@ -147,6 +171,11 @@ CAPABILITY = Capability(
     category="observability",
     build=build,
     phase=GOVERNANCE,
+    parameters=(
+        Parameter(ALERT_KEY, "aws_budgets_budget", "notification.threshold", "==", read_alert),
+    ),
     scanner_types=("aws_budgets_budget",),
-    applies=lambda req: req.budget is not None or "budgets" in req.services,
+    applies=lambda req: (
+        req.budget is not None or "budgets" in req.services or ALERT_KEY in req.params
+    ),
 )

@@ -1,6 +1,6 @@
 """ElastiCache options as stated, on the core cache (``aws_elasticache_replication_group.main``,
-agent/catalog/data.py): the Valkey engine, cluster mode (shards and replicas), or Memcached
-instead of Redis."""
+agent/catalog/data.py): the Valkey engine, cluster mode (shards and replicas), Memcached
+instead of Redis, or ElastiCache Serverless (with its stated data cap)."""
 
 from __future__ import annotations
 
@@ -199,6 +199,74 @@ def _nodes(group: ResourceSpec, nodes: int) -> None:
     group.reason = re.sub(r"with \d+ node\(s\)", f"with {nodes} node(s)", group.reason)
 
 
+SERVERLESS = "aws_elasticache_serverless_cache.main"
+MAX_DATA_KEY = "cache.max_data_gb"
+DEFAULT_MAX_DATA_GB = 10
+
+
+def _max_data(match: re.Match[str]) -> int | None:
+    """A data cap stated for a serverless cache ("cap it at 5 GB of data")."""
+    if not re.search(r"serverless|서버리스", match.string, re.I):
+        return None
+    if not _CACHE_WORDS.search(match.string):
+        return None
+    found = next((g for g in match.groups() if g is not None), None)
+    return int(found) if found is not None and 1 <= int(found) <= 5000 else None
+
+
+_MAX_DATA = (
+    r"\b(?:cap(?:ped)?|limit(?:ed)?|max(?:imum)?|at\s+most|up\s+to)\s+(?:it\s+|the\s+data\s+)?"
+    r"(?:at\s+|to\s+|of\s+)?(\d{1,4})\s*gb\s+(?:of\s+)?(?:data|storage|cached\s+data)\b"
+    r"|\b(\d{1,4})\s*gb\s+(?:data\s+)?(?:cap|limit|maximum|max)\b"
+    r"|(?:데이터|저장\s*용량|용량)\s*(?:는|은|를|을)?\s*(?:최대\s*)?(\d{1,4})\s*gb\s*(?:로|으로)?\s*(?:제한|상한|까지|이하)"
+    r"|(?:최대|상한)\s*(\d{1,4})\s*gb"
+)
+
+
+def _serverless(bp: Blueprint, ctx: Context, group: ResourceSpec) -> None:
+    """ElastiCache Serverless replaces the replication group: it spreads over the data subnets,
+    scales by itself up to the stated data cap, and keeps daily snapshots."""
+    engine = "valkey" if "valkey" in ctx.req.services else "redis"
+    limit = int(ctx.req.params.get(MAX_DATA_KEY) or DEFAULT_MAX_DATA_GB)
+    bp.resources.remove(group)
+    subnet_group = bp.find("aws_elasticache_subnet_group.main")
+    if subnet_group is not None:
+        bp.resources.remove(subnet_group)  # a serverless cache takes its subnets directly
+    bp.add(
+        ResourceSpec(
+            "aws_elasticache_serverless_cache",
+            "main",
+            "data",
+            f"ElastiCache Serverless for {'Valkey' if engine == 'valkey' else 'Redis'}: scales by "
+            f"itself up to {limit} GB of data, across the data subnets' zones; TLS and KMS "
+            "encryption, daily snapshots.",
+            {
+                "name": interp("${local.name}-cache"),
+                "description": interp("${local.name} serverless cache"),
+                "engine": engine,
+                "major_engine_version": "8" if engine == "valkey" else "7",
+                "cache_usage_limits": Block(
+                    "cache_usage_limits",
+                    body={
+                        "data_storage": Block(
+                            "data_storage", body={"maximum": limit, "unit": "GB"}
+                        ),
+                        "ecpu_per_second": Block("ecpu_per_second", body={"maximum": 5000}),
+                    },
+                ),
+                "kms_key_id": Expr("aws_kms_key.main.arn"),
+                "security_group_ids": [Expr("aws_security_group.cache.id")],
+                "subnet_ids": Expr("aws_subnet.data[*].id"),
+                "snapshot_retention_limit": 3,
+                "daily_snapshot_time": "03:00",
+                "tags": tags("cache"),
+            },
+            block="elasticache",
+        )
+    )
+    repoint(bp, f"{GROUP}.primary_endpoint_address", f"{SERVERLESS}.endpoint[0].address")
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     group = bp.find(GROUP)
     if group is None:
@@ -209,6 +277,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     services = ctx.req.services
     if "memcached" in services:
         _memcached(bp, ctx, group)
+        return
+    if "cache_serverless" in services:
+        _serverless(bp, ctx, group)
         return
     nodes = ctx.req.params.get("cache.nodes")
     if nodes and "cache_cluster_mode" not in services:
@@ -221,7 +292,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 def _wanted(req: Any) -> bool:
     return any(
-        k in req.services for k in ("valkey", "cache_cluster_mode", "memcached", "cache_nodes")
+        k in req.services
+        for k in ("valkey", "cache_cluster_mode", "memcached", "cache_nodes", "cache_serverless")
     )
 
 
@@ -262,7 +334,10 @@ CAPABILITIES = [
         key="valkey",
         summary="ElastiCache for Valkey.",
         concepts=("service.valkey",),
-        probes=(Probe("aws_elasticache_replication_group", (("engine", "==", "valkey"),)),),
+        probes=(
+            Probe("aws_elasticache_replication_group", (("engine", "==", "valkey"),)),
+            Probe("aws_elasticache_serverless_cache", (("engine", "==", "valkey"),)),
+        ),
         category="data",
         build=build,
         phase=INTEGRATION,
@@ -296,6 +371,25 @@ CAPABILITIES = [
                 "num_cache_nodes",
                 "==",
                 reader(_NODES, _count),
+            ),
+        ),
+        applies=_never,
+    ),
+    Capability(
+        key="cache_serverless",
+        summary="ElastiCache Serverless (Valkey or Redis) with a data cap.",
+        concepts=("service.cache_serverless",),
+        probes=(Probe("aws_elasticache_serverless_cache"),),
+        category="data",
+        build=build,
+        phase=INTEGRATION,
+        parameters=(
+            Parameter(
+                MAX_DATA_KEY,
+                "aws_elasticache_serverless_cache",
+                "cache_usage_limits.data_storage.maximum",
+                "==",
+                reader(_MAX_DATA, _max_data),
             ),
         ),
         applies=_never,

@@ -5,6 +5,10 @@ When the design has an HTTP API, its routes take a JWT authorizer backed by the 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
 from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
@@ -23,6 +27,138 @@ _ADVANCED = reader(
     r"|유출된 (?:비밀번호|자격 ?증명)",
     lambda m: "ENFORCED",
 )
+_MFA = reader(
+    r"\bMFA\s+(?:is\s+|must\s+be\s+|should\s+be\s+)?(?:required|mandatory|enforced|compulsory|on\b|always)"
+    r"|\b(?:require|enforce|mandate|mandatory|required|compulsory)\s+(?:multi[- ]factor\s+(?:auth\w*)?|MFA|2FA)"
+    r"|\b(?:multi[- ]factor\s+auth\w*|2FA)\s+(?:is\s+|must\s+be\s+)?(?:required|mandatory|enforced)"
+    r"|(?:MFA|2FA|다중\s*인증|2단계\s*인증|멀티\s*팩터\s*인증)\s*(?:은|는|을|를)?\s*(?:필수|강제|의무|반드시)",
+    lambda m: "ON",
+)
+
+# Identity providers are Cognito's only when the message names Cognito (a SAML IdP for a Client
+# VPN, an Okta app for a load balancer are not the user pool's).
+_COGNITO = re.compile(r"cognito|user\s*pool|코그니토|유저\s*풀|사용자\s*풀", re.I)
+
+
+def _with_cognito(pattern: str, value: str) -> Callable[[str], Iterator[tuple[str, Any]]]:
+    inner = reader(pattern, lambda m: value)
+
+    def read(text: str) -> Iterator[tuple[str, Any]]:
+        if _COGNITO.search(text):
+            yield from inner(text)
+
+    return read
+
+
+_GOOGLE = _with_cognito(
+    r"(?:sign|log)[- ]?in with google|google\s+(?:log[- ]?in|sign[- ]?in|accounts?|sso|oauth)"
+    r"|(?:sso|sign[- ]?in|log[- ]?in)[^.]{0,30}?google\s+workspace"
+    r"|google\s+workspace[^.]{0,30}?(?:sso|sign[- ]?in|log[- ]?in)"
+    r"|구글\s*(?:로그인|계정|소셜\s*로그인|sso)|구글\s*워크\s*스페이스[^.]{0,20}?(?:sso|로그인)",
+    "Google",
+)
+_SAML = _with_cognito(
+    r"\bsaml(?:\s*2\.0)?(?:\s*(?:idp|identity provider|federation|sso|연동))?", "SAML"
+)
+_OIDC = _with_cognito(
+    r"\b(?:oidc|openid connect|okta|auth0|azure\s*ad|entra\s*id|keycloak)\b", "OIDC"
+)
+# The hosted sign-in pages on the company's own domain ("hosted UI domain auth.example.com").
+_DOMAIN = reader(
+    r"(?:hosted[- ]ui|sign[- ]in pages?|login pages?|호스팅\s*ui|로그인\s*페이지)\s*(?:custom\s*)?"
+    r"(?:domain|도메인)\s*(?:is|at|:|=|은|는|을|를)?\s*((?:[a-z0-9-]+\.)+[a-z]{2,})",
+    lambda m: m.group(1).lower(),
+)
+
+_PROVIDERS: dict[str, tuple[str, str, dict[str, str]]] = {
+    # provider type: (resource name, provider name, attribute mapping)
+    "Google": ("google", "Google", {"email": "email", "username": "sub"}),
+    "SAML": (
+        "saml",
+        "CorporateSAML",
+        {"email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"},
+    ),
+    "OIDC": ("oidc", "CorporateOIDC", {"email": "email", "username": "sub"}),
+}
+
+
+def _identity_providers(bp: Blueprint, ctx: Context) -> list[str]:
+    """Federated sign-in as asked: Google, a SAML IdP, an OIDC IdP (Okta, Entra ID...)."""
+    names: list[str] = []
+    for key, kind in (
+        ("cognito.google", "Google"),
+        ("cognito.saml", "SAML"),
+        ("cognito.oidc", "OIDC"),
+    ):
+        if ctx.req.params.get(key) != kind:
+            continue
+        name, provider, mapping = _PROVIDERS[kind]
+        if kind == "SAML":
+            details: dict[str, Any] = {
+                "MetadataURL": bp.var(
+                    Variable(
+                        "saml_metadata_url",
+                        "string",
+                        "Required. The SAML IdP's metadata URL (from the IdP's app for this user pool).",
+                        validation=(
+                            'can(regex("^https://", var.saml_metadata_url))',
+                            "saml_metadata_url must be an https URL.",
+                        ),
+                    )
+                ),
+                "IDPSignout": "true",
+            }
+        else:
+            prefix = name
+            details = {
+                "client_id": bp.var(
+                    Variable(
+                        f"{prefix}_client_id", "string", f"Required. {provider} OAuth client ID."
+                    )
+                ),
+                "client_secret": bp.var(
+                    Variable(
+                        f"{prefix}_client_secret",
+                        "string",
+                        f"Required. {provider} OAuth client secret.",
+                        sensitive=True,
+                    )
+                ),
+                "authorize_scopes": "openid email profile"
+                if kind == "OIDC"
+                else "email openid profile",
+            }
+            if kind == "OIDC":
+                details["oidc_issuer"] = bp.var(
+                    Variable(
+                        "oidc_issuer",
+                        "string",
+                        "Required. The OIDC issuer URL, e.g. https://example.okta.com.",
+                        validation=(
+                            'can(regex("^https://", var.oidc_issuer))',
+                            "oidc_issuer must be an https URL.",
+                        ),
+                    )
+                )
+                details["attributes_request_method"] = "GET"
+        bp.add(
+            ResourceSpec(
+                "aws_cognito_identity_provider",
+                name,
+                "security",
+                f"Lets users sign in through {provider if kind != 'SAML' else 'the company SAML IdP'} (federated single sign-on).",
+                {
+                    "user_pool_id": Expr("aws_cognito_user_pool.main.id"),
+                    "provider_name": provider,
+                    "provider_type": kind,
+                    "provider_details": details,
+                    "attribute_mapping": mapping,
+                },
+                block="cognito",
+            )
+        )
+        names.append(name)
+    return names
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -54,13 +190,15 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "aws_cognito_user_pool",
             "main",
             "security",
-            "Users sign up and sign in with their e-mail: strong passwords, optional MFA, deletion protection.",
+            "Users sign up and sign in with their e-mail: strong passwords, "
+            + ("MFA required" if ctx.req.params.get("cognito.mfa") == "ON" else "optional MFA")
+            + ", deletion protection.",
             {
                 "name": interp("${local.name}-users"),
                 "deletion_protection": "ACTIVE",
                 "username_attributes": ["email"],
                 "auto_verified_attributes": ["email"],
-                "mfa_configuration": "OPTIONAL",
+                "mfa_configuration": str(ctx.req.params.get("cognito.mfa") or "OPTIONAL"),
                 "software_token_mfa_configuration": Block(
                     "software_token_mfa_configuration", body={"enabled": True}
                 ),
@@ -137,6 +275,33 @@ def build(bp: Blueprint, ctx: Context) -> None:
             block="cognito",
         ),
     )
+    federated = _identity_providers(bp, ctx)
+    if federated:
+        client = bp.find("aws_cognito_user_pool_client.app")
+        assert client is not None
+        client.body["supported_identity_providers"] = [
+            "COGNITO",
+            *(Expr(f"aws_cognito_identity_provider.{n}.provider_name") for n in federated),
+        ]
+    custom = ctx.req.params.get("cognito.domain")
+    if isinstance(custom, str):
+        pool_domain = bp.find("aws_cognito_user_pool_domain.main")
+        assert pool_domain is not None
+        pool_domain.body["domain"] = custom
+        pool_domain.body["certificate_arn"] = bp.var(
+            Variable(
+                "auth_domain_certificate_arn",
+                "string",
+                f"Required. ARN of an ACM certificate in us-east-1 for {custom} (Cognito custom "
+                "domains are served through CloudFront); then point the domain at the output "
+                "auth_domain_cloudfront with a CNAME or alias record.",
+                validation=(
+                    'can(regex("^arn:aws[a-z-]*:acm:us-east-1:", var.auth_domain_certificate_arn))',
+                    "auth_domain_certificate_arn must be an ACM certificate ARN in us-east-1.",
+                ),
+            )
+        )
+        pool_domain.reason = f"The hosted sign-in pages on {custom}, as asked."
     _protect_http_api(bp)
     bp.out(
         Output("user_pool_id", "aws_cognito_user_pool.main.id", "ID of the Cognito user pool."),
@@ -145,12 +310,24 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "aws_cognito_user_pool_client.app.id",
             "ID of the app client the front end signs in with.",
         ),
-        Output(
-            "auth_domain",
-            '"https://${aws_cognito_user_pool_domain.main.domain}.auth.${var.region}.amazoncognito.com"',
-            "Base URL of the hosted sign-in pages.",
-        ),
     )
+    if isinstance(custom, str):
+        bp.out(
+            Output("auth_domain", f'"https://{custom}"', "Base URL of the hosted sign-in pages."),
+            Output(
+                "auth_domain_cloudfront",
+                "aws_cognito_user_pool_domain.main.cloudfront_distribution",
+                "Where the custom sign-in domain must point (CNAME/alias).",
+            ),
+        )
+    else:
+        bp.out(
+            Output(
+                "auth_domain",
+                '"https://${aws_cognito_user_pool_domain.main.domain}.auth.${var.region}.amazoncognito.com"',
+                "Base URL of the hosted sign-in pages.",
+            )
+        )
 
 
 def _protect_http_api(bp: Blueprint) -> None:
@@ -207,6 +384,13 @@ CAPABILITY = Capability(
             "==",
             _ADVANCED,
         ),
+        Parameter("cognito.mfa", "aws_cognito_user_pool", "mfa_configuration", "==", _MFA),
+        Parameter(
+            "cognito.google", "aws_cognito_identity_provider", "provider_type", "==", _GOOGLE
+        ),
+        Parameter("cognito.saml", "aws_cognito_identity_provider", "provider_type", "==", _SAML),
+        Parameter("cognito.oidc", "aws_cognito_identity_provider", "provider_type", "==", _OIDC),
+        Parameter("cognito.domain", "aws_cognito_user_pool_domain", "domain", "==", _DOMAIN),
     ),
     scanner_types=("aws_cognito_user_pool", "aws_cognito_user_pool_client"),
 )

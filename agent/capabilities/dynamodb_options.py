@@ -1,17 +1,23 @@
 """DynamoDB options as stated, on the core table ``aws_dynamodb_table.main``: streams (fed to the
-design's Lambda function), TTL, global secondary indexes, and provisioned capacity."""
+design's Lambda function), TTL, global secondary indexes, provisioned capacity (stated in units or
+as traffic: "500 writes/s of 1 KB items"), and global-table replicas in other regions. When the
+request names several tables ("users": ..., "sessions": ...), each gets the options stated in
+its own part of the message (agent/catalog/data.py declares the tables)."""
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from autcloud.agent.capabilities._dr_region import ensure_region
 from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
+from autcloud.agent.catalog.data import TABLES_KEY, table_names
 from autcloud.agent.hcl import Block, Expr, jsonencode
-from autcloud.agent.ledger import Evidence, attribute_values, instances
+from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
 from autcloud.agent.tfparse import TerraformModule
 
 TABLE = "aws_dynamodb_table.main"
@@ -194,6 +200,337 @@ def _number(match: re.Match[str]) -> int | None:
     return int(number) if number is not None and 1 <= int(number) <= 40000 else None
 
 
+TTL_KEY = "dynamodb.ttl_attribute"
+READ_TRAFFIC_KEY, WRITE_TRAFFIC_KEY = "dynamodb.read_traffic", "dynamodb.write_traffic"
+REPLICA_KEY = "dynamodb.replica_regions"
+
+_ATTR = r"[\"'`“]?([A-Za-z_][A-Za-z0-9_]{0,254})[\"'`”]?"
+_TTL_EN = re.compile(
+    rf"\b(?:ttl|time[\s-]+to[\s-]+live)\s+(?:attribute\s+|field\s+)?(?:on|of|=|:|using|via|attribute|field)\s+"
+    rf"(?:the\s+)?{_ATTR}",
+    re.I,
+)
+_TTL_KO = re.compile(
+    rf"{_ATTR}\s*(?:속성|필드|컬럼|attribute)?\s*(?:에|으로|로|기준\s*)\s*ttl", re.I
+)
+_NOT_ATTRIBUTES = {
+    "a",
+    "an",
+    "the",
+    "it",
+    "them",
+    "items",
+    "item",
+    "and",
+    "with",
+    "expiry",
+    "table",
+}
+
+
+def read_ttl_attribute(text: str) -> Iterator[tuple[str, Any]]:
+    """The attribute a stated TTL expires items on ("TTL on expires_at", "expires_at로 TTL")."""
+    for pattern in (_TTL_EN, _TTL_KO):
+        for match in pattern.finditer(text):
+            name = match.group(1)
+            if name.lower() in _NOT_ATTRIBUTES or not re.search(r"[_a-z]", name):
+                continue
+            yield match.group(0).strip(), name
+            return
+
+
+_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|천|만)?"
+_PER_SECOND = (
+    r"(?:\s*/\s*(?:s|sec|second|초)\b|\s+(?:per|a|each)\s+second\b|\s*per\s*sec\b|\s*ps\b)"
+)
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(kb|kib|bytes?|b)\b", re.I)
+_CONSISTENCY = re.compile(
+    r"(strongly|strong|eventually|eventual|transactional|강력한|강한|최종|트랜잭션)", re.I
+)
+
+
+def _amount(number: str, unit: str | None) -> float:
+    value = float(number.replace(",", ""))
+    return value * {"k": 1000, "천": 1000, "만": 10000}.get((unit or "").lower(), 1)
+
+
+def _item_kb(near: str) -> float:
+    size = _SIZE.search(near)
+    if size is None:
+        return 1.0
+    value = float(size.group(1))
+    return value / 1024 if size.group(2).lower().startswith("b") else value
+
+
+def _traffic(kind: str) -> Callable[[str], Iterator[tuple[str, Any]]]:
+    """Capacity units from stated traffic: a write unit is one write/s of up to 1 KB, a read
+    unit one strongly consistent read/s of up to 4 KB (half for eventually consistent,
+    twice for transactional); an unqualified read is sized as strongly consistent."""
+    en_word = (
+        "writes?|write\\s+requests?|puts?" if kind == "w" else "reads?|read\\s+requests?|gets?"
+    )
+    ko_word = "쓰기" if kind == "w" else "읽기"
+    patterns = (
+        re.compile(
+            rf"\b{_NUMBER}\s+(?:(?:strongly|eventually)\s+consistent\s+|transactional\s+)?"
+            rf"(?:{en_word}){_PER_SECOND}",
+            re.I,
+        ),
+        re.compile(rf"초당\s*{_NUMBER}\s*(?:건|회|번|개)?\s*(?:의\s*)?(?:\S+\s*)?{ko_word}"),
+        re.compile(rf"{ko_word}\s*(?:는|은|가)?\s*초당\s*{_NUMBER}"),
+    )
+
+    def read(text: str) -> Iterator[tuple[str, Any]]:
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                sentence = re.split(r"[.;\n]", text[match.end() :], maxsplit=1)[0]
+                after = sentence[:40]
+                before = text[max(0, match.start() - 30) : match.start()]
+                rate = _amount(match.group(1), match.group(2))
+                kb = _item_kb(after) if _SIZE.search(after) else _item_kb(before)
+                units = rate * (math.ceil(kb) if kind == "w" else math.ceil(kb / 4))
+                consistency = _CONSISTENCY.search(match.group(0) + " " + after[:20])
+                word = consistency.group(1).lower() if consistency else ""
+                if word.startswith(("transactional", "트랜잭션")):
+                    units *= 2
+                elif kind == "r" and word.startswith(("eventual", "최종")):
+                    units /= 2
+                size = _SIZE.search(after)
+                quote = match.group(0) + (after[: size.end()] if size else "")
+                if 1 <= units <= 400000:
+                    yield quote.strip(), math.ceil(units)
+                    return
+
+    return read
+
+
+_REPLICA = re.compile(
+    r"\b(?:global\s+tables?|replicas?|replicated)\b[^.;]{0,40}?\b(?:in|to|into)\s+([^.;]{2,60})"
+    r"|(?:글로벌\s*테이블|복제본|레플리카|리플리카)[^.;]{0,40}?"
+    r"|([^\s.;]{2,20})\s*(?:리전)?\S*\s*(?:에|으로|로)\s*(?:\S+\s*){0,2}(?:글로벌\s*테이블|복제본|레플리카)",
+    re.I,
+)
+
+
+def read_replica_regions(text: str) -> Iterator[tuple[str, Any]]:
+    """Regions of a DynamoDB global table's replicas ("a global table with a replica in
+    eu-west-3", "replicas in Tokyo and Singapore")."""
+    from autcloud.agent.regions import find_region_mention
+
+    if not re.search(r"dynamo|global\s+table|글로벌\s*테이블|다이나모", text, re.I):
+        return
+    for match in _REPLICA.finditer(text):
+        sentence_start = max(text.rfind(".", 0, match.start()), 0)
+        sentence_end = text.find(".", match.end())
+        sentence = text[sentence_start : sentence_end if sentence_end > 0 else len(text)]
+        if not re.search(r"dynamo|table|테이블|다이나모", sentence, re.I):
+            continue
+        if re.search(r"\bbucket|\bs3\b|버킷", text[match.start() : match.end()], re.I):
+            continue
+        tail = next((g for g in match.groups() if g), None)
+        if tail is None:
+            tail = text[match.end() : match.end() + 40]
+        regions: list[str] = []
+        rest = tail
+        while rest:
+            found = find_region_mention(rest)
+            if found is None:
+                break
+            region, words = found
+            if region.code not in regions:
+                regions.append(region.code)
+            rest = rest[rest.find(words) + len(words) :]
+            if not re.match(r"\s*(?:,|and|&|와|과|및|그리고)", rest, re.I):
+                break
+        if regions:
+            yield match.group(0).strip(), regions
+            return
+
+
+@dataclass(frozen=True)
+class ReplicaParameter(Parameter):
+    """Every stated region carries a replica of some table."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        wanted = [str(v) for v in (value if isinstance(value, list) else [value])]
+        for address, body in instances(module, self.type):
+            carried = {str(v) for v in attribute_values(module, body, self.attribute)}
+            if all(w in carried for w in wanted):
+                return [
+                    Evidence(address=address, attribute=self.attribute, op="==", value=w)
+                    for w in wanted
+                ]
+        return []
+
+
+# Several tables, by name: "users": ..., "sessions": ... ; two tables (posts, comments).
+_KO_TABLES = {
+    "게시글": "posts",
+    "게시물": "posts",
+    "포스트": "posts",
+    "댓글": "comments",
+    "사용자": "users",
+    "유저": "users",
+    "회원": "members",
+    "세션": "sessions",
+    "주문": "orders",
+    "상품": "products",
+    "제품": "products",
+    "장바구니": "carts",
+    "결제": "payments",
+    "메시지": "messages",
+    "채팅": "chats",
+    "이벤트": "events",
+    "로그": "logs",
+    "알림": "notifications",
+    "랭킹": "rankings",
+    "점수": "scores",
+    "설정": "settings",
+    "재고": "inventory",
+    "예약": "reservations",
+    "리뷰": "reviews",
+    "기기": "devices",
+    "디바이스": "devices",
+    "센서": "sensors",
+}
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "두": 2, "세": 3, "네": 4, "다섯": 5}
+_COUNT_EN = re.compile(
+    r"\b(two|three|four|five|[2-5])\s+(?:separate\s+)?(?:dynamodb\s+|ddb\s+|nosql\s+)?tables\b"
+    r"(?:\s*\(([^)]*)\)|\s*:\s*([^.;]*))?",
+    re.I,
+)
+_COUNT_KO = re.compile(
+    r"테이블\s*(두|세|네|다섯|[2-5])\s*개(?:\s*\(([^)]*)\))?"
+    r"|(두|세|네|다섯|[2-5])\s*개(?:의)?\s*(?:dynamodb\s*|다이나모\S*\s*)?테이블(?:\s*\(([^)]*)\))?",
+    re.I,
+)
+_QUOTED_SEGMENT = re.compile(r"[\"“]([A-Za-z][A-Za-z0-9_.-]{1,60})[\"”]\s*(?:table\s*)?:")
+_PAIR_EN = re.compile(
+    r"\b([a-z][a-z0-9_-]{1,40})\s*(?:,\s*[a-z][a-z0-9_-]{1,40}\s*)*(?:,\s*)?(?:and|&)\s+"
+    r"([a-z][a-z0-9_-]{1,40})\s+(?:dynamodb\s+)?tables\b",
+    re.I,
+)
+_NOT_TABLE_WORDS = {
+    "dynamodb", "table", "tables", "the", "and", "with", "two", "three", "four", "five", "main",
+    "global", "single", "one", "separate", "new", "our", "its", "a", "an", "both", "other",
+    "route", "routing", "lookup", "glue", "athena", "iceberg", "hive", "external",
+}  # fmt: skip
+
+
+def _segment_options(segment: str) -> dict[str, Any]:
+    """What one table's part of the message states about it."""
+    options: dict[str, Any] = {}
+    if re.search(r"on[\s-]?demand|pay[\s-]per[\s-]request|온디맨드|요청당", segment, re.I):
+        options["billing"] = "on-demand"
+    write = next(iter(_traffic("w")(segment)), None) or next(
+        reader(_capacity("w"), _number)(segment), None
+    )
+    read = next(iter(_traffic("r")(segment)), None) or next(
+        reader(_capacity("r"), _number)(segment), None
+    )
+    if write:
+        options["write"] = write[1]
+    if read:
+        options["read"] = read[1]
+    if "billing" not in options and (
+        write
+        or read
+        or re.search(r"provisioned|프로비저닝|프로비전드|\brcus?\b|\bwcus?\b", segment, re.I)
+    ):
+        options["billing"] = "provisioned"
+    if re.search(r"\bttl\b|time[\s-]+to[\s-]+live|만료", segment, re.I):
+        attribute = next(read_ttl_attribute(segment), None)
+        options["ttl"] = attribute[1] if attribute else TTL_ATTRIBUTE
+    gsi = next(read_gsi(segment), None)
+    if gsi:
+        options["gsi"] = gsi[1]
+    for key, pattern in (("hash_key", _HASH_KEY), ("range_key", _RANGE_KEY)):
+        found = next(pattern(segment), None)
+        if found:
+            options[key] = found[1]
+    return options
+
+
+def _listed(listed: str) -> list[str]:
+    names: list[str] = []
+    for item in re.split(r"\s*(?:,|/|、|\band\b|&|와|과|및)\s*", listed):
+        item = item.strip().strip("\"'`“”")
+        item = re.sub(r"\s*(?:테이블|table)$", "", item, flags=re.I)
+        if not item:
+            continue
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,60}", item):
+            names.append(item.lower())
+        else:
+            names.append(next((v for k, v in _KO_TABLES.items() if k in item), ""))
+    return names
+
+
+def read_tables(text: str) -> Iterator[tuple[str, Any]]:
+    """Several DynamoDB tables stated by name or number, each with the options stated in its own
+    part of the message; options stated before the first (or for all) apply to every table."""
+    if not re.search(r"dynamo|ddb|다이나모", text, re.I):
+        return
+    segments = list(_QUOTED_SEGMENT.finditer(text))
+    if len(segments) >= 2:
+        preamble = _segment_options(text[: segments[0].start()])
+        tables = []
+        for index, match in enumerate(segments):
+            end = segments[index + 1].start() if index + 1 < len(segments) else len(text)
+            options = {**preamble, **_segment_options(text[match.end() : end])}
+            if "billing" in options and options["billing"] == "on-demand":
+                options.pop("read", None)
+                options.pop("write", None)
+            tables.append({"name": match.group(1).lower(), "options": options})
+        yield text[segments[0].start() : segments[-1].end()].strip(), tables
+        return
+    for pattern in (_COUNT_EN, _COUNT_KO):
+        for match in pattern.finditer(text):
+            groups = match.groups()
+            count_word = next(g for g in (groups[0], groups[2] if len(groups) > 2 else None) if g)
+            count = _COUNTS.get(count_word.lower()) or int(count_word)
+            listed = next((g for g in groups[1:] if g and g not in (count_word,)), "")
+            names = [n for n in _listed(listed) if n.lower() not in _NOT_TABLE_WORDS][:count]
+            names = [n or f"table-{i + 1}" for i, n in enumerate(names)]
+            names += [f"table-{i + 1}" for i in range(len(names), count)]
+            if len(set(names)) != len(names):
+                names = [f"{n}-{i + 1}" for i, n in enumerate(names)]
+            options = _segment_options(text)
+            yield match.group(0).strip(), [{"name": n, "options": options} for n in names]
+            return
+    for match in _PAIR_EN.finditer(text):
+        names = _listed(match.group(0)[: match.group(0).lower().rfind("tables")])
+        names = [n for n in names if n and n not in _NOT_TABLE_WORDS]
+        if len(names) >= 2:
+            options = _segment_options(text)
+            yield match.group(0).strip(), [{"name": n, "options": options} for n in names]
+            return
+
+
+@dataclass(frozen=True)
+class TablesParameter(Parameter):
+    """Every stated table exists: a DynamoDB table whose name carries the stated name."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        wanted = [str(t.get("name") if isinstance(t, dict) else t) for t in value or []]
+        found: list[Evidence] = []
+        for name in wanted:
+            hit = next(
+                (
+                    address
+                    for address, body in instances(module, self.type)
+                    if any(
+                        holds(module, v, "contains", name)
+                        for v in attribute_values(module, body, "name")
+                    )
+                ),
+                None,
+            )
+            if hit is None:
+                return []
+            found.append(Evidence(address=hit, attribute="name", op="contains", value=name))
+        return found
+
+
 def _lambda_target(bp: Blueprint) -> str | None:
     functions = [r.name for r in bp.resources if r.type == "aws_lambda_function"]
     return ("api" if "api" in functions else functions[0]) if functions else None
@@ -279,8 +616,8 @@ def _key_schema(table: ResourceSpec, hash_key: Any, range_key: Any) -> None:
     table.body["attribute"] = [Block("attribute", body={"name": k, "type": "S"}) for k in keys]
 
 
-def _ttl(table: ResourceSpec) -> None:
-    table.body["ttl"] = Block("ttl", body={"attribute_name": TTL_ATTRIBUTE, "enabled": True})
+def _ttl(table: ResourceSpec, attribute: str = TTL_ATTRIBUTE) -> None:
+    table.body["ttl"] = Block("ttl", body={"attribute_name": attribute, "enabled": True})
 
 
 def _gsis(table: ResourceSpec, names: list[str], provisioned: dict[str, int] | None) -> None:
@@ -304,6 +641,7 @@ def _gsis(table: ResourceSpec, names: list[str], provisioned: dict[str, int] | N
 
 
 def _provisioned(bp: Blueprint, table: ResourceSpec, read: int, write: int) -> dict[str, int]:
+    prefix = "table" if table.name == "main" else f"{table.name}_table"
     table.body["billing_mode"] = "PROVISIONED"
     table.body["read_capacity"] = read
     table.body["write_capacity"] = write
@@ -312,12 +650,12 @@ def _provisioned(bp: Blueprint, table: ResourceSpec, read: int, write: int) -> d
         bp.add(
             ResourceSpec(
                 "aws_appautoscaling_target",
-                f"table_{kind}",
+                f"{prefix}_{kind}",
                 "data",
                 f"Lets the table's {kind} capacity grow from {floor} to {floor * 10} units with load.",
                 {
                     "service_namespace": "dynamodb",
-                    "resource_id": interp("table/${aws_dynamodb_table.main.name}"),
+                    "resource_id": interp(f"table/${{aws_dynamodb_table.{table.name}.name}}"),
                     "scalable_dimension": f"dynamodb:table:{dimension}",
                     "min_capacity": floor,
                     "max_capacity": floor * 10,
@@ -326,18 +664,18 @@ def _provisioned(bp: Blueprint, table: ResourceSpec, read: int, write: int) -> d
             ),
             ResourceSpec(
                 "aws_appautoscaling_policy",
-                f"table_{kind}",
+                f"{prefix}_{kind}",
                 "data",
                 f"Keeps {kind} capacity about 70% used.",
                 {
-                    "name": interp(f"${{local.name}}-table-{kind}"),
+                    "name": interp(f"${{local.name}}-{prefix.replace('_', '-')}-{kind}"),
                     "policy_type": "TargetTrackingScaling",
                     "service_namespace": Expr(
-                        f"aws_appautoscaling_target.table_{kind}.service_namespace"
+                        f"aws_appautoscaling_target.{prefix}_{kind}.service_namespace"
                     ),
-                    "resource_id": Expr(f"aws_appautoscaling_target.table_{kind}.resource_id"),
+                    "resource_id": Expr(f"aws_appautoscaling_target.{prefix}_{kind}.resource_id"),
                     "scalable_dimension": Expr(
-                        f"aws_appautoscaling_target.table_{kind}.scalable_dimension"
+                        f"aws_appautoscaling_target.{prefix}_{kind}.scalable_dimension"
                     ),
                     "target_tracking_scaling_policy_configuration": Block(
                         "target_tracking_scaling_policy_configuration",
@@ -361,27 +699,91 @@ def _provisioned(bp: Blueprint, table: ResourceSpec, read: int, write: int) -> d
     return {"read_capacity": read, "write_capacity": write}
 
 
+def _replicas(bp: Blueprint, table: ResourceSpec, regions: list[str]) -> None:
+    """A global table: a replica in each stated region, encrypted with that region's key; global
+    tables replicate through the table's stream (new and old images)."""
+    blocks: list[Block] = []
+    for region in regions:
+        alias = ensure_region(bp, region)
+        blocks.append(
+            Block(
+                "replica",
+                body={
+                    "region_name": region,
+                    "kms_key_arn": Expr(f"aws_kms_key.{alias}.arn"),
+                    "point_in_time_recovery": True,
+                    "propagate_tags": True,
+                },
+            )
+        )
+    table.body["replica"] = blocks
+    table.body["stream_enabled"] = True
+    table.body["stream_view_type"] = "NEW_AND_OLD_IMAGES"
+    table.reason += f" Global table: replicas in {', '.join(regions)}."
+
+
+def _apply(bp: Blueprint, table: ResourceSpec, options: dict[str, Any]) -> str:
+    """The options stated for one table; returns its capacity mode."""
+    if options.get("hash_key") or options.get("range_key"):
+        _key_schema(table, options.get("hash_key"), options.get("range_key"))
+    if options.get("ttl"):
+        _ttl(table, str(options["ttl"]))
+    provisioned = None
+    if options.get("billing") == "provisioned":
+        provisioned = _provisioned(
+            bp,
+            table,
+            int(options.get("read") or DEFAULT_CAPACITY),
+            int(options.get("write") or DEFAULT_CAPACITY),
+        )
+    if options.get("gsi"):
+        _gsis(table, list(options["gsi"]), provisioned)
+    return "provisioned" if provisioned else "on-demand"
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     table = bp.find(TABLE)
     if table is None:
         bp.notes.append("DynamoDB options were asked for, but the design has no DynamoDB table.")
         return
     services, params = ctx.req.services, ctx.req.params
+    if "dynamodb_streams" in services or params.get("dynamodb.stream_view"):
+        _streams(bp, table, str(params.get("dynamodb.stream_view") or "NEW_AND_OLD_IMAGES"))
+    regions = [str(r) for r in params.get(REPLICA_KEY) or [] if str(r) != ctx.req.region]
+    plan = params.get(TABLES_KEY)
+    if isinstance(plan, list) and plan:
+        for (name, _suffix), entry in zip(table_names(ctx), plan, strict=False):
+            spec = bp.find(f"aws_dynamodb_table.{name}")
+            if spec is None or not isinstance(entry, dict):
+                continue
+            mode = _apply(bp, spec, dict(entry.get("options") or {}))
+            spec.reason = spec.reason.replace("On-demand", mode.capitalize(), 1).replace(
+                " (pay per request)", "" if mode == "provisioned" else " (pay per request)"
+            )
+        if regions:
+            _replicas(bp, table, regions)
+        return
     if params.get("dynamodb.table_name"):
         table.body["name"] = str(params["dynamodb.table_name"])
     if params.get("dynamodb.hash_key") or params.get("dynamodb.range_key"):
         _key_schema(table, params.get("dynamodb.hash_key"), params.get("dynamodb.range_key"))
-    if "dynamodb_streams" in services or params.get("dynamodb.stream_view"):
-        _streams(bp, table, str(params.get("dynamodb.stream_view") or "NEW_AND_OLD_IMAGES"))
     if "dynamodb_ttl" in services:
-        _ttl(table)
+        _ttl(table, str(params.get(TTL_KEY) or TTL_ATTRIBUTE))
     provisioned = None
     if "dynamodb_provisioned" in services:
         provisioned = _provisioned(
             bp,
             table,
-            int(params.get("dynamodb.read_capacity", DEFAULT_CAPACITY)),
-            int(params.get("dynamodb.write_capacity", DEFAULT_CAPACITY)),
+            int(
+                params.get("dynamodb.read_capacity")
+                or params.get(READ_TRAFFIC_KEY)
+                or DEFAULT_CAPACITY
+            ),
+            int(
+                params.get("dynamodb.write_capacity")
+                or params.get(WRITE_TRAFFIC_KEY)
+                or DEFAULT_CAPACITY
+            ),
         )
     names = params.get("dynamodb.gsi")
     if names:
@@ -391,6 +793,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
         f"DynamoDB table ({'provisioned' if provisioned else 'on-demand'} capacity), point-in-time recovery, "
         f"KMS encryption{'; ' + ', '.join(done) if done else ''}."
     )
+    if regions:
+        _replicas(bp, table, regions)
 
 
 _KEYS = ("dynamodb_streams", "dynamodb_ttl", "dynamodb_gsi", "dynamodb_provisioned")
@@ -407,6 +811,11 @@ def _wanted(req: Any) -> bool:
             "dynamodb.hash_key",
             "dynamodb.range_key",
             "dynamodb.stream_view",
+            TABLES_KEY,
+            REPLICA_KEY,
+            TTL_KEY,
+            READ_TRAFFIC_KEY,
+            WRITE_TRAFFIC_KEY,
         )
     )
 
@@ -433,6 +842,14 @@ CAPABILITIES = [
                 read_stream_view,
             ),
             Parameter("dynamodb.table_name", "aws_dynamodb_table", "name", "==", read_table_name),
+            TablesParameter(TABLES_KEY, "aws_dynamodb_table", "name", "contains", read_tables),
+            ReplicaParameter(
+                REPLICA_KEY,
+                "aws_dynamodb_table",
+                "replica.region_name",
+                "contains",
+                read_replica_regions,
+            ),
             Parameter("dynamodb.hash_key", "aws_dynamodb_table", "hash_key", "==", _HASH_KEY),
             Parameter("dynamodb.range_key", "aws_dynamodb_table", "range_key", "==", _RANGE_KEY),
         ),
@@ -446,6 +863,11 @@ CAPABILITIES = [
         category="data",
         build=build,
         phase=INTEGRATION,
+        parameters=(
+            Parameter(
+                TTL_KEY, "aws_dynamodb_table", "ttl.attribute_name", "==", read_ttl_attribute
+            ),
+        ),
         applies=_never,
     ),
     Capability(
@@ -491,6 +913,10 @@ CAPABILITIES = [
                 "write_capacity",
                 "==",
                 reader(_capacity("w"), _number),
+            ),
+            Parameter(READ_TRAFFIC_KEY, "aws_dynamodb_table", "read_capacity", ">=", _traffic("r")),
+            Parameter(
+                WRITE_TRAFFIC_KEY, "aws_dynamodb_table", "write_capacity", ">=", _traffic("w")
             ),
         ),
         applies=_never,

@@ -1,14 +1,18 @@
 """Amazon EFS: a shared file system, encrypted with the project key, cold files to Infrequent
 Access after 30 days, backed up by AWS Backup, mounted from the private subnets over NFS, with
-an access point that fixes the POSIX identity and root directory."""
+an access point that fixes the POSIX identity and root directory. The design's ECS task mounts
+it (a task volume through the access point, TLS and IAM authorisation) when there is one."""
 
 from __future__ import annotations
 
 from autcloud.agent.capabilities.base import DATA, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, tags
-from autcloud.agent.catalog.compute import security_group
+from autcloud.agent.catalog.compute import egress, security_group
 from autcloud.agent.catalog.network import add_network
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+
+TASK = "aws_ecs_task_definition.app"
+MOUNT_PATH = "/mnt/shared"
 
 BLOCK = "efs"
 NFS_PORT = 2049
@@ -146,6 +150,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             block=BLOCK,
         ),
     )
+    _mount_in_task(bp)
     bp.out(
         Output(
             "efs_file_system_id", "aws_efs_file_system.shared.id", "ID of the shared file system."
@@ -156,6 +161,88 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "Access point the application mounts.",
         ),
     )
+
+
+def _mount_in_task(bp: Blueprint) -> None:
+    """The ECS task mounts the file system through the access point: a task volume, a mount
+    point in the container, the task role's client permissions and NFS out of its firewall."""
+    task = bp.find(TASK)
+    if task is None:
+        return
+    task.body["volume"] = Block(
+        "volume",
+        body={
+            "name": "shared",
+            "efs_volume_configuration": Block(
+                "efs_volume_configuration",
+                body={
+                    "file_system_id": Expr("aws_efs_file_system.shared.id"),
+                    "transit_encryption": "ENABLED",
+                    "authorization_config": Block(
+                        "authorization_config",
+                        body={
+                            "access_point_id": Expr("aws_efs_access_point.shared.id"),
+                            "iam": "ENABLED",
+                        },
+                    ),
+                },
+            ),
+        },
+    )
+    definitions = task.body.get("container_definitions")
+    if isinstance(definitions, Call) and isinstance(definitions.argument, list):
+        for container in definitions.argument:
+            if isinstance(container, dict):
+                container.setdefault("mountPoints", []).append(
+                    {"sourceVolume": "shared", "containerPath": MOUNT_PATH, "readOnly": False}
+                )
+    task.reason += f" Mounts the shared EFS file system at {MOUNT_PATH}."
+    if bp.has("aws_iam_role.task"):
+        bp.add(
+            ResourceSpec(
+                "aws_iam_role_policy",
+                "task_efs",
+                "compute",
+                "Lets the task mount and write the shared file system, through its access point only.",
+                {
+                    "name": "mount-shared-efs",
+                    "role": Expr("aws_iam_role.task.id"),
+                    "policy": jsonencode(
+                        {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": [
+                                        "elasticfilesystem:ClientMount",
+                                        "elasticfilesystem:ClientWrite",
+                                    ],
+                                    "Resource": Expr("aws_efs_file_system.shared.arn"),
+                                    "Condition": {
+                                        "StringEquals": {
+                                            "elasticfilesystem:AccessPointArn": Expr(
+                                                "aws_efs_access_point.shared.arn"
+                                            )
+                                        }
+                                    },
+                                }
+                            ],
+                        }
+                    ),
+                },
+                block=BLOCK,
+            )
+        )
+    if bp.has("aws_security_group.app"):
+        egress(
+            bp,
+            "app_to_efs",
+            "app",
+            NFS_PORT,
+            "The application tasks reach the file system's mount targets over NFS.",
+            target_group="efs",
+            block=BLOCK,
+        )
 
 
 CAPABILITY = Capability(

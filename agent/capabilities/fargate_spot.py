@@ -28,6 +28,16 @@ def _strategy() -> list[Block]:
     ]
 
 
+def _batch_on_spot(bp: Blueprint) -> bool:
+    """The Batch environment's Fargate capacity becomes Fargate Spot; False when there is none."""
+    environment = bp.find("aws_batch_compute_environment.fargate")
+    resources = environment.body.get("compute_resources") if environment else None
+    if not isinstance(resources, Block):
+        return False
+    resources.body["type"] = "FARGATE_SPOT"
+    return True
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     cluster = bp.find("aws_ecs_cluster.main")
     service = bp.find("aws_ecs_service.app")
@@ -38,6 +48,10 @@ def build(bp: Blueprint, ctx: Context) -> None:
             node_group.reason += " Runs on Spot capacity (cheaper; nodes may be reclaimed)."
             bp.notes.append(
                 "Spot: the EKS node group runs on Spot instances; keep workloads tolerant of node loss."
+            )
+        elif _batch_on_spot(bp):
+            bp.notes.append(
+                "Spot: the Batch jobs run on Fargate Spot; an interrupted job is retried."
             )
         else:
             bp.notes.append(
@@ -106,6 +120,18 @@ CAPABILITY = Capability(
             (("capacity_providers", "contains", "FARGATE_SPOT"),),
         ),
         Probe("aws_eks_node_group", (("capacity_type", "==", "SPOT"),)),
+        Probe("aws_batch_compute_environment", (("compute_resources.type", "==", "FARGATE_SPOT"),)),
+        Probe(
+            "aws_autoscaling_group",
+            (
+                (
+                    "mixed_instances_policy.instances_distribution."
+                    "on_demand_percentage_above_base_capacity",
+                    "<=",
+                    99,
+                ),
+            ),
+        ),
     ),
     category="compute",
     build=build,

@@ -1,20 +1,77 @@
 """Amazon Data Firehose: a delivery stream into S3 (compressed, partitioned by date, encrypted
 with the project key, errors under their own prefix). It reads the design's Kinesis stream when
-there is one; otherwise producers put records into it directly."""
+there is one; otherwise producers put records into it directly. When the design has an
+OpenSearch domain, the stream loads into it (through the VPC) and backs failed documents up to S3."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Probe
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
-from autcloud.agent.catalog.compute import role
+from autcloud.agent.catalog.compute import egress, role, security_group
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
 BLOCK = "firehose_delivery"
 STREAM = "aws_kinesis_stream.events"
+SEARCH = "aws_opensearch_domain.search"
+NAME_KEY = "firehose.name"
+
+# "a Firehose named aws-waf-logs-prod", "Firehose 이름은 aws-waf-logs-prod": a delivery stream name
+# is 1-64 letters, digits, hyphens, underscores and dots.
+_NAME = r"[\"'`“]?([A-Za-z0-9][A-Za-z0-9_.-]{0,63})"
+_NOT_NAMES = {"is", "the", "a", "to", "stream", "delivery", "and", "with", "that", "which"}
+read_name = reader(
+    rf"\b(?:firehose|delivery\s+stream)(?:\s+delivery\s+stream)?\s+(?:named|called|"
+    rf"(?:'s\s+)?name(?:d)?\s*(?:is|:|=|should\s+be|must\s+be)?)\s*{_NAME}"
+    rf"|(?:firehose|파이어호스|딜리버리\s*스트림|전송\s*스트림)\s*(?:의\s*)?이름(?:은|는|을|를|:)?\s*{_NAME}",
+    lambda m: (
+        None
+        if (name := next(g for g in m.groups() if g is not None)).lower() in _NOT_NAMES
+        else name.rstrip(".")
+    ),
+)
+
+
+def _opensearch_statements() -> list[dict[str, Any]]:
+    """What Firehose needs to load into a VPC domain: the domain's HTTP API and its own ENIs."""
+    return [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "es:DescribeDomain",
+                "es:DescribeDomains",
+                "es:DescribeDomainConfig",
+                "es:ESHttpPost",
+                "es:ESHttpPut",
+                "es:ESHttpGet",
+            ],
+            "Resource": [Expr(f"{SEARCH}.arn"), interp(f"${{{SEARCH}.arn}}/*")],
+        },
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeVpcs",
+                "ec2:DescribeVpcAttribute",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeNetworkInterfaces",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+            ],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"ec2:Vpc": Expr("aws_vpc.main.arn")}},
+        },
+    ]
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -32,6 +89,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             topic="analytics",
         )
     from_stream = bp.has(STREAM)
+    to_search = bp.has(SEARCH) and bp.has("aws_vpc.main")
     log_group(
         bp,
         "firehose_delivery",
@@ -47,7 +105,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "analytics",
             "The log stream Firehose writes S3 delivery errors to.",
             {
-                "name": "S3Delivery",
+                "name": "OpenSearchDelivery" if to_search else "S3Delivery",
                 "log_group_name": Expr("aws_cloudwatch_log_group.firehose_delivery.name"),
             },
             block=BLOCK,
@@ -58,6 +116,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "firehose_delivery",
         "firehose.amazonaws.com",
         "Lets Firehose write to its bucket"
+        + (" and the OpenSearch domain" if to_search else "")
         + (" and read the Kinesis stream" if from_stream else "")
         + ", nothing else.",
         "analytics",
@@ -104,6 +163,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "Resource": Expr(f"{STREAM}.arn"),
             }
         )
+    if to_search:
+        statements += _opensearch_statements()
     bp.add(
         ResourceSpec(
             "aws_iam_role_policy",
@@ -113,16 +174,17 @@ def build(bp: Blueprint, ctx: Context) -> None:
             + (", the stream" if from_stream else "")
             + ".",
             {
-                "name": "deliver-to-s3",
+                "name": "deliver-to-opensearch" if to_search else "deliver-to-s3",
                 "role": Expr("aws_iam_role.firehose_delivery.id"),
                 "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
             },
             block=BLOCK,
         )
     )
+    stated = ctx.req.params.get(NAME_KEY)
     body: dict[str, Any] = {
-        "name": interp("${local.name}-delivery"),
-        "destination": "extended_s3",
+        "name": str(stated) if stated else interp("${local.name}-delivery"),
+        "destination": "opensearch" if to_search else "extended_s3",
     }
     comments: tuple[str, ...] = ()
     if from_stream:
@@ -146,38 +208,48 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "key_arn": Expr("aws_kms_key.main.arn"),
             },
         )
-    body["extended_s3_configuration"] = Block(
-        "extended_s3_configuration",
+    logging = Block(
+        "cloudwatch_logging_options",
         body={
-            "role_arn": Expr("aws_iam_role.firehose_delivery.arn"),
-            "bucket_arn": Expr(f"aws_s3_bucket.{bucket}.arn"),
-            "prefix": "delivery/!{timestamp:yyyy/MM/dd}/",
-            "error_output_prefix": "delivery-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-            "compression_format": "GZIP",
-            "kms_key_arn": Expr("aws_kms_key.main.arn"),
-            "buffering_interval": 300,
-            "buffering_size": 64,
-            "cloudwatch_logging_options": Block(
-                "cloudwatch_logging_options",
-                body={
-                    "enabled": True,
-                    "log_group_name": Expr("aws_cloudwatch_log_group.firehose_delivery.name"),
-                    "log_stream_name": Expr("aws_cloudwatch_log_stream.firehose_delivery.name"),
-                },
-            ),
+            "enabled": True,
+            "log_group_name": Expr("aws_cloudwatch_log_group.firehose_delivery.name"),
+            "log_stream_name": Expr("aws_cloudwatch_log_stream.firehose_delivery.name"),
         },
     )
+    if to_search:
+        _search_destination(bp, body, bucket, logging)
+    else:
+        body["extended_s3_configuration"] = Block(
+            "extended_s3_configuration",
+            body={
+                "role_arn": Expr("aws_iam_role.firehose_delivery.arn"),
+                "bucket_arn": Expr(f"aws_s3_bucket.{bucket}.arn"),
+                "prefix": "delivery/!{timestamp:yyyy/MM/dd}/",
+                "error_output_prefix": "delivery-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
+                "compression_format": "GZIP",
+                "kms_key_arn": Expr("aws_kms_key.main.arn"),
+                "buffering_interval": 300,
+                "buffering_size": 64,
+                "cloudwatch_logging_options": logging,
+            },
+        )
     body["tags"] = tags("delivery")
     source = (
         "reads the Kinesis stream" if from_stream else "takes records put directly (Direct PUT)"
+    )
+    delivers = (
+        "loads them into the OpenSearch domain (through the VPC) every minute or 5 MB; documents "
+        "that fail go to S3, GZIP-compressed, encrypted with the project key."
+        if to_search
+        else "delivers them to S3 every 5 minutes or 64 MB, GZIP-compressed, "
+        "by date, encrypted with the project key; failures under their own prefix."
     )
     bp.add(
         ResourceSpec(
             "aws_kinesis_firehose_delivery_stream",
             "delivery",
             "analytics",
-            f"Firehose {source} and delivers them to S3 every 5 minutes or 64 MB, GZIP-compressed, "
-            "by date, encrypted with the project key; failures under their own prefix.",
+            f"Firehose {source} and {delivers}",
             body,
             comments=comments,
             block=BLOCK,
@@ -192,13 +264,79 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
+def _search_destination(bp: Blueprint, body: dict[str, Any], bucket: str, logging: Block) -> None:
+    """Deliver into the VPC OpenSearch domain: Firehose's own security group reaches the
+    domain's HTTPS port; failed documents are backed up to the bucket."""
+    security_group(
+        bp,
+        "firehose",
+        "Firehose delivery to OpenSearch",
+        "Firehose's network interfaces in the VPC: they only call the search domain over HTTPS.",
+        BLOCK,
+    )
+    group = bp.find("aws_security_group.firehose")
+    if group is not None:
+        group.comments = (
+            *group.comments,
+            "checkov:skip=CKV2_AWS_5:Attached to the delivery stream (opensearch_configuration.vpc_config), a resource this check does not follow",
+        )
+    egress(
+        bp,
+        "firehose_to_opensearch",
+        "firehose",
+        443,
+        "Firehose reaches the search domain over HTTPS.",
+        target_group="opensearch",
+        block=BLOCK,
+    )
+    body["opensearch_configuration"] = Block(
+        "opensearch_configuration",
+        body={
+            "domain_arn": Expr(f"{SEARCH}.arn"),
+            "role_arn": Expr("aws_iam_role.firehose_delivery.arn"),
+            "index_name": "logs",
+            "index_rotation_period": "OneDay",
+            "buffering_interval": 60,
+            "buffering_size": 5,
+            "retry_duration": 300,
+            "s3_backup_mode": "FailedDocumentsOnly",
+            "s3_configuration": Block(
+                "s3_configuration",
+                body={
+                    "role_arn": Expr("aws_iam_role.firehose_delivery.arn"),
+                    "bucket_arn": Expr(f"aws_s3_bucket.{bucket}.arn"),
+                    "prefix": "failed-documents/",
+                    "error_output_prefix": "delivery-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
+                    "compression_format": "GZIP",
+                    "kms_key_arn": Expr("aws_kms_key.main.arn"),
+                    "buffering_interval": 300,
+                    "buffering_size": 5,
+                },
+            ),
+            "vpc_config": Block(
+                "vpc_config",
+                body={
+                    "subnet_ids": Expr("aws_opensearch_domain.search.vpc_options[0].subnet_ids"),
+                    "security_group_ids": [Expr("aws_security_group.firehose.id")],
+                    "role_arn": Expr("aws_iam_role.firehose_delivery.arn"),
+                },
+            ),
+            "cloudwatch_logging_options": logging,
+        },
+    )
+    body["depends_on"] = [Expr("aws_iam_role_policy.firehose_delivery")]
+
+
 CAPABILITY = Capability(
     key="firehose",
-    summary="An Amazon Data Firehose delivery stream into S3.",
+    summary="An Amazon Data Firehose delivery stream into S3, or into the design's OpenSearch domain.",
     concepts=("service.firehose",),
     probes=(Probe("aws_kinesis_firehose_delivery_stream"),),
     category="analytics",
     build=build,
     phase=INTEGRATION,
+    parameters=(
+        Parameter(NAME_KEY, "aws_kinesis_firehose_delivery_stream", "name", "==", read_name),
+    ),
     scanner_types=("aws_kinesis_firehose_delivery_stream",),
 )

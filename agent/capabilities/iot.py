@@ -4,9 +4,11 @@ with none of those, the telemetry itself) to an encrypted log group."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Probe
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.security import log_group
@@ -16,6 +18,64 @@ BLOCK = "iot"
 TOPIC = "devices/+/telemetry"
 TABLE = "aws_dynamodb_table.main"
 STREAM = "aws_kinesis_stream.events"
+TOPIC_KEY = "iot.topic"
+CONDITION_KEY = "iot.condition"
+_CONTEXT = re.compile(r"\biot\b|mqtt|devices?|sensors?|기기|센서|디바이스|사물인터넷", re.I)
+_FILTER = r"([A-Za-z0-9_-]+(?:/(?:[A-Za-z0-9_-]+|\+|#)){1,7})"
+_TOPIC = (
+    re.compile(rf"(?<![\w/:.]){_FILTER}(?![\w/])"),
+    re.compile(rf"(?:publish(?:es|ing)?\s+(?:to|on)|topic|토픽)\s+{_FILTER}(?![\w/])", re.I),
+)
+_OPS = {
+    ">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "=", "above": ">", "over": ">",
+    "exceeds": ">", "exceeding": ">", "below": "<", "under": "<",
+}  # fmt: skip
+_FIELDS_KO = {
+    "온도": "temperature", "습도": "humidity", "배터리": "battery", "압력": "pressure",
+    "전압": "voltage", "진동": "vibration",
+}  # fmt: skip
+_CONDITION_EN = re.compile(
+    r"\b(?:when(?:ever)?|if|where)\s+(?:the\s+)?([a-z_][a-z0-9_]*)\s*"
+    r"(>=|<=|>|<|=|is\s+above|is\s+over|above|over|exceeds|exceeding|is\s+below|below|under)\s*"
+    r"(-?\d+(?:\.\d+)?)",
+    re.I,
+)
+_CONDITION_KO = re.compile(
+    r"(온도|습도|배터리|압력|전압|진동)\s*(?:가|이)?\s*(-?\d+(?:\.\d+)?)\s*(?:도|%|퍼센트|v|℃)?\s*"
+    r"(넘|초과|이상|보다\s*높|미만|이하|보다\s*낮)"
+)
+
+
+def read_topic(text: str) -> Iterator[tuple[str, str]]:
+    """The MQTT topic filter devices publish to (a wildcard, or after "publish to")."""
+    if not _CONTEXT.search(text):
+        return
+    for match in _TOPIC[0].finditer(text):
+        if "+" in match.group(1) or "#" in match.group(1):
+            yield match.group(0), match.group(1)
+            return
+    named = _TOPIC[1].search(text)
+    if named:
+        yield named.group(0), named.group(1)
+
+
+def read_condition(text: str) -> Iterator[tuple[str, str]]:
+    """A condition on the message ("whenever temperature > 80") as an IoT SQL WHERE clause."""
+    if not _CONTEXT.search(text):
+        return
+    match = _CONDITION_EN.search(text)
+    if match:
+        op = _OPS.get(re.sub(r"^is\s+", "", match.group(2).lower()))
+        if op is not None:
+            yield match.group(0).strip(), f"{match.group(1).lower()} {op} {match.group(3)}"
+            return
+    match = _CONDITION_KO.search(text)
+    if match:
+        word = re.sub(r"\s+", " ", match.group(3))
+        op = {"넘": ">", "초과": ">", "이상": ">=", "미만": "<", "이하": "<="}.get(
+            word, "<" if "낮" in word else ">"
+        )
+        yield match.group(0).strip(), f"{_FIELDS_KO[match.group(1)]} {op} {match.group(2)}"
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -25,6 +85,18 @@ def build(bp: Blueprint, ctx: Context) -> None:
     ]
     function = functions[0] if functions else None
     table, stream = bp.has(TABLE), bp.has(STREAM)
+    firehose = next(
+        (r.address for r in bp.resources if r.type == "aws_kinesis_firehose_delivery_stream"), None
+    )
+    stated_topic = ctx.req.params.get(TOPIC_KEY)
+    topic = stated_topic if isinstance(stated_topic, str) else TOPIC
+    stated_condition = ctx.req.params.get(CONDITION_KEY)
+    condition = stated_condition if isinstance(stated_condition, str) else None
+    select = f"SELECT *, topic(2) AS device_id, timestamp() AS received_at FROM '{topic}'"
+    # a condition on a function alongside other destinations is a rule of its own (alerts)
+    alert_rule = (
+        condition is not None and function is not None and bool(table or stream or firehose)
+    )
     log_group(
         bp,
         "iot_rule",
@@ -52,9 +124,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     ]
     body: dict[str, Any] = {
         "name": Expr('replace("${local.name}_telemetry", "-", "_")'),
-        "description": f"Device telemetry from {TOPIC}",
+        "description": f"Device telemetry from {topic}",
         "enabled": True,
-        "sql": f"SELECT *, topic(2) AS device_id, timestamp() AS received_at FROM '{TOPIC}'",
+        "sql": select if alert_rule or condition is None else f"{select} WHERE {condition}",
         "sql_version": "2016-03-23",
     }
     destinations: list[str] = []
@@ -87,7 +159,24 @@ def build(bp: Blueprint, ctx: Context) -> None:
             },
         )
         destinations.append("the Kinesis stream (one partition per device)")
-    if function is not None:
+    if firehose is not None:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                "Resource": Expr(f"{firehose}.arn"),
+            }
+        )
+        body["firehose"] = Block(
+            "firehose",
+            body={
+                "role_arn": Expr("aws_iam_role.iot_rule.arn"),
+                "delivery_stream_name": Expr(f"{firehose}.name"),
+                "separator": "\\n",
+            },
+        )
+        destinations.append("the Firehose delivery stream (raw payloads)")
+    if function is not None and not alert_rule:
         body["lambda"] = Block(
             "lambda", body={"function_arn": Expr(f"aws_lambda_function.{function}.arn")}
         )
@@ -101,7 +190,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             },
         )
         destinations.append("an encrypted log group")
-    if table or stream:
+    if table or stream or firehose:
         # Kinesis and DynamoDB are encrypted with the project key: the rule's role encrypts with it.
         statements.append(
             {
@@ -140,25 +229,51 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "aws_iot_topic_rule",
             "telemetry",
             "messaging",
-            f"Routes device telemetry published to {TOPIC} to {', '.join(destinations)}; "
-            "failed deliveries are logged.",
+            f"Routes device telemetry published to {topic} to {', '.join(destinations)}"
+            + (f" when {condition}" if condition and not alert_rule else "")
+            + "; failed deliveries are logged.",
             body,
             block=BLOCK,
         ),
     )
+    if alert_rule and function is not None and condition is not None:
+        bp.add(
+            ResourceSpec(
+                "aws_iot_topic_rule",
+                "alerts",
+                "messaging",
+                f"Calls the {function} function for messages on {topic} where {condition}; "
+                "failed deliveries are logged.",
+                {
+                    "name": Expr('replace("${local.name}_alerts", "-", "_")'),
+                    "description": f"Alerts: {condition} on {topic}",
+                    "enabled": True,
+                    "sql": f"{select} WHERE {condition}",
+                    "sql_version": "2016-03-23",
+                    "lambda": Block(
+                        "lambda",
+                        body={"function_arn": Expr(f"aws_lambda_function.{function}.arn")},
+                    ),
+                    "error_action": body["error_action"],
+                    "tags": tags("alerts"),
+                },
+                block=BLOCK,
+            )
+        )
+    rule = "alerts" if alert_rule else "telemetry"
     if function is not None:
         bp.add(
             ResourceSpec(
                 "aws_lambda_permission",
                 f"iot_{function}",
                 "compute",
-                f"Allows the telemetry rule, and only it, to invoke the {function} function.",
+                f"Allows the {rule} rule, and only it, to invoke the {function} function.",
                 {
                     "statement_id": "AllowIotRule",
                     "action": "lambda:InvokeFunction",
                     "function_name": Expr(f"aws_lambda_function.{function}.function_name"),
                     "principal": "iot.amazonaws.com",
-                    "source_arn": Expr("aws_iot_topic_rule.telemetry.arn"),
+                    "source_arn": Expr(f"aws_iot_topic_rule.{rule}.arn"),
                     "source_account": Expr("data.aws_caller_identity.current.account_id"),
                 },
                 block=BLOCK,
@@ -179,5 +294,9 @@ CAPABILITY = Capability(
     category="messaging",
     build=build,
     phase=INTEGRATION,
+    parameters=(
+        Parameter(TOPIC_KEY, "aws_iot_topic_rule", "sql", "contains", read_topic),
+        Parameter(CONDITION_KEY, "aws_iot_topic_rule", "sql", "contains", read_condition),
+    ),
     scanner_types=("aws_iot_topic_rule",),
 )

@@ -14,9 +14,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autcloud.agent.capabilities.base import MESSAGING, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import (
+    INTEGRATION,
+    MESSAGING,
+    Capability,
+    Parameter,
+    Probe,
+    reader,
+)
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.messaging import add_stream
+from autcloud.agent.hcl import Block
 from autcloud.agent.requirements import parse_number
 
 KEY = "kinesis.shard_count"
@@ -39,6 +47,17 @@ _RECORDS = (
         rf"초당\s*(?:약\s*)?{_N}\s*(?:건|개의?\s*(?:이벤트|레코드|메시지)|이벤트|레코드|메시지)"
     ),
     re.compile(rf"{_N}\s*(?:건|이벤트|레코드)\s*/\s*초"),
+)
+_RECORD_SIZE = (
+    re.compile(
+        r"^[^.;\n]{0,40}?(?:at|of|with|,)\s*(?:about|around|roughly|approximately|~|up\s+to)?\s*"
+        r"(\d+(?:\.\d+)?)\s*(kb|kib|mb)\b",
+        re.I,
+    ),
+    re.compile(
+        r"^[^.;\n]{0,30}?(?:건당|개당|이벤트당|레코드당)?\s*(?:약\s*)?(\d+(?:\.\d+)?)\s*(kb|kib|mb)",
+        re.I,
+    ),
 )
 _SECONDS = {"second": 1, "sec": 1, "s": 1, "minute": 60, "min": 60}
 _DEVICES_EN = re.compile(
@@ -77,6 +96,17 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
 
 
+def _record_size(after: str) -> tuple[str, float] | None:
+    """The size of each record stated right after a rate (" at about 2 KB each"), in KB."""
+    for pattern in _RECORD_SIZE:
+        match = pattern.search(after)
+        if match:
+            size = float(match.group(1)) * (1024 if match.group(2).lower() == "mb" else 1)
+            if 0 < size <= 1024:
+                return match.group(0), size
+    return None
+
+
 def sizing(text: str) -> Sizing | None:
     """The stated shard count, or the one the stated throughput needs."""
     for pattern in _DIRECT:
@@ -97,6 +127,18 @@ def sizing(text: str) -> Sizing | None:
                     f"{_fmt(rate)} records/s ÷ {RECORDS_PER_SHARD:,} per shard → {shards} shard(s)",
                 )
             )
+            size = _record_size(text[match.end() :])
+            if size is not None:
+                megabytes = rate * size[1] / 1024
+                by_size = max(1, math.ceil(megabytes / MB_PER_SHARD))
+                found.append(
+                    Sizing(
+                        match.group(0).strip() + size[0],
+                        by_size,
+                        f"{_fmt(rate)} records/s × {_fmt(size[1])} KB = {megabytes:,.1f} MB/s; "
+                        f"÷ 1 MB/s per shard → {by_size} shard(s)",
+                    )
+                )
             break
     devices: list[tuple[re.Match[str], float, float]] = []
     match = _DEVICES_EN.search(text)
@@ -154,13 +196,131 @@ def _stated(ctx: Context) -> Sizing | None:
     return None
 
 
+RETENTION_KEY = "kinesis.retention_hours"
+MODE_KEY = "kinesis.stream_mode"
+BATCH_KEY = "stream_consumer.batch_size"
+PARALLEL_KEY = "stream_consumer.parallelization_factor"
+START_KEY = "stream_consumer.starting_position"
+_STREAM = re.compile(r"kinesis|data\s+stream|\bstreams?\b|스트림|키네시스", re.I)
+_RETENTION = (
+    re.compile(
+        r"\bretention\s*(?:period\s*)?(?:of\s*|=\s*|:\s*|is\s*)?(\d+)\s*(hours?|hrs?|h|days?|d)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:keep|retain|store)s?\s+(?:records|data|events|messages)\s+(?:for\s+)?(\d+)\s*(hours?|days?)\b",
+        re.I,
+    ),
+    re.compile(r"\b(\d+)[\s-]*(hours?|days?)\s+(?:of\s+)?retention\b", re.I),
+    re.compile(r"(?:보관|보존|리텐션)\s*(?:기간)?\s*(?:은|는|을|를)?\s*(\d+)\s*(시간|일)"),
+    re.compile(r"(\d+)\s*(시간|일)\s*(?:동안\s*)?(?:보관|보존)"),
+)
+_ON_DEMAND = re.compile(r"on[- ]demand|온\s*디맨드", re.I)
+
+
+def _stream_sentences(text: str) -> Iterator[str]:
+    """Each sentence (or clause) that names a stream."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        if _STREAM.search(sentence):
+            yield sentence
+
+
+def read_retention(text: str) -> Iterator[tuple[str, int]]:
+    for sentence in _stream_sentences(text):
+        for pattern in _RETENTION:
+            match = pattern.search(sentence)
+            if match:
+                unit = match.group(2).lower()
+                hours = int(match.group(1)) * (24 if unit[0] in "d일" else 1)
+                if 24 <= hours <= 8760:
+                    yield match.group(0).strip(), hours
+                    return
+
+
+def read_mode(text: str) -> Iterator[tuple[str, str]]:
+    for sentence in _stream_sentences(text):
+        match = _ON_DEMAND.search(sentence)
+        if match and re.search(r"kinesis|키네시스|stream|스트림", sentence, re.I):
+            yield match.group(0), "ON_DEMAND"
+            return
+
+
+read_batch = reader(
+    r"\bbatch(?:es)?\s+of\s+(\d{1,5})\b|\bbatch\s*size\s*(?:of\s+|=\s*|:\s*|to\s+)?(\d{1,5})\b"
+    r"|\b(\d{1,5})\s+(?:records|events|messages)\s+(?:per|a|each)\s+batch"
+    r"|배치\s*(?:크기\s*)?(?:는|를|을)?\s*(\d{1,5})\s*(?:개|건)",
+    lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 10000), None),
+)
+read_parallel = reader(
+    r"\bparallelization\s+factor\s*(?:of\s+|=\s*|:\s*|to\s+)?(\d{1,2})|병렬(?:화|처리)?\s*계수\s*(?:는|를|을)?\s*(\d{1,2})",
+    lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 10), None),
+)
+read_start = reader(
+    r"\bstart(?:ing)?\s+(?:position\s+)?(?:from\s+|at\s+|with\s+)?(?:the\s+)?"
+    r"(latest|trim[_ ]horizon|oldest|newest|earliest|beginning)\b"
+    r"|(LATEST|TRIM_HORIZON)\s*(?:부터|에서)",
+    lambda m: (
+        "LATEST"
+        if (m.group(1) or m.group(2) or "").lower() in ("latest", "newest")
+        else "TRIM_HORIZON"
+    ),
+)
+
+
+def _stream_options(bp: Blueprint, ctx: Context) -> None:
+    stream = bp.find("aws_kinesis_stream.events")
+    if stream is None:
+        return
+    hours = ctx.req.params.get(RETENTION_KEY)
+    if isinstance(hours, int):
+        stream.body["retention_period"] = hours
+        stream.reason += f" Records kept {hours} hours, as asked."
+    if ctx.req.params.get(MODE_KEY) == "ON_DEMAND":
+        stream.body.pop("shard_count", None)
+        stream.body["stream_mode_details"] = Block(
+            "stream_mode_details", body={"stream_mode": "ON_DEMAND"}
+        )
+        stream.reason = (
+            "An ordered, replayable event stream in on-demand mode (capacity follows the "
+            "traffic, no shards to size), encrypted with the project key."
+        )
+        bp.variables.pop("stream_shard_count", None)
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
+    stated = RETENTION_KEY in ctx.req.params or MODE_KEY in ctx.req.params
+    if stated and not bp.has("aws_kinesis_stream.events"):
+        add_stream(bp, ctx)
+    _capacity(bp, ctx)
+    _stream_options(bp, ctx)
+
+
+def build_consumer(bp: Blueprint, ctx: Context) -> None:
+    """Stated batch size, parallelization and starting position on the stream consumers."""
+    params = ctx.req.params
+    for spec in bp.resources:
+        if spec.type != "aws_lambda_event_source_mapping":
+            continue
+        source = str(spec.body.get("event_source_arn", ""))
+        if "aws_kinesis_stream" not in source and "stream_arn" not in source:
+            continue
+        if isinstance(params.get(BATCH_KEY), int):
+            spec.body["batch_size"] = params[BATCH_KEY]
+        if isinstance(params.get(PARALLEL_KEY), int):
+            spec.body["parallelization_factor"] = params[PARALLEL_KEY]
+        if params.get(START_KEY) in ("LATEST", "TRIM_HORIZON"):
+            spec.body["starting_position"] = params[START_KEY]
+
+
+def _capacity(bp: Blueprint, ctx: Context) -> None:
     shards = ctx.req.params.get(KEY)
     if not isinstance(shards, int) or shards < 1:
         return
     if not bp.has("aws_kinesis_stream.events"):
         add_stream(bp, ctx)
-    variable = bp.variables["stream_shard_count"]
+    variable = bp.variables.get("stream_shard_count")
+    if variable is None:
+        return
     bp.variables["stream_shard_count"] = dataclasses.replace(variable, default=shards)
     stream = bp.find("aws_kinesis_stream.events")
     if stream is not None:
@@ -175,13 +335,46 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="kinesis_capacity",
-    summary="Kinesis shard count sized from the stated throughput.",
-    concepts=(),
-    probes=(Probe("aws_kinesis_stream"),),
-    category="messaging",
-    build=build,
-    phase=MESSAGING,
-    parameters=(Parameter(KEY, "aws_kinesis_stream", "shard_count", ">=", read),),
-)
+CAPABILITIES = [
+    Capability(
+        key="kinesis_capacity",
+        summary="Kinesis shard count sized from the stated throughput.",
+        concepts=(),
+        probes=(Probe("aws_kinesis_stream"),),
+        category="messaging",
+        build=build,
+        phase=MESSAGING,
+        parameters=(
+            Parameter(KEY, "aws_kinesis_stream", "shard_count", ">=", read),
+            Parameter(
+                RETENTION_KEY, "aws_kinesis_stream", "retention_period", "==", read_retention
+            ),
+            Parameter(
+                MODE_KEY, "aws_kinesis_stream", "stream_mode_details.stream_mode", "==", read_mode
+            ),
+        ),
+    ),
+    Capability(
+        key="stream_consumer_options",
+        summary="Stream consumer settings: batch size, parallelization factor, starting position.",
+        concepts=(),
+        probes=(Probe("aws_lambda_event_source_mapping"),),
+        category="messaging",
+        build=build_consumer,
+        phase=INTEGRATION + 6,  # after queue_consumers maps the stream
+        parameters=(
+            Parameter(BATCH_KEY, "aws_lambda_event_source_mapping", "batch_size", "==", read_batch),
+            Parameter(
+                PARALLEL_KEY,
+                "aws_lambda_event_source_mapping",
+                "parallelization_factor",
+                "==",
+                read_parallel,
+            ),
+            Parameter(
+                START_KEY, "aws_lambda_event_source_mapping", "starting_position", "==", read_start
+            ),
+        ),
+        applies=lambda req: any(k in req.params for k in (BATCH_KEY, PARALLEL_KEY, START_KEY)),
+    ),
+]

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from autcloud.agent.capabilities.base import Capability, Parameter, Probe
-from autcloud.agent.catalog.base import Blueprint, Context, Variable
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable
+from autcloud.agent.hcl import Expr
 
 PHASE = 90  # last: after every capability that adds functions
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10240
@@ -30,7 +31,9 @@ HANDLERS = {
 }
 
 # A runtime, memory or timeout is a Lambda setting only in a message about functions.
-_ABOUT_LAMBDA = re.compile(r"\b(?:lambdas?|serverless|functions?|faas)\b|람다|서버리스|함수", re.I)
+_ABOUT_LAMBDA = re.compile(
+    r"\b(?:lambdas?|lamdas?|serverless|functions?|faas)\b|람다|서버리스|함수", re.I
+)
 
 
 def _about_lambda(
@@ -45,10 +48,11 @@ def _about_lambda(
 
 _RUNTIME = re.compile(
     r"(?P<python>\bpython\s*v?(?P<pv>3\.\d{1,2})\b|파이썬\s*(?P<kpv>3\.\d{1,2}))"
-    r"|(?P<node>\b(?:node(?:\.?js)?|노드(?:\s*js)?)\s*v?(?P<nv>\d{2})(?:\.x)?(?![\d.]))"
+    r"|(?P<node>\b(?:node(?:\.?js)?|노드(?:\s*js)?)\s*v?(?P<nv>\d{2})(?:\.x)?(?!\d|\.\d))"
     r"|(?P<java>\b(?:java|corretto|자바)\s*(?P<jv>\d{2})\b)"
     r"|(?P<go>\bgolang\b|\bgo\s*1\.\d+|\b(?:in|using|written\s+in)\s+go\b(?![\s-]+(?:live|to|ahead|back|down|up|out|over|through|with|for)\b)"
-    r"|\bgo\s+(?:runtime|lambdas?|functions?)\b|\bgo\s*(?:언어|로)|고\s*언어|\brust\b|러스트)",
+    r"|\bgo\s+(?:runtime|lambdas?|functions?)\b|\bgo\s*(?:언어|로)|고\s*언어|\brust\b|러스트"
+    r"|\bprovided\.al2023\b|(?<=\()go\b(?=\s*[,)]))",
     re.I,
 )
 
@@ -69,15 +73,17 @@ def _read_runtime(text: str) -> Iterator[tuple[str, Any]]:
 _UNIT = {"mb": 1, "mib": 1, "m": 1, "gb": 1024, "gib": 1024, "g": 1024}
 _MEMORY = re.compile(
     r"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>mb|mib|gb|gib|g|m)\s*(?:of\s+)?(?:memory|ram|메모리)"
-    r"|(?:memory|ram|메모리)\s*(?:of|=|:|size|는|은|를)?\s*(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>mb|mib|gb|gib|g|m)?\b",
+    r"|(?:memory|ram|메모리)\s*(?:of|=|:|size|는|은|를)?\s*(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>mb|mib|gb|gib|g|m)?\b"
+    # "(python3.11, 3008 MB, 5 min timeout)": megabytes listed among the function's settings
+    r"|(?<=[,(/])\s*(?P<n3>\d{3,5})\s*(?P<u3>mb|mib)\b(?=\s*[,)/])",
     re.I,
 )
 
 
 def _read_memory(text: str) -> Iterator[tuple[str, Any]]:
     for match in _MEMORY.finditer(text):
-        number = float(match.group("n") or match.group("n2"))
-        unit = (match.group("u") or match.group("u2") or "mb").lower()
+        number = float(match.group("n") or match.group("n2") or match.group("n3"))
+        unit = (match.group("u") or match.group("u2") or match.group("u3") or "mb").lower()
         yield match.group(0).strip(), round(number * _UNIT[unit])
 
 
@@ -103,6 +109,108 @@ def _read_timeout(text: str) -> Iterator[tuple[str, Any]]:
         yield match.group(0).strip(), int(groups[0]) * _SECONDS[groups[1].lower()]
 
 
+_RESERVED = re.compile(
+    r"reserved\s+concurrency\s*(?:of|=|:|at|to)?\s*(\d+)|(\d+)\s+reserved\s+concurren"
+    r"|concurrency\s+(?:limit(?:ed)?|capped|cap)\s*(?:of|at|to)?\s*(\d+)"
+    r"|(?<!프로비저닝된 )(?<!프로비저닝 )동시성\s*(?:을|를|은|는)?\s*(\d+)\s*(?:개|으로|로)?\s*(?:로\s*)?(?:제한|예약|고정)"
+    r"|예약\s*동시성\s*(?:을|를|은|는)?\s*(\d+)",
+    re.I,
+)
+_PROVISIONED = re.compile(
+    r"provisioned\s+concurrency\s*(?:of|=|:|at|to)?\s*(\d+)|(\d+)\s+(?:units\s+of\s+)?provisioned\s+concurren"
+    r"|(?:프로비저닝된|프로비저닝|프로비전드)\s*동시성\s*(?:을|를|은|는)?\s*(\d+)",
+    re.I,
+)
+
+
+def _first_number(pattern: re.Pattern[str]) -> Callable[[str], Iterator[tuple[str, Any]]]:
+    def read(text: str) -> Iterator[tuple[str, Any]]:
+        for match in pattern.finditer(text):
+            number = int(next(g for g in match.groups() if g))
+            if number >= 1:
+                yield match.group(0).strip(), number
+
+    return read
+
+
+_BATCH = re.compile(
+    r"batch(?:es)?\s+(?:size\s+)?of\s+(\d+)|batch\s*size\s*(?:of|=|:|is)?\s*(\d+)"
+    r"|배치\s*(?:크기\s*)?(?:는|은|를)?\s*(\d+)\s*(?:개|건)?",
+    re.I,
+)
+_PARALLEL = re.compile(
+    r"parallelization\s+factor\s*(?:of|=|:|is)?\s*(\d+)|병렬화\s*(?:계수|팩터)\s*(?:는|은|를)?\s*(\d+)",
+    re.I,
+)
+_STARTING = re.compile(
+    r"(?:start(?:ing)?|read(?:ing)?)\s+(?:position\s+)?(?:from|at)\s+(?:the\s+)?"
+    r"(latest|trim[_\s]horizon|oldest|beginning|newest)\b"
+    r"|starting[_\s]position\s*(?:of|=|:|is)?\s*(latest|trim[_\s]horizon)",
+    re.I,
+)
+_POSITIONS = {"latest": "LATEST", "newest": "LATEST", "oldest": "TRIM_HORIZON",
+              "beginning": "TRIM_HORIZON"}  # fmt: skip
+SQS_MAX_BATCH = 10  # more needs a batching window; keep SQS mappings as built
+MAX_PARALLELIZATION = 10
+
+
+def _read_starting(text: str) -> Iterator[tuple[str, Any]]:
+    for match in _STARTING.finditer(text):
+        word = re.sub(r"[_\s]+", "_", (match.group(1) or match.group(2)).lower())
+        yield match.group(0).strip(), _POSITIONS.get(word, word.upper())
+
+
+def _mapping_options(bp: Blueprint, ctx: Context) -> None:
+    """Batch size, parallelization and starting position on the event source mappings."""
+    params = ctx.req.params
+    batch = params.get("lambda.batch_size")
+    parallel = params.get("lambda.parallelization_factor")
+    starting = params.get("lambda.starting_position")
+    for spec in bp.resources:
+        if spec.type != "aws_lambda_event_source_mapping":
+            continue
+        source = str(spec.body.get("event_source_arn", ""))
+        stream = "aws_kinesis_stream." in source or "stream_arn" in source
+        ordered = "starting_position" in spec.body  # streams and Kafka
+        if isinstance(batch, int) and 1 <= batch <= 10000 and (ordered or batch <= SQS_MAX_BATCH):
+            spec.body["batch_size"] = batch
+        if isinstance(parallel, int) and 1 <= parallel <= MAX_PARALLELIZATION and stream:
+            spec.body["parallelization_factor"] = parallel
+        if starting in ("LATEST", "TRIM_HORIZON") and ordered:
+            spec.body["starting_position"] = starting
+
+
+def _provisioned(bp: Blueprint, function: Any, executions: int) -> None:
+    """An alias on a published version, kept warm with provisioned concurrency."""
+    function.body["publish"] = True
+    bp.add(
+        ResourceSpec(
+            "aws_lambda_alias",
+            f"{function.name}_live",
+            "compute",
+            f"The {function.name} function's live alias: callers invoke it to get the warm instances.",
+            {
+                "name": "live",
+                "function_name": Expr(f"aws_lambda_function.{function.name}.function_name"),
+                "function_version": Expr(f"aws_lambda_function.{function.name}.version"),
+            },
+            block="lambda",
+        ),
+        ResourceSpec(
+            "aws_lambda_provisioned_concurrency_config",
+            function.name,
+            "compute",
+            f"Keeps {executions} execution environment(s) of {function.name} initialised: no cold starts.",
+            {
+                "function_name": Expr(f"aws_lambda_alias.{function.name}_live.function_name"),
+                "qualifier": Expr(f"aws_lambda_alias.{function.name}_live.name"),
+                "provisioned_concurrent_executions": executions,
+            },
+            block="lambda",
+        ),
+    )
+
+
 def _functions(bp: Blueprint) -> list[Any]:
     return [r for r in bp.resources if r.type == "aws_lambda_function" and not r.data_source]
 
@@ -112,6 +220,25 @@ def build(bp: Blueprint, ctx: Context) -> None:
     if not functions:
         return
     params = ctx.req.params
+    _mapping_options(bp, ctx)
+    reserved = params.get("lambda.reserved_concurrency")
+    provisioned = params.get("lambda.provisioned_concurrency")
+    if isinstance(reserved, int):
+        for spec in functions:
+            spec.body["reserved_concurrent_executions"] = reserved
+    if isinstance(provisioned, int):
+        limit = reserved if isinstance(reserved, int) else None
+        for spec in functions:
+            current = spec.body.get("reserved_concurrent_executions")
+            if limit is None and isinstance(current, int) and current < provisioned + 1:
+                spec.body["reserved_concurrent_executions"] = provisioned + 1
+        if limit is not None and provisioned >= limit:
+            bp.notes.append(
+                f"Lambda: provisioned concurrency {provisioned} needs a reserved concurrency above "
+                f"it; {limit} was asked, so no provisioned concurrency was set."
+            )
+        elif not bp.has(f"aws_lambda_provisioned_concurrency_config.{functions[0].name}"):
+            _provisioned(bp, functions[0], provisioned)
     runtime = params.get("lambda.runtime")
     if runtime in SUPPORTED_RUNTIMES and "lambda_runtime" in bp.variables:
         variable: Variable = bp.variables["lambda_runtime"]
@@ -152,7 +279,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 CAPABILITY = Capability(
     key="lambda_options",
-    summary="Lambda function settings: runtime, memory and timeout.",
+    summary="Lambda function settings: runtime, memory, timeout and concurrency.",
     concepts=(),
     probes=(Probe("aws_lambda_function"),),
     category="compute",
@@ -171,6 +298,41 @@ CAPABILITY = Capability(
         ),
         Parameter(
             "lambda.timeout_s", "aws_lambda_function", "timeout", "==", _about_lambda(_read_timeout)
+        ),
+        Parameter(
+            "lambda.reserved_concurrency",
+            "aws_lambda_function",
+            "reserved_concurrent_executions",
+            "==",
+            _about_lambda(_first_number(_RESERVED)),
+        ),
+        Parameter(
+            "lambda.provisioned_concurrency",
+            "aws_lambda_provisioned_concurrency_config",
+            "provisioned_concurrent_executions",
+            "==",
+            _about_lambda(_first_number(_PROVISIONED)),
+        ),
+        Parameter(
+            "lambda.batch_size",
+            "aws_lambda_event_source_mapping",
+            "batch_size",
+            "==",
+            _about_lambda(_first_number(_BATCH)),
+        ),
+        Parameter(
+            "lambda.parallelization_factor",
+            "aws_lambda_event_source_mapping",
+            "parallelization_factor",
+            "==",
+            _about_lambda(_first_number(_PARALLEL)),
+        ),
+        Parameter(
+            "lambda.starting_position",
+            "aws_lambda_event_source_mapping",
+            "starting_position",
+            "==",
+            _about_lambda(_read_starting),
         ),
     ),
 )

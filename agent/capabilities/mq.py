@@ -5,6 +5,8 @@ no default, given at apply time (or from a secret store through TF_VAR_mq_admin_
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities.base import MESSAGING, Capability, Parameter, Probe, reader
@@ -15,6 +17,8 @@ from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "mq"
 ENGINE_KEY = "mq.engine_type"
+INSTANCE_KEY = "mq.instance_type"
+MODE_KEY = "mq.deployment_mode"
 ENGINES: dict[str, dict[str, Any]] = {
     "RabbitMQ": {"version": "3.13", "ports": {"amqps": 5671, "console": 443}},
     "ActiveMQ": {"version": "5.18", "ports": {"openwire": 61617, "console": 8162}},
@@ -24,6 +28,24 @@ read_engine = reader(
     r"active\s*mq|액티브\s*(?:mq|엠큐)|rabbit\s*mq|래빗\s*(?:mq|엠큐)",
     lambda m: "ActiveMQ" if m.group(0).lower().startswith(("a", "액")) else "RabbitMQ",
 )
+
+read_instance = reader(r"\bmq\.[a-z][a-z0-9]*\.[a-z0-9]+\b", lambda m: m.group(0).lower())
+_read_mode_any = reader(
+    r"\bactive\s*[/-]\s*standby\b|\bactive\s+and\s+standby\b|\bhot\s+standby\b"
+    r"|\bstandby\s+broker\b|액티브\s*[/-]?\s*스탠바이|이중화\s*(?:구성|배포)?"
+    r"|\b(?:multi[- ]az|across\s+(?:two|2|three|3)\s+(?:azs?|availability\s+zones|zones))\b"
+    r"|\b(?:broker\s+)?cluster(?:ed)?\s+(?:across|over)\s+(?:azs|zones)|멀티\s*AZ",
+    lambda m: "MULTI_AZ",
+)
+_MQ = re.compile(
+    r"\bmq\b|active\s*mq|rabbit\s*mq|amazon\s+mq|message\s+broker|액티브\s*mq|래빗\s*mq", re.I
+)
+
+
+def read_mode(text: str) -> Iterator[tuple[str, Any]]:
+    """Multi-AZ deployment, only in a message about Amazon MQ (zones alone are the network's)."""
+    if _MQ.search(text):
+        yield from _read_mode_any(text)
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -71,7 +93,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 block=BLOCK,
             )
         )
-    ha = ctx.ha
+    ha = ctx.ha or ctx.req.params.get(MODE_KEY) == "MULTI_AZ"
     if engine == "RabbitMQ":
         mode = "CLUSTER_MULTI_AZ" if ha else "SINGLE_INSTANCE"
         subnets = Expr("aws_subnet.private[*].id" if ha else "[aws_subnet.private[0].id]")
@@ -88,7 +110,11 @@ def build(bp: Blueprint, ctx: Context) -> None:
         encryption = {"use_aws_owned_key": False, "kms_key_id": Expr("aws_kms_key.main.arn")}
         logs = {"general": True, "audit": True}
         comments = ()
-    instance = "mq.m5.large" if ha or engine == "RabbitMQ" else "mq.t3.micro"
+    stated_instance = ctx.req.params.get(INSTANCE_KEY)
+    if isinstance(stated_instance, str):
+        instance = stated_instance
+    else:
+        instance = "mq.m5.large" if ha or engine == "RabbitMQ" else "mq.t3.micro"
     user: dict[str, Any] = {"username": "mqadmin", "password": password}
     if engine == "ActiveMQ":
         user["console_access"] = True
@@ -153,6 +179,11 @@ CAPABILITY = Capability(
     category="messaging",
     build=build,
     phase=MESSAGING,
-    parameters=(Parameter(ENGINE_KEY, "aws_mq_broker", "engine_type", "==", read_engine),),
+    parameters=(
+        Parameter(ENGINE_KEY, "aws_mq_broker", "engine_type", "==", read_engine),
+        Parameter(INSTANCE_KEY, "aws_mq_broker", "host_instance_type", "==", read_instance),
+        # multi-AZ is ACTIVE_STANDBY_MULTI_AZ (ActiveMQ) or CLUSTER_MULTI_AZ (RabbitMQ)
+        Parameter(MODE_KEY, "aws_mq_broker", "deployment_mode", "contains", read_mode),
+    ),
     scanner_types=("aws_mq_broker",),
 )

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from autcloud.agent.capabilities._event_wiring import role_policy
 from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.network_options import _set_az_count
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -27,6 +28,12 @@ from autcloud.agent.hcl import Block, Expr
 BLOCK = "msk"
 VERSION_KEY = "msk.kafka_version"
 BROKERS_KEY = "msk.brokers"
+INSTANCE_KEY = "msk.instance_type"
+STORAGE_KEY = "msk.volume_size"
+TOPIC_KEY = "msk.topic"
+SERVERLESS_KEY = "msk.serverless"
+DEFAULT_INSTANCE = "kafka.m7g.large"
+DEFAULT_VOLUME_GB = 100
 DEFAULT_VERSION = "3.6.0"
 IAM_PORT = 9098  # TLS with IAM access control, inside the VPC
 TOPIC = "events"
@@ -48,6 +55,54 @@ def read_brokers(text: str) -> Iterator[tuple[str, int]]:
         if match and int(match.group(1)) > 0:
             yield match.group(0).strip(), int(match.group(1))
             return
+
+
+read_instance = reader(r"\bkafka\.[a-z][a-z0-9]*\.[a-z0-9]+\b", lambda m: m.group(0).lower())
+_STORAGE = (
+    r"(\d[\d,]*)\s*(gb|gib|tb|tib)\s+(?:of\s+)?(?:ebs\s+)?(?:storage|disk|volume)?\s*"
+    r"(?:per|for\s+each|on\s+each|each|/)\s*broker"
+    r"|\bbroker\s+(?:ebs\s+)?(?:storage|disk|volume)s?\s*(?:of|:|=|is)?\s*(\d[\d,]*)\s*(gb|gib|tb|tib)\b"
+    r"|브로커\s*(?:당|마다|별|하나당)\s*(?:EBS|스토리지|디스크|저장\s*공간|볼륨)?\s*(\d[\d,]*)\s*(gb|gib|tb|tib|기가|테라)"
+)
+
+
+def _gigabytes(match: re.Match[str]) -> int | None:
+    groups = match.groups()
+    for i in range(0, len(groups), 2):
+        if groups[i] is not None:
+            number = int(groups[i].replace(",", ""))
+            unit = groups[i + 1].lower()
+            size = number * 1024 if unit.startswith("t") or unit == "테라" else number
+            return size if 1 <= size <= 16384 else None
+    return None
+
+
+read_storage = reader(_STORAGE, _gigabytes)
+_KAFKA = re.compile(r"kafka|\bmsk\b|카프카", re.I)
+_TOPIC_NAME = r"([A-Za-z0-9][A-Za-z0-9._-]{0,100})"
+_TOPIC = (
+    re.compile(rf"[\"'“‘]{_TOPIC_NAME}[\"'”’]\s*(?:kafka\s+)?topic", re.I),
+    re.compile(rf"\btopic\s+(?:called\s+|named\s+)?[\"'“‘]{_TOPIC_NAME}[\"'”’]", re.I),
+    re.compile(rf"[\"'“‘]?{_TOPIC_NAME}[\"'”’]?\s*(?:라는\s*|이라는\s*)?토픽"),
+    re.compile(rf"토픽\s*(?:이름은|이름:|명은)?\s*[\"'“‘]?{_TOPIC_NAME}"),
+)
+
+
+def read_topic(text: str) -> Iterator[tuple[str, str]]:
+    """The Kafka topic a consumer reads, when the message is about Kafka."""
+    if not _KAFKA.search(text):
+        return
+    for pattern in _TOPIC:
+        match = pattern.search(text)
+        if match and re.search(r"[A-Za-z]", match.group(1)):
+            yield match.group(0).strip(), match.group(1)
+            return
+
+
+read_serverless = reader(
+    r"\bmsk\s+serverless\b|\bserverless\s+(?:msk|kafka)\b|MSK\s*서버리스|서버리스\s*(?:MSK|카프카)",
+    lambda m: True,
+)
 
 
 def _firewall(bp: Blueprint) -> None:
@@ -87,8 +142,10 @@ def _firewall(bp: Blueprint) -> None:
         )
 
 
-def _consumer(bp: Blueprint) -> None:
-    """The design's first Lambda function reads the "events" topic through an event source mapping."""
+def _consumer(bp: Blueprint, ctx: Context, cluster_address: str) -> None:
+    """The design's first Lambda function reads the topic through an event source mapping."""
+    stated_topic = ctx.req.params.get(TOPIC_KEY)
+    topic = stated_topic if isinstance(stated_topic, str) else TOPIC
     functions = [
         r.name for r in bp.resources if r.type == "aws_lambda_function" and not r.data_source
     ]
@@ -114,7 +171,7 @@ def _consumer(bp: Blueprint) -> None:
             block=BLOCK,
         )
     )
-    cluster = "${aws_msk_cluster.main.cluster_name}/${aws_msk_cluster.main.cluster_uuid}"
+    cluster = f"${{{cluster_address}.cluster_name}}/${{{cluster_address}.cluster_uuid}}"
     scope = "arn:aws:kafka:${var.region}:${data.aws_caller_identity.current.account_id}"
     address = role_policy(
         bp,
@@ -128,12 +185,12 @@ def _consumer(bp: Blueprint) -> None:
                     "kafka-cluster:Connect",
                     "kafka-cluster:DescribeClusterDynamicConfiguration",
                 ],
-                "Resource": Expr("aws_msk_cluster.main.arn"),
+                "Resource": Expr(f"{cluster_address}.arn"),
             },
             {
                 "Effect": "Allow",
                 "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
-                "Resource": interp(f"{scope}:topic/{cluster}/{TOPIC}"),
+                "Resource": interp(f"{scope}:topic/{cluster}/{topic}"),
             },
             {
                 "Effect": "Allow",
@@ -147,7 +204,7 @@ def _consumer(bp: Blueprint) -> None:
                     "kafka:DescribeClusterV2",
                     "kafka:GetBootstrapBrokers",
                 ],
-                "Resource": Expr("aws_msk_cluster.main.arn"),
+                "Resource": Expr(f"{cluster_address}.arn"),
             },
         ],
         BLOCK,
@@ -169,11 +226,11 @@ def _consumer(bp: Blueprint) -> None:
             "aws_lambda_event_source_mapping",
             f"msk_to_{function}",
             "compute",
-            f'Delivers the "{TOPIC}" topic to the {function} function in batches, from the latest offset.',
+            f'Delivers the "{topic}" topic to the {function} function in batches, from the latest offset.',
             {
-                "event_source_arn": Expr("aws_msk_cluster.main.arn"),
+                "event_source_arn": Expr(f"{cluster_address}.arn"),
                 "function_name": Expr(f"aws_lambda_function.{function}.arn"),
-                "topics": [TOPIC],
+                "topics": [topic],
                 "starting_position": "LATEST",
                 "batch_size": 100,
                 "depends_on": [
@@ -196,13 +253,66 @@ def _zones(bp: Blueprint, ctx: Context) -> int:
     )
 
 
+def _serverless(bp: Blueprint, ctx: Context) -> None:
+    """MSK Serverless: no brokers to size or patch; IAM auth only, in the private subnets."""
+    _firewall(bp)
+    group = bp.find("aws_security_group.msk")
+    if group is not None:
+        group.comments = (
+            *group.comments,
+            "checkov:skip=CKV2_AWS_5:Attached through the MSK Serverless cluster's vpc_config, which checkov does not follow",
+        )
+    bp.add(
+        ResourceSpec(
+            "aws_msk_serverless_cluster",
+            "main",
+            "messaging",
+            "Serverless Kafka: capacity scales by itself, no brokers to manage; IAM auth, TLS, "
+            "reachable only inside the VPC.",
+            {
+                "cluster_name": interp("${local.name}-kafka"),
+                "vpc_config": Block(
+                    "vpc_config",
+                    body={
+                        "subnet_ids": Expr("aws_subnet.private[*].id"),
+                        "security_group_ids": [Expr("aws_security_group.msk.id")],
+                    },
+                ),
+                "client_authentication": Block(
+                    "client_authentication",
+                    body={
+                        "sasl": Block("sasl", body={"iam": Block("iam", body={"enabled": True})})
+                    },
+                ),
+                "tags": tags("kafka"),
+            },
+            block=BLOCK,
+        )
+    )
+    _consumer(bp, ctx, "aws_msk_serverless_cluster.main")
+    bp.out(
+        Output(
+            "kafka_bootstrap_brokers",
+            "aws_msk_serverless_cluster.main.bootstrap_brokers_sasl_iam",
+            "Kafka bootstrap brokers (TLS, IAM auth).",
+        )
+    )
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append(BLOCK)
     if not bp.has("aws_vpc.main"):
         add_network(bp, ctx, isolated_subnets=False)
+    if ctx.req.params.get(SERVERLESS_KEY):
+        _serverless(bp, ctx)
+        return
     zones = _zones(bp, ctx)
     stated = ctx.req.params.get(BROKERS_KEY)
     wanted = stated if isinstance(stated, int) and stated > 0 else zones
+    if wanted % zones and wanted % 3 == 0 and zones < 3:
+        # three brokers want three zones (brokers are a multiple of the client subnets)
+        _set_az_count(bp, ctx, 3)
+        zones = _zones(bp, ctx)
     brokers = max(zones, math.ceil(wanted / zones) * zones)  # a multiple of the client subnets
     how = (
         f"{brokers} brokers ({wanted} asked, rounded up to a multiple of the {zones} zones)"
@@ -226,6 +336,10 @@ def build(bp: Blueprint, ctx: Context) -> None:
             brokers,
         )
     )
+    stated_instance = ctx.req.params.get(INSTANCE_KEY)
+    instance = stated_instance if isinstance(stated_instance, str) else DEFAULT_INSTANCE
+    stated_volume = ctx.req.params.get(STORAGE_KEY)
+    volume = stated_volume if isinstance(stated_volume, int) else DEFAULT_VOLUME_GB
     _firewall(bp)
     log_group(
         bp,
@@ -248,14 +362,14 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "broker_node_group_info": Block(
                     "broker_node_group_info",
                     body={
-                        "instance_type": "kafka.m7g.large",
+                        "instance_type": instance,
                         "client_subnets": Expr("aws_subnet.private[*].id"),
                         "security_groups": [Expr("aws_security_group.msk.id")],
                         "storage_info": Block(
                             "storage_info",
                             body={
                                 "ebs_storage_info": Block(
-                                    "ebs_storage_info", body={"volume_size": 100}
+                                    "ebs_storage_info", body={"volume_size": volume}
                                 )
                             },
                         ),
@@ -306,7 +420,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             block=BLOCK,
         )
     )
-    _consumer(bp)
+    _consumer(bp, ctx, "aws_msk_cluster.main")
     bp.out(
         Output(
             "kafka_bootstrap_brokers",
@@ -327,6 +441,24 @@ CAPABILITY = Capability(
     parameters=(
         Parameter(VERSION_KEY, "aws_msk_cluster", "kafka_version", "==", read_version),
         Parameter(BROKERS_KEY, "aws_msk_cluster", "number_of_broker_nodes", ">=", read_brokers),
+        Parameter(
+            INSTANCE_KEY,
+            "aws_msk_cluster",
+            "broker_node_group_info.instance_type",
+            "==",
+            read_instance,
+        ),
+        Parameter(
+            STORAGE_KEY,
+            "aws_msk_cluster",
+            "broker_node_group_info.storage_info.ebs_storage_info.volume_size",
+            ">=",
+            read_storage,
+        ),
+        Parameter(TOPIC_KEY, "aws_lambda_event_source_mapping", "topics", "contains", read_topic),
+        Parameter(
+            SERVERLESS_KEY, "aws_msk_serverless_cluster", "cluster_name", "exists", read_serverless
+        ),
     ),
-    scanner_types=("aws_msk_cluster",),
+    scanner_types=("aws_msk_cluster", "aws_msk_serverless_cluster"),
 )

@@ -18,7 +18,7 @@ from autcloud.agent.tfparse import TerraformModule
 
 PHASE = 90  # last: after every capability that opens an ingress rule
 
-_ADDRESS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(/\d{1,2})?(?![\d.]|/\d)")
+_ADDRESS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(/\d{1,2})?(?!\d|\.\d|/\d)")
 _ALLOW_BEFORE = re.compile(
     r"\b(?:from|only|office|allow(?:ed)?|allowlist|whitelist|restrict(?:ed)?(?:\s+to)?|source)\b"
     r"|사무실|회사|허용|접근",

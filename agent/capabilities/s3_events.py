@@ -17,7 +17,7 @@ from autcloud.agent.capabilities._event_wiring import (
 )
 from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
 from autcloud.agent.capabilities.queue_consumers import add_queue_mapping
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, assume_role, interp
 from autcloud.agent.catalog.messaging import add_queue, add_topic
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block, Expr, jsonencode
@@ -26,7 +26,13 @@ from autcloud.agent.tfparse import TerraformModule
 
 BLOCK = "s3_events"
 EVENTS = ["s3:ObjectCreated:*"]
-_SOURCE = r"(?:s3|uploads?|uploaded|버킷|업로드\S*)"
+_SOURCE = r"(?:s3|uploads?|uploaded|bucket|버킷|업로드\S*|올라오면)"
+# "the bucket notifies an SQS queue", "S3 publishes to an SNS topic", "emit events to EventBridge"
+_SENDS = (
+    r"\b(?:notif(?:y|ies)|publish(?:es)?\s+(?:its\s+)?(?:events\s+)?to|sends?\s+(?:its\s+)?(?:object\s+)?"
+    r"(?:events|notifications)\s+to|emits?\s+(?:its\s+)?events\s+to|delivers?\s+(?:its\s+)?events\s+to"
+    r"|events?\s+(?:go|goes|flow|flows)\s+to)"
+)
 _VIA = {
     "sqs": r"(?:an?\s+|the\s+)?(?:sqs(?:\s+queue)?|queue|큐)",
     "sns": r"(?:an?\s+|the\s+)?(?:sns(?:\s+topic)?|topic|토픽)",
@@ -42,6 +48,10 @@ def _read_via(text: str) -> Iterator[tuple[str, Any]]:
             rf"{_SOURCE}\s*(?:→|->|=>|>)\s*{target}",
             rf"{_SOURCE}[^.\n]{{0,80}}?\b(?:via|through|thru|using|over)\s+{target}",
             rf"{_SOURCE}[^.\n]{{0,60}}?{target}\s*(?:를|을|로|으로)?\s*(?:거쳐|통해|경유)",
+            rf"{_SOURCE}[^.\n]{{0,80}}?{_SENDS}\s+{target}",
+            rf"\b(?:turn\s+on|enable|activate|switch\s+on)\s+{target}\s+notifications?\s+(?:for|on)\b",
+            rf"{target}\s+notifications?\s+(?:for|on)\s+(?:the\s+|our\s+|its\s+)?(?:[\w\"'-]+\s+){{0,3}}bucket",
+            rf"{_SOURCE}[^.\n]{{0,60}}?{target}\s*(?:로|으로)\s*(?:이벤트|알림)",
         )
         for pattern in patterns:
             match = re.search(pattern, text, re.I)
@@ -317,6 +327,88 @@ def _via_eventbridge(bp: Blueprint, bucket: str, function: str) -> None:
     _allow_dlq_from_rule(bp, bucket, function)
 
 
+def _eventbridge_to_workflow(bp: Blueprint, bucket: str, workflow: str) -> None:
+    """S3 → EventBridge → Step Functions: each upload starts one execution of the workflow."""
+    rule = f"{bucket}_uploaded"
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_notification",
+            bucket,
+            "storage",
+            f"Sends the {bucket} bucket's object events to EventBridge.",
+            {"bucket": Expr(f"aws_s3_bucket.{bucket}.id"), "eventbridge": True},
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_cloudwatch_event_rule",
+            rule,
+            "messaging",
+            f"Matches objects created in the {bucket} bucket.",
+            {
+                "name": interp(f"${{local.name}}-{bucket.replace('_', '-')}-uploaded"),
+                "event_pattern": jsonencode(
+                    {
+                        "source": ["aws.s3"],
+                        "detail-type": ["Object Created"],
+                        "detail": {"bucket": {"name": [Expr(f"aws_s3_bucket.{bucket}.bucket")]}},
+                    }
+                ),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_iam_role",
+            f"{rule}_events",
+            "messaging",
+            "Lets EventBridge start the workflow for each upload.",
+            {
+                "name": interp(f"${{local.name}}-{bucket.replace('_', '-')}-uploaded-events"),
+                "assume_role_policy": assume_role("events.amazonaws.com"),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_iam_role_policy",
+            f"{rule}_events",
+            "messaging",
+            "EventBridge may start executions of this one workflow, nothing else.",
+            {
+                "name": "start-workflow",
+                "role": Expr(f"aws_iam_role.{rule}_events.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "states:StartExecution",
+                                "Resource": Expr(f"aws_sfn_state_machine.{workflow}.arn"),
+                            }
+                        ],
+                    }
+                ),
+            },
+            block=BLOCK,
+        ),
+        ResourceSpec(
+            "aws_cloudwatch_event_target",
+            rule,
+            "messaging",
+            f"Starts the {workflow} workflow for each upload, retrying failed starts.",
+            {
+                "rule": Expr(f"aws_cloudwatch_event_rule.{rule}.name"),
+                "arn": Expr(f"aws_sfn_state_machine.{workflow}.arn"),
+                "role_arn": Expr(f"aws_iam_role.{rule}_events.arn"),
+                "retry_policy": Block(
+                    "retry_policy",
+                    body={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 5},
+                ),
+            },
+            block=BLOCK,
+        ),
+    )
+
+
 def _allow_dlq_from_rule(bp: Blueprint, bucket: str, function: str) -> None:
     allow_queue_send(
         bp,
@@ -331,8 +423,17 @@ def _allow_dlq_from_rule(bp: Blueprint, bucket: str, function: str) -> None:
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append(BLOCK)
     bucket = _bucket(bp)
-    if bp.has(f"aws_s3_bucket_notification.{bucket}"):
-        return  # someone already wired this bucket's events
+    via = ctx.req.params.get("s3_events.via")
+    existing = bp.find(f"aws_s3_bucket_notification.{bucket}")
+    if existing is not None:  # someone already wired this bucket's events
+        if via == "eventbridge":  # EventBridge receives them too, as asked
+            existing.body["eventbridge"] = True
+        return
+    workflow = next((r for r in bp.resources if r.type == "aws_sfn_state_machine"), None)
+    if via == "eventbridge" and workflow is not None:
+        _eventbridge_to_workflow(bp, bucket, workflow.name)
+        drop_notification_skip(bp, bucket)
+        return
     function = consumer_function(
         bp,
         ctx,
@@ -341,7 +442,6 @@ def build(bp: Blueprint, ctx: Context) -> None:
         {"UPLOADS_BUCKET": Expr(f"aws_s3_bucket.{bucket}.bucket")},
     )
     _read_policy(bp, function, bucket)
-    via = ctx.req.params.get("s3_events.via")
     if via == "sqs":
         _via_queue(bp, ctx, bucket, function)
     elif via == "sns":

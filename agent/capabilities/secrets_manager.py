@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Probe
+from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
-from autcloud.agent.hcl import Expr, jsonencode
+from autcloud.agent.hcl import Block, Expr, jsonencode
 
 
 def app_roles(bp: Blueprint) -> list[str]:
@@ -41,7 +41,48 @@ def grant(
         )
 
 
+ROTATION_KEY = "secrets.rotation_days"
+read_rotation = reader(
+    r"\brotat\w*\s+(?:automatically\s+)?(?:every|each)\s+(\d{1,3})\s*days?"
+    r"|\b(\d{1,3})[\s-]*days?\s+(?:automatic\s+)?rotation"
+    r"|\brotation\s+(?:period|interval|schedule)\s+(?:of\s+)?(\d{1,3})\s*days?"
+    r"|(\d{1,3})\s*일\s*(?:마다|주기로|간격으로)\s*(?:자동\s*)?(?:로테이션|교체|순환|갱신|rotation)"
+    r"|(?:로테이션|교체|순환)\s*주기\s*(?:는|은)?\s*(\d{1,3})\s*일",
+    lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 365), None),
+)
+_MANAGED = ("aws_rds_cluster.main", "aws_db_instance.main")
+
+
+def _rotate(bp: Blueprint, ctx: Context) -> None:
+    """Rotates the database's managed credentials on the stated schedule (managed rotation)."""
+    days = ctx.req.params.get(ROTATION_KEY)
+    if not isinstance(days, int) or bp.has("aws_secretsmanager_secret_rotation.database"):
+        return
+    owner = next((a for a in _MANAGED if bp.has(a)), None)
+    if owner is None:
+        bp.notes.append(
+            f"Secrets Manager: rotation every {days} days needs a rotation Lambda for the app "
+            "secret (its keys rotate at their issuer); the database credentials rotate when there "
+            "is a database."
+        )
+        return
+    bp.add(
+        ResourceSpec(
+            "aws_secretsmanager_secret_rotation",
+            "database",
+            "security",
+            f"Rotates the database credentials every {days} days (RDS-managed rotation, no Lambda).",
+            {
+                "secret_id": Expr(f"{owner}.master_user_secret[0].secret_arn"),
+                "rotation_rules": Block("rotation_rules", body={"automatically_after_days": days}),
+            },
+            block="secrets_manager",
+        )
+    )
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
+    _rotate(bp, ctx)
     if bp.has("aws_secretsmanager_secret.app"):
         return
     bp.blocks.append("secrets_manager")
@@ -109,5 +150,14 @@ CAPABILITY = Capability(
     category="security",
     build=build,
     phase=INTEGRATION,
+    parameters=(
+        Parameter(
+            ROTATION_KEY,
+            "aws_secretsmanager_secret_rotation",
+            "rotation_rules.automatically_after_days",
+            "==",
+            read_rotation,
+        ),
+    ),
     scanner_types=("aws_secretsmanager_secret",),
 )

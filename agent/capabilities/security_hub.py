@@ -3,9 +3,65 @@ Practices (its controls run on AWS Config, which comes with it)."""
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.hcl import Expr
+from autcloud.agent.ledger import Evidence
+from autcloud.agent.tfparse import TerraformModule
+
+KEY = "security_hub.standards"
+# Standards a person names, by the words they use, and the standard's ARN path.
+STANDARDS: dict[str, tuple[str, str, str]] = {
+    "cis-aws-foundations-benchmark": (
+        r"\bCIS\b|center\s+for\s+internet\s+security",
+        "standards/cis-aws-foundations-benchmark/v/3.0.0",
+        "Checks the account against the CIS AWS Foundations Benchmark v3.0.0.",
+    ),
+    "pci-dss": (
+        r"\bPCI(?:[\s-]*DSS)?\b",
+        "standards/pci-dss/v/3.2.1",
+        "Checks the account against the PCI DSS v3.2.1 controls.",
+    ),
+    "nist-800-53": (
+        r"\bNIST(?:\s*(?:SP\s*)?800[\s-]*53)?\b",
+        "standards/nist-800-53/v/5.0.0",
+        "Checks the account against NIST SP 800-53 Rev. 5.",
+    ),
+}
+_NAMES = {"cis-aws-foundations-benchmark": "cis", "pci-dss": "pci_dss", "nist-800-53": "nist"}
+_HUB = re.compile(r"security\s*hub|시큐리티\s*허브|보안\s*허브", re.I)
+
+
+def read_standards(text: str) -> Iterator[tuple[str, list[str]]]:
+    """Standards named in the sentence (or the 80 characters after) that names Security Hub."""
+    for hub in _HUB.finditer(text):
+        start = max(text.rfind(".", 0, hub.start()), text.rfind("\n", 0, hub.start())) + 1
+        stop = text.find(".", hub.end())
+        window = text[start : stop if stop != -1 else len(text)]
+        named = [key for key, (words, _, _) in STANDARDS.items() if re.search(words, window, re.I)]
+        if named:
+            yield window.strip(), named
+            return
+
+
+class StandardsParameter(Parameter):
+    """Every named standard has a subscription."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        wanted = value if isinstance(value, list) else [value]
+        evidence: list[Evidence] = []
+        for key in wanted:
+            hits = Parameter(self.key, self.type, self.attribute, "contains", self.read).find(
+                module, key
+            )
+            if not hits:
+                return []
+            evidence.extend(hits)
+        return evidence
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -43,6 +99,23 @@ def build(bp: Blueprint, ctx: Context) -> None:
             block="security_hub",
         ),
     )
+    for key in ctx.req.params.get(KEY) or []:
+        if key not in STANDARDS:
+            continue
+        _, path, why = STANDARDS[key]
+        bp.add(
+            ResourceSpec(
+                "aws_securityhub_standards_subscription",
+                _NAMES[key],
+                "security",
+                why,
+                {
+                    "standards_arn": interp(f"arn:aws:securityhub:${{var.region}}::{path}"),
+                    "depends_on": [Expr("aws_securityhub_account.main")],
+                },
+                block="security_hub",
+            )
+        )
 
 
 CAPABILITY = Capability(
@@ -54,5 +127,14 @@ CAPABILITY = Capability(
     build=build,
     phase=GOVERNANCE + 1,  # after AWS Config, which its controls need
     requires=("config",),
+    parameters=(
+        StandardsParameter(
+            KEY,
+            "aws_securityhub_standards_subscription",
+            "standards_arn",
+            "contains",
+            read_standards,
+        ),
+    ),
     scanner_types=("aws_securityhub_account",),
 )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
-from autcloud.agent.catalog.base import Blueprint, Context, interp
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Expr
 from autcloud.agent.ledger import Evidence, instances
 from autcloud.agent.tfparse import TerraformModule
@@ -62,12 +62,27 @@ _MAX_RECEIVE = (
     r"|\bmax(?:imum)?\s*receive\s*count\s*(?:of|=|:)?\s*(\d+)"
     r"|(\d+)\s*(?:번|회)\s*(?:이상\s*)?(?:실패|재시도|재처리)"
     r"|(?:재시도|재처리)\s*(\d+)\s*(?:번|회)"
+    r"|최대\s*수신\s*(?:횟수\s*)?(?:는|은)?\s*(\d+)\s*(?:번|회)?"
+    r"|(?:처리|수신)?\s*실패\s*(?:가\s*)?(\d+)\s*(?:번|회)"
+    r"|\b(\d+)\s*(?:receives?|deliveries|delivery\s+attempts)\s+(?:before|then)"
 )
+
+
+_QUEUE_WORDS = re.compile(r"\bsqs\b|\bqueues?\b|\bdlq\b|dead[- ]letter|큐|데드\s*레터", re.I)
 
 
 def _first_number(match: re.Match[str]) -> int | None:
     number = next((g for g in match.groups() if g is not None), None)
     return int(number) if number is not None and 1 <= int(number) <= 1000 else None
+
+
+_read_max_receive_any = reader(_MAX_RECEIVE, _first_number)
+
+
+def read_max_receive(text: str) -> Iterator[tuple[str, Any]]:
+    """A redrive count, only in a message about queues (a workflow's retries are not one)."""
+    if _QUEUE_WORDS.search(text):
+        yield from _read_max_receive_any(text)
 
 
 def read_retention(text: str) -> Iterator[tuple[str, Any]]:
@@ -98,23 +113,60 @@ def read_visibility(text: str) -> Iterator[tuple[str, Any]]:
                 yield match.group(0).strip(), seconds
 
 
-def _fifo(bp: Blueprint) -> None:
-    for address, name in ((QUEUE, "jobs"), (DLQ, "jobs-dlq")):
-        spec = bp.find(address)
-        if spec is None:
+def _queues(bp: Blueprint) -> list[tuple[ResourceSpec, ResourceSpec | None]]:
+    """Every work queue with its dead-letter queue (the core one first)."""
+    pairs: list[tuple[ResourceSpec, ResourceSpec | None]] = []
+    for spec in bp.resources:
+        if spec.type != "aws_sqs_queue" or "redrive_policy" not in spec.body:
             continue
-        spec.body["name"] = interp(f"${{local.name}}-{name}.fifo")
-        spec.body["fifo_queue"] = True
-        if address == QUEUE:
-            spec.body["content_based_deduplication"] = True
-            spec.body["deduplication_scope"] = "messageGroup"
-            spec.body["fifo_throughput_limit"] = "perMessageGroupId"
-            spec.reason = (
-                "The FIFO work queue: in-order, exactly-once processing per message group; "
-                "encrypted, long polling, failed jobs to the dead-letter queue."
+        match = re.search(r"aws_sqs_queue\.(\w+)\.arn", str(spec.body["redrive_policy"]))
+        pairs.append((spec, bp.find(f"aws_sqs_queue.{match.group(1)}") if match else None))
+    return pairs
+
+
+def _fifo_name(spec: ResourceSpec) -> None:
+    name = spec.body.get("name")
+    if isinstance(name, Expr) and not name.text.endswith('.fifo"'):
+        text = name.text
+        spec.body["name"] = Expr(
+            text[:-1] + '.fifo"' if text.endswith('"') else f'"${{{text}}}.fifo"'
+        )
+    elif isinstance(name, str) and not name.endswith(".fifo"):
+        spec.body["name"] = f"{name}.fifo"
+
+
+def _fifo(bp: Blueprint) -> None:
+    for queue, dlq in _queues(bp):
+        for spec in (queue, dlq):
+            if spec is None:
+                continue
+            _fifo_name(spec)
+            spec.body["fifo_queue"] = True
+        queue.body["content_based_deduplication"] = True
+        queue.body["deduplication_scope"] = "messageGroup"
+        queue.body["fifo_throughput_limit"] = "perMessageGroupId"
+        queue.reason = (
+            "A FIFO queue: in-order, exactly-once processing per message group; "
+            "encrypted, long polling, failed messages to the dead-letter queue."
+        )
+        if dlq is not None:
+            dlq.reason = (
+                "Holds messages that failed, for inspection and replay (FIFO, as its queue)."
             )
-        else:
-            spec.reason = "Holds jobs that failed, for inspection and replay (FIFO, as its queue)."
+    # SNS delivers to FIFO queues only from a FIFO topic
+    subscribed = {
+        str(r.body.get("topic_arn"))
+        for r in bp.resources
+        if r.type == "aws_sns_topic_subscription" and r.body.get("protocol") == "sqs"
+    }
+    for topic in bp.resources:
+        if topic.type == "aws_sns_topic" and f"{topic.address}.arn" in subscribed:
+            _fifo_name(topic)
+            topic.body["fifo_topic"] = True
+            topic.body["content_based_deduplication"] = True
+            topic.reason = (
+                "A FIFO topic: ordered, deduplicated fan-out to the FIFO queues; encrypted."
+            )
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -129,15 +181,16 @@ def build(bp: Blueprint, ctx: Context) -> None:
         _fifo(bp)
     receives = params.get("sqs.max_receive_count")
     if receives is not None:
-        # Written as one expression, so the count stays readable to the ledger (a jsonencode
-        # call's argument is opaque to it before the files are rendered).
-        queue.body["redrive_policy"] = Expr(
-            f"jsonencode({{ {_redrive(int(receives))} deadLetterTargetArn = aws_sqs_queue.jobs_dlq.arn }})"
-        )
-        dlq = bp.find(DLQ)
-        if dlq is not None:
+        for work, dlq in _queues(bp):
+            if dlq is None:
+                continue
+            # Written as one expression, so the count stays readable to the ledger (a jsonencode
+            # call's argument is opaque to it before the files are rendered).
+            work.body["redrive_policy"] = Expr(
+                f"jsonencode({{ {_redrive(int(receives))} deadLetterTargetArn = {dlq.address}.arn }})"
+            )
             dlq.reason = (
-                f"Holds jobs that failed {int(receives)} time(s), for inspection and replay."
+                f"Holds messages that failed {int(receives)} time(s), for inspection and replay."
             )
     retention = params.get("sqs.retention_days")
     if retention is not None:
@@ -157,7 +210,7 @@ CAPABILITIES = [
         probes=(Probe("aws_sqs_queue", (("fifo_queue", "==", True),)),),
         category="messaging",
         build=build,
-        phase=INTEGRATION,
+        phase=INTEGRATION + 6,
         applies=lambda req: "sqs_fifo" in req.services,
     ),
     Capability(
@@ -170,14 +223,16 @@ CAPABILITIES = [
         ),
         category="messaging",
         build=build,
-        phase=INTEGRATION,
+        # after the consumers (queue_consumers fits the visibility timeout to the function's):
+        # what the person stated wins
+        phase=INTEGRATION + 6,
         parameters=(
             RedriveParameter(
                 "sqs.max_receive_count",
                 "aws_sqs_queue",
                 "redrive_policy",
                 "==",
-                reader(_MAX_RECEIVE, _first_number),
+                read_max_receive,
             ),
             ScaledParameter(
                 "sqs.retention_days",

@@ -11,18 +11,98 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from autcloud.agent.capabilities._names import name_reader
 from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import add_lambda, role
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.ledger import Evidence, instances
 from autcloud.agent.lexicon import lexicon
+from autcloud.agent.tfparse import TerraformModule
 
 KEY = "sfn.steps"
+ATTEMPTS_KEY = "sfn.max_attempts"
+ON_FAILURE_KEY = "sfn.on_failure"
+NAME_KEY = "sfn.name"
+_WORKFLOW = re.compile(
+    r"step\s*functions?|state\s*machine|workflow|워크\s*플로우?|스텝\s*펑션|스테이트\s*머신", re.I
+)
+_ATTEMPTS = re.compile(
+    r"\bretr(?:y|ies|ied)\s+(?:each\s+step\s+|it\s+)?(?:up\s+to\s+)?(\d{1,2})\s*(?:times|x)\b"
+    r"|\b(\d{1,2})\s+retries\b|\bmax(?:imum)?\s*attempts\s*(?:of|=|:)?\s*(\d{1,2})"
+    r"|재시도\s*(?:는|를)?\s*(\d{1,2})\s*(?:번|회)|(\d{1,2})\s*(?:번|회)\s*재시도",
+    re.I,
+)
+_ON_FAILURE = re.compile(
+    r"\b(?:if|when|on)\s+(?:any\s+)?(?:a\s+|the\s+)?(?:step|it|workflow|execution|run|state\s+machine)s?\s+fail\w*"
+    r"[^.;]{0,60}?\b(?:sns|alert|notify|notification|publish|page)"
+    r"|\bfail(?:ures?|ed)\b[^.;]{0,30}?\b(?:go|goes|sent|published)\s+to\s+(?:an?\s+|the\s+)?sns"
+    r"|(?:실패\s*(?:하면|시|할\s*때|되면))[^.;]{0,20}?(?:SNS|알림|통보)",
+    re.I,
+)
+
+
+def read_attempts(text: str) -> Iterator[tuple[str, int]]:
+    if not _WORKFLOW.search(text):
+        return
+    for match in _ATTEMPTS.finditer(text):
+        number = next((int(g) for g in match.groups() if g is not None), 0)
+        if 0 <= number <= 10:
+            yield match.group(0).strip(), number
+            return
+
+
+def read_on_failure(text: str) -> Iterator[tuple[str, str]]:
+    if not _WORKFLOW.search(text):
+        return
+    match = _ON_FAILURE.search(text)
+    if match:
+        yield match.group(0).strip(), "sns"
+
+
+_read_name = name_reader(
+    r"(?:step\s*functions?\s+)?(?:workflow|state\s*machine)",
+    r"(?:워크\s*플로우?|스테이트\s*머신)",
+)
+
+
+def read_name(text: str) -> Iterator[tuple[str, Any]]:
+    for quote, name in _read_name(text):
+        if re.fullmatch(r"[A-Za-z0-9_-]{1,80}", str(name)):
+            yield quote, name
+
+
+@dataclass(frozen=True)
+class DefinitionParameter(Parameter):
+    """A value inside the state machine's definition (jsonencode({...}) as rendered)."""
+
+    pattern: str = ""
+    tag: str = ""  # the same value as a tag (a planned definition is opaque until rendered)
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        wanted = re.compile(self.pattern.format(value=re.escape(str(value))), re.I)
+        for address, body in instances(module, self.type):
+            if wanted.search(str(body.get("definition", ""))):
+                return [
+                    Evidence(address=address, attribute="definition", op="contains", value=value)
+                ]
+            tags_ = body.get("tags")
+            if (
+                isinstance(tags_, dict)
+                and str(tags_.get(self.tag, "")).lower() == str(value).lower()
+            ):
+                return [
+                    Evidence(address=address, attribute=f"tags.{self.tag}", op="==", value=value)
+                ]
+        return []
+
+
 BLOCK = "step_functions"
 DEFAULT_STEPS = ("process",)
 SEPARATOR = " / "  # tag values allow letters, spaces and _ . : / = + - @
@@ -63,6 +143,9 @@ KOREAN_STEPS = {
     "적재": "load",
     "필터": "filter",
     "검토": "review",
+    "검수": "verify",
+    "지급": "payout",
+    "지급요청": "payout",
     "배포": "deploy",
     "생성": "create",
     "조회": "lookup",
@@ -80,6 +163,16 @@ _EN_PATTERNS = (
     re.compile(
         rf"\b({_LIST})\s+(?:functions|lambdas|lambda functions|steps|stages|states)\b", re.I
     ),
+    # "validate, charge, ship — three lambdas"
+    re.compile(
+        rf"\b({_LIST})\s*(?:—|–|-|:)\s*(?:the\s+)?(?:\w+\s+)?(?:functions|lambdas?|lamdas?|lambda functions|steps)\b",
+        re.I,
+    ),
+    # "two Lambdas (collect, post-to-slack)"
+    re.compile(
+        rf"\b(?:two|three|four|five|six|seven|eight|\d+)\s+(?:lambdas?|lamdas?|functions|lambda functions|steps)\s*\(\s*({_LIST})\s*\)",
+        re.I,
+    ),
 )
 _HANGUL_WORD = r"[가-힣]+"
 _KO_SEP = r"\s*(?:,|->|→|=>|>|그리고|다음)\s*"
@@ -92,7 +185,10 @@ _KO_CONTEXT = re.compile(
     r"스텝\s*펑션|스텝펑션|상태\s*머신|워크플로|step functions?|state machine", re.I
 )
 _KO_BARE = re.compile(rf"({_KO_LIST})")
-_STOP = {"and", "then", "the", "a", "an", "with", "step", "steps"}
+_STOP = {
+    "and", "then", "the", "a", "an", "with", "step", "steps", "fail", "fails", "failed",
+    "succeeds", "succeed",
+}  # fmt: skip
 
 
 @cache
@@ -155,12 +251,16 @@ def _names(listed: str, korean: bool, *, open_ended: bool) -> tuple[list[str], i
 
 def read(text: str) -> Iterator[tuple[str, str]]:
     """The named steps as "a / b / c" (English identifiers, in order: a tag value may hold it)."""
+    # "집계 람다 → 검수 람다 → 지급요청 람다": the noun after each step, once at the end
+    text = re.sub(r"([가-힣]+)\s*(?:람다|함수)(?=\s*(?:→|->|=>))", r"\1", text)
     korean = [(_KO_PATTERNS[0], True, False), (_KO_PATTERNS[1], True, True)]
     if _KO_CONTEXT.search(text):
         korean.append((_KO_BARE, True, True))
     candidates = [
         (_EN_PATTERNS[0], False, True),
         (_EN_PATTERNS[1], False, False),
+        (_EN_PATTERNS[2], False, False),
+        (_EN_PATTERNS[3], False, False),
         *korean,
     ]
     for pattern, is_korean, open_ended in candidates:
@@ -232,7 +332,15 @@ _RETRY = [
 ]
 
 
-def _definition(steps: list[str]) -> dict[str, Any]:
+def _retry(attempts: int | None) -> list[dict[str, Any]]:
+    if attempts is None:
+        return _RETRY
+    return [{**_RETRY[0], "ErrorEquals": ["States.ALL"], "MaxAttempts": attempts}]
+
+
+def _definition(
+    steps: list[str], attempts: int | None = None, alert_topic: str | None = None
+) -> dict[str, Any]:
     states: dict[str, Any] = {}
     for index, step in enumerate(steps):
         state: dict[str, Any] = {
@@ -244,13 +352,29 @@ def _definition(steps: list[str]) -> dict[str, Any]:
             },
             "OutputPath": "$.Payload",
             "TimeoutSeconds": 60,
-            "Retry": _RETRY,
+            "Retry": _retry(attempts),
         }
+        if alert_topic is not None:
+            state["Catch"] = [
+                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}
+            ]
         if index + 1 < len(steps):
             state["Next"] = steps[index + 1]
         else:
             state["End"] = True
         states[step] = state
+    if alert_topic is not None:
+        states["NotifyFailure"] = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {
+                "TopicArn": Expr(f"{alert_topic}.arn"),
+                "Subject": "Workflow step failed",
+                "Message.$": "$.error",
+            },
+            "Next": "Failed",
+        }
+        states["Failed"] = {"Type": "Fail", "Error": "StepFailed", "Cause": "A step failed."}
     return {
         "Comment": f"{' → '.join(steps)}: one Task state per step, in order, each retried.",
         "StartAt": steps[0],
@@ -258,9 +382,46 @@ def _definition(steps: list[str]) -> dict[str, Any]:
     }
 
 
+def _alert_topic(bp: Blueprint, ctx: Context) -> str | None:
+    if ctx.req.params.get(ON_FAILURE_KEY) != "sns":
+        return None
+    for address in ("aws_sns_topic.alerts", "aws_sns_topic.events"):
+        if bp.has(address):
+            return address
+    return None
+
+
+def _schedule_workflow(bp: Blueprint) -> None:
+    """A schedule that would invoke the job function starts the workflow instead."""
+    schedule = bp.find("aws_scheduler_schedule.job")
+    policy = bp.find("aws_iam_role_policy.scheduler")
+    if schedule is None or policy is None:
+        return
+    target = schedule.body.get("target")
+    if not isinstance(target, Block) or "aws_lambda_function" not in str(target.body.get("arn")):
+        return
+    target.body["arn"] = Expr("aws_sfn_state_machine.workflow.arn")
+    policy.body["policy"] = jsonencode(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "states:StartExecution",
+                    "Resource": Expr("aws_sfn_state_machine.workflow.arn"),
+                }
+            ],
+        }
+    )
+    schedule.reason = "Starts the workflow on schedule, retrying twice before giving up."
+    policy.reason = "The scheduler's only permission: start the workflow."
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append(BLOCK)
     steps = _steps(bp, ctx)
+    attempts = ctx.req.params.get(ATTEMPTS_KEY)
+    topic = _alert_topic(bp, ctx)
     _ensure_functions(bp, ctx, steps)
     log_group(
         bp,
@@ -285,6 +446,24 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "Action": "lambda:InvokeFunction",
             "Resource": [Expr(f"aws_lambda_function.{step}.arn") for step in steps],
         },
+        *(
+            [
+                {
+                    "Sid": "PublishFailures",
+                    "Effect": "Allow",
+                    "Action": "sns:Publish",
+                    "Resource": Expr(f"{topic}.arn"),
+                },
+                {
+                    "Sid": "UseTheTopicKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                    "Resource": Expr("aws_kms_key.main.arn"),
+                },
+            ]
+            if topic is not None
+            else []
+        ),
         {
             # Log delivery and X-Ray calls take no resource-level permissions.
             "Sid": "DeliverLogsAndTraces",
@@ -306,6 +485,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "Resource": "*",
         },
     ]
+    name = ctx.req.params.get(NAME_KEY)
+    extra_tags: dict[str, str] = {}
+    if isinstance(attempts, int):
+        extra_tags["MaxAttempts"] = str(attempts)
+    if topic is not None:
+        extra_tags["OnFailure"] = "sns"
     bp.add(
         ResourceSpec(
             "aws_iam_role_policy",
@@ -326,10 +511,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
             f"Runs {' → '.join(steps)} in order (STANDARD, exactly-once), retrying each step on "
             "transient errors; every execution logged and traced.",
             {
-                "name": interp("${local.name}-workflow"),
+                "name": name if isinstance(name, str) else interp("${local.name}-workflow"),
                 "type": "STANDARD",
                 "role_arn": Expr("aws_iam_role.state_machine.arn"),
-                "definition": jsonencode(_definition(steps)),
+                "definition": jsonencode(
+                    _definition(steps, attempts if isinstance(attempts, int) else None, topic)
+                ),
                 "logging_configuration": Block(
                     "logging_configuration",
                     body={
@@ -342,11 +529,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 ),
                 "tracing_configuration": Block("tracing_configuration", body={"enabled": True}),
                 "depends_on": [Expr("aws_iam_role_policy.state_machine")],
-                "tags": tags("workflow", Steps=SEPARATOR.join(steps)),
+                "tags": tags("workflow", Steps=SEPARATOR.join(steps), **extra_tags),
             },
             block=BLOCK,
         ),
     )
+    _schedule_workflow(bp)
 
 
 CAPABILITY = Capability(
@@ -357,6 +545,27 @@ CAPABILITY = Capability(
     category="compute",
     build=build,
     phase=COMPUTE,
-    parameters=(Parameter(KEY, "aws_sfn_state_machine", "tags.Steps", "==", read),),
+    parameters=(
+        Parameter(KEY, "aws_sfn_state_machine", "tags.Steps", "==", read),
+        DefinitionParameter(
+            ATTEMPTS_KEY,
+            "aws_sfn_state_machine",
+            "definition",
+            "contains",
+            read_attempts,
+            pattern=r"MaxAttempts\W{{0,4}}{value}\b",
+            tag="MaxAttempts",
+        ),
+        DefinitionParameter(
+            ON_FAILURE_KEY,
+            "aws_sfn_state_machine",
+            "definition",
+            "contains",
+            read_on_failure,
+            pattern=r"{value}:publish",
+            tag="OnFailure",
+        ),
+        Parameter(NAME_KEY, "aws_sfn_state_machine", "name", "==", read_name),
+    ),
     scanner_types=("aws_sfn_state_machine",),
 )

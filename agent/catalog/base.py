@@ -224,7 +224,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Expr):
         return "${" + value.text + "}"
     if isinstance(value, Call):
-        return "${" + value.function + "(...)}"
+        # The references inside stay visible (the ledger proves wiring by them).
+        inner = ", ".join(sorted(set(_REFERENCE.findall(_expressions(value.argument)))))
+        return "${" + value.function + "(" + (inner or "...") + ")}"
     if isinstance(value, Block):
         return [_plain(value.body)]
     if isinstance(value, list) and value and all(isinstance(item, Block) for item in value):

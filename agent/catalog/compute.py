@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from autcloud.agent.catalog.base import (
@@ -160,8 +161,14 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
     Public by default; internal (private subnets, reachable from the VPC only) when the request
     asks for no public exposure ("internal only", "VPN only").
     """
+    from autcloud.agent.capabilities.https import https_asked  # capabilities import catalog
+
     bp.blocks.append("alb")
-    https = bool(ctx.req.domain)
+    # HTTPS with a domain: a DNS-validated certificate. HTTPS asked (or PCI DSS/HIPAA scope) without
+    # a domain: an HTTPS listener on a certificate ARN the user supplies, unless CloudFront fronts the
+    # load balancer (then its default certificate serves HTTPS to viewers).
+    byo_certificate = not ctx.req.domain and https_asked(ctx) and not ctx.req.has("cdn")
+    https = bool(ctx.req.domain) or byo_certificate
     private = ctx.req.private
     source = Expr("var.vpc_cidr") if private else "0.0.0.0/0"
     who = "the VPC (internal only, as asked)" if private else "anywhere: the public entry point"
@@ -335,7 +342,29 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
             block="alb",
         )
     )
-    if https:
+    if byo_certificate:
+        certificate: Expr = bp.var(
+            Variable(
+                "alb_certificate_arn",
+                "string",
+                "Required. ARN of the ACM certificate the load balancer serves HTTPS with (HTTPS was "
+                "asked but no domain named): request one for your domain with aws acm "
+                "request-certificate, or import yours with aws acm import-certificate.",
+                validation=(
+                    'can(regex("^arn:aws[a-z-]*:acm:", var.alb_certificate_arn))',
+                    "alb_certificate_arn must be an ACM certificate ARN.",
+                ),
+            )
+        )
+        bp.notes.append(
+            "HTTPS was asked without a domain: the load balancer listens on 443 with the ACM "
+            "certificate you give in alb_certificate_arn (plain HTTP only redirects); name the "
+            "domain instead to have the certificate requested and validated for you."
+        )
+    else:
+        # the validated ARN: the listener waits until the certificate is issued
+        certificate = Expr("aws_acm_certificate_validation.app.certificate_arn")
+    if https and not byo_certificate:
         bp.add(
             ResourceSpec(
                 "aws_acm_certificate",
@@ -350,7 +379,10 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
                     "tags": tags("certificate"),
                 },
                 block="alb",
-            ),
+            )
+        )
+    if https:
+        bp.add(
             ResourceSpec(
                 "aws_lb_listener",
                 "https",
@@ -361,10 +393,7 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
                     "port": 443,
                     "protocol": "HTTPS",
                     "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                    "certificate_arn": Expr(
-                        # the validated ARN: the listener waits until the certificate is issued
-                        "aws_acm_certificate_validation.app.certificate_arn"
-                    ),
+                    "certificate_arn": certificate,
                     "default_action": Block(
                         "default_action",
                         body={
@@ -402,7 +431,15 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
                 block="alb",
             ),
         )
-        bp.out(Output("app_url", '"https://${var.domain_name}"', "Where the application answers."))
+        bp.out(
+            Output(
+                "app_url",
+                '"https://${aws_lb.app.dns_name}"'
+                if byo_certificate
+                else '"https://${var.domain_name}"',
+                "Where the application answers.",
+            )
+        )
     else:
         bp.add(
             ResourceSpec(
@@ -717,7 +754,11 @@ def add_ecs_service(
                 ),
                 "lifecycle": Block("lifecycle", body={"ignore_changes": [Expr("desired_count")]}),
                 "depends_on": [
-                    Expr("aws_lb_listener.https" if ctx.req.domain else "aws_lb_listener.http")
+                    Expr(
+                        "aws_lb_listener.https"
+                        if bp.has("aws_lb_listener.https")
+                        else "aws_lb_listener.http"
+                    )
                 ]
                 if public
                 else None,
@@ -823,6 +864,8 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
         Variable("app_port", "number", "Port the application listens on.", req.container_port)
     )
     minimum, desired, maximum = capacity(ctx)
+    # Graviton families (t4g, c7g, m6gd): arm64 images.
+    arch = "arm64" if re.match(r"^[a-z]+\d+g[a-z]*\.", req.instance_type or "") else "x86_64"
     add_load_balancer(bp, ctx, target_type="instance", port=port)
     security_group(
         bp,
@@ -886,8 +929,8 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
             "aws_ssm_parameter",
             "al2023",
             "compute",
-            "The latest Amazon Linux 2023 AMI, looked up at plan time.",
-            {"name": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"},
+            f"The latest Amazon Linux 2023 AMI ({arch}), looked up at plan time.",
+            {"name": f"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"},
             data_source=True,
             block="ec2",
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from autcloud.agent.catalog.base import (
@@ -385,38 +386,82 @@ def _aurora(bp: Blueprint, ctx: Context, engine: str, port: int, db_name: Expr) 
     return {"DB_SECRET": Expr("aws_rds_cluster.main.master_user_secret[0].secret_arn")}
 
 
-def add_dynamodb(bp: Blueprint, ctx: Context) -> list[dict[str, Any]]:
-    """An on-demand table with point-in-time recovery, encrypted with the project key."""
-    bp.blocks.append("dynamodb")
-    bp.add(
-        ResourceSpec(
-            "aws_dynamodb_table",
-            "main",
-            "data",
-            "On-demand DynamoDB table (pay per request), point-in-time recovery, KMS encryption.",
-            {
-                "name": interp("${local.name}-main"),
-                "billing_mode": "PAY_PER_REQUEST",
-                "hash_key": "pk",
-                "range_key": "sk",
-                "attribute": [
-                    Block("attribute", body={"name": "pk", "type": "S"}),
-                    Block("attribute", body={"name": "sk", "type": "S"}),
-                ],
-                "point_in_time_recovery": Block("point_in_time_recovery", body={"enabled": True}),
-                "server_side_encryption": Block(
-                    "server_side_encryption",
-                    body={"enabled": True, "kms_key_arn": Expr("aws_kms_key.main.arn")},
-                ),
-                "deletion_protection_enabled": True,
-                "tags": tags("table"),
-            },
-            block="dynamodb",
-        )
+TABLES_KEY = (
+    "dynamodb.tables"  # the tables stated by name, read by agent/capabilities/dynamodb_options.py
+)
+
+
+def table_names(ctx: Context) -> list[tuple[str, str]]:
+    """(resource name, table name suffix) of every DynamoDB table stated: the first is
+    ``aws_dynamodb_table.main``; none stated, one table named "main"."""
+    plan = ctx.req.params.get(TABLES_KEY)
+    names: list[tuple[str, str]] = []
+    if isinstance(plan, list):
+        for index, entry in enumerate(plan):
+            name = str(entry.get("name", "") if isinstance(entry, dict) else entry)
+            suffix = re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-") or f"table-{index + 1}"
+            resource = re.sub(r"[^a-z0-9]+", "_", suffix).strip("_")
+            if index == 0:
+                resource = "main"
+            elif not resource or resource[0].isdigit() or resource == "main":
+                resource = f"table_{index + 1}"
+            if all(r != resource and s != suffix for r, s in names):
+                names.append((resource, suffix))
+    return names or [("main", "main")]
+
+
+def _table(name: str, suffix: str) -> ResourceSpec:
+    return ResourceSpec(
+        "aws_dynamodb_table",
+        name,
+        "data",
+        f"On-demand DynamoDB table{'' if suffix == 'main' else ' ' + repr(suffix)} (pay per request), "
+        "point-in-time recovery, KMS encryption.",
+        {
+            "name": interp(f"${{local.name}}-{suffix}"),
+            "billing_mode": "PAY_PER_REQUEST",
+            "hash_key": "pk",
+            "range_key": "sk",
+            "attribute": [
+                Block("attribute", body={"name": "pk", "type": "S"}),
+                Block("attribute", body={"name": "sk", "type": "S"}),
+            ],
+            "point_in_time_recovery": Block("point_in_time_recovery", body={"enabled": True}),
+            "server_side_encryption": Block(
+                "server_side_encryption",
+                body={"enabled": True, "kms_key_arn": Expr("aws_kms_key.main.arn")},
+            ),
+            "deletion_protection_enabled": True,
+            "tags": tags("table" if suffix == "main" else f"table-{suffix}"),
+        },
+        block="dynamodb",
     )
+
+
+def add_dynamodb(bp: Blueprint, ctx: Context) -> list[dict[str, Any]]:
+    """On-demand tables with point-in-time recovery, encrypted with the project key: one, or
+    each table the request names (the first is ``aws_dynamodb_table.main``)."""
+    bp.blocks.append("dynamodb")
+    names = table_names(ctx)
+    for name, suffix in names:
+        bp.add(_table(name, suffix))
     bp.out(
         Output("dynamodb_table_name", "aws_dynamodb_table.main.name", "Name of the DynamoDB table.")
     )
+    for name, suffix in names[1:]:
+        bp.out(
+            Output(
+                f"dynamodb_{name}_table_name",
+                f"aws_dynamodb_table.{name}.name",
+                f"Name of the {suffix} DynamoDB table.",
+            )
+        )
+    resources: list[Any] = []
+    for name, _ in names:
+        resources += [
+            Expr(f"aws_dynamodb_table.{name}.arn"),
+            Expr(f'"${{aws_dynamodb_table.{name}.arn}}/index/*"'),
+        ]
     return [
         {
             "Effect": "Allow",
@@ -429,10 +474,7 @@ def add_dynamodb(bp: Blueprint, ctx: Context) -> list[dict[str, Any]]:
                 "dynamodb:BatchGetItem",
                 "dynamodb:BatchWriteItem",
             ],
-            "Resource": [
-                Expr("aws_dynamodb_table.main.arn"),
-                Expr('"${aws_dynamodb_table.main.arn}/index/*"'),
-            ],
+            "Resource": resources,
         }
     ]
 

@@ -165,17 +165,25 @@ def add_stream(bp: Blueprint, ctx: Context) -> list[dict[str, Any]]:
     ]
 
 
-def add_schedule(bp: Blueprint, ctx: Context, target_function: str | None) -> None:
-    """An EventBridge Scheduler schedule, retried: it invokes a Lambda function, or, with
-    ``target_function=None``, submits the AWS Batch job (through Scheduler's universal target)."""
+def add_schedule(
+    bp: Blueprint, ctx: Context, target_function: str | None, *, state_machine: str | None = None
+) -> None:
+    """An EventBridge Scheduler schedule, retried: it invokes a Lambda function, starts a Step
+    Functions state machine, or, with neither, submits the AWS Batch job (through Scheduler's
+    universal target)."""
     bp.blocks.append("eventbridge")
-    if target_function is None:
+    if state_machine is not None:
+        action = "states:StartExecution"
+        resources: Any = Expr(f"aws_sfn_state_machine.{state_machine}.arn")
+        target: dict[str, Any] = {"arn": Expr(f"aws_sfn_state_machine.{state_machine}.arn")}
+        what = "start the workflow"
+    elif target_function is None:
         action = "batch:SubmitJob"
-        resources: Any = [
+        resources = [
             Expr("aws_batch_job_queue.main.arn"),
             Expr('"${aws_batch_job_definition.main.arn_prefix}:*"'),
         ]
-        target: dict[str, Any] = {
+        target = {
             "arn": "arn:aws:scheduler:::aws-sdk:batch:submitJob",
             "input": jsonencode(
                 {

@@ -70,15 +70,17 @@ class Lexicon:
         after = tuple(w for lang in self.languages for w in lang.negation_after)
         return before, after
 
-    def particle_vocabulary(self) -> tuple[str, ...]:
-        """Every non-Latin particle-matched word, for the longer-word guard."""
+    def particle_vocabulary(self, groups: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """Every non-Latin particle-matched word (of some concept groups), for the longer-word
+        guard: "웹" inside "웹소켓" is not the web."""
         return tuple(
             sorted(
                 {
                     w
                     for lang in self.languages
                     if lang.matching == "particle"
-                    for words in lang.concepts.values()
+                    for key, words in lang.concepts.items()
+                    if groups is None or key.partition(".")[0] in groups
                     for w in words
                     if not w.isascii()
                 }

@@ -129,6 +129,7 @@ def _findings(
         req.has("cache")
         and not _resources(module, "aws_elasticache_replication_group")
         and not _resources(module, "aws_elasticache_cluster")
+        and not _resources(module, "aws_elasticache_serverless_cache")
     ):
         yield Finding(
             "intent.engine",

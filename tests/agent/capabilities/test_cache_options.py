@@ -99,3 +99,30 @@ def test_shards_with_replicas_each_set_the_cluster_shape() -> None:
     group = module.resources["aws_elasticache_replication_group"]["main"]
     assert (group["num_node_groups"], group["replicas_per_node_group"]) == (3, 2)
     assert ledger["cache.replicas"]["status"] == "honored"
+
+
+SERVERLESS = (
+    "Add a serverless ElastiCache for Valkey cache for our API's sessions. Cap it at 5 GB of data."
+)
+
+
+def test_serverless_cache_replaces_the_replication_group() -> None:
+    module, _ = _design(SERVERLESS)
+    assert "aws_elasticache_replication_group" not in module.resources
+    cache = module.resources["aws_elasticache_serverless_cache"]["main"]
+    assert cache["engine"] == "valkey"
+
+
+def test_serverless_cache_carries_the_stated_data_cap() -> None:
+    module, ledger = _design(SERVERLESS)
+    cache = module.resources["aws_elasticache_serverless_cache"]["main"]
+    assert cache["cache_usage_limits"][0]["data_storage"][0]["maximum"] == 5
+    assert ledger["cache.max_data_gb"]["status"] == "honored"
+
+
+def test_korean_serverless_cache_is_built() -> None:
+    module, _ = _design(
+        "API 서버의 세션 저장소로 레디스 캐시를 쓰는데, 일래스티캐시 서버리스(valkey)로 해주세요. "
+        "데이터는 최대 5GB로 제한."
+    )
+    assert "aws_elasticache_serverless_cache" in module.resources

@@ -55,3 +55,29 @@ def test_the_ledger_honors_cognito_with_the_user_pool_as_evidence() -> None:
 def test_a_request_not_naming_authentication_builds_no_user_pool() -> None:
     module, _ = _design("A serverless API with DynamoDB")
     assert "aws_cognito_user_pool" not in module.resources
+
+
+SSO = (
+    "Users sign in with a Cognito user pool, with Sign in with Google as well, and B2B staff "
+    "through their company SAML IdP. Hosted UI domain auth.example.io."
+)
+
+
+def test_google_and_saml_identity_providers_join_the_user_pool() -> None:
+    module, _ = _design(SSO)
+    providers = module.resources["aws_cognito_identity_provider"]
+    assert {p["provider_type"] for p in providers.values()} == {"Google", "SAML"}
+    client = module.resources["aws_cognito_user_pool_client"]["app"]
+    assert len(client["supported_identity_providers"]) == 3
+
+
+def test_the_hosted_ui_gets_the_stated_custom_domain() -> None:
+    module, ledger = _design(SSO)
+    assert module.resources["aws_cognito_user_pool_domain"]["main"]["domain"] == "auth.example.io"
+    assert ledger["cognito.domain"]["status"] == "honored"
+
+
+def test_a_saml_idp_without_cognito_named_adds_no_user_pool_provider() -> None:
+    from autcloud.agent.capabilities.cognito import _SAML
+
+    assert list(_SAML("A Client VPN using SSO via our SAML IdP")) == []

@@ -58,3 +58,18 @@ def test_a_stated_access_point_path_roots_the_access_point() -> None:
     point = module.resources["aws_efs_access_point"]["shared"]
     assert point["root_directory"][0]["path"] == "/models"
     assert ledger["efs.access_point_path"]["status"] == "honored"
+
+
+def test_the_ecs_task_mounts_the_file_system_through_the_access_point() -> None:
+    module, _ = _design(EN)
+    volume = module.resources["aws_ecs_task_definition"]["app"]["volume"][0]
+    config = volume["efs_volume_configuration"][0]
+    assert "aws_efs_file_system.shared" in config["file_system_id"]
+    assert config["transit_encryption"] == "ENABLED"
+    assert "aws_efs_access_point.shared" in config["authorization_config"][0]["access_point_id"]
+
+
+def test_the_app_tier_may_reach_nfs_on_the_mount_targets() -> None:
+    module, _ = _design(EN)
+    rule = module.resources["aws_vpc_security_group_egress_rule"]["app_to_efs"]
+    assert rule["from_port"] == 2049

@@ -56,3 +56,30 @@ def test_the_efs_csi_driver_add_on_is_built_when_named() -> None:
     )
     names = {a["addon_name"] for a in module.resources["aws_eks_addon"].values()}
     assert "aws-efs-csi-driver" in names
+
+
+def test_a_later_change_updates_only_the_group_it_names() -> None:
+    from types import SimpleNamespace
+
+    from autcloud.agent.capabilities._eks_node_groups import _read, folded_groups
+
+    first = list(
+        _read(
+            "기본 노드그룹 t3.xlarge 온디맨드 최소 3 최대 6, 배치용은 스팟으로 c6i.2xlarge 최소 0 최대 10"
+        )
+    )
+    change = list(_read("스팟 노드 그룹 최대 20대로 늘려줘"))
+    asks = [
+        SimpleNamespace(key="eks.node_groups", value=v, negated=False) for _, v in first + change
+    ]
+    groups = folded_groups(SimpleNamespace(asks=asks, params={"eks.node_groups": change[0][1]}))
+    spot = [g for g in groups if g.get("spot")]
+    assert len(groups) == 2
+    assert (spot[0]["min"], spot[0]["max"]) == (0, 20)
+    assert [g["max"] for g in groups if not g.get("spot")] == [6]
+
+
+def test_cache_nodes_are_not_kubernetes_node_groups() -> None:
+    from autcloud.agent.capabilities._eks_node_groups import read_node_groups
+
+    assert read_node_groups("EC2 auto scaling group, Memcached with 2 cache.m6g.large nodes") == []

@@ -49,3 +49,28 @@ def test_a_korean_request_with_a_kinesis_stream_reads_from_it() -> None:
 def test_a_request_not_naming_firehose_builds_no_delivery_stream() -> None:
     module, _ = _design("A serverless API with DynamoDB")
     assert "aws_kinesis_firehose_delivery_stream" not in module.resources
+
+
+SEARCH = (
+    "Centralized logging: apps write to a Firehose delivery stream that loads into an OpenSearch "
+    "domain; failed documents are backed up to S3."
+)
+
+
+def test_delivery_loads_into_the_opensearch_domain() -> None:
+    module, _ = _design(SEARCH)
+    stream = module.resources["aws_kinesis_firehose_delivery_stream"]["delivery"]
+    assert stream["destination"] == "opensearch"
+    config = stream["opensearch_configuration"][0]
+    assert "aws_opensearch_domain.search" in config["domain_arn"]
+    assert config["s3_backup_mode"] == "FailedDocumentsOnly"
+    assert "aws_s3_bucket" in config["s3_configuration"][0]["bucket_arn"]
+
+
+def test_stated_delivery_stream_name_is_used() -> None:
+    module, ledger = _design(
+        "WAF 로그를 Kinesis Firehose로 S3에 모읍니다. Firehose 이름은 aws-waf-logs-prod 로 해주세요."
+    )
+    stream = module.resources["aws_kinesis_firehose_delivery_stream"]["delivery"]
+    assert stream["name"] == "aws-waf-logs-prod"
+    assert ledger["firehose.name"]["status"] == "honored"

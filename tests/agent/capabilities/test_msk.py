@@ -59,10 +59,11 @@ def test_the_lambda_function_consumes_the_events_topic() -> None:
     assert "aws_msk_cluster.main.arn" in mapping["event_source_arn"]
 
 
-def test_a_korean_broker_count_rounds_up_to_a_multiple_of_the_zones() -> None:
+def test_a_korean_count_of_three_brokers_spreads_the_network_over_three_zones() -> None:
     module, ledger = _design(KO)
     assert module.variables["kafka_version"]["default"] == "3.6.0"
-    assert module.variables["msk_broker_count"]["default"] == 4  # 3 asked, 2 zones
+    assert module.variables["msk_broker_count"]["default"] == 3  # 3 asked: 3 zones, not 4 brokers
+    assert module.variables["az_count"]["default"] == 3
     assert ledger["msk.brokers"]["status"] == "honored"
     assert ledger["service.msk"]["status"] == "honored"
 

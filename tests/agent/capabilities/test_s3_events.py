@@ -91,3 +91,28 @@ def test_the_transport_is_read_only_next_to_the_bucket() -> None:
         ("S3에 업로드되면 SQS를 거쳐", "sqs")
     ]
     assert list(_read_via("An API and a queue, with Postgres")) == []
+
+
+def test_a_bucket_that_notifies_a_queue_is_read_as_via_sqs() -> None:
+    text = "Image uploads land in S3, the bucket notifies an SQS queue, and a Lambda processes it."
+    assert [v for _, v in _read_via(text)] == ["sqs"]
+
+
+def test_eventbridge_notifications_for_a_bucket_are_read() -> None:
+    assert [v for _, v in _read_via("Turn on EventBridge notifications for our media bucket")] == [
+        "eventbridge"
+    ]
+    assert [
+        v for _, v in _read_via("녹취 파일(S3 버킷)이 올라오면 EventBridge로 이벤트 받아서")
+    ] == ["eventbridge"]
+
+
+def test_uploads_sent_to_eventbridge_start_the_workflow() -> None:
+    module, _ = _design(
+        'Podcast episodes uploaded to the "episodes-raw" bucket emit events to EventBridge, '
+        "which starts a Step Functions workflow."
+    )
+    notification = next(iter(module.resources["aws_s3_bucket_notification"].values()))
+    assert notification["eventbridge"] is True
+    targets = module.resources["aws_cloudwatch_event_target"]
+    assert any("aws_sfn_state_machine" in str(t["arn"]) for t in targets.values())

@@ -1,0 +1,119 @@
+"""Sign-in at the load balancer ("an ALB that makes everyone log in with SSO", "ALB 리스너에서 코그니토
+인증"): the HTTPS listener authenticates every visitor before forwarding — through the design's
+Cognito user pool (authenticate-cognito) when Cognito is asked, else directly against the
+company's OIDC identity provider (authenticate-oidc: Okta, Entra ID, Google Workspace...).
+
+Load balancers authenticate only on HTTPS listeners; a design without one gets a note instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
+from autcloud.agent.catalog.base import Blueprint, Context, Variable
+from autcloud.agent.hcl import Block, Expr
+
+_AT_ALB = re.compile(
+    r"\b(?:alb|load\s*balancer)\b[^.]{0,40}?\b(?:makes?|forces?|requires?|handles?|does|enforces?)\b"
+    r"[^.]{0,30}?(?:log\s?in|sign[- ]?in|sso|authenticat\w*)"
+    r"|(?:authenticat\w*|log\s?in|sign[- ]?in|sso)\s+(?:at|on|in)\s+the\s+(?:alb|load\s*balancer|listener)"
+    r"|(?:alb|로드\s*밸런서|리스너)\s*(?:단|레벨|리스너)?\s*에서\s*[^.]{0,20}?(?:로그인|인증|sso)",
+    re.I,
+)
+_COGNITO = re.compile(r"cognito|user\s*pool|코그니토|유저\s*풀|사용자\s*풀", re.I)
+
+
+def _read(text: str) -> Iterator[tuple[str, Any]]:
+    match = _AT_ALB.search(text)
+    if match:
+        yield (
+            match.group(0).strip(),
+            "authenticate-cognito" if _COGNITO.search(text) else "authenticate-oidc",
+        )
+
+
+def _oidc(bp: Blueprint) -> dict[str, Any]:
+    def var(name: str, description: str, sensitive: bool = False) -> Expr:
+        return bp.var(Variable(name, "string", f"Required. {description}", sensitive=sensitive))
+
+    return {
+        "issuer": var("alb_oidc_issuer", "The OIDC issuer URL (e.g. https://example.okta.com)."),
+        "authorization_endpoint": var(
+            "alb_oidc_authorization_endpoint", "The IdP's authorization endpoint URL."
+        ),
+        "token_endpoint": var("alb_oidc_token_endpoint", "The IdP's token endpoint URL."),
+        "user_info_endpoint": var(
+            "alb_oidc_user_info_endpoint", "The IdP's user-info endpoint URL."
+        ),
+        "client_id": var("alb_oidc_client_id", "Client ID of the load balancer's app at the IdP."),
+        "client_secret": var(
+            "alb_oidc_client_secret", "Client secret of the load balancer's app at the IdP.", True
+        ),
+        "on_unauthenticated_request": "authenticate",
+        "scope": "openid email profile",
+    }
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    action = ctx.req.params.get("alb.authenticate")
+    listener = bp.find("aws_lb_listener.https")
+    if listener is None:
+        bp.notes.append(
+            "Sign-in at the load balancer needs an HTTPS listener (name a domain or ask for "
+            "HTTPS); the listener forwards without it."
+        )
+        return
+    cognito = action == "authenticate-cognito" and bp.has("aws_cognito_user_pool.main")
+    if cognito:
+        client = bp.find("aws_cognito_user_pool_client.app")
+        if client is not None:
+            client.body["generate_secret"] = True  # the load balancer is a confidential client
+            if ctx.req.domain:
+                client.body["callback_urls"] = [f"https://{ctx.req.domain}/oauth2/idpresponse"]
+        auth = Block(
+            "authenticate_cognito",
+            body={
+                "user_pool_arn": Expr("aws_cognito_user_pool.main.arn"),
+                "user_pool_client_id": Expr("aws_cognito_user_pool_client.app.id"),
+                "user_pool_domain": Expr("aws_cognito_user_pool_domain.main.domain"),
+                "on_unauthenticated_request": "authenticate",
+            },
+        )
+        kind = "authenticate-cognito"
+    else:
+        if action == "authenticate-cognito":
+            bp.notes.append("Sign-in at the load balancer: no Cognito user pool here, so OIDC.")
+        auth = Block("authenticate_oidc", body=_oidc(bp))
+        kind = "authenticate-oidc"
+    forward = listener.body["default_action"]
+    if isinstance(forward, Block):
+        forward.body["order"] = 2
+    listener.body["default_action"] = [
+        Block("default_action", body={"type": kind, "order": 1, kind.replace("-", "_"): auth}),
+        forward,
+    ]
+    listener.reason = (
+        "Terminates TLS, signs every visitor in through "
+        + ("the Cognito user pool" if cognito else "the company's OIDC identity provider")
+        + ", then forwards to the application."
+    )
+
+
+CAPABILITY = Capability(
+    key="alb_auth",
+    summary="Sign-in at the load balancer (Cognito or OIDC) before the application.",
+    concepts=(),
+    probes=(
+        Probe("aws_lb_listener", (("default_action.type", "==", "authenticate-cognito"),)),
+        Probe("aws_lb_listener", (("default_action.type", "==", "authenticate-oidc"),)),
+    ),
+    category="edge",
+    build=build,
+    phase=GOVERNANCE,  # after Cognito (EDGE) built the pool it signs in with
+    parameters=(
+        Parameter("alb.authenticate", "aws_lb_listener", "default_action.type", "==", _read),
+    ),
+)

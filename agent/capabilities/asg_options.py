@@ -1,0 +1,169 @@
+"""Auto Scaling group options as stated: a fixed size ("3 instances fixed", "최소=최대=3") and a
+mixed instances policy ("mixed instances (m5.large and m6i.large) with 50% Spot above base").
+
+Applies to the EC2 fleet the core pass builds (``aws_autoscaling_group.app``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Probe
+from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.requirements import INSTANCE_TYPE, Requirements
+from autcloud.agent.tfparse import TerraformModule
+
+PHASE = COMPUTE + 6
+
+
+_FLEET = re.compile(r"auto\s*scaling|\basg\b|\bec2\b|오토\s*스케일링", re.I)
+
+
+def _read_fixed(text: str) -> Iterator[tuple[str, Any]]:
+    pattern = (
+        r"(?:min(?:imum)?\s*=\s*max(?:imum)?|최소\s*=\s*최대)\s*=\s*(\d+)"
+        r"|\bfixed\s+at\s+(\d+)\s+(?:instances|servers|nodes)\b"
+        r"|\b(\d+)\s+(?:instances|servers|nodes),?\s+fixed\b"
+        r"|(\d+)\s*대\s*고정"
+    )
+    for match in re.finditer(pattern, text, re.I):
+        number = next(g for g in match.groups() if g)
+        yield match.group(0).strip(), int(number)
+
+
+def _read_spot_share(text: str) -> Iterator[tuple[str, Any]]:
+    """The on-demand share above base: "50% Spot above base" → 50, "스팟 70%" → 30."""
+    if not _FLEET.search(text):
+        return
+    pattern = r"(\d{1,3})\s*%\s*(?:on\s+)?spot|(?:spot|스팟)\s*(?:비율\s*)?(\d{1,3})\s*%"
+    for match in re.finditer(pattern, text, re.I):
+        spot = int(match.group(1) or match.group(2))
+        if 0 <= spot <= 100:
+            yield match.group(0).strip(), 100 - spot
+
+
+def _read_mixed_types(text: str) -> Iterator[tuple[str, Any]]:
+    """Several instance types for one group: "mixed instances (m5.large and m6i.large)"."""
+    for match in re.finditer(r"(?:mixed|혼합|여러)(?:[^.。\n]|\.(?=\S)){0,80}", text, re.I):
+        types = [
+            t
+            for t in dict.fromkeys(INSTANCE_TYPE.findall(match.group(0)))
+            if not t.startswith(("db.", "cache."))
+        ]
+        if len(types) >= 2:
+            yield match.group(0).strip(), ",".join(types)
+
+
+class _EveryType(Parameter):
+    """Proven when the group's overrides hold every one of the stated types."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        wanted = str(value).split(",")
+        for address, body in instances(module, self.type):
+            found = attribute_values(module, body, self.attribute)
+            if all(any(holds(module, v, "==", t) for v in found) for t in wanted):
+                return [
+                    Evidence(address=address, attribute=self.attribute, op="==", value=t)
+                    for t in wanted
+                ]
+        return []
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    group = bp.find("aws_autoscaling_group.app")
+    if group is None:
+        return
+    params = ctx.req.params
+    fixed = params.get("asg.fixed_size")
+    if isinstance(fixed, int) and fixed >= 1:
+        group.body["min_size"] = group.body["max_size"] = group.body["desired_capacity"] = fixed
+        group.reason = (
+            f"Keeps exactly {fixed} instances across the private subnets, replacing unhealthy ones."
+        )
+    types = [t for t in str(params.get("asg.mixed_types") or "").split(",") if t]
+    on_demand = params.get("asg.on_demand_above_base")
+    if not types and not isinstance(on_demand, int):
+        return
+    template = group.body.pop("launch_template", None)
+    if not isinstance(template, Block):
+        return
+    if not types:
+        template_spec = bp.find("aws_launch_template.app")
+        types = [str((template_spec.body if template_spec else {}).get("instance_type", ""))]
+        types = [t for t in types if t and not t.startswith("var.")]
+    share = on_demand if isinstance(on_demand, int) else 100
+    spec: dict[str, Any] = {
+        "launch_template_specification": Block(
+            "launch_template_specification",
+            body={"launch_template_id": Expr("aws_launch_template.app.id"), "version": "$Latest"},
+        )
+    }
+    if types:
+        spec["override"] = [Block("override", body={"instance_type": t}) for t in types]
+    rebuilt: dict[str, Any] = {}
+    for key, value in group.body.items():
+        rebuilt[key] = value
+        if key == "vpc_zone_identifier":
+            rebuilt["mixed_instances_policy"] = Block(
+                "mixed_instances_policy",
+                body={
+                    "instances_distribution": Block(
+                        "instances_distribution",
+                        body={
+                            "on_demand_base_capacity": 1 if share < 100 else 0,
+                            "on_demand_percentage_above_base_capacity": share,
+                            "spot_allocation_strategy": "price-capacity-optimized",
+                        },
+                    ),
+                    "launch_template": Block("launch_template", body=spec),
+                },
+            )
+    group.body.clear()
+    group.body.update(rebuilt)
+    group.reason += (
+        f" Mixed instances ({', '.join(types) or 'the launch template type'}): one on-demand "
+        f"instance as base, {share}% on-demand above it, the rest on Spot."
+    )
+    if share < 100:
+        bp.notes.append(
+            f"Spot: {100 - share}% of the instances above the first run on Spot and may be "
+            "reclaimed with two minutes' notice; keep the application stateless."
+        )
+
+
+def _applies(req: Requirements) -> bool:
+    keys = {"asg.fixed_size", "asg.on_demand_above_base", "asg.mixed_types"}
+    return req.compute == "ec2" and bool(keys & set(req.params))
+
+
+CAPABILITY = Capability(
+    key="asg_options",
+    summary="Auto Scaling group options: a fixed size, mixed instance types and a Spot share.",
+    concepts=(),
+    probes=(Probe("aws_autoscaling_group"),),
+    category="compute",
+    build=build,
+    phase=PHASE,
+    applies=_applies,
+    parameters=(
+        Parameter("asg.fixed_size", "aws_autoscaling_group", "max_size", "==", _read_fixed),
+        Parameter(
+            "asg.on_demand_above_base",
+            "aws_autoscaling_group",
+            "mixed_instances_policy.instances_distribution.on_demand_percentage_above_base_capacity",
+            "==",
+            _read_spot_share,
+        ),
+        _EveryType(
+            "asg.mixed_types",
+            "aws_autoscaling_group",
+            "mixed_instances_policy.launch_template.override.instance_type",
+            "==",
+            _read_mixed_types,
+        ),
+    ),
+)

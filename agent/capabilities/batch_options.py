@@ -1,0 +1,171 @@
+"""AWS Batch options as stated: Spot capacity ("Batch on Spot", "스팟 인스턴스로"), the vCPU cap
+("capped at 256 vCPUs", "최대 256 vCPU") and the job size ("2 vCPU / 4GB").
+
+Applies to the Batch environment the core pass builds (agent/catalog/messaging.py add_batch):
+Fargate capacity, so Spot is Fargate Spot (same Spot pricing, no instances to manage).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Probe
+from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.hcl import Block, Call
+from autcloud.agent.requirements import Requirements
+
+PHASE = COMPUTE + 7
+ENVIRONMENT = "aws_batch_compute_environment.fargate"
+JOB = "aws_batch_job_definition.main"
+# Fargate: memory (MiB) each vCPU count allows.
+FARGATE_MEMORY = {
+    0.25: (512, 2048), 0.5: (1024, 4096), 1: (2048, 8192), 2: (4096, 16384),
+    4: (8192, 30720), 8: (16384, 61440), 16: (32768, 122880),
+}  # fmt: skip
+
+_BATCH = re.compile(
+    r"\baws\s+batch\b|\bbatch\s+(?:jobs?|compute|environments?)\b|\bjob\s+(?:queue|definition)s?\b"
+    r"|배치\s*(?:작업|잡|환경)|잡\s*(?:큐|정의)|aws\s*batch",
+    re.I,
+)
+
+
+def _about_batch(
+    read: Callable[[str], Iterator[tuple[str, Any]]],
+) -> Callable[[str], Iterator[tuple[str, Any]]]:
+    def guarded(text: str) -> Iterator[tuple[str, Any]]:
+        if _BATCH.search(text):
+            yield from read(text)
+
+    return guarded
+
+
+def _read_spot(text: str) -> Iterator[tuple[str, Any]]:
+    match = re.search(
+        r"\bspot(?:\s+(?:instances?|capacity|pricing))?\b|스팟(?:\s*인스턴스)?", text, re.I
+    )
+    if match:
+        yield match.group(0).strip(), "SPOT"
+
+
+def _read_max_vcpus(text: str) -> Iterator[tuple[str, Any]]:
+    pattern = (
+        r"(?:capped\s+at|cap\s+of|max(?:imum)?(?:\s+of)?|up\s+to|at\s+most|limit(?:ed)?\s+(?:to|at)|최대)"
+        r"\s*(\d{1,5})\s*vcpus?"
+    )
+    for match in re.finditer(pattern, text, re.I):
+        yield match.group(0).strip(), int(match.group(1))
+
+
+_JOB_SIZE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*vcpus?\s*(?:/|,|and|with|및|에)?\s*(\d+(?:\.\d+)?)\s*(gb|gib|mb|mib)\b",
+    re.I,
+)
+
+
+def _job_size(text: str) -> Iterator[tuple[str, float, int]]:
+    for match in _JOB_SIZE.finditer(text):
+        unit = match.group(3).lower()
+        memory = float(match.group(2)) * (1024 if unit.startswith("g") else 1)
+        yield match.group(0).strip(), float(match.group(1)), round(memory)
+
+
+def _read_job_memory(text: str) -> Iterator[tuple[str, Any]]:
+    for quote, _, memory in _job_size(text):
+        yield quote, str(memory)
+
+
+def _read_job_vcpus(text: str) -> Iterator[tuple[str, Any]]:
+    for quote, vcpus, _ in _job_size(text):
+        yield quote, f"{vcpus:g}"
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    environment = bp.find(ENVIRONMENT)
+    if environment is None:
+        return
+    params = ctx.req.params
+    resources = environment.body.get("compute_resources")
+    if params.get("batch.spot") == "SPOT" and isinstance(resources, Block):
+        resources.body["type"] = "FARGATE_SPOT"
+        environment.reason = (
+            "Fargate Spot capacity for jobs, as asked: Spot pricing, nothing idles; an "
+            "interrupted job is retried."
+        )
+    cap = params.get("batch.max_vcpus")
+    if isinstance(cap, int) and 1 <= cap <= 10000 and "batch_max_vcpus" in bp.variables:
+        variable = bp.variables["batch_max_vcpus"]
+        bp.variables["batch_max_vcpus"] = dataclasses.replace(variable, default=cap)
+    vcpus, memory = params.get("batch.job_vcpus"), params.get("batch.job_memory_mb")
+    job = bp.find(JOB)
+    if job is None or vcpus is None or memory is None:
+        return
+    cpu, mib = float(vcpus), int(memory)
+    allowed = FARGATE_MEMORY.get(cpu)
+    if allowed is None or not allowed[0] <= mib <= allowed[1]:
+        bp.notes.append(
+            f"Batch job size {vcpus} vCPU / {mib} MiB is not a Fargate size; the job keeps 1 vCPU / 2 GiB."
+        )
+        return
+    properties = job.body.get("container_properties")
+    if isinstance(properties, Call) and isinstance(properties.argument, dict):
+        properties.argument["resourceRequirements"] = [
+            {"type": "VCPU", "value": f"{cpu:g}"},
+            {"type": "MEMORY", "value": str(mib)},
+        ]
+        job.reason = f"The job's container: {cpu:g} vCPU, {mib} MiB, retried up to 3 times."
+        job.body["tags"] = {
+            **dict(job.body.get("tags") or {}),
+            "Vcpus": f"{cpu:g}",
+            "MemoryMiB": str(mib),
+        }
+
+
+def _applies(req: Requirements) -> bool:
+    keys = {"batch.spot", "batch.max_vcpus", "batch.job_vcpus", "batch.job_memory_mb"}
+    return bool(keys & set(req.params))
+
+
+CAPABILITY = Capability(
+    key="batch_options",
+    summary="AWS Batch options: Spot capacity, a vCPU cap and the job size.",
+    concepts=(),
+    probes=(Probe("aws_batch_compute_environment"),),
+    category="compute",
+    build=build,
+    phase=PHASE,
+    applies=_applies,
+    parameters=(
+        Parameter(
+            "batch.spot",
+            "aws_batch_compute_environment",
+            "compute_resources.type",
+            "contains",
+            _about_batch(_read_spot),
+        ),
+        Parameter(
+            "batch.max_vcpus",
+            "aws_batch_compute_environment",
+            "compute_resources.max_vcpus",
+            "==",
+            _about_batch(_read_max_vcpus),
+        ),
+        Parameter(
+            "batch.job_vcpus",
+            "aws_batch_job_definition",
+            "tags.Vcpus",
+            "==",
+            _about_batch(_read_job_vcpus),
+        ),
+        Parameter(
+            "batch.job_memory_mb",
+            "aws_batch_job_definition",
+            "tags.MemoryMiB",
+            "==",
+            _about_batch(_read_job_memory),
+        ),
+    ),
+)

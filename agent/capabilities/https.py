@@ -1,0 +1,84 @@
+"""HTTPS as asked ("HTTPS obviously", "HTTPS 리스너만"): the front door speaks TLS even when no
+domain was named.
+
+The load balancer itself is built by agent/catalog/compute.py (add_load_balancer), which reads
+``https.required`` (this module's parameter) and PCI DSS / HIPAA scope: with a domain, a DNS-validated
+ACM certificate; without one, an HTTPS listener on a certificate ARN the user fills in
+(``alb_certificate_arn``), never a silent plain-HTTP listener. API Gateway, App Runner and
+CloudFront answer over HTTPS by themselves, so they prove the ask as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
+from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.ledger import Evidence
+from autcloud.agent.tfparse import TerraformModule
+
+# Compliance scopes whose controls require encryption in transit on open networks.
+TLS_SCOPES = frozenset({"pci-dss", "hipaa"})
+
+# Everything that answers clients over HTTPS/TLS, in the order the ledger looks.
+_PROBES = (
+    Probe("aws_lb_listener", (("protocol", "==", "HTTPS"),)),
+    Probe("aws_lb_listener", (("protocol", "==", "TLS"),)),
+    Probe("aws_cloudfront_distribution"),
+    Probe("aws_apigatewayv2_api"),
+    Probe("aws_api_gateway_rest_api"),
+    Probe("aws_apprunner_service"),
+)
+
+
+@dataclass(frozen=True)
+class HttpsParameter(Parameter):
+    """Proven by any front door that answers over HTTPS (see ``_PROBES``)."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        for probe in _PROBES:
+            found = probe.find(module)
+            if found:
+                return found[:1]
+        return []
+
+
+# "https" as the way clients connect — not an HTTPS URL, nor an HTTPS subscription/webhook target.
+HTTPS = HttpsParameter(
+    key="https.required",
+    type="aws_lb_listener",
+    attribute="protocol",
+    op="==",
+    read=reader(
+        r"(?<![A-Za-z0-9/])(?:https|tls\s+termination|ssl\s+termination|tls\s*종료)"
+        r"(?![A-Za-z0-9:])(?!\s*(?:subscription|subscriber|endpoint|webhook|url|callback|구독|엔드포인트))",
+        lambda match: True,
+    ),
+)
+
+
+def https_asked(ctx: Context) -> bool:
+    """Whether the request asks for HTTPS, by word or by a compliance scope that requires it."""
+    return bool(ctx.req.params.get(HTTPS.key)) or bool(TLS_SCOPES & set(ctx.req.compliance))
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    types = {r.type for r in bp.resources}
+    if not types & {probe.type for probe in _PROBES}:
+        bp.notes.append(
+            "HTTPS was asked, but this design has no front door that serves clients; add a load "
+            "balancer or an API to get one."
+        )
+
+
+CAPABILITY = Capability(
+    key="https",
+    summary="HTTPS at the front door, with or without a domain.",
+    concepts=(),
+    probes=_PROBES,
+    category="edge",
+    build=build,
+    phase=EDGE,
+    parameters=(HTTPS,),
+)

@@ -1,0 +1,155 @@
+"""Lambda with EFS: when the request mounts EFS in a Lambda function ("loads a model from EFS",
+"EFS를 람다에 /mnt/models로"), the function mounts the design's EFS access point (built by the efs
+capability) at /mnt/<path>. The function moves into the VPC's private subnets (EFS is reached
+through its mount targets), gets the VPC execution policy and only the EFS client permissions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from autcloud.agent.capabilities._event_wiring import role_policy
+from autcloud.agent.capabilities.base import Capability, Parameter, Probe
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
+from autcloud.agent.catalog.compute import egress, security_group
+from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.requirements import Requirements
+
+KEY = "lambda.efs_mount_path"
+BLOCK = "lambda_efs"
+PHASE = 91  # after lambda_options and every capability that adds functions
+ACCESS_POINT = "aws_efs_access_point.shared"
+DEFAULT_PATH = "/mnt/efs"
+
+_LAMBDA = re.compile(r"\b(?:lambdas?|lamdas?|functions?)\b|람다|함수", re.I)
+_EFS = re.compile(r"\befs\b|elastic\s+file\s+system", re.I)
+_MNT = re.compile(r"(/mnt/[A-Za-z0-9_-]+)")
+_PATH = re.compile(
+    r"(?:access\s+point|액세스\s*포인트)\D{0,12}?(/[A-Za-z0-9_-]+)|(/[A-Za-z0-9_-]+)\s*(?:에|로)?\s*(?:액세스\s*포인트|access\s+point)",
+    re.I,
+)
+
+
+def _read_mount(text: str) -> Iterator[tuple[str, Any]]:
+    """The function's mount path: a /mnt/ path as stated, else /mnt/ and the access point's folder."""
+    efs = _EFS.search(text)
+    if efs is None or not _LAMBDA.search(text):
+        return
+    mounted = _MNT.search(text)
+    if mounted:
+        yield mounted.group(0), mounted.group(1)
+        return
+    folder = _PATH.search(text)
+    if folder:
+        yield folder.group(0).strip(), "/mnt/" + (folder.group(1) or folder.group(2)).strip("/")
+        return
+    yield efs.group(0), DEFAULT_PATH
+
+
+def _into_vpc(bp: Blueprint, function: ResourceSpec) -> None:
+    if "vpc_config" in function.body:
+        return
+    if not bp.has("aws_security_group.lambda"):
+        security_group(
+            bp, "lambda", "Lambda functions", "The functions' firewall: outbound only.", "lambda"
+        )
+        egress(
+            bp,
+            "lambda_https_out",
+            "lambda",
+            443,
+            "HTTPS out (AWS APIs).",
+            cidr="0.0.0.0/0",
+            block="lambda",
+        )
+    if bp.has("aws_security_group.efs") and not bp.has(
+        "aws_vpc_security_group_egress_rule.lambda_nfs_out"
+    ):
+        egress(
+            bp,
+            "lambda_nfs_out",
+            "lambda",
+            2049,
+            "NFS to the file system's mount targets in the VPC.",
+            target_group="efs",
+            block=BLOCK,
+        )
+    function.body["vpc_config"] = Block(
+        "vpc_config",
+        body={
+            "subnet_ids": Expr("aws_subnet.private[*].id"),
+            "security_group_ids": [Expr("aws_security_group.lambda.id")],
+        },
+    )
+    function.comments = tuple(c for c in function.comments if "CKV_AWS_117" not in c)
+    attachment = bp.find(f"aws_iam_role_policy_attachment.{function.name}_lambda")
+    if attachment is not None:
+        attachment.body["policy_arn"] = (
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+        )
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    path = ctx.req.params.get(KEY)
+    functions = [r for r in bp.resources if r.type == "aws_lambda_function" and not r.data_source]
+    if not isinstance(path, str) or not functions:
+        return
+    if not bp.has(ACCESS_POINT) or not bp.has("aws_vpc.main"):
+        bp.notes.append(
+            "Lambda with EFS: the design has no EFS access point to mount; none mounted."
+        )
+        return
+    bp.blocks.append(BLOCK)
+    function = functions[0]
+    _into_vpc(bp, function)
+    function.body["file_system_config"] = Block(
+        "file_system_config",
+        body={"arn": Expr(f"{ACCESS_POINT}.arn"), "local_mount_path": path},
+    )
+    depends = list(function.body.get("depends_on") or [])
+    depends.append(Expr("aws_efs_mount_target.shared"))
+    function.body["depends_on"] = depends
+    role_policy(
+        bp,
+        function.name,
+        "efs",
+        f"Lets the {function.name} function mount the file system through its access point.",
+        [
+            {
+                "Effect": "Allow",
+                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                "Resource": Expr("aws_efs_file_system.shared.arn"),
+                "Condition": {
+                    "StringEquals": {
+                        "elasticfilesystem:AccessPointArn": Expr(f"{ACCESS_POINT}.arn")
+                    }
+                },
+            }
+        ],
+        BLOCK,
+    )
+    function.reason += f" Mounts the shared EFS access point at {path}."
+
+
+def _applies(req: Requirements) -> bool:
+    return KEY in req.params
+
+
+CAPABILITY = Capability(
+    key="lambda_efs",
+    summary="A Lambda function mounting an EFS access point.",
+    concepts=(),
+    probes=(Probe("aws_lambda_function"),),
+    category="compute",
+    build=build,
+    phase=PHASE,
+    applies=_applies,
+    requires=("efs",),
+    parameters=(
+        Parameter(
+            KEY, "aws_lambda_function", "file_system_config.local_mount_path", "==", _read_mount
+        ),
+    ),
+)
