@@ -172,6 +172,8 @@ def fold_asks(req: Requirements) -> None:
     req.services = list(dict.fromkeys(services))
     if "apprunner" in req.services and req.compute == "ecs":
         req.compute = "none"  # App Runner is the front door and the compute
+    balancer = latest.get("feature.load_balancer")
+    req.no_load_balancer = balancer is not None and balancer.negated
     private = latest.get("exposure.private")
     req.private = private is not None and not private.negated
 

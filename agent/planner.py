@@ -26,6 +26,7 @@ from autcloud.agent.catalog.compute import (
     add_eks,
     add_http_api,
     add_lambda,
+    fleet_serves_http,
     ingress,
     serves_http,
 )
@@ -307,7 +308,9 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
         )
         add_schedule(bp, ctx, "job")
 
-    has_alb = req.compute == "ec2" or (req.compute == "ecs" and serves_http(req))
+    has_alb = (req.compute == "ec2" and fleet_serves_http(req)) or (
+        req.compute == "ecs" and serves_http(req)
+    )
     if "static_site" in req.workloads and not has_alb:
         add_static_site(bp, ctx)
     elif req.has("cdn") and has_alb:

@@ -162,6 +162,7 @@ class Requirements:
     services: list[str] = field(default_factory=list)  # capability keys asked for by name
     params: dict[str, Any] = field(default_factory=dict)  # capability parameters stated
     private: bool = False  # "internal only", "VPN only": no internet-facing entry point
+    no_load_balancer: bool = False  # "no load balancer": asked away
     asks: list[Ask] = field(default_factory=list)  # every ask, in conversation order
 
     def has(self, feature: str) -> bool:

@@ -272,6 +272,14 @@ CAPABILITIES = [
         Probe("aws_apigatewayv2_api", (("protocol_type", "==", "WEBSOCKET"),)),
         Probe("aws_lb", (("load_balancer_type", "==", "application"),)),
     ),
+    _core(
+        "load_balancer",
+        "An application load balancer in front of the service.",
+        ("feature.load_balancer",),
+        "edge",
+        EDGE,
+        Probe("aws_lb"),
+    ),
     _core("kms", "A customer-managed KMS key.", (), "security", FOUNDATION, Probe("aws_kms_key")),
     _core("network", "A VPC across zones.", (), "network", FOUNDATION, Probe("aws_vpc")),
 ]

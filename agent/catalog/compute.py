@@ -532,7 +532,16 @@ def scheduled_only(req: Requirements) -> bool:
 
 def serves_http(req: Requirements) -> bool:
     """Whether the containers answer requests (a load balancer) or only work a queue or a schedule."""
+    if req.no_load_balancer:
+        return False  # "no load balancer": asked away
     return not (("queue_workers" in req.workloads or scheduled_only(req)) and not req.has_web())
+
+
+def fleet_serves_http(req: Requirements) -> bool:
+    """Whether an EC2 fleet answers requests: web words, or nothing else said it does."""
+    if req.no_load_balancer:
+        return False
+    return req.has_web() or not (set(req.workloads) - {"vm"})
 
 
 def add_ecs_service(
@@ -866,23 +875,28 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
     minimum, desired, maximum = capacity(ctx)
     # Graviton families (t4g, c7g, m6gd): arm64 images.
     arch = "arm64" if re.match(r"^[a-z]+\d+g[a-z]*\.", req.instance_type or "") else "x86_64"
-    add_load_balancer(bp, ctx, target_type="instance", port=port)
+    fronted = fleet_serves_http(req)
+    if fronted:
+        add_load_balancer(bp, ctx, target_type="instance", port=port)
     security_group(
         bp,
         "app",
         "Application instances",
-        "The instances' firewall: only the load balancer gets in.",
+        "The instances' firewall: only the load balancer gets in."
+        if fronted
+        else "The instances' firewall: nothing gets in (Session Manager needs no inbound port).",
         "ec2",
     )
-    ingress(
-        bp,
-        "app_from_alb",
-        "app",
-        port,
-        "Requests from the load balancer only.",
-        source_group="alb",
-        block="ec2",
-    )
+    if fronted:
+        ingress(
+            bp,
+            "app_from_alb",
+            "app",
+            port,
+            "Requests from the load balancer only.",
+            source_group="alb",
+            block="ec2",
+        )
     egress(
         bp,
         "app_https_out",
@@ -990,8 +1004,8 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
                 "max_size": maximum,
                 "desired_capacity": desired,
                 "vpc_zone_identifier": Expr("aws_subnet.private[*].id"),
-                "target_group_arns": [Expr("aws_lb_target_group.app.arn")],
-                "health_check_type": "ELB",
+                "target_group_arns": [Expr("aws_lb_target_group.app.arn")] if fronted else None,
+                "health_check_type": "ELB" if fronted else "EC2",
                 "health_check_grace_period": 120,
                 "launch_template": Block(
                     "launch_template",
