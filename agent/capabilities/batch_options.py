@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Probe
-from autcloud.agent.catalog.base import Blueprint, Context
-from autcloud.agent.hcl import Block, Call
+from autcloud.agent.capabilities.eventbridge import _allow_topic_publish
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
+from autcloud.agent.hcl import Block, Call, Expr, jsonencode
 from autcloud.agent.requirements import Requirements
 
 PHASE = COMPUTE + 7
@@ -83,11 +84,75 @@ def _read_job_vcpus(text: str) -> Iterator[tuple[str, Any]]:
         yield quote, f"{vcpus:g}"
 
 
+_FAILURE_ALERT = re.compile(
+    r"\b(?:jobs?|batch)\s+(?:fails?|failures?|failed)\b.{0,60}?\b(?:sns|notif\w*|alert\w*|page|e-?mail)\b"
+    r"|\b(?:notif\w*|alert\w*)\b.{0,40}?\b(?:on|when|if)\s+(?:a\s+|the\s+)?(?:jobs?|batch)\s+fail\w*"
+    r"|(?:잡|작업)\s*(?:이|가)?\s*실패\S*.{0,30}?(?:sns|알림|알려|통보)",
+    re.I,
+)
+FAILURE_RULE = "batch_job_failed"
+
+
+def _read_failure_alert(text: str) -> Iterator[tuple[str, Any]]:
+    match = _FAILURE_ALERT.search(text)
+    if match:
+        yield match.group(0).strip(), "batch-job-failed"
+
+
+def _failure_alert(bp: Blueprint) -> None:
+    """A failed job publishes to the alerts topic: an EventBridge rule on Batch job state."""
+    topic = "alerts" if bp.has("aws_sns_topic.alerts") else None
+    if topic is None or not bp.has("aws_batch_job_queue.main"):
+        bp.notes.append("Batch job failure alert: no alerts topic in the design; not wired.")
+        return
+    bp.add(
+        ResourceSpec(
+            "aws_cloudwatch_event_rule",
+            FAILURE_RULE,
+            "observability",
+            "Matches Batch jobs of this queue that end FAILED.",
+            {
+                "name": interp("${local.name}-batch-job-failed"),
+                "description": "AWS Batch job failed",
+                "event_pattern": jsonencode(
+                    {
+                        "source": ["aws.batch"],
+                        "detail-type": ["Batch Job State Change"],
+                        "detail": {
+                            "status": ["FAILED"],
+                            "jobQueue": [Expr("aws_batch_job_queue.main.arn")],
+                        },
+                    }
+                ),
+                "tags": {**tags("batch-job-failed"), "Purpose": "batch-job-failed"},
+            },
+            block="batch",
+        )
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_cloudwatch_event_target",
+            FAILURE_RULE,
+            "observability",
+            "Sends each failed-job event to the alerts topic (its subscribers are notified).",
+            {
+                "rule": Expr(f"aws_cloudwatch_event_rule.{FAILURE_RULE}.name"),
+                "target_id": "alerts",
+                "arn": Expr(f"aws_sns_topic.{topic}.arn"),
+            },
+            block="batch",
+        )
+    )
+    _allow_topic_publish(bp, topic, FAILURE_RULE)
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     environment = bp.find(ENVIRONMENT)
     if environment is None:
         return
     params = ctx.req.params
+    if params.get("batch.failure_alert"):
+        _failure_alert(bp)
     resources = environment.body.get("compute_resources")
     if params.get("batch.spot") == "SPOT" and isinstance(resources, Block):
         resources.body["type"] = "FARGATE_SPOT"
@@ -125,7 +190,13 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 
 def _applies(req: Requirements) -> bool:
-    keys = {"batch.spot", "batch.max_vcpus", "batch.job_vcpus", "batch.job_memory_mb"}
+    keys = {
+        "batch.spot",
+        "batch.max_vcpus",
+        "batch.job_vcpus",
+        "batch.job_memory_mb",
+        "batch.failure_alert",
+    }
     return bool(keys & set(req.params))
 
 
@@ -166,6 +237,13 @@ CAPABILITY = Capability(
             "tags.MemoryMiB",
             "==",
             _about_batch(_read_job_memory),
+        ),
+        Parameter(
+            "batch.failure_alert",
+            "aws_cloudwatch_event_rule",
+            "tags.Purpose",
+            "==",
+            _about_batch(_read_failure_alert),
         ),
     ),
 )

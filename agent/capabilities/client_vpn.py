@@ -40,14 +40,77 @@ _CLIENT_CIDR = reader(
     r"(?:vpn\s+clients?|client\s+vpn|clients?|클라이언트)\s*(?:vpn\s*)?"
     r"(?:cidr|range|network|pool|address(?:es)?|ip\s+range|ip\s+pool|subnet|대역|주소\s*대역|ip\s*대역)?\s*"
     rf"(?:block\s*)?(?:of|is|from|gets?|uses?|receives?|:|=|은|는|을|를|로|으로|as)?\s*{_CIDR}"
-    rf"|{_CIDR}\s*(?:for|as)\s+(?:the\s+)?(?:vpn\s+)?clients?",
+    rf"|{_CIDR}\s*(?:for|as|to)\s+(?:the\s+)?(?:vpn\s+)?(?:clients?|users?|laptops?)",
     _cidr,
+)
+
+# "using SSO via our SAML IdP" near the VPN: federated (SAML) authentication instead of certificates.
+_NEAR = r"(?:(?!\.\s)[^\n]){0,80}?"
+_FEDERATED = reader(
+    rf"(?:client\s*vpn|\bvpn\b|클라이언트\s*vpn|vpn){_NEAR}"
+    r"(?:\bsaml\b|\bsso\b|single\s+sign[\s-]?on|federated|identity\s+center|싱글\s*사인온|페더레이션)"
+    rf"|(?:\bsaml\b|\bsso\b|single\s+sign[\s-]?on|싱글\s*사인온){_NEAR}(?:client\s*vpn|\bvpn\b)",
+    lambda m: "federated-authentication",
+)
+
+_WORD_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "하나": 1,
+    "한": 1,
+    "두": 2,
+    "둘": 2,
+    "세": 3,
+    "셋": 3,
+}
+
+
+def _count(match: re.Match[str]) -> int | None:
+    word = next(g for g in match.groups() if g).lower()
+    number = int(word) if word.isdigit() else _WORD_NUMBERS.get(word)
+    return number if number is not None and 1 <= number <= 3 else None
+
+
+_ASSOCIATIONS = reader(
+    r"vpn(?:(?!\.\s)[^\n]){0,120}?(?:associated?|attached?)\s+(?:with|to)\s+(?:the\s+)?(\d|one|two|three)\s+(?:private\s+)?subnets?"
+    r"|vpn(?:(?!\.\s)[^\n]){0,120}?(?:프라이빗\s*)?서브넷\s*(\d|하나|한|두|둘|세|셋)\s*(?:개|곳)?\s*(?:에|과|와)?\s*(?:연결|연동|associat)",
+    _count,
 )
 
 _OVERLAP = (
     'cidrhost("${cidrhost(var.client_vpn_cidr, 0)}/${split("/", var.vpc_cidr)[1]}", 0) == cidrhost(var.vpc_cidr, 0)'
     ' || cidrhost("${cidrhost(var.vpc_cidr, 0)}/${split("/", var.client_vpn_cidr)[1]}", 0) == cidrhost(var.client_vpn_cidr, 0)'
 )
+
+
+def _authentication(bp: Blueprint, ctx: Context, client_root: Expr, server_cert: Expr) -> Block:
+    if ctx.req.params.get("vpn.authentication") != "federated-authentication":
+        return Block(
+            "authentication_options",
+            body={
+                "type": "certificate-authentication",
+                "root_certificate_chain_arn": Expr(
+                    f'{client_root.text} != "" ? {client_root.text} : {server_cert.text}'
+                ),
+            },
+        )
+    saml = bp.var(
+        Variable(
+            "client_vpn_saml_provider_arn",
+            "string",
+            "Required. ARN of the IAM SAML identity provider for your IdP (IAM > Identity providers > "
+            "Add provider > SAML, with the IdP's metadata XML); VPN users sign in through it.",
+            validation=(
+                'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider/", var.client_vpn_saml_provider_arn))',
+                "client_vpn_saml_provider_arn must be an IAM SAML provider ARN.",
+            ),
+        )
+    )
+    return Block(
+        "authentication_options",
+        body={"type": "federated-authentication", "saml_provider_arn": saml},
+    )
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -152,15 +215,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "dns_servers": [Expr("cidrhost(var.vpc_cidr, 2)")],
                 "transport_protocol": "udp",
                 "session_timeout_hours": 8,
-                "authentication_options": Block(
-                    "authentication_options",
-                    body={
-                        "type": "certificate-authentication",
-                        "root_certificate_chain_arn": Expr(
-                            f'{client_root.text} != "" ? {client_root.text} : {server_cert.text}'
-                        ),
-                    },
-                ),
+                "authentication_options": _authentication(bp, ctx, client_root, server_cert),
                 "connection_log_options": Block(
                     "connection_log_options",
                     body={
@@ -186,7 +241,17 @@ def build(bp: Blueprint, ctx: Context) -> None:
             block="client_vpn",
         ),
     )
-    zones = "length(local.azs)" if ctx.ha else "1"
+    stated_zones = ctx.req.params.get("vpn.subnet_associations")
+    if stated_zones and int(stated_zones) > ctx.az_count:
+        bp.notes.append(
+            f"Client VPN: {stated_zones} subnet associations asked, but the VPC has {ctx.az_count} zones; "
+            "one association per private subnet."
+        )
+    zones: int | Expr = (
+        min(int(stated_zones), ctx.az_count)
+        if stated_zones
+        else Expr("length(local.azs)" if ctx.ha else "1")
+    )
     bp.add(
         ResourceSpec(
             "aws_ec2_client_vpn_network_association",
@@ -199,7 +264,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 else " in one zone (each zone costs extra; say highly available for all)."
             ),
             {
-                "count": Expr(zones),
+                "count": zones,
                 "client_vpn_endpoint_id": Expr("aws_ec2_client_vpn_endpoint.main.id"),
                 "subnet_id": Expr("aws_subnet.private[count.index].id"),
             },
@@ -243,6 +308,20 @@ CAPABILITY = Capability(
             "client_cidr_block",
             "==",
             _CLIENT_CIDR,
+        ),
+        Parameter(
+            "vpn.authentication",
+            "aws_ec2_client_vpn_endpoint",
+            "authentication_options.type",
+            "==",
+            _FEDERATED,
+        ),
+        Parameter(
+            "vpn.subnet_associations",
+            "aws_ec2_client_vpn_network_association",
+            "count",
+            ">=",
+            _ASSOCIATIONS,
         ),
     ),
     scanner_types=("aws_ec2_client_vpn_endpoint",),

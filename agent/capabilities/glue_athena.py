@@ -4,13 +4,16 @@ declared some of these already; only what is missing is added."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import DATA, Capability, Probe
+from autcloud.agent.capabilities.base import DATA, Capability, Parameter, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.messaging import add_data_lake
 from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.requirements import _schedule, _schedule_timezone
 
 BLOCK = "glue_crawler"
 LAKE_PARTS = (
@@ -22,7 +25,226 @@ LAKE_PARTS = (
 )
 
 
+JOB_BLOCK = "glue_job"
+_GLUE = re.compile(r"\bglue\b|글루", re.I)
+_JOB = re.compile(
+    r"\bglue\s+(?:etl\s+|spark\s+|pyspark\s+)?jobs?\b|\b(?:etl|pyspark|spark)\s+jobs?\b"
+    r"|(?:glue|글루)\s*(?:etl\s*)?(?:잡|작업)|etl\s*(?:잡|작업)",
+    re.I,
+)
+WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard")
+GLUE_VERSIONS = ("2.0", "3.0", "4.0", "5.0")
+
+
+def _read_job(text: str) -> Iterator[tuple[str, Any]]:
+    match = _JOB.search(text)
+    if match and _GLUE.search(text):
+        yield match.group(0).strip(), "glueetl"
+
+
+def _read_version(text: str) -> Iterator[tuple[str, Any]]:
+    for match in re.finditer(r"\bglue\s*(?:version\s*|v)?(\d\.\d)\b|글루\s*(\d\.\d)", text, re.I):
+        version = match.group(1) or match.group(2)
+        if version in GLUE_VERSIONS:
+            yield match.group(0).strip(), version
+
+
+def _read_worker_type(text: str) -> Iterator[tuple[str, Any]]:
+    if not _GLUE.search(text):
+        return
+    for match in re.finditer(r"\b(G\.(?:025|1|2|4|8)X)\b", text, re.I):
+        yield match.group(0), match.group(1).upper()
+
+
+def _read_workers(text: str) -> Iterator[tuple[str, Any]]:
+    if not _GLUE.search(text):
+        return
+    pattern = r"\b(\d{1,3})\s*(?:G\.(?:025|1|2|4|8)X\s*)?(?:workers?|DPUs?)\b|(?:워커|작업자)\s*(\d{1,3})\s*(?:개|대)?"
+    for match in re.finditer(pattern, text, re.I):
+        count = int(match.group(1) or match.group(2))
+        if 2 <= count <= 299:
+            yield match.group(0).strip(), count
+
+
+_WHEN = re.compile(
+    r"\bnightly\b|\bdaily\b|every\s+(?:day|night|morning|hour)|\bhourly\b|\bat\s+\d{1,2}(?::\d{2})?"
+    r"|매일|매시간|매주|\d{1,2}\s*시",
+    re.I,
+)
+
+
+def _read_schedule(text: str) -> Iterator[tuple[str, Any]]:
+    """When a Glue job runs ("runs at 01:30 UTC every night"), as a UTC cron for its trigger."""
+    job, when = _JOB.search(text), _WHEN.search(text)
+    if not (job and when and _GLUE.search(text)):
+        return
+    expression = _schedule(text)
+    if expression is None:
+        return
+    schedule = _utc_cron(expression, _schedule_timezone(text, expression))
+    if schedule is not None:
+        yield when.group(0).strip(), schedule
+
+
+_OFFSETS = {"Asia/Seoul": 9, "Asia/Tokyo": 9, "UTC": 0, "Etc/UTC": 0}
+
+
+def _utc_cron(expression: str, timezone: str | None) -> str | None:
+    """Glue triggers run on UTC: a daily clock time in a fixed-offset zone is moved to UTC."""
+    if timezone is None or not expression.startswith("cron("):
+        return expression
+    offset = _OFFSETS.get(timezone)
+    if offset is None:
+        return None
+    fields = expression[5:-1].split()
+    if len(fields) != 6 or not fields[1].isdigit():
+        return None
+    hour = int(fields[1]) - offset
+    if hour < 0 and fields[4] not in ("*", "?"):
+        return None  # a named weekday would move to the day before: not attempted
+    fields[1] = str(hour % 24)
+    return f"cron({' '.join(fields)})"
+
+
+def _glue_job(bp: Blueprint, ctx: Context) -> None:
+    if bp.has("aws_glue_job.etl") or not bp.has("aws_s3_bucket.data_lake"):
+        return
+    params = ctx.req.params
+    bp.blocks.append(JOB_BLOCK)
+    role(
+        bp,
+        "glue_job",
+        "glue.amazonaws.com",
+        "The ETL job's identity: reads and writes the lake, logs to CloudWatch.",
+        "analytics",
+        JOB_BLOCK,
+        ("service-role/AWSGlueServiceRole",),
+    )
+    bp.add(
+        ResourceSpec(
+            "aws_iam_role_policy",
+            "glue_job",
+            "analytics",
+            "The job reads its script and the lake, writes its output back, and uses the project key.",
+            {
+                "name": "lake-etl",
+                "role": Expr("aws_iam_role.glue_job.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "s3:GetObject",
+                                    "s3:PutObject",
+                                    "s3:DeleteObject",
+                                    "s3:ListBucket",
+                                ],
+                                "Resource": [
+                                    Expr("aws_s3_bucket.data_lake.arn"),
+                                    interp("${aws_s3_bucket.data_lake.arn}/*"),
+                                ],
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
+                                "Resource": Expr("aws_kms_key.main.arn"),
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": ["logs:AssociateKmsKey"],
+                                "Resource": interp(
+                                    "arn:aws:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws-glue/*"
+                                ),
+                            },
+                        ],
+                    }
+                ),
+            },
+            block=JOB_BLOCK,
+        ),
+    )
+    version = params.get("glue.version") or "4.0"
+    worker_type = params.get("glue.worker_type") or "G.1X"
+    workers = params.get("glue.workers") or 2
+    body: dict[str, Any] = {
+        "name": interp("${local.name}-etl"),
+        "role_arn": Expr("aws_iam_role.glue_job.arn"),
+        "glue_version": version,
+        "worker_type": worker_type,
+        "number_of_workers": workers,
+        "timeout": 120,
+        "command": Block(
+            "command",
+            body={
+                "name": "glueetl",
+                "python_version": "3",
+                "script_location": interp("s3://${aws_s3_bucket.data_lake.bucket}/scripts/etl.py"),
+            },
+        ),
+        "default_arguments": {
+            "--job-language": "python",
+            "--enable-continuous-cloudwatch-log": "true",
+            "--enable-metrics": "true",
+            "--TempDir": interp("s3://${aws_s3_bucket.data_lake.bucket}/tmp/"),
+        },
+        "tags": tags("lake-etl"),
+    }
+    if bp.has("aws_glue_security_configuration.lake"):
+        body["security_configuration"] = Expr("aws_glue_security_configuration.lake.name")
+    bp.add(
+        ResourceSpec(
+            "aws_glue_job",
+            "etl",
+            "analytics",
+            f"The Spark ETL job (Glue {version}, {workers} x {worker_type} workers); its PySpark "
+            "script lives under scripts/ in the lake bucket (upload etl.py there).",
+            body,
+            block=JOB_BLOCK,
+        )
+    )
+    bp.out(Output("glue_job", "aws_glue_job.etl.name", "Glue ETL job."))
+    expression = ctx.req.schedule_expression
+    schedule = params.get("glue.schedule")
+    if schedule is None and expression:
+        schedule = _utc_cron(expression, ctx.req.schedule_timezone)
+    if schedule is None:
+        if not expression:
+            return
+        bp.notes.append(
+            f"Glue ETL job: the schedule {expression} ({ctx.req.schedule_timezone}) could not be "
+            "moved to UTC for a Glue trigger; the job starts on demand."
+        )
+        return
+    bp.add(
+        ResourceSpec(
+            "aws_glue_trigger",
+            "etl",
+            "analytics",
+            f"Starts the ETL job on schedule ({schedule}, UTC).",
+            {
+                "name": interp("${local.name}-etl-schedule"),
+                "type": "SCHEDULED",
+                "schedule": schedule,
+                "actions": Block("actions", body={"job_name": Expr("aws_glue_job.etl.name")}),
+                "tags": tags("lake-etl-schedule"),
+            },
+            block=JOB_BLOCK,
+        )
+    )
+
+
+JOB_KEYS = ("glue.job", "glue.version", "glue.worker_type", "glue.workers", "glue.schedule")
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
+    _build_lake(bp, ctx)
+    if any(key in ctx.req.params for key in JOB_KEYS):
+        _glue_job(bp, ctx)
+
+
+def _build_lake(bp: Blueprint, ctx: Context) -> None:
     if not any(bp.has(address) for address in LAKE_PARTS):
         add_data_lake(bp, ctx)  # bucket, catalog database, workgroup, Glue encryption settings
     missing = [address for address in LAKE_PARTS if not bp.has(address)]
@@ -126,4 +348,11 @@ CAPABILITY = Capability(
     build=build,
     phase=DATA,
     scanner_types=("aws_glue_crawler", "aws_glue_job"),
+    parameters=(
+        Parameter("glue.job", "aws_glue_job", "command.name", "==", _read_job),
+        Parameter("glue.version", "aws_glue_job", "glue_version", "==", _read_version),
+        Parameter("glue.worker_type", "aws_glue_job", "worker_type", "==", _read_worker_type),
+        Parameter("glue.workers", "aws_glue_job", "number_of_workers", "==", _read_workers),
+        Parameter("glue.schedule", "aws_glue_trigger", "schedule", "==", _read_schedule),
+    ),
 )

@@ -1,4 +1,4 @@
-"""Network Load Balancer: a TCP listener on the asked port in front of the ECS service (by IP) or
+"""Network Load Balancer: a TCP listener (UDP, or TLS ending at the balancer, when asked) on the asked port in front of the ECS service (by IP) or
 the Auto Scaling group (by instance), cross-zone, access-logged, internal when the request is
 private. Its own security group lets the port in and reaches the application's port only.
 """
@@ -36,7 +36,58 @@ PORT = Parameter(
     type="aws_lb_listener",
     attribute="port",
     op="==",
-    read=reader(r"\btcp\s*(?:port|포트)?\s*:?\s*(\d{2,5})\b", _port),
+    read=reader(
+        r"\b(?:tcp|udp|tls)\s*(?:listener\s*)?(?:on\s*)?(?:port|포트)?\s*:?\s*(\d{2,5})\b"
+        r"|\b(\d{2,5})\s*(?:번\s*)?포트\s*(?:로\s*|에서\s*|는\s*)?(?:tls|udp)",
+        lambda m: _port_of(m),
+    ),
+)
+
+
+def _port_of(match: Any) -> int | None:
+    value = int(next(g for g in match.groups() if g))
+    return value if 1 <= value <= 65535 else None
+
+
+def _protocol(match: Any) -> str:
+    return "UDP" if "udp" in match.group(0).lower() else "TLS"
+
+
+# The listener's protocol: UDP for datagram traffic, TLS when the balancer ends TLS.
+PROTOCOL = Parameter(
+    key="nlb.protocol",
+    type="aws_lb_listener",
+    attribute="protocol",
+    op="==",
+    read=reader(
+        r"\budp\s+(?:listener|port|traffic)"
+        r"|\budp\s*(?:포트|리스너|로)"
+        r"|\b(?:terminat\w*|end\w*|offload\w*)\s+tls\s+(?:at|on)\s+the\s+(?:nlb|network\s+load\s+balancer)"
+        r"|\btls\s+listener"
+        r"|포트\s*tls|nlb\s*에서\s*tls\s*(?:종료|termination)",
+        _protocol,
+    ),
+)
+
+
+def _target_port(match: Any) -> int | None:
+    value = int(match.group(1))
+    return value if 1 <= value <= 65535 else None
+
+
+# The port behind the balancer when it differs from the listener: "뒤로는 1883 TCP로",
+# "forward to the brokers on TCP 1883".
+TARGET_PORT = Parameter(
+    key="nlb.target_port",
+    type="aws_lb_target_group",
+    attribute="port",
+    op="==",
+    read=reader(
+        r"(?:뒤로는|뒤쪽은|백엔드는?|타깃은?|타겟은?)\s*(\d{2,5})\s*(?:번\s*)?(?:포트\s*)?(?:tcp|로)"
+        r"|\b(?:forward\w*|pass\w*|send\w*)\s+(?:it\s+|traffic\s+|connections\s+)?(?:on\s+)?to\s+"
+        r"(?:the\s+)?(?:\w+\s+)?(?:on\s+)?(?:plain\s+)?(?:tcp\s+)?(?:port\s+)?(\d{2,5})\b",
+        lambda m: _port_of(m),
+    ),
 )
 
 
@@ -142,11 +193,14 @@ def build(bp: Blueprint, ctx: Context) -> None:
     if not bp.has("aws_vpc.main"):
         add_network(bp, ctx, isolated_subnets=False)
     internal = ctx.req.private
+    protocol = str(ctx.req.params.get("nlb.protocol") or "TCP")
+    ip_protocol = "udp" if protocol == "UDP" else "tcp"
+    stated_target = ctx.req.params.get("nlb.target_port")
     listen = bp.var(
         Variable(
             "nlb_port",
             "number",
-            "TCP port the Network Load Balancer listens on.",
+            f"{protocol} port the Network Load Balancer listens on.",
             int(ctx.req.params.get("nlb.port") or DEFAULT_PORT),
         )
     )
@@ -161,6 +215,15 @@ def build(bp: Blueprint, ctx: Context) -> None:
         target = "asg"
         target_type, target_port = "instance", Expr("var.app_port")
         what = "the Auto Scaling group's instances"
+    if isinstance(stated_target, int):
+        target_port = bp.var(
+            Variable(
+                "nlb_target_port",
+                "number",
+                "Port the targets behind the NLB listen on.",
+                stated_target,
+            )
+        )
     ensure_access_logs(bp)
     _log_delivery(bp)
 
@@ -181,6 +244,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             else "TCP clients from anywhere: the public entry point.",
             {
                 "security_group_id": Expr("aws_security_group.nlb.id"),
+                "ip_protocol": ip_protocol,
                 "from_port": listen,
                 "to_port": listen,
                 **source,
@@ -195,6 +259,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "Forwards connections to the application only.",
                 {
                     "security_group_id": Expr("aws_security_group.nlb.id"),
+                    "ip_protocol": ip_protocol,
                     "from_port": target_port,
                     "to_port": target_port,
                     "referenced_security_group_id": Expr("aws_security_group.app.id"),
@@ -206,6 +271,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "Connections from the network load balancer only.",
                 {
                     "security_group_id": Expr("aws_security_group.app.id"),
+                    "ip_protocol": ip_protocol,
                     "from_port": target_port,
                     "to_port": target_port,
                     "referenced_security_group_id": Expr("aws_security_group.nlb.id"),
@@ -220,6 +286,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "Forwards connections to targets inside the VPC only.",
                 {
                     "security_group_id": Expr("aws_security_group.nlb.id"),
+                    "ip_protocol": ip_protocol,
                     "from_port": target_port,
                     "to_port": target_port,
                     "cidr_ipv4": Expr("var.vpc_cidr"),
@@ -272,7 +339,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             {
                 "name_prefix": "nlb-",
                 "port": target_port,
-                "protocol": "TCP",
+                "protocol": "UDP" if protocol == "UDP" else "TCP",
                 "target_type": target_type,
                 "vpc_id": Expr("aws_vpc.main.id"),
                 "deregistration_delay": 30,
@@ -290,29 +357,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             },
             block=BLOCK,
         ),
-        ResourceSpec(
-            "aws_lb_listener",
-            "nlb_tcp",
-            "compute",
-            "Accepts TCP connections on the asked port and forwards them.",
-            {
-                "load_balancer_arn": Expr("aws_lb.nlb.arn"),
-                "port": listen,
-                "protocol": "TCP",
-                "default_action": Block(
-                    "default_action",
-                    body={
-                        "type": "forward",
-                        "target_group_arn": Expr("aws_lb_target_group.nlb.arn"),
-                    },
-                ),
-            },
-            comments=(
-                "checkov:skip=CKV_AWS_2:A TCP listener passes the application's own protocol through; TLS ends at the application",
-                "checkov:skip=CKV_AWS_103:A TCP listener carries no TLS policy; TLS ends at the application",
-            ),
-            block=BLOCK,
-        ),
+        _listener(bp, protocol, listen),
     )
     if target == "ecs" and service is not None:
         _attach_ecs(bp, service, target_port)
@@ -339,6 +384,47 @@ def build(bp: Blueprint, ctx: Context) -> None:
         },
         threshold=0,
         statistic="Maximum",
+    )
+
+
+def _certificate(bp: Blueprint) -> Expr:
+    """The design's validated certificate, or one the user supplies."""
+    if bp.has("aws_acm_certificate_validation.app"):
+        return Expr("aws_acm_certificate_validation.app.certificate_arn")
+    if bp.has("aws_acm_certificate.app"):
+        return Expr("aws_acm_certificate.app.arn")
+    return bp.var(
+        Variable(
+            "nlb_certificate_arn",
+            "string",
+            "ARN of the ACM certificate the Network Load Balancer's TLS listener presents.",
+        )
+    )
+
+
+def _listener(bp: Blueprint, protocol: str, listen: Expr) -> ResourceSpec:
+    body: dict[str, Any] = {
+        "load_balancer_arn": Expr("aws_lb.nlb.arn"),
+        "port": listen,
+        "protocol": protocol,
+    }
+    comments: tuple[str, ...] = ()
+    if protocol == "TLS":
+        body["ssl_policy"] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+        body["certificate_arn"] = _certificate(bp)
+        reason = "Ends TLS 1.3/1.2 on the asked port and forwards plain TCP to the targets."
+    else:
+        reason = f"Accepts {protocol} traffic on the asked port and forwards it."
+        comments = (
+            f"checkov:skip=CKV_AWS_2:A {protocol} listener passes the application's own protocol through; TLS ends at the application",
+            f"checkov:skip=CKV_AWS_103:A {protocol} listener carries no TLS policy; TLS ends at the application",
+        )
+    body["default_action"] = Block(
+        "default_action",
+        body={"type": "forward", "target_group_arn": Expr("aws_lb_target_group.nlb.arn")},
+    )
+    return ResourceSpec(
+        "aws_lb_listener", "nlb_tcp", "compute", reason, body, comments=comments, block=BLOCK
     )
 
 
@@ -373,6 +459,6 @@ CAPABILITY = Capability(
     category="compute",
     build=build,
     phase=EDGE,
-    parameters=(PORT,),
+    parameters=(PORT, PROTOCOL, TARGET_PORT),
     scanner_types=("aws_lb",),
 )

@@ -3,7 +3,14 @@ or a sender address) and a configuration set that requires TLS and suppresses bo
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import (
+    GOVERNANCE,
+    INTEGRATION,
+    Capability,
+    Parameter,
+    Probe,
+    reader,
+)
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -17,11 +24,23 @@ from autcloud.agent.hcl import Block, Expr
 
 _ADDRESS = r"([\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
 _FROM_ADDRESS = reader(
-    r"(?:send(?:s|ing)?\s+(?:e-?mails?\s+|mails?\s+|messages?\s+)?from|from[- ]address(?:\s+(?:is|of))?"
+    r"(?:\bSES\s+from|send(?:s|ing)?\s+(?:e-?mails?\s+|mails?\s+|messages?\s+)?from|from[- ]address(?:\s+(?:is|of))?"
     r"|sender(?:\s+address)?(?:\s+is)?|reply\s+from|발신(?:\s*주소|\s*이메일|\s*메일)?(?:은|는|:)?)"
     rf"\s*[:=]?\s*{_ADDRESS}"
     rf"|{_ADDRESS}\s*(?:으로|로|에서)?\s*(?:(?:이메일|메일)을?\s*)?발신",
     lambda m: (m.group(1) or m.group(2)).lower().rstrip("."),
+)
+
+_VERIFY_DOMAIN = reader(
+    r"\bverify\s+(?:the\s+)?(?:whole\s+|entire\s+|our\s+)?domain|\bdomain\s+(?:identity|verification)"
+    r"|\b(?:easy\s+)?DKIM\b|도메인\s*(?:전체\s*)?(?:인증|검증)|DKIM",
+    lambda m: "RSA_2048_BIT",
+)
+_NOTIFICATIONS = reader(
+    r"\bbounces?\b[^.\n]{0,40}?\bcomplaints?\b[^.\n]{0,40}?\b(?:SNS|notif\w*)"
+    r"|\bcomplaints?\b[^.\n]{0,40}?\bbounces?\b[^.\n]{0,40}?\b(?:SNS|notif\w*)"
+    r"|(?:반송|바운스)[^.\n]{0,30}?(?:수신\s*거부|불만|컴플레인)[^.\n]{0,30}?(?:SNS|알림)",
+    lambda m: ["BOUNCE", "COMPLAINT"],
 )
 
 
@@ -49,8 +68,13 @@ def build(bp: Blueprint, ctx: Context) -> None:
             block="ses",
         )
     )
+    sender_domain = str(sender).split("@", 1)[1] if sender else None
     if ctx.req.domain:
         _domain_identity(bp)
+    elif sender_domain and ctx.req.params.get("ses.verify_domain"):
+        _domain_identity(bp, sender_domain)
+    if ctx.req.params.get("ses.notifications"):
+        _notifications(bp)
     if sender or not ctx.req.domain:
         address = bp.var(
             Variable(
@@ -71,7 +95,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "messaging",
                 "The sender address, verified with SES (it receives a confirmation link).",
                 {
-                    "email_identity": address,
+                    "email_identity": str(sender) if sender else address,
                     "configuration_set_name": Expr(
                         "aws_sesv2_configuration_set.main.configuration_set_name"
                     ),
@@ -93,7 +117,72 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-def _domain_identity(bp: Blueprint) -> None:
+def _notifications(bp: Blueprint) -> None:
+    """Bounce and complaint events published to an SNS topic (the design's, or a new one)."""
+    topics = [r for r in bp.resources if r.type == "aws_sns_topic" and not r.data_source]
+    if not topics:
+        bp.add(
+            ResourceSpec(
+                "aws_sns_topic",
+                "email_events",
+                "messaging",
+                "Receives SES bounce and complaint notifications; encrypted.",
+                {
+                    "name": interp("${local.name}-email-events"),
+                    "kms_master_key_id": Expr("aws_kms_key.main.id"),
+                    "tags": tags("email-events"),
+                },
+                block="ses",
+            )
+        )
+        topic = "aws_sns_topic.email_events"
+    else:
+        named = [t for t in topics if t.name != "alerts"]
+        topic = (named or topics)[0].address
+    bp.add(
+        ResourceSpec(
+            "aws_sesv2_configuration_set_event_destination",
+            "bounces",
+            "messaging",
+            "Publishes every bounce and complaint to SNS so the app can stop mailing those addresses.",
+            {
+                "configuration_set_name": Expr(
+                    "aws_sesv2_configuration_set.main.configuration_set_name"
+                ),
+                "event_destination_name": "bounces-complaints",
+                "event_destination": Block(
+                    "event_destination",
+                    body={
+                        "enabled": True,
+                        "matching_event_types": ["BOUNCE", "COMPLAINT"],
+                        "sns_destination": Block(
+                            "sns_destination", body={"topic_arn": Expr(f"{topic}.arn")}
+                        ),
+                    },
+                ),
+            },
+            block="ses",
+        )
+    )
+
+
+def _cognito_sender(bp: Blueprint, sender: object) -> None:
+    """A user pool in the design mails its verification codes through this SES identity."""
+    pool = bp.find("aws_cognito_user_pool.main")
+    if pool is None or not sender:
+        return
+    pool.body["email_configuration"] = Block(
+        "email_configuration",
+        body={
+            "email_sending_account": "DEVELOPER",
+            "from_email_address": str(sender),
+            "source_arn": Expr("aws_sesv2_email_identity.sender.arn"),
+            "configuration_set": Expr("aws_sesv2_configuration_set.main.configuration_set_name"),
+        },
+    )
+
+
+def _domain_identity(bp: Blueprint, domain: str | None = None) -> None:
     bp.add(
         ResourceSpec(
             "aws_sesv2_email_identity",
@@ -101,7 +190,10 @@ def _domain_identity(bp: Blueprint) -> None:
             "messaging",
             "The domain as a sending identity, signed with Easy DKIM so mail is not marked as spam.",
             {
-                "email_identity": Expr("var.domain_name"),
+                "email_identity": domain or Expr("var.domain_name"),
+                "dkim_signing_attributes": Block(
+                    "dkim_signing_attributes", body={"next_signing_key_length": "RSA_2048_BIT"}
+                ),
                 "configuration_set_name": Expr(
                     "aws_sesv2_configuration_set.main.configuration_set_name"
                 ),
@@ -110,7 +202,7 @@ def _domain_identity(bp: Blueprint) -> None:
             block="ses",
         )
     )
-    if bp.has("aws_route53_zone.main"):
+    if domain is None and bp.has("aws_route53_zone.main"):
         bp.add(
             ResourceSpec(
                 "aws_route53_record",
@@ -147,22 +239,57 @@ def _domain_identity(bp: Blueprint) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="ses",
-    summary="Amazon SES e-mail sending.",
-    concepts=("service.ses",),
-    probes=(Probe("aws_sesv2_email_identity"),),
-    category="messaging",
-    build=build,
-    phase=INTEGRATION,
-    parameters=(
-        Parameter(
-            "ses.from_address",
-            "aws_sesv2_email_identity",
-            "email_identity",
-            "==",
-            _FROM_ADDRESS,
+def _cognito_build(bp: Blueprint, ctx: Context) -> None:
+    _cognito_sender(bp, ctx.req.params.get("ses.from_address"))
+
+
+CAPABILITIES = [
+    Capability(
+        key="ses",
+        summary="Amazon SES e-mail sending.",
+        concepts=("service.ses",),
+        probes=(Probe("aws_sesv2_email_identity"),),
+        category="messaging",
+        build=build,
+        phase=INTEGRATION,
+        parameters=(
+            Parameter(
+                "ses.from_address",
+                "aws_sesv2_email_identity",
+                "email_identity",
+                "==",
+                _FROM_ADDRESS,
+            ),
+            Parameter(
+                "ses.verify_domain",
+                "aws_sesv2_email_identity",
+                "dkim_signing_attributes.next_signing_key_length",
+                "==",
+                _VERIFY_DOMAIN,
+            ),
+            Parameter(
+                "ses.notifications",
+                "aws_sesv2_configuration_set_event_destination",
+                "event_destination.matching_event_types",
+                "==",
+                _NOTIFICATIONS,
+            ),
         ),
+        scanner_types=("aws_sesv2_email_identity", "aws_sesv2_configuration_set"),
     ),
-    scanner_types=("aws_sesv2_email_identity", "aws_sesv2_configuration_set"),
-)
+    Capability(
+        key="ses_cognito",
+        summary="A Cognito user pool sends its mail through the design's SES identity.",
+        concepts=(),
+        probes=(
+            Probe(
+                "aws_cognito_user_pool",
+                (("email_configuration.email_sending_account", "==", "DEVELOPER"),),
+            ),
+        ),
+        category="security",
+        build=_cognito_build,
+        phase=GOVERNANCE,
+        applies=lambda req: "ses" in req.services and "cognito" in req.services,
+    ),
+]

@@ -63,6 +63,16 @@ _OFFICE_CIDR = reader(
 )
 
 
+def _asn(match: re.Match[str]) -> int | None:
+    number = int(next(g for g in match.groups() if g))
+    return number if 1 <= number <= 4294967294 else None
+
+
+_BGP_ASN = reader(
+    r"\b(?:bgp\s*)?asn\s*(?:is|of|:|=|은|는)?\s*(\d{1,10})\b|\bbgp\s+(\d{1,10})\b", _asn
+)
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     if not bp.has("aws_vpc.main"):
         add_network(bp, ctx, isolated_subnets=False)
@@ -87,7 +97,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "customer_gateway_bgp_asn",
             "number",
             "BGP ASN of the office device (a private ASN if it has none; static routing ignores it).",
-            65000,
+            int(ctx.req.params.get("vpn.bgp_asn") or 65000),
         )
     )
     office_cidr = bp.var(
@@ -233,6 +243,13 @@ CAPABILITY = Capability(
             "destination_cidr_block",
             "==",
             _only_with_vpn(_OFFICE_CIDR),
+        ),
+        Parameter(
+            "vpn.bgp_asn",
+            "aws_customer_gateway",
+            "bgp_asn",
+            "==",
+            _only_with_vpn(_BGP_ASN),
         ),
     ),
     scanner_types=("aws_vpn_connection", "aws_customer_gateway", "aws_vpn_gateway"),

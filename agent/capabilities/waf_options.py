@@ -1,5 +1,6 @@
 """WAF options as stated: the rate limit per client IP ("2000 requests per 5 minutes per IP",
-"IP당 5분 1000건"). It tunes the rate-based rule of every web ACL the design has (agent/catalog/edge.py
+"IP당 5분 1000건") and AWS managed rule groups named by what they stop ("SQL injection rule set",
+"SQL 인젝션 룰셋"). It tunes the rate-based rule of every web ACL the design has (agent/catalog/edge.py
 builds them); a design without a WAF keeps none, and the ledger says so."""
 
 from __future__ import annotations
@@ -30,7 +31,70 @@ def _read_limit(text: str) -> Iterator[tuple[str, Any]]:
             yield match.group(0).strip(), value
 
 
+# Managed rule groups people name by the attack they stop.
+_GROUPS = (
+    (
+        re.compile(r"sql\s*injection|\bsqli\b|sql\s*인젝션|sql\s*주입", re.I),
+        "AWSManagedRulesSQLiRuleSet",
+    ),
+    (re.compile(r"\blinux\b.{0,20}\brules?\b|리눅스\s*룰", re.I), "AWSManagedRulesLinuxRuleSet"),
+    (re.compile(r"\bphp\b.{0,20}\brules?\b|php\s*룰", re.I), "AWSManagedRulesPHPRuleSet"),
+)
+
+
+def _read_group(text: str) -> Iterator[tuple[str, Any]]:
+    for pattern, group in _GROUPS:
+        match = pattern.search(text)
+        if match:
+            yield match.group(0).strip(), group
+
+
+def _managed_rule(group: str, priority: int) -> Block:
+    return Block(
+        "rule",
+        body={
+            "name": group,
+            "priority": priority,
+            "override_action": Block("override_action", body={"none": Block("none")}),
+            "statement": Block(
+                "statement",
+                body={
+                    "managed_rule_group_statement": Block(
+                        "managed_rule_group_statement", body={"name": group, "vendor_name": "AWS"}
+                    )
+                },
+            ),
+            "visibility_config": Block(
+                "visibility_config",
+                body={
+                    "cloudwatch_metrics_enabled": True,
+                    "metric_name": group,
+                    "sampled_requests_enabled": True,
+                },
+            ),
+        },
+    )
+
+
+def _add_group(spec: Any, group: str) -> None:
+    """Adds a managed rule group to a web ACL unless it is there, at a free priority."""
+    rules = spec.body.get("rule")
+    rules = list(rules) if isinstance(rules, list) else ([rules] if rules else [])
+    names = {r.body.get("name") for r in rules if isinstance(r, Block)}
+    if group in names:
+        return
+    used = {r.body.get("priority") for r in rules if isinstance(r, Block)}
+    priority = next(p for p in range(1, 100) if p not in used)
+    rules.append(_managed_rule(group, priority))
+    spec.body["rule"] = rules
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
+    group = ctx.req.params.get("waf.managed_rule_group")
+    if isinstance(group, str):
+        for spec in bp.resources:
+            if spec.type == "aws_wafv2_web_acl":
+                _add_group(spec, group)
     limit = ctx.req.params.get("waf.rate_limit")
     if not isinstance(limit, int):
         return
@@ -47,7 +111,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 CAPABILITY = Capability(
     key="waf_options",
-    summary="WAF options: the rate limit per client IP.",
+    summary="WAF options: the rate limit per client IP, named managed rule groups.",
     concepts=(),
     probes=(Probe("aws_wafv2_web_acl"),),
     category="edge",
@@ -60,6 +124,13 @@ CAPABILITY = Capability(
             "rule.statement.rate_based_statement.limit",
             "==",
             _read_limit,
+        ),
+        Parameter(
+            "waf.managed_rule_group",
+            "aws_wafv2_web_acl",
+            "rule.statement.managed_rule_group_statement.name",
+            "==",
+            _read_group,
         ),
     ),
 )

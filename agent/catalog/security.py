@@ -221,6 +221,22 @@ def add_audit_trail(bp: Blueprint) -> None:
     )
 
 
+def s3_data_event_selector(buckets: list[str]) -> Block:
+    """A trail event selector with management events plus S3 object data events for ``buckets``
+    (addresses of aws_s3_bucket resources; all buckets of the account when none)."""
+    values = [interp(f"${{{address}.arn}}/") for address in buckets] if buckets else ["arn:aws:s3"]
+    return Block(
+        "event_selector",
+        body={
+            "read_write_type": "All",
+            "include_management_events": True,
+            "data_resource": Block(
+                "data_resource", body={"type": "AWS::S3::Object", "values": values}
+            ),
+        },
+    )
+
+
 def add_alerts(bp: Blueprint, emails: list[str]) -> None:
     """An encrypted SNS topic for alarms, with e-mail subscriptions for the people named."""
     bp.blocks.append("alerts")

@@ -37,3 +37,17 @@ def test_a_batch_request_without_spot_keeps_on_demand_fargate() -> None:
     module, _ = _design("AWS Batch jobs with one job queue for nightly reports")
     resources = module.resources["aws_batch_compute_environment"]["fargate"]["compute_resources"][0]
     assert resources["type"] == "FARGATE"
+
+
+def test_a_failed_job_alert_wires_an_eventbridge_rule_to_the_alerts_topic() -> None:
+    module, ledger = _design("AWS Batch job queue on Fargate; if a job fails, alert us via SNS.")
+    rule = module.resources["aws_cloudwatch_event_rule"]["batch_job_failed"]
+    assert "FAILED" in rule["event_pattern"]
+    target = module.resources["aws_cloudwatch_event_target"]["batch_job_failed"]
+    assert "aws_sns_topic.alerts" in target["arn"]
+    assert ledger["batch.failure_alert"]["status"] == "honored"
+
+
+def test_batch_without_a_failure_alert_has_no_failure_rule() -> None:
+    module, _ = _design("AWS Batch jobs with one job queue for nightly reports")
+    assert "batch_job_failed" not in module.resources.get("aws_cloudwatch_event_rule", {})

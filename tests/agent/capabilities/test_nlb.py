@@ -60,3 +60,30 @@ def test_the_ledger_honors_the_nlb_and_its_port_with_evidence() -> None:
 def test_a_request_not_naming_an_nlb_builds_none() -> None:
     module, _ = _design("A containerised web API with PostgreSQL")
     assert "nlb" not in module.resources["aws_lb"]
+
+
+def test_a_udp_listener_is_built_with_a_udp_target_group_and_udp_firewall() -> None:
+    module, ledger = _design(
+        "Game servers: a Network Load Balancer with a UDP listener on 7777 sending traffic to an "
+        "autoscaling group of c6i.large instances"
+    )
+    assert module.resources["aws_lb_listener"]["nlb_tcp"]["protocol"] == "UDP"
+    assert module.variables["nlb_port"]["default"] == 7777
+    assert module.resources["aws_lb_target_group"]["nlb"]["protocol"] == "UDP"
+    rule = module.resources["aws_vpc_security_group_ingress_rule"]["nlb_tcp_in"]
+    assert rule["ip_protocol"] == "udp"
+    assert ledger["nlb.protocol"]["status"] == "honored"
+
+
+def test_tls_ended_at_the_nlb_gets_a_tls_listener_and_the_stated_backend_port() -> None:
+    module, ledger = _design(
+        "EC2 오토스케일링 그룹 MQTT 브로커. 단말이 8883 포트 TLS로 붙는데 NLB에서 TLS 종료하고 "
+        "뒤로는 1883 TCP로 넘겨주세요. 인증서는 ACM으로 mqtt.kickgo.co.kr"
+    )
+    listener = module.resources["aws_lb_listener"]["nlb_tcp"]
+    assert listener["protocol"] == "TLS"
+    assert listener["ssl_policy"].startswith("ELBSecurityPolicy-TLS13")
+    assert module.variables["nlb_port"]["default"] == 8883
+    assert module.variables["nlb_target_port"]["default"] == 1883
+    assert module.resources["aws_lb_target_group"]["nlb"]["protocol"] == "TCP"
+    assert ledger["nlb.target_port"]["status"] == "honored"

@@ -34,3 +34,27 @@ def test_the_stated_limit_lands_on_the_web_acl_and_is_honored() -> None:
     ]
     assert limits == [500]
     assert ledger["waf.rate_limit"]["status"] == "honored"
+
+
+def test_a_named_sql_injection_rule_set_is_read_in_english_and_korean() -> None:
+    from autcloud.agent.capabilities.waf_options import _read_group
+
+    assert next(iter(_read_group("add the SQL injection rule set")))[1] == (
+        "AWSManagedRulesSQLiRuleSet"
+    )
+    assert next(iter(_read_group("WAF에 SQL 인젝션 룰셋 적용")))[1] == "AWSManagedRulesSQLiRuleSet"
+
+
+def test_the_named_managed_rule_group_lands_on_the_web_acl_and_is_honored() -> None:
+    module, ledger = _design(
+        "ECS Fargate API in Mumbai behind a load balancer with WAF and the SQL injection rule set"
+    )
+    rules = module.resources["aws_wafv2_web_acl"]["alb"]["rule"]
+    names = [
+        r["statement"][0]["managed_rule_group_statement"][0]["name"]
+        for r in rules
+        if "managed_rule_group_statement" in r["statement"][0]
+    ]
+    assert "AWSManagedRulesSQLiRuleSet" in names
+    assert len({r["priority"] for r in rules}) == len(rules)
+    assert ledger["waf.managed_rule_group"]["status"] == "honored"

@@ -1,0 +1,176 @@
+"""Alarm settings the user states: a CPU or 5XX threshold, how many consecutive failures
+raise an alarm, a p99 latency alarm on the load balancer, and an HTTPS (e.g. PagerDuty)
+subscription on the alerts topic. Applied after every alarm of the design exists."""
+
+from __future__ import annotations
+
+import re
+
+from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
+from autcloud.agent.hcl import Expr
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_ABOVE = r"(?:above|over|exceeds?|more\s+than|greater\s+than|>=?|>)"
+
+_CPU = reader(
+    rf"\bCPU(?:\s+(?:usage|utili[sz]ation))?\s+(?:is\s+|goes\s+|stays\s+)?{_ABOVE}\s*{_NUM}\s*%"
+    rf"|\bCPU\s*(?:사용률|사용량)?\s*(?:이|가)?\s*{_NUM}\s*%\s*(?:를|을)?\s*(?:넘|초과|이상)",
+    lambda m: _num(m.group(1) or m.group(2)),
+)
+_5XX = reader(
+    rf"\b5xx(?:\s+(?:errors?|responses?|codes?))?\s+(?:is\s+|goes\s+)?{_ABOVE}\s*{_NUM}\b(?!\s*%)"
+    rf"|\b5xx(?:\s*에러|\s*오류)?\s*(?:가|이)?\s*(?:\d+\s*분에?\s*)?{_NUM}\s*(?:건|개|번|회)\s*(?:를|을|이)?\s*(?:넘|초과|이상)",
+    lambda m: _num(m.group(1) or m.group(2)),
+)
+_CONSECUTIVE = reader(
+    r"\b(\d+|two|three|four|five)\s+(?:consecutive|successive|straight)\s+(?:failures|failed|errors|periods|checks|times)"
+    r"|\bfails?\s+(\d+|two|three|four|five)\s+times\s+in\s+a\s+row"
+    r"|연속\s*(?:으로\s*)?(\d+)\s*(?:번|회)",
+    lambda m: _count(m.group(1) or m.group(2) or m.group(3)),
+)
+_P99 = reader(
+    r"\b(p9[059](?:\.9)?)\s+(?:target\s+)?(?:response\s+time|latency)"
+    r"(?:\s+(?:is\s+|goes\s+)?(?:above|over|exceeds?|>)\s*\d+(?:\.\d+)?\s*(?:ms|milliseconds?|s|sec(?:onds?)?)\b)?"
+    r"|\b(p9[059](?:\.9)?)\s*(?:응답\s*시간|지연\s*시간|레이턴시)(?:\s*(?:이|가)?\s*\d+(?:\.\d+)?\s*(?:ms|밀리초|초))?",
+    lambda m: (m.group(1) or m.group(2)).lower(),
+)
+_LATENCY_LIMIT = re.compile(
+    r"\bp9[059](?:\.9)?\s+(?:target\s+)?(?:response\s+time|latency)\s+(?:is\s+|goes\s+)?"
+    r"(?:above|over|exceeds?|>)\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec(?:onds?)?)\b"
+    r"|\bp9[059](?:\.9)?\s*(?:응답\s*시간|지연\s*시간|레이턴시)\s*(?:이|가)?\s*(\d+(?:\.\d+)?)\s*(ms|밀리초|초)",
+    re.I,
+)
+_HTTPS_ENDPOINT = reader(
+    r"(?:subscription|subscribe|pagerduty|opsgenie|구독)[^\n]{0,80}?"
+    r"(https://[\w.-]+(?:/[\w./%~:@!$&'()*+,;=?-]*)?)",
+    lambda m: m.group(1).rstrip(".,)"),
+)
+
+_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def _num(text: str) -> float | int:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _count(text: str) -> int | None:
+    value = _WORDS.get(text.lower()) if not text.isdigit() else int(text)
+    return value if value and 1 <= value <= 10 else None
+
+
+def _alarms(bp: Blueprint) -> list[ResourceSpec]:
+    return [r for r in bp.resources if r.type == "aws_cloudwatch_metric_alarm"]
+
+
+def _latency_seconds(match: re.Match[str]) -> float:
+    value = float(match.group(1) or match.group(3))
+    unit = (match.group(2) or match.group(4)).lower()
+    return value / 1000 if unit.startswith("m") or unit == "밀리초" else value
+
+
+_LATENCY_THRESHOLD = reader(_LATENCY_LIMIT.pattern, _latency_seconds)
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    params = ctx.req.params
+    cpu = params.get("alarm.cpu_threshold")
+    errors = params.get("alarm.5xx_threshold")
+    periods = params.get("alarm.consecutive_periods")
+    for spec in _alarms(bp):
+        metric = str(spec.body.get("metric_name", ""))
+        if cpu is not None and metric == "CPUUtilization":
+            spec.body["threshold"] = cpu
+        if errors is not None and "5XX" in metric.upper():
+            spec.body["threshold"] = errors
+        if periods is not None:
+            spec.body["evaluation_periods"] = periods
+            if "datapoints_to_alarm" in spec.body:
+                spec.body["datapoints_to_alarm"] = periods
+    p99 = params.get("alarm.latency_percentile")
+    lbs = [r for r in bp.resources if r.type == "aws_lb" and not r.data_source]
+    if p99 and lbs and not bp.has("aws_cloudwatch_metric_alarm.alb_latency"):
+        lb = lbs[0]
+        body: dict[str, object] = {
+            "alarm_name": interp("${local.name}-alb-latency"),
+            "alarm_description": f"{p99} target response time is above the stated limit.",
+            "namespace": "AWS/ApplicationELB",
+            "metric_name": "TargetResponseTime",
+            "extended_statistic": str(p99),
+            "period": 300,
+            "evaluation_periods": periods or 1,
+            "threshold": params.get("alarm.latency_threshold") or 1.0,
+            "comparison_operator": "GreaterThanThreshold",
+            "treat_missing_data": "notBreaching",
+            "dimensions": {"LoadBalancer": Expr(f"{lb.address}.arn_suffix")},
+        }
+        if bp.has("aws_sns_topic.alerts"):
+            body["alarm_actions"] = [Expr("aws_sns_topic.alerts.arn")]
+            body["ok_actions"] = [Expr("aws_sns_topic.alerts.arn")]
+        bp.add(
+            ResourceSpec(
+                "aws_cloudwatch_metric_alarm",
+                "alb_latency",
+                "observability",
+                f"Pages when the load balancer's {p99} response time stays above the stated limit.",
+                body,
+                block="alarms",
+            )
+        )
+    endpoint = params.get("alarm.https_endpoint")
+    if endpoint and bp.has("aws_sns_topic.alerts"):
+        bp.add(
+            ResourceSpec(
+                "aws_sns_topic_subscription",
+                "alert_https",
+                "observability",
+                "Sends every alarm to the on-call HTTPS endpoint (e.g. PagerDuty).",
+                {
+                    "topic_arn": Expr("aws_sns_topic.alerts.arn"),
+                    "protocol": "https",
+                    "endpoint": str(endpoint),
+                    "endpoint_auto_confirms": True,
+                },
+                block="alerts",
+            )
+        )
+
+
+CAPABILITY = Capability(
+    key="alarm_options",
+    summary="Stated alarm thresholds, consecutive failures, p99 latency and HTTPS paging.",
+    concepts=(),
+    probes=(Probe("aws_cloudwatch_metric_alarm"),),
+    category="observability",
+    build=build,
+    phase=GOVERNANCE + 3,
+    parameters=(
+        Parameter("alarm.cpu_threshold", "aws_cloudwatch_metric_alarm", "threshold", "==", _CPU),
+        Parameter("alarm.5xx_threshold", "aws_cloudwatch_metric_alarm", "threshold", "==", _5XX),
+        Parameter(
+            "alarm.consecutive_periods",
+            "aws_cloudwatch_metric_alarm",
+            "evaluation_periods",
+            "==",
+            _CONSECUTIVE,
+        ),
+        Parameter(
+            "alarm.latency_percentile",
+            "aws_cloudwatch_metric_alarm",
+            "extended_statistic",
+            "==",
+            _P99,
+        ),
+        Parameter(
+            "alarm.latency_threshold",
+            "aws_cloudwatch_metric_alarm",
+            "threshold",
+            "==",
+            _LATENCY_THRESHOLD,
+        ),
+        Parameter(
+            "alarm.https_endpoint", "aws_sns_topic_subscription", "endpoint", "==", _HTTPS_ENDPOINT
+        ),
+    ),
+)

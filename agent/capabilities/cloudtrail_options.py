@@ -1,0 +1,48 @@
+"""CloudTrail data events: when the user asks that S3 object access be logged, the trail records
+data events for the design's buckets (not its own log buckets, which would loop)."""
+
+from __future__ import annotations
+
+from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
+from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.catalog.security import s3_data_event_selector
+
+_DATA_EVENTS = reader(
+    r"\b(?:S3\s+)?data[- ]events?\b|\bobject[- ]level\s+(?:logging|events|api\s+activity)"
+    r"|데이터\s*이벤트|객체\s*수준\s*(?:로깅|이벤트)",
+    lambda m: "AWS::S3::Object",
+)
+
+_LOG_BUCKETS = {"trail", "logs", "access_logs", "log", "alb_logs", "cloudfront_logs"}
+
+
+def build(bp: Blueprint, ctx: Context) -> None:
+    trail = bp.find("aws_cloudtrail.main")
+    if trail is None:
+        return
+    buckets = [
+        r.address
+        for r in bp.resources
+        if r.type == "aws_s3_bucket" and not r.data_source and r.name not in _LOG_BUCKETS
+    ]
+    trail.body["event_selector"] = s3_data_event_selector(buckets)
+
+
+CAPABILITY = Capability(
+    key="cloudtrail_options",
+    summary="CloudTrail S3 data events for the design's buckets.",
+    concepts=(),
+    probes=(Probe("aws_cloudtrail"),),
+    category="security",
+    build=build,
+    phase=GOVERNANCE + 2,
+    parameters=(
+        Parameter(
+            "cloudtrail.data_events",
+            "aws_cloudtrail",
+            "event_selector.data_resource.type",
+            "==",
+            _DATA_EVENTS,
+        ),
+    ),
+)
