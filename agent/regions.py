@@ -481,7 +481,19 @@ def find_region_mention(text: str) -> tuple[Region, str] | None:
     if not matches:
         return None
     chosen = _refine(matches[0], matches)
+    # Of places in different regions, the one named as where things run wins: "the Tokyo VPC"
+    # over "our Osaka plant".
+    placed = [
+        m
+        for m in matches
+        if _DEPLOY_CONTEXT.match(text, m.start + m.length) and m.name.region != chosen.name.region
+    ]
+    if placed and not _DEPLOY_CONTEXT.match(text, chosen.start + chosen.length):
+        chosen = _refine(placed[0], matches)
     return _BY_CODE[chosen.name.region], text[chosen.start : chosen.start + chosen.length]
+
+
+_DEPLOY_CONTEXT = re.compile(r"\s*(?:vpc|region|리전|영역)", re.IGNORECASE)
 
 
 def _refine(chosen: _Match, matches: list[_Match]) -> _Match:

@@ -858,9 +858,11 @@ def gather(
     adds: set[str] = set()
     generic_database = False
     req.language = messages[0].language if messages else "en"
+    asked_away: set[str] = set()
     for message in messages:
         adds -= message.remove
         adds |= message.add
+        asked_away = (asked_away | message.remove) - message.add
         generic_database = (generic_database or message.generic_database) and not (
             adds & set(ENGINES)
         )
@@ -963,7 +965,8 @@ def gather(
     if req.compute == "lambda" and "api_gateway" not in req.features and req.has_web():
         req.features.append("api_gateway")
     if "static_site" in req.workloads:
-        req.features = sorted({*req.features, "object_storage", "cdn"})
+        # A static site implies its CDN, unless a later message asked the CDN away.
+        req.features = sorted({*req.features, "object_storage", "cdn"} - (asked_away - adds))
     if "realtime" in req.workloads and req.compute == "lambda":
         req.features = sorted({*req.features, "websocket"})
     if ("data_pipeline" in req.workloads) and "data_lake" not in req.features:

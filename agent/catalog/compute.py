@@ -541,7 +541,7 @@ def fleet_serves_http(req: Requirements) -> bool:
     """Whether an EC2 fleet answers requests: web words, or nothing else said it does."""
     if req.no_load_balancer:
         return False
-    return req.has_web() or not (set(req.workloads) - {"vm"})
+    return req.has_web() or req.has("load_balancer") or not (set(req.workloads) - {"vm"})
 
 
 def add_ecs_service(

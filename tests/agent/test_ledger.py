@@ -231,3 +231,21 @@ def test_the_capabilities_page_is_current() -> None:
     assert page == table.render(), (
         "run: .venv/bin/python scripts/capabilities_table.py > docs/capabilities.md"
     )
+
+
+def test_the_region_where_things_run_wins_over_another_place_named() -> None:
+    signals = read_message(
+        "Later Direct Connect from our Osaka plant; for now a VPN from the Tokyo VPC to the office"
+    )
+    assert signals.region == "ap-northeast-1"
+
+
+def test_a_cdn_asked_away_later_is_not_put_back_by_the_static_files() -> None:
+    result = asyncio.run(
+        run_design(
+            "EC2 두 대에 ALB, 정적 파일은 S3 + CloudFront로 서빙, 프랑크푸르트 리전",
+            conversation=[{"type": "change", "text": "CDN 빼줘"}],
+            assume_defaults=True,
+        )
+    )
+    assert "aws_cloudfront_distribution" not in module_of(result).resources
