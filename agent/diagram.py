@@ -22,6 +22,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -245,10 +246,22 @@ def kind_info(kind: str) -> tuple[str, str]:
     """(short label, category) of a resource type."""
     if kind in _KINDS:
         return _KINDS[kind]
-    category = next(
+    category = _capability_categories().get(kind) or next(
         (cat for prefix, cat in _CATEGORY_BY_PREFIX if kind.startswith(prefix)), "other"
     )
     return kind.removeprefix("aws_").replace("_", " "), category
+
+
+@cache
+def _capability_categories() -> dict[str, str]:
+    """The diagram category each capability declares, for the resource types that prove it."""
+    from autcloud.agent.capabilities.registry import registry  # only for types not listed above
+
+    found: dict[str, str] = {}
+    for capability in registry().capabilities:
+        for probe in capability.probes:
+            found.setdefault(probe.type, capability.category)
+    return found
 
 
 # --- building -------------------------------------------------------------------------------

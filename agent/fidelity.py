@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from autcloud.agent.capabilities.base import Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Probe
 from autcloud.agent.capabilities.registry import registry
 from autcloud.agent.ledger import (
     Ask,
@@ -21,7 +21,7 @@ from autcloud.agent.ledger import (
     LedgerEntry,
 )
 from autcloud.agent.lexicon import lexicon
-from autcloud.agent.requirements import Requirements, Signals, _find, _negated
+from autcloud.agent.requirements import Requirements, Signals, find_words, is_negated
 from autcloud.agent.tfparse import TerraformModule
 
 _KIND_OF_GROUP = {
@@ -45,10 +45,10 @@ def read_asks(text: str, signals: Signals, source: str = "request") -> list[Ask]
         kind = _KIND_OF_GROUP.get(group)
         if kind is None:
             continue
-        spans = _find(lex.words(key), text)
+        spans = find_words(lex.words(key), text)
         if not spans:
             continue
-        positive = [s for s in spans if not _negated(text, s)]
+        positive = [s for s in spans if not is_negated(text, s)]
         span = (positive or spans)[0]
         asks.append(
             Ask(
@@ -509,11 +509,3 @@ def _compliance(ask: Ask, module: TerraformModule) -> LedgerEntry:
     return _proven(
         ask, evidence, len(evidence) == len(controls), "no audit trail or encryption key"
     )
-
-
-def capability_for(key: str) -> Capability | None:
-    return registry().by_concept(key)
-
-
-def parameters() -> list[Parameter]:
-    return [p for c in registry().capabilities for p in c.parameters]

@@ -15,7 +15,7 @@ from autcloud.agent.requirements import (
     FEATURES,
     GENERIC_DATABASE,
     WORKLOADS,
-    _find,
+    find_words,
 )
 
 
@@ -246,11 +246,11 @@ def _relevant(text: str) -> bool:
         GENERIC_DATABASE,
         _INFRA_WORDS,
     ]
-    if any(_find(words, text) for words in vocabularies):
+    if any(find_words(words, text) for words in vocabularies):
         return True
     lex = lexicon()
     if any(
-        _find(lex.words(key), text)
+        find_words(lex.words(key), text)
         for key in lex.concept_keys()
         if key.partition(".")[0] in ("service", "unsupported", "exposure")
     ):

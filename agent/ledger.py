@@ -86,21 +86,14 @@ class Ledger(BaseModel):
             counts[entry.status.value] += 1
         return counts
 
-    def reportable(self) -> list[LedgerEntry]:
-        """What a person must read: everything not simply honored (or replaced later)."""
-        return [
-            e for e in self.entries if e.status not in (AskStatus.HONORED, AskStatus.SUPERSEDED)
-        ]
-
     def to_list(self) -> list[dict[str, Any]]:
         return [entry.model_dump(mode="json") for entry in self.entries]
 
 
-def describe(entry: dict[str, Any] | LedgerEntry) -> str:
-    """One line for a person: status, the quoted words, and why."""
-    data = entry.model_dump(mode="json") if isinstance(entry, LedgerEntry) else entry
-    why = f" — {data['why']}" if data.get("why") else ""
-    return f'{data["status"]}: "{data["quote"]}" ({data["key"]}){why}'
+def describe(entry: dict[str, Any]) -> str:
+    """One line for a person (an entry of design.json): status, the quoted words, and why."""
+    why = f" — {entry['why']}" if entry.get("why") else ""
+    return f'{entry["status"]}: "{entry["quote"]}" ({entry["key"]}){why}'
 
 
 def summary_line(entries: list[dict[str, Any]]) -> str:

@@ -202,7 +202,7 @@ def _en_pattern(word: str) -> re.Pattern[str]:
 _PATTERN_CACHE: dict[str, re.Pattern[str]] = {}
 
 
-def _find(words: Words, text: str) -> list[tuple[int, int]]:
+def find_words(words: Words, text: str) -> list[tuple[int, int]]:
     """Spans where any of the words occurs."""
     spans: list[tuple[int, int]] = []
     for word in words[0]:
@@ -254,7 +254,7 @@ def _inside_longer_korean_word(lowered: str, start: int, word: str) -> bool:
     return False
 
 
-def _negated(text: str, span: tuple[int, int]) -> bool:
+def is_negated(text: str, span: tuple[int, int]) -> bool:
     """Whether a mention is asked away: "without Redis", "no cache", "레디스 빼줘"."""
     before = text[max(0, span[0] - 24) : span[0]].lower()
     after = text[span[1] : span[1] + 12]
@@ -280,9 +280,9 @@ def _negated(text: str, span: tuple[int, int]) -> bool:
 
 def _mentions(words: Words, text: str) -> tuple[bool, bool]:
     """(asked for, asked away) for a feature's words in a message."""
-    spans = _find(words, text)
-    positive = any(not _negated(text, span) for span in spans)
-    negative = any(_negated(text, span) for span in spans)
+    spans = find_words(words, text)
+    positive = any(not is_negated(text, span) for span in spans)
+    negative = any(is_negated(text, span) for span in spans)
     return positive, negative
 
 
@@ -459,7 +459,7 @@ _TIMEZONES = {
 _IANA = re.compile(r"\b((?:Asia|Europe|America|Australia|Africa|Pacific)/[A-Za-z_]+)\b")
 
 
-def _clock(text: str) -> tuple[int, int] | None:
+def read_clock(text: str) -> tuple[int, int] | None:
     """The time of day a schedule names: "at 02:00", "2am", "새벽 2시", "오후 3시 30분"."""
     ko = _CLOCK_KO.search(text)
     if ko:
@@ -489,7 +489,7 @@ def _clock(text: str) -> tuple[int, int] | None:
     return (hour, minute) if hour < 24 and minute < 60 else None
 
 
-def _days(text: str) -> str:
+def read_days(text: str) -> str:
     lowered = text.lower()
     if re.search(r"\bweekdays?\b|monday (?:to|through|-) friday|mon-fri|평일|주중", lowered):
         return "MON-FRI"
@@ -503,7 +503,7 @@ def _days(text: str) -> str:
     return ",".join(dict.fromkeys(named)) if named else "*"
 
 
-def _schedule(text: str) -> str | None:
+def read_schedule(text: str) -> str | None:
     every = re.search(r"every\s+(\d+)\s*(minute|min|hour|hr|day)s?\b", text, re.IGNORECASE)
     if every:
         unit = {"min": "minute", "hr": "hour"}.get(every.group(2).lower(), every.group(2).lower())
@@ -519,8 +519,8 @@ def _schedule(text: str) -> str | None:
         return f"cron({cron.group(1)})"
     if re.search(r"\bhourly\b|every hour|매시간|매 시간|매시 정각", text, re.IGNORECASE):
         return "rate(1 hour)"
-    clock = _clock(text)
-    days = _days(text)
+    clock = read_clock(text)
+    days = read_days(text)
     if clock is not None:
         hour, minute = clock
         if days == "*":
@@ -535,7 +535,7 @@ def _schedule(text: str) -> str | None:
     return None
 
 
-def _schedule_timezone(text: str, expression: str) -> str | None:
+def read_schedule_timezone(text: str, expression: str) -> str | None:
     """The time zone a clock time was given in; Korean clock times are Korea time."""
     if not expression.startswith("cron("):
         return None
@@ -639,11 +639,11 @@ def read_message(text: str) -> Signals:
     ha_positive, ha_negative = _mentions(HA_WORDS, plain)
     if ha_positive:
         signals.high_availability = True
-        first = min(_find(HA_WORDS, plain))
+        first = min(find_words(HA_WORDS, plain))
         signals.quotes["high_availability"] = plain[first[0] : first[1]]
     elif ha_negative:
         signals.high_availability = False
-    signals.low_cost = any(_find(LOW_COST_WORDS, plain))
+    signals.low_cost = any(find_words(LOW_COST_WORDS, plain))
     if signals.low_cost and signals.high_availability is None:
         signals.high_availability = False
 
@@ -669,10 +669,10 @@ def read_message(text: str) -> Signals:
         plain,
         re.IGNORECASE,
     ):
-        signals.schedule_expression = _schedule(plain)
+        signals.schedule_expression = read_schedule(plain)
         if signals.schedule_expression:
             signals.add.add("schedule")
-            signals.schedule_timezone = _schedule_timezone(plain, signals.schedule_expression)
+            signals.schedule_timezone = read_schedule_timezone(plain, signals.schedule_expression)
     signals.project = _project_name(plain)
     signals.log_retention_days = _log_retention(plain)
     return signals

@@ -289,5 +289,4 @@ CAPABILITY = Capability(
     category="compute",
     build=build,
     phase=EDGE,
-    scanner_types=("aws_apprunner_service",),
 )

@@ -258,5 +258,4 @@ CAPABILITY = Capability(
     category="compute",
     build=build,
     phase=GOVERNANCE,
-    scanner_types=("aws_appsync_graphql_api",),
 )

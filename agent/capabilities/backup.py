@@ -21,6 +21,7 @@ from autcloud.agent.catalog.base import (
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, instances
+from autcloud.agent.requirements import read_clock, read_days, read_schedule_timezone
 from autcloud.agent.tfparse import TerraformModule
 
 DEFAULT_RETENTION_DAYS = 35
@@ -90,15 +91,12 @@ def _sentences(text: str) -> Iterator[str]:
 
 def _schedule(text: str) -> Iterator[tuple[str, Any]]:
     """A clock time stated with the backups ("back up daily at 03:00 UTC", "매일 새벽 3시에 백업")."""
-    from autcloud.agent.requirements import _clock
-    from autcloud.agent.requirements import _days as _weekdays
-
     for sentence in _sentences(text):
-        clock = _clock(sentence)
+        clock = read_clock(sentence)
         if clock is None:
             continue
         hour, minute = clock
-        days = _weekdays(sentence)
+        days = read_days(sentence)
         expression = (
             f"cron({minute} {hour} * * ? *)"
             if days == "*"
@@ -109,10 +107,8 @@ def _schedule(text: str) -> Iterator[tuple[str, Any]]:
 
 
 def _timezone(text: str) -> Iterator[tuple[str, Any]]:
-    from autcloud.agent.requirements import _schedule_timezone
-
     for quote, expression in _schedule(text):
-        zone = _schedule_timezone(quote, expression)
+        zone = read_schedule_timezone(quote, expression)
         if zone and zone != "UTC":
             yield quote, zone
 
@@ -409,5 +405,4 @@ CAPABILITY = Capability(
             _COPY,
         ),
     ),
-    scanner_types=("aws_backup_plan", "aws_backup_vault", "aws_backup_selection"),
 )

@@ -14,8 +14,6 @@ from typing import Any
 
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.ledger import (
-    Ask,
-    AskKind,
     Evidence,
     Operator,
     attribute_values,
@@ -87,8 +85,7 @@ class Capability:
 
     ``concepts`` are lexicon keys whose words ask for it; ``probes`` prove it in Terraform (any
     one suffices); ``build`` adds its resources (``None``: the core planner builds it, see
-    docs/design-engine.md); ``category`` is its diagram style; ``scanner_types`` are the
-    resource types the scanner meets it as.
+    docs/design-engine.md); ``category`` is its diagram style (for the resource types its probes name).
     """
 
     key: str
@@ -100,7 +97,6 @@ class Capability:
     phase: int = INTEGRATION
     parameters: tuple[Parameter, ...] = ()
     requires: tuple[str, ...] = ()  # other capabilities it needs (turned on with it)
-    scanner_types: tuple[str, ...] = ()
     applies: Callable[[Requirements], bool] | None = None
 
     def wanted(self, req: Requirements) -> bool:
@@ -138,10 +134,6 @@ def reader(
                 yield match.group(0).strip(), result
 
     return read
-
-
-def parameter_ask(parameter: Parameter, quote: str, value: Any) -> Ask:
-    return Ask(quote=quote, kind=AskKind.PARAMETER, key=parameter.key, value=value)
 
 
 @dataclass

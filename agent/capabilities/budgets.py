@@ -174,7 +174,6 @@ CAPABILITY = Capability(
     parameters=(
         Parameter(ALERT_KEY, "aws_budgets_budget", "notification.threshold", "==", read_alert),
     ),
-    scanner_types=("aws_budgets_budget",),
     applies=lambda req: (
         req.budget is not None or "budgets" in req.services or ALERT_KEY in req.params
     ),

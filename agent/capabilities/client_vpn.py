@@ -324,5 +324,4 @@ CAPABILITY = Capability(
             _ASSOCIATIONS,
         ),
     ),
-    scanner_types=("aws_ec2_client_vpn_endpoint",),
 )

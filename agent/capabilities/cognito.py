@@ -392,5 +392,4 @@ CAPABILITY = Capability(
         Parameter("cognito.oidc", "aws_cognito_identity_provider", "provider_type", "==", _OIDC),
         Parameter("cognito.domain", "aws_cognito_user_pool_domain", "domain", "==", _DOMAIN),
     ),
-    scanner_types=("aws_cognito_user_pool", "aws_cognito_user_pool_client"),
 )

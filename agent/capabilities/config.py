@@ -212,5 +212,4 @@ CAPABILITY = Capability(
     category="security",
     build=build,
     phase=GOVERNANCE,
-    scanner_types=("aws_config_configuration_recorder", "aws_config_config_rule"),
 )

@@ -28,7 +28,6 @@ def _core(
         probes=probes,
         category=category,
         phase=phase,
-        scanner_types=tuple(dict.fromkeys(p.type for p in probes)),
         applies=lambda req: False,  # built by the core pass from the requirements
     )
 

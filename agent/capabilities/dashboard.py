@@ -161,5 +161,4 @@ CAPABILITY = Capability(
     category="observability",
     build=build,
     phase=GOVERNANCE + 5,  # last: it shows whatever the others built
-    scanner_types=("aws_cloudwatch_dashboard",),
 )

@@ -98,5 +98,4 @@ CAPABILITY = Capability(
     build=build,
     phase=COMPUTE,
     parameters=(NamesParameter(KEY, "aws_ecr_repository", "name", "==", read_names),),
-    scanner_types=("aws_ecr_repository",),
 )

@@ -385,5 +385,4 @@ CAPABILITY = Capability(
         ),
         Parameter("ecs.desired_count", "aws_ecs_service", "desired_count", "==", _read_copies),
     ),
-    scanner_types=("aws_ecs_capacity_provider",),
 )

@@ -145,5 +145,4 @@ CAPABILITY = Capability(
     build=build,
     phase=EDGE,
     applies=lambda req: "ecs_scheduled_task" in req.services,
-    scanner_types=("aws_scheduler_schedule",),
 )

@@ -254,5 +254,4 @@ CAPABILITY = Capability(
     build=build,
     phase=DATA,
     parameters=(Parameter(PATH_KEY, "aws_efs_access_point", "root_directory.path", "==", _PATH),),
-    scanner_types=("aws_efs_file_system",),
 )

@@ -481,7 +481,6 @@ CAPABILITIES = [
         build=build_addons,
         phase=EDGE,
         parameters=(MIN_NODES, MAX_NODES, DESIRED_NODES, VERSION, NODE_GROUPS, EFS_CSI),
-        scanner_types=("aws_eks_addon",),
         applies=lambda req: req.compute == "eks",
     ),
     Capability(
@@ -493,6 +492,5 @@ CAPABILITIES = [
         build=build_fargate_profile,
         phase=EDGE,
         parameters=(FARGATE_NAMESPACE, FARGATE_NAMESPACES, FARGATE_ONLY),
-        scanner_types=("aws_eks_fargate_profile",),
     ),
 ]

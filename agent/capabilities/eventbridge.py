@@ -465,5 +465,4 @@ CAPABILITY = Capability(
     ),
     build=build,
     phase=INTEGRATION,
-    scanner_types=("aws_cloudwatch_event_bus",),
 )

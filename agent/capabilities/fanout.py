@@ -55,5 +55,4 @@ CAPABILITY = Capability(
     build=build,
     phase=INTEGRATION,
     applies=_applies,
-    scanner_types=("aws_sns_topic_subscription",),
 )

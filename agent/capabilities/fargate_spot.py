@@ -136,5 +136,4 @@ CAPABILITY = Capability(
     category="compute",
     build=build,
     phase=EDGE,
-    scanner_types=("aws_ecs_cluster_capacity_providers",),
 )

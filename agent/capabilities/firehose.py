@@ -338,5 +338,4 @@ CAPABILITY = Capability(
     parameters=(
         Parameter(NAME_KEY, "aws_kinesis_firehose_delivery_stream", "name", "==", read_name),
     ),
-    scanner_types=("aws_kinesis_firehose_delivery_stream",),
 )

@@ -13,7 +13,7 @@ from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.messaging import add_data_lake
 from autcloud.agent.hcl import Block, Expr, jsonencode
-from autcloud.agent.requirements import _schedule, _schedule_timezone
+from autcloud.agent.requirements import read_schedule, read_schedule_timezone
 
 BLOCK = "glue_crawler"
 LAKE_PARTS = (
@@ -78,10 +78,10 @@ def _read_schedule(text: str) -> Iterator[tuple[str, Any]]:
     job, when = _JOB.search(text), _WHEN.search(text)
     if not (job and when and _GLUE.search(text)):
         return
-    expression = _schedule(text)
+    expression = read_schedule(text)
     if expression is None:
         return
-    schedule = _utc_cron(expression, _schedule_timezone(text, expression))
+    schedule = _utc_cron(expression, read_schedule_timezone(text, expression))
     if schedule is not None:
         yield when.group(0).strip(), schedule
 
@@ -347,7 +347,6 @@ CAPABILITY = Capability(
     category="analytics",
     build=build,
     phase=DATA,
-    scanner_types=("aws_glue_crawler", "aws_glue_job"),
     parameters=(
         Parameter("glue.job", "aws_glue_job", "command.name", "==", _read_job),
         Parameter("glue.version", "aws_glue_job", "glue_version", "==", _read_version),

@@ -60,5 +60,4 @@ CAPABILITY = Capability(
     category="security",
     build=build,
     phase=GOVERNANCE,
-    scanner_types=("aws_guardduty_detector",),
 )

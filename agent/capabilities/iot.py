@@ -298,5 +298,4 @@ CAPABILITY = Capability(
         Parameter(TOPIC_KEY, "aws_iot_topic_rule", "sql", "contains", read_topic),
         Parameter(CONDITION_KEY, "aws_iot_topic_rule", "sql", "contains", read_condition),
     ),
-    scanner_types=("aws_iot_topic_rule",),
 )

@@ -185,5 +185,4 @@ CAPABILITY = Capability(
         # multi-AZ is ACTIVE_STANDBY_MULTI_AZ (ActiveMQ) or CLUSTER_MULTI_AZ (RabbitMQ)
         Parameter(MODE_KEY, "aws_mq_broker", "deployment_mode", "contains", read_mode),
     ),
-    scanner_types=("aws_mq_broker",),
 )

@@ -460,5 +460,4 @@ CAPABILITY = Capability(
             SERVERLESS_KEY, "aws_msk_serverless_cluster", "cluster_name", "exists", read_serverless
         ),
     ),
-    scanner_types=("aws_msk_cluster", "aws_msk_serverless_cluster"),
 )

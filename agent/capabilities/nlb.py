@@ -460,5 +460,4 @@ CAPABILITY = Capability(
     build=build,
     phase=EDGE,
     parameters=(PORT, PROTOCOL, TARGET_PORT),
-    scanner_types=("aws_lb",),
 )

@@ -299,5 +299,4 @@ CAPABILITY = Capability(
             TYPE_KEY, "aws_opensearch_domain", "cluster_config.instance_type", "==", read_type
         ),
     ),
-    scanner_types=("aws_opensearch_domain",),
 )

@@ -202,5 +202,4 @@ CAPABILITY = Capability(
     build=build,
     phase=INTEGRATION + 5,  # after s3_events, which may already consume a queue
     applies=_applies,
-    scanner_types=("aws_lambda_event_source_mapping",),
 )

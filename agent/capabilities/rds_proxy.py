@@ -196,5 +196,4 @@ CAPABILITY = Capability(
     category="data",
     build=build,
     phase=INTEGRATION,
-    scanner_types=("aws_db_proxy",),
 )

@@ -185,5 +185,4 @@ CAPABILITY = Capability(
             NAMESPACE_KEY, "aws_redshiftserverless_namespace", "namespace_name", "==", _NAMESPACE
         ),
     ),
-    scanner_types=("aws_redshiftserverless_workgroup", "aws_redshiftserverless_namespace"),
 )

@@ -650,5 +650,4 @@ CAPABILITY = Capability(
             "rest_api.usage_plan", "aws_api_gateway_usage_plan", "name", "exists", _read_usage_plan
         ),
     ),
-    scanner_types=("aws_api_gateway_rest_api", "aws_api_gateway_stage"),
 )

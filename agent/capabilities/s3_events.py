@@ -464,5 +464,4 @@ CAPABILITY = Capability(
     parameters=(
         ViaParameter("s3_events.via", "aws_s3_bucket_notification", "", "exists", _read_via),
     ),
-    scanner_types=("aws_s3_bucket_notification",),
 )

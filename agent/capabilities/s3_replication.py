@@ -331,5 +331,4 @@ CAPABILITY = Capability(
             _CLASS_PATTERNS,
         ),
     ),
-    scanner_types=("aws_s3_bucket_replication_configuration",),
 )

@@ -159,5 +159,4 @@ CAPABILITY = Capability(
             read_rotation,
         ),
     ),
-    scanner_types=("aws_secretsmanager_secret",),
 )

@@ -136,5 +136,4 @@ CAPABILITY = Capability(
             read_standards,
         ),
     ),
-    scanner_types=("aws_securityhub_account",),
 )

@@ -275,7 +275,6 @@ CAPABILITIES = [
                 _NOTIFICATIONS,
             ),
         ),
-        scanner_types=("aws_sesv2_email_identity", "aws_sesv2_configuration_set"),
     ),
     Capability(
         key="ses_cognito",

@@ -189,5 +189,4 @@ CAPABILITY = Capability(
     category="security",
     build=build,
     phase=GOVERNANCE,
-    scanner_types=("aws_ssm_document",),
 )

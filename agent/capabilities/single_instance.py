@@ -143,5 +143,4 @@ CAPABILITY = Capability(
     parameters=(
         Parameter("ec2.single_instance", "aws_instance", "instance_type", "exists", _read_single),
     ),
-    scanner_types=("aws_instance",),
 )

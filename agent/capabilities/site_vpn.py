@@ -252,5 +252,4 @@ CAPABILITY = Capability(
             _only_with_vpn(_BGP_ASN),
         ),
     ),
-    scanner_types=("aws_vpn_connection", "aws_customer_gateway", "aws_vpn_gateway"),
 )

@@ -85,5 +85,4 @@ CAPABILITY = Capability(
     category="security",
     build=build,
     phase=INTEGRATION,
-    scanner_types=("aws_ssm_parameter",),
 )

@@ -567,5 +567,4 @@ CAPABILITY = Capability(
         ),
         Parameter(NAME_KEY, "aws_sfn_state_machine", "name", "==", read_name),
     ),
-    scanner_types=("aws_sfn_state_machine",),
 )

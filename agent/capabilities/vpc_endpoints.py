@@ -104,5 +104,4 @@ CAPABILITY = Capability(
     category="network",
     build=build,
     phase=EDGE,
-    scanner_types=("aws_vpc_endpoint",),
 )

@@ -215,5 +215,4 @@ CAPABILITY = Capability(
     category="edge",
     build=build,
     phase=EDGE,
-    scanner_types=("aws_apigatewayv2_vpc_link",),
 )

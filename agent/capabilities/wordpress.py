@@ -342,5 +342,4 @@ CAPABILITY = Capability(
     build=build,
     phase=GOVERNANCE,
     requires=("efs",),
-    scanner_types=("aws_efs_access_point",),
 )

@@ -256,3 +256,13 @@ def test_write_diagram_writes_the_asked_formats(diagram: Diagram, tmp_path: Path
     written = write_diagram(tmp_path, diagram, ("json", "dot"))
     assert [p.name for p in written] == ["diagram.json", "diagram.dot"]
     assert (tmp_path / "diagram.dot").read_text().startswith("digraph")
+
+
+def test_every_capability_declares_a_diagram_category_and_its_resources_are_drawn_in_it() -> None:
+    from autcloud.agent.capabilities.registry import registry
+    from autcloud.agent.diagram import CATEGORIES, kind_info
+
+    for capability in registry().capabilities:
+        assert capability.category in CATEGORIES, capability.key
+    assert kind_info("aws_msk_cluster")[1] == "messaging"  # not listed in the diagram's own table
+    assert kind_info("aws_cognito_user_pool")[1] == "security"

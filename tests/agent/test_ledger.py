@@ -72,13 +72,10 @@ def test_asking_a_service_away_is_honored_by_its_absence() -> None:
 
 
 def test_korean_negation_is_read_as_an_ask_away() -> None:
-    signals = read_message("웹 API 만들어줘, DB는 필요 없어")
-    from autcloud.agent.fidelity import read_asks
-
-    asks = read_asks("웹 API 만들어줘, DB는 필요 없어", signals)
-    database = [a for a in asks if a.key == "database.generic"]
-    assert database == [] or all(a.negated for a in database)
-    assert "postgres" not in signals.add
+    result = design("서울 리전에 웹 API 만들어줘, DB는 필요 없어")
+    away = [e for e in ledger_of(result) if e["key"] == "database.generic"]
+    assert away and away[0]["negated"] is True and away[0]["status"] == "honored"
+    assert "aws_db_instance" not in module_of(result).resources
 
 
 def test_internal_only_builds_no_internet_facing_entry_point() -> None:
