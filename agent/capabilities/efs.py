@@ -163,6 +163,33 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
+def remount(bp: Blueprint, *, path: str, uid: int, container_path: str, purpose: str) -> None:
+    """Point the shared file system's access point and the task's mount at another directory,
+    owned by another POSIX user (WordPress: wp-content as www-data)."""
+    point = bp.find("aws_efs_access_point.shared")
+    if point is None:
+        return
+    point.body["posix_user"] = Block("posix_user", body={"uid": uid, "gid": uid})
+    point.body["root_directory"] = Block(
+        "root_directory",
+        body={
+            "path": path,
+            "creation_info": Block(
+                "creation_info",
+                body={"owner_uid": uid, "owner_gid": uid, "permissions": "0755"},
+            ),
+        },
+    )
+    point.reason = f"{purpose}: files owned by uid/gid {uid} under {path}, whatever the client claims."
+    task = bp.find(TASK)
+    definitions = task.body.get("container_definitions") if task is not None else None
+    if isinstance(definitions, Call) and isinstance(definitions.argument, list):
+        for container in definitions.argument:
+            for mount in container.get("mountPoints", []) if isinstance(container, dict) else []:
+                if mount.get("sourceVolume") == "shared":
+                    mount["containerPath"] = container_path
+
+
 def _mount_in_task(bp: Blueprint) -> None:
     """The ECS task mounts the file system through the access point: a task volume, a mount
     point in the container, the task role's client permissions and NFS out of its firewall."""

@@ -26,7 +26,12 @@ def test_an_english_request_mounts_wp_content_from_efs_over_tls() -> None:
     volume = module.resources["aws_ecs_task_definition"]["app"]["volume"][0]
     efs = volume["efs_volume_configuration"][0]
     assert efs["transit_encryption"] == "ENABLED"
-    assert "aws_efs_access_point.wp_content" in str(efs["authorization_config"])
+    assert "aws_efs_access_point.shared" in str(efs["authorization_config"])
+    point = module.resources["aws_efs_access_point"]["shared"]
+    assert point["root_directory"][0]["path"] == "/wp-content"
+    assert point["posix_user"][0]["uid"] == 33  # www-data in the official image
+    container = str(module.resources["aws_ecs_task_definition"]["app"]["container_definitions"])
+    assert "/var/www/html/wp-content" in container
 
 
 def test_the_file_system_is_encrypted_with_the_project_key() -> None:
@@ -43,7 +48,13 @@ def test_the_service_runs_the_official_wordpress_image_on_port_80() -> None:
 
 def test_a_korean_request_builds_wordpress() -> None:
     module, _ = _design(KO)
-    assert "wp_content" in module.resources["aws_efs_access_point"]
+    assert list(module.resources["aws_efs_access_point"]) == [
+        "shared"
+    ]  # one file system, one way in
+    assert (
+        module.resources["aws_efs_access_point"]["shared"]["root_directory"][0]["path"]
+        == "/wp-content"
+    )
 
 
 def test_the_ledger_honors_wordpress_with_the_task_definition_as_evidence() -> None:
