@@ -180,7 +180,9 @@ def remount(bp: Blueprint, *, path: str, uid: int, container_path: str, purpose:
             ),
         },
     )
-    point.reason = f"{purpose}: files owned by uid/gid {uid} under {path}, whatever the client claims."
+    point.reason = (
+        f"{purpose}: files owned by uid/gid {uid} under {path}, whatever the client claims."
+    )
     task = bp.find(TASK)
     definitions = task.body.get("container_definitions") if task is not None else None
     if isinstance(definitions, Call) and isinstance(definitions.argument, list):

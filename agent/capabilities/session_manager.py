@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 
 from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
-from autcloud.agent.catalog.compute import security_group
+from autcloud.agent.capabilities.vpc_endpoints import add_interface_endpoints
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Call, Expr, jsonencode
 
@@ -130,54 +130,19 @@ def _endpoints(bp: Blueprint) -> None:
         services += [s for s in SSM_SERVICES if s not in services]
         bp.variables[shared.name] = dataclasses.replace(shared, default=services)
         return
-    services_var = bp.var(
-        Variable(
+    add_interface_endpoints(
+        bp,
+        endpoint="ssm",
+        group="ssm_endpoints",
+        services=list(SSM_SERVICES),
+        variable=Variable(
             "session_manager_endpoint_services",
             "set(string)",
             "Interface endpoints Session Manager needs inside the VPC.",
-            list(SSM_SERVICES),
-        )
-    )
-    security_group(
-        bp,
-        "ssm_endpoints",
-        "Session Manager interface endpoints",
-        "The SSM endpoints' firewall: HTTPS from inside the VPC only.",
-        BLOCK,
-    )
-    bp.add(
-        ResourceSpec(
-            "aws_vpc_security_group_ingress_rule",
-            "ssm_endpoints_https",
-            "security",
-            "HTTPS to the SSM endpoints from inside the VPC only.",
-            {
-                "security_group_id": Expr("aws_security_group.ssm_endpoints.id"),
-                "description": "HTTPS from inside the VPC",
-                "ip_protocol": "tcp",
-                "from_port": 443,
-                "to_port": 443,
-                "cidr_ipv4": Expr("var.vpc_cidr"),
-            },
-            block=BLOCK,
         ),
-        ResourceSpec(
-            "aws_vpc_endpoint",
-            "ssm",
-            "network",
-            "Interface endpoints for ssm, ssmmessages and ec2messages: sessions never leave the VPC, no bastion, no SSH.",
-            {
-                "for_each": services_var,
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "service_name": interp("com.amazonaws.${var.region}.${each.value}"),
-                "vpc_endpoint_type": "Interface",
-                "subnet_ids": Expr("aws_subnet.private[*].id"),
-                "security_group_ids": [Expr("aws_security_group.ssm_endpoints.id")],
-                "private_dns_enabled": True,
-                "tags": tags("${each.value}-endpoint"),
-            },
-            block=BLOCK,
-        ),
+        reason="Interface endpoints for ssm, ssmmessages and ec2messages: sessions never leave "
+        "the VPC, no bastion, no SSH.",
+        block=BLOCK,
     )
 
 

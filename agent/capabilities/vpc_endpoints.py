@@ -8,6 +8,8 @@ inside the VPC only.
 
 from __future__ import annotations
 
+import dataclasses
+
 from autcloud.agent.capabilities.base import EDGE, Capability, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
 from autcloud.agent.catalog.compute import security_group
@@ -42,57 +44,75 @@ def build(bp: Blueprint, ctx: Context) -> None:
                     block=BLOCK,
                 )
             )
-    services = bp.var(
-        Variable(
+    add_interface_endpoints(
+        bp,
+        endpoint="interface",
+        group="vpc_endpoints",
+        services=INTERFACE_SERVICES,
+        variable=Variable(
             "interface_endpoint_services",
             "set(string)",
             "AWS services reached through interface endpoints (PrivateLink) from the private subnets.",
-            list(INTERFACE_SERVICES),
-        )
+        ),
+        reason="Interface endpoints (ECR, CloudWatch Logs, Secrets Manager, STS): image pulls, logs "
+        "and secrets stay off the NAT gateway and the internet.",
+        block=BLOCK,
     )
+
+
+def add_interface_endpoints(
+    bp: Blueprint,
+    *,
+    endpoint: str,
+    group: str,
+    services: list[str],
+    variable: Variable,
+    reason: str,
+    block: str,
+) -> None:
+    """Interface endpoints for ``services`` (a set variable) in the private subnets, behind a
+    security group that admits HTTPS from inside the VPC only."""
+    names = bp.var(dataclasses.replace(variable, default=list(services)))
     security_group(
         bp,
-        "vpc_endpoints",
+        group,
         "Interface VPC endpoints",
         "The endpoints' firewall: HTTPS from inside the VPC only.",
-        BLOCK,
+        block,
     )
     bp.add(
         ResourceSpec(
             "aws_vpc_security_group_ingress_rule",
-            "vpc_endpoints_https",
+            f"{group}_https",
             "security",
             "HTTPS to the AWS APIs from inside the VPC only.",
             {
-                "security_group_id": Expr("aws_security_group.vpc_endpoints.id"),
+                "security_group_id": Expr(f"aws_security_group.{group}.id"),
                 "description": "HTTPS from inside the VPC",
                 "ip_protocol": "tcp",
                 "from_port": 443,
                 "to_port": 443,
                 "cidr_ipv4": Expr("var.vpc_cidr"),
             },
-            block=BLOCK,
-        )
-    )
-    bp.add(
+            block=block,
+        ),
         ResourceSpec(
             "aws_vpc_endpoint",
-            "interface",
+            endpoint,
             "network",
-            "Interface endpoints (ECR, CloudWatch Logs, Secrets Manager, STS): image pulls, logs and "
-            "secrets stay off the NAT gateway and the internet.",
+            reason,
             {
-                "for_each": services,
+                "for_each": names,
                 "vpc_id": Expr("aws_vpc.main.id"),
                 "service_name": interp("com.amazonaws.${var.region}.${each.value}"),
                 "vpc_endpoint_type": "Interface",
                 "subnet_ids": Expr("aws_subnet.private[*].id"),
-                "security_group_ids": [Expr("aws_security_group.vpc_endpoints.id")],
+                "security_group_ids": [Expr(f"aws_security_group.{group}.id")],
                 "private_dns_enabled": True,
                 "tags": tags("${each.value}-endpoint"),
             },
-            block=BLOCK,
-        )
+            block=block,
+        ),
     )
 
 
