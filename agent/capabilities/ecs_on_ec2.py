@@ -16,7 +16,13 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import Capability, Parameter, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
-from autcloud.agent.catalog.compute import capacity, egress, role, security_group
+from autcloud.agent.catalog.compute import (
+    capacity,
+    egress,
+    hardened_instance,
+    role,
+    security_group,
+)
 from autcloud.agent.hcl import Block, Call, Expr
 from autcloud.agent.requirements import INSTANCE_TYPE, Requirements
 
@@ -165,31 +171,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                     body={"arn": Expr("aws_iam_instance_profile.ecs_instance.arn")},
                 ),
                 "vpc_security_group_ids": [Expr("aws_security_group.ecs_instances.id")],
-                "metadata_options": Block(
-                    "metadata_options",
-                    body={
-                        "http_endpoint": "enabled",
-                        "http_tokens": "required",
-                        "http_put_response_hop_limit": 1,
-                    },
-                ),
-                "monitoring": Block("monitoring", body={"enabled": True}),
-                "block_device_mappings": Block(
-                    "block_device_mappings",
-                    body={
-                        "device_name": "/dev/xvda",
-                        "ebs": Block(
-                            "ebs",
-                            body={
-                                "volume_size": 30,
-                                "volume_type": "gp3",
-                                "encrypted": True,
-                                "kms_key_id": Expr("aws_kms_key.main.arn"),
-                                "delete_on_termination": True,
-                            },
-                        ),
-                    },
-                ),
+                **hardened_instance(30),
                 "tag_specifications": Block(
                     "tag_specifications",
                     body={"resource_type": "instance", "tags": tags("ecs-instance")},

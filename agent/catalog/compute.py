@@ -857,6 +857,38 @@ def _without_service(bp: Blueprint) -> None:
         )
 
 
+def hardened_instance(volume_gb: int) -> dict[str, Any]:
+    """Launch-template settings every instance gets: IMDSv2 only, detailed monitoring, an
+    encrypted gp3 root disk (project key) that goes with the instance."""
+    return {
+        "metadata_options": Block(
+            "metadata_options",
+            body={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",
+                "http_put_response_hop_limit": 1,
+            },
+        ),
+        "monitoring": Block("monitoring", body={"enabled": True}),
+        "block_device_mappings": Block(
+            "block_device_mappings",
+            body={
+                "device_name": "/dev/xvda",
+                "ebs": Block(
+                    "ebs",
+                    body={
+                        "volume_size": volume_gb,
+                        "volume_type": "gp3",
+                        "encrypted": True,
+                        "kms_key_id": Expr("aws_kms_key.main.arn"),
+                        "delete_on_termination": True,
+                    },
+                ),
+            },
+        ),
+    }
+
+
 def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]) -> None:
     """An Auto Scaling group of EC2 instances (IMDSv2, encrypted disks, SSM access) behind the ALB."""
     bp.blocks.append("ec2")
@@ -962,31 +994,7 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
                     "iam_instance_profile", body={"arn": Expr("aws_iam_instance_profile.app.arn")}
                 ),
                 "vpc_security_group_ids": [Expr("aws_security_group.app.id")],
-                "metadata_options": Block(
-                    "metadata_options",
-                    body={
-                        "http_endpoint": "enabled",
-                        "http_tokens": "required",
-                        "http_put_response_hop_limit": 1,
-                    },
-                ),
-                "monitoring": Block("monitoring", body={"enabled": True}),
-                "block_device_mappings": Block(
-                    "block_device_mappings",
-                    body={
-                        "device_name": "/dev/xvda",
-                        "ebs": Block(
-                            "ebs",
-                            body={
-                                "volume_size": req.storage_gb or 20,
-                                "volume_type": "gp3",
-                                "encrypted": True,
-                                "kms_key_id": Expr("aws_kms_key.main.arn"),
-                                "delete_on_termination": True,
-                            },
-                        ),
-                    },
-                ),
+                **hardened_instance(req.storage_gb or 20),
                 "tag_specifications": Block(
                     "tag_specifications", body={"resource_type": "instance", "tags": tags("app")}
                 ),
