@@ -14,9 +14,9 @@ from typing import Any
 from autcloud.agent.capabilities._dr_region import alias_of, ensure_region
 from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
 from autcloud.agent.capabilities.s3_lifecycle import _CLASS, _storage_class, ensure_data_bucket
-from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.catalog.compute import role
-from autcloud.agent.catalog.storage import REPLICATION_SKIP
+from autcloud.agent.catalog.storage import REPLICATION_SKIP, add_bucket
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.ledger import Evidence, attribute_values, instances
 from autcloud.agent.tfparse import TerraformModule
@@ -68,116 +68,14 @@ class RegionParameter(Parameter):
 
 def _replica_bucket(bp: Blueprint, name: str, alias: str | None, locked: bool) -> str:
     replica = f"{name}_replica"
-    provider = {"provider": Expr(f"aws.{alias}")} if alias else {}
-    key = Expr(f"aws_kms_key.{alias}.arn") if alias else Expr("aws_kms_key.main.arn")
-    bucket = f"aws_s3_bucket.{replica}"
-    bp.add(
-        ResourceSpec(
-            "aws_s3_bucket",
-            replica,
-            "storage",
-            f"Replica of the {name.replace('_', ' ')} bucket: every object copied here for disaster recovery.",
-            {
-                **provider,
-                "bucket_prefix": interp(f"${{local.name}}-{replica.replace('_', '-')}-"),
-                "object_lock_enabled": True if locked else None,
-                "force_destroy": False,
-                "tags": tags(replica.replace("_", "-")),
-            },
-            comments=(
-                "checkov:skip=CKV_AWS_144:This bucket is itself the replica",
-                "checkov:skip=CKV2_AWS_62:Replicas are read on recovery only; no consumer needs their events",
-                "checkov:skip=CKV_AWS_18:Access logs must go to a bucket of the same region; the source bucket's requests are logged",
-            ),
-            block="s3",
-        ),
-        ResourceSpec(
-            "aws_s3_bucket_public_access_block",
-            replica,
-            "storage",
-            "Blocks every form of public access to the replica.",
-            {
-                **provider,
-                "bucket": Expr(f"{bucket}.id"),
-                "block_public_acls": True,
-                "block_public_policy": True,
-                "ignore_public_acls": True,
-                "restrict_public_buckets": True,
-            },
-            block="s3",
-        ),
-        ResourceSpec(
-            "aws_s3_bucket_ownership_controls",
-            replica,
-            "storage",
-            "The replica's owner owns every object; ACLs stay off.",
-            {
-                **provider,
-                "bucket": Expr(f"{bucket}.id"),
-                "rule": Block("rule", body={"object_ownership": "BucketOwnerEnforced"}),
-            },
-            block="s3",
-        ),
-        ResourceSpec(
-            "aws_s3_bucket_versioning",
-            replica,
-            "storage",
-            "Versioning: replication needs it on both buckets.",
-            {
-                **provider,
-                "bucket": Expr(f"{bucket}.id"),
-                "versioning_configuration": Block(
-                    "versioning_configuration", body={"status": "Enabled"}
-                ),
-            },
-            block="s3",
-        ),
-        ResourceSpec(
-            "aws_s3_bucket_server_side_encryption_configuration",
-            replica,
-            "storage",
-            "Encrypts the replicas with the customer-managed key of their region.",
-            {
-                **provider,
-                "bucket": Expr(f"{bucket}.id"),
-                "rule": Block(
-                    "rule",
-                    body={
-                        "apply_server_side_encryption_by_default": Block(
-                            "apply_server_side_encryption_by_default",
-                            body={"sse_algorithm": "aws:kms", "kms_master_key_id": key},
-                        ),
-                        "bucket_key_enabled": True,
-                    },
-                ),
-            },
-            block="s3",
-        ),
-        ResourceSpec(
-            "aws_s3_bucket_lifecycle_configuration",
-            replica,
-            "storage",
-            "Expires old replica versions and unfinished uploads.",
-            {
-                **provider,
-                "bucket": Expr(f"{bucket}.id"),
-                "rule": Block(
-                    "rule",
-                    body={
-                        "id": "tidy-up",
-                        "status": "Enabled",
-                        "filter": Block("filter", body={"prefix": ""}),
-                        "abort_incomplete_multipart_upload": Block(
-                            "abort_incomplete_multipart_upload", body={"days_after_initiation": 7}
-                        ),
-                        "noncurrent_version_expiration": Block(
-                            "noncurrent_version_expiration", body={"noncurrent_days": 90}
-                        ),
-                    },
-                ),
-            },
-            block="s3",
-        ),
+    add_bucket(
+        bp,
+        replica,
+        f"Replica of the {name.replace('_', ' ')} bucket: every object copied here for disaster recovery.",
+        transition_to_ia_days=None,
+        region_alias=alias,
+        replica_of=f"aws_s3_bucket.{name}",
+        object_lock=locked,
     )
     return replica
 
@@ -305,11 +203,6 @@ def build(bp: Blueprint, ctx: Context) -> None:
             },
             block="s3",
         ),
-    )
-    bp.out(
-        Output(
-            f"{replica}_bucket", f"aws_s3_bucket.{replica}.bucket", "Name of the replica bucket."
-        )
     )
 
 

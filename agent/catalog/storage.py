@@ -36,21 +36,42 @@ def add_bucket(
     transition_to_ia_days: int | None = 30,
     force_destroy: bool = False,
     sse_kms: bool = True,
+    region_alias: str | None = None,
+    replica_of: str | None = None,
+    object_lock: bool = False,
 ) -> None:
-    """A bucket and its companions. ``log_target`` buckets hold logs and are not logged themselves."""
-    if not log_target:
+    """A bucket and its companions. ``log_target`` buckets hold logs and are not logged themselves.
+
+    ``region_alias`` puts the bucket (and everything of it) in another region through that
+    provider alias, encrypted with that region's key (``aws_kms_key.<alias>``); access logs can
+    only go to a bucket of the same region, so it is not logged. ``replica_of`` names the bucket
+    it is the replication destination of.
+    """
+    logged = not log_target and region_alias is None
+    if logged:
         ensure_access_logs(bp)
-    comments = [REPLICATION_SKIP, NOTIFICATION_SKIP]
+    comments = [
+        f"checkov:skip=CKV_AWS_144:This bucket is itself the replica of {replica_of}"
+        if replica_of
+        else REPLICATION_SKIP,
+        NOTIFICATION_SKIP,
+    ]
     if log_target:
         comments.append(
             "checkov:skip=CKV_AWS_18:This bucket is a log destination; logging it to itself would loop"
         )
+    elif region_alias:
+        comments.append(
+            "checkov:skip=CKV_AWS_18:Access logs must go to a bucket of the same region; the source bucket's requests are logged"
+        )
+    provider = {"provider": Expr(f"aws.{region_alias}")} if region_alias else {}
+    key = Expr(f"aws_kms_key.{region_alias}.arn" if region_alias else "aws_kms_key.main.arn")
     if not sse_kms:
         comments.append(
             "checkov:skip=CKV_AWS_145:S3 server access logs can only be delivered to SSE-S3 buckets"
         )
     encryption: dict[str, object] = (
-        {"sse_algorithm": "aws:kms", "kms_master_key_id": Expr("aws_kms_key.main.arn")}
+        {"sse_algorithm": "aws:kms", "kms_master_key_id": key}
         if sse_kms
         else {"sse_algorithm": "AES256"}
     )
@@ -62,7 +83,9 @@ def add_bucket(
             topic,
             reason,
             {
+                **provider,
                 "bucket_prefix": interp(f"${{local.name}}-{name.replace('_', '-')}-"),
+                "object_lock_enabled": True if object_lock else None,
                 "force_destroy": force_destroy,
                 "tags": tags(name.replace("_", "-")),
             },
@@ -75,6 +98,7 @@ def add_bucket(
             topic,
             "Blocks every form of public access to the bucket.",
             {
+                **provider,
                 "bucket": Expr(f"{bucket}.id"),
                 "block_public_acls": True,
                 "block_public_policy": True,
@@ -89,6 +113,7 @@ def add_bucket(
             topic,
             "The bucket owner owns every object; ACLs stay off.",
             {
+                **provider,
                 "bucket": Expr(f"{bucket}.id"),
                 "rule": Block("rule", body={"object_ownership": "BucketOwnerEnforced"}),
             },
@@ -100,6 +125,7 @@ def add_bucket(
             topic,
             "Keeps earlier versions, so deletes and overwrites can be undone.",
             {
+                **provider,
                 "bucket": Expr(f"{bucket}.id"),
                 "versioning_configuration": Block(
                     "versioning_configuration", body={"status": "Enabled"}
@@ -113,6 +139,7 @@ def add_bucket(
             topic,
             "Encrypts every object at rest (the customer-managed KMS key where the service allows it).",
             {
+                **provider,
                 "bucket": Expr(f"{bucket}.id"),
                 "rule": Block(
                     "rule",
@@ -148,11 +175,11 @@ def add_bucket(
             name,
             topic,
             "Expires old versions and unfinished uploads, and moves cold objects to cheaper storage.",
-            {"bucket": Expr(f"{bucket}.id"), "rule": Block("rule", body=rule)},
+            {**provider, "bucket": Expr(f"{bucket}.id"), "rule": Block("rule", body=rule)},
             block="s3",
         )
     )
-    if not log_target:
+    if logged:
         bp.add(
             ResourceSpec(
                 "aws_s3_bucket_logging",
@@ -160,6 +187,7 @@ def add_bucket(
                 topic,
                 "Records every request to the bucket in the access-log bucket.",
                 {
+                    **provider,
                     "bucket": Expr(f"{bucket}.id"),
                     "target_bucket": Expr("aws_s3_bucket.access_logs.id"),
                     "target_prefix": f"{name}/",
