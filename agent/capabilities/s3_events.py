@@ -271,8 +271,9 @@ def _via_topic(bp: Blueprint, bucket: str, function: str) -> None:
     )
 
 
-def _via_eventbridge(bp: Blueprint, bucket: str, function: str) -> None:
-    bp.add(
+def _uploads_to_eventbridge(bucket: str) -> tuple[ResourceSpec, ResourceSpec]:
+    """The bucket's events on EventBridge, and a rule ``<bucket>_uploaded`` matching its new objects."""
+    return (
         ResourceSpec(
             "aws_s3_bucket_notification",
             bucket,
@@ -298,6 +299,12 @@ def _via_eventbridge(bp: Blueprint, bucket: str, function: str) -> None:
             },
             block=BLOCK,
         ),
+    )
+
+
+def _via_eventbridge(bp: Blueprint, bucket: str, function: str) -> None:
+    bp.add(
+        *_uploads_to_eventbridge(bucket),
         ResourceSpec(
             "aws_cloudwatch_event_target",
             f"{bucket}_uploaded",
@@ -331,31 +338,7 @@ def _eventbridge_to_workflow(bp: Blueprint, bucket: str, workflow: str) -> None:
     """S3 → EventBridge → Step Functions: each upload starts one execution of the workflow."""
     rule = f"{bucket}_uploaded"
     bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_notification",
-            bucket,
-            "storage",
-            f"Sends the {bucket} bucket's object events to EventBridge.",
-            {"bucket": Expr(f"aws_s3_bucket.{bucket}.id"), "eventbridge": True},
-            block=BLOCK,
-        ),
-        ResourceSpec(
-            "aws_cloudwatch_event_rule",
-            rule,
-            "messaging",
-            f"Matches objects created in the {bucket} bucket.",
-            {
-                "name": interp(f"${{local.name}}-{bucket.replace('_', '-')}-uploaded"),
-                "event_pattern": jsonencode(
-                    {
-                        "source": ["aws.s3"],
-                        "detail-type": ["Object Created"],
-                        "detail": {"bucket": {"name": [Expr(f"aws_s3_bucket.{bucket}.bucket")]}},
-                    }
-                ),
-            },
-            block=BLOCK,
-        ),
+        *_uploads_to_eventbridge(bucket),
         ResourceSpec(
             "aws_iam_role",
             f"{rule}_events",
