@@ -88,8 +88,17 @@ class Lexicon:
         )
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it: the language files load in ~7 ms instead of ~70.
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _UniqueKeyLoader(_SafeLoader):
     """A YAML loader that refuses a key given twice (plain YAML keeps the last silently)."""
+
+    file_name = ""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -97,15 +106,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise LexiconError(
-                    f"{self.name}: {key!r} is given twice; merge its words into one line"
+                    f"{self.file_name}: {key!r} is given twice; merge its words into one line"
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def _load_language(path: Path) -> Language:
     loader = _UniqueKeyLoader(path.read_text(encoding="utf-8"))
-    loader.name = path.name
+    loader.file_name = path.name
     try:
         data = loader.get_single_data()
     finally:

@@ -246,3 +246,14 @@ def test_a_cdn_asked_away_later_is_not_put_back_by_the_static_files() -> None:
         )
     )
     assert "aws_cloudfront_distribution" not in module_of(result).resources
+
+
+def test_a_concept_given_twice_in_a_language_file_is_refused_by_name(tmp_path: Path) -> None:
+    from autcloud.agent.lexicon import LexiconError
+
+    (tmp_path / "en.yaml").write_text(
+        "language: en\nmatching: word\nconcepts:\n  feature.cache: [redis]\n  feature.cache: [valkey]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LexiconError, match=r"en\.yaml: 'feature\.cache' is given twice"):
+        lexicon(tmp_path)
