@@ -129,6 +129,12 @@ def _result(
         return DesignResult(DesignStatus.NEEDS_INPUT, {}, document)
     plan = final["plan"]
     document["resources"] = plan.summary()
+    # Variables with no default: terraform asks for them; the person must know before applying.
+    document["required_inputs"] = [
+        {"name": v.name, "description": v.description, "sensitive": v.sensitive}
+        for v in plan.blueprint.variables.values()
+        if v.default is None
+    ]
     document["levels"] = plan.levels
     steps = final.get("validation", [])
     passed = all(step.status is not StepStatus.FAILED for step in steps)

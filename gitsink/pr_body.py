@@ -13,6 +13,7 @@ module knows nothing of the agent. Every key is optional; a section without data
   ``{"pillar", "score", "notes"?}``;
 - ``cost``: ``{"monthly_usd", "budget_usd"?, "items"?: [{"name", "monthly_usd"}], "notes"?}``;
 - ``assumptions``: list of str; ``open_questions``: list of str or ``{"question"}``;
+- ``required_inputs``: list of str, the variables with no default ("var.x — why");
 - ``asks``: the requirement ledger, a list of ``{"status", "quote", "key", "why"?,
   "evidence"?: [{"address", "attribute"?}]}``.
 """
@@ -49,6 +50,7 @@ def render_pull_request_body(
         _validation(summary.get("validation")),
         _pillars(summary.get("pillars")),
         _cost(summary.get("cost")),
+        _bullets("Values you supply before applying", summary.get("required_inputs")),
         _bullets("Assumptions", summary.get("assumptions")),
         _bullets("Open questions", _questions(summary.get("open_questions"))),
         "<sub>Published by AutCloud. Edit the design, not this branch: "

@@ -199,6 +199,10 @@ def pull_request_summary(name: str, document: Mapping[str, Any]) -> dict[str, An
         "cost": {"monthly_usd": estimate["monthlyUSD"], "budget_usd": budget} if estimate else None,
         "assumptions": assumptions(document),
         "asks": _dicts((hints or {}).get("ledger")) if isinstance(hints, Mapping) else [],
+        "required_inputs": [
+            f"var.{v.get('name')} — {v.get('description', '')}"
+            for v in _dicts(document.get("required_inputs"))
+        ],
     }
 
 

@@ -257,3 +257,10 @@ def test_a_concept_given_twice_in_a_language_file_is_refused_by_name(tmp_path: P
     )
     with pytest.raises(LexiconError, match=r"en\.yaml: 'feature\.cache' is given twice"):
         lexicon(tmp_path)
+
+
+def test_the_pull_request_body_lists_the_values_to_supply() -> None:
+    result = design("A containerised web API in Seoul, HTTPS only")
+    body = render_pull_request_body(summary.pull_request_summary("shop", result.document))
+    assert "Values you supply before applying" in body
+    assert "var.alb_certificate_arn" in body

@@ -607,3 +607,32 @@ def test_out_is_required() -> None:
     )
     assert result.returncode == EXIT_USAGE
     assert "--out" in result.stderr
+
+
+def test_the_summary_counts_the_asks_and_names_each_one_not_honored(tmp_path: Path) -> None:
+    completed = design(
+        tmp_path / "out",
+        "A containerised web API with PostgreSQL in Seoul and a SageMaker endpoint",
+        "--yes",
+    )
+    assert completed.returncode == 0, completed.stderr
+    err = " ".join(completed.stderr.split())  # rich wraps long lines
+    assert re.search(r"\d+ asks: \d+ honored, 1 unsupported", err), err
+    assert 'unsupported: "SageMaker" (unsupported.sagemaker) — Amazon SageMaker:' in err
+    ledger = design_json(tmp_path / "out")["requirements"]["ledger"]
+    assert any(e["quote"] == "SageMaker" and e["status"] == "unsupported" for e in ledger)
+
+
+def test_a_variable_with_no_default_is_listed_for_the_person_to_supply(tmp_path: Path) -> None:
+    completed = design(tmp_path / "out", "A containerised web API in Seoul, HTTPS only", "--yes")
+    assert completed.returncode == 0, completed.stderr
+    needed = {v["name"] for v in design_json(tmp_path / "out")["required_inputs"]}
+    assert "alb_certificate_arn" in needed
+    assert "you supply: var.alb_certificate_arn" in " ".join(completed.stderr.split())
+
+
+def test_a_design_with_every_value_defaulted_asks_for_nothing(tmp_path: Path) -> None:
+    completed = design(tmp_path / "out", "A static website with a CDN in Tokyo", "--yes")
+    assert completed.returncode == 0, completed.stderr
+    assert design_json(tmp_path / "out")["required_inputs"] == []
+    assert "you supply" not in completed.stderr

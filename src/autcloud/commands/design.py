@@ -249,6 +249,10 @@ class Progress:
             f"{verdict}: {len(doc['resources'])} resources in {doc['region']} → {out}/ "
             f"({', '.join(doc.get('files', []))})"
         )
+        for needed in doc.get("required_inputs", []):
+            err.print(
+                f"  [yellow]you supply:[/] var.{needed['name']} — {escape(needed['description'])}"
+            )
         ledger = doc.get("requirements", {}).get("ledger", [])
         if ledger:
             err.print(f"  {summary_line(ledger)}")
