@@ -95,3 +95,10 @@ async def test_kubectl_apply_then_answer_with_kubectl_patch(
     # need the API server's Table rendering, which kmock lacks.
     listing = await kubectl("get", "infradesigns", kubeconfig=kubeconfig)
     assert "shop" in listing
+    # docs/operator.md: the ledger in brief, read the way the docs say.
+    asks = json.loads(
+        await kubectl(
+            "get", "infradesign", "shop", "-o", "jsonpath={.status.asks}", kubeconfig=kubeconfig
+        )
+    )
+    assert asks["honored"] >= 2 and asks["notHonored"] == []
