@@ -8,6 +8,7 @@ objects (schema in docs/ledger.schema.json), and everything after reading stays 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from autcloud.agent.capabilities.base import Probe
@@ -20,7 +21,7 @@ from autcloud.agent.ledger import (
     Ledger,
     LedgerEntry,
 )
-from autcloud.agent.lexicon import lexicon
+from autcloud.agent.lexicon import Span, Words, lexicon
 from autcloud.agent.requirements import Requirements, Signals, find_words, is_negated
 from autcloud.agent.tfparse import TerraformModule
 
@@ -45,11 +46,12 @@ def read_asks(text: str, signals: Signals, source: str = "request") -> list[Ask]
         kind = _KIND_OF_GROUP.get(group)
         if kind is None:
             continue
-        spans = find_words(lex.words(key), text)
+        words = lex.words(key)
+        spans = find_words(words, text)
         if not spans:
             continue
         positive = [s for s in spans if not is_negated(text, s)]
-        span = (positive or spans)[0]
+        span = min(positive or spans, key=_naming_rank(words, text))
         asks.append(
             Ask(
                 quote=text[span[0] : span[1]],
@@ -77,23 +79,43 @@ def read_asks(text: str, signals: Signals, source: str = "request") -> list[Ask]
     return _without_overlaps(asks)
 
 
+def _naming_rank(words: Words, text: str) -> Callable[[Span], tuple[int, int]]:
+    """Quote the name the lexicon lists first among the words used ("DocumentDB" over "Mongo",
+    "넵튠" over "그래프 DB"): a concept's words are listed name first."""
+    order: dict[str, int] = {}
+    for index, word in enumerate((*words[0], *words[1])):
+        order.setdefault(word, index)
+
+    def rank(span: Span) -> tuple[int, int]:
+        said = " ".join(text[span[0] : span[1]].lower().split())
+        return order.get(said, len(order)), span[0]
+
+    return rank
+
+
 def _without_overlaps(asks: list[Ask]) -> list[Ask]:
-    """A word inside a longer ask of the same group ("lambda" in "lambda@edge") is not an ask."""
-    kept: list[Ask] = []
-    for ask in asks:
-        if ask.kind is not AskKind.PARAMETER and any(
-            other is not ask
-            and other.kind is ask.kind
-            and len(other.quote) > len(ask.quote)
-            and ask.quote.lower() in other.quote.lower()
-            and other.key.partition(".")[0] == ask.key.partition(".")[0]
+    """A word that begins a longer ask of the same group ("lambda" in "lambda@edge") is not an ask
+    of its own; one the longer words name besides ("Valkey" in "serverless ElastiCache for
+    Valkey") still is."""
+
+    def group(ask: Ask) -> str:
+        return ask.key.partition(".")[0]
+
+    def inside_another(ask: Ask) -> bool:
+        quote = ask.quote.lower()
+        return any(
+            group(other) == group(ask)
             and other.key != ask.key
-            and ask.key.partition(".")[0] != "unsupported"
+            and len(other.quote) > len(quote)
+            and other.quote.lower().startswith(quote)
             for other in asks
-        ):
-            continue
-        kept.append(ask)
-    return kept
+        )
+
+    return [
+        ask
+        for ask in asks
+        if ask.kind is AskKind.PARAMETER or group(ask) == "unsupported" or not inside_another(ask)
+    ]
 
 
 # Values the core reader (agent/requirements.py) parses, as ledger parameters.

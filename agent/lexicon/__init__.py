@@ -5,7 +5,9 @@ Each ``<language>.yaml`` beside this module maps concept keys (``workload.web_ap
 match: ``word`` (on word boundaries, as in English) or ``particle`` (as substrings, so Korean
 particles may follow: "레디스를"). A third language is one more file; no code changes.
 
-Concept keys are ``<group>.<name>``; :meth:`Lexicon.table` gives one group in file order.
+Concept keys are ``<group>.<name>``; :meth:`Lexicon.table` gives one group in file order. A
+concept's words are listed name first ("documentdb" before "mongo"): the ledger quotes the
+earliest-listed word a request used.
 """
 
 from __future__ import annotations

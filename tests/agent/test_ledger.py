@@ -264,3 +264,27 @@ def test_the_pull_request_body_lists_the_values_to_supply() -> None:
     body = render_pull_request_body(summary.pull_request_summary("shop", result.document))
     assert "Values you supply before applying" in body
     assert "var.alb_certificate_arn" in body
+
+
+@pytest.mark.parametrize(
+    ("request_text", "quote"),
+    [
+        ("A Node + Mongo API in Seoul; DocumentDB as the Mongo-compatible database", "DocumentDB"),
+        ("친구 추천 때문에 그래프 DB로 넵튠을 쓰려고 해요, 서울 리전", "넵튠"),
+    ],
+)
+def test_the_ledger_quotes_the_service_by_its_name_when_the_request_uses_it(
+    request_text: str, quote: str
+) -> None:
+    from autcloud.agent.fidelity import read_asks
+
+    asks = read_asks(request_text, read_message(request_text))
+    assert [a.quote for a in asks if a.key.startswith("unsupported.")] == [quote]
+
+
+def test_a_service_named_inside_longer_words_is_still_asked_for() -> None:
+    from autcloud.agent.fidelity import read_asks
+
+    text = "Add a serverless ElastiCache for Valkey cache for the sessions"
+    keys = {a.key for a in read_asks(text, read_message(text))}
+    assert {"service.cache_serverless", "service.valkey"} <= keys
