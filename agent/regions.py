@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 
 @dataclass(frozen=True)
@@ -417,9 +417,19 @@ def get_region(code: str) -> Region:
 class _Name:
     """One recognisable name: the region it means alone, and the area it stands for if broad."""
 
-    pattern: re.Pattern[str]
+    words: str  # a region code, an alias or an area name, as listed
     region: str
     area: _Area | None
+    is_code: bool = False
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return _code_pattern(self.words) if self.is_code else _name_pattern(self.words)
+
+    def may_occur(self, lowered: str) -> bool:
+        # Compiling ~200 patterns dominates a cold start; a name whose first word is absent
+        # cannot match, so its pattern is never compiled.
+        return self.words.lower().split()[0] in lowered
 
 
 @dataclass(frozen=True)
@@ -446,19 +456,21 @@ def _name_pattern(alias: str) -> re.Pattern[str]:
     return re.compile(edges, flags)
 
 
+def _code_pattern(code: str) -> re.Pattern[str]:
+    # An AZ name (ap-northeast-2a) names its region too.
+    return re.compile(
+        r"(?<![A-Za-z0-9-])" + re.escape(code) + r"[a-z]?(?![A-Za-z0-9-])", re.IGNORECASE
+    )
+
+
 @cache
 def _names() -> tuple[_Name, ...]:
     names: list[_Name] = []
     for region in _REGIONS_WITHOUT_AREAS:
-        # An AZ name (ap-northeast-2a) names its region too.
-        code = re.compile(
-            r"(?<![A-Za-z0-9-])" + re.escape(region.code) + r"[a-z]?(?![A-Za-z0-9-])",
-            re.IGNORECASE,
-        )
-        names.append(_Name(code, region.code, None))
-        names.extend(_Name(_name_pattern(a), region.code, None) for a in region.aliases)
+        names.append(_Name(region.code, region.code, None, is_code=True))
+        names.extend(_Name(a, region.code, None) for a in region.aliases)
     for area in _AREAS:
-        names.extend(_Name(_name_pattern(n), area.default, area) for n in area.names)
+        names.extend(_Name(n, area.default, area) for n in area.names)
     return tuple(names)
 
 
@@ -470,10 +482,12 @@ def find_region(text: str) -> Region | None:
 
 def find_region_mention(text: str) -> tuple[Region, str] | None:
     """The region ``text`` names and the words that name it ("Seoul", "도쿄", "eu-west-1")."""
+    lowered = text.lower()
     matches = sorted(
         (
             _Match(found.start(), found.end() - found.start(), name)
             for name in _names()
+            if name.may_occur(lowered)
             for found in name.pattern.finditer(text)
         ),
         key=lambda m: (m.start, -m.length),

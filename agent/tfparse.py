@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ class TerraformModule:
     locals: dict[str, Any] = field(default_factory=dict)
     providers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     imports: list[dict[str, Any]] = field(default_factory=list)
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def iter_resources(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(type, name, attributes) for every managed resource."""
@@ -58,22 +58,28 @@ def parse_text(text: str, filename: str = "<text>") -> dict[str, Any]:
 
 def load_folder(folder: Path) -> TerraformModule:
     """Parse every ``*.tf`` file of ``folder`` (not sub-folders) into one module."""
-    module = TerraformModule()
-    for path in sorted(folder.glob("*.tf")):
-        parsed = parse_text(path.read_text(encoding="utf-8"), path.name)
-        module.files[path.name] = parsed
-        _merge(module, parsed)
-    return module
+    return load_texts({path.name: path.read_text(encoding="utf-8") for path in folder.glob("*.tf")})
 
 
 def load_texts(files: dict[str, str]) -> TerraformModule:
     """Like :func:`load_folder`, from ``{filename: text}`` in memory."""
     module = TerraformModule()
     for name, text in sorted(files.items()):
-        parsed = parse_text(text, name)
-        module.files[name] = parsed
-        _merge(module, parsed)
+        _merge(module, _parse_once(text, name))
     return module
+
+
+def forget_parsed() -> None:
+    """Empty the parse cache (benchmarks measure parsing, not the cache)."""
+    _parse_once.cache_clear()
+
+
+@lru_cache(maxsize=128)
+def _parse_once(text: str, filename: str) -> dict[str, Any]:
+    # A design's files are parsed by validation, again after a fix that left most files alone,
+    # and by the diagram; HCL parsing is the slowest step of all three. _merge copies what it
+    # keeps, so the cached tree is never handed out to be changed.
+    return parse_text(text, filename)
 
 
 def _merge(module: TerraformModule, parsed: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ inbox; the last two start and stop with the operator (kopf startup and cleanup h
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -93,4 +94,7 @@ async def serve(
 
 
 def run(settings: OperatorSettings, *, liveness_endpoint: str | None = None) -> None:
+    # Everything imported so far lives as long as the process: frozen, it is skipped by the
+    # full collections that each design's HCL parse would otherwise pay for (see cli.main).
+    gc.freeze()
     asyncio.run(serve(OperatorRuntime(settings), liveness_endpoint=liveness_endpoint))

@@ -37,13 +37,16 @@ async def validate_files(
         if on_step is not None:
             on_step(step)
 
+    # `terraform fmt` is a subprocess: submitted now, it runs while this thread parses.
+    formatted = asyncio.get_running_loop().run_in_executor(None, terraform_tool.fmt_check, files)
     parsed, module = static_checks.parse(files)
     record(parsed)
     if module is None:
+        formatted.cancel()
         return results
     record(static_checks.references(files, module))
     record(static_checks.secrets(files))
-    record(await asyncio.to_thread(terraform_tool.fmt_check, files))
+    record(await formatted)
     if deep:
         # terraform validate and checkov are independent: run them side by side.
         validated, scanned = await asyncio.gather(

@@ -149,5 +149,5 @@ async def read_events(
 
 
 def python_command(*args: str) -> list[str]:
-    """Run the CLI command modules in a subprocess (see cli_main.py)."""
-    return [sys.executable, "-m", "tests.gateway.cli_main", *args]
+    """``autcloud ARGS...`` in a subprocess, as a user runs it."""
+    return [sys.executable, "-m", "autcloud", *args]
