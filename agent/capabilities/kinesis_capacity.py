@@ -25,7 +25,7 @@ from autcloud.agent.capabilities.base import (
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.messaging import add_stream
 from autcloud.agent.hcl import Block
-from autcloud.agent.requirements import parse_number
+from autcloud.agent.requirements import is_negated, parse_number
 
 KEY = "kinesis.shard_count"
 RECORDS_PER_SHARD = 1000  # records/s one shard accepts
@@ -216,6 +216,7 @@ _RETENTION = (
     re.compile(r"(\d+)\s*(시간|일)\s*(?:동안\s*)?(?:보관|보존)"),
 )
 _ON_DEMAND = re.compile(r"on[- ]demand|온\s*디맨드", re.I)
+_PROVISIONED = re.compile(r"\bprovisioned\b|프로비저닝(?!된\s*동시성)", re.I)
 
 
 def _stream_sentences(text: str) -> Iterator[str]:
@@ -238,10 +239,19 @@ def read_retention(text: str) -> Iterator[tuple[str, int]]:
 
 
 def read_mode(text: str) -> Iterator[tuple[str, str]]:
+    """ON_DEMAND when a stream is asked on demand; PROVISIONED when provisioned mode is named or
+    on-demand is asked away ("온디맨드 말고 프로비저닝 모드로", "not on-demand")."""
     for sentence in _stream_sentences(text):
-        match = _ON_DEMAND.search(sentence)
-        if match and re.search(r"kinesis|키네시스|stream|스트림", sentence, re.I):
-            yield match.group(0), "ON_DEMAND"
+        if not re.search(r"kinesis|키네시스|stream|스트림", sentence, re.I):
+            continue
+        provisioned = _PROVISIONED.search(sentence)
+        on_demand = _ON_DEMAND.search(sentence)
+        if on_demand and not is_negated(sentence, on_demand.span()):
+            yield on_demand.group(0), "ON_DEMAND"
+            return
+        said = provisioned or on_demand
+        if said is not None:
+            yield said.group(0), "PROVISIONED"
             return
 
 

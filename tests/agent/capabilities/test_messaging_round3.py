@@ -245,3 +245,15 @@ def test_iot_raw_payloads_go_to_the_firehose() -> None:
     )
     rule = module.resources["aws_iot_topic_rule"]["telemetry"]
     assert "aws_kinesis_firehose_delivery_stream" in rule["firehose"][0]["delivery_stream_name"]
+
+
+def test_kinesis_on_demand_asked_away_keeps_provisioned_shards() -> None:
+    module, ledger = _design(
+        "앱 클릭 로그가 초당 5천 건 들어옵니다. Kinesis Data Streams로 받고"
+        "(온디맨드 말고 프로비저닝 모드로), 리전은 서울."
+    )
+    stream = module.resources["aws_kinesis_stream"]["events"]
+    assert stream["stream_mode_details"][0]["stream_mode"] == "PROVISIONED"
+    assert module.variables["stream_shard_count"]["default"] >= 5
+    mode = ledger["kinesis.stream_mode"]
+    assert (mode["value"], mode["status"]) == ("PROVISIONED", "honored")
