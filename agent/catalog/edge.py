@@ -311,25 +311,58 @@ def add_cdn_for_app(bp: Blueprint, ctx: Context) -> None:
     _distribution(bp, ctx, origin="alb")
 
 
-def _distribution(bp: Blueprint, ctx: Context, origin: str) -> None:
+def add_cdn_for_api(
+    bp: Blueprint, ctx: Context, host: Expr, *, path: Expr | None, web_acl: bool
+) -> None:
+    """CloudFront in front of an API Gateway endpoint (``host``, stage ``path`` for a REST API).
+
+    API Gateway routes on its own host name, so the viewer's Host header is not forwarded; nothing
+    is cached unless the API says so in its responses' headers."""
+    bp.blocks.append("cloudfront")
+    api_origin: dict[str, Any] = {
+        "domain_name": host,
+        **({"origin_path": path} if path is not None else {}),
+        "origin_id": "api",
+        "custom_origin_config": Block(
+            "custom_origin_config",
+            body={
+                "http_port": 80,
+                "https_port": 443,
+                "origin_protocol_policy": "https-only",
+                "origin_ssl_protocols": ["TLSv1.2"],
+            },
+        ),
+    }
+    _distribution(bp, ctx, origin="api", api_origin=api_origin, web_acl=web_acl)
+
+
+def _distribution(
+    bp: Blueprint,
+    ctx: Context,
+    origin: str,
+    *,
+    api_origin: dict[str, Any] | None = None,
+    web_acl: bool | None = None,
+) -> None:
     bp.needs_us_east_1 = True
+    web_acl = ctx.req.has("waf") if web_acl is None else web_acl
     ensure_access_logs(bp)
     domain = bool(ctx.req.domain)
     comments = [
         "checkov:skip=CKV_AWS_310:A second origin for failover doubles the stack; the origin is already multi-AZ",
         "checkov:skip=CKV_AWS_374:Geo restriction would block real users; none was asked for",
     ]
-    if not ctx.req.has("waf"):
+    if not web_acl:
         comments.append(
-            "checkov:skip=CKV_AWS_68:No WAF was asked for; add 'WAF' to the request to attach one"
+            "checkov:skip=CKV_AWS_68:No WAF was asked for here; add 'WAF' to the request to attach one"
         )
-    if not ctx.req.has("waf"):
         comments.append(
-            "checkov:skip=CKV2_AWS_47:No WAF was asked for, so there is no web ACL to configure"
+            "checkov:skip=CKV2_AWS_47:No WAF was asked for here, so there is no web ACL to configure"
         )
-    if origin == "alb":
+    if origin != "s3":
+        what = "the load balancer" if origin == "alb" else "the API"
         comments.append(
-            "checkov:skip=CKV2_AWS_46:The origin is the load balancer; the only bucket attached receives logs"
+            f"checkov:skip=CKV2_AWS_46:The origin is {what}; the only bucket attached receives logs"
         )
         comments.append(
             "checkov:skip=CKV_AWS_305:The application serves every path itself; there is no root object"
@@ -363,6 +396,9 @@ def _distribution(bp: Blueprint, ctx: Context, origin: str) -> None:
             "origin_access_control_id": Expr("aws_cloudfront_origin_access_control.site.id"),
         }
         cache_policy = CACHING_OPTIMIZED
+    elif api_origin is not None:
+        origin_block = api_origin
+        cache_policy = CACHING_DISABLED
     else:
         origin_block = {
             "domain_name": Expr("aws_lb.app.dns_name"),
@@ -388,7 +424,12 @@ def _distribution(bp: Blueprint, ctx: Context, origin: str) -> None:
                 {
                     "provider": Expr("aws.us_east_1"),
                     "domain_name": Expr("var.domain_name"),
-                    "subject_alternative_names": [interp("www.${var.domain_name}")],
+                    # An API's own host name ("api.example.com") has no www. form to cover.
+                    **(
+                        {"subject_alternative_names": [interp("www.${var.domain_name}")]}
+                        if origin != "api"
+                        else {}
+                    ),
                     "validation_method": "DNS",
                     "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
                     "tags": tags("cdn-certificate"),
@@ -412,7 +453,7 @@ def _distribution(bp: Blueprint, ctx: Context, origin: str) -> None:
         "http_version": "http2and3",
         **({"default_root_object": "index.html"} if origin == "s3" else {}),
         **({"aliases": [Expr("var.domain_name")]} if domain else {}),
-        **({"web_acl_id": Expr("aws_wafv2_web_acl.cdn.arn")} if ctx.req.has("waf") else {}),
+        **({"web_acl_id": Expr("aws_wafv2_web_acl.cdn.arn")} if web_acl else {}),
         "origin": Block("origin", body=origin_block),
         "default_cache_behavior": Block(
             "default_cache_behavior",
