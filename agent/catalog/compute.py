@@ -538,10 +538,14 @@ def serves_http(req: Requirements) -> bool:
 
 
 def fleet_serves_http(req: Requirements) -> bool:
-    """Whether an EC2 fleet answers requests: web words, or nothing else said it does."""
+    """Whether an EC2 fleet answers requests: web words, or nothing else said it does. A server
+    whose only stated way in is Session Manager ("EC2 접속은 SSM 세션 매니저로만") serves nobody
+    that was named, so it gets no public load balancer."""
     if req.no_load_balancer:
         return False
-    return req.has_web() or req.has("load_balancer") or not (set(req.workloads) - {"vm"})
+    if req.has_web() or req.has("load_balancer"):
+        return True
+    return not (set(req.workloads) - {"vm"}) and "session_manager" not in req.services
 
 
 def add_ecs_service(

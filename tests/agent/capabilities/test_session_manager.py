@@ -54,3 +54,19 @@ def test_a_korean_request_with_vpc_endpoints_joins_their_interface_set() -> None
 def test_a_request_not_naming_session_manager_builds_no_session_document() -> None:
     module, _ = _design("A web app on EC2 instances")
     assert "aws_ssm_document" not in module.resources
+
+
+def test_a_server_reached_only_through_session_manager_gets_no_public_entry_point() -> None:
+    module, _ = _design(
+        "보안 점검에서 배스천 SSH 22번 포트 지적받았어요. EC2 접속은 SSM 세션 매니저로만 하려고 합니다. "
+        "프라이빗 서브넷에 t3.micro 운영 서버 하나 두고, SSH 포트는 절대 열지 마세요. 리전은 서울."
+    )
+    assert "aws_lb" not in module.resources
+    assert module.variables["instance_type"]["default"] == "t3.micro"
+    for rule in module.resources.get("aws_vpc_security_group_ingress_rule", {}).values():
+        assert rule.get("cidr_ipv4") != "0.0.0.0/0"
+
+
+def test_a_web_server_with_session_manager_keeps_its_load_balancer() -> None:
+    module, _ = _design("EC2 인스턴스로 웹 서비스, 배스천 없이 세션 매니저로 접속")
+    assert "app" in module.resources["aws_lb"]
