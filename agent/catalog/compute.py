@@ -113,6 +113,9 @@ def ingress(
         comments = (
             "checkov:skip=CKV_AWS_260:Port 80 is the public web entry; it redirects to HTTPS once a domain exists",
         )
+    elif source_group and _port_value(bp, port) == 80:
+        # checkov reads a port-80 rule without a CIDR as open to the world.
+        comments = ("checkov:skip=CKV_AWS_260:Admits one security group only, not 0.0.0.0/0",)
     bp.add(
         ResourceSpec(
             "aws_vpc_security_group_ingress_rule",
@@ -124,6 +127,14 @@ def ingress(
             block=block,
         )
     )
+
+
+def _port_value(bp: Blueprint, port: int | Expr) -> Any:
+    """A port as Terraform resolves it with the defaults: ``var.container_port`` → its default."""
+    if isinstance(port, Expr) and str(port).startswith("var."):
+        variable = bp.variables.get(str(port).removeprefix("var."))
+        return variable.default if variable else None
+    return port
 
 
 def egress(

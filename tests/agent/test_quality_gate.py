@@ -37,6 +37,7 @@ REQUESTS = [
     "Microservices on ECS with DynamoDB and SQS in Canada, budget $400 per month",
     "싱가포르에 서버리스 API와 DynamoDB, 이미지 업로드용 S3",
     "Highly available web service with PostgreSQL, Redis, a CDN and WAF for shop.example.com in Seoul",
+    "스테이징 환경, 서울, ECS Fargate 서비스 하나 (nginx 이미지, 80포트) ALB로 공개, RDS PostgreSQL 16",
     "Go Lambda behind an API Gateway HTTP API with the custom domain api.orbit.ai, Seoul",
     "공개 API를 API Gateway REST API + 람다로, 앞에 CloudFront 두고 스테이지에 WAF, 도메인 open.datagil.kr",
 ]
