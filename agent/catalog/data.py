@@ -32,6 +32,11 @@ LOG_EXPORTS = {
     "aurora-mysql": ["audit", "error", "general", "slowquery"],
 }
 
+# UTC; 17:00-18:00 is 02:00-03:00 in Seoul. RDS refuses windows that overlap or touch
+# (InvalidParameterValue), so maintenance starts half an hour after the backup ends.
+BACKUP_WINDOW = "17:00-18:00"
+MAINTENANCE_WINDOW = "sun:18:30-sun:19:30"
+
 
 DB_CLASSES = ("db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.m7g.large", "db.r7g.xlarge")
 CACHE_NODES = ("cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium")
@@ -175,8 +180,8 @@ def add_relational(bp: Blueprint, ctx: Context, engine: str, clients: list[str])
                 "publicly_accessible": False,
                 "parameter_group_name": Expr("aws_db_parameter_group.main.name"),
                 "backup_retention_period": 14 if ctx.req.environment == "prod" else 7,
-                "backup_window": "18:00-19:00",
-                "maintenance_window": "sun:19:00-sun:20:00",
+                "backup_window": BACKUP_WINDOW,
+                "maintenance_window": MAINTENANCE_WINDOW,
                 "deletion_protection": True,
                 "skip_final_snapshot": False,
                 "final_snapshot_identifier": interp("${local.name}-final"),
@@ -315,7 +320,8 @@ def _aurora(bp: Blueprint, ctx: Context, engine: str, port: int, db_name: Expr) 
                 "storage_encrypted": True,
                 "kms_key_id": Expr("aws_kms_key.main.arn"),
                 "backup_retention_period": 14,
-                "preferred_backup_window": "18:00-19:00",
+                "preferred_backup_window": BACKUP_WINDOW,
+                "preferred_maintenance_window": MAINTENANCE_WINDOW,
                 "deletion_protection": True,
                 "skip_final_snapshot": False,
                 "final_snapshot_identifier": interp("${local.name}-final"),
