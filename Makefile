@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 REQUEST ?= A containerised web API with PostgreSQL and Redis in Seoul, highly available, about 50,000 daily users, budget 800 USD a month
 
-.PHONY: help run test lint format setup system-deps checkov bench eval clean kind-up operator-local kind-demo kind-down
+.PHONY: help run test test-deploy lint format setup system-deps checkov bench eval clean kind-up operator-local kind-demo kind-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ bench: setup checkov ## Run the benchmarks and print their figures
 	$(BIN)/python bench/metrics_scale.py
 	$(BIN)/python bench/sse_fanout.py
 	$(BIN)/python bench/operator_scale.py
+
+test-deploy: setup system-deps ## Apply every design of tests/deploy against moto (CI applies a subset)
+	AUTCLOUD_DEPLOY_ALL=1 $(BIN)/python -m pytest tests/deploy $(PYTEST_ARGS)
 
 eval: setup ## Design every request of eval/requests and check its facts (EVAL_ARGS=...)
 	$(BIN)/python eval/run.py --misses $(EVAL_ARGS)

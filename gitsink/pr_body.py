@@ -175,7 +175,10 @@ def _pillars(pillars: Any) -> str:
         ]
     if not entries:
         return ""
-    rows = [[name, _number(score), _text(notes)] for name, score, notes in entries]
+    rows = [
+        [name, "not assessed" if score is None else _number(score), _text(notes)]
+        for name, score, notes in entries
+    ]
     return "### Well-Architected pillars\n\n" + _table(["Pillar", "Score", "Notes"], rows)
 
 

@@ -96,15 +96,14 @@ def validation(document: Mapping[str, Any]) -> dict[str, Any]:
         name = PILLARS.get(str(pillar.get("pillar")))
         if name is None:
             continue
-        pillars.append(
-            {
-                "pillar": name,
-                "score": max(0, min(100, round(float(pillar.get("score") or 0)))),
-                "failing": [_cut(check, 256) for check in (pillar.get("failing") or [])][
-                    :MAX_FAILING
-                ],
-            }
-        )
+        entry: dict[str, Any] = {
+            "pillar": name,
+            "assessed": pillar.get("score") is not None,
+            "failing": [_cut(check, 256) for check in (pillar.get("failing") or [])][:MAX_FAILING],
+        }
+        if entry["assessed"]:  # no check ran: no score, rather than a perfect one
+            entry["score"] = max(0, min(100, round(float(pillar["score"]))))
+        pillars.append(entry)
     return {"passed": bool(report.get("passed")), "steps": steps, "pillars": pillars}
 
 

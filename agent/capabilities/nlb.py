@@ -19,8 +19,8 @@ from autcloud.agent.catalog.base import (
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import alarm
-from autcloud.agent.catalog.storage import ensure_access_logs
-from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+from autcloud.agent.catalog.storage import allow_access_log_delivery, ensure_access_logs
+from autcloud.agent.hcl import Block, Call, Expr
 
 BLOCK = "nlb"
 DEFAULT_PORT = 443
@@ -139,43 +139,7 @@ def _log_delivery(bp: Blueprint) -> None:
             "Resource": Expr("aws_s3_bucket.access_logs.arn"),
         },
     ]
-    existing = bp.find("aws_s3_bucket_policy.access_logs")
-    if existing is not None and isinstance(existing.body.get("policy"), Call):
-        document = existing.body["policy"].argument
-        document["Statement"][0:0] = [statement, *delivery]
-        return
-    bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_policy",
-            "access_logs",
-            "storage",
-            "Lets the load balancer deliver access logs; TLS only.",
-            {
-                "bucket": Expr("aws_s3_bucket.access_logs.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            statement,
-                            *delivery,
-                            {
-                                "Sid": "DenyInsecureTransport",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [
-                                    Expr("aws_s3_bucket.access_logs.arn"),
-                                    Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
-                                ],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
-                        ],
-                    }
-                ),
-            },
-            block=BLOCK,
-        )
-    )
+    allow_access_log_delivery(bp, statement, *delivery)
 
 
 def _expose_container_port(bp: Blueprint, port: Expr) -> None:

@@ -16,7 +16,7 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.catalog.security import alarm, log_group
-from autcloud.agent.catalog.storage import ensure_access_logs
+from autcloud.agent.catalog.storage import allow_access_log_delivery
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.requirements import Requirements
 
@@ -218,7 +218,6 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
         target_group="app",
         block="alb",
     )
-    ensure_access_logs(bp)
     bp.add(
         ResourceSpec(
             "aws_elb_service_account",
@@ -229,42 +228,15 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
             block="alb",
         )
     )
-    bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_policy",
-            "access_logs",
-            "storage",
-            "Lets the load balancer deliver access logs; TLS only.",
-            {
-                "bucket": Expr("aws_s3_bucket.access_logs.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "LoadBalancerAccessLogs",
-                                "Effect": "Allow",
-                                "Principal": {"AWS": Expr("data.aws_elb_service_account.main.arn")},
-                                "Action": "s3:PutObject",
-                                "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/alb/*"'),
-                            },
-                            {
-                                "Sid": "DenyInsecureTransport",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [
-                                    Expr("aws_s3_bucket.access_logs.arn"),
-                                    Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
-                                ],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
-                        ],
-                    }
-                ),
-            },
-            block="alb",
-        )
+    allow_access_log_delivery(
+        bp,
+        {
+            "Sid": "LoadBalancerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"AWS": Expr("data.aws_elb_service_account.main.arn")},
+            "Action": "s3:PutObject",
+            "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/alb/*"'),
+        },
     )
     comments: list[str] = []
     if not ctx.req.has("waf"):

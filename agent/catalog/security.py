@@ -11,7 +11,7 @@ from autcloud.agent.catalog.base import (
     interp,
     tags,
 )
-from autcloud.agent.catalog.storage import add_bucket
+from autcloud.agent.catalog.storage import add_bucket, ensure_caller_identity
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
 
@@ -55,15 +55,8 @@ def add_kms(bp: Blueprint) -> None:
             ],
         }
     )
+    ensure_caller_identity(bp)
     bp.add(
-        ResourceSpec(
-            "aws_caller_identity",
-            "current",
-            "security",
-            "The account ID, for key policies and ARNs, read instead of hard-coded.",
-            data_source=True,
-            block="kms",
-        ),
         ResourceSpec(
             "aws_kms_key",
             "main",

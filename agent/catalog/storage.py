@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from autcloud.agent.catalog.base import Blueprint, Output, ResourceSpec, interp, tags
-from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.hcl import Block, Call, Expr, jsonencode
 
 REPLICATION_SKIP = "checkov:skip=CKV_AWS_144:Cross-region replication doubles storage cost; versioning and backups cover a startup baseline"
 NOTIFICATION_SKIP = (
@@ -11,17 +13,93 @@ NOTIFICATION_SKIP = (
 )
 
 
+ACCESS_LOGS_POLICY = "aws_s3_bucket_policy.access_logs"
+
+
 def ensure_access_logs(bp: Blueprint) -> None:
-    """The bucket that receives S3, load balancer and CloudFront access logs (SSE-S3: they require it)."""
-    if not bp.has("aws_s3_bucket.access_logs"):
-        add_bucket(
-            bp,
+    """The bucket that receives S3, load balancer and CloudFront access logs (SSE-S3: they
+    require it), with a policy that lets S3's logging service write into it: without one, S3
+    refuses to log there (InvalidTargetBucketForLogging)."""
+    if bp.has("aws_s3_bucket.access_logs"):
+        return
+    add_bucket(
+        bp,
+        "access_logs",
+        "Receives access logs: S3 server logs, load balancer and CloudFront logs.",
+        topic="storage",
+        log_target=True,
+        transition_to_ia_days=None,
+        sse_kms=False,
+    )
+    ensure_caller_identity(bp)
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_policy",
             "access_logs",
-            "Receives access logs: S3 server logs, load balancer and CloudFront logs.",
-            topic="storage",
-            log_target=True,
-            transition_to_ia_days=None,
-            sse_kms=False,
+            "storage",
+            "Lets the log services of this account deliver access logs; TLS only.",
+            {
+                "bucket": Expr("aws_s3_bucket.access_logs.id"),
+                "policy": jsonencode(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "S3ServerAccessLogs",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                                "Action": "s3:PutObject",
+                                "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
+                                "Condition": {
+                                    "StringEquals": {
+                                        "aws:SourceAccount": Expr(
+                                            "data.aws_caller_identity.current.account_id"
+                                        )
+                                    }
+                                },
+                            },
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    Expr("aws_s3_bucket.access_logs.arn"),
+                                    Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
+                    }
+                ),
+            },
+            block="s3",
+        )
+    )
+
+
+def allow_access_log_delivery(bp: Blueprint, *statements: dict[str, Any]) -> None:
+    """Add statements (a load balancer's log delivery) to the access-log bucket's policy."""
+    ensure_access_logs(bp)
+    policy = bp.find(ACCESS_LOGS_POLICY)
+    if policy is None or not isinstance(policy.body["policy"], Call):
+        raise RuntimeError(f"{ACCESS_LOGS_POLICY} is not a jsonencode() document")
+    document = policy.body["policy"].argument
+    known = {statement.get("Sid") for statement in document["Statement"]}
+    document["Statement"][0:0] = [s for s in statements if s.get("Sid") not in known]
+
+
+def ensure_caller_identity(bp: Blueprint) -> None:
+    if not bp.has("data.aws_caller_identity.current"):
+        bp.add(
+            ResourceSpec(
+                "aws_caller_identity",
+                "current",
+                "security",
+                "The account ID, for key policies and ARNs, read instead of hard-coded.",
+                data_source=True,
+                block="kms",
+            )
         )
 
 
@@ -191,6 +269,8 @@ def add_bucket(
                     "bucket": Expr(f"{bucket}.id"),
                     "target_bucket": Expr("aws_s3_bucket.access_logs.id"),
                     "target_prefix": f"{name}/",
+                    # S3 checks, when logging is turned on, that the target lets it write.
+                    "depends_on": [Expr(ACCESS_LOGS_POLICY)],
                 },
                 block="s3",
             )

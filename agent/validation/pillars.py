@@ -112,13 +112,19 @@ class CheckOutcome:
 @dataclass
 class PillarScore:
     pillar: str
-    score: int  # 0..100, share of the pillar's checks that passed
+    # 0..100, the share of the pillar's checks that passed; None when no check of the pillar ran:
+    # "not assessed", never a perfect score for want of evidence.
+    score: int | None
     passed: int = 0
     failed: int = 0
     failing: list[str] = field(default_factory=list)  # "CKV_AWS_16 aws_db_instance.main: ..."
 
+    @property
+    def assessed(self) -> bool:
+        return self.score is not None
+
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {**asdict(self), "assessed": self.assessed}
 
 
 def pillar_of(check_id: str, name: str = "") -> str:
@@ -132,7 +138,7 @@ def pillar_of(check_id: str, name: str = "") -> str:
 
 
 def score(outcomes: Iterable[CheckOutcome]) -> list[PillarScore]:
-    scores = {pillar: PillarScore(pillar, 100) for pillar in PILLARS}
+    scores = {pillar: PillarScore(pillar, None) for pillar in PILLARS}
     for outcome in outcomes:
         entry = scores[pillar_of(outcome.check_id, outcome.name)]
         if outcome.passed:
@@ -142,5 +148,5 @@ def score(outcomes: Iterable[CheckOutcome]) -> list[PillarScore]:
             entry.failing.append(f"{outcome.check_id} {outcome.address}: {outcome.name}".strip())
     for entry in scores.values():
         total = entry.passed + entry.failed
-        entry.score = 100 if total == 0 else round(100 * entry.passed / total)
+        entry.score = None if total == 0 else round(100 * entry.passed / total)
     return list(scores.values())

@@ -70,6 +70,7 @@ def infradesign_status() -> dict[str, Any]:
             "pillars": [
                 {"pillar": "Security", "score": 96, "failing": ["CKV_AWS_16"]},
                 {"pillar": "Reliability", "score": 100},
+                {"pillar": "Sustainability", "assessed": False},
             ],
         },
         "cost": {"monthlyUSD": 612.4, "monthlyKRW": 845000, "asOf": "2025-01-15"},

@@ -1,0 +1,181 @@
+"""Apply a design with the real terraform and AWS provider against a moto server.
+
+The design's own files are untouched: an ``override.tf`` written beside them points every provider
+block (aliases included) at the moto server with test credentials. Resources of a type moto cannot
+create (``moto_gaps.py``), and everything that refers to them, are left out with ``-target`` for
+the rest, and reported.
+
+Run by hand: ``python -m tests.deploy.harness "a request"`` (starts its own moto server).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autcloud.agent.tfparse import TerraformModule, load_folder
+from autcloud.agent.validation.terraform_env import TerraformSetup
+from tests.deploy.moto_gaps import MOTO_GAPS
+
+# Provider 5.x endpoint keys for every service a design can use.
+ENDPOINT_SERVICES = (
+    "acm", "apigateway", "apigatewayv2", "appautoscaling", "appsync", "athena", "autoscaling",
+    "backup", "batch", "budgets", "cloudfront", "cloudtrail", "cloudwatch", "cognitoidp",
+    "configservice", "dynamodb", "ec2", "ecr", "ecs", "efs", "eks", "elasticache", "elb",
+    "elbv2", "events", "firehose", "glue", "guardduty", "iam", "iot", "kafka", "kinesis", "kms",
+    "lambda", "logs", "mq", "opensearch", "rds", "redshiftserverless", "route53", "s3",
+    "scheduler", "secretsmanager", "securityhub", "servicediscovery", "ses", "sesv2", "sfn",
+    "sns", "sqs", "ssm", "sts", "wafv2", "xray",
+)  # fmt: skip
+_REFERENCE = re.compile(r"\b(aws_[a-z0-9_]+\.[a-z_][a-z0-9_]*)")
+_ADDED = re.compile(r"Apply complete! Resources: (\d+) added")
+_ERROR = re.compile(r"^Error: (.+)$", re.MULTILINE)
+
+
+@dataclass
+class ApplyOutcome:
+    returncode: int
+    added: int
+    blocks: int  # resource blocks applied (those not left out); count and for_each make more
+    errors: list[str] = field(default_factory=list)
+    left_out: dict[str, str] = field(default_factory=dict)  # address -> why
+    log: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.returncode == 0 and not self.errors
+
+
+def override_text(module: TerraformModule, endpoint: str) -> str:
+    lines = ["# Written by the apply tests: every provider block talks to the moto server."]
+    aliases = [attributes.get("alias") for name, attributes in module.providers if name == "aws"]
+    for alias in aliases or [None]:
+        lines.append('provider "aws" {')
+        if alias:
+            lines.append(f"  alias = {json.dumps(alias)}")
+        lines += [
+            '  access_key                  = "test"',
+            '  secret_key                  = "test"',
+            "  skip_credentials_validation = true",
+            "  skip_requesting_account_id  = true",
+            "  skip_metadata_api_check     = true",
+            "  s3_use_path_style           = true",
+            # moto answers an unimplemented call with HTTP 500, which the provider would retry
+            # for many minutes.
+            "  max_retries                 = 2",
+            "  endpoints {",
+            *(f"    {service} = {json.dumps(endpoint)}" for service in ENDPOINT_SERVICES),
+            "  }",
+            "}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def left_out(module: TerraformModule) -> dict[str, str]:
+    """Resources of a moto gap, and every resource that refers to one (transitively)."""
+    refers: dict[str, set[str]] = {}
+    for rtype, name, attributes in module.iter_resources():
+        text = json.dumps(attributes)
+        refers[f"{rtype}.{name}"] = set(_REFERENCE.findall(text))
+    excluded = {a: MOTO_GAPS[a.split(".")[0]] for a in refers if a.split(".")[0] in MOTO_GAPS}
+    changed = True
+    while changed:
+        changed = False
+        for address, targets in refers.items():
+            if address in excluded:
+                continue
+            cause = next((t for t in targets if t in excluded), None)
+            if cause is not None:
+                excluded[address] = f"refers to {cause}, which is left out"
+                changed = True
+    return excluded
+
+
+def apply(folder: Path, endpoint: str, *, timeout: float = 1200) -> ApplyOutcome:
+    """``terraform init`` and ``apply`` of ``folder`` against the moto server at ``endpoint``."""
+    setup = TerraformSetup.discover()
+    if setup.terraform is None or setup.unavailable_reason:
+        raise RuntimeError(setup.unavailable_reason or "terraform is not installed")
+    module = load_folder(folder)
+    (folder / "override.tf").write_text(override_text(module, endpoint), encoding="utf-8")
+    excluded = left_out(module)
+    targets = [
+        f"-target={rtype}.{name}"
+        for rtype, name, _ in module.iter_resources()
+        if f"{rtype}.{name}" not in excluded
+    ]
+    env = {
+        **setup.subprocess_env(),
+        "TF_CLI_CONFIG_FILE": str(setup.cli_config_file()),
+        "TF_IN_AUTOMATION": "1",
+    }
+
+    def terraform(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [setup.terraform or "terraform", *args, "-no-color", "-input=false"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    init = terraform("init")
+    if init.returncode != 0:
+        return ApplyOutcome(
+            init.returncode, 0, 0, _ERROR.findall(init.stderr), excluded, init.stderr
+        )
+    extra = targets if excluded else []
+    run = terraform("apply", "-auto-approve", "-parallelism=20", *extra)
+    log = run.stdout + run.stderr
+    added = _ADDED.search(log)
+    return ApplyOutcome(
+        returncode=run.returncode,
+        added=int(added.group(1)) if added else 0,
+        blocks=len(list(module.iter_resources())) - len(excluded),
+        errors=[_first_lines(message, log) for message in _ERROR.findall(run.stderr)],
+        left_out=excluded,
+        log=log,
+    )
+
+
+def _first_lines(message: str, log: str) -> str:
+    """The error with the resource it names ("with aws_db_instance.main")."""
+    at = log.find(message)
+    following = log[at : at + 1500]
+    resource = re.search(r"with (\S+),", following)
+    return f"{resource.group(1) if resource else '?'}: {message}"
+
+
+def _main(request: str) -> int:
+    import asyncio
+
+    from autcloud.agent.design import run_design
+    from tests.scanner.conftest import start_moto, stop
+
+    server = start_moto({"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
+    try:
+        result = asyncio.run(run_design(request, assume_defaults=True))
+        with tempfile.TemporaryDirectory() as work:
+            folder = Path(work)
+            for name, text in result.files.items():
+                (folder / name).write_text(text, encoding="utf-8")
+            outcome = apply(folder, server.url)
+    finally:
+        stop(server)
+    print(f"added {outcome.added} resources ({outcome.blocks} blocks); exit {outcome.returncode}")
+    for address, why in outcome.left_out.items():
+        print(f"  left out {address}: {why}")
+    for error in outcome.errors:
+        print(f"  error {error}")
+    return 0 if outcome.succeeded else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_main(" ".join(sys.argv[1:])))
