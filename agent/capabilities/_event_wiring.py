@@ -130,19 +130,6 @@ def allow_queue_send(
     )
 
 
-def allow_key_use(bp: Blueprint, service: str) -> None:
-    """Lets an AWS service encrypt with the project key (S3 writing to an encrypted queue or topic)."""
-    key = bp.find("aws_kms_key.main")
-    if key is None or not isinstance(key.body.get("policy"), Call):
-        return
-    for statement in _statements(key.body["policy"]):
-        if statement.get("Sid") == "ServicesEncryptWithThisKey":
-            services = statement["Principal"]["Service"]
-            if isinstance(services, list) and service not in services:
-                services.append(service)
-            return
-
-
 def drop_notification_skip(bp: Blueprint, bucket: str) -> None:
     """The bucket now has event notifications: its checkov skip for them no longer applies."""
     spec = bp.find(f"aws_s3_bucket.{bucket}")

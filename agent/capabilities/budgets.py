@@ -10,7 +10,8 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp
-from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+from autcloud.agent.catalog.security import allow_key_use, allow_topic_publish
+from autcloud.agent.hcl import Block, Expr
 
 DEFAULT_LIMIT_USD = 100
 ALERT_KEY = "budget.alert_usd"
@@ -105,62 +106,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 def _let_budgets_publish(bp: Blueprint) -> None:
     """AWS Budgets may publish to the encrypted alarm topic: a topic policy and a key grant."""
-    key = bp.find("aws_kms_key.main")
-    policy = key.body.get("policy") if key else None
-    if isinstance(policy, Call) and isinstance(policy.argument, dict):
-        for statement in policy.argument.get("Statement", []):
-            services = statement.get("Principal", {}).get("Service")
-            if isinstance(services, list) and "sns.amazonaws.com" in services:
-                if "budgets.amazonaws.com" not in services:
-                    services.append("budgets.amazonaws.com")
-                break
-    if bp.has("aws_sns_topic_policy.alerts"):
-        return
-    account = Expr("data.aws_caller_identity.current.account_id")
-    bp.add(
-        ResourceSpec(
-            "aws_sns_topic_policy",
-            "alerts",
-            "observability",
-            "Lets the account use the alarm topic and AWS Budgets publish to it.",
-            {
-                "arn": Expr("aws_sns_topic.alerts.arn"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "AccountOwner",
-                                "Effect": "Allow",
-                                "Principal": {
-                                    "AWS": Expr(
-                                        '"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"'
-                                    )
-                                },
-                                "Action": [
-                                    "SNS:GetTopicAttributes",
-                                    "SNS:SetTopicAttributes",
-                                    "SNS:Subscribe",
-                                    "SNS:Publish",
-                                    "SNS:ListSubscriptionsByTopic",
-                                ],
-                                "Resource": Expr("aws_sns_topic.alerts.arn"),
-                            },
-                            {
-                                "Sid": "BudgetsPublish",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "budgets.amazonaws.com"},
-                                "Action": "SNS:Publish",
-                                "Resource": Expr("aws_sns_topic.alerts.arn"),
-                                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                            },
-                        ],
-                    }
-                ),
-            },
-            block="budgets",
-        )
-    )
+    allow_key_use(bp, "budgets.amazonaws.com")
+    budgets = interp("arn:aws:budgets::${data.aws_caller_identity.current.account_id}:budget/*")
+    allow_topic_publish(bp, "alerts", "budgets.amazonaws.com", budgets, "BudgetsPublish", "budgets")
 
 
 CAPABILITY = Capability(

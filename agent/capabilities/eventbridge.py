@@ -22,7 +22,7 @@ from autcloud.agent.catalog.base import (
     interp,
     tags,
 )
-from autcloud.agent.catalog.security import log_group
+from autcloud.agent.catalog.security import allow_topic_publish, log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.ledger import Evidence
 from autcloud.agent.tfparse import TerraformModule
@@ -297,33 +297,9 @@ def _events_role(bp: Blueprint, resources: list[Expr], action: str) -> None:
 
 
 def _allow_topic_publish(bp: Blueprint, topic: str, rule: str) -> None:
-    statement = {
-        "Sid": f"EventBridge{rule.title().replace('_', '')}",
-        "Effect": "Allow",
-        "Principal": {"Service": "events.amazonaws.com"},
-        "Action": "sns:Publish",
-        "Resource": Expr(f"aws_sns_topic.{topic}.arn"),
-        "Condition": {
-            "ArnEquals": {"aws:SourceArn": Expr(f"aws_cloudwatch_event_rule.{rule}.arn")}
-        },
-    }
-    existing = bp.find(f"aws_sns_topic_policy.{topic}")
-    if existing is not None:
-        _statements(existing.body["policy"]).append(statement)
-        return
-    bp.add(
-        ResourceSpec(
-            "aws_sns_topic_policy",
-            topic,
-            "messaging",
-            "Lets the EventBridge rules named, and only them, publish to the topic.",
-            {
-                "arn": Expr(f"aws_sns_topic.{topic}.arn"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": [statement]}),
-            },
-            block=BLOCK,
-        )
-    )
+    sid = f"EventBridge{rule.title().replace('_', '')}"
+    source = Expr(f"aws_cloudwatch_event_rule.{rule}.arn")
+    allow_topic_publish(bp, topic, "events.amazonaws.com", source, sid, BLOCK)
 
 
 def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:

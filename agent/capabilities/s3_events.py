@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from autcloud.agent.capabilities._event_wiring import (
-    allow_key_use,
     allow_queue_send,
     consumer_function,
     drop_notification_skip,
@@ -19,6 +18,7 @@ from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter,
 from autcloud.agent.capabilities.queue_consumers import add_queue_mapping
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, assume_role, interp
 from autcloud.agent.catalog.messaging import add_queue, add_topic
+from autcloud.agent.catalog.security import allow_key_use, allow_topic_publish
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.ledger import Evidence, instances
@@ -188,52 +188,10 @@ def _via_topic(bp: Blueprint, bucket: str, function: str) -> None:
     if not bp.has("aws_sns_topic.events"):
         add_topic(bp)
     allow_key_use(bp, "s3.amazonaws.com")
+    allow_topic_publish(
+        bp, "events", "s3.amazonaws.com", Expr(f"aws_s3_bucket.{bucket}.arn"), "S3Uploads", BLOCK
+    )
     bp.add(
-        ResourceSpec(
-            "aws_sns_topic_policy",
-            "events",
-            "messaging",
-            "Lets the uploads bucket publish to the events topic, and the account manage it.",
-            {
-                "arn": Expr("aws_sns_topic.events.arn"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "AccountOwner",
-                                "Effect": "Allow",
-                                "Principal": {
-                                    "AWS": Expr(
-                                        '"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"'
-                                    )
-                                },
-                                "Action": [
-                                    "sns:Publish",
-                                    "sns:Subscribe",
-                                    "sns:GetTopicAttributes",
-                                    "sns:SetTopicAttributes",
-                                ],
-                                "Resource": Expr("aws_sns_topic.events.arn"),
-                            },
-                            {
-                                "Sid": "S3Uploads",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "s3.amazonaws.com"},
-                                "Action": "sns:Publish",
-                                "Resource": Expr("aws_sns_topic.events.arn"),
-                                "Condition": {
-                                    "ArnEquals": {
-                                        "aws:SourceArn": Expr(f"aws_s3_bucket.{bucket}.arn")
-                                    }
-                                },
-                            },
-                        ],
-                    }
-                ),
-            },
-            block=BLOCK,
-        ),
         ResourceSpec(
             "aws_s3_bucket_notification",
             bucket,

@@ -12,7 +12,7 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.catalog.storage import add_bucket, ensure_caller_identity
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.hcl import Block, Call, Expr, jsonencode
 
 
 def add_kms(bp: Blueprint) -> None:
@@ -133,6 +133,7 @@ def add_audit_trail(bp: Blueprint) -> None:
             ],
         }
     )
+    _trail_publishes_alerts(bp, trail_arn)
     assume = assume_role("cloudtrail.amazonaws.com")
     write_logs = jsonencode(
         {
@@ -206,11 +207,27 @@ def add_audit_trail(bp: Blueprint) -> None:
                     "event_selector",
                     body={"read_write_type": "All", "include_management_events": True},
                 ),
-                "depends_on": [Expr("aws_s3_bucket_policy.trail")],
+                "depends_on": [
+                    Expr("aws_s3_bucket_policy.trail"),
+                    Expr("aws_sns_topic_policy.alerts"),
+                ],
                 "tags": tags("trail"),
             },
             block="cloudtrail",
         ),
+    )
+
+
+def _trail_publishes_alerts(bp: Blueprint, trail_arn: str) -> None:
+    # CloudTrail notifies the alarm topic of each log file delivered: without this statement in
+    # the topic's policy, AWS refuses the trail (InsufficientSnsTopicPolicyException).
+    allow_topic_publish(
+        bp,
+        "alerts",
+        "cloudtrail.amazonaws.com",
+        Expr(f'"{trail_arn}"'),
+        "CloudTrailNotify",
+        "cloudtrail",
     )
 
 
@@ -233,6 +250,9 @@ def s3_data_event_selector(buckets: list[str]) -> Block:
 def add_alerts(bp: Blueprint, emails: list[str]) -> None:
     """An encrypted SNS topic for alarms, with e-mail subscriptions for the people named."""
     bp.blocks.append("alerts")
+    # CloudWatch encrypts each alarm notification with the topic's key: without the grant,
+    # alarm e-mails are never sent.
+    allow_key_use(bp, "cloudwatch.amazonaws.com")
     emails_var = bp.var(
         Variable(
             "alert_emails",
@@ -326,6 +346,73 @@ def alarm(
                 "treat_missing_data": "notBreaching",
                 "alarm_actions": [Expr("aws_sns_topic.alerts.arn")],
                 "ok_actions": [Expr("aws_sns_topic.alerts.arn")],
+            },
+            block=block,
+        )
+    )
+
+
+def allow_key_use(bp: Blueprint, service: str) -> None:
+    """Lets an AWS service use the project key: one that writes to an encrypted topic or queue
+    (CloudWatch alarms, S3 notifications, AWS Budgets) must be able to generate data keys."""
+    key = bp.find("aws_kms_key.main")
+    if key is None or not isinstance(key.body.get("policy"), Call):
+        return
+    for statement in key.body["policy"].argument["Statement"]:
+        if statement.get("Sid") == "ServicesEncryptWithThisKey":
+            services = statement["Principal"]["Service"]
+            if isinstance(services, list) and service not in services:
+                services.append(service)
+            return
+
+
+def allow_topic_publish(
+    bp: Blueprint, topic: str, service: str, source_arn: Expr, sid: str, block: str
+) -> None:
+    """Lets one AWS service publish to the topic on behalf of one source (aws:SourceArn).
+
+    A topic has one policy: it keeps the account's own rights (alarms publish through them) and
+    gathers every service's statement.
+    """
+    statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sns:Publish",
+        "Resource": Expr(f"aws_sns_topic.{topic}.arn"),
+        "Condition": {"ArnLike": {"aws:SourceArn": source_arn}},
+    }
+    existing = bp.find(f"aws_sns_topic_policy.{topic}")
+    if existing is not None and isinstance(existing.body.get("policy"), Call):
+        statements = existing.body["policy"].argument["Statement"]
+        if not any(s.get("Sid") == sid for s in statements):
+            statements.append(statement)
+        return
+    ensure_caller_identity(bp)
+    owner = {
+        "Sid": "AccountOwner",
+        "Effect": "Allow",
+        "Principal": {
+            "AWS": Expr('"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"')
+        },
+        "Action": [
+            "SNS:GetTopicAttributes",
+            "SNS:SetTopicAttributes",
+            "SNS:Subscribe",
+            "SNS:Publish",
+            "SNS:ListSubscriptionsByTopic",
+        ],
+        "Resource": Expr(f"aws_sns_topic.{topic}.arn"),
+    }
+    bp.add(
+        ResourceSpec(
+            "aws_sns_topic_policy",
+            topic,
+            "messaging",
+            "Who may publish to the topic: the account, and the named AWS sources by their ARN.",
+            {
+                "arn": Expr(f"aws_sns_topic.{topic}.arn"),
+                "policy": jsonencode({"Version": "2012-10-17", "Statement": [owner, statement]}),
             },
             block=block,
         )

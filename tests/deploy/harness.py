@@ -18,6 +18,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
+
 from autcloud.agent.tfparse import TerraformModule, load_folder
 from autcloud.agent.validation.terraform_env import TerraformSetup
 from tests.deploy.moto_gaps import MOTO_GAPS
@@ -96,6 +98,28 @@ def left_out(module: TerraformModule) -> dict[str, str]:
     return excluded
 
 
+def required_inputs(module: TerraformModule, endpoint: str) -> dict[str, str]:
+    """Values for the variables a user must supply (design.json ``required_inputs``), made in
+    the emulated account as the variable's description tells the user to."""
+    values: dict[str, str] = {}
+    region = str(module.variables.get("region", {}).get("default", "us-east-1"))
+    for name, variable in module.variables.items():
+        if "default" in variable:
+            continue
+        if name.endswith("certificate_arn"):
+            acm = boto3.client(
+                "acm",
+                endpoint_url=endpoint,
+                region_name=region,
+                aws_access_key_id="test",
+                aws_secret_access_key="test",
+            )
+            values[name] = acm.request_certificate(DomainName="app.example.com")["CertificateArn"]
+        else:
+            raise ValueError(f"variable {name} has no default and the apply tests cannot make one")
+    return values
+
+
 def apply(folder: Path, endpoint: str, *, timeout: float = 1200) -> ApplyOutcome:
     """``terraform init`` and ``apply`` of ``folder`` against the moto server at ``endpoint``."""
     setup = TerraformSetup.discover()
@@ -126,13 +150,14 @@ def apply(folder: Path, endpoint: str, *, timeout: float = 1200) -> ApplyOutcome
             check=False,
         )
 
+    inputs = [f"-var={name}={value}" for name, value in required_inputs(module, endpoint).items()]
     init = terraform("init")
     if init.returncode != 0:
         return ApplyOutcome(
             init.returncode, 0, 0, _ERROR.findall(init.stderr), excluded, init.stderr
         )
     extra = targets if excluded else []
-    run = terraform("apply", "-auto-approve", "-parallelism=20", *extra)
+    run = terraform("apply", "-auto-approve", "-parallelism=20", *inputs, *extra)
     log = run.stdout + run.stderr
     added = _ADDED.search(log)
     return ApplyOutcome(

@@ -12,4 +12,10 @@ MOTO_GAPS: dict[str, str] = {
         "moto answers Application Auto Scaling ListTagsForResource with HTTP 500 (not "
         "implemented), which the provider reads after creating the target"
     ),
+    "aws_cloudfront_response_headers_policy": (
+        "moto has no CloudFront CreateResponseHeadersPolicy (HTTP 404)"
+    ),
+    "aws_apigatewayv2_domain_name": (
+        "moto returns the domain without a DomainNameStatus; the provider waits for AVAILABLE"
+    ),
 }
