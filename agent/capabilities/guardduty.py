@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
+from autcloud.agent.catalog.security import allow_topic_publish
 from autcloud.agent.hcl import Expr, jsonencode
 
 
@@ -49,6 +50,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
             },
             block="guardduty",
         ),
+    )
+    # EventBridge encrypts with the topic's key (the project key grants it) and needs the
+    # topic's leave to publish; without it every finding is dropped.
+    findings = Expr("aws_cloudwatch_event_rule.guardduty_findings.arn")
+    allow_topic_publish(
+        bp, "alerts", "events.amazonaws.com", findings, "GuardDutyFindings", "guardduty"
     )
 
 

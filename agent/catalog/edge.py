@@ -424,9 +424,8 @@ def _distribution(
                 {
                     "provider": Expr("aws.us_east_1"),
                     "domain_name": Expr("var.domain_name"),
-                    # An API's own host name ("api.example.com") has no www. form to cover.
                     **(
-                        {"subject_alternative_names": [interp("www.${var.domain_name}")]}
+                        {"subject_alternative_names": _aliases(origin)[1:]}
                         if origin != "api"
                         else {}
                     ),
@@ -452,7 +451,7 @@ def _distribution(
         "price_class": "PriceClass_200",
         "http_version": "http2and3",
         **({"default_root_object": "index.html"} if origin == "s3" else {}),
-        **({"aliases": [Expr("var.domain_name")]} if domain else {}),
+        **({"aliases": _aliases(origin)} if domain else {}),
         **({"web_acl_id": Expr("aws_wafv2_web_acl.cdn.arn")} if web_acl else {}),
         "origin": Block("origin", body=origin_block),
         "default_cache_behavior": Block(
@@ -542,28 +541,29 @@ def _distribution(
         )
     )
     if domain:
-        bp.add(
-            ResourceSpec(
-                "aws_route53_record",
-                "cdn",
-                "edge",
-                "Points the domain at CloudFront.",
-                {
-                    "zone_id": Expr("aws_route53_zone.main.zone_id"),
-                    "name": Expr("var.domain_name"),
-                    "type": "A",
-                    "alias": Block(
-                        "alias",
-                        body={
-                            "name": Expr("aws_cloudfront_distribution.main.domain_name"),
-                            "zone_id": Expr("aws_cloudfront_distribution.main.hosted_zone_id"),
-                            "evaluate_target_health": False,
-                        },
-                    ),
-                },
-                block="cloudfront",
+        for record, name in zip(("cdn", "cdn_www"), _aliases(origin), strict=False):
+            bp.add(
+                ResourceSpec(
+                    "aws_route53_record",
+                    record,
+                    "edge",
+                    f"Points {'the domain' if record == 'cdn' else 'its www. name'} at CloudFront.",
+                    {
+                        "zone_id": Expr("aws_route53_zone.main.zone_id"),
+                        "name": name,
+                        "type": "A",
+                        "alias": Block(
+                            "alias",
+                            body={
+                                "name": Expr("aws_cloudfront_distribution.main.domain_name"),
+                                "zone_id": Expr("aws_cloudfront_distribution.main.hosted_zone_id"),
+                                "evaluate_target_health": False,
+                            },
+                        ),
+                    },
+                    block="cloudfront",
+                )
             )
-        )
     bp.out(
         Output(
             "cdn_domain_name",
@@ -571,6 +571,13 @@ def _distribution(
             "CloudFront domain name.",
         )
     )
+
+
+def _aliases(origin: str) -> list[Any]:
+    """The names CloudFront answers to: the domain, and its www. form for a site or an app (the
+    certificate covers both); an API's own host name ("api.example.com") has no www. form."""
+    domain = Expr("var.domain_name")
+    return [domain] if origin == "api" else [domain, interp("www.${var.domain_name}")]
 
 
 def add_alb_dns(bp: Blueprint, *, with_record: bool) -> None:

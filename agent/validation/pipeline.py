@@ -1,6 +1,6 @@
 """The validation steps in order; each result is reported as soon as it exists.
 
-Quick steps (parse, references, secrets, fmt, intent) always run. Deep steps (``terraform
+Quick steps (parse, references, secrets, deploy checks, fmt, cost, intent) always run. Deep steps (``terraform
 validate`` against the real AWS provider, checkov) run when asked: they take seconds, not
 milliseconds. A tool that is missing makes its step SKIPPED with the reason, never PASSED.
 """
@@ -16,6 +16,7 @@ from autcloud.agent.ledger import Ledger
 from autcloud.agent.requirements import Requirements
 from autcloud.agent.tfparse import TerraformModule
 from autcloud.agent.validation import checkov_tool, static_checks, terraform_tool
+from autcloud.agent.validation.deploy_checks import deploy_checks
 from autcloud.agent.validation.intent import check_intent
 from autcloud.agent.validation.report import StepResult, StepStatus
 
@@ -46,6 +47,7 @@ async def validate_files(
         return results
     record(static_checks.references(files, module))
     record(static_checks.secrets(files))
+    record(deploy_checks(module))
     record(await formatted)
     if deep:
         # terraform validate and checkov are independent: run them side by side.

@@ -72,6 +72,7 @@ def test_designs_pass_terraform_validate_checkov_and_intent(tools: None, request
     ]
     assert by_name["checkov"]["status"] == "passed", by_name["checkov"]["findings"]
     assert by_name["intent"]["status"] == "passed", by_name["intent"]["findings"]
+    assert by_name["deploy checks"]["status"] == "passed", by_name["deploy checks"]["findings"]
     assert result.status is DesignStatus.DESIGNED
     assert result.document["validation"]["fix_iterations"] == [], (
         "the offline provider is right the first time"

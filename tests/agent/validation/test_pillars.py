@@ -37,7 +37,12 @@ def test_status_and_pull_request_say_not_assessed() -> None:
         "pillars": [s.to_dict() for s in score([CheckOutcome("CKV_AWS_16", "encrypted", True)])],
     }
     status = {p["pillar"]: p for p in validation({"validation": report})["pillars"]}
-    assert status["Security"] == {"pillar": "Security", "assessed": True, "failing": [], "score": 100}
+    assert status["Security"] == {
+        "pillar": "Security",
+        "assessed": True,
+        "failing": [],
+        "score": 100,
+    }
     assert "score" not in status["Sustainability"] and status["Sustainability"]["assessed"] is False
     body = render_pull_request_body({"pillars": report["pillars"]})
     assert "| sustainability | not assessed |" in body

@@ -1,0 +1,185 @@
+"""Each deploy rule on a module that breaks it and on one that keeps it; and the designs the
+engine makes keep every rule (the review's findings, which failed before: alarm topics whose key
+left CloudWatch out, CloudTrail and GuardDuty publishing to a topic with no policy for them, a
+certificate's www. name CloudFront never served)."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+import pytest
+
+from autcloud.agent.design import run_design
+from autcloud.agent.tfparse import load_texts
+from autcloud.agent.validation.deploy_checks import (
+    certificate_names,
+    deploy_checks,
+    key_grants,
+    log_targets,
+    publish_policies,
+    windows,
+)
+
+RDS = """
+resource "aws_db_instance" "main" {
+  backup_window      = "%s"
+  maintenance_window = "%s"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("backup", "maintenance"),
+    [
+        ("18:00-19:00", "sun:19:00-sun:20:00"),  # touching: what RDS refused under moto
+        ("18:00-19:00", "sun:18:30-sun:19:30"),  # overlapping
+        ("23:30-00:30", "mon:00:00-mon:01:00"),  # across midnight
+        ("23:30-00:30", "sun:23:45-mon:00:15"),  # across the end of the week
+    ],
+)
+def test_windows_that_meet_are_found(backup: str, maintenance: str) -> None:
+    found = list(windows(load_texts({"main.tf": RDS % (backup, maintenance)})))
+    assert [f.check_id for f in found] == ["DEPLOY_WINDOWS"]
+    assert found[0].address == "aws_db_instance.main"
+
+
+def test_separate_windows_pass_and_variables_are_resolved() -> None:
+    assert not list(windows(load_texts({"main.tf": RDS % ("17:00-18:00", "sun:18:30-sun:19:30")})))
+    module = load_texts(
+        {
+            "main.tf": RDS % ("${var.backup}", "sun:19:00-sun:20:00")
+            + 'variable "backup" { default = "18:00-19:00" }\n'
+        }
+    )
+    assert [f.check_id for f in windows(module)] == ["DEPLOY_WINDOWS"]
+
+
+LOGGING = """
+resource "aws_s3_bucket" "logs" { bucket = "l" }
+resource "aws_s3_bucket" "data" { bucket = "d" }
+resource "aws_s3_bucket_logging" "data" {
+  bucket        = aws_s3_bucket.data.id
+  target_bucket = aws_s3_bucket.logs.id
+  target_prefix = "data/"
+}
+"""
+LOG_POLICY = """
+resource "aws_s3_bucket_policy" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  policy = jsonencode({ Statement = [{ Principal = { Service = "%s" }, Action = "s3:PutObject" }] })
+}
+"""
+
+
+def test_a_log_target_without_the_logging_service_in_its_policy_is_found() -> None:
+    assert [f.check_id for f in log_targets(load_texts({"main.tf": LOGGING}))] == [
+        "DEPLOY_LOG_TARGET"
+    ]
+    other = LOGGING + LOG_POLICY % "delivery.logs.amazonaws.com"
+    assert [f.check_id for f in log_targets(load_texts({"main.tf": other}))] == [
+        "DEPLOY_LOG_TARGET"
+    ]
+
+
+def test_a_log_target_that_lets_the_logging_service_write_passes() -> None:
+    module = load_texts({"main.tf": LOGGING + LOG_POLICY % "logging.s3.amazonaws.com"})
+    assert not list(log_targets(module))
+
+
+TOPIC = """
+resource "aws_kms_key" "main" {
+  policy = jsonencode({ Statement = [{ Principal = { Service = [%s] } }] })
+}
+resource "aws_sns_topic" "alerts" { kms_master_key_id = aws_kms_key.main.id }
+resource "aws_cloudwatch_metric_alarm" "cpu" { alarm_actions = [aws_sns_topic.alerts.arn] }
+resource "aws_cloudtrail" "main" { sns_topic_name = aws_sns_topic.alerts.name }
+"""
+TOPIC_POLICY = """
+resource "aws_sns_topic_policy" "alerts" {
+  arn    = aws_sns_topic.alerts.arn
+  policy = jsonencode({ Statement = [{ Principal = { Service = "%s" }, Action = "sns:Publish" }] })
+}
+"""
+
+
+def test_a_publisher_the_topic_key_does_not_grant_is_found() -> None:
+    module = load_texts({"main.tf": TOPIC % '"cloudtrail.amazonaws.com"'})
+    found = list(key_grants(module))
+    assert [(f.check_id, f.address) for f in found] == [("DEPLOY_KEY_GRANT", "aws_kms_key.main")]
+    assert "cloudwatch.amazonaws.com" in found[0].message
+
+
+def test_a_key_granting_every_publisher_passes() -> None:
+    module = load_texts(
+        {"main.tf": TOPIC % '"cloudtrail.amazonaws.com", "cloudwatch.amazonaws.com"'}
+    )
+    assert not list(key_grants(module))
+
+
+def test_a_service_publisher_without_a_topic_statement_is_found() -> None:
+    module = load_texts({"main.tf": TOPIC % '"cloudtrail.amazonaws.com"'})
+    found = list(publish_policies(module))
+    assert [(f.check_id, f.address) for f in found] == [
+        ("DEPLOY_PUBLISH_POLICY", "aws_sns_topic.alerts")
+    ]
+    assert "cloudtrail.amazonaws.com" in found[0].message  # alarms act for the account itself
+
+
+def test_a_topic_policy_for_the_service_passes() -> None:
+    text = TOPIC % '"cloudtrail.amazonaws.com"' + TOPIC_POLICY % "cloudtrail.amazonaws.com"
+    assert not list(publish_policies(load_texts({"main.tf": text})))
+
+
+CDN = """
+resource "aws_acm_certificate" "cdn" {
+  domain_name               = var.domain_name
+  subject_alternative_names = ["www.${var.domain_name}"]
+}
+resource "aws_cloudfront_distribution" "main" {
+  aliases = %s
+  viewer_certificate { acm_certificate_arn = aws_acm_certificate.cdn.arn }
+}
+"""
+
+
+def test_a_certificate_name_without_an_alias_is_found() -> None:
+    found = list(certificate_names(load_texts({"main.tf": CDN % "[var.domain_name]"})))
+    assert [f.check_id for f in found] == ["DEPLOY_CERT_NAMES"]
+    assert "not served: www.${var.domain_name}" in found[0].message
+
+
+def test_aliases_matching_the_certificate_pass() -> None:
+    text = CDN % '[var.domain_name, "www.${var.domain_name}"]'
+    assert not list(certificate_names(load_texts({"main.tf": text})))
+
+
+@cache
+def _deploy_step(request: str) -> dict[str, object]:
+    result = asyncio.run(run_design(request, assume_defaults=True))
+    steps = {step["name"]: step for step in result.document["validation"]["steps"]}
+    return steps["deploy checks"]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "A containerised web API with PostgreSQL in Seoul, highly available",
+        "A static marketing site with a CDN for example-startup.com in Frankfurt",
+        "Highly available web service with PostgreSQL, Redis, a CDN and WAF for shop.example.com in Seoul",
+        "A security baseline with GuardDuty, Security Hub and CloudTrail for our AWS account in Seoul",
+        "A web API on ECS with a monthly budget of 300 USD in Tokyo",
+        "S3 uploads publish to an SNS topic that fans out to two SQS queues, Lambda consumers, Seoul",
+    ],
+)
+def test_the_engine_s_designs_keep_every_deploy_rule(request_text: str) -> None:
+    step = _deploy_step(request_text)
+    assert step["status"] == "passed", step["findings"]
+
+
+def test_the_step_reports_like_checkov() -> None:
+    step = deploy_checks(load_texts({"main.tf": RDS % ("18:00-19:00", "sun:19:00-sun:20:00")}))
+    assert step.name == "deploy checks" and not step.ok
+    finding = step.findings[0]
+    assert (finding.check_id, finding.address) == ("DEPLOY_WINDOWS", "aws_db_instance.main")
+    assert "Fix:" in finding.message
