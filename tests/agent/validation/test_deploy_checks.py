@@ -157,7 +157,9 @@ def test_aliases_matching_the_certificate_pass() -> None:
 @cache
 def _deploy_step(request: str) -> dict[str, object]:
     result = asyncio.run(run_design(request, assume_defaults=True))
-    steps = {step["name"]: step for step in result.document["validation"]["steps"]}
+    steps: dict[str, dict[str, object]] = {
+        step["name"]: step for step in result.document["validation"]["steps"]
+    }
     return steps["deploy checks"]
 
 
