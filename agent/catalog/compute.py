@@ -846,7 +846,7 @@ def _without_service(bp: Blueprint) -> None:
 
 def hardened_instance(volume_gb: int) -> dict[str, Any]:
     """Launch-template settings every instance gets: IMDSv2 only, detailed monitoring, an
-    encrypted gp3 root disk (project key) that goes with the instance."""
+    encrypted gp3 root disk that goes with the instance."""
     return {
         "metadata_options": Block(
             "metadata_options",
@@ -866,8 +866,10 @@ def hardened_instance(volume_gb: int) -> dict[str, Any]:
                     body={
                         "volume_size": volume_gb,
                         "volume_type": "gp3",
+                        # Encrypted with the account's AWS managed EBS key: Auto Scaling
+                        # launches through its service-linked role, which a key policy can
+                        # only name once the role exists (instances would fail to launch).
                         "encrypted": True,
-                        "kms_key_id": Expr("aws_kms_key.main.arn"),
                         "delete_on_termination": True,
                     },
                 ),

@@ -13,7 +13,7 @@ from autcloud.agent.catalog.base import (
     interp,
     tags,
 )
-from autcloud.agent.catalog.storage import add_bucket, ensure_access_logs
+from autcloud.agent.catalog.storage import accept_acl_log_delivery, add_bucket
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
@@ -346,7 +346,7 @@ def _distribution(
 ) -> None:
     bp.needs_us_east_1 = True
     web_acl = ctx.req.has("waf") if web_acl is None else web_acl
-    ensure_access_logs(bp)
+    accept_acl_log_delivery(bp)
     domain = bool(ctx.req.domain)
     comments = [
         "checkov:skip=CKV_AWS_310:A second origin for failover doubles the stack; the origin is already multi-AZ",

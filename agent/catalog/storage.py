@@ -78,6 +78,25 @@ def ensure_access_logs(bp: Blueprint) -> None:
     )
 
 
+def accept_acl_log_delivery(bp: Blueprint) -> None:
+    """CloudFront standard logs arrive through an ACL grant to the awslogsdelivery account, which
+    a bucket with ACLs off (BucketOwnerEnforced) refuses: the access-log bucket keeps ACLs on,
+    objects still owned by the bucket owner (BucketOwnerPreferred)."""
+    ensure_access_logs(bp)
+    controls = bp.find("aws_s3_bucket_ownership_controls.access_logs")
+    if controls is None:
+        return
+    controls.body["rule"] = Block("rule", body={"object_ownership": "BucketOwnerPreferred"})
+    controls.reason = (
+        "The bucket owner owns every object; ACLs stay on only because CloudFront delivers its "
+        "standard logs through one."
+    )
+    controls.comments = (
+        "checkov:skip=CKV2_AWS_65:CloudFront standard logging writes through an ACL grant; "
+        "objects stay owned by the bucket owner",
+    )
+
+
 def allow_access_log_delivery(bp: Blueprint, *statements: dict[str, Any]) -> None:
     """Add statements (a load balancer's log delivery) to the access-log bucket's policy."""
     ensure_access_logs(bp)

@@ -12,6 +12,10 @@ they report like checkov: an id, the resource, what is wrong and the fix.
   policy statement for it (AWS refuses the trail or the notification; events are lost).
 - ``DEPLOY_CERT_NAMES``: a CloudFront distribution's aliases and its certificate's names differ (an
   alias the certificate does not cover is refused; a certificate name with no alias is never served).
+- ``DEPLOY_LOG_ACL``: CloudFront standard logs go to a bucket with ACLs off (BucketOwnerEnforced,
+  the default of new buckets): CloudFront cannot deliver them.
+- ``DEPLOY_LAMBDA_CODE``: a function's code is an object of a bucket this apply creates, and nothing
+  in the design puts it there (CreateFunction fails). A warning when the design says so itself.
 """
 
 from __future__ import annotations
@@ -180,6 +184,36 @@ def key_grants(module: TerraformModule) -> Iterator[Finding]:
                 )
 
 
+_AUTOSCALING_ROLE = "AWSServiceRoleForAutoScaling"
+
+
+def launch_keys(module: TerraformModule) -> Iterator[Finding]:
+    """Auto Scaling launches through its service-linked role: a customer-managed key on the
+    template's disks must grant that role, or every launch fails."""
+    scaled = {
+        ref
+        for _, group in instances(module, "aws_autoscaling_group")
+        for ref in _refs(group)
+        if ref.startswith("aws_launch_template.")
+    }
+    for template in sorted(scaled):
+        body = module.resources["aws_launch_template"].get(template.partition(".")[2], {})
+        for key in sorted(
+            r for r in _refs(body.get("block_device_mappings")) if r.startswith("aws_kms_key.")
+        ):
+            policy = json.dumps(
+                module.resources.get("aws_kms_key", {}).get(key.partition(".")[2], {}).get("policy")
+            )
+            if _AUTOSCALING_ROLE not in policy:
+                yield Finding(
+                    "DEPLOY_KEY_GRANT",
+                    f"{template} encrypts disks with {key}, whose policy does not grant "
+                    f"{_AUTOSCALING_ROLE}: Auto Scaling cannot launch the instances. Fix: use the "
+                    "AWS managed EBS key, or grant the service-linked role once it exists.",
+                    template,
+                )
+
+
 def publish_policies(module: TerraformModule) -> Iterator[Finding]:
     for publisher, destination, service in _writers(module):
         if service not in _NEEDS_POLICY:
@@ -229,19 +263,74 @@ def certificate_names(module: TerraformModule) -> Iterator[Finding]:
                 )
 
 
+def cloudfront_log_acls(module: TerraformModule) -> Iterator[Finding]:
+    for address, body in instances(module, "aws_cloudfront_distribution"):
+        buckets = {r for r in _refs(body.get("logging_config")) if r.startswith("aws_s3_bucket.")}
+        for bucket in sorted(buckets):
+            ownership = [
+                _first(module, controls, "rule.object_ownership")
+                for _, controls in instances(module, "aws_s3_bucket_ownership_controls")
+                if bucket in _refs(controls.get("bucket"))
+            ]
+            if not ownership or "BucketOwnerEnforced" in ownership:
+                yield Finding(
+                    "DEPLOY_LOG_ACL",
+                    f"{address} writes standard logs to {bucket}, whose ACLs are off "
+                    "(BucketOwnerEnforced): CloudFront delivers logs through an ACL grant and "
+                    "cannot. Fix: object_ownership = BucketOwnerPreferred on that bucket.",
+                    address,
+                )
+
+
+def lambda_code(module: TerraformModule) -> Iterator[Finding]:
+    created_buckets = {
+        f"aws_s3_bucket.{name}" for name in module.resources.get("aws_s3_bucket", {})
+    }
+    for address, body in instances(module, "aws_lambda_function"):
+        if body.get("filename") or body.get("image_uri"):
+            continue
+        bucket = _refs(body.get("s3_bucket")) & created_buckets
+        uploaded = any(ref.startswith("aws_s3_object.") for ref in _refs(body.get("s3_key")))
+        if bucket and not uploaded:
+            yield Finding(
+                "DEPLOY_LAMBDA_CODE",
+                f"The code of {address} is read from {min(bucket)}, which this apply creates empty: "
+                "CreateFunction fails. Fix: upload the package (an aws_s3_object, or your pipeline) "
+                "before the function is created.",
+                address,
+                # Compiled code (Java, Go on provided) cannot be made here: the design tells the
+                # person to upload it, so this is a reminder, not a broken design.
+                severity="error" if _interpreted(_first(module, body, "runtime")) else "warning",
+            )
+
+
+def _interpreted(runtime: Any) -> bool:
+    return isinstance(runtime, str) and runtime.startswith(("python", "nodejs"))
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, str)]
     return [value] if isinstance(value, str) else []
 
 
-RULES: tuple[Rule, ...] = (windows, log_targets, key_grants, publish_policies, certificate_names)
+RULES: tuple[Rule, ...] = (
+    windows,
+    log_targets,
+    key_grants,
+    launch_keys,
+    publish_policies,
+    certificate_names,
+    cloudfront_log_acls,
+    lambda_code,
+)
 
 
 def deploy_checks(module: TerraformModule) -> StepResult:
     started = time.perf_counter()
     findings = [finding for rule in RULES for finding in rule(module)]
-    status = StepStatus.FAILED if findings else StepStatus.PASSED
+    errors = [f for f in findings if f.severity == "error"]
+    status = StepStatus.FAILED if errors else StepStatus.PASSED
     reason = f"{len(findings)} deploy problem(s)" if findings else f"{len(RULES)} deploy rules hold"
     return StepResult(
         "deploy checks",

@@ -14,8 +14,11 @@ from autcloud.agent.design import run_design
 from autcloud.agent.tfparse import load_texts
 from autcloud.agent.validation.deploy_checks import (
     certificate_names,
+    cloudfront_log_acls,
     deploy_checks,
     key_grants,
+    lambda_code,
+    launch_keys,
     log_targets,
     publish_policies,
     windows,
@@ -185,3 +188,114 @@ def test_the_step_reports_like_checkov() -> None:
     finding = step.findings[0]
     assert (finding.check_id, finding.address) == ("DEPLOY_WINDOWS", "aws_db_instance.main")
     assert "Fix:" in finding.message
+
+
+FUNCTION = """
+resource "aws_s3_bucket" "artifacts" { bucket = "a" }
+variable "lambda_runtime" { default = "%s" }
+resource "aws_lambda_function" "api" {
+  runtime   = var.lambda_runtime
+  s3_bucket = aws_s3_bucket.artifacts.id
+  s3_key    = %s
+}
+"""
+PACKAGE = """
+resource "aws_s3_object" "lambda_package" {
+  bucket = aws_s3_bucket.artifacts.id
+  key    = "lambda/app.zip"
+}
+"""
+
+
+def test_a_function_whose_code_nothing_uploads_is_found() -> None:
+    module = load_texts({"main.tf": FUNCTION % ("python3.12", '"lambda/app.zip"')})
+    found = list(lambda_code(module))
+    assert [(f.check_id, f.severity) for f in found] == [("DEPLOY_LAMBDA_CODE", "error")]
+    assert not deploy_checks(module).ok
+
+
+def test_compiled_code_the_design_cannot_make_is_a_warning() -> None:
+    module = load_texts({"main.tf": FUNCTION % ("java21", '"lambda/app.zip"')})
+    assert [f.severity for f in lambda_code(module)] == ["warning"]
+    assert deploy_checks(module).ok
+
+
+def test_a_function_reading_an_uploaded_object_passes() -> None:
+    text = FUNCTION % ("python3.12", "aws_s3_object.lambda_package.key") + PACKAGE
+    assert not list(lambda_code(load_texts({"main.tf": text})))
+
+
+def test_serverless_designs_upload_a_starter_package_the_runtime_can_run() -> None:
+    import base64
+    import io
+    import zipfile
+
+    for request, handler_file in (
+        ("Serverless HTTP API with Lambda and DynamoDB in Seoul", "app.py"),
+        ("Serverless HTTP API with Lambda on Node.js 20 and DynamoDB in Seoul", "app.mjs"),
+    ):
+        result = asyncio.run(run_design(request, assume_defaults=True))
+        module = load_texts(result.files)
+        package = module.resources["aws_s3_object"]["lambda_package"]
+        archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(package["content_base64"])))
+        assert archive.namelist() == [handler_file]
+        for function in module.resources["aws_lambda_function"].values():
+            assert function["s3_key"] == "${aws_s3_object.lambda_package.key}"
+
+
+CDN_LOGS = """
+resource "aws_s3_bucket" "access_logs" { bucket = "l" }
+resource "aws_s3_bucket_ownership_controls" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  rule { object_ownership = "%s" }
+}
+resource "aws_cloudfront_distribution" "main" {
+  logging_config { bucket = aws_s3_bucket.access_logs.bucket_domain_name }
+}
+"""
+
+
+def test_cloudfront_logs_into_a_bucket_without_acls_are_found() -> None:
+    found = list(cloudfront_log_acls(load_texts({"main.tf": CDN_LOGS % "BucketOwnerEnforced"})))
+    assert [f.check_id for f in found] == ["DEPLOY_LOG_ACL"]
+
+
+def test_cloudfront_logs_into_a_bucket_accepting_acls_pass() -> None:
+    module = load_texts({"main.tf": CDN_LOGS % "BucketOwnerPreferred"})
+    assert not list(cloudfront_log_acls(module))
+
+
+FLEET = """
+resource "aws_kms_key" "main" { policy = jsonencode({ Statement = [] }) }
+resource "aws_launch_template" "app" {
+  block_device_mappings {
+    ebs {
+      encrypted = true
+      %s
+    }
+  }
+}
+resource "aws_autoscaling_group" "app" {
+  launch_template { id = aws_launch_template.app.id }
+}
+"""
+
+
+def test_an_auto_scaled_disk_key_that_leaves_out_the_service_linked_role_is_found() -> None:
+    module = load_texts({"main.tf": FLEET % "kms_key_id = aws_kms_key.main.arn"})
+    assert [(f.check_id, f.address) for f in launch_keys(module)] == [
+        ("DEPLOY_KEY_GRANT", "aws_launch_template.app")
+    ]
+
+
+def test_disks_on_the_aws_managed_key_pass() -> None:
+    assert not list(launch_keys(load_texts({"main.tf": FLEET % ""})))
+
+
+def test_the_engine_s_fleets_launch() -> None:
+    for request in (
+        "EC2 auto scaling group of t3.medium instances behind a load balancer with MySQL in Sydney",
+        "ECS on EC2 instances (not Fargate) for a web API in Seoul",
+    ):
+        step = _deploy_step(request)
+        assert step["status"] == "passed", step["findings"]
