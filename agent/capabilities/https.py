@@ -2,7 +2,7 @@
 domain was named.
 
 The load balancer itself is built by agent/catalog/compute.py (add_load_balancer), which reads
-``https.required`` (this module's parameter) and PCI DSS / HIPAA scope: with a domain, a DNS-validated
+``https.required`` (this module's parameter) and PCI DSS, HIPAA, ISMS-P or personal-data scope: with a domain, a DNS-validated
 ACM certificate; without one, an HTTPS listener on a certificate ARN the user fills in
 (``alb_certificate_arn``), never a silent plain-HTTP listener. API Gateway, App Runner and
 CloudFront answer over HTTPS by themselves, so they prove the ask as well.
@@ -18,8 +18,9 @@ from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.ledger import Evidence
 from autcloud.agent.tfparse import TerraformModule
 
-# Compliance scopes whose controls require encryption in transit on open networks.
-TLS_SCOPES = frozenset({"pci-dss", "hipaa"})
+# Compliance scopes whose controls require encryption in transit on open networks (ISMS-P and
+# Korea's personal-information rules as well as PCI DSS and HIPAA).
+TLS_SCOPES = frozenset({"pci-dss", "hipaa", "isms-p", "personal-data"})
 
 # Everything that answers clients over HTTPS/TLS, in the order the ledger looks.
 _PROBES = (

@@ -175,7 +175,7 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
     from autcloud.agent.capabilities.https import https_asked  # capabilities import catalog
 
     bp.blocks.append("alb")
-    # HTTPS with a domain: a DNS-validated certificate. HTTPS asked (or PCI DSS/HIPAA scope) without
+    # HTTPS with a domain: a DNS-validated certificate. HTTPS asked (or a compliance scope of TLS_SCOPES) without
     # a domain: an HTTPS listener on a certificate ARN the user supplies, unless CloudFront fronts the
     # load balancer (then its default certificate serves HTTPS to viewers).
     byo_certificate = not ctx.req.domain and https_asked(ctx) and not ctx.req.has("cdn")
@@ -347,6 +347,13 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
     else:
         # the validated ARN: the listener waits until the certificate is issued
         certificate = Expr("aws_acm_certificate_validation.app.certificate_arn")
+    if not https and not private and not ctx.req.has("cdn"):
+        # Never a silent plain-HTTP front door: the person reads this with the design.
+        bp.notes.append(
+            "HTTP only: no domain was named, so the public load balancer serves plain HTTP on "
+            'port 80. Name the domain ("domain app.example.com") to get a validated '
+            "certificate and HTTPS, or say HTTPS and give a certificate ARN."
+        )
     if https and not byo_certificate:
         bp.add(
             ResourceSpec(

@@ -64,3 +64,30 @@ def test_an_https_subscription_is_not_an_https_ask() -> None:
     from autcloud.agent.capabilities.https import HTTPS
 
     assert list(HTTPS.read("an HTTPS subscription to our PagerDuty endpoint")) == []
+
+
+def test_a_public_http_only_front_door_is_an_explicit_assumption() -> None:
+    result = asyncio.run(
+        run_design("A containerised web API with PostgreSQL in Seoul", assume_defaults=True)
+    )
+    assert any(a.startswith("HTTP only:") for a in result.document["assumptions"])
+
+
+def test_with_a_domain_or_behind_cloudfront_there_is_no_http_only_assumption() -> None:
+    for request in (
+        "A containerised web API with PostgreSQL in Seoul, domain api.acme.io",
+        "Highly available web service with PostgreSQL and a CDN in Seoul",
+    ):
+        result = asyncio.run(run_design(request, assume_defaults=True))
+        assert not any(a.startswith("HTTP only:") for a in result.document["assumptions"])
+
+
+def test_korean_personal_data_scope_requires_https_without_a_domain() -> None:
+    module, _, _ = _design("개인정보를 다루는 회원 서비스, ECS Fargate와 ALB, 서울 리전")
+    assert _listeners(module)["https"]["protocol"] == "HTTPS"
+    assert "var.alb_certificate_arn" in _listeners(module)["https"]["certificate_arn"]
+
+
+def test_isms_p_scope_requires_https_without_a_domain() -> None:
+    module, _, _ = _design("ISMS-P 인증 대상 웹 서비스, ECS Fargate와 ALB, 서울 리전")
+    assert _listeners(module)["https"]["protocol"] == "HTTPS"
