@@ -22,7 +22,13 @@ from autcloud.agent.ledger import (
     LedgerEntry,
 )
 from autcloud.agent.lexicon import Span, Words, lexicon
-from autcloud.agent.requirements import Requirements, Signals, find_words, is_negated
+from autcloud.agent.requirements import (
+    Requirements,
+    Signals,
+    blank_quoted_names,
+    find_words,
+    is_negated,
+)
 from autcloud.agent.tfparse import TerraformModule
 
 _KIND_OF_GROUP = {
@@ -41,13 +47,14 @@ def read_asks(text: str, signals: Signals, source: str = "request") -> list[Ask]
     """Every ask of one message: concepts named (or named away) and parameters stated."""
     asks: list[Ask] = []
     lex = lexicon()
+    concepts_text = blank_quoted_names(text)  # names in quotes ask for no service
     for key in lex.concept_keys():
         group = key.partition(".")[0]
         kind = _KIND_OF_GROUP.get(group)
         if kind is None:
             continue
         words = lex.words(key)
-        spans = find_words(words, text)
+        spans = find_words(words, concepts_text)
         if not spans:
             continue
         positive = [s for s in spans if not is_negated(text, s)]

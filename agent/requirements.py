@@ -264,6 +264,31 @@ def _inside_longer_korean_word(lowered: str, start: int, word: str) -> bool:
     return False
 
 
+_NAMED_THING = (
+    r"(?:namespace|topic|queue|table|bucket|function|stream|service|database|cluster|repository|"
+    r"secret|parameter|index|schema|bus|workgroup|folder|prefix|네임스페이스|토픽|큐|테이블|버킷|"
+    r"함수|스트림|서비스|데이터베이스|클러스터|리포지토리|저장소)"
+)
+_QUOTED = r"[\"“'‘][A-Za-z0-9][A-Za-z0-9_.-]{0,62}[\"”'’]"
+_QUOTED_NAME = re.compile(
+    rf"(?P<before>{_QUOTED})(?=\s*{_NAMED_THING})"
+    rf"|(?P<noun>{_NAMED_THING}(?:\s+(?:named|called))?\s*:?\s*)(?P<after>{_QUOTED})",
+    re.IGNORECASE,
+)
+
+
+def blank_quoted_names(text: str) -> str:
+    """``text`` with the quoted names of things blanked (same length, so spans still quote the
+    text): the "batch" namespace, topic "orders" name a thing; they ask for no service."""
+
+    def blank(match: re.Match[str]) -> str:
+        if match.group("before"):
+            return " " * len(match.group("before"))
+        return match.group("noun") + " " * len(match.group("after"))
+
+    return _QUOTED_NAME.sub(blank, text)
+
+
 def is_negated(text: str, span: tuple[int, int]) -> bool:
     """Whether a mention is asked away: "without Redis", "no cache", "레디스 빼줘"."""
     before = text[max(0, span[0] - 24) : span[0]].lower()
@@ -636,8 +661,9 @@ def read_message(text: str) -> Signals:
         signals.region = mention[0].code
         signals.quotes["region"] = mention[1].strip()
 
+    named_away = blank_quoted_names(plain)
     for name, words in {**WORKLOADS, **FEATURES, **COMPLIANCE}.items():
-        positive, negative = _mentions(words, plain)
+        positive, negative = _mentions(words, named_away)
         if positive:
             signals.add.add(name)
         if negative and not positive:

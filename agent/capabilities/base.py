@@ -136,6 +136,20 @@ def reader(
     return read
 
 
+def only_about(
+    subject: str, read: Callable[[str], Iterator[tuple[str, Any]]]
+) -> Callable[[str], Iterator[tuple[str, Any]]]:
+    """A reader that reads only a message naming its subject (a regular expression): a word such
+    as "namespace" or "memory" belongs to a service only when the message is about it."""
+    about = re.compile(subject, re.I)
+
+    def guarded(text: str) -> Iterator[tuple[str, Any]]:
+        if about.search(text):
+            yield from read(text)
+
+    return guarded
+
+
 @dataclass
 class Registry:
     capabilities: list[Capability] = field(default_factory=list)
