@@ -11,7 +11,8 @@ module knows nothing of the agent. Every key is optional; a section without data
   "findings"?: list}`` (a StepResult's ``to_dict()`` fits);
 - ``pillars``: ``{pillar: score}`` or ``{pillar: {"score", "notes"?}}`` or a list of
   ``{"pillar", "score", "notes"?}``;
-- ``cost``: ``{"monthly_usd", "budget_usd"?, "items"?: [{"name", "monthly_usd"}], "notes"?}``;
+- ``cost``: ``{"monthly_usd", "budget_usd"?, "unpriced"?: [address], "items"?: [{"name",
+  "monthly_usd"}], "notes"?}`` (anything unpriced makes the total "at least");
 - ``assumptions``: list of str; ``open_questions``: list of str or ``{"question"}``;
 - ``required_inputs``: list of str, the variables with no default ("var.x — why");
 - ``asks``: the requirement ledger, a list of ``{"status", "quote", "key", "why"?,
@@ -185,10 +186,14 @@ def _pillars(pillars: Any) -> str:
 def _cost(cost: Any) -> str:
     if not isinstance(cost, Mapping) or cost.get("monthly_usd") is None:
         return ""
-    line = f"Estimated **{_usd(cost['monthly_usd'])} a month**"
+    unpriced = [_text(address) for address in cost.get("unpriced") or []]
+    floor = "at least " if unpriced else ""
+    line = f"Estimated **{floor}{_usd(cost['monthly_usd'])} a month**"
     if cost.get("budget_usd") is not None:
         line += f" (budget {_usd(cost['budget_usd'])})"
     parts = ["### Cost", line + "."]
+    if unpriced:
+        parts.append("Not priced (the total leaves them out): " + ", ".join(unpriced) + ".")
     rows = [
         [_text(item.get("name") or item.get("address")), _usd(item.get("monthly_usd"))]
         for item in _dicts(cost.get("items"))

@@ -195,7 +195,13 @@ def pull_request_summary(name: str, document: Mapping[str, Any]) -> dict[str, An
         ],
         "validation": _dicts(report.get("steps")) if isinstance(report, Mapping) else [],
         "pillars": validation(document)["pillars"],
-        "cost": {"monthly_usd": estimate["monthlyUSD"], "budget_usd": budget} if estimate else None,
+        "cost": {
+            "monthly_usd": estimate["monthlyUSD"],
+            "budget_usd": budget,
+            "unpriced": list((document.get("cost") or {}).get("unpriced") or []),
+        }
+        if estimate
+        else None,
         "assumptions": assumptions(document),
         "asks": _dicts((hints or {}).get("ledger")) if isinstance(hints, Mapping) else [],
         "required_inputs": [

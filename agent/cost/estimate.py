@@ -97,6 +97,8 @@ class CostEstimate:
                 for line in self.lines
             ],
             "unpriced": [line.address for line in self.unpriced],
+            # With anything unpriced the total is a floor: shown as "at least".
+            "lower_bound": bool(self.unpriced),
         }
 
 

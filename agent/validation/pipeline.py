@@ -73,7 +73,7 @@ def cost_step(module: TerraformModule, requirements: Requirements) -> StepResult
     started = time.perf_counter()
     estimate = estimate_cost(module, requirements.region)
     details = estimate.to_dict()
-    summary = f"about ${estimate.total_usd:,.0f}/month"
+    summary = f"{'at least' if estimate.unpriced else 'about'} ${estimate.total_usd:,.0f}/month"
     if requirements.language == "ko" or (
         requirements.budget and requirements.budget.currency == "KRW"
     ):
@@ -83,6 +83,10 @@ def cost_step(module: TerraformModule, requirements: Requirements) -> StepResult
         details["budget_usd"] = requirements.budget.monthly_usd
         details["budget_gap_usd"] = round(gap, 2)
         summary += f", {'under' if gap >= 0 else 'over'} budget by ${abs(gap):,.0f}"
+    if estimate.unpriced:
+        names = ", ".join(line.address for line in estimate.unpriced[:3])
+        more = f" and {len(estimate.unpriced) - 3} more" if len(estimate.unpriced) > 3 else ""
+        summary += f"; not priced: {names}{more}"
     return StepResult(
         "cost",
         StepStatus.PASSED,
