@@ -22,7 +22,7 @@ import boto3
 
 from autcloud.agent.tfparse import TerraformModule, load_folder
 from autcloud.agent.validation.terraform_env import TerraformSetup
-from tests.deploy.moto_gaps import MOTO_GAPS
+from tests.deploy.moto_gaps import gap_of
 
 # Provider 5.x endpoint keys for every service a design can use.
 ENDPOINT_SERVICES = (
@@ -64,7 +64,6 @@ def override_text(module: TerraformModule, endpoint: str) -> str:
             '  access_key                  = "test"',
             '  secret_key                  = "test"',
             "  skip_credentials_validation = true",
-            "  skip_requesting_account_id  = true",
             "  skip_metadata_api_check     = true",
             "  s3_use_path_style           = true",
             # moto answers an unimplemented call with HTTP 500, which the provider would retry
@@ -81,10 +80,13 @@ def override_text(module: TerraformModule, endpoint: str) -> str:
 def left_out(module: TerraformModule) -> dict[str, str]:
     """Resources of a moto gap, and every resource that refers to one (transitively)."""
     refers: dict[str, set[str]] = {}
+    excluded: dict[str, str] = {}
     for rtype, name, attributes in module.iter_resources():
         text = json.dumps(attributes)
         refers[f"{rtype}.{name}"] = set(_REFERENCE.findall(text))
-    excluded = {a: MOTO_GAPS[a.split(".")[0]] for a in refers if a.split(".")[0] in MOTO_GAPS}
+        why = gap_of(rtype, attributes)
+        if why is not None:
+            excluded[f"{rtype}.{name}"] = why
     changed = True
     while changed:
         changed = False
@@ -140,15 +142,25 @@ def apply(folder: Path, endpoint: str, *, timeout: float = 1200) -> ApplyOutcome
     }
 
     def terraform(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [setup.terraform or "terraform", *args, "-no-color", "-input=false"],
-            cwd=folder,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        command = [setup.terraform or "terraform", *args, "-no-color", "-input=false"]
+        try:
+            return subprocess.run(
+                command,
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as expired:
+            # A resource waiting for a state moto never reports: a failure with its log.
+            output = expired.stdout.decode() if isinstance(expired.stdout, bytes) else ""
+            waiting = sorted(set(re.findall(r"^(\S+): Still creating", output, re.MULTILINE)))
+            message = f"Error: terraform {args[0]} timed out after {timeout:.0f} s"
+            if waiting:
+                message += f" waiting for {', '.join(waiting)}"
+            return subprocess.CompletedProcess(command, 124, output, message + "\n")
 
     inputs = [f"-var={name}={value}" for name, value in required_inputs(module, endpoint).items()]
     init = terraform("init")
