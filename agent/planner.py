@@ -185,9 +185,6 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
 
     relational = [e for e in req.databases if e in RELATIONAL]
     web = req.has_web() or req.compute in ("ecs", "ec2")
-    uses_lambda = req.compute == "lambda" or (
-        req.has("schedule") and not req.has("batch") and not _schedule_runs_elsewhere(req)
-    )
     needs_vpc = (
         req.compute in ("ecs", "ec2", "eks")
         or bool(relational)
@@ -271,13 +268,6 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
         add_ec2_fleet(bp, ctx, policy + _secret_read(app_secrets))
     elif req.compute == "eks":
         add_eks(bp, ctx)
-    if uses_lambda:
-        add_bucket(
-            bp,
-            "artifacts",
-            "Deployment packages for the Lambda functions.",
-            transition_to_ia_days=None,
-        )
     fronted = web or req.has("api_gateway") or req.has("websocket")
     # A scheduled function alone needs no request handler: nothing would invoke one.
     if req.compute == "lambda" and (fronted or not req.has("schedule")):

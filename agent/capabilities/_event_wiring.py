@@ -8,7 +8,6 @@ from typing import Any
 
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.catalog.compute import add_lambda
-from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Call, Expr, jsonencode
 
 # An existing function is reused in this order: a dedicated processor or worker first.
@@ -30,13 +29,6 @@ def consumer_function(
             return name
     if names:
         return names[0]
-    if not bp.has("aws_s3_bucket.artifacts"):
-        add_bucket(
-            bp,
-            "artifacts",
-            "Deployment packages for the Lambda functions.",
-            transition_to_ia_days=None,
-        )
     add_lambda(bp, ctx, new_name, reason, env, [], in_vpc=False)
     return new_name
 

@@ -16,7 +16,6 @@ from typing import Any
 from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.compute import add_lambda
-from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.ledger import Evidence, instances
 from autcloud.agent.requirements import Requirements
 from autcloud.agent.tfparse import TerraformModule
@@ -131,13 +130,6 @@ def _functions(bp: Blueprint) -> list[str]:
 
 
 def _add(bp: Blueprint, ctx: Context, name: str, reason: str) -> None:
-    if not bp.has("aws_s3_bucket.artifacts"):
-        add_bucket(
-            bp,
-            "artifacts",
-            "Deployment packages for the Lambda functions.",
-            transition_to_ia_days=None,
-        )
     add_lambda(bp, ctx, name, reason, {}, [], in_vpc=bp.has("aws_security_group.lambda"))
 
 

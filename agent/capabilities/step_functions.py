@@ -20,7 +20,6 @@ from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Pro
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import add_lambda, role
 from autcloud.agent.catalog.security import log_group
-from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.ledger import Evidence, instances
 from autcloud.agent.lexicon import lexicon
@@ -295,13 +294,6 @@ def _ensure_functions(bp: Blueprint, ctx: Context, steps: list[str]) -> None:
     missing = [s for s in steps if not bp.has(f"aws_lambda_function.{s}")]
     if not missing:
         return
-    if not bp.has("aws_s3_bucket.artifacts"):
-        add_bucket(
-            bp,
-            "artifacts",
-            "Deployment packages for the Lambda functions.",
-            transition_to_ia_days=None,
-        )
     in_vpc = bp.has("aws_security_group.lambda")  # beside the design's other functions
     for index, step in enumerate(steps):
         if step in missing:

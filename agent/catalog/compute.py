@@ -16,7 +16,7 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.catalog.security import alarm, log_group
-from autcloud.agent.catalog.storage import allow_access_log_delivery
+from autcloud.agent.catalog.storage import add_bucket, allow_access_log_delivery
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.requirements import Requirements
 
@@ -1209,8 +1209,16 @@ def add_lambda(
     policy: list[dict[str, Any]],
     in_vpc: bool,
 ) -> None:
-    """One Lambda function: traced, bounded concurrency, DLQ, encrypted environment, code from S3."""
+    """One Lambda function: traced, bounded concurrency, DLQ, encrypted environment, code from S3
+    (the artifacts bucket, made with the first function)."""
     bp.blocks.append("lambda")
+    if not bp.has("aws_s3_bucket.artifacts"):
+        add_bucket(
+            bp,
+            "artifacts",
+            "Deployment packages for the Lambda functions.",
+            transition_to_ia_days=None,
+        )
     bp.var(Variable("lambda_runtime", "string", "Runtime of the Lambda functions.", "python3.12"))
     bp.var(
         Variable(
