@@ -11,6 +11,7 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
 from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.catalog.edge import managed_rule
 from autcloud.agent.hcl import Block
 
 MIN_LIMIT, MAX_LIMIT = 10, 2_000_000_000  # what WAF accepts for a five-minute window
@@ -49,33 +50,6 @@ def _read_group(text: str) -> Iterator[tuple[str, Any]]:
             yield match.group(0).strip(), group
 
 
-def _managed_rule(group: str, priority: int) -> Block:
-    return Block(
-        "rule",
-        body={
-            "name": group,
-            "priority": priority,
-            "override_action": Block("override_action", body={"none": Block("none")}),
-            "statement": Block(
-                "statement",
-                body={
-                    "managed_rule_group_statement": Block(
-                        "managed_rule_group_statement", body={"name": group, "vendor_name": "AWS"}
-                    )
-                },
-            ),
-            "visibility_config": Block(
-                "visibility_config",
-                body={
-                    "cloudwatch_metrics_enabled": True,
-                    "metric_name": group,
-                    "sampled_requests_enabled": True,
-                },
-            ),
-        },
-    )
-
-
 def _add_group(spec: Any, group: str) -> None:
     """Adds a managed rule group to a web ACL unless it is there, at a free priority."""
     rules = spec.body.get("rule")
@@ -85,7 +59,7 @@ def _add_group(spec: Any, group: str) -> None:
         return
     used = {r.body.get("priority") for r in rules if isinstance(r, Block)}
     priority = next(p for p in range(1, 100) if p not in used)
-    rules.append(_managed_rule(group, priority))
+    rules.append(managed_rule(group, priority))
     spec.body["rule"] = rules
 
 

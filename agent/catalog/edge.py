@@ -96,6 +96,34 @@ def certificate_validation(bp: Blueprint, certificate: str, provider: str | None
     )
 
 
+def managed_rule(group: str, priority: int) -> Block:
+    """A web ACL rule that applies an AWS managed rule group, counted in CloudWatch."""
+    return Block(
+        "rule",
+        body={
+            "name": group,
+            "priority": priority,
+            "override_action": Block("override_action", body={"none": Block("none")}),
+            "statement": Block(
+                "statement",
+                body={
+                    "managed_rule_group_statement": Block(
+                        "managed_rule_group_statement", body={"name": group, "vendor_name": "AWS"}
+                    )
+                },
+            ),
+            "visibility_config": Block(
+                "visibility_config",
+                body={
+                    "cloudwatch_metrics_enabled": True,
+                    "metric_name": group,
+                    "sampled_requests_enabled": True,
+                },
+            ),
+        },
+    )
+
+
 def add_waf(
     bp: Blueprint,
     scope: str,
@@ -119,33 +147,7 @@ def add_waf(
         ),
         start=1,
     ):
-        rules.append(
-            Block(
-                "rule",
-                body={
-                    "name": group,
-                    "priority": priority,
-                    "override_action": Block("override_action", body={"none": Block("none")}),
-                    "statement": Block(
-                        "statement",
-                        body={
-                            "managed_rule_group_statement": Block(
-                                "managed_rule_group_statement",
-                                body={"name": group, "vendor_name": "AWS"},
-                            )
-                        },
-                    ),
-                    "visibility_config": Block(
-                        "visibility_config",
-                        body={
-                            "cloudwatch_metrics_enabled": True,
-                            "metric_name": group,
-                            "sampled_requests_enabled": True,
-                        },
-                    ),
-                },
-            )
-        )
+        rules.append(managed_rule(group, priority))
     rules.append(
         Block(
             "rule",
