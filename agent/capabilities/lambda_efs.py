@@ -13,7 +13,7 @@ from typing import Any
 from autcloud.agent.capabilities._event_wiring import role_policy
 from autcloud.agent.capabilities.base import Capability, Parameter, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
-from autcloud.agent.catalog.compute import egress, security_group
+from autcloud.agent.catalog.compute import egress, lambda_vpc_config
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.requirements import Requirements
 
@@ -51,19 +51,7 @@ def _read_mount(text: str) -> Iterator[tuple[str, Any]]:
 def _into_vpc(bp: Blueprint, function: ResourceSpec) -> None:
     if "vpc_config" in function.body:
         return
-    if not bp.has("aws_security_group.lambda"):
-        security_group(
-            bp, "lambda", "Lambda functions", "The functions' firewall: outbound only.", "lambda"
-        )
-        egress(
-            bp,
-            "lambda_https_out",
-            "lambda",
-            443,
-            "HTTPS out (AWS APIs).",
-            cidr="0.0.0.0/0",
-            block="lambda",
-        )
+    vpc_config = lambda_vpc_config(bp)
     if bp.has("aws_security_group.efs") and not bp.has(
         "aws_vpc_security_group_egress_rule.lambda_nfs_out"
     ):
@@ -76,13 +64,7 @@ def _into_vpc(bp: Blueprint, function: ResourceSpec) -> None:
             target_group="efs",
             block=BLOCK,
         )
-    function.body["vpc_config"] = Block(
-        "vpc_config",
-        body={
-            "subnet_ids": Expr("aws_subnet.private[*].id"),
-            "security_group_ids": [Expr("aws_security_group.lambda.id")],
-        },
-    )
+    function.body["vpc_config"] = vpc_config
     function.comments = tuple(c for c in function.comments if "CKV_AWS_117" not in c)
     attachment = bp.find(f"aws_iam_role_policy_attachment.{function.name}_lambda")
     if attachment is not None:

@@ -1200,6 +1200,31 @@ def add_eks(bp: Blueprint, ctx: Context) -> None:
     )
 
 
+def lambda_vpc_config(bp: Blueprint) -> Block:
+    """A function's place in the private subnets, behind the functions' shared security group
+    (outbound HTTPS only; made with the first function that needs it)."""
+    if not bp.has("aws_security_group.lambda"):
+        security_group(
+            bp, "lambda", "Lambda functions", "The functions' firewall: outbound only.", "lambda"
+        )
+        egress(
+            bp,
+            "lambda_https_out",
+            "lambda",
+            443,
+            "HTTPS out (AWS APIs).",
+            cidr="0.0.0.0/0",
+            block="lambda",
+        )
+    return Block(
+        "vpc_config",
+        body={
+            "subnet_ids": Expr("aws_subnet.private[*].id"),
+            "security_group_ids": [Expr("aws_security_group.lambda.id")],
+        },
+    )
+
+
 def add_lambda(
     bp: Blueprint,
     ctx: Context,
@@ -1322,30 +1347,7 @@ def add_lambda(
         body["kms_key_arn"] = Expr("aws_kms_key.main.arn")
     comments = [LAMBDA_SIGNING_SKIP]
     if in_vpc:
-        if not bp.has("aws_security_group.lambda"):
-            security_group(
-                bp,
-                "lambda",
-                "Lambda functions",
-                "The functions' firewall: outbound only.",
-                "lambda",
-            )
-            egress(
-                bp,
-                "lambda_https_out",
-                "lambda",
-                443,
-                "HTTPS out (AWS APIs).",
-                cidr="0.0.0.0/0",
-                block="lambda",
-            )
-        body["vpc_config"] = Block(
-            "vpc_config",
-            body={
-                "subnet_ids": Expr("aws_subnet.private[*].id"),
-                "security_group_ids": [Expr("aws_security_group.lambda.id")],
-            },
-        )
+        body["vpc_config"] = lambda_vpc_config(bp)
     else:
         comments.append(
             "checkov:skip=CKV_AWS_117:It reaches no private resource, so it stays out of the VPC (no NAT cost)"
