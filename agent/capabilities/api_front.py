@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from autcloud.agent.capabilities.base import EDGE, Capability, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
-from autcloud.agent.catalog.edge import add_cdn_for_api, add_waf, certificate_validation
+from autcloud.agent.catalog.edge import (
+    add_cdn_for_api,
+    add_waf,
+    alias_record,
+    certificate_validation,
+)
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.requirements import Requirements
 
@@ -88,29 +93,8 @@ def _certificate(bp: Blueprint) -> None:
     certificate_validation(bp, "api")
 
 
-def _alias_record(bp: Blueprint, target: str, zone: str) -> None:
-    bp.add(
-        ResourceSpec(
-            "aws_route53_record",
-            "api",
-            "edge",
-            "Points the domain at the API's custom domain.",
-            {
-                "zone_id": Expr("aws_route53_zone.main.zone_id"),
-                "name": Expr("var.domain_name"),
-                "type": "A",
-                "alias": Block(
-                    "alias",
-                    body={
-                        "name": Expr(target),
-                        "zone_id": Expr(zone),
-                        "evaluate_target_health": False,
-                    },
-                ),
-            },
-            block="route53",
-        )
-    )
+def _api_record(bp: Blueprint, target: str, zone: str) -> None:
+    alias_record(bp, "api", "Points the domain at the API's custom domain.", target, zone)
 
 
 def _http_domain(bp: Blueprint) -> None:
@@ -151,7 +135,7 @@ def _http_domain(bp: Blueprint) -> None:
         ),
     )
     configuration = "aws_apigatewayv2_domain_name.api.domain_name_configuration[0]"
-    _alias_record(bp, f"{configuration}.target_domain_name", f"{configuration}.hosted_zone_id")
+    _api_record(bp, f"{configuration}.target_domain_name", f"{configuration}.hosted_zone_id")
 
 
 def _rest_domain(bp: Blueprint) -> None:
@@ -188,7 +172,7 @@ def _rest_domain(bp: Blueprint) -> None:
             block="rest_api",
         ),
     )
-    _alias_record(
+    _api_record(
         bp,
         "aws_api_gateway_domain_name.api.regional_domain_name",
         "aws_api_gateway_domain_name.api.regional_zone_id",

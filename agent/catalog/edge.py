@@ -544,27 +544,14 @@ def _distribution(
     )
     if domain:
         for record, name in zip(("cdn", "cdn_www"), _aliases(origin), strict=False):
-            bp.add(
-                ResourceSpec(
-                    "aws_route53_record",
-                    record,
-                    "edge",
-                    f"Points {'the domain' if record == 'cdn' else 'its www. name'} at CloudFront.",
-                    {
-                        "zone_id": Expr("aws_route53_zone.main.zone_id"),
-                        "name": name,
-                        "type": "A",
-                        "alias": Block(
-                            "alias",
-                            body={
-                                "name": Expr("aws_cloudfront_distribution.main.domain_name"),
-                                "zone_id": Expr("aws_cloudfront_distribution.main.hosted_zone_id"),
-                                "evaluate_target_health": False,
-                            },
-                        ),
-                    },
-                    block="cloudfront",
-                )
+            alias_record(
+                bp,
+                record,
+                f"Points {'the domain' if record == 'cdn' else 'its www. name'} at CloudFront.",
+                "aws_cloudfront_distribution.main.domain_name",
+                "aws_cloudfront_distribution.main.hosted_zone_id",
+                name=name,
+                block="cloudfront",
             )
     bp.out(
         Output(
@@ -582,30 +569,53 @@ def _aliases(origin: str) -> list[Any]:
     return [domain] if origin == "api" else [domain, interp("www.${var.domain_name}")]
 
 
+def alias_record(
+    bp: Blueprint,
+    record: str,
+    reason: str,
+    target_name: str,
+    target_zone: str,
+    *,
+    name: Any = None,
+    evaluate_target_health: bool = False,
+    block: str = "route53",
+) -> None:
+    """An A alias record in the design's zone (the domain unless ``name`` says otherwise) for an
+    AWS endpoint: a load balancer, a distribution, an API's custom domain."""
+    bp.add(
+        ResourceSpec(
+            "aws_route53_record",
+            record,
+            "edge",
+            reason,
+            {
+                "zone_id": Expr("aws_route53_zone.main.zone_id"),
+                "name": Expr("var.domain_name") if name is None else name,
+                "type": "A",
+                "alias": Block(
+                    "alias",
+                    body={
+                        "name": Expr(target_name),
+                        "zone_id": Expr(target_zone),
+                        "evaluate_target_health": evaluate_target_health,
+                    },
+                ),
+            },
+            block=block,
+        )
+    )
+
+
 def add_alb_dns(bp: Blueprint, *, with_record: bool) -> None:
     """Validates the ALB certificate; points the domain at the ALB unless CloudFront fronts it."""
     certificate_validation(bp, "app")
     if not with_record:
         return
-    bp.add(
-        ResourceSpec(
-            "aws_route53_record",
-            "app",
-            "edge",
-            "Points the domain at the load balancer.",
-            {
-                "zone_id": Expr("aws_route53_zone.main.zone_id"),
-                "name": Expr("var.domain_name"),
-                "type": "A",
-                "alias": Block(
-                    "alias",
-                    body={
-                        "name": Expr("aws_lb.app.dns_name"),
-                        "zone_id": Expr("aws_lb.app.zone_id"),
-                        "evaluate_target_health": True,
-                    },
-                ),
-            },
-            block="route53",
-        )
+    alias_record(
+        bp,
+        "app",
+        "Points the domain at the load balancer.",
+        "aws_lb.app.dns_name",
+        "aws_lb.app.zone_id",
+        evaluate_target_health=True,
     )
