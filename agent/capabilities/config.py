@@ -6,7 +6,7 @@ from __future__ import annotations
 from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.catalog.compute import role
-from autcloud.agent.catalog.storage import add_bucket
+from autcloud.agent.catalog.storage import add_bucket, deny_insecure_transport
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
 BLOCK = "config"
@@ -74,17 +74,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                                     }
                                 },
                             },
-                            {
-                                "Sid": "DenyInsecureTransport",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [
-                                    Expr("aws_s3_bucket.config.arn"),
-                                    Expr('"${aws_s3_bucket.config.arn}/*"'),
-                                ],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
+                            deny_insecure_transport("config"),
                         ],
                     }
                 ),

@@ -13,7 +13,11 @@ from autcloud.agent.catalog.base import (
     interp,
     tags,
 )
-from autcloud.agent.catalog.storage import accept_acl_log_delivery, add_bucket
+from autcloud.agent.catalog.storage import (
+    accept_acl_log_delivery,
+    add_bucket,
+    deny_insecure_transport,
+)
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
@@ -287,17 +291,7 @@ def add_static_site(bp: Blueprint, ctx: Context) -> None:
                                     }
                                 },
                             },
-                            {
-                                "Sid": "DenyInsecureTransport",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [
-                                    Expr("aws_s3_bucket.site.arn"),
-                                    Expr('"${aws_s3_bucket.site.arn}/*"'),
-                                ],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
+                            deny_insecure_transport("site"),
                         ],
                     }
                 ),

@@ -11,7 +11,11 @@ from autcloud.agent.catalog.base import (
     interp,
     tags,
 )
-from autcloud.agent.catalog.storage import add_bucket, ensure_caller_identity
+from autcloud.agent.catalog.storage import (
+    add_bucket,
+    deny_insecure_transport,
+    ensure_caller_identity,
+)
 from autcloud.agent.hcl import Block, Call, Expr, jsonencode
 
 
@@ -119,17 +123,7 @@ def add_audit_trail(bp: Blueprint) -> None:
                         }
                     },
                 },
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [
-                        Expr("aws_s3_bucket.trail.arn"),
-                        Expr('"${aws_s3_bucket.trail.arn}/*"'),
-                    ],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
+                deny_insecure_transport("trail"),
             ],
         }
     )

@@ -16,6 +16,19 @@ NOTIFICATION_SKIP = (
 ACCESS_LOGS_POLICY = "aws_s3_bucket_policy.access_logs"
 
 
+def deny_insecure_transport(bucket: str) -> dict[str, Any]:
+    """The bucket-policy statement every policy of ours carries: no request without TLS."""
+    arn = f"aws_s3_bucket.{bucket}.arn"
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [Expr(arn), Expr(f'"${{{arn}}}/*"')],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def ensure_access_logs(bp: Blueprint) -> None:
     """The bucket that receives S3, load balancer and CloudFront access logs (SSE-S3: they
     require it), with a policy that lets S3's logging service write into it: without one, S3
@@ -58,17 +71,7 @@ def ensure_access_logs(bp: Blueprint) -> None:
                                     }
                                 },
                             },
-                            {
-                                "Sid": "DenyInsecureTransport",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [
-                                    Expr("aws_s3_bucket.access_logs.arn"),
-                                    Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
-                                ],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
+                            deny_insecure_transport("access_logs"),
                         ],
                     }
                 ),
