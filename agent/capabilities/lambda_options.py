@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Capability, Parameter, Probe, only_about
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable
 from autcloud.agent.hcl import Expr
 
@@ -31,19 +31,13 @@ HANDLERS = {
 }
 
 # A runtime, memory or timeout is a Lambda setting only in a message about functions.
-_ABOUT_LAMBDA = re.compile(
-    r"\b(?:lambdas?|lamdas?|serverless|functions?|faas)\b|람다|서버리스|함수", re.I
-)
+_ABOUT_LAMBDA = r"\b(?:lambdas?|lamdas?|serverless|functions?|faas)\b|람다|서버리스|함수"
 
 
 def _about_lambda(
     read: Callable[[str], Iterator[tuple[str, Any]]],
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
-    def guarded(text: str) -> Iterator[tuple[str, Any]]:
-        if _ABOUT_LAMBDA.search(text):
-            yield from read(text)
-
-    return guarded
+    return only_about(_ABOUT_LAMBDA, read)
 
 
 _RUNTIME = re.compile(
