@@ -1,6 +1,8 @@
 """Found objects → Terraform files with ``import {}`` blocks (Terraform ≥ 1.5).
 
-A plan of the export adopts what exists instead of creating it. References between exported
+A plan of the export adopts what exists instead of creating it, and changes nothing: every
+argument written is the live value the collectors read, and an argument with a provider default
+that an import cannot record (:attr:`Found.unrecorded`) is ignored instead of being reset. References between exported
 objects are written as expressions (``aws_vpc.main.id``), so Terraform knows the dependencies
 and the diagram can draw them; a reference to something not exported keeps its literal ID.
 """
@@ -177,11 +179,16 @@ class _Resolver:
         tags = user_tags(item.tags)
         if item.taggable and tags:
             body["tags"] = tags
-        if item.ignore_changes:
-            body["lifecycle"] = Block(
-                "", body={"ignore_changes": [Expr(attr) for attr in item.ignore_changes]}
+        ignored = list(dict.fromkeys((*item.ignore_changes, *item.unrecorded)))
+        if ignored:
+            body["lifecycle"] = Block("", body={"ignore_changes": [Expr(attr) for attr in ignored]})
+        comments = item.notes
+        if item.unrecorded:
+            comments += (
+                "not recorded by an import, so ignored rather than reset to a default: "
+                + ", ".join(item.unrecorded),
             )
-        return Block("resource", (item.kind, name), body=body, comments=item.notes)
+        return Block("resource", (item.kind, name), body=body, comments=comments)
 
     def value(self, value: Any) -> Any:
         if isinstance(value, Ref):

@@ -58,6 +58,10 @@ class Found:
     parent: str | None = None
     skip_reason: str | None = None  # set: found and listed, but not exported
     notes: tuple[str, ...] = ()  # what the export deliberately leaves out (secrets, code)
+    # Arguments with a provider default that an import records no value for (terraform-only
+    # settings, or AWS did not report them): not written, and ignored, so that adopting the
+    # object never resets them to the provider's default.
+    unrecorded: tuple[str, ...] = ()
     taggable: bool = True  # False: the provider has no `tags` argument for this kind
 
     @property
