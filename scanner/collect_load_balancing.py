@@ -11,6 +11,56 @@ from autcloud.scanner.model import Found, Ref, tag_map
 
 _DESCRIBE_TAGS_LIMIT = 20  # DescribeTags takes up to 20 ARNs
 
+_APPLICATION = frozenset({"application"})
+_NETWORK = frozenset({"network"})
+# Load balancer attributes → (argument, type, the load balancer types the provider manages it
+# for). Every one has a provider default, so an attribute AWS did not report is ignored.
+_LB_ATTRIBUTES: dict[str, tuple[str, type, frozenset[str]]] = {
+    "deletion_protection.enabled": (
+        "enable_deletion_protection", bool, frozenset({"application", "network", "gateway"})
+    ),
+    "idle_timeout.timeout_seconds": ("idle_timeout", int, _APPLICATION),
+    "client_keep_alive.seconds": ("client_keep_alive", int, _APPLICATION),
+    "routing.http.desync_mitigation_mode": ("desync_mitigation_mode", str, _APPLICATION),
+    "routing.http.drop_invalid_header_fields.enabled": (
+        "drop_invalid_header_fields", bool, _APPLICATION
+    ),
+    "routing.http.preserve_host_header.enabled": ("preserve_host_header", bool, _APPLICATION),
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": (
+        "enable_tls_version_and_cipher_suite_headers", bool, _APPLICATION
+    ),
+    "routing.http.xff_client_port.enabled": ("enable_xff_client_port", bool, _APPLICATION),
+    "routing.http.xff_header_processing.mode": ("xff_header_processing_mode", str, _APPLICATION),
+    "routing.http2.enabled": ("enable_http2", bool, _APPLICATION),
+    "waf.fail_open.enabled": ("enable_waf_fail_open", bool, _APPLICATION),
+    "zonal_shift.config.enabled": (
+        "enable_zonal_shift", bool, frozenset({"application", "network"})
+    ),
+    "load_balancing.cross_zone.enabled": (
+        "enable_cross_zone_load_balancing", bool, frozenset({"network", "gateway"})
+    ),
+    "dns_record.client_routing_policy": ("dns_record_client_routing_policy", str, _NETWORK),
+}  # fmt: skip
+# Log blocks: (block, attribute prefix, the load balancer types that have it).
+_LB_LOGS = (
+    ("access_logs", "access_logs.s3", frozenset({"application", "network"})),
+    ("connection_logs", "connection_logs.s3", _APPLICATION),
+)
+_TCP_PROTOCOLS = frozenset({"TCP", "UDP", "TCP_UDP", "TLS"})
+
+
+def _typed(value: str, kind: type) -> Any:
+    """An ELBv2 attribute (always a string) as the provider's argument type."""
+    if kind is bool:
+        return value.lower() == "true"
+    if kind is int:
+        return int(value)
+    return value
+
+
+def _attributes(answer: dict[str, Any]) -> dict[str, str]:
+    return {item["Key"]: str(item.get("Value", "")) for item in answer.get("Attributes", [])}
+
 
 def _tags(ctx: ScanContext, arns: list[str]) -> dict[str, dict[str, str]]:
     client = ctx.client("elbv2")
@@ -29,12 +79,19 @@ def collect_load_balancers(ctx: ScanContext) -> list[Found]:
     client = ctx.client("elbv2")
     balancers = list(pages(client, "describe_load_balancers", "LoadBalancers"))
     tags = _tags(ctx, [lb["LoadBalancerArn"] for lb in balancers])
+    attribute_sets = ctx.each(
+        lambda lb: _attributes(
+            client.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])
+        ),
+        balancers,
+    )
     found: list[Found] = []
-    for lb in balancers:
+    for lb, attributes in zip(balancers, attribute_sets, strict=True):
         arn = lb["LoadBalancerArn"]
         subnets = [
             zone["SubnetId"] for zone in lb.get("AvailabilityZones", []) if zone.get("SubnetId")
         ]
+        settings, blocks, unrecorded = _lb_settings(lb.get("Type", "application"), attributes)
         found.append(
             Found(
                 kind="aws_lb",
@@ -50,13 +107,46 @@ def collect_load_balancers(ctx: ScanContext) -> list[Found]:
                     "ip_address_type": lb.get("IpAddressType"),
                     "subnets": [Ref(subnet) for subnet in subnets],
                     "security_groups": [Ref(g) for g in lb.get("SecurityGroups", [])] or None,
+                    **settings,
                 },
+                blocks=blocks,
+                unrecorded=unrecorded,
                 aliases={"dns_name": str(lb.get("DNSName", "")).lower()},
             )
         )
     for listeners in ctx.each(lambda lb: _listeners(ctx, lb), balancers):
         found.extend(listeners)
     return found
+
+
+def _lb_settings(
+    lb_type: str, attributes: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]:
+    """(arguments, log blocks, unrecorded arguments) from a load balancer's attributes: every
+    setting as it is live, deletion protection and access logs included."""
+    arguments: dict[str, Any] = {}
+    unrecorded: list[str] = []
+    for key, (argument, kind, types) in _LB_ATTRIBUTES.items():
+        if lb_type not in types:
+            continue
+        if key in attributes:
+            arguments[argument] = _typed(attributes[key], kind)
+        else:
+            unrecorded.append(argument)
+    blocks: dict[str, Any] = {}
+    for block, prefix, types in _LB_LOGS:
+        bucket = attributes.get(f"{prefix}.bucket")
+        # No bucket: logging was never set up, which is what the provider assumes without it.
+        if lb_type in types and bucket:
+            blocks[block] = Block(
+                "",
+                body={
+                    "bucket": bucket,
+                    "prefix": attributes.get(f"{prefix}.prefix", ""),
+                    "enabled": attributes.get(f"{prefix}.enabled", "false") == "true",
+                },
+            )
+    return arguments, blocks, tuple(unrecorded)
 
 
 def _listeners(ctx: ScanContext, lb: dict[str, Any]) -> list[Found]:
@@ -133,10 +223,17 @@ def collect_target_groups(ctx: ScanContext) -> list[Found]:
     client = ctx.client("elbv2")
     groups = list(pages(client, "describe_target_groups", "TargetGroups"))
     tags = _tags(ctx, [group["TargetGroupArn"] for group in groups])
+    attribute_sets = ctx.each(
+        lambda group: _attributes(
+            client.describe_target_group_attributes(TargetGroupArn=group["TargetGroupArn"])
+        ),
+        groups,
+    )
     found = []
-    for group in groups:
+    for group, attributes in zip(groups, attribute_sets, strict=True):
         arn = group["TargetGroupArn"]
         lambda_target = group.get("TargetType") == "lambda"
+        settings, unrecorded = _target_group_settings(group, attributes)
         health: dict[str, Any] = {
             "enabled": group.get("HealthCheckEnabled"),
             "path": group.get("HealthCheckPath"),
@@ -162,8 +259,42 @@ def collect_target_groups(ctx: ScanContext) -> list[Found]:
                     "port": None if lambda_target else group.get("Port"),
                     "protocol": None if lambda_target else group.get("Protocol"),
                     "vpc_id": Ref(group["VpcId"]) if group.get("VpcId") else None,
+                    **settings,
                 },
                 blocks={"health_check": Block("", body=health)},
+                unrecorded=unrecorded,
             )
         )
     return found
+
+
+def _target_group_settings(
+    group: dict[str, Any], attributes: dict[str, str]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """(arguments, unrecorded arguments) from a target group's attributes.
+
+    The provider reads some settings only for the target groups they apply to (Lambda headers
+    for Lambda targets, proxy protocol and connection termination for TCP-family protocols)
+    and records nothing for the others, so those are ignored rather than written.
+    """
+    lambda_target = group.get("TargetType") == "lambda"
+    tcp = group.get("Protocol") in _TCP_PROTOCOLS
+    # (attribute, argument, type, applies to this group, recorded by an import where it does not)
+    wanted: list[tuple[str, str, type, bool, bool]] = [
+        ("deregistration_delay.timeout_seconds", "deregistration_delay", str, not lambda_target,
+         True),
+        ("slow_start.duration_seconds", "slow_start", int, not lambda_target and not tcp, True),
+        ("lambda.multi_value_headers.enabled", "lambda_multi_value_headers_enabled", bool,
+         lambda_target, False),
+        ("proxy_protocol_v2.enabled", "proxy_protocol_v2", bool, tcp, False),
+        ("deregistration_delay.connection_termination.enabled", "connection_termination", bool,
+         tcp, True),
+    ]  # fmt: skip
+    arguments: dict[str, Any] = {}
+    unrecorded: list[str] = []
+    for key, argument, kind, applies, recorded_elsewhere in wanted:
+        if applies and key in attributes:
+            arguments[argument] = _typed(attributes[key], kind)
+        elif applies or not recorded_elsewhere:
+            unrecorded.append(argument)
+    return arguments, tuple(unrecorded)
