@@ -17,13 +17,33 @@ from autcloud.scanner.context import ScanContext
 from autcloud.scanner.model import Found, Ref, tag_map
 
 _PASSWORD_NOTE = "the master password is not exported"
+# AWS holds no value for these, and an import records none (apply_immediately, force_destroy:
+# how terraform applies or deletes) or records true (skip_final_snapshot, written as such).
+_DB_TERRAFORM_ONLY = ("apply_immediately",)
+_SNAPSHOT_NOTE = (
+    "skip_final_snapshot = true is what an import records; to keep a final snapshot on destroy,"
+    " set false and final_snapshot_identifier (changes the state only)"
+)
 
 
 def _password(resource: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """(arguments, ignore_changes) for a database's master password."""
+    """(arguments, ignore_changes) for a database's master password.
+
+    ``manage_master_user_password`` is written as it is live, and ignored: the provider reads
+    the secret, not the flag, so an import records no value for it.
+    """
     if resource.get("MasterUserSecret"):
-        return {"manage_master_user_password": True}, ()
+        return {"manage_master_user_password": True}, ("manage_master_user_password",)
     return {}, ("password",)
+
+
+def _reported(
+    resource: dict[str, Any], fields: dict[str, str]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """({argument: live value}, arguments AWS did not report) for ``{API field: argument}``;
+    each argument has a provider default, so an unreported one is ignored, not reset."""
+    arguments = {arg: resource[field] for field, arg in fields.items() if field in resource}
+    return arguments, tuple(arg for field, arg in fields.items() if field not in resource)
 
 
 def collect_rds_instances(ctx: ScanContext) -> list[Found]:
@@ -35,6 +55,16 @@ def collect_rds_instances(ctx: ScanContext) -> list[Found]:
         vpc = (db.get("DBSubnetGroup") or {}).get("VpcId")
         aliases = {"vpc": vpc} if vpc else {}
         if db.get("DBClusterIdentifier"):
+            settings, unrecorded = _reported(
+                db,
+                {
+                    "PromotionTier": "promotion_tier",
+                    "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
+                    "CopyTagsToSnapshot": "copy_tags_to_snapshot",
+                    "MonitoringInterval": "monitoring_interval",
+                    "PerformanceInsightsEnabled": "performance_insights_enabled",
+                },
+            )
             found.append(
                 Found(
                     kind="aws_rds_cluster_instance",
@@ -52,12 +82,24 @@ def collect_rds_instances(ctx: ScanContext) -> list[Found]:
                         "engine": db["Engine"],
                         "db_subnet_group_name": subnet_group,
                         "publicly_accessible": db.get("PubliclyAccessible"),
+                        "monitoring_role_arn": db.get("MonitoringRoleArn"),
+                        **settings,
                     },
                     aliases=aliases,
+                    unrecorded=("force_destroy", *unrecorded),  # force_destroy: terraform-only
                 )
             )
             continue
         password, ignore = _password(db)
+        settings, unrecorded = _reported(
+            db,
+            {
+                "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
+                "CopyTagsToSnapshot": "copy_tags_to_snapshot",
+                "MonitoringInterval": "monitoring_interval",
+                "PerformanceInsightsEnabled": "performance_insights_enabled",
+            },
+        )
         found.append(
             Found(
                 kind="aws_db_instance",
@@ -82,10 +124,17 @@ def collect_rds_instances(ctx: ScanContext) -> list[Found]:
                     "publicly_accessible": db.get("PubliclyAccessible"),
                     "backup_retention_period": db.get("BackupRetentionPeriod"),
                     "deletion_protection": db.get("DeletionProtection"),
+                    "iam_database_authentication_enabled": db.get(
+                        "IAMDatabaseAuthenticationEnabled"
+                    ),
+                    "monitoring_role_arn": db.get("MonitoringRoleArn"),
+                    **settings,
+                    "skip_final_snapshot": True,
                 },
                 ignore_changes=ignore,
-                notes=(_PASSWORD_NOTE,),
+                notes=(_PASSWORD_NOTE, _SNAPSHOT_NOTE),
                 aliases=aliases,
+                unrecorded=(*_DB_TERRAFORM_ONLY, *unrecorded),
             )
         )
     return found
@@ -100,6 +149,36 @@ def collect_rds_clusters(ctx: ScanContext) -> list[Found]:
     found = []
     for cluster in pages(ctx.client("rds"), "describe_db_clusters", "DBClusters"):
         password, ignore = _password(cluster)
+        settings, unrecorded = _reported(cluster, {"CopyTagsToSnapshot": "copy_tags_to_snapshot"})
+        blocks: dict[str, Any] = {}
+        scaling = {
+            key: value
+            for key, value in (cluster.get("ScalingConfigurationInfo") or {}).items()
+            if value is not None
+        }
+        if scaling:  # Aurora Serverless v1
+            blocks["scaling_configuration"] = Block(
+                "",
+                body={
+                    "auto_pause": scaling.get("AutoPause"),
+                    "max_capacity": scaling.get("MaxCapacity"),
+                    "min_capacity": scaling.get("MinCapacity"),
+                    "seconds_before_timeout": scaling.get("SecondsBeforeTimeout"),
+                    "seconds_until_auto_pause": scaling.get("SecondsUntilAutoPause"),
+                    "timeout_action": scaling.get("TimeoutAction"),
+                },
+            )
+        elif "ScalingConfigurationInfo" in cluster:
+            # Reported without values: the provider would fill in its defaults on adoption.
+            unrecorded += ("scaling_configuration",)
+        forwarding = {
+            "enable_global_write_forwarding": cluster.get("GlobalWriteForwardingRequested"),
+            "enable_local_write_forwarding": {"enabled": True, "disabled": False}.get(
+                str(cluster.get("LocalWriteForwardingStatus"))
+            ),
+        }
+        # Written as they are live, and ignored: the provider does not read them back.
+        unrecorded += tuple(forwarding)
         groups = [Ref(g["VpcSecurityGroupId"]) for g in cluster.get("VpcSecurityGroups", [])]
         found.append(
             Found(
@@ -122,9 +201,17 @@ def collect_rds_clusters(ctx: ScanContext) -> list[Found]:
                     "storage_encrypted": cluster.get("StorageEncrypted"),
                     "backup_retention_period": cluster.get("BackupRetentionPeriod"),
                     "deletion_protection": cluster.get("DeletionProtection"),
+                    "iam_database_authentication_enabled": cluster.get(
+                        "IAMDatabaseAuthenticationEnabled"
+                    ),
+                    **forwarding,
+                    **settings,
+                    "skip_final_snapshot": True,
                 },
+                blocks=blocks,
                 ignore_changes=ignore,
-                notes=(_PASSWORD_NOTE,),
+                notes=(_PASSWORD_NOTE, _SNAPSHOT_NOTE),
+                unrecorded=unrecorded,
             )
         )
     return found
@@ -206,7 +293,14 @@ def collect_elasticache_clusters(ctx: ScanContext) -> list[Found]:
                     ),
                     "subnet_group_name": cluster.get("CacheSubnetGroupName"),
                     "security_group_ids": groups,
+                    # A string argument in the provider ("true"/"false").
+                    "auto_minor_version_upgrade": str(cluster["AutoMinorVersionUpgrade"]).lower()
+                    if "AutoMinorVersionUpgrade" in cluster
+                    else None,
                 },
+                unrecorded=()
+                if "AutoMinorVersionUpgrade" in cluster
+                else ("auto_minor_version_upgrade",),
                 skip_reason=(
                     f"a member of replication group {group}: managed through the group"
                     if group
