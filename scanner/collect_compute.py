@@ -11,6 +11,17 @@ from autcloud.scanner.context import ScanContext
 from autcloud.scanner.model import Found, Ref, tag_map
 
 _GONE_INSTANCE_STATES = {"terminated", "shutting-down"}
+# Terraform-only settings (how terraform deletes or waits): AWS holds no value for them, so an
+# import records none, and writing the provider's default would still be a change.
+_ASG_TERRAFORM_ONLY = (
+    "force_delete",
+    "force_delete_warm_pool",
+    "ignore_failed_scaling_activities",
+    "wait_for_capacity_timeout",
+)
+_ECS_SERVICE_TERRAFORM_ONLY = ("wait_for_steady_state",)
+# Read by nothing (a choice made when the cluster was created, not reported by DescribeCluster).
+_EKS_CREATE_ONLY = ("bootstrap_self_managed_addons",)
 
 
 def collect_instances(ctx: ScanContext) -> list[Found]:
@@ -82,6 +93,16 @@ def collect_autoscaling_groups(ctx: ScanContext) -> list[Found]:
             or None,
         }
         blocks: dict[str, Any] = {}
+        unrecorded = list(_ASG_TERRAFORM_ONLY)
+        reservation = (group.get("CapacityReservationSpecification") or {}).get(
+            "CapacityReservationPreference"
+        )
+        if reservation:
+            blocks["capacity_reservation_specification"] = Block(
+                "", body={"capacity_reservation_preference": reservation}
+            )
+        else:  # not reported: the provider would otherwise plan its own empty preference
+            unrecorded.append("capacity_reservation_specification")
         skip = None
         if group.get("LaunchTemplate"):
             template = group["LaunchTemplate"]
@@ -110,6 +131,7 @@ def collect_autoscaling_groups(ctx: ScanContext) -> list[Found]:
                 blocks=blocks,
                 taggable=False,  # tags are `tag` blocks, written above
                 skip_reason=skip,
+                unrecorded=tuple(unrecorded),
             )
         )
     return found
@@ -224,13 +246,30 @@ def _ecs_services(ctx: ScanContext, cluster: dict[str, Any]) -> list[Found]:
 
 
 def _ecs_service(ctx: ScanContext, cluster: dict[str, Any], service: dict[str, Any]) -> Found:
+    # Task definitions are not scanned. The provider records a task definition in the same
+    # form it was given, FAMILY:REVISION for an import: written that way, not as the ARN.
+    task_definition = str(service.get("taskDefinition") or "").rsplit("task-definition/", 1)[-1]
+    deployment = service.get("deploymentConfiguration") or {}
     arguments: dict[str, Any] = {
         "name": service["serviceName"],
         "cluster": Ref(cluster["clusterArn"]),
-        "task_definition": service.get("taskDefinition"),  # task definitions are not scanned
+        "task_definition": task_definition or None,
         "desired_count": service.get("desiredCount"),
         "launch_type": service.get("launchType"),
+        "deployment_maximum_percent": deployment.get("maximumPercent"),
+        "deployment_minimum_healthy_percent": deployment.get("minimumHealthyPercent"),
+        "availability_zone_rebalancing": service.get("availabilityZoneRebalancing"),
     }
+    # Settings with a provider default that AWS did not report are ignored, never reset.
+    unrecorded = _ECS_SERVICE_TERRAFORM_ONLY + tuple(
+        name
+        for name in (
+            "deployment_maximum_percent",
+            "deployment_minimum_healthy_percent",
+            "availability_zone_rebalancing",
+        )
+        if arguments[name] is None
+    )
     blocks: dict[str, Any] = {}
     network = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration")
     if network:
@@ -281,6 +320,7 @@ def _ecs_service(ctx: ScanContext, cluster: dict[str, Any], service: dict[str, A
         arguments=arguments,
         blocks=blocks,
         parent=None,
+        unrecorded=unrecorded,
     )
 
 
@@ -299,6 +339,11 @@ def collect_eks_clusters(ctx: ScanContext) -> list[Found]:
         }
         logging = cluster.get("logging", {}).get("clusterLogging", [])
         log_types = sorted({t for item in logging if item.get("enabled") for t in item["types"]})
+        unrecorded = _EKS_CREATE_ONLY + tuple(
+            f"vpc_config[0].{name}"
+            for name in ("endpoint_private_access", "endpoint_public_access")
+            if body[name] is None
+        )
         found.append(
             Found(
                 kind="aws_eks_cluster",
@@ -314,6 +359,7 @@ def collect_eks_clusters(ctx: ScanContext) -> list[Found]:
                     "enabled_cluster_log_types": log_types or None,
                 },
                 blocks={"vpc_config": Block("", body=body)},
+                unrecorded=unrecorded,
             )
         )
     return found

@@ -61,12 +61,8 @@ def _distribution(summary: dict[str, Any], tags: dict[str, str]) -> Found:
                 "cloudfront_default_certificate": default_certificate or None,
                 "acm_certificate_arn": certificate.get("ACMCertificateArn") or None,
                 "iam_certificate_id": certificate.get("IAMCertificateId") or None,
-                "ssl_support_method": None
-                if default_certificate
-                else certificate.get("SSLSupportMethod"),
-                "minimum_protocol_version": None
-                if default_certificate
-                else certificate.get("MinimumProtocolVersion"),
+                "ssl_support_method": certificate.get("SSLSupportMethod"),
+                "minimum_protocol_version": certificate.get("MinimumProtocolVersion"),
             },
         ),
     }
@@ -178,30 +174,33 @@ def _queue(ctx: ScanContext, url: str, attributes: dict[str, str], tags: dict[st
     name = arn.rsplit(":", 1)[-1]
     fifo = attributes.get("FifoQueue") == "true"
     redrive: Any = None
+    ignore: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     if attributes.get("RedrivePolicy"):
-        policy = json.loads(attributes["RedrivePolicy"])
+        text = attributes["RedrivePolicy"]
+        policy = json.loads(text)
         target = policy.get("deadLetterTargetArn")
-        redrive = Json(
-            {
-                "deadLetterTargetArn": Ref(target, "arn") if target else None,
-                "maxReceiveCount": int(policy.get("maxReceiveCount", 1)),
-            }
-        )
+        # The live policy, values as AWS holds them (a count may be a string or a number).
+        redrive = Json({**policy, "deadLetterTargetArn": Ref(target, "arn") if target else None})
+        if text != _normalized_json(policy):
+            # The provider stores the text as read and writes it back normalised: adopting a
+            # differently spaced policy would rewrite it for nothing.
+            ignore, notes = (
+                ("redrive_policy",),
+                ("redrive_policy is as live, but AWS answered it in a form the provider "
+                 "normalises on apply: left as it is",),
+            )  # fmt: skip
 
     def number(name: str) -> int | None:
         return int(attributes[name]) if attributes.get(name) else None
 
-    ignore: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
     max_size = number("MaximumMessageSize")
     if max_size is not None and max_size > PROVIDER_MAX_MESSAGE_SIZE:
         # SQS now allows 1 MiB, more than AWS provider 5.x accepts: leave it unmanaged.
-        ignore, notes = (
-            ("max_message_size",),
-            (
-                f"max_message_size {max_size} is above what "
-                f"the AWS provider 5.x accepts ({PROVIDER_MAX_MESSAGE_SIZE}): left unmanaged",
-            ),
+        ignore += ("max_message_size",)
+        notes += (
+            f"max_message_size {max_size} is above what "
+            f"the AWS provider 5.x accepts ({PROVIDER_MAX_MESSAGE_SIZE}): left unmanaged",
         )
         max_size = None
 
@@ -233,6 +232,11 @@ def _queue(ctx: ScanContext, url: str, attributes: dict[str, str], tags: dict[st
         ignore_changes=ignore,
         notes=notes,
     )
+
+
+def _normalized_json(value: Any) -> str:
+    """JSON as the provider normalises a policy it stores (Go's encoding: compact, keys sorted)."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 def collect_sns_topics(ctx: ScanContext) -> list[Found]:
@@ -296,4 +300,6 @@ def _subscription(ctx: ScanContext, topic_name: str, item: dict[str, Any]) -> Fo
         parent=item["TopicArn"],
         taggable=False,
         skip_reason="pending confirmation: there is nothing to import yet" if pending else None,
+        # Terraform-only settings (how long terraform waits for a confirmation).
+        unrecorded=("confirmation_timeout_in_minutes", "endpoint_auto_confirms"),
     )

@@ -211,13 +211,14 @@ def collect_nat_gateways(ctx: ScanContext) -> list[Found]:
         if gateway.get("State") in {"deleted", "deleting", "failed"}:
             continue
         tags = tag_map(gateway.get("Tags"))
+        connectivity = gateway.get("ConnectivityType")
         arguments: dict[str, Any] = {
             "subnet_id": Ref(gateway["SubnetId"]),
-            "connectivity_type": gateway.get("ConnectivityType", "public"),
+            "connectivity_type": connectivity,
         }
         addresses = gateway.get("NatGatewayAddresses", [])
         primary = next((item for item in addresses if item.get("AllocationId")), None)
-        if arguments["connectivity_type"] == "public" and primary:
+        if connectivity != "private" and primary:
             arguments["allocation_id"] = primary["AllocationId"]  # Elastic IPs are not scanned
         found.append(
             Found(
@@ -228,6 +229,8 @@ def collect_nat_gateways(ctx: ScanContext) -> list[Found]:
                 region=ctx.region,
                 tags=tags,
                 arguments=arguments,
+                # Not reported: the provider's default ("public") would replace the gateway.
+                unrecorded=() if connectivity else ("connectivity_type",),
             )
         )
     return found
