@@ -124,6 +124,8 @@ def _result(
             document["ledger_summary"] = ledger.counts()
         document["region"] = requirements.region
         document["region_name"] = get_region(requirements.region).name
+    if final.get("budget"):
+        document["budget"] = final["budget"]
     if final.get("questions"):
         document["status"] = DesignStatus.NEEDS_INPUT.value
         return DesignResult(DesignStatus.NEEDS_INPUT, {}, document)

@@ -20,6 +20,9 @@ from autcloud.agent.ledger import (
     Evidence,
     Ledger,
     LedgerEntry,
+    attribute_values,
+    holds,
+    instances,
 )
 from autcloud.agent.lexicon import Span, Words, lexicon
 from autcloud.agent.requirements import (
@@ -401,16 +404,7 @@ def _resolve_one(
             f"${monthly_cost_usd - budget:,.0f} over",
         )
     if ask.kind is AskKind.AVAILABILITY:
-        evidence = _first(
-            module,
-            (
-                ("aws_db_instance", "multi_az", "=="),
-                ("aws_nat_gateway", "", "exists"),
-                ("aws_subnet", "", "exists"),
-            ),
-            True,
-        )
-        return _proven(ask, evidence, bool(evidence), "nothing spans zones")
+        return _availability(ask, module)
     if ask.kind is AskKind.EXPOSURE:
         return _exposure(ask, module)
     if ask.key == "project":
@@ -485,6 +479,34 @@ def _first(
         if found:
             return found[:1]
     return []
+
+
+def _availability(ask: Ask, module: TerraformModule) -> LedgerEntry:
+    """High availability holds when every primary database instance has a standby (Multi-AZ);
+    without one, when something spans zones (subnets, NAT gateways, an Aurora cluster)."""
+    single = [
+        address
+        for address, body in instances(module, "aws_db_instance")
+        if "replicate_source_db" not in body
+        and not any(
+            holds(module, v, "==", True) for v in attribute_values(module, body, "multi_az")
+        )
+    ]
+    if single:
+        return _entry(
+            ask, AskStatus.UNSUPPORTED, why=f"no standby in another zone: {', '.join(single)}"
+        )
+    evidence = _first(
+        module,
+        (
+            ("aws_db_instance", "multi_az", "=="),
+            ("aws_rds_cluster", "", "exists"),
+            ("aws_nat_gateway", "", "exists"),
+            ("aws_subnet", "", "exists"),
+        ),
+        True,
+    )
+    return _proven(ask, evidence, bool(evidence), "nothing spans zones")
 
 
 def _exposure(ask: Ask, module: TerraformModule) -> LedgerEntry:

@@ -32,7 +32,7 @@ from autcloud.agent.cost import estimate_cost
 from autcloud.agent.fidelity import fold_asks, read_asks
 from autcloud.agent.fidelity import resolve as resolve_ledger
 from autcloud.agent.guard import Route, route
-from autcloud.agent.planner import plan_resources
+from autcloud.agent.planner import Plan, plan_resources
 from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.requirements import Budget, Signals, apply_answer, gather, read_message
@@ -107,7 +107,8 @@ async def gather_requirements(state: DesignState, config: RunnableConfig) -> dic
             message = apply_answer(turn.get("question_id", ""), text)
         else:
             message = read_message(text)
-        message.asks = read_asks(text, message, source=f"conversation[{index}]")
+        if message.budget_choice is None:  # a budget answer names structures, not services
+            message.asks = read_asks(text, message, source=f"conversation[{index}]")
         messages.append(message)
     messages[0].language = messages[1].language
     gathered = gather(messages, assume_defaults=state.get("assume_defaults", False))
@@ -136,19 +137,38 @@ def _hint_signals(hints: Hints) -> Signals:
 
 @timed("plan")
 async def plan(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
-    resource_plan = plan_resources(state["requirements"])
+    resource_plan = plan_resources(
+        state["requirements"], assume_defaults=state.get("assume_defaults", False)
+    )
+    requirements = resource_plan.requirements or state["requirements"]
+    budget = _budget_report(resource_plan)
+    if resource_plan.question is not None:
+        question = resource_plan.question
+        emit("question", id=question.id, text=question.text, default=question.default)
+        return {"questions": [question], "budget": budget}
     emit("planned", resources=len(resource_plan.resources), levels=len(resource_plan.levels))
     module = module_of(resource_plan.blueprint)
     ledger = resolve_ledger(
-        state["requirements"],
+        requirements,
         module,
-        monthly_cost_usd=estimate_cost(module, state["requirements"].region).total_usd,
+        monthly_cost_usd=estimate_cost(module, requirements.region).total_usd,
     )
     return {
+        "requirements": requirements,
         "plan": resource_plan,
         "ledger": ledger,
         "level": 0,
+        "budget": budget,
         "assumptions": [*state.get("assumptions", []), *resource_plan.blueprint.notes],
+    }
+
+
+def _budget_report(resource_plan: Plan) -> dict[str, Any] | None:
+    if resource_plan.budget is None:
+        return None
+    return {
+        **resource_plan.budget,
+        "alternatives": [a.to_dict() for a in resource_plan.budget["alternatives"]],
     }
 
 
@@ -249,6 +269,10 @@ def after_gather(state: DesignState) -> str:
     return END if state.get("questions") else "plan"
 
 
+def after_plan(state: DesignState) -> str:
+    return END if state.get("questions") else "dispatch_level"
+
+
 def after_validate(state: DesignState) -> str:
     failed = [step for step in state["validation"] if step.status is StepStatus.FAILED]
     iterations = state.get("fix_iterations", [])
@@ -282,7 +306,7 @@ def build_graph() -> CompiledStateGraph[DesignState, Any, DesignState, DesignSta
     graph.add_edge(START, "route")
     graph.add_conditional_edges("route", after_route, ["gather", END])
     graph.add_conditional_edges("gather", after_gather, ["plan", END])
-    graph.add_edge("plan", "dispatch_level")
+    graph.add_conditional_edges("plan", after_plan, ["dispatch_level", END])
     graph.add_conditional_edges("dispatch_level", fan_out, ["generate_resource"])
     graph.add_edge("generate_resource", "next_level")
     graph.add_conditional_edges("next_level", after_level, ["dispatch_level", "combine"])

@@ -11,6 +11,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from autcloud.agent.budget_alternatives import (
+    BY_ID,
+    KEEP,
+    Alternative,
+    Structure,
+    applicable,
+    choice_of,
+    question_text,
+    reshaped,
+)
 from autcloud.agent.capabilities.registry import registry
 from autcloud.agent.catalog.base import (
     Blueprint,
@@ -52,10 +62,12 @@ from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import add_alerts, add_audit_trail, add_kms
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.cost import estimate_cost
+from autcloud.agent.fidelity import resolve as resolve_ledger
 from autcloud.agent.hcl import Expr
-from autcloud.agent.requirements import Requirements
+from autcloud.agent.ledger import AskKind, AskStatus
+from autcloud.agent.requirements import BUDGET_QUESTION, RELATIONAL_ENGINES, Question, Requirements
 
-RELATIONAL = ("postgres", "mysql", "aurora-postgresql", "aurora-mysql")
+RELATIONAL = RELATIONAL_ENGINES
 NAT_PER_AZ_MIN_BUDGET_USD = 300.0  # below this, an HA request keeps one NAT and says so
 
 
@@ -68,6 +80,9 @@ class Plan:
     blueprint: Blueprint
     levels: list[list[str]] = field(default_factory=list)  # addresses per dependency level
     level_of: dict[str, int] = field(default_factory=dict)
+    requirements: Requirements | None = None  # what was built: the request's, or restructured
+    budget: dict[str, Any] | None = None  # over budget: the cheaper structures, priced
+    question: Question | None = None  # the budget question, when nothing may be chosen alone
 
     @property
     def resources(self) -> list[ResourceSpec]:
@@ -104,14 +119,18 @@ def context_for(req: Requirements) -> tuple[Context, list[str]]:
 MAX_SIZE_STEPS_DOWN = 2
 
 
-def plan_resources(req: Requirements) -> Plan:
+def plan_resources(req: Requirements, *, assume_defaults: bool = True) -> Plan:
     """The plan; with a budget, cheaper choices are taken one at a time until it fits.
 
     Only choices the person did not state are traded: a stated instance class stays, and an
     asked-for high availability keeps its Multi-AZ data tier (the gap is reported instead).
+    When sizes are not enough, cheaper structures are priced (agent/budget_alternatives.py):
+    the answer to the budget question picks them, ``assume_defaults`` takes the first that fits
+    and drops no ask, and otherwise the plan carries the question.
     """
     ctx, notes = context_for(req)
     plan = _plan(req, ctx, notes)
+    plan.requirements = req
     if req.budget is None:
         return plan
     budget = req.budget.monthly_usd
@@ -124,20 +143,120 @@ def plan_resources(req: Requirements) -> Plan:
             ctx.size_steps_down += 1
             change = "smaller database, cache and task sizes"
         else:
-            notes.append(
-                f"Budget: the smallest design that meets the other needs costs about ${cost:,.0f}/month, "
-                f"${cost - budget:,.0f} over the ${budget:,.0f} budget."
-            )
             break
         cheaper = _plan(req, ctx, [])
         cheaper_cost = monthly_cost(cheaper, req.region)
+        if cheaper_cost >= cost:  # nothing left to step down
+            break
         notes.append(
             f"Budget: {change} (about ${cost:,.0f} → ${cheaper_cost:,.0f}/month for a ${budget:,.0f} budget)."
         )
         plan, cost = cheaper, cheaper_cost
+    plan.requirements = req
+    if cost > budget:
+        plan, cost = _restructure(req, ctx, plan, cost, notes, assume_defaults=assume_defaults)
+    if cost > budget and plan.question is None:
+        notes.append(
+            f"Budget: the smallest design that meets the other needs costs about ${cost:,.0f}/month, "
+            f"${cost - budget:,.0f} over the ${budget:,.0f} budget."
+        )
     # The budget's trades first, then what the capabilities of the final plan said.
     plan.blueprint.notes = list(dict.fromkeys([*notes, *plan.blueprint.notes]))
     return plan
+
+
+def _restructure(
+    req: Requirements,
+    ctx: Context,
+    plan: Plan,
+    cost: float,
+    notes: list[str],
+    *,
+    assume_defaults: bool,
+) -> tuple[Plan, float]:
+    """Price every cheaper structure; build the chosen ones, or leave the question on the plan."""
+    assert req.budget is not None
+    budget = req.budget.monthly_usd
+    alternatives = [_priced(structure, req, ctx, plan, cost) for structure in applicable(req)]
+    alternatives = [a for a in alternatives if a.saves_usd > 0]
+    report: dict[str, Any] = {
+        "limit_usd": budget,
+        "before_usd": round(cost, 2),  # the design before any structure was applied
+        "estimate_usd": round(cost, 2),
+        "alternatives": alternatives,
+    }
+    plan.budget = report
+    if not alternatives or req.budget_choice == [KEEP]:
+        return plan, cost
+    known = [choice for choice in req.budget_choice if choice in BY_ID]
+    unknown = [choice for choice in req.budget_choice if choice not in BY_ID and choice != KEEP]
+    if unknown:
+        notes.append(
+            f"Budget: the answer names no structure called {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(a.id for a in alternatives)}, or {KEEP}."
+        )
+    chosen = known or (choice_of(alternatives) if assume_defaults else [])
+    if not chosen:
+        if not assume_defaults:
+            default = "+".join(choice_of(alternatives)) or KEEP
+            plan.question = Question(
+                BUDGET_QUESTION, question_text(alternatives, cost, budget), default
+            )
+        return plan, cost
+    changed = reshaped(req, chosen)
+    restructured = _plan(changed, _with_trades(changed, ctx), [])
+    new_cost = monthly_cost(restructured, req.region)
+    names = [BY_ID[choice].change for choice in chosen]
+    notes.append(
+        f"Budget: {'; '.join(names)} (about ${cost:,.0f} → ${new_cost:,.0f}/month for a "
+        f"${budget:,.0f} budget)."
+    )
+    for alternative in alternatives:
+        alternative.applied = alternative.id in chosen
+    restructured.requirements = changed
+    restructured.budget = {**report, "estimate_usd": round(new_cost, 2)}
+    return restructured, new_cost
+
+
+def _with_trades(changed: Requirements, ctx: Context) -> Context:
+    """A context for changed requirements that keeps the budget trades already made."""
+    fresh, _ = context_for(changed)
+    fresh.nat_per_az = fresh.nat_per_az and ctx.nat_per_az
+    fresh.size_steps_down = ctx.size_steps_down
+    return fresh
+
+
+def _priced(
+    structure: Structure, req: Requirements, ctx: Context, plan: Plan, cost: float
+) -> Alternative:
+    assert req.budget is not None
+    changed = reshaped(req, [structure.id])
+    alternative = _plan(changed, _with_trades(changed, ctx), [])
+    alternative_cost = monthly_cost(alternative, req.region)
+    return Alternative(
+        id=structure.id,
+        change=structure.change,
+        trade_off=structure.trade_off,
+        monthly_usd=alternative_cost,
+        saves_usd=cost - alternative_cost,
+        fits=alternative_cost <= req.budget.monthly_usd,
+        drops=_dropped_asks(req, plan, changed, alternative),
+    )
+
+
+def _dropped_asks(req: Requirements, plan: Plan, changed: Requirements, other: Plan) -> list[str]:
+    """The person's words of every ask the plan honors and the other plan would not."""
+    kept = {AskStatus.HONORED, AskStatus.ADJUSTED}
+    before = resolve_ledger(req, module_of(plan.blueprint), monthly_cost_usd=None)
+    after = resolve_ledger(changed, module_of(other.blueprint), monthly_cost_usd=None)
+    still = {(e.key, e.quote) for e in after.entries if e.status in kept}
+    return [
+        entry.quote
+        for entry in before.entries
+        if entry.status in kept
+        and entry.kind is not AskKind.BUDGET
+        and (entry.key, entry.quote) not in still
+    ]
 
 
 def monthly_cost(plan: Plan, region: str) -> float:

@@ -25,6 +25,7 @@ from autcloud.agent.regions import find_region_mention, get_region
 _LEXICON = lexicon()
 WORKLOADS: dict[str, Words] = _LEXICON.table("workload")
 ENGINES: dict[str, Words] = _LEXICON.table("engine")
+RELATIONAL_ENGINES = ("postgres", "mysql", "aurora-postgresql", "aurora-mysql")
 FEATURES: dict[str, Words] = _LEXICON.table("feature")
 COMPLIANCE: dict[str, Words] = _LEXICON.table("compliance")
 AURORA: Words = _LEXICON.words("engine_family.aurora")
@@ -114,6 +115,7 @@ class Signals:
     schedule_timezone: str | None = None
     project: str | None = None
     log_retention_days: int | None = None
+    budget_choice: list[str] | None = None  # answer to the budget question: structure ids
     asks: list[Ask] = field(default_factory=list)  # the ledger's view: each ask with its words
     quotes: dict[str, str] = field(default_factory=dict)  # field -> the words that stated it
 
@@ -164,6 +166,7 @@ class Requirements:
     params: dict[str, Any] = field(default_factory=dict)  # capability parameters stated
     private: bool = False  # "internal only", "VPN only": no internet-facing entry point
     no_load_balancer: bool = False  # "no load balancer": asked away
+    budget_choice: list[str] = field(default_factory=list)  # cheaper structures chosen (answer)
     asks: list[Ask] = field(default_factory=list)  # every ask, in conversation order
 
     def has(self, feature: str) -> bool:
@@ -853,6 +856,9 @@ def _read_engines(text: str, signals: Signals) -> None:
 ANSWERABLE = ("region", "workload", "database_engine", "availability", "budget")
 
 
+BUDGET_QUESTION = "budget_alternative"  # asked by the planner when a design is over budget
+
+
 @dataclass
 class Gathered:
     requirements: Requirements
@@ -862,8 +868,10 @@ class Gathered:
 
 def apply_answer(question_id: str, text: str) -> Signals:
     """An answer to a question, read with the question's context."""
-    signals = read_message(text)
     value = text.strip().lower()
+    if question_id == BUDGET_QUESTION:  # structure ids, not words to read for services
+        return Signals(budget_choice=[part for part in re.split(r"[\s,+]+", value) if part])
+    signals = read_message(text)
     if question_id == "region" and signals.region is None:
         with contextlib.suppress(ValueError):
             signals.region = get_region(value).code
@@ -930,6 +938,8 @@ def gather(
                 setattr(req, name, value)
                 stated.add(name)
         req.asks.extend(message.asks)
+        if message.budget_choice is not None:
+            req.budget_choice = message.budget_choice
         if message.emails:
             req.alert_emails = list(dict.fromkeys([*req.alert_emails, *message.emails]))
             stated.add("alert_emails")

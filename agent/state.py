@@ -59,6 +59,7 @@ class DesignState(TypedDict, total=False):
     # plan and the level executor
     plan: Plan
     ledger: Ledger
+    budget: dict[str, Any] | None  # over budget: the cheaper structures, priced
     level: int
     generated: Annotated[list[GeneratedResource], operator.add]
     # combine and validate

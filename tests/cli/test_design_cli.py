@@ -636,3 +636,24 @@ def test_a_design_with_every_value_defaulted_asks_for_nothing(tmp_path: Path) ->
     assert completed.returncode == 0, completed.stderr
     assert design_json(tmp_path / "out")["required_inputs"] == []
     assert "you supply" not in completed.stderr
+
+
+def test_over_budget_asks_with_a_priced_table_and_the_answer_builds_it(tmp_path: Path) -> None:
+    request = "A containerised web API with PostgreSQL in Seoul, budget 60 USD a month"
+    asked = design(tmp_path, request)
+    assert asked.returncode == EXIT_NEEDS_INPUT, asked.stderr
+    assert "budget_alternative:" in asked.stdout
+    assert "Cheaper structures for a $60/month budget" in asked.stderr
+    offered = design_json(tmp_path)["budget"]["alternatives"]
+    assert offered and all(f"{a['monthly_usd']:,.0f}" in asked.stderr for a in offered)
+    assert terraform_files(tmp_path) == []
+
+    chosen = offered[0]["id"]
+    answered = design(tmp_path, request, "--answer", f"budget_alternative={chosen}")
+    # Still over budget when no structure fits: designed, with the budget gap failing intent (5).
+    assert answered.returncode == (EXIT_DESIGNED if offered[0]["fits"] else 5), answered.stderr
+    said = " ".join(answered.stderr.split())  # rich wraps at the terminal's width
+    assert f"Budget: {offered[0]['change']}" in said
+    document = design_json(tmp_path)
+    assert [a["id"] for a in document["budget"]["alternatives"] if a["applied"]] == [chosen]
+    assert terraform_files(tmp_path)

@@ -225,6 +225,36 @@ class Progress:
                 f"  {mark} {event['name']:<19} {event['reason']} [dim]{event['ms']:.0f} ms[/]"
             )
 
+    def budget_table(self, doc: dict[str, Any]) -> None:
+        """Over budget: the cheaper structures with their prices, the applied ones marked."""
+        budget = doc.get("budget")
+        if not budget or not budget.get("alternatives"):
+            return
+        from rich.table import Table
+
+        table = Table(
+            title=f"Cheaper structures for a ${budget['limit_usd']:,.0f}/month budget "
+            f"(the design: about ${budget.get('before_usd', budget['estimate_usd']):,.0f})",
+            title_justify="left",
+            box=None,
+            padding=(0, 1),
+        )
+        for column in ("id", "$/month", "fits", "built", "instead", "trade-off"):
+            table.add_column(column, overflow="fold")
+        for alternative in budget["alternatives"]:
+            trade_off = alternative["trade_off"]
+            if alternative["drops"]:
+                trade_off += f"; drops what you asked: {', '.join(alternative['drops'])}"
+            table.add_row(
+                alternative["id"],
+                f"{alternative['monthly_usd']:,.0f}",
+                "yes" if alternative["fits"] else "no",
+                "yes" if alternative["applied"] else "",
+                escape(alternative["change"]),
+                escape(trade_off),
+            )
+        self.console.print(table)
+
     def summary(self, result: DesignResult, out: Path) -> None:
         doc = result.document
         err = self.console
@@ -236,10 +266,15 @@ class Progress:
                 "[yellow]Questions before designing[/] (answer with --answer ID=VALUE, or --yes for the defaults):"
             )
             for question in doc["questions"]:
-                print(f"  {question['id']}: {question['text']} [default: {question['default']}]")
+                text = question["text"]
+                if doc.get("budget"):  # the alternatives read better as the table below
+                    text = text.splitlines()[0]
+                print(f"  {question['id']}: {text} [default: {question['default']}]")
+            self.budget_table(doc)
             return
         for assumption in doc.get("assumptions", []):
             err.print(f"  [dim]assumed:[/] {assumption}")
+        self.budget_table(doc)
         verdict = (
             "[green]designed[/]"
             if result.status is DesignStatus.DESIGNED
