@@ -178,3 +178,13 @@ def test_high_availability_is_not_honored_by_a_database_without_a_standby() -> N
     [ha] = [entry for entry in ledger if entry["kind"] == "availability"]
     assert ha["status"] == "unsupported"
     assert "aws_db_instance.main" in ha["why"]
+
+
+def test_the_question_with_every_structure_fits_the_crds_question_text() -> None:
+    from autcloud.agent.budget_alternatives import question_text
+
+    every = [
+        Alternative(s.id, s.change, s.trade_off, 12345.0, 1.0, False, ["highly available"])
+        for s in STRUCTURES
+    ]
+    assert len(question_text(every, 99999.0, 10.0)) <= 2000  # status.questions[].text maxLength
