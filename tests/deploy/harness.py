@@ -34,6 +34,10 @@ ENDPOINT_SERVICES = (
     "scheduler", "secretsmanager", "securityhub", "servicediscovery", "ses", "sesv2", "sfn",
     "sns", "sqs", "ssm", "sts", "wafv2", "xray",
 )  # fmt: skip
+# Fixed waits of the provider before it first asks for a resource's state, however quickly the
+# emulator has it ready: an apply with such a resource gets that much longer before it counts as
+# hung. OpenSearch: waitForDomainCreation sleeps 10 minutes before its first DescribeDomain.
+PROVIDER_DELAYS = {"aws_opensearch_domain": 600.0}
 _REFERENCE = re.compile(r"\b(aws_[a-z0-9_]+\.[a-z_][a-z0-9_]*)")
 _ADDED = re.compile(r"Apply complete! Resources: (\d+) added")
 _ERROR = re.compile(r"^Error: (.+)$", re.MULTILINE)
@@ -51,6 +55,25 @@ class ApplyOutcome:
     @property
     def succeeded(self) -> bool:
         return self.returncode == 0 and not self.errors
+
+    def gaps(self) -> list[str]:
+        """The resources left out as moto gaps themselves (not for referring to one)."""
+        return sorted(a for a, why in self.left_out.items() if not why.startswith("refers to "))
+
+    def record(self, folder: Path, design: str) -> None:
+        """What a catalog design did, for ``scripts/deploy_catalog.py --results`` (one file a
+        design, so parallel workers never write the same file)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        summary = {
+            "design": design,
+            "applied": self.succeeded,
+            "added": self.added,
+            "blocks": self.blocks,
+            "gaps": self.gaps(),
+            "left_out": len(self.left_out),
+            "first_error": self.errors[0] if self.errors else "",
+        }
+        (folder / f"{design}.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
 
 
 def override_text(module: TerraformModule, endpoint: str) -> str:
@@ -117,6 +140,10 @@ def required_inputs(module: TerraformModule, endpoint: str) -> dict[str, str]:
                 aws_secret_access_key="test",
             )
             values[name] = acm.request_certificate(DomainName="app.example.com")["CertificateArn"]
+        elif re.search(r"(password|secret|client_id)$", name):
+            # Credentials the user brings from elsewhere (an identity provider, a secret store):
+            # moto checks none, so any value that passes the variable's own validation does.
+            values[name] = f"ApplyTest-{name.replace('_', '-')}-0123456789"
         else:
             raise ValueError(f"variable {name} has no default and the apply tests cannot make one")
     return values
@@ -130,6 +157,10 @@ def apply(folder: Path, endpoint: str, *, timeout: float = 1200) -> ApplyOutcome
     module = load_folder(folder)
     (folder / "override.tf").write_text(override_text(module, endpoint), encoding="utf-8")
     excluded = left_out(module)
+    applied_types = {
+        rtype for rtype, name, _ in module.iter_resources() if f"{rtype}.{name}" not in excluded
+    }
+    timeout += max((PROVIDER_DELAYS.get(rtype, 0.0) for rtype in applied_types), default=0.0)
     targets = [
         f"-target={rtype}.{name}"
         for rtype, name, _ in module.iter_resources()
@@ -156,17 +187,26 @@ def apply(folder: Path, endpoint: str, *, timeout: float = 1200) -> ApplyOutcome
         except subprocess.TimeoutExpired as expired:
             # A resource waiting for a state moto never reports: a failure with its log.
             output = expired.stdout.decode() if isinstance(expired.stdout, bytes) else ""
-            waiting = sorted(set(re.findall(r"^(\S+): Still creating", output, re.MULTILINE)))
+            # Only those that never finished: "Still creating" is printed by every resource
+            # that takes more than ten seconds, most of which complete.
+            started = set(re.findall(r"^(\S+): Still creating", output, re.MULTILINE))
+            done = set(re.findall(r"^(\S+): Creation (?:complete|errored)", output, re.MULTILINE))
+            waiting = sorted(started - done)
             message = f"Error: terraform {args[0]} timed out after {timeout:.0f} s"
             if waiting:
                 message += f" waiting for {', '.join(waiting)}"
             return subprocess.CompletedProcess(command, 124, output, message + "\n")
 
-    inputs = [f"-var={name}={value}" for name, value in required_inputs(module, endpoint).items()]
+    try:
+        values = required_inputs(module, endpoint)
+    except ValueError as problem:
+        # Reported like any other failure, so the first error says why (it was empty).
+        return ApplyOutcome(2, 0, 0, [f"harness: {problem}"], excluded, str(problem))
+    inputs = [f"-var={name}={value}" for name, value in values.items()]
     init = terraform("init")
     if init.returncode != 0:
         return ApplyOutcome(
-            init.returncode, 0, 0, _ERROR.findall(init.stderr), excluded, init.stderr
+            init.returncode, 0, 0, _errors(init, init.stderr), excluded, init.stderr
         )
     extra = targets if excluded else []
     run = terraform("apply", "-auto-approve", "-parallelism=20", *inputs, *extra)
@@ -176,10 +216,20 @@ def apply(folder: Path, endpoint: str, *, timeout: float = 1200) -> ApplyOutcome
         returncode=run.returncode,
         added=int(added.group(1)) if added else 0,
         blocks=len(list(module.iter_resources())) - len(excluded),
-        errors=[_first_lines(message, log) for message in _ERROR.findall(run.stderr)],
+        errors=_errors(run, log),
         left_out=excluded,
         log=log,
     )
+
+
+def _errors(run: subprocess.CompletedProcess[str], log: str) -> list[str]:
+    """Terraform's errors, each with the resource it names; a failure that printed no
+    "Error:" line (a crash, a killed provider) still reports its last words."""
+    found = [_first_lines(message, log) for message in _ERROR.findall(run.stderr)]
+    if found or run.returncode == 0:
+        return found
+    last = [line.strip() for line in (run.stderr or log).splitlines() if line.strip()]
+    return [f"?: {' | '.join(last[-3:])}" if last else "?: terraform failed and printed nothing"]
 
 
 def _first_lines(message: str, log: str) -> str:

@@ -9,6 +9,8 @@ with its reason, in ``moto_gaps.py`` — never the whole design.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,9 +21,12 @@ from autcloud.agent.capabilities.registry import registry
 from autcloud.agent.design import run_design
 from autcloud.agent.state import Turn
 from autcloud.agent.tfparse import load_texts
-from tests.deploy.harness import apply, left_out, override_text
+from tests.deploy.harness import _errors, apply, left_out, override_text, required_inputs
 from tests.deploy.moto_gaps import MOTO_GAPS, MOTO_PARTIAL_GAPS
 from tests.scanner.conftest import MotoServer
+
+# A folder where each catalog design's outcome is written (scripts/deploy_catalog.py --results).
+RESULTS = "AUTCLOUD_DEPLOY_RESULTS"
 
 # The issue's two designs run on CI; `make test-deploy` adds the rest.
 CI_SUBSET = {
@@ -65,10 +70,14 @@ def _applies(
     request: str,
     conversation: list[dict[str, str]] | None = None,
     timeout: float = 1200,
+    design: str | None = None,
 ) -> None:
     moto.reset()
     _design_into(folder, request, conversation)
     outcome = apply(folder, moto.url, timeout=timeout)
+    results = os.environ.get(RESULTS)
+    if results and design:
+        outcome.record(Path(results), design)
     gaps = "\n".join(f"  left out {a}: {why}" for a, why in outcome.left_out.items())
     assert outcome.succeeded, "\n".join(outcome.errors) or outcome.log[-3000:]
     assert outcome.added >= outcome.blocks - 5, f"only {outcome.added} created\n{gaps}"
@@ -103,7 +112,14 @@ def test_every_capability_applies(
     terraform_ready: None, moto_account: MotoServer, tmp_path: Path, entry: dict[str, Any]
 ) -> None:
     # Seven minutes: a resource still waiting by then waits for a state moto never reports.
-    _applies(moto_account, tmp_path, entry["request"], entry.get("conversation"), timeout=420)
+    _applies(
+        moto_account,
+        tmp_path,
+        entry["request"],
+        entry.get("conversation"),
+        timeout=420,
+        design=entry["id"],
+    )
 
 
 def test_the_catalog_covers_every_capability_with_probes() -> None:
@@ -151,3 +167,27 @@ provider "aws" {
     assert text.count('provider "aws" {') == 2
     assert 'alias = "us_east_1"' in text
     assert '    s3 = "http://127.0.0.1:1"' in text
+
+
+def test_secrets_a_user_brings_get_a_placeholder_that_passes_their_validation() -> None:
+    module = load_texts(
+        {
+            "variables.tf": """
+variable "mq_admin_password" { type = string }
+variable "google_client_id" { type = string }
+variable "google_client_secret" { type = string }
+variable "region" { default = "eu-central-1" }
+"""
+        }
+    )
+    values = required_inputs(module, "http://127.0.0.1:1")
+    assert set(values) == {"mq_admin_password", "google_client_id", "google_client_secret"}
+    # Amazon MQ's rule, as the design's validation states it: 12+ characters, none of ,:=
+    assert all(len(v) >= 12 and not set(v) & set(",:=") for v in values.values())
+
+
+def test_a_failure_without_an_error_line_still_reports_its_last_words() -> None:
+    crashed = subprocess.CompletedProcess(["terraform"], 1, "", "panic: boom\n\nexit status 2\n")
+    assert _errors(crashed, crashed.stderr) == ["?: panic: boom | exit status 2"]
+    fine = subprocess.CompletedProcess(["terraform"], 0, "Apply complete!", "")
+    assert _errors(fine, fine.stdout) == []
