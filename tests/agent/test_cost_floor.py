@@ -1,5 +1,8 @@
 """A total that leaves out resources the price table cannot price is a floor, said as such: the
-GPU fleet of the review showed "$74.70" while its instances (~$1,470 a month) were unpriced."""
+GPU fleet of the review showed "$74.70" while its instances (~$1,470 a month) were unpriced.
+
+g5.xlarge is priced now (tests/agent/test_price_coverage.py); an instance type no offer file
+lists ("g9.xlarge", not an EC2 type) still leaves the fleet unpriced, and the total says so."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from autcloud.agent.design import DesignResult, run_design
 from autcloud.gitsink.pr_body import render_pull_request_body
 from autcloud.operator.summary import pull_request_summary
 
-GPU = "ML inference on EC2 g5.xlarge GPU instances behind a load balancer in Virginia"
+GPU = "ML inference on EC2 g9.xlarge GPU instances behind a load balancer in Virginia"
 
 
 @cache
