@@ -1,4 +1,5 @@
-"""Pricers for compute: EC2 instances and volumes, Auto Scaling, ECS on Fargate, EKS, Lambda, Batch."""
+"""Pricers for compute: EC2 instances and volumes, Auto Scaling, ECS on Fargate, EKS, Lambda,
+Batch, App Runner."""
 
 from __future__ import annotations
 
@@ -97,7 +98,11 @@ def _launch_template(ctx: PricingContext, attrs: Attrs) -> Attrs | None:
     if spec is None and mixed is not None:
         inner = mixed.block("launch_template")
         spec = inner.block("launch_template_specification") if inner else None
-    address = (spec.reference("id") or spec.reference("name")) if spec else None
+    address = None
+    if spec is not None:
+        # launch_template { id } / launch_template_specification { launch_template_id }
+        keys = ("id", "name", "launch_template_id", "launch_template_name")
+        address = next((a for a in map(spec.reference, keys) if a), None)
     if address is None:
         return None
     return ctx.attrs(address, attrs.notes)
@@ -206,6 +211,55 @@ def price_eip(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
     return Priced(hourly * ctx.hours, f"public IPv4 × {qty(ctx.hours)} h @ {usd(hourly)}/h")
 
 
+def price_apprunner_service(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    """Provisioned instances pay for memory all month; vCPUs (and memory) too while serving."""
+    config = attrs.block("instance_configuration")
+    vcpu = (config.number("cpu", 1024) if config else 1024) / 1024
+    memory_gb = (config.number("memory", 2048) if config else 2048) / 1024
+    scaling = ctx.attrs(attrs.reference("auto_scaling_configuration_arn") or "", attrs.notes)
+    instances = scaling.number("min_size", 1) if scaling else 1.0
+    active = ctx.usage.apprunner_active_hours_per_month
+    per_vcpu = ctx.price("apprunner_vcpu_hour")
+    per_gb = ctx.price("apprunner_gb_hour")
+    monthly = instances * (memory_gb * per_gb * ctx.hours + vcpu * per_vcpu * active)
+    return Priced(
+        monthly,
+        f"{qty(instances)} instances × ({qty(memory_gb)} GB × {qty(ctx.hours)} h @ {usd(per_gb)}"
+        f"/GB-h + {qty(vcpu)} vCPU × {qty(active)} h active @ {usd(per_vcpu)}/vCPU-h)",
+    )
+
+
+def _function_of(ctx: PricingContext, attrs: Attrs) -> Attrs | None:
+    """The function a provisioned-concurrency config or alias names, through an alias."""
+    address = attrs.reference("function_name")
+    for _ in range(2):
+        found = ctx.attrs(address or "", attrs.notes)
+        if found is None or address is None or address.startswith("aws_lambda_function."):
+            return found
+        address = found.reference("function_name")
+    return None
+
+
+def price_lambda_provisioned_concurrency(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    executions = attrs.number("provisioned_concurrent_executions", 1)
+    function = _function_of(ctx, attrs)
+    if function is None:
+        memory_mb = float(ctx.usage.lambda_memory_mb)
+        attrs.notes.append(f"function not found; {memory_mb:g} MB assumed")
+        architecture = "x86_64"
+    else:
+        memory_mb = function.number("memory_size", 128.0)
+        architecture = "arm64" if "arm64" in (function.strings("architectures") or []) else "x86_64"
+    gb_seconds = executions * memory_mb / 1024 * ctx.hours * 3600
+    per_gb_second = ctx.price("lambda_provisioned_concurrency_gb_second", architecture)
+    return Priced(
+        gb_seconds * per_gb_second,
+        f"{qty(executions)} warm executions × {qty(memory_mb)} MB ({architecture}) × "
+        f"{qty(ctx.hours)} h = {qty(gb_seconds)} GB-s @ {usd(per_gb_second)}"
+        " (invocations on the function's line)",
+    )
+
+
 COMPUTE_PRICERS: dict[str, Pricer] = {
     "aws_instance": price_instance,
     "aws_ebs_volume": price_ebs_volume,
@@ -216,4 +270,6 @@ COMPUTE_PRICERS: dict[str, Pricer] = {
     "aws_lambda_function": price_lambda_function,
     "aws_batch_compute_environment": price_batch_compute_environment,
     "aws_eip": price_eip,
+    "aws_apprunner_service": price_apprunner_service,
+    "aws_lambda_provisioned_concurrency_config": price_lambda_provisioned_concurrency,
 }

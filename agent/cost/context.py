@@ -124,10 +124,14 @@ class Attrs:
         return default
 
     def strings(self, key: str) -> list[str] | None:
-        """A list of strings, or None when absent or unknown."""
+        """A list of strings (``[var.x]`` elements resolved), or None when absent or unknown."""
         value = self.get(key)
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return list(value)
+        if not isinstance(value, list):
+            return None
+        # An element that cannot be resolved stays as written (a list of references still counts).
+        items = [v if (r := self._resolver.value(v)) is UNRESOLVED else r for v in value]
+        if all(isinstance(v, str) for v in items):
+            return [str(v) for v in items]
         return None
 
     def blocks(self, key: str) -> list[Attrs]:
@@ -187,6 +191,13 @@ class PricingContext:
         rtype, _, name = address.partition(".")
         raw = self.module.resources.get(rtype, {}).get(name)
         return Attrs(raw, self.resolver, notes) if raw is not None else None
+
+    def referring_addresses(self, rtype: str, address: str) -> Iterator[str]:
+        """Addresses of resources of ``rtype`` whose values mention ``address``."""
+        needle = f"{address}."
+        for name, candidate in self.module.resources.get(rtype, {}).items():
+            if _mentions(candidate, needle):
+                yield f"{rtype}.{name}"
 
     def referring(self, rtype: str, address: str) -> Iterator[dict[str, Any]]:
         """Raw attributes of resources of ``rtype`` whose values mention ``address``."""

@@ -1,4 +1,5 @@
-"""Pricers for data stores: RDS, Aurora, ElastiCache, DynamoDB, S3, EFS, ECR."""
+"""Pricers for data stores: RDS, Aurora, RDS Proxy, ElastiCache, DynamoDB, S3, EFS, ECR,
+OpenSearch, MSK, Amazon MQ, Redshift Serverless."""
 
 from __future__ import annotations
 
@@ -209,6 +210,176 @@ def price_ecr_repository(ctx: PricingContext, attrs: Attrs, address: str) -> Pri
     )
 
 
+def _named_hourly(ctx: PricingContext, kind: str, name: str, what: str) -> float:
+    if not ctx.table.has(kind, name):
+        raise NotPricedError(f"{what} {name} is not in the price table ({kind})")
+    return ctx.price(kind, name)
+
+
+def price_opensearch_domain(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    cluster = attrs.block("cluster_config")
+    if cluster is None:
+        raise NotPricedError("cluster_config is not set")
+    instance_type = cluster.required_text("instance_type")
+    nodes = cluster.number("instance_count", 1)
+    hourly = _named_hourly(ctx, "opensearch_instance_hour", instance_type, "instance type")
+    monthly = nodes * hourly * ctx.hours
+    basis = f"{qty(nodes)} × {instance_type} × {qty(ctx.hours)} h @ {usd(hourly)}/h"
+    if cluster.flag("dedicated_master_enabled", False):
+        master_type = cluster.required_text("dedicated_master_type")
+        masters = cluster.number("dedicated_master_count", 3)
+        per_master = _named_hourly(ctx, "opensearch_instance_hour", master_type, "instance type")
+        monthly += masters * per_master * ctx.hours
+        basis += f" + {qty(masters)} × {master_type} masters @ {usd(per_master)}/h"
+    ebs = attrs.block("ebs_options")
+    if ebs is not None and ebs.flag("ebs_enabled", True):
+        size = ebs.number("volume_size", 10)
+        volume_type = ebs.text("volume_type", "gp2")
+        if not ctx.table.has("opensearch_storage_gb_month", volume_type):
+            raise NotPricedError(f"OpenSearch volume type {volume_type} is not in the price table")
+        per_gb = ctx.price("opensearch_storage_gb_month", volume_type)
+        monthly += nodes * size * per_gb
+        basis += f" + {qty(nodes)} × {qty(size)} GB {volume_type} @ {usd(per_gb)}/GB-month"
+    if cluster.flag("warm_enabled", False):
+        basis += "; UltraWarm nodes not estimated"
+    return Priced(monthly, basis)
+
+
+def price_msk_cluster(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    brokers = attrs.number("number_of_broker_nodes", 3)
+    group = attrs.block("broker_node_group_info")
+    if group is None:
+        raise NotPricedError("broker_node_group_info is not set")
+    instance_type = group.required_text("instance_type")
+    hourly = _named_hourly(ctx, "msk_broker_hour", instance_type, "broker type")
+    storage = group.block("storage_info")
+    ebs = storage.block("ebs_storage_info") if storage else None
+    size = ebs.number("volume_size", 1000) if ebs else group.number("ebs_volume_size", 1000)
+    per_gb = ctx.price("msk_storage_gb_month")
+    basis = (
+        f"{qty(brokers)} × {instance_type} × {qty(ctx.hours)} h @ {usd(hourly)}/h"
+        f" + {qty(brokers)} × {qty(size)} GB @ {usd(per_gb)}/GB-month"
+    )
+    if ebs is not None and ebs.block("provisioned_throughput") is not None:
+        basis += "; provisioned storage throughput not estimated"
+    return Priced(brokers * (hourly * ctx.hours + size * per_gb), basis)
+
+
+def price_msk_serverless_cluster(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    share = ctx.share("aws_msk_serverless_cluster")
+    partitions = ctx.usage.msk_serverless_partitions * share
+    gb = ctx.usage.stream_gb_per_month * share  # written once, read once, kept a month
+    cluster = ctx.price("msk_serverless_cluster_hour")
+    partition = ctx.price("msk_serverless_partition_hour")
+    gb_in = ctx.price("msk_serverless_gb_in")
+    gb_out = ctx.price("msk_serverless_gb_out")
+    stored = ctx.price("msk_serverless_storage_gb_month")
+    return Priced(
+        (cluster + partitions * partition) * ctx.hours + gb * (gb_in + gb_out + stored),
+        f"cluster × {qty(ctx.hours)} h @ {usd(cluster)}/h + {qty(partitions)} partitions"
+        f" @ {usd(partition)}/partition-h + {qty(gb)} GB in @ {usd(gb_in)}, out @ {usd(gb_out)},"
+        f" stored @ {usd(stored)}/GB-month",
+    )
+
+
+_MQ_BROKERS = {"SINGLE_INSTANCE": 1, "ACTIVE_STANDBY_MULTI_AZ": 2, "CLUSTER_MULTI_AZ": 3}
+
+
+def price_mq_broker(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    instance_type = attrs.required_text("host_instance_type")
+    mode = attrs.text("deployment_mode", "SINGLE_INSTANCE")
+    brokers = _MQ_BROKERS.get(mode, 1)
+    hourly = _named_hourly(ctx, "mq_broker_hour", instance_type, "broker type")
+    engine = attrs.text("engine_type", "ActiveMQ")
+    default_storage = "ebs" if engine == "RabbitMQ" else "efs"
+    storage_type = attrs.text("storage_type", default_storage).lower()
+    if not ctx.table.has("mq_storage_gb_month", storage_type):
+        raise NotPricedError(f"Amazon MQ storage type {storage_type} is not in the price table")
+    per_gb = ctx.price("mq_storage_gb_month", storage_type)
+    stored = ctx.usage.mq_storage_gb * ctx.share("aws_mq_broker")
+    return Priced(
+        brokers * hourly * ctx.hours + stored * per_gb,
+        f"{brokers} × {instance_type} ({engine}, {mode}) × {qty(ctx.hours)} h @ {usd(hourly)}/h"
+        f" + {qty(stored)} GB {storage_type.upper()} @ {usd(per_gb)}/GB-month",
+    )
+
+
+def price_redshift_serverless_workgroup(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    rpus = attrs.number("base_capacity", 128)  # the service default
+    hours = ctx.usage.redshift_serverless_hours_per_month * ctx.share(
+        "aws_redshiftserverless_workgroup"
+    )
+    per_rpu = ctx.price("redshift_serverless_rpu_hour")
+    return Priced(
+        rpus * hours * per_rpu,
+        f"{qty(rpus)} RPU (base capacity) × {qty(hours)} h of queries @ {usd(per_rpu)}/RPU-h",
+    )
+
+
+def price_redshift_serverless_namespace(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    stored = ctx.usage.database_storage_gb * ctx.share("aws_redshiftserverless_namespace")
+    per_gb = ctx.price("redshift_managed_storage_gb_month")
+    return Priced(stored * per_gb, f"{qty(stored)} GB managed storage @ {usd(per_gb)}/GB-month")
+
+
+_SIZE_VCPUS = {"nano": 2, "micro": 2, "small": 2, "medium": 2, "large": 2, "xlarge": 4}
+PROXY_MIN_VCPUS = 2
+PROXY_MIN_ACUS = 8
+
+
+def class_vcpus(instance_class: str) -> float | None:
+    """vCPUs of a db./cache. class from its size (large: 2, xlarge: 4, 8xlarge: 32); None if odd."""
+    size = instance_class.rsplit(".", 1)[-1]
+    if size in _SIZE_VCPUS:
+        return float(_SIZE_VCPUS[size])
+    if size.endswith("xlarge") and size[: -len("xlarge")].isdigit():
+        return 4.0 * int(size[: -len("xlarge")])
+    return None
+
+
+def price_db_proxy(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    """RDS Proxy bills the vCPUs (Aurora Serverless v2: the ACUs) of the databases behind it."""
+    targets = [
+        Attrs(raw, ctx.resolver, attrs.notes)
+        for raw in ctx.referring("aws_db_proxy_target", address)
+    ]
+    per_unit = ctx.price("rds_proxy_vcpu_hour")
+    vcpus = acus = 0.0
+    for target in targets:
+        cluster = target.reference("db_cluster_identifier")
+        instance = target.reference("db_instance_identifier")
+        addresses: list[str] = []
+        if cluster:
+            addresses = list(ctx.referring_addresses("aws_rds_cluster_instance", cluster))
+        elif instance:
+            addresses = [instance]
+        for member_address in addresses:
+            member = ctx.attrs(member_address, attrs.notes)
+            if member is None:
+                continue
+            instance_class = member.text("instance_class", "")
+            if instance_class == "db.serverless":
+                acus = PROXY_MIN_ACUS  # Aurora Serverless v2: billed by ACU, 8 at least
+            else:
+                copies = ctx.instances.get(member_address, 1)  # count = 3: three instances
+                vcpus += copies * (class_vcpus(instance_class) or PROXY_MIN_VCPUS)
+    if not vcpus and not acus:
+        attrs.notes.append(f"target database not found; {PROXY_MIN_VCPUS} vCPUs assumed")
+        vcpus = PROXY_MIN_VCPUS
+    vcpus = max(vcpus, PROXY_MIN_VCPUS) if vcpus else 0.0
+    units = vcpus + acus
+    what = " + ".join(
+        part
+        for part in (f"{qty(vcpus)} vCPUs" if vcpus else "", f"{qty(acus)} ACUs" if acus else "")
+        if part
+    )
+    return Priced(
+        units * per_unit * ctx.hours,
+        f"{what} behind the proxy × {qty(ctx.hours)} h @ {usd(per_unit)}/h"
+        + (f" (Serverless v2: the {PROXY_MIN_ACUS}-ACU minimum)" if acus else ""),
+    )
+
+
 DATA_STORE_PRICERS: dict[str, Pricer] = {
     "aws_db_instance": price_db_instance,
     "aws_rds_cluster": price_rds_cluster,
@@ -220,4 +391,11 @@ DATA_STORE_PRICERS: dict[str, Pricer] = {
     "aws_s3_bucket": price_s3_bucket,
     "aws_efs_file_system": price_efs,
     "aws_ecr_repository": price_ecr_repository,
+    "aws_opensearch_domain": price_opensearch_domain,
+    "aws_msk_cluster": price_msk_cluster,
+    "aws_msk_serverless_cluster": price_msk_serverless_cluster,
+    "aws_mq_broker": price_mq_broker,
+    "aws_redshiftserverless_workgroup": price_redshift_serverless_workgroup,
+    "aws_redshiftserverless_namespace": price_redshift_serverless_namespace,
+    "aws_db_proxy": price_db_proxy,
 }

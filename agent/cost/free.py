@@ -93,6 +93,39 @@ FREE_TYPES: frozenset[str] = frozenset(
         "aws_volume_attachment",
         "aws_eip_association",
         "aws_flow_log_subscription",
+        "aws_s3_object",  # its bytes are billed as the bucket's storage, on the bucket's line
+        "aws_budgets_budget",  # budgets without actions are free (action budgets: their own type)
+        "aws_backup_plan",  # backups are billed by the GB stored
+        "aws_backup_selection",
+        "aws_efs_mount_target",
+        "aws_efs_access_point",
+        "aws_efs_file_system_policy",
+        "aws_efs_backup_policy",  # backups are billed by the GB stored
+        "aws_eks_pod_identity_association",
+        "aws_cognito_user_pool_client",  # users are billed on the user pool's line
+        "aws_cognito_user_pool_domain",
+        "aws_cognito_identity_provider",
+        "aws_config_delivery_channel",  # items and evaluations are billed on the recorder and rules
+        "aws_config_configuration_recorder_status",
+        "aws_securityhub_standards_subscription",  # checks are billed on the account's line
+        "aws_apprunner_auto_scaling_configuration_version",
+        "aws_apprunner_observability_configuration",  # traces are billed by X-Ray
+        "aws_apprunner_vpc_connector",
+        "aws_appsync_datasource",  # requests are billed on the API's line
+        "aws_appsync_resolver",
+        "aws_sesv2_configuration_set",  # emails are billed on the identity's line
+        "aws_sesv2_configuration_set_event_destination",
+        "aws_ec2_client_vpn_authorization_rule",  # hours are billed on the endpoint and associations
+        "aws_ec2_client_vpn_route",
+        "aws_vpn_gateway",  # the hours are billed on the VPN connection
+        "aws_vpn_gateway_attachment",
+        "aws_vpn_gateway_route_propagation",
+        "aws_vpn_connection_route",
+        "aws_customer_gateway",
+        "aws_glue_trigger",  # the runs it starts are billed on the jobs and crawlers
+        "aws_ssm_document",
+        "aws_db_proxy_default_target_group",  # billed on the proxy's line
+        "aws_db_proxy_target",
     }
 )
 

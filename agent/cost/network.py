@@ -1,5 +1,5 @@
 """Pricers for networking and the edge: NAT, load balancers, endpoints, flow logs, CloudFront,
-WAF, Route 53, API Gateway."""
+WAF, Route 53, API Gateway, Site-to-Site and Client VPN."""
 
 from __future__ import annotations
 
@@ -140,6 +140,31 @@ def price_api_gateway_rest_api(ctx: PricingContext, attrs: Attrs, address: str) 
     return _api_requests(ctx, "rest")
 
 
+def price_vpn_connection(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    hourly = ctx.price("vpn_connection_hour")
+    return Priced(
+        hourly * ctx.hours,
+        f"Site-to-Site VPN connection × {qty(ctx.hours)} h @ {usd(hourly)}/h"
+        " (data transfer out not estimated)",
+    )
+
+
+def price_client_vpn_endpoint(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    hours = ctx.usage.client_vpn_connection_hours_per_month * ctx.share(
+        "aws_ec2_client_vpn_endpoint"
+    )
+    hourly = ctx.price("client_vpn_connection_hour")
+    return Priced(
+        hours * hourly,
+        f"{qty(hours)} connection-hours @ {usd(hourly)}/h (subnet associations on their own lines)",
+    )
+
+
+def price_client_vpn_association(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    hourly = ctx.price("client_vpn_association_hour")
+    return Priced(hourly * ctx.hours, f"subnet association × {qty(ctx.hours)} h @ {usd(hourly)}/h")
+
+
 NETWORK_PRICERS: dict[str, Pricer] = {
     "aws_nat_gateway": price_nat_gateway,
     "aws_lb": price_load_balancer,
@@ -152,4 +177,7 @@ NETWORK_PRICERS: dict[str, Pricer] = {
     "aws_route53_health_check": price_route53_health_check,
     "aws_apigatewayv2_api": price_apigatewayv2_api,
     "aws_api_gateway_rest_api": price_api_gateway_rest_api,
+    "aws_vpn_connection": price_vpn_connection,
+    "aws_ec2_client_vpn_endpoint": price_client_vpn_endpoint,
+    "aws_ec2_client_vpn_network_association": price_client_vpn_association,
 }

@@ -1,5 +1,5 @@
 """Pricers for managed services billed by the item or by use: security, observability,
-messaging, streaming and analytics."""
+messaging, streaming, workflows, identity and analytics."""
 
 from __future__ import annotations
 
@@ -154,6 +154,178 @@ def price_glue_catalog(ctx: PricingContext, attrs: Attrs, address: str) -> Price
     return Priced(0.0, "no charge (Data Catalog: the first million objects are free)")
 
 
+def price_firehose(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    gb = ctx.usage.firehose_gb_per_month * ctx.share("aws_kinesis_firehose_delivery_stream")
+    per_gb = ctx.price("firehose_ingest_gb")
+    monthly = gb * per_gb
+    basis = f"{qty(gb)} GB ingested @ {usd(per_gb)}/GB"
+    for config in attrs.blocks("extended_s3_configuration"):
+        conversion = config.block("data_format_conversion_configuration")
+        if conversion is not None and conversion.flag("enabled", True):
+            per_converted = ctx.price("firehose_format_conversion_gb")
+            monthly += gb * per_converted
+            basis += f" + {qty(gb)} GB converted @ {usd(per_converted)}/GB"
+        partitioning = config.block("dynamic_partitioning_configuration")
+        if partitioning is not None and partitioning.flag("enabled", False):
+            basis += "; dynamic partitioning not estimated"
+    vpc = next(
+        (
+            block.block("vpc_config")
+            for key in ("opensearch_configuration", "elasticsearch_configuration")
+            for block in attrs.blocks(key)
+            if block.block("vpc_config") is not None
+        ),
+        None,
+    )
+    if vpc is not None:
+        subnets = vpc.strings("subnet_ids")
+        azs = float(len(subnets)) if subnets else 2.0
+        if subnets is None:
+            attrs.notes.append("subnet_ids unknown before apply; assumed 2 AZs")
+        per_az = ctx.price("firehose_vpc_az_hour")
+        per_vpc_gb = ctx.price("firehose_vpc_gb")
+        monthly += azs * per_az * ctx.hours + gb * per_vpc_gb
+        basis += (
+            f" + VPC delivery in {qty(azs)} AZs × {qty(ctx.hours)} h @ {usd(per_az)}/h"
+            f" + {qty(gb)} GB @ {usd(per_vpc_gb)}/GB"
+        )
+    return Priced(monthly, basis)
+
+
+EXPRESS_MEMORY_GB = 0.0625  # Express workflows bill duration in 64 MB steps; the smallest assumed
+
+
+def price_state_machine(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    share = ctx.share("aws_sfn_state_machine")
+    if attrs.text("type", "STANDARD") == "EXPRESS":
+        requests = ctx.usage.messages_per_month * share
+        gb_hours = requests * ctx.usage.lambda_average_duration_ms / 1000 / 3600 * EXPRESS_MEMORY_GB
+        per_million = ctx.price("sfn_express_request_million")
+        per_gb_hour = ctx.price("sfn_express_gb_hour")
+        return Priced(
+            requests / 1e6 * per_million + gb_hours * per_gb_hour,
+            f"Express: {qty(requests)} runs @ {usd(per_million)}/M + {qty(gb_hours)} GB-h"
+            f" (64 MB × {qty(ctx.usage.lambda_average_duration_ms)} ms) @ {usd(per_gb_hour)}/GB-h",
+        )
+    transitions = ctx.usage.state_transitions_per_month * share
+    per_thousand = ctx.price("sfn_transition_thousand")
+    return Priced(
+        transitions / 1000 * per_thousand,
+        f"{qty(transitions)} state transitions @ {usd(per_thousand)}/1,000",
+    )
+
+
+def _usage_priced(field: str, rtype: str, kind: str, per: float, what: str) -> Pricer:
+    """A pricer for a usage figure (shared by resources of ``rtype``) at ``kind`` per ``per``."""
+
+    def price(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+        amount = float(getattr(ctx.usage, field)) * ctx.share(rtype)
+        unit_price = ctx.price(kind)
+        per_text = "" if per == 1 else f"/{qty(per)}"
+        return Priced(
+            amount / per * unit_price, f"{qty(amount)} {what} @ {usd(unit_price)}{per_text}"
+        )
+
+    return price
+
+
+IOT_ACTIONS = (
+    "cloudwatch_alarm",
+    "cloudwatch_logs",
+    "cloudwatch_metric",
+    "dynamodb",
+    "dynamodbv2",
+    "elasticsearch",
+    "firehose",
+    "http",
+    "iot_analytics",
+    "iot_events",
+    "kafka",
+    "kinesis",
+    "lambda",
+    "republish",
+    "s3",
+    "sns",
+    "sqs",
+    "step_functions",
+    "timestream",
+)
+
+
+def price_iot_topic_rule(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    triggered = ctx.usage.messages_per_month * ctx.share("aws_iot_topic_rule") / 1e6
+    actions = float(sum(len(attrs.blocks(key)) for key in IOT_ACTIONS))
+    per_rule = ctx.price("iot_rule_million")
+    per_action = ctx.price("iot_action_million")
+    return Priced(
+        triggered * (per_rule + actions * per_action),
+        f"{qty(triggered)}M rules triggered @ {usd(per_rule)}/M + {qty(triggered)}M × "
+        f"{qty(actions)} actions @ {usd(per_action)}/M (device messaging not estimated)",
+    )
+
+
+COGNITO_FREE_MAU = 10_000  # Essentials: the first 10,000 monthly active users are free
+
+
+def price_cognito_user_pool(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    users = ctx.usage.cognito_monthly_active_users * ctx.share("aws_cognito_user_pool")
+    billed = max(0.0, users - COGNITO_FREE_MAU)
+    per_user = ctx.price("cognito_mau")
+    return Priced(
+        billed * per_user,
+        f"{qty(users)} monthly active users, {qty(COGNITO_FREE_MAU)} free, {qty(billed)} billed"
+        f" @ {usd(per_user)}/MAU (Essentials)",
+    )
+
+
+def price_guardduty(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+    events = ctx.usage.cloudtrail_events_per_month / 1e6
+    logs = ctx.usage.flow_log_gb_per_month
+    per_million = ctx.price("guardduty_event_million")
+    per_gb = ctx.price("guardduty_log_gb")
+    return Priced(
+        events * per_million + logs * per_gb,
+        f"{qty(events)}M CloudTrail events @ {usd(per_million)}/M + {qty(logs)} GB flow/DNS logs"
+        f" @ {usd(per_gb)}/GB (protection plans not estimated)",
+    )
+
+
+# Resources billed for one usage figure: type → (UsageAssumptions field, kind, per, what).
+USAGE_PRICED: dict[str, tuple[str, str, float, str]] = {
+    "aws_appsync_graphql_api": (
+        "requests_per_month",
+        "appsync_request_million",
+        1e6,
+        "GraphQL requests",
+    ),
+    "aws_config_configuration_recorder": (
+        "config_items_per_month",
+        "config_item",
+        1,
+        "configuration items",
+    ),
+    "aws_config_config_rule": (
+        "config_rule_evaluations_per_month",
+        "config_rule_evaluation",
+        1,
+        "rule evaluations",
+    ),
+    "aws_securityhub_account": (
+        "security_hub_checks_per_month",
+        "securityhub_check",
+        1,
+        "security checks",
+    ),
+    "aws_cloudwatch_event_archive": (
+        "event_archive_gb_per_month",
+        "eventbridge_archive_gb",
+        1,
+        "GB of events archived",
+    ),
+    "aws_sesv2_email_identity": ("emails_per_month", "ses_email_thousand", 1e3, "emails"),
+}
+
+
 SERVICE_PRICERS: dict[str, Pricer] = {
     "aws_kms_key": _monthly("kms_key_month", "customer managed key"),
     "aws_secretsmanager_secret": _monthly("secretsmanager_secret_month", "secret"),
@@ -174,4 +346,13 @@ SERVICE_PRICERS: dict[str, Pricer] = {
     "aws_glue_catalog_database": price_glue_catalog,
     "aws_glue_catalog_table": price_glue_catalog,
     "aws_athena_workgroup": price_athena_workgroup,
+    "aws_kinesis_firehose_delivery_stream": price_firehose,
+    "aws_sfn_state_machine": price_state_machine,
+    "aws_iot_topic_rule": price_iot_topic_rule,
+    "aws_cognito_user_pool": price_cognito_user_pool,
+    "aws_guardduty_detector": price_guardduty,
+    **{
+        rtype: _usage_priced(field, rtype, kind, per, what)
+        for rtype, (field, kind, per, what) in USAGE_PRICED.items()
+    },
 }

@@ -46,6 +46,19 @@ class UsageAssumptions:
     efs_storage_gb: float = 10.0
     fargate_task_vcpu: float = 0.25  # when a service's task definition cannot be resolved
     fargate_task_memory_gb: float = 0.5
+    firehose_gb_per_month: float = 10.0  # data written to Firehose streams
+    msk_serverless_partitions: float = 10.0  # partitions of MSK Serverless clusters
+    mq_storage_gb: float = 20.0  # Amazon MQ broker storage
+    state_transitions_per_month: float = 100_000  # Step Functions Standard workflows
+    apprunner_active_hours_per_month: float = 182.5  # App Runner instances serving requests
+    redshift_serverless_hours_per_month: float = 60.0  # Redshift Serverless compute running
+    client_vpn_connection_hours_per_month: float = 880.0  # 5 people × 8 h × 22 days
+    cognito_monthly_active_users: float = 1_000
+    config_items_per_month: float = 1_000  # AWS Config configuration items recorded
+    config_rule_evaluations_per_month: float = 5_000
+    security_hub_checks_per_month: float = 10_000
+    event_archive_gb_per_month: float = 1.0  # EventBridge events archived
+    emails_per_month: float = 10_000  # SES
 
     def to_dict(self) -> dict[str, float]:
         return {key: float(value) for key, value in asdict(self).items()}
