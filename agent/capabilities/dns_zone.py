@@ -1,7 +1,8 @@
 """The Route 53 hosted zone named as stated. An application served on a subdomain
 ("media.example.tv (Route 53 zone example.tv)", "도메인은 app.example.app 이고 Route 53 호스팅
 존(example.app)") lives in the zone of the parent domain: the zone takes that name and the records
-for the subdomain go into it. A zone name that is not the domain or one of its parents is ignored."""
+for the subdomain go into it. A zone name that is not the domain or one of its parents is ignored.
+The core planner builds it (agent/catalog/edge.py add_dns: var.dns_zone_name)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
-from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.lexicon import domain_pattern
 
 _DOMAIN = domain_pattern().pattern
@@ -30,25 +30,12 @@ def _read_zone(text: str) -> Iterator[tuple[str, Any]]:
             yield match.group(0).strip(), name.lower().rstrip(".")
 
 
-def build(bp: Blueprint, ctx: Context) -> None:
-    zone = ctx.req.params.get("dns.zone_name")
-    domain = (ctx.req.domain or "").lower()
-    if not isinstance(zone, str) or not domain or zone == domain:
-        return
-    if not domain.endswith("." + zone):
-        return
-    for spec in bp.resources:
-        if spec.type == "aws_route53_zone":
-            spec.body["name"] = zone
-
-
 CAPABILITY = Capability(
     key="dns_zone",
     summary="The Route 53 hosted zone named after the parent domain of a subdomain.",
     concepts=(),
     probes=(Probe("aws_route53_zone"),),
     category="edge",
-    build=build,
     phase=GOVERNANCE,
     parameters=(Parameter("dns.zone_name", "aws_route53_zone", "name", "==", _read_zone),),
 )

@@ -198,26 +198,31 @@ def _mount_in_task(bp: Blueprint) -> None:
     task = bp.find(TASK)
     if task is None:
         return
-    task.body["volume"] = Block(
-        "volume",
-        body={
-            "name": "shared",
-            "efs_volume_configuration": Block(
-                "efs_volume_configuration",
-                body={
-                    "file_system_id": Expr("aws_efs_file_system.shared.id"),
-                    "transit_encryption": "ENABLED",
-                    "authorization_config": Block(
-                        "authorization_config",
-                        body={
-                            "access_point_id": Expr("aws_efs_access_point.shared.id"),
-                            "iam": "ENABLED",
-                        },
-                    ),
-                },
-            ),
-        },
-    )
+    existing = task.body.get("volume")
+    volumes = existing if isinstance(existing, list) else [existing] if existing else []
+    task.body["volume"] = [
+        *volumes,
+        Block(
+            "volume",
+            body={
+                "name": "shared",
+                "efs_volume_configuration": Block(
+                    "efs_volume_configuration",
+                    body={
+                        "file_system_id": Expr("aws_efs_file_system.shared.id"),
+                        "transit_encryption": "ENABLED",
+                        "authorization_config": Block(
+                            "authorization_config",
+                            body={
+                                "access_point_id": Expr("aws_efs_access_point.shared.id"),
+                                "iam": "ENABLED",
+                            },
+                        ),
+                    },
+                ),
+            },
+        ),
+    ]
     definitions = task.body.get("container_definitions")
     if isinstance(definitions, Call) and isinstance(definitions.argument, list):
         for container in definitions.argument:

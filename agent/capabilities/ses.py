@@ -20,6 +20,7 @@ from autcloud.agent.catalog.base import (
     interp,
     tags,
 )
+from autcloud.agent.catalog.edge import ZONE_ID
 from autcloud.agent.hcl import Block, Expr
 
 _ADDRESS = r"([\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
@@ -211,7 +212,7 @@ def _domain_identity(bp: Blueprint, domain: str | None = None) -> None:
                 "The three DKIM records that prove the domain to SES and sign its mail.",
                 {
                     "count": 3,
-                    "zone_id": Expr("aws_route53_zone.main.zone_id"),
+                    "zone_id": Expr(ZONE_ID),
                     "name": interp(
                         "${aws_sesv2_email_identity.domain.dkim_signing_attributes[0].tokens[count.index]}._domainkey.${var.domain_name}"
                     ),

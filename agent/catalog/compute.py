@@ -25,6 +25,12 @@ LAMBDA_SIGNING_SKIP = (
 )
 
 
+# The image a service runs until the person sets theirs: nginx answers 200 on / at port 80.
+PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:stable"
+PLACEHOLDER_PORT = 80
+PLACEHOLDER_WRITABLE = {"nginx-cache": "/var/cache/nginx", "nginx-run": "/var/run"}
+
+
 def role(
     bp: Blueprint,
     name: str,
@@ -549,17 +555,38 @@ def add_ecs_service(
     bp.blocks.append("ecs")
     req = ctx.req
     public = serves_http(req)
+    placeholder = not req.container_image
     image = bp.var(
         Variable(
             "container_image",
             "string",
-            "Container image the service runs.",
-            req.container_image or "public.ecr.aws/nginx/nginx:stable",
+            "Container image the service runs."
+            + (
+                " The default is a placeholder (nginx on port 80): set your own."
+                if placeholder
+                else ""
+            ),
+            req.container_image or PLACEHOLDER_IMAGE,
         )
     )
+    stated_port = "container_port" in req.stated
     port = bp.var(
-        Variable("container_port", "number", "Port the container listens on.", req.container_port)
+        Variable(
+            "container_port",
+            "number",
+            "Port the container listens on.",
+            PLACEHOLDER_PORT if placeholder and not stated_port else req.container_port,
+        )
     )
+    if placeholder and stated_port and req.container_port != PLACEHOLDER_PORT and public:
+        bp.notes.append(
+            f"Image: none was named, so the service runs the nginx placeholder, which listens on "
+            f"port {PLACEHOLDER_PORT}; it turns healthy once container_image is your image "
+            f"listening on {req.container_port}."
+        )
+    # A read-only root filesystem needs writable scratch space: /tmp for any image, and the
+    # cache and pid directories the nginx placeholder writes.
+    writable = {"tmp": "/tmp"} | (PLACEHOLDER_WRITABLE if placeholder else {})
     cpu, memory = task_size(ctx)
     minimum, desired, maximum = capacity(ctx)
     desired_var = bp.var(Variable("desired_count", "number", "Tasks to run normally.", desired))
@@ -672,6 +699,10 @@ def add_ecs_service(
         "image": image,
         "essential": True,
         "readonlyRootFilesystem": True,
+        "mountPoints": [
+            {"sourceVolume": name, "containerPath": path, "readOnly": False}
+            for name, path in writable.items()
+        ],
         "portMappings": [{"containerPort": port, "protocol": "tcp"}] if public else [],
         "environment": [{"name": key, "value": value} for key, value in sorted(app_env.items())],
         "secrets": [
@@ -717,6 +748,7 @@ def add_ecs_service(
                     body={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
                 ),
                 "container_definitions": jsonencode([container]),
+                "volume": [Block("volume", body={"name": name}) for name in writable],
             },
             block="ecs",
         ),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+from publicsuffixlist import PublicSuffixList
 
 from autcloud.agent.catalog.base import (
     Blueprint,
@@ -25,16 +28,64 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AWS managed origin request policy
 
 
+@cache
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList(only_icann=True)  # the bundled list: no network
+
+
+def registrable_domain(domain: str) -> str:
+    """The name a registrar sells (api.shop.co.kr → shop.co.kr): the hosted zone a domain
+    registered through Route 53 gets, and where a subdomain's records usually live."""
+    name = domain.lower().rstrip(".")
+    return _suffixes().privatesuffix(name) or name
+
+
+ZONE_ID = "local.zone_id"  # the domain's hosted zone, created here or found in the account
+
+
 def add_dns(bp: Blueprint, ctx: Context) -> None:
+    """The domain's public hosted zone: the one already in the account by default, so that a
+    certificate validates in one apply. A zone created here has new name servers; until the
+    registrar points the domain at them, certificate validation waits (up to 45 minutes, then
+    fails), so creating it is a choice with its own two-step apply (docs/design-engine.md)."""
     bp.blocks.append("route53")
+    stated = ctx.req.params.get("dns.zone_name")
+    domain = (ctx.req.domain or "").lower()
+    if not isinstance(stated, str) or not (domain == stated or domain.endswith("." + stated)):
+        stated = None  # a zone that cannot hold the domain's records (dns_zone.py says so)
+    bp.var(
+        Variable(
+            "dns_zone_name",
+            "string",
+            "The Route 53 hosted zone the domain's records go into: the domain itself or a parent.",
+            stated or registrable_domain(domain),
+        )
+    )
+    # A zone asked for by name ("Route 53 hosted zone", "호스팅 영역") is created; a domain alone
+    # is served from the zone the account already has.
+    create = any(
+        ask.key in ("feature.dns", "dns.zone_name") and not ask.negated for ask in ctx.req.asks
+    )
+    bp.var(
+        Variable(
+            "create_dns_zone",
+            "bool",
+            "Create the domain's Route 53 hosted zone here. false: use the zone already in this "
+            "account (Route 53 makes one when a domain is registered there). true: apply "
+            "-target=aws_route53_zone.main first, point the registrar at the name_servers output, "
+            "then apply the rest (certificates validate only once the domain is delegated).",
+            create,
+        )
+    )
     bp.add(
         ResourceSpec(
             "aws_route53_zone",
             "main",
             "edge",
-            "The public DNS zone for the domain.",
+            "The public DNS zone for the domain, when create_dns_zone is true.",
             {
-                "name": Expr("var.domain_name"),
+                "count": Expr("var.create_dns_zone ? 1 : 0"),
+                "name": Expr("var.dns_zone_name"),
                 "comment": interp("Managed by AutCloud for ${local.name}"),
             },
             comments=(
@@ -42,14 +93,45 @@ def add_dns(bp: Blueprint, ctx: Context) -> None:
                 "checkov:skip=CKV2_AWS_39:Query logging for public zones must live in us-east-1; enable it with the security team",
             ),
             block="route53",
-        )
+        ),
+        ResourceSpec(
+            "aws_route53_zone",
+            "main",
+            "edge",
+            "The domain's existing public hosted zone, when create_dns_zone is false.",
+            {
+                "count": Expr("var.create_dns_zone ? 0 : 1"),
+                "name": Expr("var.dns_zone_name"),
+                "private_zone": False,
+            },
+            data_source=True,
+            block="route53",
+        ),
+    )
+    bp.locals["zone_id"] = Expr(
+        "one(concat(aws_route53_zone.main[*].zone_id, data.aws_route53_zone.main[*].zone_id))"
     )
     bp.out(
         Output(
             "name_servers",
-            "aws_route53_zone.main.name_servers",
-            "Name servers to set at the domain's registrar.",
+            "one(concat(aws_route53_zone.main[*].name_servers, data.aws_route53_zone.main[*].name_servers))",
+            "Name servers the domain's registrar must point at.",
         )
+    )
+    zone = bp.variables["dns_zone_name"].default
+    two_steps = (
+        "terraform apply -target=aws_route53_zone.main, point the registrar at the name_servers "
+        "output, then terraform apply"
+    )
+    bp.notes.append(
+        f"DNS: this design creates the hosted zone {zone}; certificates validate only once the "
+        f"registrar points the domain at its new name servers, so apply in two steps: {two_steps}. "
+        "If the zone already exists in this account, set create_dns_zone = false."
+        if create
+        else f"DNS: the Route 53 hosted zone {zone} must already exist in this account (Route 53 "
+        "creates one when the domain is registered there), so certificates validate in one "
+        f"apply. To create it here instead, set create_dns_zone = true and apply in two steps: "
+        f"{two_steps}."
     )
 
 
@@ -74,7 +156,7 @@ def certificate_validation(bp: Blueprint, certificate: str, provider: str | None
                 "for_each": Expr(
                     f"{{ for option in aws_acm_certificate.{certificate}.domain_validation_options : option.domain_name => option }}"
                 ),
-                "zone_id": Expr("aws_route53_zone.main.zone_id"),
+                "zone_id": Expr(ZONE_ID),
                 "name": Expr("each.value.resource_record_name"),
                 "type": Expr("each.value.resource_record_type"),
                 "records": [Expr("each.value.resource_record_value")],
@@ -583,7 +665,7 @@ def alias_record(
             "edge",
             reason,
             {
-                "zone_id": Expr("aws_route53_zone.main.zone_id"),
+                "zone_id": Expr(ZONE_ID),
                 "name": Expr("var.domain_name") if name is None else name,
                 "type": "A",
                 "alias": Block(

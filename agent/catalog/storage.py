@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Output, ResourceSpec, interp, tags
+from autcloud.agent.catalog.base import Blueprint, Output, ResourceSpec, tags
 from autcloud.agent.hcl import Block, Call, Expr, jsonencode
 
 REPLICATION_SKIP = "checkov:skip=CKV_AWS_144:Cross-region replication doubles storage cost; versioning and backups cover a startup baseline"
@@ -14,6 +14,9 @@ NOTIFICATION_SKIP = (
 
 
 ACCESS_LOGS_POLICY = "aws_s3_bucket_policy.access_logs"
+
+
+BUCKET_PREFIX_MAX = 37
 
 
 def deny_insecure_transport(bucket: str) -> dict[str, Any]:
@@ -184,7 +187,11 @@ def add_bucket(
             reason,
             {
                 **provider,
-                "bucket_prefix": interp(f"${{local.name}}-{name.replace('_', '-')}-"),
+                # AWS adds 26 characters to a prefix of at most 37: capped, so that any project
+                # name the project variable allows still makes a valid bucket name.
+                "bucket_prefix": Expr(
+                    f'substr("${{local.name}}-{name.replace("_", "-")}-", 0, {BUCKET_PREFIX_MAX})'
+                ),
                 "object_lock_enabled": True if object_lock else None,
                 "force_destroy": force_destroy,
                 "tags": tags(name.replace("_", "-")),

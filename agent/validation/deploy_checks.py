@@ -16,6 +16,16 @@ they report like checkov: an id, the resource, what is wrong and the fix.
   the default of new buckets): CloudFront cannot deliver them.
 - ``DEPLOY_LAMBDA_CODE``: a function's code is an object of a bucket this apply creates, and nothing
   in the design puts it there (CreateFunction fails). A warning when the design says so itself.
+- ``DEPLOY_DNS_DELEGATION``: a certificate validates through records in a hosted zone this apply
+  creates: its name servers are new, so validation waits until the registrar is pointed at them
+  (apply hangs, then fails after 45 minutes). A warning when the zone is an opt-in the design
+  explains (a ``count`` on a variable that is on by default).
+- ``DEPLOY_NAME_LENGTH``: a name, with the variables' defaults, breaks the service's limit (load
+  balancers and target groups 32 characters, buckets 3-63 lowercase, IAM roles 64, ...). A
+  warning when only the longest project name the ``project`` variable allows would break it.
+- ``DEPLOY_CONTAINER``: a task runs a well-known image on another port than the one it listens on
+  (health checks never pass), or with a read-only root filesystem and none of the writable paths
+  the image needs (it exits at start).
 """
 
 from __future__ import annotations
@@ -314,6 +324,235 @@ def _strings(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
+# --- DNS delegation ---------------------------------------------------------------------------
+
+
+def _managed_zones(module: TerraformModule, value: Any, depth: int = 0) -> set[str]:
+    """The hosted zones this apply creates that a value refers to (not data sources)."""
+    text = json.dumps(value)
+    found = {
+        f"aws_route53_zone.{name}"
+        for name in re.findall(r"(?<!data\.)\baws_route53_zone\.(\w+)", text)
+    }
+    if depth < 3:
+        for name in re.findall(r"\blocal\.([a-z_][a-z0-9_]*)", text):
+            found |= _managed_zones(module, module.locals.get(name), depth + 1)
+    return found
+
+
+def dns_delegation(module: TerraformModule) -> Iterator[Finding]:
+    zones = module.resources.get("aws_route53_zone", {})
+    for address, body in instances(module, "aws_acm_certificate_validation"):
+        records = {
+            r.partition(".")[2]
+            for r in _refs(body.get("validation_record_fqdns"))
+            if r.startswith("aws_route53_record.")
+        }
+        created: set[str] = set()
+        for record in records:
+            zone_ref = module.resources.get("aws_route53_record", {}).get(record, {}).get("zone_id")
+            created |= _managed_zones(module, zone_ref)
+        for zone in sorted(created):
+            count = zones.get(zone.partition(".")[2], {}).get("count")
+            choice = re.search(r"var\.([a-z_][a-z0-9_]*)\s*\?\s*1\s*:\s*0", str(count or ""))
+            opted_in = choice is not None and module.variables.get(choice.group(1), {}).get(
+                "default"
+            ) in (True, "true")
+            if count is not None and not opted_in:
+                continue  # created only when someone opts in (and the design says what follows)
+            yield Finding(
+                "DEPLOY_DNS_DELEGATION",
+                f"{address} waits for DNS records in {zone}, which this apply creates: until the "
+                "domain's registrar points at its new name servers the certificate is never "
+                "issued, and apply hangs for 45 minutes, then fails. Fix: use the hosted zone that "
+                "already exists (a data source), or apply the zone first, delegate, then the rest.",
+                address,
+                severity="warning" if opted_in else "error",
+            )
+
+
+# --- name limits ------------------------------------------------------------------------------
+
+# (resource type, name argument) -> the longest name AWS accepts
+NAME_LIMITS: dict[tuple[str, str], int] = {
+    ("aws_lb", "name"): 32,
+    ("aws_lb", "name_prefix"): 6,
+    ("aws_lb_target_group", "name"): 32,
+    ("aws_lb_target_group", "name_prefix"): 6,
+    ("aws_s3_bucket", "bucket"): 63,
+    ("aws_s3_bucket", "bucket_prefix"): 37,
+    ("aws_iam_role", "name"): 64,
+    ("aws_iam_role", "name_prefix"): 38,
+    ("aws_iam_policy", "name"): 128,
+    ("aws_iam_instance_profile", "name"): 128,
+    ("aws_lambda_function", "function_name"): 64,
+    ("aws_sqs_queue", "name"): 80,
+    ("aws_sns_topic", "name"): 256,
+    ("aws_db_instance", "identifier"): 63,
+    ("aws_db_instance", "identifier_prefix"): 37,
+    ("aws_rds_cluster", "cluster_identifier"): 63,
+    ("aws_elasticache_replication_group", "replication_group_id"): 40,
+    ("aws_elasticache_serverless_cache", "name"): 40,
+    ("aws_sfn_state_machine", "name"): 80,
+    ("aws_apprunner_service", "service_name"): 40,
+    ("aws_opensearch_domain", "domain_name"): 28,
+    ("aws_msk_cluster", "cluster_name"): 64,
+    ("aws_msk_serverless_cluster", "cluster_name"): 64,
+    ("aws_kinesis_stream", "name"): 128,
+    ("aws_cognito_user_pool", "name"): 128,
+    ("aws_batch_compute_environment", "compute_environment_name"): 128,
+    ("aws_batch_job_queue", "name"): 128,
+    ("aws_ecs_cluster", "name"): 255,
+    ("aws_ecs_service", "name"): 255,
+    ("aws_dynamodb_table", "name"): 255,
+    ("aws_cloudwatch_log_group", "name"): 512,
+}
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+_LONGEST_PROJECT = re.compile(r"\{1,(\d+)\}\$")  # the project variable's validation pattern
+
+
+def _expand(
+    module: TerraformModule, text: str, overrides: dict[str, str], depth: int = 0
+) -> str | None:
+    """A name with every ${var.x} and ${local.x} replaced by its value; None if it holds anything else."""
+
+    def value(match: re.Match[str]) -> str:
+        scope, name = match.group(1), match.group(2)
+        if scope == "var" and name in overrides:
+            return overrides[name]
+        found = (
+            module.variables.get(name, {}).get("default")
+            if scope == "var"
+            else module.locals.get(name)
+        )
+        if not isinstance(found, str | int) or isinstance(found, bool):
+            raise LookupError(name)
+        expanded = _expand(module, str(found), overrides, depth + 1) if depth < 4 else None
+        if expanded is None:
+            raise LookupError(name)
+        return expanded
+
+    try:
+        expanded = re.sub(r"\$\{(var|local)\.([a-z_][a-z0-9_]*)\}", value, text)
+    except LookupError:
+        return None
+    return None if "${" in expanded else expanded
+
+
+def _longest_project(module: TerraformModule) -> str | None:
+    for validation in module.variables.get("project", {}).get("validation", []) or []:
+        found = _LONGEST_PROJECT.search(str(validation.get("condition", "")))
+        if found:
+            return "p" * (int(found.group(1)) + 1)
+    return None
+
+
+def name_lengths(module: TerraformModule) -> Iterator[Finding]:
+    longest = _longest_project(module)
+    for (rtype, argument), limit in NAME_LIMITS.items():
+        for address, body in instances(module, rtype):
+            text = body.get(argument)
+            if not isinstance(text, str):
+                continue
+            name = _expand(module, text, {})
+            if name is None:
+                continue
+            problem = _name_problem(rtype, argument, name, limit)
+            if problem:
+                yield Finding(
+                    "DEPLOY_NAME_LENGTH",
+                    f"{address}: {argument} {name!r} {problem}: AWS refuses it. Fix: shorten the "
+                    "name (or its prefix), or use substr() to cap it.",
+                    address,
+                )
+                continue
+            worst = _expand(module, text, {"project": longest}) if longest else None
+            problem = _name_problem(rtype, argument, worst, limit) if worst else None
+            if problem:
+                yield Finding(
+                    "DEPLOY_NAME_LENGTH",
+                    f"{address}: with the longest project name the project variable allows, "
+                    f"{argument} {worst!r} {problem}. Fix: cap it with substr(), or allow "
+                    "shorter project names.",
+                    address,
+                    severity="warning",
+                )
+
+
+def _name_problem(rtype: str, argument: str, name: str, limit: int) -> str | None:
+    if len(name) > limit:
+        return f"is {len(name)} characters, over the limit of {limit}"
+    if (
+        rtype == "aws_s3_bucket"
+        and argument == "bucket"
+        and not (len(name) >= 3 and _BUCKET.match(name) and ".." not in name)
+    ):
+        return "is not 3-63 lowercase letters, digits, dots and hyphens"
+    return None
+
+
+# --- containers -------------------------------------------------------------------------------
+
+# image pattern -> (the port it listens on, paths it writes at start)
+KNOWN_IMAGES: tuple[tuple[re.Pattern[str], int, tuple[str, ...]], ...] = (
+    (re.compile(r"(^|/)nginx-unprivileged(:|@|$)"), 8080, ("/tmp",)),
+    (re.compile(r"(^|/)nginx(:|@|$)"), 80, ("/var/cache/nginx", "/var/run")),
+    (re.compile(r"(^|/)httpd(:|@|$)"), 80, ("/usr/local/apache2/logs",)),
+    (re.compile(r"(^|/)hello-app-runner(:|@|$)"), 8000, ()),
+)
+
+
+def _field(definitions: str, key: str) -> list[str]:
+    return re.findall(rf'\b{key}\s*=\s*("[^"]*"|[A-Za-z0-9_.\[\]]+)', definitions)
+
+
+def _literal(module: TerraformModule, token: str) -> Any:
+    if token.startswith('"'):
+        return token.strip('"')
+    if token.startswith("var."):
+        return module.variables.get(token[4:], {}).get("default")
+    return token
+
+
+def containers(module: TerraformModule) -> Iterator[Finding]:
+    for address, body in instances(module, "aws_ecs_task_definition"):
+        definitions = str(body.get("container_definitions", ""))
+        images = _field(definitions, "image")
+        if len(images) != 1:  # one container: its port and paths are unambiguous
+            continue
+        image = _literal(module, images[0])
+        known = next(
+            (k for k in KNOWN_IMAGES if isinstance(image, str) and k[0].search(image)), None
+        )
+        if known is None:
+            continue
+        _, listens, writes = known
+        ports = [_literal(module, p) for p in _field(definitions, "containerPort")]
+        wrong = [p for p in ports if str(p) != str(listens)]
+        if wrong:
+            yield Finding(
+                "DEPLOY_CONTAINER",
+                f"{address} runs {image}, which listens on port {listens}, but maps container "
+                f"port {wrong[0]}: the load balancer's health checks never pass. Fix: container "
+                f"port {listens}, or an image that listens on {wrong[0]}.",
+                address,
+                # A variable's default is a placeholder the person replaces with their image
+                # (the design says so); a literal image is what will run.
+                severity="warning" if images[0].startswith("var.") else "error",
+            )
+        if re.search(r"readonlyRootFilesystem\s*=\s*true", definitions):
+            mounted = {path.strip('"') for path in _field(definitions, "containerPath")}
+            missing = [path for path in writes if path not in mounted]
+            if missing:
+                yield Finding(
+                    "DEPLOY_CONTAINER",
+                    f"{address} runs {image} with a read-only root filesystem, but it writes "
+                    f"{', '.join(missing)} at start and exits. Fix: mount a task volume at "
+                    f"{', '.join(missing)}.",
+                    address,
+                )
+
+
 RULES: tuple[Rule, ...] = (
     windows,
     log_targets,
@@ -323,6 +562,9 @@ RULES: tuple[Rule, ...] = (
     certificate_names,
     cloudfront_log_acls,
     lambda_code,
+    dns_delegation,
+    name_lengths,
+    containers,
 )
 
 

@@ -26,7 +26,8 @@ def test_a_subdomain_app_gets_the_zone_of_its_parent_domain() -> None:
     module, ledger = _design(
         "Static site on S3 with CloudFront at www.lumenly.tv (Route 53 zone lumenly.tv, ACM cert)"
     )
-    assert module.resources["aws_route53_zone"]["main"]["name"] == "lumenly.tv"
+    assert module.resources["aws_route53_zone"]["main"]["name"] == "${var.dns_zone_name}"
+    assert module.variables["dns_zone_name"]["default"] == "lumenly.tv"
     assert ledger["dns.zone_name"]["status"] == "honored"
 
 
@@ -34,4 +35,4 @@ def test_a_zone_that_is_not_a_parent_of_the_domain_is_ignored() -> None:
     module, _ = _design(
         "Static site on S3 with CloudFront at www.lumenly.tv (Route 53 zone other.io, ACM cert)"
     )
-    assert module.resources["aws_route53_zone"]["main"]["name"] != "other.io"
+    assert module.variables["dns_zone_name"]["default"] != "other.io"

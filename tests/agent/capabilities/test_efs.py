@@ -62,7 +62,11 @@ def test_a_stated_access_point_path_roots_the_access_point() -> None:
 
 def test_the_ecs_task_mounts_the_file_system_through_the_access_point() -> None:
     module, _ = _design(EN)
-    volume = module.resources["aws_ecs_task_definition"]["app"]["volume"][0]
+    volume = next(
+        v
+        for v in module.resources["aws_ecs_task_definition"]["app"]["volume"]
+        if v["name"] == "shared"
+    )
     config = volume["efs_volume_configuration"][0]
     assert "aws_efs_file_system.shared" in config["file_system_id"]
     assert config["transit_encryption"] == "ENABLED"

@@ -23,7 +23,11 @@ KO = "워드프레스를 컨테이너로 띄우고 MySQL 데이터베이스 연�
 
 def test_an_english_request_mounts_wp_content_from_efs_over_tls() -> None:
     module, _ = _design(EN)
-    volume = module.resources["aws_ecs_task_definition"]["app"]["volume"][0]
+    volume = next(
+        v
+        for v in module.resources["aws_ecs_task_definition"]["app"]["volume"]
+        if v["name"] == "shared"
+    )
     efs = volume["efs_volume_configuration"][0]
     assert efs["transit_encryption"] == "ENABLED"
     assert "aws_efs_access_point.shared" in str(efs["authorization_config"])
@@ -64,6 +68,7 @@ def test_the_ledger_honors_wordpress_with_the_task_definition_as_evidence() -> N
     assert _evidence(entry) == ["aws_ecs_task_definition.app"]
 
 
-def test_a_request_not_naming_wordpress_mounts_no_volume() -> None:
+def test_a_request_not_naming_wordpress_mounts_no_shared_file_system() -> None:
     module, _ = _design("A containerised web API with MySQL")
-    assert "volume" not in module.resources["aws_ecs_task_definition"]["app"]
+    volumes = module.resources["aws_ecs_task_definition"]["app"].get("volume", [])
+    assert "efs_volume_configuration" not in repr(volumes)  # only task scratch space (/tmp)

@@ -15,11 +15,14 @@ from autcloud.agent.tfparse import load_texts
 from autcloud.agent.validation.deploy_checks import (
     certificate_names,
     cloudfront_log_acls,
+    containers,
     deploy_checks,
+    dns_delegation,
     key_grants,
     lambda_code,
     launch_keys,
     log_targets,
+    name_lengths,
     publish_policies,
     windows,
 )
@@ -191,7 +194,7 @@ def test_the_step_reports_like_checkov() -> None:
 
 
 FUNCTION = """
-resource "aws_s3_bucket" "artifacts" { bucket = "a" }
+resource "aws_s3_bucket" "artifacts" { bucket = "artifacts" }
 variable "lambda_runtime" { default = "%s" }
 resource "aws_lambda_function" "api" {
   runtime   = var.lambda_runtime
@@ -299,3 +302,175 @@ def test_the_engine_s_fleets_launch() -> None:
     ):
         step = _deploy_step(request)
         assert step["status"] == "passed", step["findings"]
+
+
+# --- DNS delegation ---------------------------------------------------------------------------
+
+ZONE_AND_CERTIFICATE = """
+%s
+resource "aws_acm_certificate" "app" { domain_name = "api.example.com" }
+resource "aws_route53_record" "app_validation" { zone_id = %s }
+resource "aws_acm_certificate_validation" "app" {
+  certificate_arn         = aws_acm_certificate.app.arn
+  validation_record_fqdns = [for record in aws_route53_record.app_validation : record.fqdn]
+}
+"""
+
+
+def test_a_certificate_validated_in_a_zone_this_apply_creates_is_found() -> None:
+    module = load_texts(
+        {
+            "main.tf": ZONE_AND_CERTIFICATE
+            % (
+                'resource "aws_route53_zone" "main" { name = "example.com" }',
+                "aws_route53_zone.main.zone_id",
+            )
+        }
+    )
+    found = list(dns_delegation(module))
+    assert [(f.check_id, f.severity) for f in found] == [("DEPLOY_DNS_DELEGATION", "error")]
+    assert found[0].address == "aws_acm_certificate_validation.app"
+
+
+def test_an_existing_zone_or_an_opt_in_zone_passes() -> None:
+    existing = ZONE_AND_CERTIFICATE % (
+        'data "aws_route53_zone" "main" { name = "example.com" }',
+        "data.aws_route53_zone.main.zone_id",
+    )
+    assert not list(dns_delegation(load_texts({"main.tf": existing})))
+    opt_in = ZONE_AND_CERTIFICATE % (
+        'variable "create_dns_zone" { default = false }\n'
+        'resource "aws_route53_zone" "main" {\n  count = var.create_dns_zone ? 1 : 0\n'
+        '  name = "example.com"\n}\n'
+        "locals { zone_id = one(aws_route53_zone.main[*].zone_id) }",
+        "local.zone_id",
+    )
+    assert not list(dns_delegation(load_texts({"main.tf": opt_in})))
+    # Opted in by default: the person must know about the two-step apply.
+    on = opt_in.replace("default = false", "default = true")
+    assert [f.severity for f in dns_delegation(load_texts({"main.tf": on}))] == ["warning"]
+
+
+def test_a_domain_design_uses_the_existing_zone_and_says_how_to_create_one() -> None:
+    result = asyncio.run(
+        run_design(
+            "A containerised web API with PostgreSQL in Seoul on api.shop.co.kr with CloudFront",
+            assume_defaults=True,
+        )
+    )
+    files = "\n".join(result.files.values())
+    assert 'data "aws_route53_zone" "main"' in files
+    assert "count   = var.create_dns_zone ? 1 : 0" in files
+    assert 'default     = "shop.co.kr"' in files  # the registrable domain is the zone
+    assert any("create_dns_zone = true" in note for note in result.document["assumptions"])
+    step = next(s for s in result.document["validation"]["steps"] if s["name"] == "deploy checks")
+    assert not [f for f in step["findings"] if f["check_id"] == "DEPLOY_DNS_DELEGATION"]
+
+
+# --- name limits ------------------------------------------------------------------------------
+
+NAMED = """
+variable "project" {
+  default = "%s"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
+    error_message = "short"
+  }
+}
+locals { name = "${var.project}-prod" }
+resource "aws_lb" "main" { name = "${local.name}-public-alb" }
+resource "aws_s3_bucket" "b" { bucket = "%s" }
+"""
+
+
+def test_names_over_the_limit_with_the_defaults_are_errors() -> None:
+    module = load_texts({"main.tf": NAMED % ("a-very-long-project", "Bad_Bucket")})
+    found = {(f.address, f.severity) for f in name_lengths(module)}
+    assert found == {("aws_lb.main", "error"), ("aws_s3_bucket.b", "error")}
+
+
+def test_a_name_only_the_longest_allowed_project_breaks_is_a_warning() -> None:
+    module = load_texts({"main.tf": NAMED % ("app", "app-prod-data")})
+    found = [(f.address, f.severity) for f in name_lengths(module)]
+    assert found == [("aws_lb.main", "warning")]  # 21 + 5 + 11 = 37 > 32
+
+
+def test_short_and_capped_names_pass() -> None:
+    module = load_texts(
+        {
+            "main.tf": (NAMED % ("app", "app-prod-data")).replace(
+                '"${local.name}-public-alb"', 'substr("${local.name}-public-alb", 0, 32)'
+            )
+        }
+    )
+    assert not list(name_lengths(module))
+
+
+# --- containers -------------------------------------------------------------------------------
+
+TASK = """
+variable "container_image" { default = "%s" }
+variable "container_port" { default = %d }
+resource "aws_ecs_task_definition" "app" {
+  container_definitions = jsonencode([{
+    name                   = "app"
+    image                  = %s
+    readonlyRootFilesystem = true
+    mountPoints            = [%s]
+    portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
+  }])
+}
+"""
+NGINX = "public.ecr.aws/nginx/nginx:stable"
+NGINX_MOUNTS = (
+    '{ sourceVolume = "c", containerPath = "/var/cache/nginx" }, '
+    '{ sourceVolume = "r", containerPath = "/var/run" }'
+)
+
+
+def test_nginx_on_8080_with_a_read_only_root_is_found_twice() -> None:
+    module = load_texts({"main.tf": TASK % (NGINX, 8080, f'"{NGINX}"', "")})
+    found = list(containers(module))
+    assert [f.check_id for f in found] == ["DEPLOY_CONTAINER", "DEPLOY_CONTAINER"]
+    assert "listens on port 80" in found[0].message and found[0].severity == "error"
+    assert "/var/cache/nginx" in found[1].message
+
+
+def test_a_placeholder_image_in_a_variable_on_another_port_is_a_warning() -> None:
+    module = load_texts({"main.tf": TASK % (NGINX, 3000, "var.container_image", NGINX_MOUNTS)})
+    assert [f.severity for f in containers(module)] == ["warning"]
+
+
+def test_nginx_on_80_with_its_paths_mounted_and_unknown_images_pass() -> None:
+    good = TASK % (NGINX, 80, "var.container_image", NGINX_MOUNTS)
+    assert not list(containers(load_texts({"main.tf": good})))
+    own = TASK % (
+        "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/api:1",
+        3000,
+        "var.container_image",
+        "",
+    )
+    assert not list(containers(load_texts({"main.tf": own})))
+
+
+def test_the_default_service_runs_its_placeholder_where_it_listens_and_can_write() -> None:
+    result = asyncio.run(
+        run_design("A containerised web API with PostgreSQL in Seoul", assume_defaults=True)
+    )
+    step = next(s for s in result.document["validation"]["steps"] if s["name"] == "deploy checks")
+    assert step["findings"] == []
+    files = "\n".join(result.files.values())
+    assert 'default     = "public.ecr.aws/nginx/nginx:stable"' in files
+    assert "default     = 80" in files
+    assert 'containerPath = "/var/cache/nginx"' in files
+
+
+def test_the_engine_s_names_fit_any_project_name_the_variable_allows() -> None:
+    for request in (
+        "A containerised web API with PostgreSQL in Seoul, highly available",
+        "ingest clickstream with Kinesis into a data lake queried by Athena in Seoul",
+    ):
+        step = _deploy_step(request)
+        findings: list[dict[str, object]] = step["findings"]  # type: ignore[assignment]
+        names = [f for f in findings if f["check_id"] == "DEPLOY_NAME_LENGTH"]
+        assert names == []
