@@ -883,6 +883,26 @@ def _without_service(bp: Blueprint) -> None:
         )
 
 
+# NVIDIA GPU families: their instances need the driver, which plain Amazon Linux lacks.
+NVIDIA_GPU_FAMILY = re.compile(r"^(g4dn|g5g?|g6[ef]?|gr6f?|g7e?|p4de?|p5e?n?|p6(-[a-z0-9]+)?)\.")
+GPU_ROOT_GB = 100  # the Deep Learning Base AMI's root snapshot is about 75 GB
+
+
+def is_nvidia_gpu(instance_type: str) -> bool:
+    return bool(NVIDIA_GPU_FAMILY.match(instance_type))
+
+
+def ami_parameter(arch: str, *, gpu: bool) -> str:
+    """The public SSM parameter naming the latest AMI: Amazon Linux 2023, or for NVIDIA GPU
+    instances the Deep Learning Base OSS Nvidia Driver AMI built on it."""
+    if gpu:
+        return (
+            f"/aws/service/deeplearning/ami/{arch}/"
+            "base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
+        )
+    return f"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+
+
 def hardened_instance(volume_gb: int) -> dict[str, Any]:
     """Launch-template settings every instance gets: IMDSv2 only, detailed monitoring, an
     encrypted gp3 root disk that goes with the instance."""
@@ -935,6 +955,7 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
     minimum, desired, maximum = capacity(ctx)
     # Graviton families (t4g, c7g, m6gd): arm64 images.
     arch = "arm64" if re.match(r"^[a-z]+\d+g[a-z]*\.", req.instance_type or "") else "x86_64"
+    gpu = is_nvidia_gpu(req.instance_type or "")
     fronted = fleet_serves_http(req)
     if fronted:
         add_load_balancer(bp, ctx, target_type="instance", port=port)
@@ -1003,8 +1024,10 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
             "aws_ssm_parameter",
             "al2023",
             "compute",
-            f"The latest Amazon Linux 2023 AMI ({arch}), looked up at plan time.",
-            {"name": f"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"},
+            f"The latest Amazon Linux 2023 AMI ({arch})"
+            + (" with the NVIDIA driver and CUDA (Deep Learning Base AMI)" if gpu else "")
+            + ", looked up at plan time.",
+            {"name": ami_parameter(arch, gpu=gpu)},
             data_source=True,
             block="ec2",
         ),
@@ -1022,7 +1045,9 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
                     "iam_instance_profile", body={"arn": Expr("aws_iam_instance_profile.app.arn")}
                 ),
                 "vpc_security_group_ids": [Expr("aws_security_group.app.id")],
-                **hardened_instance(req.storage_gb or 20),
+                **hardened_instance(
+                    max(req.storage_gb or 20, GPU_ROOT_GB) if gpu else (req.storage_gb or 20)
+                ),
                 "tag_specifications": Block(
                     "tag_specifications", body={"resource_type": "instance", "tags": tags("app")}
                 ),

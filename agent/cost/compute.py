@@ -136,14 +136,42 @@ def price_ecs_service(ctx: PricingContext, attrs: Attrs, address: str) -> Priced
     per_vcpu = ctx.price("fargate_vcpu_hour", architecture)
     per_gb = ctx.price("fargate_gb_hour", architecture)
     task_hourly = vcpu * per_vcpu + memory_gb * per_gb
-    monthly = desired * task_hourly * ctx.hours
+    on_spot = _spot_tasks(attrs, desired) if "FARGATE_SPOT" in providers else 0.0
+    monthly = (desired - on_spot) * task_hourly * ctx.hours
     basis = (
-        f"{qty(desired)} Fargate tasks ({architecture}) × ({qty(vcpu)} vCPU @ {usd(per_vcpu)}"
-        f" + {qty(memory_gb)} GB @ {usd(per_gb)}) × {qty(ctx.hours)} h"
+        f"{qty(desired - on_spot)} Fargate tasks ({architecture}) × ({qty(vcpu)} vCPU @ "
+        f"{usd(per_vcpu)} + {qty(memory_gb)} GB @ {usd(per_gb)}) × {qty(ctx.hours)} h"
     )
-    if "FARGATE_SPOT" in providers:
-        basis += "; Fargate Spot priced at on-demand rates (an upper bound)"
+    if on_spot:
+        if ctx.table.has("fargate_spot_vcpu_hour", architecture):
+            spot_vcpu = ctx.price("fargate_spot_vcpu_hour", architecture)
+            spot_gb = ctx.price("fargate_spot_gb_hour", architecture)
+        else:  # no Spot rate listed for this architecture
+            spot_vcpu, spot_gb = per_vcpu, per_gb
+            basis += "; Spot priced at on-demand rates (an upper bound)"
+        monthly += on_spot * (vcpu * spot_vcpu + memory_gb * spot_gb) * ctx.hours
+        basis += (
+            f" + {qty(on_spot)} on Fargate Spot × ({qty(vcpu)} vCPU @ {usd(spot_vcpu)}"
+            f" + {qty(memory_gb)} GB @ {usd(spot_gb)}) × {qty(ctx.hours)} h"
+        )
     return Priced(monthly, basis)
+
+
+def _spot_tasks(attrs: Attrs, desired: float) -> float:
+    """How many of ``desired`` tasks the capacity provider strategy puts on Fargate Spot: the
+    base goes first, the rest splits by weight."""
+    weights: dict[str, float] = {}
+    base = {"FARGATE": 0.0, "FARGATE_SPOT": 0.0}
+    for strategy in attrs.blocks("capacity_provider_strategy"):
+        provider = strategy.text("capacity_provider", "")
+        weights[provider] = strategy.number("weight", 0)
+        base[provider] = strategy.number("base", 0)
+    on_demand_base = min(desired, base.get("FARGATE", 0.0))
+    spot_base = min(desired - on_demand_base, base.get("FARGATE_SPOT", 0.0))
+    rest = desired - on_demand_base - spot_base
+    total = weights.get("FARGATE", 0.0) + weights.get("FARGATE_SPOT", 0.0)
+    share = weights.get("FARGATE_SPOT", 0.0) / total if total else 0.0
+    return spot_base + rest * share
 
 
 def price_eks_cluster(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:

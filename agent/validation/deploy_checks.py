@@ -23,6 +23,8 @@ they report like checkov: an id, the resource, what is wrong and the fix.
 - ``DEPLOY_NAME_LENGTH``: a name, with the variables' defaults, breaks the service's limit (load
   balancers and target groups 32 characters, buckets 3-63 lowercase, IAM roles 64, ...). A
   warning when only the longest project name the ``project`` variable allows would break it.
+- ``DEPLOY_GPU_AMI``: NVIDIA GPU instances launch from plain Amazon Linux, which has no GPU
+  driver (the GPU is invisible to the application).
 - ``DEPLOY_CONTAINER``: a task runs a well-known image on another port than the one it listens on
   (health checks never pass), or with a read-only root filesystem and none of the writable paths
   the image needs (it exits at start).
@@ -36,6 +38,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from autcloud.agent.catalog.compute import is_nvidia_gpu
 from autcloud.agent.ledger import attribute_values, instances
 from autcloud.agent.tfparse import TerraformModule
 from autcloud.agent.validation.report import Finding, StepResult, StepStatus
@@ -553,6 +556,31 @@ def containers(module: TerraformModule) -> Iterator[Finding]:
                 )
 
 
+# --- GPU images -------------------------------------------------------------------------------
+
+
+def gpu_images(module: TerraformModule) -> Iterator[Finding]:
+    for rtype, image_key in (("aws_launch_template", "image_id"), ("aws_instance", "ami")):
+        for address, body in instances(module, rtype):
+            instance_type = _first(module, body, "instance_type")
+            if not isinstance(instance_type, str) or not is_nvidia_gpu(instance_type):
+                continue
+            parameters = set(
+                re.findall(r"data\.aws_ssm_parameter\.(\w+)", json.dumps(body.get(image_key)))
+            )
+            for name in sorted(parameters):
+                path = str(module.data.get("aws_ssm_parameter", {}).get(name, {}).get("name", ""))
+                if "ami-amazon-linux-latest" in path:
+                    yield Finding(
+                        "DEPLOY_GPU_AMI",
+                        f"{address} launches {instance_type} (NVIDIA GPU) from {path}, plain "
+                        "Amazon Linux without the GPU driver: the application cannot see the GPU. "
+                        "Fix: the Deep Learning Base AMI (/aws/service/deeplearning/ami/<arch>/"
+                        "base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id).",
+                        address,
+                    )
+
+
 RULES: tuple[Rule, ...] = (
     windows,
     log_targets,
@@ -565,6 +593,7 @@ RULES: tuple[Rule, ...] = (
     dns_delegation,
     name_lengths,
     containers,
+    gpu_images,
 )
 
 

@@ -542,3 +542,31 @@ def test_a_bucket_pays_storage_and_requests() -> None:
     assert estimate('resource "aws_s3_bucket" "assets" {}', usage=usage).total_usd == pytest.approx(
         expected
     )
+
+
+def test_fargate_spot_tasks_are_priced_at_the_spot_rate_after_the_on_demand_base() -> None:
+    text = """
+resource "aws_ecs_task_definition" "app" {
+  requires_compatibilities = ["FARGATE"]
+  cpu    = "1024"
+  memory = "2048"
+}
+resource "aws_ecs_service" "app" {
+  task_definition = aws_ecs_task_definition.app.arn
+  desired_count   = 5
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    base              = 1
+    weight            = 1
+  }
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE_SPOT"
+    weight            = 3
+  }
+}
+"""
+    service = line(estimate(text, VIRGINIA), "aws_ecs_service.app")
+    # 1 base + 4 split 1:3 -> 2 on demand, 3 on Spot; us-east-1 rates from the AWS Fargate page.
+    on_demand = 2 * (1 * 0.04048 + 2 * 0.004445) * 730
+    spot = 3 * (1 * 0.01334053 + 2 * 0.00146489) * 730
+    assert service.monthly_usd == pytest.approx(on_demand + spot, abs=0.01)

@@ -18,6 +18,7 @@ from autcloud.agent.validation.deploy_checks import (
     containers,
     deploy_checks,
     dns_delegation,
+    gpu_images,
     key_grants,
     lambda_code,
     launch_keys,
@@ -474,3 +475,41 @@ def test_the_engine_s_names_fit_any_project_name_the_variable_allows() -> None:
         findings: list[dict[str, object]] = step["findings"]  # type: ignore[assignment]
         names = [f for f in findings if f["check_id"] == "DEPLOY_NAME_LENGTH"]
         assert names == []
+
+
+# --- GPU images -------------------------------------------------------------------------------
+
+GPU_TEMPLATE = """
+data "aws_ssm_parameter" "ami" { name = "%s" }
+resource "aws_launch_template" "app" {
+  image_id      = data.aws_ssm_parameter.ami.value
+  instance_type = "%s"
+}
+"""
+PLAIN_AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+DLAMI = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
+
+
+def test_a_gpu_instance_on_plain_amazon_linux_is_found() -> None:
+    found = list(gpu_images(load_texts({"main.tf": GPU_TEMPLATE % (PLAIN_AL2023, "g5.xlarge")})))
+    assert [(f.check_id, f.address) for f in found] == [
+        ("DEPLOY_GPU_AMI", "aws_launch_template.app")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ami", "instance_type"), [(DLAMI, "g5.xlarge"), (PLAIN_AL2023, "m7i.large")]
+)
+def test_the_deep_learning_ami_or_a_cpu_instance_passes(ami: str, instance_type: str) -> None:
+    assert not list(gpu_images(load_texts({"main.tf": GPU_TEMPLATE % (ami, instance_type)})))
+
+
+def test_a_gpu_fleet_launches_from_the_deep_learning_ami_with_room_for_it() -> None:
+    result = asyncio.run(
+        run_design("a GPU inference server with g5.xlarge in Seoul", assume_defaults=True)
+    )
+    files = "\n".join(result.files.values())
+    assert "base-oss-nvidia-driver-gpu-amazon-linux-2023" in files
+    assert "volume_size           = 100" in files
+    step = next(s for s in result.document["validation"]["steps"] if s["name"] == "deploy checks")
+    assert step["findings"] == []
