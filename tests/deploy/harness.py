@@ -22,7 +22,7 @@ import boto3
 
 from autcloud.agent.tfparse import TerraformModule, load_folder
 from autcloud.agent.validation.terraform_env import TerraformSetup
-from tests.deploy.moto_gaps import gap_of
+from tests.deploy.moto_gaps import gap_name, gap_of
 
 # Provider 5.x endpoint keys for every service a design can use.
 ENDPOINT_SERVICES = (
@@ -56,9 +56,14 @@ class ApplyOutcome:
     def succeeded(self) -> bool:
         return self.returncode == 0 and not self.errors
 
-    def gaps(self) -> list[str]:
-        """The resources left out as moto gaps themselves (not for referring to one)."""
-        return sorted(a for a, why in self.left_out.items() if not why.startswith("refers to "))
+    def gaps(self) -> dict[str, str]:
+        """The resources left out as moto gaps themselves (not for referring to one), each with
+        its gap's name."""
+        return {
+            address: gap_name(address.split(".")[0], why)
+            for address, why in sorted(self.left_out.items())
+            if not why.startswith("refers to ")
+        }
 
     def record(self, folder: Path, design: str) -> None:
         """What a catalog design did, for ``scripts/deploy_catalog.py --results`` (one file a
@@ -225,7 +230,13 @@ def apply(folder: Path, endpoint: str, *, timeout: float = 1200) -> ApplyOutcome
 def _errors(run: subprocess.CompletedProcess[str], log: str) -> list[str]:
     """Terraform's errors, each with the resource it names; a failure that printed no
     "Error:" line (a crash, a killed provider) still reports its last words."""
-    found = [_first_lines(message, log) for message in _ERROR.findall(run.stderr)]
+    found: list[str] = []
+    at = 0
+    for message in _ERROR.findall(run.stderr):
+        # Each occurrence in turn: two resources can fail with the same summary.
+        at = log.find(message, at)
+        found.append(_first_lines(message, log[max(at, 0) :]))
+        at = at + 1 if at >= 0 else 0
     if found or run.returncode == 0:
         return found
     last = [line.strip() for line in (run.stderr or log).splitlines() if line.strip()]

@@ -191,3 +191,35 @@ def test_a_failure_without_an_error_line_still_reports_its_last_words() -> None:
     assert _errors(crashed, crashed.stderr) == ["?: panic: boom | exit status 2"]
     fine = subprocess.CompletedProcess(["terraform"], 0, "Apply complete!", "")
     assert _errors(fine, fine.stdout) == []
+
+
+def test_two_resources_failing_alike_are_both_named() -> None:
+    stderr = (
+        "Error: creating VPC Security Group Rule\n\n  with aws_x.database_from_eks,\n\n"
+        "Error: creating VPC Security Group Rule\n\n  with aws_x.cache_from_eks,\n"
+    )
+    failed = subprocess.CompletedProcess(["terraform"], 1, "", stderr)
+    assert _errors(failed, stderr) == [
+        "aws_x.database_from_eks: creating VPC Security Group Rule",
+        "aws_x.cache_from_eks: creating VPC Security Group Rule",
+    ]
+
+
+def test_a_partial_gap_can_name_what_an_attribute_mentions() -> None:
+    module = load_texts(
+        {
+            "main.tf": """
+resource "aws_vpc_security_group_ingress_rule" "db_from_eks" {
+  security_group_id            = "sg-1"
+  referenced_security_group_id = aws_eks_cluster.main.vpc_config[0].cluster_security_group_id
+}
+resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
+  security_group_id            = "sg-1"
+  referenced_security_group_id = aws_security_group.app.id
+}
+"""
+        }
+    )
+    excluded = left_out(module)
+    assert set(excluded) == {"aws_vpc_security_group_ingress_rule.db_from_eks"}
+    assert "clusterSecurityGroupId" in excluded["aws_vpc_security_group_ingress_rule.db_from_eks"]
