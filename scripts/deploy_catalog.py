@@ -3,11 +3,18 @@ whose design contains it (a resource of a type its probes name), so `make test-d
 every capability at least once in the smallest design that has it.
 
 Run: .venv/bin/python scripts/deploy_catalog.py > tests/deploy/catalog.yaml
+
+With ``--results DIR`` it prints the per-capability apply results instead (docs/benchmarks.md),
+from the outcomes the catalog tests wrote into DIR:
+AUTCLOUD_DEPLOY_RESULTS=DIR make test-deploy, then
+.venv/bin/python scripts/deploy_catalog.py --results DIR
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +28,51 @@ from autcloud.agent.tfparse import load_texts
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def result_text(outcome: dict[str, Any] | None) -> str:
+    """One design's outcome as a table cell: applies, applies with the named gaps left out
+    (by gap, with how many resources of it), or the first error."""
+    if outcome is None:
+        return "not run"
+    if not outcome["applied"]:
+        return f"fails: {str(outcome['first_error'])[:160]}"
+    counts: dict[str, int] = {}
+    for name in outcome["gaps"].values():
+        counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return "applies"
+    named = ", ".join(
+        f"`{name}`" + (f" ×{count}" if count > 1 else "") for name, count in sorted(counts.items())
+    )
+    return f"applies with named gaps ({named})"
+
+
+def results_table(folder: Path) -> str:
+    """Capability → its catalog design → what applying it did."""
+    catalog = yaml.safe_load((ROOT / "tests" / "deploy" / "catalog.yaml").read_text("utf-8"))
+    outcomes = {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(folder.glob("*.json"))
+    }
+    rows = sorted(
+        (capability, entry["id"])
+        for entry in catalog["designs"]
+        for capability in entry["capabilities"]
+    )
+    lines = ["| capability | catalog design | result |", "|---|---|---|"]
+    lines += [
+        f"| `{capability}` | {design} | {result_text(outcomes.get(design))} |"
+        for capability, design in rows
+    ]
+    return "\n".join(lines)
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--results", type=Path, help="print apply results from this folder")
+    args = parser.parse_args()
+    if args.results:
+        print(results_table(args.results))
+        return 0
     designs: list[tuple[int, dict[str, Any], set[str]]] = []
     for path in sorted((ROOT / "eval" / "requests").glob("*.yaml")):
         request = yaml.safe_load(path.read_text(encoding="utf-8"))
