@@ -853,10 +853,9 @@ def _read_engines(text: str, signals: Signals) -> None:
 # ---------------------------------------------------------------------------------------------
 # Folding a conversation into requirements.
 
-ANSWERABLE = ("region", "workload", "database_engine", "availability", "budget")
-
-
 BUDGET_QUESTION = "budget_alternative"  # asked by the planner when a design is over budget
+# The ids an answer may name: the questions gather() and the planner ask, and "budget".
+ANSWERABLE = ("region", "workload", "database_engine", "availability", "budget", BUDGET_QUESTION)
 
 
 @dataclass

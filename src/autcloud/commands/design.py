@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from autcloud.agent.ledger import describe, summary_line
 from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAICompatibleProvider
+from autcloud.agent.requirements import ANSWERABLE
 from autcloud.agent.state import Turn
 
 EXIT_DESIGNED = 0
@@ -87,18 +89,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"API root of an OpenAI-compatible server for --provider openai (default {DEFAULT_BASE_URL})",
     )
     parser.add_argument("--json", action="store_true", help="print only design.json to stdout")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an --out folder that holds files but no earlier design "
+        "(files of the same name are replaced)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    problem = input_problem(args) or out_problem(args.out, force=args.force)
+    if problem:
+        print(f"autcloud design: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     conversation: list[Turn] = []
     for answer in args.answer:
-        key, sep, value = answer.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            print(
-                f"autcloud design: --answer {answer!r}: expected KEY=VALUE, e.g. --answer region=ap-northeast-2",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
+        key, _, value = answer.partition("=")
         conversation.append({"type": "answer", "question_id": key.strip(), "text": value.strip()})
     conversation.extend({"type": "change", "text": text} for text in args.change)
     if not args.request.strip():
@@ -135,6 +141,75 @@ def run(args: argparse.Namespace) -> int:
     }[result.status]
 
 
+def _not_utf8(text: str) -> bool:
+    """Arguments that were not UTF-8 reach Python as lone surrogates (surrogateescape)."""
+    return any("\udc80" <= char <= "\udcff" for char in text)
+
+
+def input_problem(args: argparse.Namespace) -> str:
+    """What is wrong with the request, answers and changes as given, or ''."""
+    if _not_utf8(args.request):
+        return "REQUEST is not valid UTF-8 text: save or type it as UTF-8"
+    for flag, values in (("--answer", args.answer), ("--change", args.change)):
+        if any(_not_utf8(value) for value in values):
+            return f"{flag}: not valid UTF-8 text"
+    for answer in args.answer:
+        key, sep, value = answer.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            return f"--answer {answer!r}: expected KEY=VALUE, e.g. --answer region=ap-northeast-2"
+        if key.strip() not in ANSWERABLE:
+            return (
+                f"--answer {key.strip()!r}: no question has that id; "
+                f"the ids are {', '.join(ANSWERABLE)}"
+            )
+    return ""
+
+
+def out_problem(out: Path, *, force: bool) -> str:
+    """Why writing into ``out`` could lose someone's files, or ''. An empty or missing folder, or
+    one holding an earlier design of ours, is fine; anything else needs --force."""
+    if out.is_symlink() and not out.is_dir():
+        return f"--out {out}: is a link to something that is not a folder; name a folder"
+    if out.exists() and not out.is_dir():
+        return f"--out {out}: is a file; name a folder (it is created if missing)"
+    if not out.exists() or force or not any(out.iterdir()):
+        return ""
+    if _earlier_design(out) is None:
+        return (
+            f"--out {out}: the folder holds files but no earlier design (design.json written by "
+            "autcloud); name an empty folder, or pass --force to write beside them (files of the "
+            "same name are replaced)"
+        )
+    return ""
+
+
+def _earlier_design(out: Path) -> dict[str, Any] | None:
+    """design.json of an earlier run in ``out``: a regular file (never a link) we wrote."""
+    previous = out / DESIGN_JSON
+    if previous.is_symlink() or not previous.is_file():
+        return None
+    try:
+        document = json.loads(previous.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError, OSError):
+        return None
+    if not isinstance(document, dict) or "autcloud_version" not in document:
+        return None
+    return document
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it over: a reader never sees half a
+    file, and a link at ``path`` is replaced, never followed."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def build_provider(args: argparse.Namespace) -> tuple[ResourceProvider | None, str]:
     """The provider the flags ask for, or None and what is missing."""
     if args.provider == "offline":
@@ -161,22 +236,20 @@ def build_provider(args: argparse.Namespace) -> tuple[ResourceProvider | None, s
 def write_output(out: Path, result: DesignResult) -> None:
     """Write design.json and, for a design, its files; *.tf files of an earlier design here are replaced."""
     out.mkdir(parents=True, exist_ok=True)
-    previous = out / DESIGN_JSON
-    if previous.exists():
-        try:
-            earlier = json.loads(previous.read_text(encoding="utf-8")).get("files", [])
-        except (ValueError, AttributeError):
-            earlier = []
-        for name in earlier:  # only files an earlier design wrote: never a user's own
-            stale = out / Path(name).name
-            if stale.suffix == ".tf" and name not in result.files:
-                stale.unlink(missing_ok=True)
+    earlier = _earlier_design(out) or {}
+    for name in earlier.get("files", []):  # only files an earlier design wrote: never a user's own
+        stale = out / Path(str(name)).name
+        if stale.suffix == ".tf" and name not in result.files:
+            stale.unlink(missing_ok=True)
     for name, text in result.files.items():
-        (out / name).write_text(text, encoding="utf-8")
+        _write_atomically(out / name, text)
     if result.files:
+        for name in ("diagram.json", "diagram.svg"):  # drawn by the diagram module: no links
+            if (out / name).is_symlink():
+                (out / name).unlink()
         result.document["diagram"] = write_design_diagram(out)
-    previous.write_text(
-        json.dumps(result.document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    _write_atomically(
+        out / DESIGN_JSON, json.dumps(result.document, indent=2, ensure_ascii=False) + "\n"
     )
 
 
