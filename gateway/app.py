@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -35,17 +36,23 @@ from autcloud.gateway.hub import (
     sse_frame,
 )
 from autcloud.gateway.inputs import (
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_MESSAGE_CHARS,
+    MAX_ID_PART,
     InvalidInputError,
+    max_body_bytes,
     parse_message_body,
     parse_resume_point,
     parse_until,
 )
+from autcloud.gateway.limits import DEFAULT_REQUESTS_MAX_BYTES, TokenBuckets
 from autcloud.gateway.metrics import GatewayMetrics
 from autcloud.gateway.streams import (
     DEFAULT_IDEMPOTENCY_TTL_S,
     DEFAULT_REQUESTS_MAXLEN,
     IdempotencyConflictError,
     enqueue_request,
+    requests_maxlen_for,
 )
 
 log = logging.getLogger("autcloud.gateway")
@@ -68,9 +75,26 @@ class GatewayConfig:
     catchup_page: int = 500
     retry_ms: int = 2000  # the SSE reconnection delay suggested to clients
     cors_origins: tuple[str, ...] = ()
-    max_message_chars: int = 16_000
+    # --- Limits (docs/security.md "Gateway limits"; each has a flag on `autcloud gateway`) ---
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS  # decoded characters of 'text'
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    # A connection must deliver a complete request head within this long of opening (or of
+    # its previous response), and a message body within body_timeout_s of its head.
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 10.0
+    message_rate: float = 1.0  # messages per second per identity, refilled ...
+    message_burst: int = 20  # ... into a bucket this deep
+    auth_failure_rate: float = 0.5  # failed authentications per second per client address
+    auth_failure_burst: int = 20
+    # X-Forwarded-For entries appended by proxies the gateway trusts (0: the peer address).
+    trusted_proxy_hops: int = 0
+    limiter_keys: int = 100_000  # identities/addresses whose buckets are remembered
     requests_maxlen: int = DEFAULT_REQUESTS_MAXLEN
+    requests_max_bytes: int = DEFAULT_REQUESTS_MAX_BYTES
     idempotency_ttl_s: int = DEFAULT_IDEMPOTENCY_TTL_S
+    # A second address serving only /metrics, without a token (None: no second address).
+    metrics_host: str | None = None
+    metrics_port: int = 9090
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -81,6 +105,9 @@ class GatewayState:
     metrics: GatewayMetrics
     commands: Redis
     hub: StreamHub
+    message_buckets: TokenBuckets
+    auth_failures: TokenBuckets
+    requests_maxlen: int
 
 
 STATE = web.AppKey("state", GatewayState)
@@ -126,9 +153,27 @@ def create_app(config: GatewayConfig, authorizer: Authorizer) -> web.Application
     cors = _Cors(config.cors_origins)
     app = web.Application(
         middlewares=[cors.preflight, _metrics_middleware(metrics)],
-        client_max_size=max(64 * 1024, config.max_message_chars * 4 + 1024),
+        client_max_size=_body_limit(config),
+        # aiohttp closes a connection that is idle this long — including one whose request
+        # head is still arriving, so a half-sent request cannot hold a connection forever.
+        handler_args={"keepalive_timeout": config.header_timeout_s},
     )
-    app[STATE] = GatewayState(config, authorizer, metrics, commands, hub)
+    app[STATE] = GatewayState(
+        config,
+        authorizer,
+        metrics,
+        commands,
+        hub,
+        message_buckets=TokenBuckets(
+            config.message_rate, config.message_burst, max_keys=config.limiter_keys
+        ),
+        auth_failures=TokenBuckets(
+            config.auth_failure_rate, config.auth_failure_burst, max_keys=config.limiter_keys
+        ),
+        requests_maxlen=requests_maxlen_for(
+            config.requests_max_bytes, config.max_message_chars, config.requests_maxlen
+        ),
+    )
     app.router.add_get(EVENTS_ROUTE, _events)
     app.router.add_post(MESSAGES_ROUTE, _messages)
     app.router.add_get("/healthz", _healthz)
@@ -153,6 +198,25 @@ def create_app(config: GatewayConfig, authorizer: Authorizer) -> web.Application
     return app
 
 
+def _body_limit(config: GatewayConfig) -> int:
+    return max(64 * 1024, max_body_bytes(config.max_message_chars))
+
+
+def create_metrics_app(gateway_app: web.Application) -> web.Application:
+    """``/metrics`` alone and without a token, for ``--metrics-listen`` (a cluster-internal
+    address Prometheus scrapes; the main address keeps its copy behind the token)."""
+    metrics = gateway_app[STATE].metrics
+
+    async def serve_metrics(request: web.Request) -> web.Response:
+        return _metrics_response(metrics)
+
+    app = web.Application(
+        handler_args={"keepalive_timeout": gateway_app[STATE].config.header_timeout_s}
+    )
+    app.router.add_get("/metrics", serve_metrics)
+    return app
+
+
 # --- Errors ---------------------------------------------------------------------------------
 
 
@@ -163,14 +227,55 @@ def _problem(status: int, reason: str, message: str, **headers: str) -> web.Resp
     )
 
 
-async def _authorize(
-    request: web.Request, namespace: str, name: str, verb: str
+def _too_many(wait_s: float, message: str) -> web.Response:
+    retry_after = max(1, math.ceil(wait_s))
+    return _problem(
+        429,
+        "TooManyRequests",
+        f"{message}: retry after {retry_after} s",
+        **{"Retry-After": str(retry_after)},
+    )
+
+
+def client_address(request: web.Request, trusted_proxy_hops: int) -> str:
+    """The caller's address: the peer's, or the one the nearest trusted proxy saw.
+
+    Each proxy appends the address it received from to X-Forwarded-For, so with N trusted
+    proxies the N-th entry from the right is the client; entries further left are the
+    client's own claims and are ignored.
+    """
+    if trusted_proxy_hops > 0:
+        hops = [
+            part.strip()
+            for header in request.headers.getall("X-Forwarded-For", [])
+            for part in header.split(",")
+            if part.strip()
+        ]
+        if len(hops) >= trusted_proxy_hops:
+            return hops[-trusted_proxy_hops]
+    return request.remote or "unknown"
+
+
+async def _authenticated(
+    request: web.Request, ask: Callable[[str | None], Awaitable[Identity]]
 ) -> Identity | web.Response:
+    """Run ``ask`` on the request's bearer token, turning its errors into answers.
+
+    A client address with too many failed authentications gets 429 before its token is even
+    looked at, so guessing tokens (and, with --kubernetes-auth, one TokenReview per new random
+    token) is bounded per address.
+    """
     state = request.app[STATE]
+    address = client_address(request, state.config.trusted_proxy_hops)
+    wait = state.auth_failures.delay(address)
+    if wait > 0:
+        state.metrics.rate_limited.labels(limit="auth_failures").inc()
+        return _too_many(wait, "too many failed authentications from this address")
     token = bearer_token(request.headers.get("Authorization"))
     try:
-        return await state.authorizer.authorize(token, namespace, name, verb)
+        return await ask(token)
     except UnauthenticatedError as exc:
+        state.auth_failures.charge(address)
         return _problem(401, "Unauthorized", str(exc), **{"WWW-Authenticate": "Bearer"})
     except ForbiddenError as exc:
         return _problem(403, "Forbidden", str(exc))
@@ -182,6 +287,15 @@ async def _authorize(
             "authorization is unavailable, retry shortly",
             **{"Retry-After": "2"},
         )
+
+
+async def _authorize(
+    request: web.Request, namespace: str, name: str, verb: str
+) -> Identity | web.Response:
+    authorizer = request.app[STATE].authorizer
+    return await _authenticated(
+        request, lambda token: authorizer.authorize(token, namespace, name, verb)
+    )
 
 
 def _design(request: web.Request) -> tuple[str, str] | web.Response:
@@ -294,6 +408,10 @@ class _EventWriter:
             start = newest[0][0].decode() if newest else "0-0"
         assert start is not None
         self.cursor = id_tuple(start)
+        if self.cursor == (MAX_ID_PART, MAX_ID_PART):
+            # Nothing can come after the largest ID, and Redis refuses "(" + it as a start.
+            await self._follow_live(subscription)
+            return
         if self.cursor != (0, 0) and await self._history_lost(key, start):
             await self.write(
                 sse_frame(None, "stream.truncated", f'{{"after":"{start}","reason":"trimmed"}}')
@@ -311,7 +429,11 @@ class _EventWriter:
                 return
             if len(page) < config.catchup_page:
                 break
-        # Live: what the hub reads from now on (overlapping the catch-up; repeats are skipped).
+        await self._follow_live(subscription)
+
+    async def _follow_live(self, subscription: Subscription) -> None:
+        """What the hub reads from now on (overlapping the catch-up; repeats are skipped)."""
+        config = self._state.config
         while True:
             batch = await subscription.next_batch(config.heartbeat_s)
             if subscription.overflowed:
@@ -370,8 +492,34 @@ async def _messages(request: web.Request) -> web.Response:
     identity = await _authorize(request, namespace, name, "patch")
     if isinstance(identity, web.Response):
         return identity
+    config = state.config
+    # Before the body is read: a limited sender costs no parsing and no Redis write.
+    wait = state.message_buckets.take(identity.username)
+    if wait > 0:
+        state.metrics.rate_limited.labels(limit="messages").inc()
+        return _too_many(wait, f"too many messages from {identity.username!r}")
     try:
-        body = parse_message_body(await request.read(), state.config.max_message_chars)
+        async with asyncio.timeout(config.body_timeout_s):
+            raw = await request.read()
+    except TimeoutError:
+        response = _problem(
+            408,
+            "RequestTimeout",
+            f"the body did not arrive within {config.body_timeout_s:g} s: send it at once",
+        )
+        response.force_close()  # the rest of the body may still come: drop the connection
+        return response
+    except web.HTTPRequestEntityTooLarge:
+        response = _problem(
+            413,
+            "RequestEntityTooLarge",
+            f"the body is larger than {_body_limit(config)} bytes: field 'text' holds "
+            f"at most {config.max_message_chars} characters",
+        )
+        response.force_close()
+        return response
+    try:
+        body = parse_message_body(raw, config.max_message_chars, config.max_json_depth)
     except InvalidInputError as exc:
         return _problem(400, "BadRequest", str(exc))
     chat = ChatRequest(
@@ -385,7 +533,7 @@ async def _messages(request: web.Request) -> web.Response:
         enqueued = await enqueue_request(
             state.commands,
             chat,
-            maxlen=state.config.requests_maxlen,
+            maxlen=state.requests_maxlen,
             ttl_s=state.config.idempotency_ttl_s,
         )
     except IdempotencyConflictError:
@@ -425,8 +573,17 @@ async def _readyz(request: web.Request) -> web.Response:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    body = request.app[STATE].metrics.render()
-    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
+    state = request.app[STATE]
+    identity = await _authenticated(request, state.authorizer.authorize_metrics)
+    if isinstance(identity, web.Response):
+        return identity
+    return _metrics_response(state.metrics)
+
+
+def _metrics_response(metrics: GatewayMetrics) -> web.Response:
+    return web.Response(
+        body=metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"}
+    )
 
 
 # --- Middlewares ----------------------------------------------------------------------------

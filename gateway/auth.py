@@ -37,6 +37,10 @@ class Authorizer(Protocol):
         """The caller's identity if allowed; raises one of the three errors otherwise."""
         ...
 
+    async def authorize_metrics(self, token: str | None) -> Identity:
+        """The caller's identity if it may read ``/metrics``; raises like ``authorize``."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -51,9 +55,13 @@ class StaticTokenAuthorizer:
     async def authorize(self, token: str | None, namespace: str, name: str, verb: str) -> Identity:
         if token is None:
             raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
-        if not hmac.compare_digest(token.encode(), self._token):
+        # surrogateescape: a header with bytes that are not UTF-8 is a wrong token, not a 500
+        if not hmac.compare_digest(token.encode(errors="surrogateescape"), self._token):
             raise UnauthenticatedError("the bearer token is not valid")
         return Identity(username="token-holder")
+
+    async def authorize_metrics(self, token: str | None) -> Identity:
+        return await self.authorize(token, "", "", "get")
 
     async def aclose(self) -> None:
         return None
@@ -63,6 +71,9 @@ class AllowAllAuthorizer:
     """No authentication (only offered when the gateway listens on loopback)."""
 
     async def authorize(self, token: str | None, namespace: str, name: str, verb: str) -> Identity:
+        return Identity(username="anonymous")
+
+    async def authorize_metrics(self, token: str | None) -> Identity:
         return Identity(username="anonymous")
 
     async def aclose(self) -> None:

@@ -6,19 +6,28 @@ so in that namespace. Both are plain HTTPS calls to the API server as the gatewa
 account (which needs ``create`` on tokenreviews and subjectaccessreviews — the
 ``system:auth-delegator`` ClusterRole grants exactly that).
 
-Answers are cached briefly (``cache_ttl_s``) by a hash of the token, so a thousand clients of one
-user reconnecting at once do not become a thousand reviews; the token itself is never stored,
-logged or put in an error.
+Answers are cached by a hash of the token, so a thousand clients of one user reconnecting at
+once do not become a thousand reviews (concurrent asks for one answer share a single review);
+the token itself is never stored, logged or put in an error. The cache is an LRU of
+``cache_limit`` answers: "yes" answers live ``cache_ttl_s``, "no" answers (token not valid,
+access denied) only ``negative_ttl_s``, so a grant or a fixed token takes effect soon while a
+client retrying a bad token does not cost a review per retry. Random new tokens still cost one
+review each: the gateway's per-address limit on failed authentication bounds those.
+
+``/metrics`` is allowed to whoever may ``get`` the non-resource URL ``/metrics`` (as the
+API server's own ``/metrics``; Prometheus' usual ClusterRole grants it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
 import ssl
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +41,17 @@ from autcloud.gateway.auth import (
     Identity,
     UnauthenticatedError,
 )
+from autcloud.gateway.limits import (
+    DEFAULT_AUTH_CACHE_SIZE,
+    DEFAULT_AUTH_CACHE_TTL_S,
+    DEFAULT_AUTH_NEGATIVE_TTL_S,
+    ExpiringLru,
+)
 
 IN_CLUSTER_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 GROUP = "autcloud.io"
 RESOURCE = "infradesigns"
+METRICS_PATH = "/metrics"
 
 
 class KubeConfigError(ValueError):
@@ -139,16 +155,20 @@ class KubernetesAuthorizer:
         self,
         config: KubeApiConfig,
         *,
-        cache_ttl_s: float = 10.0,
+        cache_ttl_s: float = DEFAULT_AUTH_CACHE_TTL_S,
+        negative_ttl_s: float = DEFAULT_AUTH_NEGATIVE_TTL_S,
         timeout_s: float = 5.0,
-        cache_limit: int = 10_000,
+        cache_limit: int = DEFAULT_AUTH_CACHE_SIZE,
     ) -> None:
         self._config = config
         self._cache_ttl_s = cache_ttl_s
-        self._cache_limit = cache_limit
+        self._negative_ttl_s = min(negative_ttl_s, cache_ttl_s)
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
-        self._reviews: dict[tuple[str, ...], tuple[float, Identity | bool | None]] = {}
+        self._reviews: ExpiringLru[tuple[str, ...], Identity | bool | None] = ExpiringLru(
+            cache_limit
+        )
+        self._pending: dict[tuple[str, ...], asyncio.Future[Identity | bool | None]] = {}
         self._own_token: tuple[float, str | None] = (0.0, None)
 
     async def aclose(self) -> None:
@@ -157,15 +177,21 @@ class KubernetesAuthorizer:
             self._session = None
 
     async def authorize(self, token: str | None, namespace: str, name: str, verb: str) -> Identity:
-        if token is None:
-            raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
-        token_hash = hashlib.sha256(token.encode()).hexdigest()
-        identity = await self._cached(("user", token_hash), lambda: self._token_review(token))
-        if not isinstance(identity, Identity):
-            raise UnauthenticatedError("the bearer token is not valid")
+        identity, token_hash = await self._authenticate(token)
         allowed = await self._cached(
             ("access", token_hash, verb, namespace, name),
-            lambda: self._access_review(identity, namespace, name, verb),
+            lambda: self._access_review(
+                identity,
+                {
+                    "resourceAttributes": {
+                        "namespace": namespace,
+                        "verb": verb,
+                        "group": GROUP,
+                        "resource": RESOURCE,
+                        "name": name,
+                    }
+                },
+            ),
         )
         if allowed is not True:
             raise ForbiddenError(
@@ -174,16 +200,48 @@ class KubernetesAuthorizer:
             )
         return identity
 
-    async def _cached(self, key: tuple[str, ...], ask: Any) -> Any:
-        now = time.monotonic()
+    async def authorize_metrics(self, token: str | None) -> Identity:
+        identity, token_hash = await self._authenticate(token)
+        allowed = await self._cached(
+            ("metrics", token_hash),
+            lambda: self._access_review(
+                identity, {"nonResourceAttributes": {"path": METRICS_PATH, "verb": "get"}}
+            ),
+        )
+        if allowed is not True:
+            raise ForbiddenError(f"user {identity.username!r} may not get {METRICS_PATH}")
+        return identity
+
+    async def _authenticate(self, token: str | None) -> tuple[Identity, str]:
+        if token is None:
+            raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
+        token_hash = hashlib.sha256(token.encode(errors="surrogateescape")).hexdigest()
+        identity = await self._cached(("user", token_hash), lambda: self._token_review(token))
+        if not isinstance(identity, Identity):
+            raise UnauthenticatedError("the bearer token is not valid")
+        return identity, token_hash
+
+    async def _cached(
+        self, key: tuple[str, ...], ask: Callable[[], Awaitable[Identity | bool | None]]
+    ) -> Identity | bool | None:
         hit = self._reviews.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        answer = await ask()
-        if len(self._reviews) >= self._cache_limit:
-            self._reviews.clear()  # crude but bounded; reviews are cheap to redo
-        self._reviews[key] = (now + self._cache_ttl_s, answer)
-        return answer
+        if hit is not None:
+            return hit[0]
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(ask())
+            self._pending[key] = pending
+            pending.add_done_callback(lambda done: self._settle(key, done))
+        # shield: one caller giving up (client gone) must not cancel the review the others await
+        return await asyncio.shield(pending)
+
+    def _settle(self, key: tuple[str, ...], done: asyncio.Future[Identity | bool | None]) -> None:
+        self._pending.pop(key, None)
+        if done.cancelled() or done.exception() is not None:
+            return  # an unreachable API is not an answer: ask again next time
+        answer = done.result()
+        positive = isinstance(answer, Identity) or answer is True
+        self._reviews.put(key, answer, self._cache_ttl_s if positive else self._negative_ttl_s)
 
     async def _token_review(self, token: str) -> Identity | None:
         body = {
@@ -203,15 +261,9 @@ class KubernetesAuthorizer:
             extra=tuple((str(k), tuple(str(v) for v in vs)) for k, vs in sorted(extra.items())),
         )
 
-    async def _access_review(self, who: Identity, namespace: str, name: str, verb: str) -> bool:
+    async def _access_review(self, who: Identity, attributes: dict[str, Any]) -> bool:
         spec: dict[str, Any] = {
-            "resourceAttributes": {
-                "namespace": namespace,
-                "verb": verb,
-                "group": GROUP,
-                "resource": RESOURCE,
-                "name": name,
-            },
+            **attributes,
             "user": who.username,
             "groups": list(who.groups),
         }

@@ -48,6 +48,12 @@ class GatewayMetrics:
             ["duplicate"],
             registry=r,
         )
+        self.rate_limited = Counter(
+            "autcloud_gateway_rate_limited",
+            "Requests answered 429: limit=messages (per identity) or auth_failures (per address).",
+            ["limit"],
+            registry=r,
+        )
         self.redis_errors = Counter(
             "autcloud_gateway_redis_errors", "Redis commands that failed.", registry=r
         )

@@ -9,7 +9,7 @@ import signal
 
 from aiohttp import web
 
-from autcloud.gateway.app import GatewayConfig, create_app
+from autcloud.gateway.app import GatewayConfig, create_app, create_metrics_app
 from autcloud.gateway.auth import Authorizer
 
 log = logging.getLogger("autcloud.gateway")
@@ -32,8 +32,18 @@ async def serve(
     site = web.TCPSite(runner, config.host, config.port, backlog=4096)
     await site.start()
     log.info("event=listening host=%s port=%d", config.host, config.port)
+    metrics_runner: web.AppRunner | None = None
     try:
+        if config.metrics_host is not None:
+            metrics_runner = web.AppRunner(create_metrics_app(app), access_log=None)
+            await metrics_runner.setup()
+            await web.TCPSite(metrics_runner, config.metrics_host, config.metrics_port).start()
+            log.info(
+                "event=metrics_listening host=%s port=%d", config.metrics_host, config.metrics_port
+            )
         await stop.wait()
     finally:
         log.info("event=stopping")
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         await runner.cleanup()

@@ -37,6 +37,20 @@ log = logging.getLogger("autcloud.gateway.streams")
 DEFAULT_EVENTS_MAXLEN = 10_000
 DEFAULT_REQUESTS_MAXLEN = 100_000
 DEFAULT_IDEMPOTENCY_TTL_S = 24 * 3600
+# What one chat request may take beside its text: namespace (63), name (253), id (128), user,
+# received_at, v and the field names, with room for a long Kubernetes username.
+_REQUEST_OVERHEAD_BYTES = 2048
+
+
+def requests_maxlen_for(max_bytes: int, max_message_chars: int, cap: int) -> int:
+    """The MAXLEN that keeps the requests stream within ``max_bytes``.
+
+    Redis trims streams by entry count (or ID), not by bytes, so the byte budget becomes a
+    count: the budget over the largest entry the gateway accepts (every character of the text
+    4 bytes of UTF-8, plus the other fields). Never above ``cap``; at least 1.
+    """
+    largest = max_message_chars * 4 + _REQUEST_OVERHEAD_BYTES
+    return max(1, min(cap, max_bytes // largest))
 
 
 @dataclass(frozen=True)

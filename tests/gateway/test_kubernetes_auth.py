@@ -1,81 +1,20 @@
 """--kubernetes-auth: TokenReview says who, SubjectAccessReview says whether.
 
-No kube-apiserver can run here, so a small aiohttp server stands in for the two review
-endpoints of the Kubernetes API (same paths, request and response shapes), and records what
-the gateway asked.
+No kube-apiserver can run here, so a small aiohttp server (tests/gateway/kube_fake.py) stands
+in for the two review endpoints of the Kubernetes API and records what the gateway asked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from autcloud.gateway.kube_auth import KubeApiConfig, KubernetesAuthorizer
-from tests.gateway.harness import events_url, free_port, gateway, messages_url, run
-
-GATEWAY_SA_TOKEN = "gateway-service-account-token"
-USERS = {"alice-token": "alice", "bob-token": "bob"}
-# (user, verb, namespace, name) that RBAC allows
-GRANTS = {
-    ("alice", "get", "team", "shop"),
-    ("alice", "patch", "team", "shop"),
-    ("bob", "get", "team", "shop"),
-}
-
-
-class FakeApiServer:
-    def __init__(self) -> None:
-        self.reviews: list[dict[str, Any]] = []
-        self.callers: list[str | None] = []
-        self.down = False
-
-    async def token_review(self, request: web.Request) -> web.Response:
-        if self.down:
-            return web.Response(status=500)
-        body = await request.json()
-        self.callers.append(request.headers.get("Authorization"))
-        self.reviews.append(body)
-        user = USERS.get(body["spec"]["token"])
-        status: dict[str, Any] = {"authenticated": user is not None}
-        if user:
-            status["user"] = {"username": user, "uid": f"uid-{user}", "groups": ["devs"]}
-        return web.json_response({**body, "status": status}, status=201)
-
-    async def access_review(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.reviews.append(body)
-        attrs = body["spec"]["resourceAttributes"]
-        key = (body["spec"]["user"], attrs["verb"], attrs["namespace"], attrs["name"])
-        allowed = (
-            key in GRANTS
-            and attrs["group"] == "autcloud.io"
-            and attrs["resource"] == "infradesigns"
-        )
-        return web.json_response({**body, "status": {"allowed": allowed}}, status=201)
-
-
-@asynccontextmanager
-async def kube_gateway(redis_url: str) -> AsyncIterator[tuple[str, FakeApiServer]]:
-    api = FakeApiServer()
-    app = web.Application()
-    app.router.add_post("/apis/authentication.k8s.io/v1/tokenreviews", api.token_review)
-    app.router.add_post("/apis/authorization.k8s.io/v1/subjectaccessreviews", api.access_review)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    config = KubeApiConfig(server=f"http://127.0.0.1:{port}", token=GATEWAY_SA_TOKEN)
-    try:
-        async with gateway(redis_url, KubernetesAuthorizer(config, cache_ttl_s=0)) as base:
-            yield base, api
-    finally:
-        await runner.cleanup()
+from autcloud.gateway.kube_auth import KubeApiConfig
+from tests.gateway.harness import events_url, messages_url, run
+from tests.gateway.kube_fake import GATEWAY_SA_TOKEN, kube_gateway
 
 
 async def _status(method: str, url: str, token: str | None) -> int:
@@ -187,3 +126,27 @@ def test_a_kubeconfig_gives_the_server_and_credentials(tmp_path: Path) -> None:
     assert config.server == "https://10.0.0.1:6443"
     assert config.token == "abc"
     assert config.ca_file == tmp_path / "ca.pem"
+
+
+def test_metrics_need_a_token_allowed_to_get_the_metrics_url(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with kube_gateway(redis_url) as (base, api):
+            assert await _status("GET", f"{base}/metrics", "alice-token") == 200
+            assert await _status("GET", f"{base}/metrics", "bob-token") == 403
+            assert await _status("GET", f"{base}/metrics", None) == 401
+        asked = [r["spec"] for r in api.reviews if r["kind"] == "SubjectAccessReview"]
+        assert asked[0]["nonResourceAttributes"] == {"path": "/metrics", "verb": "get"}
+
+    run(scenario())
+
+
+def test_concurrent_requests_with_one_token_share_one_review(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with kube_gateway(redis_url) as (base, api):
+            statuses = await asyncio.gather(
+                *(_status("POST", messages_url(base), "alice-token") for _ in range(10))
+            )
+        assert statuses == [202] * 10
+        assert api.token_reviews < 10
+
+    run(scenario())

@@ -214,7 +214,7 @@ def test_health_readiness_and_metrics_are_served(redis_url: str) -> None:
                 assert health.status == 200
             async with session.get(f"{base}/readyz") as ready:
                 assert ready.status == 200
-            async with session.get(f"{base}/metrics") as metrics:
+            async with session.get(f"{base}/metrics", headers=auth()) as metrics:
                 text = await metrics.text()
         assert 'autcloud_gateway_messages_accepted_total{duplicate="false"} 1.0' in text
         assert "autcloud_gateway_sse_clients 0.0" in text

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from autcloud.events import NodeStarted
 from autcloud.gateway.streams import EventPublisher
-from tests.gateway.harness import TOKEN, events_url, gateway, read_events, run
+from tests.gateway.harness import TOKEN, auth, events_url, gateway, read_events, run
 
 
 def test_a_client_that_stops_reading_is_cut_off_and_others_carry_on(redis_url: str) -> None:
@@ -36,7 +36,7 @@ def test_a_client_that_stops_reading_is_cut_off_and_others_carry_on(redis_url: s
                 events = await asyncio.wait_for(healthy, 30)
                 cut_off = "autcloud_gateway_slow_clients_disconnected_total 1.0"
                 for _ in range(50):  # the stalled write gives up after write_timeout_s
-                    async with session.get(f"{base}/metrics") as response:
+                    async with session.get(f"{base}/metrics", headers=auth()) as response:
                         metrics = await response.text()
                     if cut_off in metrics:
                         break

@@ -13,6 +13,15 @@ import os
 import sys
 from typing import Any
 
+# Light modules only (no aiohttp/redis): `autcloud --help` stays fast.
+from autcloud.gateway.inputs import DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_CHARS
+from autcloud.gateway.limits import (
+    DEFAULT_AUTH_CACHE_SIZE,
+    DEFAULT_AUTH_CACHE_TTL_S,
+    DEFAULT_AUTH_NEGATIVE_TTL_S,
+    DEFAULT_REQUESTS_MAX_BYTES,
+)
+
 ENV_TOKEN = "AUTCLOUD_GATEWAY_TOKEN"
 
 
@@ -69,14 +78,151 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="Redis connections that read streams for all clients (default: 2)",
     )
+    parser.add_argument(
+        "--metrics-listen",
+        metavar="HOST:PORT",
+        help="also serve /metrics here without a token, for Prometheus (the main address "
+        "serves it only with the bearer token); keep it off any ingress",
+    )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
+    limits = parser.add_argument_group(
+        "limits", "abuse limits; see docs/security.md 'Gateway limits'"
+    )
+    limits.add_argument(
+        "--max-message-chars",
+        type=int,
+        default=DEFAULT_MAX_MESSAGE_CHARS,
+        metavar="N",
+        help="characters (decoded, however escaped) a message's text may hold "
+        f"(default: {DEFAULT_MAX_MESSAGE_CHARS})",
+    )
+    limits.add_argument(
+        "--max-json-depth",
+        type=int,
+        default=DEFAULT_MAX_JSON_DEPTH,
+        metavar="N",
+        help=f"nesting of arrays/objects a JSON body may have (default: {DEFAULT_MAX_JSON_DEPTH})",
+    )
+    limits.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="time for a whole request head, from connecting or the previous response; also "
+        "how long an idle connection stays open (default: 10)",
+    )
+    limits.add_argument(
+        "--body-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="time for a message body once its head arrived (default: 10)",
+    )
+    limits.add_argument(
+        "--message-rate",
+        type=float,
+        default=1.0,
+        metavar="PER_SECOND",
+        help="messages per second each identity may send on average; 0: no limit (default: 1)",
+    )
+    limits.add_argument(
+        "--message-burst",
+        type=int,
+        default=20,
+        metavar="N",
+        help="messages an identity may send at once before --message-rate applies (default: 20)",
+    )
+    limits.add_argument(
+        "--auth-failure-rate",
+        type=float,
+        default=0.5,
+        metavar="PER_SECOND",
+        help="failed authentications per second a client address may make on average; "
+        "0: no limit (default: 0.5)",
+    )
+    limits.add_argument(
+        "--auth-failure-burst",
+        type=int,
+        default=20,
+        metavar="N",
+        help="failed authentications an address may make at once (default: 20)",
+    )
+    limits.add_argument(
+        "--trusted-proxy-hops",
+        type=int,
+        default=0,
+        metavar="N",
+        help="proxies in front of the gateway that append to X-Forwarded-For; the client "
+        "address is the N-th entry from the right (default: 0, the peer address)",
+    )
+    limits.add_argument(
+        "--requests-max-bytes",
+        type=int,
+        default=DEFAULT_REQUESTS_MAX_BYTES,
+        metavar="BYTES",
+        help="byte budget of the requests stream in Redis "
+        f"(default: {DEFAULT_REQUESTS_MAX_BYTES}, 256 MiB)",
+    )
+    limits.add_argument(
+        "--auth-cache-size",
+        type=int,
+        default=DEFAULT_AUTH_CACHE_SIZE,
+        metavar="N",
+        help=f"--kubernetes-auth answers kept (LRU; default: {DEFAULT_AUTH_CACHE_SIZE})",
+    )
+    limits.add_argument(
+        "--auth-cache-ttl",
+        type=float,
+        default=DEFAULT_AUTH_CACHE_TTL_S,
+        metavar="SECONDS",
+        help=f"how long a 'yes' review is kept (default: {DEFAULT_AUTH_CACHE_TTL_S:g})",
+    )
+    limits.add_argument(
+        "--auth-negative-cache-ttl",
+        type=float,
+        default=DEFAULT_AUTH_NEGATIVE_TTL_S,
+        metavar="SECONDS",
+        help="how long a 'no' review (token not valid, access denied) is kept "
+        f"(default: {DEFAULT_AUTH_NEGATIVE_TTL_S:g})",
+    )
 
 
-def _listen(value: str) -> tuple[str, int]:
+def _listen(value: str, option: str = "--listen") -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"--listen {value!r} must be HOST:PORT, e.g. 127.0.0.1:8080")
+        raise ValueError(f"{option} {value!r} must be HOST:PORT, e.g. 127.0.0.1:8080")
     return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def _limits_problem(args: argparse.Namespace) -> str | None:
+    """A sentence naming the first option whose value cannot work, or None."""
+    positive = {
+        "--queue-limit": args.queue_limit,
+        "--readers": args.readers,
+        "--heartbeat": args.heartbeat,
+        "--max-message-chars": args.max_message_chars,
+        "--max-json-depth": args.max_json_depth,
+        "--header-timeout": args.header_timeout,
+        "--body-timeout": args.body_timeout,
+        "--message-burst": args.message_burst,
+        "--auth-failure-burst": args.auth_failure_burst,
+        "--requests-max-bytes": args.requests_max_bytes,
+        "--auth-cache-size": args.auth_cache_size,
+    }
+    for option, value in positive.items():
+        if value <= 0:
+            return f"{option} must be positive (got {value})"
+    not_negative = {
+        "--message-rate": args.message_rate,
+        "--auth-failure-rate": args.auth_failure_rate,
+        "--trusted-proxy-hops": args.trusted_proxy_hops,
+        "--auth-cache-ttl": args.auth_cache_ttl,
+        "--auth-negative-cache-ttl": args.auth_negative_cache_ttl,
+    }
+    for option, value in not_negative.items():
+        if value < 0:
+            return f"{option} must be 0 or more (got {value})"
+    return None
 
 
 def _is_loopback(host: str) -> bool:
@@ -108,7 +254,12 @@ def run(args: argparse.Namespace) -> int:
     authorizer: Authorizer
     if args.kubernetes_auth:
         try:
-            authorizer = KubernetesAuthorizer(KubeApiConfig.from_environment(args.kubeconfig))
+            authorizer = KubernetesAuthorizer(
+                KubeApiConfig.from_environment(args.kubeconfig),
+                cache_ttl_s=args.auth_cache_ttl,
+                negative_ttl_s=args.auth_negative_cache_ttl,
+                cache_limit=args.auth_cache_size,
+            )
         except KubeConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -127,9 +278,18 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.queue_limit < 1 or args.readers < 1 or args.heartbeat <= 0:
-        print("error: --queue-limit, --readers and --heartbeat must be positive", file=sys.stderr)
+    problem = _limits_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
+    metrics_host: str | None = None
+    metrics_port = 0
+    if args.metrics_listen:
+        try:
+            metrics_host, metrics_port = _listen(args.metrics_listen, "--metrics-listen")
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     config = GatewayConfig(
         redis_url=args.redis_url,
         host=host,
@@ -138,6 +298,18 @@ def run(args: argparse.Namespace) -> int:
         heartbeat_s=args.heartbeat,
         queue_limit=args.queue_limit,
         cors_origins=tuple(args.cors_origin),
+        max_message_chars=args.max_message_chars,
+        max_json_depth=args.max_json_depth,
+        header_timeout_s=args.header_timeout,
+        body_timeout_s=args.body_timeout,
+        message_rate=args.message_rate,
+        message_burst=args.message_burst,
+        auth_failure_rate=args.auth_failure_rate,
+        auth_failure_burst=args.auth_failure_burst,
+        trusted_proxy_hops=args.trusted_proxy_hops,
+        requests_max_bytes=args.requests_max_bytes,
+        metrics_host=metrics_host,
+        metrics_port=metrics_port,
     )
     asyncio.run(serve(config, authorizer))
     return 0
