@@ -151,7 +151,28 @@ def required_inputs(module: TerraformModule, endpoint: str) -> dict[str, str]:
             values[name] = f"ApplyTest-{name.replace('_', '-')}-0123456789"
         else:
             raise ValueError(f"variable {name} has no default and the apply tests cannot make one")
+    existing_zone(module, endpoint, region)
     return values
+
+
+def existing_zone(module: TerraformModule, endpoint: str, region: str) -> None:
+    """A design that serves its domain from the account's existing hosted zone (create_dns_zone
+    = false, the default for a domain alone) looks it up by name: make it, as the design's
+    assumption tells the user it must exist."""
+    create = module.variables.get("create_dns_zone", {}).get("default")
+    zone = module.variables.get("dns_zone_name", {}).get("default")
+    if create is not False or not isinstance(zone, str):
+        return
+    route53 = boto3.client(
+        "route53",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    known = route53.list_hosted_zones_by_name(DNSName=zone).get("HostedZones", [])
+    if not any(z["Name"].rstrip(".") == zone for z in known):
+        route53.create_hosted_zone(Name=zone, CallerReference=f"apply-test-{zone}")
 
 
 def apply(folder: Path, endpoint: str, *, timeout: float = 1200) -> ApplyOutcome:
