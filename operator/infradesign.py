@@ -30,7 +30,7 @@ from autcloud.operator.reconcile import (
     now_rfc3339,
     reconcile,
 )
-from autcloud.operator.release import release_git
+from autcloud.operator.release import closing_token, release_git
 from autcloud.operator.settings import (
     ANNOTATIONS_PREFIX,
     FINALIZER,
@@ -40,6 +40,7 @@ from autcloud.operator.settings import (
     OperatorSettings,
 )
 from autcloud.operator.spec import InvalidSpecError, parse_spec
+from autcloud.operator.targets import RefusedError, SecretValue
 
 log = logging.getLogger("autcloud.operator.infradesign")
 PROGRESS_CONDITION = "ProgressPublished"  # only with --redis-url: did the run's events get out
@@ -141,10 +142,21 @@ def build_registry(runtime: OperatorRuntime) -> kopf.OperatorRegistry:
             git = parse_spec(name, dict(spec)).git
         except InvalidSpecError:
             git = None
-        token = None
-        closing = git is not None and git.on_delete == "ClosePullRequest"
-        if closing and git is not None and git.secret is not None and runtime.kube is not None:
-            token = await runtime.kube.read_secret(namespace or "", git.secret.name, git.secret.key)
+        kube = runtime.kube
+        try:
+            token = await closing_token(
+                namespace or "",
+                git,
+                runtime.settings.git_policy,
+                kube.read_labeled_secret if kube is not None else None,
+            )
+        except RefusedError as refused:  # let the object go; nothing is sent anywhere
+            message = f"Deleted; nothing in Git was closed: {refused.message}"
+            kopf.event(body, type="Warning", reason=refused.reason, message=message)
+            logger.warning(
+                "event=release_refused design=%s/%s reason=%s", namespace, name, refused.reason
+            )
+            return
         try:
             released = await asyncio.to_thread(release_git, name, git, token)
         except GitSinkError as error:
@@ -236,10 +248,18 @@ def _dependencies(
             raise RuntimeError("not logged in to Kubernetes")
         return await runtime.kube.read_secret(namespace, name, key)
 
+    async def read_labeled_secret(namespace: str, name: str, key: str) -> SecretValue | None:
+        if runtime.kube is None:
+            raise RuntimeError("not logged in to Kubernetes")
+        return await runtime.kube.read_labeled_secret(namespace, name, key)
+
     return Dependencies(
         designer=runtime.designer,
         publisher=runtime.publisher,
         read_secret=read_secret,
+        read_labeled_secret=read_labeled_secret,
+        git_policy=settings.git_policy,
+        provider_policy=settings.provider_policy,
         publish_options=PublishOptions(cache_dir=settings.git_cache_dir),
         run_slots=runtime.slots,
         events=events,

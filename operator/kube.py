@@ -18,6 +18,7 @@ import aiohttp
 import kopf
 
 from autcloud.operator.settings import GROUP, PLURAL, VERSION
+from autcloud.operator.targets import SecretValue
 
 log = logging.getLogger("autcloud.operator.kube")
 
@@ -39,6 +40,12 @@ class KubeClient:
 
     async def read_secret(self, namespace: str, name: str, key: str) -> str | None:
         """The decoded value of ``key`` in the Secret, or None when either does not exist."""
+        found = await self.read_labeled_secret(namespace, name, key)
+        return found.value if found is not None else None
+
+    async def read_labeled_secret(self, namespace: str, name: str, key: str) -> SecretValue | None:
+        """``key``'s decoded value (None: no such key) and the Secret's labels, in one read;
+        None when the Secret does not exist."""
         url = f"{self._server}/api/v1/namespaces/{namespace}/secrets/{name}"
         async with self._http().get(url) as response:
             if response.status == 404:
@@ -46,12 +53,13 @@ class KubeClient:
             if response.status >= 400:
                 raise KubeApiError(f"reading Secret {namespace}/{name}: HTTP {response.status}")
             body: Mapping[str, Any] = await response.json()
+        labels = {str(k): str(v) for k, v in (body.get("metadata", {}).get("labels") or {}).items()}
         data = body.get("data") or {}
         if key in data:
-            return base64.b64decode(data[key]).decode()
+            return SecretValue(base64.b64decode(data[key]).decode(), labels)
         plain = body.get("stringData") or {}  # only emulators keep stringData; harmless
         value = plain.get(key)
-        return str(value) if value is not None else None
+        return SecretValue(str(value) if value is not None else None, labels)
 
     async def patch_design_status(
         self, namespace: str, name: str, status: Mapping[str, Any]

@@ -30,6 +30,7 @@ from autcloud.gitsink import (
     parse_target,
     render_pull_request_body,
 )
+from autcloud.gitsink.policy import TargetPolicy
 from autcloud.gitsink.target import GitHubRepository
 from autcloud.operator import summary
 from autcloud.operator.account_import import (
@@ -50,6 +51,13 @@ from autcloud.operator.spec import (
     ProviderSpec,
     input_hash,
     parse_spec,
+)
+from autcloud.operator.targets import (
+    LabeledSecretReader,
+    RefusedError,
+    check_targets,
+    read_typed_secret,
+    without_labels,
 )
 
 log = logging.getLogger("autcloud.operator.reconcile")
@@ -154,6 +162,13 @@ class Dependencies:
     recheck_seconds: float = 60.0  # how often a stalled design looks again (a fixed Secret)
     importer: AccountImporter = field(default_factory=lambda: scan_account)
     make_provider: ProviderFactory = build_provider
+    # Where designs may send files and credentials (the operator's --allow-* flags). The
+    # defaults are the strict ones: no local repositories, no credentials over http://.
+    git_policy: TargetPolicy = field(default_factory=TargetPolicy)
+    provider_policy: TargetPolicy = field(default_factory=TargetPolicy)
+    # Reads git and provider Secrets with their labels. None: ``read_secret``, which sees no
+    # labels, so every such Secret is refused (fail closed).
+    read_labeled_secret: LabeledSecretReader | None = None
 
 
 @dataclass
@@ -197,41 +212,46 @@ async def reconcile(
             phase="Failed",
             ready_reason="ProviderUnavailable",
         )
+    # Before anything is read or run: where the design would send its files and credentials.
+    # Checked on every reconcile (also an unchanged, settled one): the operator's flags may
+    # have changed since. A refusal waits for a spec change (no retry).
+    try:
+        check_targets(design, git_policy=deps.git_policy, provider_policy=deps.provider_policy)
+    except RefusedError as refused:
+        return builder.stalled(refused.reason, refused.message, phase="Failed")
     digest = input_hash(spec)
     if status.get("inputHash") == digest and status.get("phase") in SETTLED_PHASES:
         return Outcome(status={"observedGeneration": ref.generation})
+    read = deps.read_labeled_secret or without_labels(deps.read_secret)
     token: str | None = None
-    if design.git is not None and design.git.secret is not None:
-        secret = design.git.secret
-        token = await deps.read_secret(ref.namespace, secret.name, secret.key)
-        if token is None:
-            outcome = builder.stalled(
-                "SecretNotFound",
-                f"spec.git.secretRef: Secret {secret.name!r} with key {secret.key!r} does not "
-                f"exist in namespace {ref.namespace!r}; create it (the operator looks again "
-                f"every {deps.recheck_seconds:.0f} s)",
-                phase="Failed",
+    api_key: str | None = None
+    try:
+        if design.git is not None and design.git.secret is not None:
+            token = await read_typed_secret(
+                read,
+                ref.namespace,
+                design.git.secret,
+                kind="git",
+                field="spec.git.secretRef",
+                recheck_seconds=deps.recheck_seconds,
             )
-            outcome.retry_after = deps.recheck_seconds
-            outcome.retry_message = "Secret not found"
-            return outcome
+        if design.llm.name != "offline" and design.llm.secret is not None:
+            api_key = await read_typed_secret(
+                read,
+                ref.namespace,
+                design.llm.secret,
+                kind="llm",
+                field="spec.provider.secretRef",
+                recheck_seconds=deps.recheck_seconds,
+            )
+    except RefusedError as refused:
+        # The fix is on the Secret, not the spec: look again now and then.
+        outcome = builder.stalled(refused.reason, refused.message, phase="Failed")
+        outcome.retry_after = deps.recheck_seconds
+        outcome.retry_message = refused.reason
+        return outcome
     provider: ResourceProvider | None = None
     if design.llm.name != "offline":
-        api_key: str | None = None
-        if design.llm.secret is not None:
-            secret = design.llm.secret
-            api_key = await deps.read_secret(ref.namespace, secret.name, secret.key)
-            if api_key is None:
-                outcome = builder.stalled(
-                    "SecretNotFound",
-                    f"spec.provider.secretRef: Secret {secret.name!r} with key {secret.key!r} "
-                    f"does not exist in namespace {ref.namespace!r}; create it (the operator "
-                    f"looks again every {deps.recheck_seconds:.0f} s)",
-                    phase="Failed",
-                )
-                outcome.retry_after = deps.recheck_seconds
-                outcome.retry_message = "Secret not found"
-                return outcome
         try:
             provider = deps.make_provider(design.llm, api_key)
         except InvalidSpecError as error:

@@ -12,7 +12,14 @@ import logging
 from dataclasses import dataclass
 
 from autcloud.gitsink import GitHubOptions, close_design
+from autcloud.gitsink.policy import TargetPolicy
 from autcloud.operator.spec import GitSpec
+from autcloud.operator.targets import (
+    LabeledSecretReader,
+    RefusedError,
+    check_git,
+    read_typed_secret,
+)
 
 log = logging.getLogger("autcloud.operator.release")
 
@@ -24,6 +31,32 @@ class Released:
     type: str
     reason: str
     message: str
+
+
+async def closing_token(
+    namespace: str, git: GitSpec | None, policy: TargetPolicy, read: LabeledSecretReader | None
+) -> str | None:
+    """The token :func:`release_git` may send, after the same checks as a reconcile: a target
+    the operator refuses, or a Secret not labelled for git, raises ``RefusedError`` (the
+    caller then lets the object go and closes nothing). A missing Secret: no token."""
+    if git is None or git.on_delete != "ClosePullRequest" or git.target.mode == "push":
+        return None
+    check_git(git, policy)
+    if git.secret is None or read is None:
+        return None
+    try:
+        return await read_typed_secret(
+            read,
+            namespace,
+            git.secret,
+            kind="git",
+            field="spec.git.secretRef",
+            recheck_seconds=None,
+        )
+    except RefusedError as refused:
+        if refused.reason == "SecretNotFound":
+            return None
+        raise
 
 
 def release_git(

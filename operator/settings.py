@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autcloud.gitsink import default_cache_dir
+from autcloud.gitsink.policy import TargetPolicy, parse_hosts
 
 GROUP = "autcloud.io"
 VERSION = "v1alpha1"
@@ -47,6 +48,13 @@ class OperatorSettings:
     # The chat inbox's Redis consumer group: one per operator deployment sharing a Redis, so
     # each deployment sees every message (each applies those of the namespaces it serves).
     chat_group: str = DEFAULT_CHAT_GROUP
+    # Where designs may send their files and credentials (docs/security.md). Off by default:
+    # local repositories are the operator's own disk (for the local demo and tests only), and
+    # http:// would carry a Secret's token in clear. Empty host lists allow any host.
+    allow_local_repositories: bool = False
+    allow_insecure_http: bool = False
+    allowed_git_hosts: frozenset[str] = frozenset()
+    allowed_provider_hosts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.max_concurrent_runs < 1:
@@ -56,10 +64,22 @@ class OperatorSettings:
         if self.metrics_listen is not None:
             parse_listen(self.metrics_listen)  # raises naming the fix
         check_chat_group(self.chat_group)
+        parse_hosts(self.allowed_git_hosts | self.allowed_provider_hosts)  # raises naming the fix
 
     @property
     def clusterwide(self) -> bool:
         return not self.namespaces
+
+    @property
+    def git_policy(self) -> TargetPolicy:
+        return TargetPolicy(
+            self.allow_local_repositories, self.allow_insecure_http, self.allowed_git_hosts
+        )
+
+    @property
+    def provider_policy(self) -> TargetPolicy:
+        # A model server is never a local repository; only http:// and the hosts apply.
+        return TargetPolicy(False, self.allow_insecure_http, self.allowed_provider_hosts)
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -49,6 +49,7 @@ def settings(tmp_path: Path) -> OperatorSettings:
         git_cache_dir=tmp_path / "git-cache",
         retry_delay_seconds=1.0,
         secret_recheck_seconds=2.0,
+        allow_local_repositories=True,  # the remote is a bare repository in tmp_path
     )
 
 

@@ -11,6 +11,7 @@ from autcloud.agent.design import DesignResult, EventCallback
 from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.state import Hints, Turn
 from autcloud.gitsink import GitSinkError, GitTarget, PublishOptions, PublishResult
+from autcloud.operator.targets import SECRET_TYPE_LABEL, SecretValue
 
 
 class CannedDesigner:
@@ -75,13 +76,29 @@ class RecordingPublisher:
 
 
 class Secrets:
-    """Replaces the Kubernetes API's Secrets: ``{(namespace, name): {key: value}}``."""
+    """Replaces the Kubernetes API's Secrets: ``{(namespace, name): {key: value}}``, with
+    ``labels`` per Secret (``types`` is the short form: the autcloud.io/secret-type label)."""
 
-    def __init__(self, values: Mapping[tuple[str, str], Mapping[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        values: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+        *,
+        labels: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+        types: Mapping[tuple[str, str], str] | None = None,
+    ) -> None:
         self.values = dict(values or {})
+        self.labels = {key: dict(value) for key, value in (labels or {}).items()}
+        for key, kind in (types or {}).items():
+            self.labels.setdefault(key, {})[SECRET_TYPE_LABEL] = kind
 
     async def __call__(self, namespace: str, name: str, key: str) -> str | None:
         return self.values.get((namespace, name), {}).get(key)
+
+    async def labeled(self, namespace: str, name: str, key: str) -> SecretValue | None:
+        if (namespace, name) not in self.values:
+            return None
+        value = self.values[(namespace, name)].get(key)
+        return SecretValue(value, self.labels.get((namespace, name), {}))
 
 
 class RecordingSink:

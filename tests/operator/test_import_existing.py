@@ -17,6 +17,7 @@ import pytest
 
 from autcloud.agent.design import DesignResult, run_design
 from autcloud.gitsink import PublishOptions, publish
+from autcloud.gitsink.policy import TargetPolicy
 from autcloud.operator.account_import import AccountImport, ImportedAccount
 from autcloud.operator.reconcile import Dependencies, DesignRef, Outcome, reconcile
 from tests.gitsink.bare_remote import BareRemote
@@ -104,6 +105,7 @@ def deps(designed: DesignResult, tmp_path: Path, secrets: Secrets | None = None)
         publisher=publish,
         read_secret=secrets or Secrets(),
         publish_options=PublishOptions(tmp_path / "cache"),
+        git_policy=TargetPolicy(allow_local=True),  # the remote is a bare repository here
         diagram=False,
     )
 

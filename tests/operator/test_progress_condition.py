@@ -55,7 +55,9 @@ async def sinks() -> AsyncIterator[list[GatewayEventSink]]:
 
 
 def runtime(tmp_path: Path, events: Any, designer: Any = run_design) -> OperatorRuntime:
-    settings = OperatorSettings(git_cache_dir=tmp_path / "git-cache", diagram=False)
+    settings = OperatorSettings(
+        git_cache_dir=tmp_path / "git-cache", diagram=False, allow_local_repositories=True
+    )
     return OperatorRuntime(settings, designer=designer, publisher=publish, events=events)
 
 

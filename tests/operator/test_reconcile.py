@@ -18,6 +18,7 @@ from autcloud.agent.design import DesignResult, DesignStatus, run_design
 from autcloud.agent.providers.openai_compatible import OpenAICompatibleProvider
 from autcloud.events import event_from_dict
 from autcloud.gitsink import GitSinkError, PublishOptions, publish
+from autcloud.gitsink.policy import TargetPolicy
 from autcloud.operator.reconcile import Dependencies, DesignRef, Outcome, reconcile
 from tests.agent.test_openai_provider import model_server
 from tests.gitsink.bare_remote import BareRemote
@@ -35,11 +36,15 @@ def designed() -> DesignResult:
 
 
 def deps(designer: Any, publisher: Any = None, **extra: Any) -> Dependencies:
+    secrets = extra.pop("read_secret", Secrets())
     return Dependencies(
         designer=designer,
         publisher=publisher or RecordingPublisher(),
-        read_secret=extra.pop("read_secret", Secrets()),
+        read_secret=secrets,
+        read_labeled_secret=secrets.labeled,
         diagram=False,
+        # Bare repositories in tmp_path are the remotes here (tests/security covers the rule).
+        git_policy=extra.pop("git_policy", TargetPolicy(allow_local=True)),
         **extra,
     )
 
@@ -183,7 +188,7 @@ async def test_a_provider_this_operator_lacks_stalls_with_the_field_named(
 OPENAI_PROVIDER: dict[str, Any] = {
     "name": "openai",
     "model": "gpt-4o-mini",
-    "baseURL": "http://llm.internal:8000/v1",
+    "baseURL": "https://llm.internal:8000/v1",
     "secretRef": {"name": "llm"},
 }
 OPENAI_SPEC: dict[str, Any] = {"request": WEB_API, "provider": OPENAI_PROVIDER}
@@ -199,7 +204,7 @@ async def test_the_openai_provider_gets_the_model_url_and_the_key_from_the_secre
         handed.append(options.get("provider"))
         return designed
 
-    secrets = Secrets({("shop", "llm"): {"apiKey": LLM_KEY}})
+    secrets = Secrets({("shop", "llm"): {"apiKey": LLM_KEY}}, types={("shop", "llm"): "llm"})
     outcome = await reconcile(REF, OPENAI_SPEC, {}, deps(designer, read_secret=secrets))
 
     assert outcome.status["phase"] == "Ready"
@@ -207,7 +212,7 @@ async def test_the_openai_provider_gets_the_model_url_and_the_key_from_the_secre
     assert isinstance(provider, OpenAICompatibleProvider)
     assert (provider.model, provider.base_url, provider.api_key) == (
         "gpt-4o-mini",
-        "http://llm.internal:8000/v1",
+        "https://llm.internal:8000/v1",
         LLM_KEY,
     )
 
@@ -237,9 +242,17 @@ async def test_a_refused_api_key_still_designs_and_warns_without_the_key() -> No
     refusal = {"error": {"message": f"Incorrect API key provided: {LLM_KEY}"}}
     async with model_server(lambda _: (401, refusal)) as server:
         spec = {**OPENAI_SPEC, "provider": {**OPENAI_PROVIDER, "baseURL": server.url}}
-        secrets = Secrets({("shop", "llm"): {"apiKey": LLM_KEY}})
+        secrets = Secrets({("shop", "llm"): {"apiKey": LLM_KEY}}, types={("shop", "llm"): "llm"})
         outcome = await reconcile(
-            REF, {**spec, "assumeDefaults": True}, {}, deps(run_design, read_secret=secrets)
+            REF,
+            {**spec, "assumeDefaults": True},
+            {},
+            # the fake model server speaks plain http on 127.0.0.1
+            deps(
+                run_design,
+                read_secret=secrets,
+                provider_policy=TargetPolicy(allow_insecure_http=True),
+            ),
         )
 
     assert outcome.status["phase"] == "Ready"
@@ -272,7 +285,7 @@ async def test_the_token_from_the_secret_reaches_git_and_nothing_else(
         )
     )
     spec = {"request": WEB_API, "git": {"repository": "acme/infra", "secretRef": {"name": "gh"}}}
-    secrets = Secrets({("shop", "gh"): {"token": token}})
+    secrets = Secrets({("shop", "gh"): {"token": token}}, types={("shop", "gh"): "git"})
     outcome = await reconcile(
         REF, spec, {}, deps(CannedDesigner(designed), publisher, read_secret=secrets)
     )

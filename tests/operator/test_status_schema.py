@@ -41,11 +41,15 @@ def designed() -> DesignResult:
     return asyncio.run(run_design(WEB_API))
 
 
-def outcome_status(designer: Any, spec: dict[str, Any], publisher: Any = None) -> dict[str, Any]:
+def outcome_status(
+    designer: Any, spec: dict[str, Any], publisher: Any = None, secrets: Secrets | None = None
+) -> dict[str, Any]:
+    secrets = secrets or Secrets()
     deps = Dependencies(
         designer=designer,
         publisher=publisher or RecordingPublisher(),
-        read_secret=Secrets(),
+        read_secret=secrets,
+        read_labeled_secret=secrets.labeled,
         diagram=False,
     )
     outcome = asyncio.run(reconcile(DesignRef("shop", "web", 1), spec, {}, deps))
@@ -61,6 +65,8 @@ def outcome_status(designer: Any, spec: dict[str, Any], publisher: Any = None) -
         "refused",
         "git_failed",
         "secret_missing",
+        "secret_not_labeled",
+        "target_refused",
         "invalid",
         "asks_not_honored",
     ],
@@ -72,6 +78,7 @@ def test_every_status_the_operator_writes_passes_the_crd_schema(
     spec: dict[str, Any] = {"request": WEB_API}
     designer: Any = CannedDesigner(designed)
     publisher: Any = None
+    secrets: Secrets | None = None
     if case == "committed":
         spec = {**spec, "git": git}
     elif case == "needs_input":
@@ -83,12 +90,17 @@ def test_every_status_the_operator_writes_passes_the_crd_schema(
         publisher = RecordingPublisher(GitSinkError("ServerError", "HTTP 502", retryable=True))
     elif case == "secret_missing":
         spec = {**spec, "git": {**git, "secretRef": {"name": "gh"}}}
+    elif case == "secret_not_labeled":
+        spec = {**spec, "git": {**git, "secretRef": {"name": "gh"}}}
+        secrets = Secrets({("shop", "gh"): {"token": "t0ken-value"}})
+    elif case == "target_refused":
+        spec = {**spec, "git": {"repository": "file:///srv/git/infra.git"}}
     elif case == "asks_not_honored":
         spec = {"request": WEB_API + ", a SageMaker endpoint and Neptune, internal only"}
         designer = run_design
     elif case == "invalid":
         spec = {**spec, "provider": {"name": "bedrock", "model": "m"}}
-    status = outcome_status(designer, spec, publisher)
+    status = outcome_status(designer, spec, publisher, secrets)
     api = api_for("InfraDesign")
     stored = api.create({**OBJECT, "spec": spec}).object
 

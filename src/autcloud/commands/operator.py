@@ -6,6 +6,10 @@ design's stream for the gateway and chat messages from it are appended to the de
 conversations. It also handles ProjectTag and MonitorTarget objects and serves Prometheus
 /metrics (--metrics-listen). See docs/operator.md.
 
+Designs may not make it push to its own disk (local paths, file://), run git remote helpers
+(transport::address) or send a Secret's token over http://; the --allow-* options below relax
+that. Git and provider Secrets must be labelled autcloud.io/secret-type: git or llm.
+
 Exit codes: 0 stopped by a signal, 2 usage error (the message names the option and the fix).
 """
 
@@ -124,6 +128,36 @@ def register(subparsers: Any) -> None:
         help="json: one JSON object a line (for log collectors); default: full",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug details")
+    targets = parser.add_argument_group(
+        "where designs may send files and credentials (docs/security.md)"
+    )
+    targets.add_argument(
+        "--allow-local-repositories",
+        action="store_true",
+        help="accept spec.git.repository as a local path or file:// URL, i.e. a repository on "
+        "the operator's own disk (local demo and tests only; the Helm chart never sets it)",
+    )
+    targets.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="send a Secret's token or API key to http:// git remotes and model servers "
+        "(in clear; default: refused, https:// only)",
+    )
+    targets.add_argument(
+        "--allow-git-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="git hosts designs may push to, e.g. github.com, git.example.com:8443 or "
+        "*.example.com (repeatable; default: any host)",
+    )
+    targets.add_argument(
+        "--allow-provider-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="hosts spec.provider.baseURL may name (repeatable; default: any host)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -136,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
     import kopf
 
     from autcloud.gitsink import default_cache_dir
+    from autcloud.gitsink.policy import parse_hosts
     from autcloud.operator.runner import run as run_operator
     from autcloud.operator.settings import OperatorSettings
 
@@ -160,6 +195,10 @@ def run(args: argparse.Namespace) -> int:
         metrics_listen=None if args.metrics_listen == "off" else args.metrics_listen,
         pod_name=os.environ.get(ENV_POD_NAME) or socket.gethostname(),
         chat_group=args.chat_group,
+        allow_local_repositories=args.allow_local_repositories,
+        allow_insecure_http=args.allow_insecure_http,
+        allowed_git_hosts=parse_hosts(args.allow_git_host),
+        allowed_provider_hosts=parse_hosts(args.allow_provider_host),
     )
     run_operator(settings, liveness_endpoint=args.liveness)
     return 0
@@ -187,6 +226,13 @@ def _check(args: argparse.Namespace) -> str | None:
         check_chat_group(args.chat_group)
     except ValueError as error:
         return f"--chat-group: {error}"
+    from autcloud.gitsink.policy import parse_hosts
+
+    for option in ("allow_git_host", "allow_provider_host"):
+        try:
+            parse_hosts(getattr(args, option))
+        except ValueError as error:
+            return f"--{option.replace('_', '-')}: {error}"
     if args.redis_url and not args.redis_url.startswith(("redis://", "rediss://", "unix://")):
         return f"--redis-url: {args.redis_url!r} is not a Redis URL; e.g. redis://localhost:6379/0"
     return None
