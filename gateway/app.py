@@ -154,9 +154,7 @@ def create_app(config: GatewayConfig, authorizer: Authorizer) -> web.Application
     app = web.Application(
         middlewares=[cors.preflight, _metrics_middleware(metrics)],
         client_max_size=_body_limit(config),
-        # aiohttp closes a connection that is idle this long — including one whose request
-        # head is still arriving, so a half-sent request cannot hold a connection forever.
-        handler_args={"keepalive_timeout": config.header_timeout_s},
+        handler_args=_handler_args(config),
     )
     app[STATE] = GatewayState(
         config,
@@ -198,6 +196,17 @@ def create_app(config: GatewayConfig, authorizer: Authorizer) -> web.Application
     return app
 
 
+def _handler_args(config: GatewayConfig) -> dict[str, float]:
+    return {
+        # aiohttp closes a connection that is idle this long — including one whose request
+        # head is still arriving, so a half-sent request cannot hold a connection forever.
+        "keepalive_timeout": config.header_timeout_s,
+        # After an answer sent before the body was read (401, 429, 408, 413), aiohttp keeps
+        # reading and dropping the rest for this long before closing (its default is 10 s).
+        "lingering_time": config.body_timeout_s,
+    }
+
+
 def _body_limit(config: GatewayConfig) -> int:
     return max(64 * 1024, max_body_bytes(config.max_message_chars))
 
@@ -210,9 +219,7 @@ def create_metrics_app(gateway_app: web.Application) -> web.Application:
     async def serve_metrics(request: web.Request) -> web.Response:
         return _metrics_response(metrics)
 
-    app = web.Application(
-        handler_args={"keepalive_timeout": gateway_app[STATE].config.header_timeout_s}
-    )
+    app = web.Application(handler_args=_handler_args(gateway_app[STATE].config))
     app.router.add_get("/metrics", serve_metrics)
     return app
 
