@@ -88,6 +88,13 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "podDisruptionBudget": {"enabled": True},
         }
     },
+    "target-allow-lists": {
+        "operator": {
+            "allowGitHosts": ["github.com", "*.git.example.com", "gitea.internal:3000"],
+            "allowProviderHosts": ["llm.ai.svc"],
+            "allowInsecureHTTP": True,
+        }
+    },
     "service-monitor": {
         "metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}}
     },

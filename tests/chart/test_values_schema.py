@@ -35,6 +35,15 @@ BAD_VALUES: dict[str, tuple[dict[str, Any], str]] = {
     "unknown provider": ({"llm": {"provider": "anthropic"}}, "provider"),
     "unknown auth mode": ({"gateway": {"auth": {"mode": "none"}}}, "mode"),
     "bad log level": ({"operator": {"logLevel": "TRACE"}}, "logLevel"),
+    "git host as a URL": ({"operator": {"allowGitHosts": ["https://github.com"]}}, "allowGitHosts"),
+    "provider host with a path": (
+        {"operator": {"allowProviderHosts": ["llm.internal/v1"]}},
+        "allowProviderHosts",
+    ),
+    "local repositories are not a chart value": (
+        {"operator": {"allowLocalRepositories": True}},
+        "allowLocalRepositories",
+    ),
     "bad namespace name": ({"operator": {"watchNamespaces": ["Team_A"]}}, "watchNamespaces"),
     "credentials in the redis url": (
         {"redis": {"enabled": False, "url": "redis://:hunter2@redis:6379/0"}},

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.chart.rendering import NAMESPACE, RELEASE, SCENARIOS, env_of, render, scenario
+from tests.chart.rendering import (
+    CHART_DIR,
+    NAMESPACE,
+    RELEASE,
+    SCENARIOS,
+    env_of,
+    render,
+    scenario,
+)
 
 SECRETISH = re.compile(r"(KEY|TOKEN|PASSWORD|SECRET)", re.IGNORECASE)
 
@@ -34,6 +42,32 @@ def test_operator_runs_standalone_with_kopfs_liveness_endpoint() -> None:
         "health": 8080,
         "metrics": 9090,
     }
+
+
+def test_target_allow_lists_and_insecure_http_become_operator_flags() -> None:
+    args = _container("target-allow-lists", "-operator")["args"]
+
+    assert [arg for arg in args if arg.startswith("--allow-")] == [
+        "--allow-git-host=github.com",
+        "--allow-git-host=*.git.example.com",
+        "--allow-git-host=gitea.internal:3000",
+        "--allow-provider-host=llm.ai.svc",
+        "--allow-insecure-http",
+    ]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_chart_never_lets_the_operator_use_local_repositories(name: str) -> None:
+    # A local path in a cluster is the operator's own disk: only the local demo may allow it.
+    for deployment in scenario(name).of_kind("Deployment"):
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            assert "--allow-local-repositories" not in container.get("args", [])
+    for template in CHART_DIR.joinpath("templates").iterdir():
+        assert "--allow-local-repositories" not in _without_comments(template.read_text())
+
+
+def _without_comments(text: str) -> str:
+    return re.sub(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", "", text, flags=re.DOTALL)
 
 
 def test_standalone_operator_never_runs_twice_during_a_rollout() -> None:
