@@ -86,8 +86,8 @@ kind-up: ## Create a kind cluster and install the CRDs (needs Docker and kind)
 	kubectl --context kind-$(KIND_CLUSTER) apply -f crds/
 	kubectl --context kind-$(KIND_CLUSTER) wait --for condition=Established crd --all --timeout=60s
 
-operator-local: setup ## Run the operator on this machine against the current kube context
-	$(BIN)/autcloud operator --all-namespaces
+operator-local: setup ## Run the operator on this machine (local bare repositories allowed for the demo)
+	$(BIN)/autcloud operator --all-namespaces --allow-local-repositories
 
 kind-demo: ## A bare repository with a main branch in $(DEMO_REPO), then the demo designs
 	rm -rf $(DEMO_REPO) && git init -q --bare -b main $(DEMO_REPO)

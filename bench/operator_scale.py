@@ -128,7 +128,11 @@ def main() -> None:
     asyncio.run(install_crd(server))
     logging.basicConfig(level=logging.WARNING)  # kopf's per-object INFO lines cost time
     trace = os.environ.get("AUTCLOUD_BENCH_TRACEMALLOC") == "1"  # ~2x slower when on
-    settings = OperatorSettings(max_concurrent_runs=RUNS, git_cache_dir=folder / "cache")
+    settings = OperatorSettings(
+        max_concurrent_runs=RUNS,
+        git_cache_dir=folder / "cache",
+        allow_local_repositories=True,  # the remote is a local bare repository
+    )
     runtime = OperatorRuntime(settings)
     stop = threading.Event()
     ready = threading.Event()
