@@ -13,6 +13,7 @@ from autcloud.agent.graph import build_graph
 from autcloud.agent.providers.base import ReportingProvider, ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.regions import get_region
+from autcloud.agent.secrets import redact
 from autcloud.agent.state import DesignState, Hints, Turn
 from autcloud.agent.validation.pillars import CheckOutcome, PillarScore, score
 from autcloud.agent.validation.report import StepResult, StepStatus
@@ -95,7 +96,7 @@ def _result(
     document: dict[str, Any] = {
         "autcloud_version": __version__,
         "status": "",
-        "request": request,
+        "request": redact(request),
         "provider": provider.name,
         "region": None,
         "requirements": {},

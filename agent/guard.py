@@ -17,6 +17,7 @@ from autcloud.agent.requirements import (
     WORKLOADS,
     find_words,
 )
+from autcloud.agent.secrets import find_secrets, normalise
 
 
 class Route(StrEnum):
@@ -40,12 +41,11 @@ _INJECTION = re.compile(
     r"|\b(?:your|previous|prior|system)\s+rules\b"
     r"|(?:reveal|print|show|repeat|output) (?:me )?(?:your|the) (?:system |hidden |initial )?prompt|system prompt"
     r"|you are now\b|pretend (?:you are|to be)\b|act as (?:an? )?(?:unrestricted|jailbroken)|jailbreak|developer mode"
-    r"|(?:지시|명령|지침|규칙|프롬프트)(?:사항|들)?\s*(?:을|를|은|는|이|가)?\s*(?:모두\s*|전부\s*|다\s*)?무시"
-    r"|(?:지시|명령|지침|규칙)(?:사항|들)?\s*(?:을|를|은|는)?\s*(?:모두\s*|전부\s*|다\s*)?잊어"
-    r"|시스템 프롬프트|프롬프트를 (?:보여|출력|알려)",
+    r"|(?:지시|명령|지침|규칙|프롬프트)\s*(?:사항|들)?\s*(?:을|를|은|는|이|가)?\s*(?:모두\s*|전부\s*|다\s*)?무시"
+    r"|(?:지시|명령|지침|규칙)\s*(?:사항|들)?\s*(?:을|를|은|는)?\s*(?:모두\s*|전부\s*|다\s*)?잊어"
+    r"|시스템\s*프롬프트|프롬프트\s*를\s*(?:보여|출력|알려)",
     re.IGNORECASE,
 )
-_AWS_KEY = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _CREDENTIAL = r"(?:passwords?|passwd|secrets?|credentials?|access[ _-]?keys?|secret[ _-]?keys?|api[ _-]?keys?|tokens?|private[ _-]?keys?)"
 # A value that reads like a secret: quoted, or holding a digit or a symbol ("hunter22", "Tr0ub4dor&3").
 _SECRET_LIKE = r"(?:[\"'][^\"'\s]{4,}[\"']|(?=[^\s\"',]*[\d!@#$%^&*+/])[^\s\"',]{4,})"
@@ -187,14 +187,16 @@ def route(request: str, follow_ups: list[str]) -> Decision:
 
 
 def screen(text: str) -> Decision | None:
-    """A refusal for one message, or None when it is fine."""
+    """A refusal for one message, or None when it is fine. Read as it renders: look-alike
+    letters and invisible characters do not hide an injection or a secret."""
+    text = normalise(text)
     if _INJECTION.search(text):
         return Decision(
             Route.REFUSED,
             "The request tries to override the designer's instructions; describe the infrastructure you need instead.",
             "PromptInjection",
         )
-    if _AWS_KEY.search(text) or _LITERAL_CREDENTIAL.search(text) or _KO_LITERAL.search(text):
+    if find_secrets(text) or _LITERAL_CREDENTIAL.search(text) or _KO_LITERAL.search(text):
         return Decision(
             Route.REFUSED,
             "The request contains a credential. Never paste secrets into a request: designs keep passwords in "

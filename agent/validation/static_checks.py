@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+from autcloud.agent.secrets import find_secrets, normalise
 from autcloud.agent.tfparse import TerraformModule, TerraformParseError, load_texts
 from autcloud.agent.validation.report import Finding, StepResult, StepStatus
 
@@ -16,8 +17,6 @@ _SECRET_ATTRIBUTE = re.compile(
     r"^\s*(password|master_password|auth_token|secret_string|access_key|secret_key|token|api_key)\s*=\s*\"(?!\$\{)[^\"]+\"",
     re.MULTILINE,
 )
-_AWS_KEY = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
 
 def parse(files: dict[str, str]) -> tuple[StepResult, TerraformModule | None]:
@@ -100,14 +99,18 @@ def secrets(files: dict[str, str]) -> StepResult:
                     line=line,
                 )
             )
-        for pattern, what in ((_AWS_KEY, "an AWS access key"), (_PRIVATE_KEY, "a private key")):
-            for match in pattern.finditer(text):
-                line = text.count("\n", 0, match.start()) + 1
-                findings.append(
-                    Finding(
-                        "secrets.credential", f"{what} is written in the file", file=name, line=line
-                    )
+        # Comments too: a request's words end up in them. Generated Terraform is full of long
+        # identifiers, so only secrets of a known shape count here, not random-looking ones.
+        for secret in find_secrets(normalise(text), high_entropy=False):
+            line = text.count("\n", 0, secret.start) + 1
+            findings.append(
+                Finding(
+                    "secrets.credential",
+                    f"a {secret.kind} is written in the file",
+                    file=name,
+                    line=line,
                 )
+            )
     status = StepStatus.FAILED if findings else StepStatus.PASSED
     return StepResult(
         "secrets",
