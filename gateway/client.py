@@ -70,6 +70,14 @@ async def _error_of(response: aiohttp.ClientResponse) -> GatewayError:
     return GatewayError(response.status, message or f"the gateway answered {response.status}")
 
 
+def _retry_after(response: aiohttp.ClientResponse, cap_s: float) -> float:
+    """The wait a 429 asks for (``Retry-After`` in seconds), at most ``cap_s``."""
+    try:
+        return min(cap_s, max(0.1, float(response.headers.get("Retry-After", "1"))))
+    except ValueError:
+        return 1.0
+
+
 class GatewayClient:
     def __init__(self, base_url: str, token: str | None = None) -> None:
         self._base = base_url.rstrip("/")
@@ -83,14 +91,17 @@ class GatewayClient:
             body["id"] = message_id
         url = f"{self._base}{_design_path(ref)}/messages"
         try:
-            async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
-                session.post(url, json=body, headers=self._headers) as response,
-            ):
-                if response.status != 202:
-                    raise await _error_of(response)
-                answer: dict[str, Any] = await response.json()
-                return answer
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+                for attempt in range(4):  # a 429 (rate limited) is retried after Retry-After
+                    async with session.post(url, json=body, headers=self._headers) as response:
+                        if response.status == 429 and attempt < 3:
+                            await asyncio.sleep(_retry_after(response, 10.0))
+                            continue
+                        if response.status != 202:
+                            raise await _error_of(response)
+                        answer: dict[str, Any] = await response.json()
+                        return answer
+                raise AssertionError("unreachable: the last attempt returns or raises")
         except aiohttp.ClientError as exc:
             raise GatewayError(0, f"cannot reach the gateway at {self._base} ({exc})") from exc
 
@@ -119,7 +130,9 @@ class GatewayClient:
                     headers["Last-Event-ID"] = last_event_id
                 try:
                     async with session.get(url, params=params, headers=headers) as response:
-                        if 400 <= response.status < 500:
+                        if response.status == 429:  # rate limited: not final, wait as told
+                            delay = _retry_after(response, 30.0)
+                        elif 400 <= response.status < 500:
                             raise await _error_of(response)
                         if response.status == 200:
                             failing_since, delay = None, 0.2

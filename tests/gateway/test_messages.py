@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import aiohttp
@@ -10,7 +11,8 @@ import pytest
 from redis.asyncio import Redis
 
 from autcloud.events import REQUESTS_KEY, ChatRequest
-from tests.gateway.harness import auth, events_url, gateway, messages_url, run
+from autcloud.gateway.client import GatewayClient
+from tests.gateway.harness import TOKEN, auth, events_url, gateway, messages_url, run
 
 
 async def _post(
@@ -218,5 +220,19 @@ def test_health_readiness_and_metrics_are_served(redis_url: str) -> None:
                 text = await metrics.text()
         assert 'autcloud_gateway_messages_accepted_total{duplicate="false"} 1.0' in text
         assert "autcloud_gateway_sse_clients 0.0" in text
+
+    run(scenario())
+
+
+def test_the_client_waits_out_a_rate_limit_instead_of_failing(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with gateway(redis_url, message_burst=1, message_rate=2.0) as base:
+            client = GatewayClient(base, TOKEN)
+            await client.send_message("team/shop", "one")
+            started = time.monotonic()
+            answer = await client.send_message("team/shop", "two")
+            waited = time.monotonic() - started
+        assert answer["duplicate"] is False
+        assert waited >= 0.9  # Retry-After: 1
 
     run(scenario())
