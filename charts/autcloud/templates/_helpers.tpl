@@ -205,3 +205,15 @@ seccompProfile:
   verbs: ["get", "list", "watch", "patch"]
 {{- end }}
 {{- end }}
+
+{{/*
+The gateway's --metrics-listen port, or "" for none: gateway.metricsPort, else 9090 when a
+ServiceMonitor scrapes the gateway (/metrics on the http port needs the bearer token).
+*/}}
+{{- define "autcloud.gateway.metricsPort" -}}
+{{- if not (kindIs "invalid" .Values.gateway.metricsPort) -}}
+{{- .Values.gateway.metricsPort | int -}}
+{{- else if .Values.metrics.serviceMonitor.enabled -}}
+9090
+{{- end -}}
+{{- end }}
