@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from autcloud.accounts.arns import parse_arn
-from autcloud.accounts.clients import AwsClients
 from autcloud.accounts.metric_sets import DEFAULT_SETS, MetricDef, dimension_value
 from autcloud.accounts.specs import MetricRequest
+from autcloud.aws import AwsClients, pages
 
 QUERIES_PER_CALL = 500  # GetMetricData's limit of MetricDataQueries per request
 WINDOW = timedelta(hours=24)
@@ -108,14 +108,9 @@ def _collect_chunk(
         "EndTime": now,
         "ScanBy": "TimestampDescending",
     }
-    while True:
-        answer = client.get_metric_data(**arguments)
-        for result in answer.get("MetricDataResults", []):
-            target = series.get(result["Id"])
-            if target is not None:
-                target.timestamps.extend(result.get("Timestamps", []))
-                target.values.extend(float(v) for v in result.get("Values", []))
-        token = answer.get("NextToken")
-        if not token:
-            return list(series.values())
-        arguments["NextToken"] = token
+    for result in pages(client, "get_metric_data", "MetricDataResults", **arguments):
+        target = series.get(result["Id"])
+        if target is not None:
+            target.timestamps.extend(result.get("Timestamps", []))
+            target.values.extend(float(v) for v in result.get("Values", []))
+    return list(series.values())

@@ -6,22 +6,14 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from autcloud.scanner.aws import UNREACHABLE_ERRORS, error_code, fatal_error
-from autcloud.scanner.errors import ScanCredentialsError, ScanEndpointError
-
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "SlowDown",
-    }
-)
-ACCESS_DENIED_CODES = frozenset(
-    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+from autcloud.aws.errors import (
+    ACCESS_DENIED_CODES,
+    THROTTLING_CODES,
+    UNREACHABLE_ERRORS,
+    AwsCredentialsError,
+    AwsEndpointError,
+    error_code,
+    fatal_error,
 )
 
 
@@ -36,9 +28,9 @@ class Failure:
 
 def classify(error: BaseException, doing: str) -> Failure:
     fatal = fatal_error(error, doing)
-    if isinstance(fatal, ScanCredentialsError):
+    if isinstance(fatal, AwsCredentialsError):
         return Failure("AccessDenied", str(fatal), stalled=True)
-    if isinstance(fatal, ScanEndpointError) or isinstance(error, UNREACHABLE_ERRORS):
+    if isinstance(fatal, AwsEndpointError) or isinstance(error, UNREACHABLE_ERRORS):
         return Failure("EndpointUnreachable", str(fatal or error), stalled=False)
     if isinstance(error, ClientError):
         code = error_code(error)

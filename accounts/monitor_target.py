@@ -16,7 +16,6 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from autcloud.accounts.arns import parse_arn
-from autcloud.accounts.clients import AwsClients
 from autcloud.accounts.collector import Series, Target, collect, queries_for
 from autcloud.accounts.conditions import outcome_conditions, rfc3339
 from autcloud.accounts.discovery import tagged_resources
@@ -27,7 +26,7 @@ from autcloud.accounts.metrics import MetricsRegistry, Reading
 from autcloud.accounts.project_tag import RETRY_AFTER_S, Event
 from autcloud.accounts.specs import InvalidSpecError, MonitorTargetSpec
 from autcloud.accounts.summary import Complete, summarize
-from autcloud.scanner.aws import pages
+from autcloud.aws import AwsClients, Where, list_resources
 
 log = logging.getLogger("autcloud.accounts")
 
@@ -76,8 +75,9 @@ def _allocated_storage(clients: AwsClients, targets: list[Target]) -> dict[str, 
     """RDS allocated storage (GiB) by ARN, for the free-storage share."""
     sizes: dict[str, float] = {}
     for region in sorted({t.region for t in targets if t.kind == "rds:db"}):
-        for item in pages(clients.client("rds", region), "describe_db_instances", "DBInstances"):
-            sizes[item["DBInstanceArn"]] = float(item.get("AllocatedStorage") or 0)
+        # The account only names ARNs the listing builds itself; RDS answers with its own.
+        for db in list_resources(Where(clients, region, account=""), "rds:db"):
+            sizes[db.arn] = float(db.item.get("AllocatedStorage") or 0)
     return sizes
 
 

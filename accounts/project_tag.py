@@ -17,12 +17,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from autcloud.accounts.clients import AwsClients
 from autcloud.accounts.conditions import outcome_conditions, rfc3339
-from autcloud.accounts.discovery import Resource, account_id, discover, regions_to_scan
+from autcloud.accounts.discovery import account_id, discover, display_name, regions_to_scan
 from autcloud.accounts.errors import Failure, classify
 from autcloud.accounts.specs import InvalidSpecError, ProjectTagSpec, compile_name_pattern
 from autcloud.accounts.tagger import TagFailure, apply_tags
+from autcloud.aws import AwsClients, Resource
 
 log = logging.getLogger("autcloud.accounts")
 
@@ -98,7 +98,7 @@ def _scan_and_tag(
                 continue
             if spec.vpc_ids and resource.vpc_id not in spec.vpc_ids:
                 continue
-            if pattern is not None and not pattern.search(resource.display_name):
+            if pattern is not None and not pattern.search(display_name(resource)):
                 continue
             result.matched.append(resource)
     for resource in result.matched:

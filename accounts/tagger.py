@@ -2,7 +2,7 @@
 
 ``TagResources`` takes 1 to 20 ARNs and answers 200 even when some of them failed: the failures
 are in ``FailedResourcesMap``. Throttling (of the call, or of single ARNs) is retried with
-exponential backoff; an ARN the tagging API refuses for good (some types are not supported
+exponential backoff, by the AWS layer's one retry policy (:mod:`autcloud.aws.retry`); an ARN the tagging API refuses for good (some types are not supported
 everywhere — an emulator refuses ELBv2 and SQS) is tagged through its own service's API instead.
 Tagging is idempotent: setting a tag to the value it has changes nothing.
 """
@@ -18,14 +18,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from autcloud.accounts.arns import parse_arn
-from autcloud.accounts.clients import AwsClients
-from autcloud.accounts.errors import THROTTLING_CODES
-from autcloud.scanner.aws import error_code
+from autcloud.aws import AwsClients, error_code
+from autcloud.aws.retry import is_transient, retry_leftovers
 
 log = logging.getLogger("autcloud.accounts")
 
 BATCH = 20  # TagResources' limit of ARNs per call
-RETRYABLE = THROTTLING_CODES | {"InternalServiceException", "ServiceUnavailable"}
 
 
 @dataclass(frozen=True)
@@ -40,12 +38,6 @@ class TagOutcome:
     tagged: list[str] = field(default_factory=list)
     failed: dict[str, TagFailure] = field(default_factory=dict)
     via_service_api: list[str] = field(default_factory=list)
-
-
-def _retryable(code: str, status: int | None) -> bool:
-    if code in THROTTLING_CODES:
-        return True
-    return code in RETRYABLE and (status is None or status >= 500)
 
 
 def apply_tags(
@@ -63,9 +55,10 @@ def apply_tags(
     client = clients.client("resourcegroupstaggingapi", region)
     pending = list(dict.fromkeys(arns))
     refused: dict[str, TagFailure] = {}
-    for attempt in range(attempts):
-        if attempt:
-            sleep(base_delay_s * 2 ** (attempt - 1))
+
+    def attempt() -> dict[str, TagFailure]:
+        """One round over what is pending: the failures worth another round."""
+        nonlocal pending
         retry: dict[str, TagFailure] = {}
         for start in range(0, len(pending), BATCH):
             batch = pending[start : start + BATCH]
@@ -74,7 +67,7 @@ def apply_tags(
             except ClientError as error:
                 code = error_code(error)
                 failure_status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                target = retry if _retryable(code, failure_status) else refused
+                target = retry if is_transient(code, failure_status) else refused
                 for arn in batch:
                     target[arn] = TagFailure(arn, code, f"TagResources failed: {code}")
                 continue
@@ -86,16 +79,16 @@ def apply_tags(
                     continue
                 code = str(info.get("ErrorCode", "Unknown"))
                 failure = TagFailure(arn, code, str(info.get("ErrorMessage", ""))[:2048])
-                if _retryable(code, info.get("StatusCode")):
-                    retry[arn] = failure
-                else:
-                    refused[arn] = failure
+                target = retry if is_transient(code, info.get("StatusCode")) else refused
+                target[arn] = failure
         pending = list(retry)
-        if not pending:
-            break
-        log.info("tagging retry region=%s arns=%d attempt=%d", region, len(pending), attempt + 1)
-    else:
-        outcome.failed.update(retry)
+        if retry:
+            log.info("tagging retry region=%s arns=%d", region, len(retry))
+        return retry
+
+    outcome.failed.update(
+        retry_leftovers(attempt, attempts=attempts, base_delay_s=base_delay_s, sleep=sleep)
+    )
     if refused:
         _fall_back(clients, region, refused, tags, outcome)
     return outcome

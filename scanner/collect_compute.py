@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from autcloud.agent.hcl import Block
-from autcloud.scanner.aws import pages
+from autcloud.aws import pages, tag_map
 from autcloud.scanner.collect_network import name_tag
 from autcloud.scanner.context import ScanContext
-from autcloud.scanner.model import Found, Ref, tag_map
+from autcloud.scanner.model import Found, Ref
 
-_GONE_INSTANCE_STATES = {"terminated", "shutting-down"}
 # Terraform-only settings (how terraform deletes or waits): AWS holds no value for them, so an
 # import records none, and writing the provider's default would still be a change.
 _ASG_TERRAFORM_ONLY = (
@@ -26,11 +25,8 @@ _EKS_CREATE_ONLY = ("bootstrap_self_managed_addons",)
 
 def collect_instances(ctx: ScanContext) -> list[Found]:
     found = []
-    reservations = pages(ctx.client("ec2"), "describe_instances", "Reservations")
-    for instance in (item for reservation in reservations for item in reservation["Instances"]):
-        if instance.get("State", {}).get("Name") in _GONE_INSTANCE_STATES:
-            continue
-        tags = tag_map(instance.get("Tags"))
+    for resource in ctx.resources("ec2:instance"):
+        instance, tags = resource.item, resource.tags or {}
         group = tags.get("aws:autoscaling:groupName")
         arguments: dict[str, Any] = {
             "ami": instance["ImageId"],
@@ -75,9 +71,8 @@ def _profile_name(instance: dict[str, Any]) -> str | None:
 
 def collect_autoscaling_groups(ctx: ScanContext) -> list[Found]:
     found = []
-    groups = pages(ctx.client("autoscaling"), "describe_auto_scaling_groups", "AutoScalingGroups")
-    for group in groups:
-        tags = tag_map(group.get("Tags"))
+    for resource in ctx.resources("autoscaling:autoScalingGroup"):
+        group, tags = resource.item, resource.tags or {}
         propagate = {t["Key"]: bool(t.get("PropagateAtLaunch")) for t in group.get("Tags", [])}
         subnets = [s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s]
         arguments: dict[str, Any] = {
@@ -139,7 +134,7 @@ def collect_autoscaling_groups(ctx: ScanContext) -> list[Found]:
 
 def collect_lambda_functions(ctx: ScanContext) -> list[Found]:
     client = ctx.client("lambda")
-    functions = list(pages(client, "list_functions", "Functions"))
+    functions = [resource.item for resource in ctx.resources("lambda:function")]
     tag_sets = ctx.each(
         lambda f: client.list_tags(Resource=f["FunctionArn"]).get("Tags", {}), functions
     )
@@ -199,7 +194,7 @@ def collect_lambda_functions(ctx: ScanContext) -> list[Found]:
 def collect_ecs(ctx: ScanContext) -> list[Found]:
     """Clusters, then the services of each cluster (services are named per cluster)."""
     client = ctx.client("ecs")
-    arns = list(pages(client, "list_clusters", "clusterArns"))
+    arns = [resource.arn for resource in ctx.resources("ecs:cluster")]
     clusters: list[dict[str, Any]] = []
     for start in range(0, len(arns), 100):  # DescribeClusters takes up to 100 clusters
         answer = client.describe_clusters(
@@ -325,11 +320,9 @@ def _ecs_service(ctx: ScanContext, cluster: dict[str, Any], service: dict[str, A
 
 
 def collect_eks_clusters(ctx: ScanContext) -> list[Found]:
-    client = ctx.client("eks")
-    names = list(pages(client, "list_clusters", "clusters"))
-    clusters = ctx.each(lambda name: client.describe_cluster(name=name)["cluster"], names)
     found = []
-    for cluster in clusters:
+    for resource in ctx.resources("eks:cluster"):
+        cluster = resource.item
         vpc = cluster.get("resourcesVpcConfig", {})
         body: dict[str, Any] = {
             "subnet_ids": [Ref(s) for s in vpc.get("subnetIds", [])],
@@ -351,7 +344,7 @@ def collect_eks_clusters(ctx: ScanContext) -> list[Found]:
                 import_id=cluster["name"],
                 name_hint=cluster["name"],
                 region=ctx.region,
-                tags=dict(cluster.get("tags") or {}),
+                tags=resource.tags or {},
                 arguments={
                     "name": cluster["name"],
                     "role_arn": cluster["roleArn"],  # IAM roles are not scanned: kept as an ARN

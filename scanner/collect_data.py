@@ -12,9 +12,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from autcloud.agent.hcl import Block
-from autcloud.scanner.aws import error_code, pages
+from autcloud.aws import error_code, tag_map
 from autcloud.scanner.context import ScanContext
-from autcloud.scanner.model import Found, Ref, tag_map
+from autcloud.scanner.model import Found, Ref
 
 _PASSWORD_NOTE = "the master password is not exported"
 # AWS holds no value for these, and an import records none (apply_immediately, force_destroy:
@@ -48,12 +48,11 @@ def _reported(
 
 def collect_rds_instances(ctx: ScanContext) -> list[Found]:
     found = []
-    for db in pages(ctx.client("rds"), "describe_db_instances", "DBInstances"):
-        tags = tag_map(db.get("TagList"))
+    for resource in ctx.resources("rds:db"):
+        db, tags = resource.item, resource.tags or {}
         groups = [Ref(g["VpcSecurityGroupId"]) for g in db.get("VpcSecurityGroups", [])] or None
         subnet_group = (db.get("DBSubnetGroup") or {}).get("DBSubnetGroupName")
-        vpc = (db.get("DBSubnetGroup") or {}).get("VpcId")
-        aliases = {"vpc": vpc} if vpc else {}
+        aliases = {"vpc": resource.vpc_id} if resource.vpc_id else {}
         if db.get("DBClusterIdentifier"):
             settings, unrecorded = _reported(
                 db,
@@ -147,7 +146,8 @@ def _cluster_arn(db: dict[str, Any]) -> str:
 
 def collect_rds_clusters(ctx: ScanContext) -> list[Found]:
     found = []
-    for cluster in pages(ctx.client("rds"), "describe_db_clusters", "DBClusters"):
+    for resource in ctx.resources("rds:cluster"):
+        cluster = resource.item
         password, ignore = _password(cluster)
         settings, unrecorded = _reported(cluster, {"CopyTagsToSnapshot": "copy_tags_to_snapshot"})
         blocks: dict[str, Any] = {}
@@ -187,7 +187,7 @@ def collect_rds_clusters(ctx: ScanContext) -> list[Found]:
                 import_id=cluster["DBClusterIdentifier"],
                 name_hint=cluster["DBClusterIdentifier"],
                 region=ctx.region,
-                tags=tag_map(cluster.get("TagList")),
+                tags=resource.tags or {},
                 arguments={
                     "cluster_identifier": cluster["DBClusterIdentifier"],
                     "engine": cluster["Engine"],
@@ -220,27 +220,19 @@ def collect_rds_clusters(ctx: ScanContext) -> list[Found]:
 def collect_s3_buckets(ctx: ScanContext) -> list[Found]:
     """Buckets whose home is the scanned region (ListBuckets lists every region's buckets)."""
     client = ctx.client("s3")
-    buckets = list(pages(client, "list_buckets", "Buckets"))
+    buckets = ctx.resources("s3:bucket")
 
-    def details(bucket: dict[str, Any]) -> tuple[str, dict[str, str]]:
-        location = client.get_bucket_location(Bucket=bucket["Name"]).get("LocationConstraint")
-        region = location or "us-east-1"  # AWS answers null for us-east-1
-        region = "eu-west-1" if region == "EU" else region
-        if region != ctx.region:
-            return region, {}
+    def tags_of(name: str) -> dict[str, str]:
         try:
-            tags = tag_map(client.get_bucket_tagging(Bucket=bucket["Name"]).get("TagSet"))
+            return tag_map(client.get_bucket_tagging(Bucket=name).get("TagSet"))
         except ClientError as error:
             if error_code(error) != "NoSuchTagSet":
                 raise
-            tags = {}
-        return region, tags
+            return {}
 
     found = []
-    for bucket, (region, tags) in zip(buckets, ctx.each(details, buckets), strict=True):
-        if region != ctx.region:
-            continue
-        name = bucket["Name"]
+    names = [str(bucket.name) for bucket in buckets]
+    for name, tags in zip(names, ctx.each(tags_of, names), strict=True):
         found.append(
             Found(
                 kind="aws_s3_bucket",
@@ -251,7 +243,7 @@ def collect_s3_buckets(ctx: ScanContext) -> list[Found]:
                 tags=tags,
                 arguments={"bucket": name},
                 aliases={
-                    "regional_domain": f"{name}.s3.{region}.amazonaws.com",
+                    "regional_domain": f"{name}.s3.{ctx.region}.amazonaws.com",
                     "domain": f"{name}.s3.amazonaws.com",
                 },
             )
@@ -267,8 +259,7 @@ def _elasticache_tags(ctx: ScanContext, arns: list[str]) -> list[dict[str, str]]
 
 
 def collect_elasticache_clusters(ctx: ScanContext) -> list[Found]:
-    client = ctx.client("elasticache")
-    clusters = list(pages(client, "describe_cache_clusters", "CacheClusters"))
+    clusters = [resource.item for resource in ctx.resources("elasticache:cluster")]
     tag_sets = _elasticache_tags(ctx, [cluster["ARN"] for cluster in clusters])
     found = []
     for cluster, tags in zip(clusters, tag_sets, strict=True):
@@ -312,8 +303,7 @@ def collect_elasticache_clusters(ctx: ScanContext) -> list[Found]:
 
 
 def collect_elasticache_replication_groups(ctx: ScanContext) -> list[Found]:
-    client = ctx.client("elasticache")
-    groups = list(pages(client, "describe_replication_groups", "ReplicationGroups"))
+    groups = [resource.item for resource in ctx.resources("elasticache:replicationgroup")]
     tag_sets = _elasticache_tags(ctx, [group["ARN"] for group in groups])
     found = []
     for group, tags in zip(groups, tag_sets, strict=True):
@@ -361,7 +351,7 @@ def collect_elasticache_replication_groups(ctx: ScanContext) -> list[Found]:
 
 def collect_dynamodb_tables(ctx: ScanContext) -> list[Found]:
     client = ctx.client("dynamodb")
-    names = list(pages(client, "list_tables", "TableNames"))
+    names = [str(resource.name) for resource in ctx.resources("dynamodb:table")]
 
     def details(name: str) -> tuple[dict[str, Any], dict[str, str]]:
         table = client.describe_table(TableName=name)["Table"]

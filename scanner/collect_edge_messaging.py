@@ -6,27 +6,20 @@ import json
 from typing import Any
 
 from autcloud.agent.hcl import Block
-from autcloud.scanner.aws import pages
+from autcloud.aws import pages, tag_map
+from autcloud.aws.clients import GLOBAL_SERVICE_REGION
+from autcloud.aws.resources import cloudfront_items as _items
 from autcloud.scanner.context import ScanContext
-from autcloud.scanner.model import GLOBAL_REGION, Found, Json, Ref, tag_map
+from autcloud.scanner.model import GLOBAL_REGION, Found, Json, Ref
 
 # CloudFront's API lives in us-east-1 whatever region is scanned.
-CLOUDFRONT_REGION = "us-east-1"
+CLOUDFRONT_REGION = GLOBAL_SERVICE_REGION
 PROVIDER_MAX_MESSAGE_SIZE = 262_144
-
-
-def _items(container: dict[str, Any] | None) -> list[Any]:
-    """CloudFront's ``{"Quantity": n, "Items": [...]}`` lists."""
-    return list((container or {}).get("Items") or [])
 
 
 def collect_cloudfront_distributions(ctx: ScanContext) -> list[Found]:
     client = ctx.client("cloudfront", CLOUDFRONT_REGION)
-    summaries = [
-        item
-        for page in client.get_paginator("list_distributions").paginate()
-        for item in _items(page.get("DistributionList"))
-    ]
+    summaries = [item.item for item in ctx.resources("cloudfront:distribution", CLOUDFRONT_REGION)]
     tag_sets = ctx.each(
         lambda d: tag_map(_items(client.list_tags_for_resource(Resource=d["ARN"]).get("Tags"))),
         summaries,
@@ -157,7 +150,7 @@ def _behaviour(behaviour: dict[str, Any], ordered: bool) -> Block:
 
 def collect_sqs_queues(ctx: ScanContext) -> list[Found]:
     client = ctx.client("sqs")
-    urls = list(pages(client, "list_queues", "QueueUrls"))
+    urls = [queue.item["QueueUrl"] for queue in ctx.resources("sqs:queue")]
 
     def details(url: str) -> tuple[dict[str, str], dict[str, str]]:
         attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
@@ -241,7 +234,7 @@ def _normalized_json(value: Any) -> str:
 
 def collect_sns_topics(ctx: ScanContext) -> list[Found]:
     client = ctx.client("sns")
-    arns = [topic["TopicArn"] for topic in pages(client, "list_topics", "Topics")]
+    arns = [topic.arn for topic in ctx.resources("sns:topic")]
 
     def details(arn: str) -> tuple[dict[str, str], dict[str, str], list[dict[str, Any]]]:
         attributes = client.get_topic_attributes(TopicArn=arn).get("Attributes", {})

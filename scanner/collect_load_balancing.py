@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from autcloud.agent.hcl import Block
-from autcloud.scanner.aws import pages
+from autcloud.aws import pages, tag_map
 from autcloud.scanner.context import ScanContext
-from autcloud.scanner.model import Found, Ref, tag_map
+from autcloud.scanner.model import Found, Ref
 
 _DESCRIBE_TAGS_LIMIT = 20  # DescribeTags takes up to 20 ARNs
 
@@ -77,7 +77,7 @@ def _tags(ctx: ScanContext, arns: list[str]) -> dict[str, dict[str, str]]:
 
 def collect_load_balancers(ctx: ScanContext) -> list[Found]:
     client = ctx.client("elbv2")
-    balancers = list(pages(client, "describe_load_balancers", "LoadBalancers"))
+    balancers = [item.item for item in ctx.resources("elasticloadbalancing:loadbalancer")]
     tags = _tags(ctx, [lb["LoadBalancerArn"] for lb in balancers])
     attribute_sets = ctx.each(
         lambda lb: _attributes(
@@ -221,7 +221,7 @@ def _action(action: dict[str, Any]) -> Block | None:
 
 def collect_target_groups(ctx: ScanContext) -> list[Found]:
     client = ctx.client("elbv2")
-    groups = list(pages(client, "describe_target_groups", "TargetGroups"))
+    groups = [item.item for item in ctx.resources("elasticloadbalancing:targetgroup")]
     tags = _tags(ctx, [group["TargetGroupArn"] for group in groups])
     attribute_sets = ctx.each(
         lambda group: _attributes(

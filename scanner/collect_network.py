@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from autcloud.agent.hcl import Block
-from autcloud.scanner.aws import pages
+from autcloud.aws import Resource
 from autcloud.scanner.context import ScanContext
-from autcloud.scanner.model import Found, Ref, tag_map
+from autcloud.scanner.model import Found, Ref
 
 # Route targets, as (EC2 API field, Terraform `route` argument).
 _ROUTE_TARGETS = (
@@ -34,20 +34,21 @@ def name_tag(tags: dict[str, str], fallback: str) -> str:
 
 def collect_vpcs(ctx: ScanContext) -> list[Found]:
     ec2 = ctx.client("ec2")
-    vpcs = [vpc for vpc in pages(ec2, "describe_vpcs", "Vpcs") if vpc.get("State") != "deleting"]
+    vpcs = ctx.resources("ec2:vpc")
 
-    def dns(vpc: dict[str, Any]) -> tuple[bool, bool]:
+    def dns(vpc: Resource) -> tuple[bool, bool]:
         # Two calls per VPC: the only API that reports these settings.
-        support = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsSupport")
-        hostnames = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")
+        vpc_id = vpc.item["VpcId"]
+        support = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")
+        hostnames = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")
         return (
             bool(support["EnableDnsSupport"]["Value"]),
             bool(hostnames["EnableDnsHostnames"]["Value"]),
         )
 
     found = []
-    for vpc, (dns_support, dns_hostnames) in zip(vpcs, ctx.each(dns, vpcs), strict=True):
-        tags = tag_map(vpc.get("Tags"))
+    for resource, (dns_support, dns_hostnames) in zip(vpcs, ctx.each(dns, vpcs), strict=True):
+        vpc, tags = resource.item, resource.tags or {}
         default = bool(vpc.get("IsDefault"))
         arguments: dict[str, Any] = {
             "enable_dns_support": dns_support,
@@ -75,8 +76,8 @@ def collect_vpcs(ctx: ScanContext) -> list[Found]:
 
 def collect_subnets(ctx: ScanContext) -> list[Found]:
     found = []
-    for subnet in pages(ctx.client("ec2"), "describe_subnets", "Subnets"):
-        tags = tag_map(subnet.get("Tags"))
+    for resource in ctx.resources("ec2:subnet"):
+        subnet, tags = resource.item, resource.tags or {}
         default = bool(subnet.get("DefaultForAz"))
         arguments: dict[str, Any] = {
             "availability_zone": subnet["AvailabilityZone"],
@@ -117,8 +118,8 @@ def collect_route_tables(ctx: ScanContext) -> list[Found]:
     as long as the VPC does, so it must be adopted, never created.
     """
     found: list[Found] = []
-    for table in pages(ctx.client("ec2"), "describe_route_tables", "RouteTables"):
-        tags = tag_map(table.get("Tags"))
+    for resource in ctx.resources("ec2:route-table"):
+        table, tags = resource.item, resource.tags or {}
         table_id = table["RouteTableId"]
         main = any(item.get("Main") for item in table.get("Associations", []))
         routes = [_route_block(route) for route in table.get("Routes", [])]
@@ -188,8 +189,8 @@ def _route_block(route: dict[str, Any]) -> Block | None:
 
 def collect_internet_gateways(ctx: ScanContext) -> list[Found]:
     found = []
-    for gateway in pages(ctx.client("ec2"), "describe_internet_gateways", "InternetGateways"):
-        tags = tag_map(gateway.get("Tags"))
+    for resource in ctx.resources("ec2:internet-gateway"):
+        gateway, tags = resource.item, resource.tags or {}
         attached = [item["VpcId"] for item in gateway.get("Attachments", []) if item.get("VpcId")]
         found.append(
             Found(
@@ -207,10 +208,8 @@ def collect_internet_gateways(ctx: ScanContext) -> list[Found]:
 
 def collect_nat_gateways(ctx: ScanContext) -> list[Found]:
     found = []
-    for gateway in pages(ctx.client("ec2"), "describe_nat_gateways", "NatGateways"):
-        if gateway.get("State") in {"deleted", "deleting", "failed"}:
-            continue
-        tags = tag_map(gateway.get("Tags"))
+    for resource in ctx.resources("ec2:natgateway"):
+        gateway, tags = resource.item, resource.tags or {}
         connectivity = gateway.get("ConnectivityType")
         arguments: dict[str, Any] = {
             "subnet_id": Ref(gateway["SubnetId"]),
@@ -239,13 +238,12 @@ def collect_nat_gateways(ctx: ScanContext) -> list[Found]:
 def collect_security_groups(ctx: ScanContext) -> list[Found]:
     """Security groups, and each rule as its own resource (rules may reference other groups,
     and separate rule resources are what the provider recommends: no dependency cycles)."""
-    ec2 = ctx.client("ec2")
-    groups = list(pages(ec2, "describe_security_groups", "SecurityGroups"))
-    names = {group["GroupId"]: group["GroupName"] for group in groups}
+    groups = ctx.resources("ec2:security-group")
+    names = {group.item["GroupId"]: group.item["GroupName"] for group in groups}
     found: list[Found] = []
     defaults = set()
-    for group in groups:
-        tags = tag_map(group.get("Tags"))
+    for resource in groups:
+        group, tags = resource.item, resource.tags or {}
         default = group["GroupName"] == "default"
         if default:
             defaults.add(group["GroupId"])
@@ -270,15 +268,16 @@ def collect_security_groups(ctx: ScanContext) -> list[Found]:
                 ),
             )
         )
-    for rule in pages(ec2, "describe_security_group_rules", "SecurityGroupRules"):
-        group_id = rule["GroupId"]
+    for rule in ctx.resources("ec2:security-group-rule"):
+        group_id = rule.item["GroupId"]
         found.append(_rule(ctx, rule, names.get(group_id, group_id), names, group_id in defaults))
     return found
 
 
 def _rule(
-    ctx: ScanContext, rule: dict[str, Any], group_name: str, names: dict[str, str], default: bool
+    ctx: ScanContext, resource: Resource, group_name: str, names: dict[str, str], default: bool
 ) -> Found:
+    rule = resource.item
     egress = bool(rule.get("IsEgress"))
     protocol = str(rule.get("IpProtocol", "-1"))
     arguments: dict[str, Any] = {
@@ -311,7 +310,7 @@ def _rule(
         import_id=rule["SecurityGroupRuleId"],
         name_hint=f"{group_name}_{direction}_{ports}_{'to' if egress else 'from'}_{peer}",
         region=ctx.region,
-        tags=tag_map(rule.get("Tags")),
+        tags=resource.tags or {},
         arguments=arguments,
         parent=rule["GroupId"],
         skip_reason="a rule of the VPC's default security group (not exported)"

@@ -1,4 +1,4 @@
-"""What every collector gets: clients, the region, and a bounded pool for per-item calls."""
+"""What every collector gets: clients, the account and region, and a pool for per-item calls."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from autcloud.scanner.aws import AwsAccess
+from autcloud.aws import AwsClients, Resource, Where, list_resources
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -22,13 +22,19 @@ class ScanContext:
     can never starve the pool it runs in.
     """
 
-    access: AwsAccess
+    clients: AwsClients
     region: str
+    account: str
     details: ThreadPoolExecutor
 
     def client(self, service: str, region: str | None = None) -> Any:
-        return self.access.client(service, region)
+        return self.clients.client(service, region)
 
     def each(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``function`` over ``items`` in the detail pool, results in input order."""
         return list(self.details.map(function, items))
+
+    def resources(self, kind: str, region: str | None = None) -> list[Resource]:
+        """The resources of ``kind`` from the AWS layer's table of list calls."""
+        where = Where(self.clients, region or self.region, self.account, each=self.each)
+        return list_resources(where, kind)

@@ -78,13 +78,6 @@ class KindFailure:
     message: str
 
 
-def tag_map(
-    tags: list[dict[str, Any]] | None, key: str = "Key", value: str = "Value"
-) -> dict[str, str]:
-    """AWS ``[{"Key": k, "Value": v}]`` lists as a dict (services differ in letter case)."""
-    return {str(item[key]): str(item.get(value, "")) for item in tags or []}
-
-
 def user_tags(tags: dict[str, str]) -> dict[str, str]:
     """Tags Terraform may set: ``aws:`` tags are reserved by AWS and cannot be written."""
     return {k: v for k, v in sorted(tags.items()) if not k.startswith("aws:")}

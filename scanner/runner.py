@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from autcloud.aws import AwsClients, fatal_error
+from autcloud.aws.errors import failure_code
 from autcloud.scanner import (
     collect_compute,
     collect_data,
@@ -20,7 +22,6 @@ from autcloud.scanner import (
     collect_load_balancing,
     collect_network,
 )
-from autcloud.scanner.aws import AccessSettings, AwsAccess, error_code, fatal_error
 from autcloud.scanner.context import ScanContext
 from autcloud.scanner.errors import ScanError
 from autcloud.scanner.model import Found, KindFailure
@@ -120,22 +121,22 @@ def scan(options: ScanOptions) -> ScanResult:
     options.validate()
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    access = AwsAccess(
-        AccessSettings(
-            region=options.region,
-            profile=options.profile,
-            endpoint_url=options.endpoint_url,
-            concurrency=options.concurrency,
-        )
+    clients = AwsClients.for_profile(
+        options.profile,
+        options.region,
+        endpoint_url=options.endpoint_url,  # None: botocore's own (AWS_ENDPOINT_URL, ...)
+        max_attempts=8,
+        pool_size=max(10, options.concurrency * 2),
+        user_agent="autcloud-scanner",
     )
-    identity = access.identity()  # fails fast and clearly before any real work
+    identity = clients.identity()  # fails fast and clearly before any real work
     log.info("scan.start region=%s account=%s", options.region, identity["account"])
     collectors = [
         (name, collector)
         for name, collector in COLLECTORS
         if options.include_global or name not in GLOBAL_COLLECTORS
     ]
-    found, failures = _run_collectors(access, options, collectors)
+    found, failures = _run_collectors(clients, identity["account"], options, collectors)
     in_scope = scope(found, options.tag)
     in_scope.sort(key=lambda item: (item.kind, item.key))
     duration = time.perf_counter() - started
@@ -144,7 +145,7 @@ def scan(options: ScanOptions) -> ScanResult:
         options.region,
         len(in_scope),
         len(failures),
-        access.counter.total,
+        clients.counter.total,
         duration,
     )
     return ScanResult(
@@ -156,14 +157,17 @@ def scan(options: ScanOptions) -> ScanResult:
         out_of_scope=len(found) - len(in_scope),
         started_at=started_at,
         duration_s=duration,
-        api_calls=access.counter.total,
-        http_requests=access.counter.http_requests,
-        operations=Counter(access.counter.operations),
+        api_calls=clients.counter.total,
+        http_requests=clients.counter.http_requests,
+        operations=Counter(clients.counter.operations),
     )
 
 
 def _run_collectors(
-    access: AwsAccess, options: ScanOptions, collectors: Sequence[tuple[str, Collector]]
+    clients: AwsClients,
+    account: str,
+    options: ScanOptions,
+    collectors: Sequence[tuple[str, Collector]],
 ) -> tuple[list[Found], list[KindFailure]]:
     found: list[Found] = []
     failures: list[KindFailure] = []
@@ -171,7 +175,7 @@ def _run_collectors(
         ThreadPoolExecutor(options.concurrency, thread_name_prefix="scan-details") as details,
         ThreadPoolExecutor(options.concurrency, thread_name_prefix="scan-kinds") as kinds,
     ):
-        context = ScanContext(access=access, region=options.region, details=details)
+        context = ScanContext(clients, options.region, account, details)
         futures: list[tuple[str, Future[list[Found]]]] = [
             (name, kinds.submit(collector, context)) for name, collector in collectors
         ]
@@ -196,7 +200,7 @@ def _outcome(name: str, future: Future[list[Found]]) -> list[Found] | KindFailur
         fatal = fatal_error(error, name)
         if fatal is not None:
             raise fatal from error
-        code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+        code = failure_code(error)
         log.warning("scan.kind_failed kind=%s code=%s", name, code)
         return KindFailure(name, code, str(error))
     except (KeyError, TypeError, ValueError) as error:
