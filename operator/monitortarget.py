@@ -1,8 +1,8 @@
 """kopf handlers for MonitorTarget: collect on create, change, start and each interval.
 
-The same translation as ProjectTag (``projecttag.py``); the collection also replaces the
-target's series on ``/metrics``, and deleting the target removes them
-(``MetricsRegistry.forget``). Deletion never touches AWS.
+The same handlers as ProjectTag (``projecttag.py``, :func:`register_account_kind`); the
+collection also replaces the target's series on ``/metrics``, and deleting the target removes
+them (``MetricsRegistry.forget``). Deletion never touches AWS.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from autcloud.accounts import AwsClients, reconcile_monitor_target
 from autcloud.operator.projecttag import (
     AccountResult,
     AccountsContext,
-    reconcile_account_object,
+    legacy_ids,
+    register_account_kind,
 )
-from autcloud.operator.settings import GROUP, MONITOR_TARGETS, VERSION
+from autcloud.operator.settings import MONITOR_TARGETS
 
 
 def register_monitor_targets(registry: kopf.OperatorRegistry, context: AccountsContext) -> None:
@@ -33,46 +34,14 @@ def register_monitor_targets(registry: kopf.OperatorRegistry, context: AccountsC
             owner=owner,
         )
 
-    @kopf.on.resume(GROUP, VERSION, MONITOR_TARGETS, registry=registry)
-    @kopf.on.create(GROUP, VERSION, MONITOR_TARGETS, registry=registry)
-    @kopf.on.update(GROUP, VERSION, MONITOR_TARGETS, field="spec", registry=registry)
-    async def reconcile_target(
-        meta: kopf.Meta,
-        body: kopf.Body,
-        patch: kopf.Patch,
-        memo: kopf.Memo,
-        **_: Any,
-    ) -> None:
-        if meta.get("deletionTimestamp"):
-            return
-        await reconcile_account_object("MonitorTarget", context, domain, body, patch, memo)
-
-    @kopf.timer(
-        GROUP,
-        VERSION,
+    register_account_kind(
+        registry,
+        context,
+        "MonitorTarget",
         MONITOR_TARGETS,
-        interval=context.settings.accounts_check_seconds,
-        registry=registry,
+        domain,
+        ids=legacy_ids(
+            "register_monitor_targets", "reconcile_target", "recollect_target", "forget_target"
+        ),
+        forget=context.metrics.forget,  # its readings and insights leave /metrics
     )
-    async def recollect_target(
-        meta: kopf.Meta,
-        name: str,
-        namespace: str | None,
-        body: kopf.Body,
-        patch: kopf.Patch,
-        memo: kopf.Memo,
-        **_: Any,
-    ) -> None:
-        if context.is_due("MonitorTarget", namespace or "", name) and not meta.get(
-            "deletionTimestamp"
-        ):
-            await reconcile_account_object("MonitorTarget", context, domain, body, patch, memo)
-
-    @kopf.on.delete(GROUP, VERSION, MONITOR_TARGETS, registry=registry)
-    async def forget_target(
-        name: str, namespace: str | None, logger: kopf.Logger, **_: Any
-    ) -> None:
-        """The target's readings and insights leave /metrics; nothing in AWS changes."""
-        context.metrics.forget(f"{namespace}/{name}")
-        context.due.pop(("MonitorTarget", namespace or "", name), None)
-        logger.info("event=monitor_target_deleted object=%s/%s", namespace, name)

@@ -27,10 +27,10 @@ import kopf
 
 from autcloud.accounts import AwsClients, CredentialsSecretError, MetricsRegistry
 from autcloud.accounts import reconcile_project_tag as reconcile_project_tag_domain
-from autcloud.accounts.clients import SECRET_KEYS
 from autcloud.accounts.conditions import outcome_conditions
 from autcloud.accounts.errors import Failure
 from autcloud.accounts.project_tag import Event
+from autcloud.aws import SECRET_KEYS
 from autcloud.operator.kube import KubeApiError, KubeClient
 from autcloud.operator.settings import GROUP, PROJECT_TAGS, VERSION, OperatorSettings
 
@@ -72,36 +72,50 @@ class AccountsContext:
         return due is not None and time.monotonic() >= due
 
 
-def register_project_tags(registry: kopf.OperatorRegistry, context: AccountsContext) -> None:
-    def domain(
-        spec: dict[str, Any], clients: AwsClients, status: dict[str, Any], gen: int, _: str
-    ) -> AccountResult:
-        return reconcile_project_tag_domain(
-            spec, clients=clients, previous_status=status, generation=gen
-        )
+def legacy_ids(registrar: str, *handlers: str) -> tuple[str, str, str]:
+    """The ids kopf gave each kind's handlers when they were written out per kind (their
+    qualified names), so objects handled before keep matching their handlers."""
+    reconcile, timer, delete = (f"{registrar}.<locals>.{handler}" for handler in handlers)
+    return reconcile, timer, delete
 
-    @kopf.on.resume(GROUP, VERSION, PROJECT_TAGS, registry=registry)
-    @kopf.on.create(GROUP, VERSION, PROJECT_TAGS, registry=registry)
-    @kopf.on.update(GROUP, VERSION, PROJECT_TAGS, field="spec", registry=registry)
-    async def reconcile_project_tag(
-        meta: kopf.Meta,
-        body: kopf.Body,
-        patch: kopf.Patch,
-        memo: kopf.Memo,
-        **_: Any,
+
+def register_account_kind(
+    registry: kopf.OperatorRegistry,
+    context: AccountsContext,
+    kind: str,
+    plural: str,
+    domain: DomainReconcile,
+    *,
+    ids: tuple[str, str, str],
+    forget: Callable[[str], None] = lambda owner: None,
+) -> None:
+    """The handlers of one account kind (ProjectTag, MonitorTarget): reconcile on create, spec
+    change and start; again from a timer once the schedule says so; forget on delete.
+
+    ``ids`` name the (reconcile, timer, delete) handlers, kept stable because kopf records
+    handler ids in the objects it handles (see :func:`legacy_ids`); ``forget`` gets
+    ``namespace/name`` on delete. Deletion never touches AWS."""
+    reconcile_id, timer_id, delete_id = ids
+
+    @kopf.on.resume(GROUP, VERSION, plural, id=reconcile_id, registry=registry)
+    @kopf.on.create(GROUP, VERSION, plural, id=reconcile_id, registry=registry)
+    @kopf.on.update(GROUP, VERSION, plural, id=reconcile_id, field="spec", registry=registry)
+    async def reconcile(
+        meta: kopf.Meta, body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any
     ) -> None:
         if meta.get("deletionTimestamp"):
             return
-        await reconcile_account_object("ProjectTag", context, domain, body, patch, memo)
+        await reconcile_account_object(kind, context, domain, body, patch, memo)
 
     @kopf.timer(
         GROUP,
         VERSION,
-        PROJECT_TAGS,
+        plural,
+        id=timer_id,
         interval=context.settings.accounts_check_seconds,
         registry=registry,
     )
-    async def rescan_project_tag(
+    async def rescan(
         meta: kopf.Meta,
         name: str,
         namespace: str | None,
@@ -110,15 +124,41 @@ def register_project_tags(registry: kopf.OperatorRegistry, context: AccountsCont
         memo: kopf.Memo,
         **_: Any,
     ) -> None:
-        if context.is_due("ProjectTag", namespace or "", name) and not meta.get(
-            "deletionTimestamp"
-        ):
-            await reconcile_account_object("ProjectTag", context, domain, body, patch, memo)
+        if context.is_due(kind, namespace or "", name) and not meta.get("deletionTimestamp"):
+            await reconcile_account_object(kind, context, domain, body, patch, memo)
 
-    @kopf.on.delete(GROUP, VERSION, PROJECT_TAGS, registry=registry)
-    async def forget_project_tag(name: str, namespace: str | None, **_: Any) -> None:
-        """Nothing in AWS changes: tags stay on the resources."""
-        context.due.pop(("ProjectTag", namespace or "", name), None)
+    @kopf.on.delete(GROUP, VERSION, plural, id=delete_id, registry=registry)
+    async def forget_object(
+        name: str, namespace: str | None, logger: kopf.Logger, **_: Any
+    ) -> None:
+        forget(f"{namespace}/{name}")
+        context.due.pop((kind, namespace or "", name), None)
+        logger.info("event=account_object_deleted kind=%s object=%s/%s", kind, namespace, name)
+
+
+def register_project_tags(registry: kopf.OperatorRegistry, context: AccountsContext) -> None:
+    """ProjectTag handlers. Deleting one changes nothing in AWS: tags stay on the resources."""
+
+    def domain(
+        spec: dict[str, Any], clients: AwsClients, status: dict[str, Any], gen: int, _: str
+    ) -> AccountResult:
+        return reconcile_project_tag_domain(
+            spec, clients=clients, previous_status=status, generation=gen
+        )
+
+    register_account_kind(
+        registry,
+        context,
+        "ProjectTag",
+        PROJECT_TAGS,
+        domain,
+        ids=legacy_ids(
+            "register_project_tags",
+            "reconcile_project_tag",
+            "rescan_project_tag",
+            "forget_project_tag",
+        ),
+    )
 
 
 async def reconcile_account_object(
