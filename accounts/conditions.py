@@ -66,3 +66,30 @@ def outcome_conditions(
         now=now,
         generation=generation,
     )
+
+
+def failed_status(
+    previous: Mapping[str, Any],
+    *,
+    reason: str,
+    message: str,
+    stalled: bool,
+    now: datetime,
+    generation: int | None,
+) -> dict[str, Any]:
+    """The status patch of a reconcile that could not finish: its conditions (not Ready) and
+    the generation they describe."""
+    status: dict[str, Any] = {
+        "conditions": outcome_conditions(
+            previous.get("conditions"),
+            ready=False,
+            reason=reason,
+            message=message,
+            stalled=stalled,
+            now=now,
+            generation=generation,
+        )
+    }
+    if generation is not None:
+        status["observedGeneration"] = generation
+    return status

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from autcloud.accounts.arns import parse_arn
 from autcloud.accounts.collector import Series, Target, collect, queries_for
-from autcloud.accounts.conditions import outcome_conditions, rfc3339
+from autcloud.accounts.conditions import failed_status, outcome_conditions, rfc3339
 from autcloud.accounts.discovery import tagged_resources
 from autcloud.accounts.errors import Failure, classify
 from autcloud.accounts.insights import Facts, Insight, find_insights
@@ -228,19 +228,14 @@ def _failed(
     generation: int | None,
     interval_s: float,
 ) -> MonitorTargetResult:
-    status: dict[str, Any] = {
-        "conditions": outcome_conditions(
-            previous.get("conditions"),
-            ready=False,
-            reason=failure.reason,
-            message=failure.message,
-            stalled=failure.stalled,
-            now=now,
-            generation=generation,
-        )
-    }
-    if generation is not None:
-        status["observedGeneration"] = generation
+    status = failed_status(
+        previous,
+        reason=failure.reason,
+        message=failure.message,
+        stalled=failure.stalled,
+        now=now,
+        generation=generation,
+    )
     requeue = interval_s if failure.stalled else RETRY_AFTER_S
     return MonitorTargetResult(
         status, [("Warning", failure.reason, failure.message[:1000])], requeue, failure=failure

@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from autcloud.accounts.conditions import outcome_conditions, rfc3339
+from autcloud.accounts.conditions import failed_status, outcome_conditions, rfc3339
 from autcloud.accounts.discovery import account_id, discover, display_name, regions_to_scan
 from autcloud.accounts.errors import Failure, classify
 from autcloud.accounts.specs import InvalidSpecError, ProjectTagSpec, compile_name_pattern
@@ -242,19 +242,14 @@ def _failed(
     generation: int | None,
     interval_s: float | None,
 ) -> ProjectTagResult:
-    status: dict[str, Any] = {
-        "conditions": outcome_conditions(
-            previous.get("conditions"),
-            ready=False,
-            reason=failure.reason,
-            message=failure.message,
-            stalled=failure.stalled,
-            now=now,
-            generation=generation,
-        )
-    }
-    if generation is not None:
-        status["observedGeneration"] = generation
+    status = failed_status(
+        previous,
+        reason=failure.reason,
+        message=failure.message,
+        stalled=failure.stalled,
+        now=now,
+        generation=generation,
+    )
     requeue = (interval_s or 3600.0) if failure.stalled else RETRY_AFTER_S
     events = [("Warning", failure.reason, failure.message[:1000])]
     return ProjectTagResult(status, events, requeue, failure=failure)
