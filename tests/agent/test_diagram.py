@@ -1,4 +1,4 @@
-"""The diagram model: nodes, groups region → VPC → AZ → subnet, edges, and its renderings."""
+"""The reference graph (graph.json): nodes, groups region → VPC → AZ → subnet, edges, renderings."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autcloud.agent.diagram import Diagram, DiagramRenderError, build_diagram, write_diagram
+from autcloud.agent.diagram import Diagram, DiagramRenderError, build_graph, write_diagram
 from autcloud.agent.tfparse import load_texts
-from tests.tooling import require_tool
 
 DESIGN = """
 variable "region" {
@@ -131,7 +130,7 @@ resource "aws_nat_gateway" "spread" {
 
 @pytest.fixture(scope="module")
 def diagram() -> Diagram:
-    return build_diagram(load_texts({"main.tf": DESIGN}), "shop")
+    return build_graph(load_texts({"main.tf": DESIGN}), "shop")
 
 
 def _node(diagram: Diagram, address: str) -> dict[str, object]:
@@ -219,12 +218,11 @@ def test_the_legend_lists_each_category_used_once(diagram: Diagram) -> None:
 
 def test_json_has_schema_nodes_groups_edges_and_legend(diagram: Diagram) -> None:
     data = json.loads(diagram.to_json())
-    assert data["schema"] == "autcloud.io/diagram/v1"
+    assert data["schema"] == "autcloud.io/diagram/v1" and data["view"] == "graph"
     assert {"nodes", "groups", "edges", "legend"} <= set(data)
 
 
 def test_svg_is_drawn_with_every_node_label(diagram: Diagram, tmp_path: Path) -> None:
-    require_tool("dot", "renders SVG")
     svg = diagram.render_svg(tmp_path / "diagram.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     for node in diagram.nodes:
@@ -233,21 +231,28 @@ def test_svg_is_drawn_with_every_node_label(diagram: Diagram, tmp_path: Path) ->
 
 
 def test_png_is_drawn(diagram: Diagram, tmp_path: Path) -> None:
-    require_tool("dot", "renders PNG")
     png = diagram.render_png(tmp_path / "diagram.png").read_bytes()
     assert png.startswith(b"\x89PNG")
 
 
 def test_an_empty_folder_still_draws(tmp_path: Path) -> None:
-    require_tool("dot", "renders SVG")
-    empty = build_diagram(load_texts({}))
+    empty = build_graph(load_texts({}))
     assert "No resources" in empty.render_svg(tmp_path / "d.svg").read_text()
 
 
-def test_without_graphviz_the_error_says_how_to_install_it(
+def test_without_graphviz_the_webassembly_graphviz_draws(
     diagram: Diagram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no dot on it
+    svg = diagram.render_svg(tmp_path / "d.svg").read_text()
+    assert "<svg" in svg and "orders" in svg
+
+
+def test_when_dot_is_asked_for_and_missing_the_error_says_how_to_install_it(
+    diagram: Diagram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("AUTCLOUD_DIAGRAM_ENGINE", "dot")
     with pytest.raises(DiagramRenderError, match="install graphviz"):
         diagram.render_svg(tmp_path / "d.svg")
 

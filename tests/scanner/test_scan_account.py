@@ -222,7 +222,8 @@ def test_the_scan_diagram_groups_and_links_what_was_found(tagged_export: Written
     assert groups[nodes["aws_instance.bastion_0"]["group"]]["kind"] == "subnet"
     assert nodes["aws_lb.web_0"]["group"] == "aws_vpc.app_0"
     assert nodes["aws_cloudfront_distribution.assets_0"]["group"] == "global"
-    assert ("aws_lb.web_0", "aws_lb_target_group.web_0") in edges  # through its listener
+    # a flow through its listener and target group (graph.json keeps the reference edges)
+    assert ("aws_lb.web_0", "aws_autoscaling_group.web_0") in edges
     assert ("aws_cloudfront_distribution.assets_0", "aws_s3_bucket.shop_assets_0") in edges
     assert ("aws_sns_topic.events_0", "aws_sqs_queue.orders_0") in edges
 

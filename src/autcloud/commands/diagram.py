@@ -1,8 +1,11 @@
-"""``autcloud diagram DIR [--format svg,png,json,dot] [--out-dir PATH] [--json]``
+"""``autcloud diagram DIR [--format json,svg,png,dot] [--view architecture|graph] [--out-dir PATH] [--json]``
 
-Draws the architecture of any Terraform folder (a design, a scan, your own): resources grouped
-region → VPC → availability zone → subnet, edges from references. Writes ``diagram.<format>``
-into DIR (or --out-dir). SVG and PNG need graphviz (``dot``).
+Draws the architecture of any Terraform folder (a design, a scan, your own): the components
+inside their region → VPC → availability zone → subnet, edges that are flows (request, event,
+data, replication, management) labelled in words, plumbing folded into badges. Writes
+``diagram.<format>`` into DIR (or --out-dir), and with json the full reference graph as
+``graph.json`` (and ``graph.svg``). ``--view graph`` draws the reference graph as diagram.*.
+SVG and PNG use graphviz ``dot`` when installed, else the WebAssembly Graphviz package.
 
 Exit codes: 0 written, 2 usage error (no such folder, no *.tf files, unknown format),
 3 the folder does not parse or graphviz failed.
@@ -15,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from autcloud.agent.diagram import DiagramRenderError, diagram_for_folder, write_diagram
+from autcloud.agent.diagram import VIEWS, DiagramRenderError, diagram_for_folder, write_diagram
 from autcloud.agent.tfparse import TerraformParseError
 
 EXIT_WRITTEN = 0
@@ -36,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--format",
         default="json,svg",
         help="comma-separated: json, dot, svg, png (default json,svg)",
+    )
+    parser.add_argument(
+        "--view",
+        choices=VIEWS,
+        default="architecture",
+        help="architecture (components and flows, the default) or graph (every resource)",
     )
     parser.add_argument("--out-dir", type=Path, help="where to write (default: the folder)")
     parser.add_argument("--json", action="store_true", help="print the diagram JSON to stdout")
@@ -60,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir: Path = args.out_dir or folder
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        diagram = diagram_for_folder(folder)
+        diagram = diagram_for_folder(folder, view=args.view)
         written = write_diagram(out_dir, diagram, formats)
     except TerraformParseError as error:
         print(f"autcloud diagram: cannot parse {error}", file=sys.stderr)
@@ -76,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         json.dumps(
             {
+                "view": diagram.view,
                 "nodes": len(diagram.nodes),
                 "groups": len(diagram.groups),
                 "edges": len(diagram.edges),
