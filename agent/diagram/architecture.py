@@ -78,12 +78,13 @@ class _Architecture:
             else:
                 self.folds[resource.address] = fold
         self.owners: dict[str, set[str]] = {}
-        for _ in range(3):  # plumbing serving nothing is drawn; what it held then folds into it
+        for _ in range(6):  # plumbing serving nothing is drawn; what it held then folds into it
             self.owners = {address: self._owners(address, set()) for address in self.folds}
-            orphans = {a for a, owners in self.owners.items() if not owners}
-            if not orphans - self.components:
+            orphans = {a for a, owners in self.owners.items() if not owners} - self.components
+            if not orphans:
                 break
-            self.components |= orphans
+            roots = {a for a in orphans if not self._leans_on(a) & orphans}
+            self.components |= roots or orphans
         for address in self.components:
             self.owners.pop(address, None)
 
@@ -94,6 +95,9 @@ class _Architecture:
             return catalog.FOLDS[resource.kind]
         if resource.kind in catalog.COMPONENTS:
             return None
+        for prefix, fold in catalog.PREFIX_FOLDS:
+            if resource.kind.startswith(prefix) and resource.kind not in catalog.COMPONENTS:
+                return fold
         # The name rule: aws_s3_bucket_versioning configures the aws_s3_bucket it references.
         parents = [
             (argument, self.resources[target].kind)
@@ -106,6 +110,18 @@ class _Architecture:
         if kind_info(resource.kind)[1] in catalog.COMPONENT_CATEGORIES:
             return None
         return Fold()
+
+    def _leans_on(self, address: str) -> set[str]:
+        """The resources a plumbing resource would fold into, were they drawn."""
+        fold = self.folds[address]
+        resource = self.resources[address]
+        if fold.via:
+            return {t for a, t in resource.refs if a in fold.via}
+        return {
+            r
+            for a, r in self.referrers.get(address, [])
+            if a not in (self.folds[r].peer if r in self.folds else ())
+        }
 
     def _owners(self, address: str, seen: set[str]) -> set[str]:
         """The component addresses (or group ids) a resource serves."""

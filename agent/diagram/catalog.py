@@ -176,6 +176,9 @@ COMPONENTS: dict[str, Component] = {
     "aws_msk_cluster": Component(
         "MSK", "messaging", "analytics/managed-streaming-for-kafka.png", "integration"
     ),
+    "aws_glue_catalog_database": Component(
+        "Glue Data Catalog", "analytics", "analytics/glue-data-catalog.png", "data"
+    ),
     "aws_glue_job": Component("Glue job", "analytics", "analytics/glue.png", "compute"),
     "aws_athena_workgroup": Component("Athena", "analytics", "analytics/athena.png", "compute"),
     # management that moves data
@@ -254,7 +257,7 @@ FOLDS: dict[str, Fold] = {
     "aws_secretsmanager_secret_version": Fold(via=("secret_id",)),
     "aws_ssm_parameter": Fold("parameter", plural="parameters"),
     "aws_acm_certificate": Fold("TLS certificate"),
-    "aws_acm_certificate_validation": Fold(via=("certificate_arn",)),
+    "aws_acm_certificate_validation": Fold("TLS certificate"),
     "aws_wafv2_web_acl": Fold("WAF"),
     "aws_wafv2_web_acl_association": Fold(via=("resource_arn", "web_acl_arn")),
     "aws_guardduty_detector": Fold("GuardDuty", group="region"),
@@ -285,7 +288,7 @@ FOLDS: dict[str, Fold] = {
     "aws_vpc_dhcp_options": Fold(group="vpc"),
     "aws_eip": Fold("Elastic IP"),
     "aws_route53_zone": Fold("Route 53 zone"),
-    "aws_route53_record": Fold("DNS name", via=("alias", "records")),
+    "aws_route53_record": Fold("DNS name", via=("alias", "records", "for_each")),
     "aws_lb_listener": Fold(
         "listener {protocol} :{port}", via=("load_balancer_arn",), peer=("default_action",)
     ),
@@ -339,7 +342,30 @@ FOLDS: dict[str, Fold] = {
     "aws_sqs_queue_redrive_policy": Fold(via=("queue_url",)),
     "aws_cloudwatch_event_target": Fold(via=("rule",)),
     "aws_pipes_pipe": Fold(via=("target",)),
+    "aws_cloudwatch_log_resource_policy": Fold(via=("policy_document",)),
+    "aws_cloudwatch_event_archive": Fold("event archive", via=("event_source_arn",)),
+    "aws_ecs_capacity_provider": Fold("capacity provider", via=("auto_scaling_group_provider",)),
+    "aws_efs_access_point": Fold("access point", via=("file_system_id",), plural="access points"),
+    "aws_efs_backup_policy": Fold("backups", via=("file_system_id",)),
+    "aws_efs_file_system_policy": Fold(via=("file_system_id",)),
+    "aws_batch_job_queue": Fold(
+        "job queue", via=("compute_environment_order", "compute_environments")
+    ),
+    "aws_batch_job_definition": Fold("job definition"),
+    "aws_glue_crawler": Fold("crawler", via=("database_name",), plural="crawlers"),
+    "aws_s3_object": Fold("object", via=("bucket",), plural="objects"),
 }
+
+# Families of plumbing, by type prefix (after FOLDS and COMPONENTS).
+PREFIX_FOLDS: tuple[tuple[str, Fold], ...] = (
+    ("aws_cloudfront_", Fold()),  # policies, origin access, functions → the distribution
+    ("aws_cloudwatch_log_", Fold()),
+    ("aws_eks_", Fold(via=("cluster_name",))),
+    ("aws_wafv2_", Fold(via=("resource_arn", "web_acl_arn"))),
+    ("aws_glue_", Fold()),
+    ("aws_iam_", Fold()),
+    ("aws_kms_", Fold()),
+)
 
 
 # --- flows ----------------------------------------------------------------------------------
@@ -543,6 +569,8 @@ FLOWS: tuple[Flow, ...] = (
     Flow("aws_cloudwatch_event_target", "rule", "arn", "event", "matching events"),
     Flow("aws_cloudwatch_event_rule", "event_bus_name", SELF, "event", "events"),
     Flow("aws_scheduler_schedule", SELF, "target.arn", "event", "on schedule"),
+    Flow("aws_scheduler_schedule", SELF, "target.input", "event", "on schedule"),
+    Flow("aws_lambda_function", SELF, "dead_letter_config.target_arn", "event", "failed events"),
     Flow("aws_pipes_pipe", "source", "target", "event", "{events(src)}"),
     Flow("aws_sqs_queue", SELF, "redrive_policy", "event", "failed messages"),
     # data movement
