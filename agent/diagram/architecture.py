@@ -170,8 +170,15 @@ class _Architecture:
             for badge in [self._badge_text(self.resources[address])]
         ]
         legend = legend_for({node.category for node in nodes})
+        only_internet = all(n.id == INTERNET for n in nodes if n.category == "other")
         legend = [
-            LegendEntry(e.category, e.label, e.color, e.shape, self._legend_icon(e.category, nodes))
+            LegendEntry(
+                e.category,
+                "Internet" if e.category == "other" and only_internet else e.label,
+                e.color,
+                e.shape,
+                self._legend_icon(e.category, nodes),
+            )
             for e in legend
         ]
         for kind in catalog.FLOW_KINDS:
