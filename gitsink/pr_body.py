@@ -28,7 +28,8 @@ from urllib.parse import quote
 from autcloud.gitsink.content import place
 from autcloud.gitsink.target import GitHubRepository, GitTarget, branch_for, parse_target
 
-DIAGRAM = "diagram.svg"
+DIAGRAM = "diagram.svg"  # the architecture view (autcloud.agent.diagram)
+GRAPH = "graph.svg"  # the full reference graph, for debugging
 GITHUB_BODY_LIMIT = 65_536  # characters GitHub accepts in a pull request body
 _STATUS_MARKS = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭️ skipped"}
 
@@ -126,10 +127,18 @@ def _heading(summary: Mapping[str, Any]) -> str:
 
 
 def _diagram(files: set[str], link_base: str | None) -> str:
+    """The architecture view (diagram.svg); links to the PNG and the full reference graph
+    (graph.svg) when they were published too."""
     if DIAGRAM not in files:
         return ""
     source = f"{link_base}{DIAGRAM}?raw=true" if link_base else DIAGRAM
-    return f"### Architecture\n\n![Architecture diagram]({source})"
+    section = f"### Architecture\n\n![Architecture diagram]({source})"
+    others = [
+        f"[{label}]({link_base or ''}{name}{'?raw=true' if link_base else ''})"
+        for name, label in (("diagram.png", "PNG"), (GRAPH, "every resource and reference"))
+        if name in files
+    ]
+    return section + ("\n\n" + " · ".join(others) if others else "")
 
 
 def _resources(resources: Any) -> str:
