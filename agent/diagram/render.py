@@ -539,9 +539,11 @@ class _ArchitectureDot:
                 src = self.icons.src(entry.icon, 32)
                 if src is not None:
                     lines.append(
-                        f"    {key} [label={_q('      ' + entry.label)}, image={_q(src)}, "
-                        f'imagepos=ml, shape=box, style="rounded", color="#FFFFFF", '
-                        f"fontsize=9, height=0.4];"
+                        # The icon above its name: text padded beside an image overlaps it
+                        # whenever the font is wider than the padding.
+                        f"    {key} [label={_q(entry.label)}, image={_q(src)}, "
+                        f'imagepos=tc, labelloc=b, shape=box, style="rounded", color="#FFFFFF", '
+                        f"fontsize=9, height=0.75];"
                     )
                 else:
                     lines.append(
