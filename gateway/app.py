@@ -18,7 +18,14 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from autcloud.events import ChatRequest, design_ref_problem, events_key, is_terminal
+from autcloud.events import (
+    CONVERSATION_TEXT_MAX_CHARS,
+    ChatRequest,
+    conversation_full_message,
+    design_ref_problem,
+    events_key,
+    is_terminal,
+)
 from autcloud.gateway.auth import (
     Authorizer,
     AuthUnavailableError,
@@ -50,6 +57,7 @@ from autcloud.gateway.metrics import GatewayMetrics
 from autcloud.gateway.streams import (
     DEFAULT_IDEMPOTENCY_TTL_S,
     DEFAULT_REQUESTS_MAXLEN,
+    ConversationFullError,
     IdempotencyConflictError,
     enqueue_request,
     requests_maxlen_for,
@@ -76,7 +84,8 @@ class GatewayConfig:
     retry_ms: int = 2000  # the SSE reconnection delay suggested to clients
     cors_origins: tuple[str, ...] = ()
     # --- Limits (docs/security.md "Gateway limits"; each has a flag on `autcloud gateway`) ---
-    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS  # decoded characters of 'text'
+    # Decoded characters of 'text'; at most the CRD's spec.conversation[].text maxLength.
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
     # A connection must deliver a complete request head within this long of opening (or of
     # its previous response), and a message body within body_timeout_s of its head.
@@ -96,6 +105,13 @@ class GatewayConfig:
     metrics_host: str | None = None
     metrics_port: int = 9090
     extra_headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.max_message_chars > CONVERSATION_TEXT_MAX_CHARS:
+            raise ValueError(
+                f"max_message_chars {self.max_message_chars} is above the InfraDesign CRD's "
+                f"{CONVERSATION_TEXT_MAX_CHARS}: the cluster would refuse such messages"
+            )
 
 
 @dataclass
@@ -547,6 +563,8 @@ async def _messages(request: web.Request) -> web.Response:
         return _problem(
             409, "Conflict", f"id {chat.id!r} was already used for a different text: use a new id"
         )
+    except ConversationFullError as exc:
+        return _problem(400, "BadRequest", conversation_full_message(namespace, name, exc.entries))
     except (RedisError, OSError):
         state.metrics.redis_errors.inc()
         return _problem(

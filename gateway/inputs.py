@@ -7,19 +7,26 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from autcloud.events import (
+    CONVERSATION_TEXT_MAX_CHARS,
+    conversation_id_problem,
+    conversation_text_problem,
+)
+
 MESSAGE_FIELDS = frozenset({"text", "id"})
 # ASCII digits only (``\d`` would take any script's digits) and no trailing newline (``$`` would).
 _ENTRY_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
-_MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # A stream entry ID is two unsigned 64-bit numbers; Redis refuses anything larger.
 MAX_ID_PART = 2**64 - 1
-DEFAULT_MAX_MESSAGE_CHARS = 16_000
+# A message becomes an entry of the design's spec.conversation: its text may be as long as the
+# CRD allows there (autcloud.events states the CRD's limits once), and never longer.
+DEFAULT_MAX_MESSAGE_CHARS = CONVERSATION_TEXT_MAX_CHARS
 DEFAULT_MAX_JSON_DEPTH = 32
 # The most bytes one character of 'text' can take in a JSON body: an astral character written
 # as an escaped surrogate pair, "\ud83d\ude00". The body limit allows that for every character,
 # so no valid message is refused for how it was escaped.
 _MAX_BYTES_PER_CHAR = 12
-_BODY_SLACK_BYTES = 4096  # braces, key names (escaped too), an escaped 128-character id, spaces
+_BODY_SLACK_BYTES = 4096  # braces, key names (escaped too), an escaped 64-character id, spaces
 # A JSON string (escapes included, possibly unterminated) or one bracket: the depth scan skips
 # brackets inside strings.
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
@@ -85,9 +92,11 @@ def parse_message_body(
         raise InvalidInputError("field 'text' is required and must be a string")
     if not text.strip():
         raise InvalidInputError("field 'text' is empty: write the message to send")
-    # Decoded characters (code points): "é" and "\u00e9", or "😀" and "\ud83d\ude00", count once.
-    if len(text) > max_chars:
-        raise InvalidInputError(f"field 'text' is longer than {max_chars} characters: shorten it")
+    # Decoded characters (code points), as the API server counts maxLength: "é" and "\u00e9",
+    # or "😀" and "\ud83d\ude00", count once.
+    problem = conversation_text_problem(text, max_chars)
+    if problem:
+        raise InvalidInputError(problem)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -95,12 +104,14 @@ def parse_message_body(
             "field 'text' holds an unpaired UTF-16 surrogate (\\ud800-\\udfff): send valid Unicode"
         ) from exc
     message_id = body.get("id")
-    if message_id is not None and (
-        not isinstance(message_id, str) or not _MESSAGE_ID.fullmatch(message_id)
-    ):
-        raise InvalidInputError(
-            "field 'id' must be 1-128 characters of letters, digits, '.', '_', ':' or '-'"
+    if message_id is not None:
+        problem = (
+            conversation_id_problem(message_id)
+            if isinstance(message_id, str)
+            else conversation_id_problem("")
         )
+        if problem:
+            raise InvalidInputError(problem)
     return MessageBody(text=text, id=message_id)
 
 

@@ -22,10 +22,12 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from autcloud.events import (
+    CONVERSATION_MAX_ITEMS,
     REQUESTS_KEY,
     ChatRequest,
     Event,
     TokenDelta,
+    conversation_key,
     event_from_dict,
     events_key,
     to_fields,
@@ -233,20 +235,44 @@ class EventPublisher:
 
 # --- Chat requests in -----------------------------------------------------------------------
 
-# Atomic "first time this idempotency key is seen → append; otherwise → the earlier entry".
-# The stored value is "<entry id> <sha256 of the text>" so a reused key with another text is
-# told apart from a retry.
+# Atomic "first time this idempotency key is seen → count it and append; otherwise → the
+# earlier entry". The stored value is "<entry id> <sha256 of the text>" so a reused key with
+# another text is told apart from a retry. The design's conversation hash (see
+# autcloud.events.conversation_key) counts accepted messages: a message that would take the
+# conversation past the CRD's maxItems is refused (code 2, with the expected entry count),
+# and each accepted one carries its number (field ``seq``) for the operator to report back.
 _ENQUEUE_ONCE = """
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 1} end
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 4))
+local accepted = tonumber(redis.call('HGET', KEYS[3], 'accepted') or '0')
+local size = tonumber(redis.call('HGET', KEYS[3], 'size') or '0')
+local seen = tonumber(redis.call('HGET', KEYS[3], 'seq') or '0')
+local expected = size + accepted - seen
+if expected >= tonumber(ARGV[4]) then return {tostring(expected), 2} end
+accepted = accepted + 1
+redis.call('HSET', KEYS[3], 'accepted', accepted)
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'seq', tostring(accepted),
+                      unpack(ARGV, 6))
 redis.call('SET', KEYS[1], id .. ' ' .. ARGV[3], 'EX', ARGV[1])
 return {id, 0}
 """
+# How long a design's conversation count outlives its last message (a deleted design's count
+# then goes; a design silent this long is counted afresh by the operator's next report).
+CONVERSATION_COUNT_TTL_S = 90 * 24 * 3600
 
 
 class IdempotencyConflictError(Exception):
     """The idempotency key was already used for a different message."""
+
+
+class ConversationFullError(Exception):
+    """The design's conversation would pass the CRD's item limit with this message."""
+
+    def __init__(self, entries: int, max_items: int) -> None:
+        super().__init__(f"{entries} entries expected, at most {max_items}")
+        self.entries = entries
+        self.max_items = max_items
 
 
 @dataclass(frozen=True)
@@ -266,18 +292,37 @@ async def enqueue_request(
     stream: str = REQUESTS_KEY,
     maxlen: int = DEFAULT_REQUESTS_MAXLEN,
     ttl_s: int = DEFAULT_IDEMPOTENCY_TTL_S,
+    max_items: int = CONVERSATION_MAX_ITEMS,
 ) -> Enqueued:
-    """Append a chat request once per idempotency key (per design), for ``ttl_s`` seconds."""
+    """Append a chat request once per idempotency key (per design), for ``ttl_s`` seconds.
+
+    Raises :class:`ConversationFullError` when the design's conversation, counting the messages
+    accepted and not yet applied, already holds ``max_items`` entries; a retry of a message
+    accepted earlier is still answered as a duplicate.
+    """
     digest = hashlib.sha256(request.text.encode()).hexdigest()
     flat: list[str] = []
     for key, value in request.to_fields().items():
-        flat += [key, value]
+        if key != "seq":  # the script numbers the message
+            flat += [key, value]
     raw = await redis.eval(  # type: ignore[misc]
-        _ENQUEUE_ONCE, 2, idempotency_key(request), stream, str(ttl_s), str(maxlen), digest, *flat
+        _ENQUEUE_ONCE,
+        3,
+        idempotency_key(request),
+        stream,
+        conversation_key(request.namespace, request.name),
+        str(ttl_s),
+        str(maxlen),
+        digest,
+        str(max_items),
+        str(CONVERSATION_COUNT_TTL_S),
+        *flat,
     )
     value = raw[0].decode() if isinstance(raw[0], bytes) else str(raw[0])
     if int(raw[1]) == 0:
         return Enqueued(value, duplicate=False)
+    if int(raw[1]) == 2:
+        raise ConversationFullError(int(value), max_items)
     entry_id, _, earlier_digest = value.partition(" ")
     if earlier_digest != digest:
         raise IdempotencyConflictError(request.id)

@@ -20,6 +20,14 @@ Live tokens
 
 Chat requests
     Messages sent to a design join one stream, ``autcloud:requests``; see :class:`ChatRequest`.
+
+Conversation limits
+    A chat message becomes an entry of the InfraDesign's ``spec.conversation``, so the CRD's
+    limits on that list are the message limits: ``CONVERSATION_*`` below states them once (the
+    gateway refuses what the cluster would, the operator reports what it still refused), and
+    ``tests/gateway/test_conversation_limits.py`` compares them with both copies of the CRD.
+    The hash ``autcloud:conversation:{namespace}:{name}`` lets the gateway count entries
+    without reading the cluster; see :func:`conversation_key`.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ EVENTS_KEY_PREFIX = "autcloud:events:"
 TOKENS_CHANNEL_PREFIX = "autcloud:tokens:"
 REQUESTS_KEY = "autcloud:requests"
 DEAD_LETTER_KEY = "autcloud:requests:dead"
+CONVERSATION_KEY_PREFIX = "autcloud:conversation:"
 
 
 class EventSchemaError(ValueError):
@@ -162,6 +171,7 @@ class Error(Event):
     message: str
     retryable: bool = False
     node: str = ""
+    message_id: str = ""  # the chat message the error is about, if any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -342,9 +352,15 @@ class ChatRequest:
     text: str
     user: str = ""
     received_at: str = field(default_factory=now_timestamp)
+    # The gateway's running count of messages accepted for this design (1, 2, ...; 0: not
+    # counted, e.g. written by an older gateway): see :func:`conversation_key`.
+    seq: int = 0
 
     def to_fields(self) -> dict[str, str]:
-        return {"v": str(SCHEMA_VERSION), **dataclasses.asdict(self)}
+        return {
+            "v": str(SCHEMA_VERSION),
+            **{key: str(value) for key, value in dataclasses.asdict(self).items()},
+        }
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, str] | Mapping[bytes, bytes]) -> ChatRequest:
@@ -359,7 +375,68 @@ class ChatRequest:
             text=decoded["text"],
             user=decoded.get("user", ""),
             received_at=decoded.get("received_at") or now_timestamp(),
+            seq=int(seq) if (seq := decoded.get("seq", "")).isdigit() else 0,
         )
+
+
+# --- Conversation limits --------------------------------------------------------------------
+
+# The InfraDesign CRD's limits on spec.conversation (crds/autcloud.io_infradesigns.yaml and the
+# chart's copy; a test parses both and compares). A chat message is one entry.
+CONVERSATION_MAX_ITEMS = 100  # spec.conversation maxItems
+CONVERSATION_TEXT_MAX_CHARS = 2000  # items.text maxLength (code points, as the API server counts)
+CONVERSATION_ID_MAX_CHARS = 64  # items.id maxLength
+CONVERSATION_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$"  # items.id pattern, as in the CRD
+# Matched with fullmatch and without the anchors: Python's ``$`` also matches before a trailing
+# newline, the API server's (Go RE2) does not.
+_CONVERSATION_ID = re.compile(CONVERSATION_ID_PATTERN.removeprefix("^").removesuffix("$"))
+
+
+def conversation_text_problem(
+    text: str, max_chars: int = CONVERSATION_TEXT_MAX_CHARS
+) -> str | None:
+    """Why ``text`` cannot be a conversation entry's text, or None. Counts code points."""
+    if not text:
+        return "field 'text' is empty: write the message to send"
+    if len(text) > max_chars:
+        return (
+            f"field 'text' is longer than {max_chars} characters (the InfraDesign's "
+            f"spec.conversation[].text holds at most {CONVERSATION_TEXT_MAX_CHARS}): shorten it"
+        )
+    return None
+
+
+def conversation_id_problem(message_id: str) -> str | None:
+    """Why ``message_id`` cannot be a conversation entry's id, or None."""
+    if len(message_id) > CONVERSATION_ID_MAX_CHARS or not _CONVERSATION_ID.fullmatch(message_id):
+        return (
+            f"field 'id' must be 1-{CONVERSATION_ID_MAX_CHARS} characters matching "
+            f"{CONVERSATION_ID_PATTERN} (a letter or digit, then letters, digits, '.', '_' or "
+            "'-'), as the InfraDesign's spec.conversation[].id"
+        )
+    return None
+
+
+def conversation_full_message(namespace: str, name: str, entries: int) -> str:
+    """The sentence for a message that would take a conversation past its item limit."""
+    return (
+        f"the conversation of {namespace}/{name} has {entries} entries, counting messages "
+        f"accepted and not yet applied; the InfraDesign's spec.conversation holds at most "
+        f"{CONVERSATION_MAX_ITEMS} (maxItems): no further message can join it"
+    )
+
+
+def conversation_key(namespace: str, name: str) -> str:
+    """A hash counting one design's conversation entries, for the gateway's item limit.
+
+    ``accepted``: messages the gateway accepted (each request's ``seq``); ``size`` and ``seq``:
+    the conversation's length the operator saw once it had handled the message numbered
+    ``seq``. The entries expected once everything accepted is applied are then
+    ``size + accepted - seq``. Entries added by other writers (``kubectl``) after the
+    operator's last look are not counted; a message they push past the limit is refused by the
+    API server and reported (an ``error`` event and the design's ``ChatApplied`` condition).
+    """
+    return f"{CONVERSATION_KEY_PREFIX}{namespace}:{name}"
 
 
 # Kubernetes object names: a namespace is a DNS-1123 label, an InfraDesign name a subdomain.

@@ -56,9 +56,10 @@ async def _post(
     base: str,
     data: bytes,
     headers: dict[str, str] | None = None,
+    name: str = "shop",
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
     async with session.post(
-        messages_url(base), data=data, headers={**auth(), **(headers or {})}
+        messages_url(base, name=name), data=data, headers={**auth(), **(headers or {})}
     ) as response:
         body = await response.json(content_type=None)
         return response.status, body, dict(response.headers)
@@ -80,7 +81,7 @@ def test_a_body_nested_30000_deep_is_refused_naming_the_limit(redis_url: str) ->
 
 def test_brackets_inside_strings_do_not_count_as_depth(redis_url: str) -> None:
     async def scenario() -> None:
-        text = "[" * 5_000 + "{" * 5_000
+        text = "[" * 1_000 + "{" * 1_000  # the longest text a conversation entry holds
         async with gateway(redis_url) as base, aiohttp.ClientSession() as session:
             status, _, _ = await _post(session, base, json.dumps({"text": text}).encode())
         assert status == 202
@@ -96,17 +97,17 @@ def test_a_message_at_the_limit_is_accepted_however_it_is_escaped(
     redis_url: str, char: str
 ) -> None:
     async def scenario() -> None:
-        escaped = json.dumps({"text": char * 16_000}, ensure_ascii=True).encode()
-        too_long = json.dumps({"text": char * 16_001}, ensure_ascii=True).encode()
+        escaped = json.dumps({"text": char * 2_000}, ensure_ascii=True).encode()
+        too_long = json.dumps({"text": char * 2_001}, ensure_ascii=True).encode()
         async with gateway(redis_url) as base, aiohttp.ClientSession() as session:
             accepted = await _post(session, base, escaped)
             refused = await _post(session, base, too_long)
         assert accepted[0] == 202, accepted[1]
-        assert refused[0] == 400 and "longer than 16000 characters" in refused[1]["message"]
+        assert refused[0] == 400 and "longer than 2000 characters" in refused[1]["message"]
         redis = Redis.from_url(redis_url)
         entries = await redis.xrange(REQUESTS_KEY)
         await redis.aclose()
-        assert len(entries[0][1][b"text"].decode()) == 16_000
+        assert len(entries[0][1][b"text"].decode()) == 2_000
 
     run(scenario())
 
@@ -125,7 +126,7 @@ def test_a_body_over_the_limit_is_a_413_naming_the_limit(redis_url: str) -> None
         huge = json.dumps({"text": "x" * 300_000}).encode()
         async with gateway(redis_url) as base, aiohttp.ClientSession() as session:
             status, body, _ = await _post(session, base, huge)
-        assert status == 413 and "16000 characters" in body["message"]
+        assert status == 413 and "2000 characters" in body["message"]
 
     run(scenario())
 
@@ -294,8 +295,12 @@ def test_the_requests_stream_stays_within_its_byte_budget(redis_url: str) -> Non
             aiohttp.ClientSession() as session,
         ):
             for i in range(300):
+                # Three designs: a conversation holds at most 100 entries (the CRD's maxItems).
                 status, _, _ = await _post(
-                    session, base, json.dumps({"text": f"{i} {text}"[:1000]}).encode()
+                    session,
+                    base,
+                    json.dumps({"text": f"{i} {text}"[:1000]}).encode(),
+                    name=f"shop-{i // 100}",
                 )
                 assert status == 202
         redis = Redis.from_url(redis_url)

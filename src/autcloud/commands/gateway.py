@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 # Light modules only (no aiohttp/redis): `autcloud --help` stays fast.
+from autcloud.events import CONVERSATION_TEXT_MAX_CHARS
 from autcloud.gateway.inputs import DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_CHARS
 from autcloud.gateway.limits import (
     DEFAULT_AUTH_CACHE_SIZE,
@@ -93,8 +94,10 @@ def register(subparsers: Any) -> None:
         type=int,
         default=DEFAULT_MAX_MESSAGE_CHARS,
         metavar="N",
-        help="characters (decoded, however escaped) a message's text may hold "
-        f"(default: {DEFAULT_MAX_MESSAGE_CHARS})",
+        help="characters (decoded, however escaped) a message's text may hold: at most the "
+        "InfraDesign CRD's spec.conversation[].text maxLength, since the message becomes such "
+        f"an entry; lower it to refuse shorter texts (default and maximum: "
+        f"{DEFAULT_MAX_MESSAGE_CHARS})",
     )
     limits.add_argument(
         "--max-json-depth",
@@ -222,6 +225,13 @@ def _limits_problem(args: argparse.Namespace) -> str | None:
     for option, value in not_negative.items():
         if value < 0:
             return f"{option} must be 0 or more (got {value})"
+    if args.max_message_chars > CONVERSATION_TEXT_MAX_CHARS:
+        return (
+            f"--max-message-chars {args.max_message_chars} is above the InfraDesign CRD's "
+            f"spec.conversation[].text maxLength ({CONVERSATION_TEXT_MAX_CHARS}): the cluster "
+            "would refuse such messages after the gateway accepted them; use at most "
+            f"{CONVERSATION_TEXT_MAX_CHARS}"
+        )
     return None
 
 
