@@ -12,6 +12,14 @@ Each operator deployment reads through its own consumer group (``--chat-group``,
 ``autcloud-operator``): deployments sharing a Redis then each see every message, and each
 applies those of its own namespaces. Sharing one group would let one deployment acknowledge
 (and skip) a message meant for another.
+
+A message that cannot be applied is never silent: besides the dead-letter stream, the inbox
+appends an ``error`` event to the design's stream and this module sets the design's
+``ChatApplied`` condition to False with the reason (``MessageRejected``: the API server refused
+the entry; ``ConversationFull``: the conversation already holds the CRD's ``maxItems``;
+``ApplyFailed``: retries ran out). The next message applied sets it back to True. After each
+message it also reports the conversation's length to Redis (``conversation_key``), from which
+the gateway counts toward the CRD's item limit.
 """
 
 from __future__ import annotations
@@ -24,15 +32,17 @@ from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from autcloud.accounts import MetricsRegistry
-from autcloud.events import ChatRequest
+from autcloud.events import CONVERSATION_MAX_ITEMS, ChatRequest, conversation_key, now_timestamp
 from autcloud.operator.chat_inbox import (
     ApplyOutcome,
     ChatInbox,
     InboxSettings,
     PermanentApplyError,
 )
+from autcloud.operator.conditions import Condition, find, merge_conditions
 from autcloud.operator.kube import KubeApiError, KubeClient
 from autcloud.operator.settings import GROUP, PLURAL, VERSION, OperatorSettings
 
@@ -40,6 +50,20 @@ log = logging.getLogger("autcloud.operator.chat")
 
 CONFLICT_ATTEMPTS = 5  # another writer changed the design between our read and our patch
 HEALTH_POLL_S = 2.0
+CHAT_CONDITION = "ChatApplied"
+
+# "The conversation had ``size`` entries once message ``seq`` was handled", kept only when no
+# later message has reported yet (a redelivery after a failover must not move it back).
+_REPORT_SIZE = """
+local seen = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+if tonumber(ARGV[1]) < seen then return 0 end
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'size', ARGV[2])
+local accepted = tonumber(redis.call('HGET', KEYS[1], 'accepted') or '0')
+if accepted < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'accepted', ARGV[1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+CONVERSATION_COUNT_TTL_S = 90 * 24 * 3600  # as the gateway's
 
 
 class DesignConversationClient(KubeClient):
@@ -85,10 +109,12 @@ class ConversationAppender:
         settings: OperatorSettings,
         kube: Callable[[], KubeClient | None],
         metrics: MetricsRegistry,
+        redis: Redis | None = None,
     ) -> None:
         self._settings = settings
         self._kube = kube
         self._metrics = metrics
+        self._redis = redis  # where the conversation's length is reported for the gateway
         self._client: DesignConversationClient | None = None
 
     async def aclose(self) -> None:
@@ -104,10 +130,17 @@ class ConversationAppender:
         for _ in range(CONFLICT_ATTEMPTS):
             design = await client.get_design(request.namespace, request.name)
             if design is None:
-                raise PermanentApplyError(f"InfraDesign {design_ref} does not exist")
+                await self._report_size(request, 0)
+                raise PermanentApplyError(
+                    f"InfraDesign {design_ref} does not exist", reason="DesignNotFound"
+                )
             conversation = (design.get("spec") or {}).get("conversation")
+            size = len(conversation or ())
             if any(turn.get("id") == request.id for turn in conversation or ()):
+                await self._report_size(request, size)
                 return ApplyOutcome.ALREADY_APPLIED
+            if await self._clear_rejection(client, request, design):
+                continue  # the status write moved resourceVersion: read the design again
             version = (design.get("metadata") or {}).get("resourceVersion")
             operations: list[dict[str, Any]] = [
                 {"op": "test", "path": "/metadata/resourceVersion", "value": version}
@@ -118,16 +151,101 @@ class ConversationAppender:
                 operations.append({"op": "add", "path": "/spec/conversation/-", "value": entry})
             code, message = await client.json_patch(request.namespace, request.name, operations)
             if code < 400:
+                await self._report_size(request, size + 1)
                 return ApplyOutcome.APPLIED
             self._metrics.kubernetes_api_errors.labels("patch", str(code)).inc()
             if code not in (409, 422):
                 raise KubeApiError(f"patching {design_ref}: HTTP {code}")  # the inbox retries
             if not await self._moved(client, request, version):
                 # Same version, still refused: the entry itself is invalid (schema, CEL rule).
+                await self._report_size(request, size)
+                if size >= CONVERSATION_MAX_ITEMS:
+                    raise PermanentApplyError(
+                        f"the conversation already holds {size} entries, the most the "
+                        f"InfraDesign CRD allows (spec.conversation maxItems "
+                        f"{CONVERSATION_MAX_ITEMS}); the API server said: {message}",
+                        reason="ConversationFull",
+                    )
                 raise PermanentApplyError(
                     f"InfraDesign {design_ref} refused the message: {message}"
                 )
         raise KubeApiError(f"{design_ref} kept changing while the message was being appended")
+
+    async def report_rejection(self, request: ChatRequest, reason: str, message: str) -> None:
+        """``ChatApplied=False`` on the design, with the reason (the inbox's dead-letter hook)."""
+        if reason == "DesignNotFound":
+            return  # no object to put a condition on; the error event says it
+        client = self._connection()
+        design = await client.get_design(request.namespace, request.name)
+        if design is None:
+            return
+        await self._set_condition(
+            client, request, design, Condition(CHAT_CONDITION, "False", reason, message)
+        )
+
+    async def _clear_rejection(
+        self, client: DesignConversationClient, request: ChatRequest, design: dict[str, Any]
+    ) -> bool:
+        """An earlier ``ChatApplied=False`` goes back to True before the next message is appended.
+
+        Before, not after: the append starts a reconcile, which writes the conditions it read
+        when it began; written first, the True is what it reads. True when it wrote.
+        """
+        status = design.get("status") or {}
+        earlier = find(status.get("conditions"), CHAT_CONDITION)
+        if earlier is None or earlier.get("status") == "True":
+            return False
+        applied = Condition(
+            CHAT_CONDITION,
+            "True",
+            "MessageApplied",
+            f"Chat messages apply again (message {request.id!r}); the earlier refusal is in "
+            "the design's error events and the dead-letter stream.",
+        )
+        try:
+            await self._set_condition(client, request, design, applied)
+        except KubeApiError as exc:  # the message matters more than the report
+            log.warning("event=chat_condition_failed design=%s/%s error=%s", *_ref(request), exc)
+            return False
+        return True
+
+    async def _set_condition(
+        self,
+        client: DesignConversationClient,
+        request: ChatRequest,
+        design: dict[str, Any],
+        condition: Condition,
+    ) -> None:
+        metadata = design.get("metadata") or {}
+        conditions = merge_conditions(
+            (design.get("status") or {}).get("conditions"),
+            [condition],
+            generation=int(metadata.get("generation") or 1),
+            now=now_timestamp().split(".")[0] + "Z",
+        )
+        await client.patch_design_status(
+            request.namespace, request.name, {"conditions": conditions}
+        )
+
+    async def _report_size(self, request: ChatRequest, size: int) -> None:
+        """Tell the gateway's count how long the conversation is after message ``seq``."""
+        if self._redis is None or request.seq <= 0:
+            return
+        try:
+            await self._redis.eval(  # type: ignore[misc]
+                _REPORT_SIZE,
+                1,
+                conversation_key(request.namespace, request.name),
+                str(request.seq),
+                str(size),
+                str(CONVERSATION_COUNT_TTL_S),
+            )
+        except (RedisError, OSError) as exc:  # the count is a forecast; the API server rules
+            log.warning(
+                "event=chat_size_report_failed design=%s/%s error=%s",
+                *_ref(request),
+                type(exc).__name__,
+            )
 
     async def _moved(
         self, client: DesignConversationClient, request: ChatRequest, version: object
@@ -162,9 +280,12 @@ class ChatService:
     ) -> None:
         self._redis = Redis.from_url(redis_url)
         self._metrics = metrics
-        self.appender = ConversationAppender(settings, kube, metrics)
+        self.appender = ConversationAppender(settings, kube, metrics, self._redis)
         self.inbox = ChatInbox(
-            self._redis, self.appender, inbox_settings or inbox_settings_for(settings)
+            self._redis,
+            self.appender,
+            inbox_settings or inbox_settings_for(settings),
+            on_dead_letter=self.appender.report_rejection,
         )
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -203,3 +324,7 @@ class ChatService:
             elif not connected and health.connected:
                 log.info("event=chat_inbox_up reason=%s", health.reason)
             connected = health.connected
+
+
+def _ref(request: ChatRequest) -> tuple[str, str]:
+    return request.namespace, request.name

@@ -23,7 +23,10 @@ The guarantees and how they are kept
     *Failures.* A failing ``apply`` is retried with backoff; the attempts are counted in Redis
     (before each try, so a message that crashes its consumer counts too). After
     ``max_attempts`` it moves to the dead-letter stream with the last reason and is
-    acknowledged; ``PermanentApplyError`` moves it there at once.
+    acknowledged; ``PermanentApplyError`` moves it there at once. A dead letter is never
+    silent: the same transaction appends an ``error`` event (``reason``, ``message``,
+    ``message_id``) to the design's event stream, where the sender's ``autcloud watch`` or
+    browser sees it, and ``on_dead_letter`` (the operator: a condition on the design) is told.
 
     *Redis outages.* ``run`` never returns on a Redis error: it reports (``health()``) and
     retries with backoff, so the operator keeps reconciling designs meanwhile.
@@ -48,8 +51,11 @@ from autcloud.events import (
     DEAD_LETTER_KEY,
     REQUESTS_KEY,
     ChatRequest,
+    Error,
     EventSchemaError,
+    events_key,
     now_timestamp,
+    to_fields,
 )
 
 log = logging.getLogger("autcloud.operator.chat_inbox")
@@ -62,10 +68,19 @@ class ApplyOutcome(StrEnum):
 
 
 class PermanentApplyError(Exception):
-    """The message can never be applied (say, its design does not exist): dead-letter it now."""
+    """The message can never be applied (say, its design does not exist): dead-letter it now.
+
+    ``reason`` is a CamelCase word for the ``error`` event and the design's condition.
+    """
+
+    def __init__(self, message: str, reason: str = "MessageRejected") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 ApplyMessage = Callable[[ChatRequest], Awaitable[ApplyOutcome]]
+# Told of each dead-lettered message: the request, a CamelCase reason and a sentence.
+DeadLetterHook = Callable[[ChatRequest, str, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,7 @@ class InboxSettings:
     stream: str = REQUESTS_KEY
     dead_letter_stream: str = DEAD_LETTER_KEY
     dead_letter_maxlen: int = 10_000
+    events_maxlen: int = 10_000  # MAXLEN ~ of a design's event stream (the publisher's too)
     max_attempts: int = 5
     claim_idle_ms: int = 30_000
     lease_ttl_ms: int = 15_000
@@ -122,9 +138,16 @@ RawEntry = tuple[bytes, dict[bytes, bytes] | None]
 
 
 class ChatInbox:
-    def __init__(self, redis: Redis, apply: ApplyMessage, settings: InboxSettings | None = None):
+    def __init__(
+        self,
+        redis: Redis,
+        apply: ApplyMessage,
+        settings: InboxSettings | None = None,
+        on_dead_letter: DeadLetterHook | None = None,
+    ):
         self._redis = redis
         self._apply = apply
+        self._on_dead_letter = on_dead_letter
         self.settings = settings or InboxSettings()
         s = self.settings
         self._lease_key = f"{s.stream}:leader:{s.group}"
@@ -327,12 +350,21 @@ class ChatInbox:
             if attempt > s.max_attempts:
                 reason = await self._redis.hget(self._attempts_key, f"{entry_id}:reason")  # type: ignore[misc]
                 why = _text(reason) if reason else "the consumer stopped while applying it"
-                await self._dead_letter(entry_id, fields, why, attempt - 1)
+                await self._dead_letter(
+                    entry_id, fields, why, attempt - 1, request=request, reason_word="ApplyFailed"
+                )
                 return
             try:
                 outcome = await self._apply(request)
             except PermanentApplyError as exc:
-                await self._dead_letter(entry_id, fields, f"permanent: {exc}", attempt)
+                await self._dead_letter(
+                    entry_id,
+                    fields,
+                    f"permanent: {exc}",
+                    attempt,
+                    request=request,
+                    reason_word=exc.reason,
+                )
                 return
             except Exception as exc:  # any failure of the target: retry, then dead-letter
                 why = f"{type(exc).__name__}: {exc}"[:500]
@@ -361,7 +393,14 @@ class ChatInbox:
             return
 
     async def _dead_letter(
-        self, entry_id: str, fields: dict[bytes, bytes], reason: str, attempts: int
+        self,
+        entry_id: str,
+        fields: dict[bytes, bytes],
+        reason: str,
+        attempts: int,
+        *,
+        request: ChatRequest | None = None,
+        reason_word: str = "MalformedMessage",
     ) -> None:
         s = self.settings
         record: dict[Any, Any] = dict(fields)
@@ -385,6 +424,17 @@ class ChatInbox:
             )
             pipe.xack(s.stream, s.group, entry_id)
             pipe.hdel(self._attempts_key, entry_id, f"{entry_id}:reason")
+            if request is not None:
+                sentence = _not_applied(request, reason, attempts, s.dead_letter_stream)
+                event: dict[Any, Any] = to_fields(
+                    Error(reason=reason_word, message=sentence, message_id=request.id)
+                )
+                pipe.xadd(
+                    events_key(request.namespace, request.name),
+                    event,
+                    maxlen=s.events_maxlen,
+                    approximate=True,
+                )
             await pipe.execute()
         self.dead_lettered += 1
         log.error(
@@ -393,6 +443,29 @@ class ChatInbox:
             attempts,
             reason[:200],
         )
+        if request is not None and self._on_dead_letter is not None:
+            try:
+                await self._on_dead_letter(
+                    request,
+                    reason_word,
+                    _not_applied(request, reason, attempts, s.dead_letter_stream),
+                )
+            except Exception as exc:  # the event and the dead letter are there: log, go on
+                log.warning(
+                    "event=inbox_dead_letter_report_failed entry=%s error=%s",
+                    entry_id,
+                    f"{type(exc).__name__}: {exc}"[:200],
+                )
+
+
+def _not_applied(request: ChatRequest, reason: str, attempts: int, stream: str) -> str:
+    """The sentence a sender reads: which message, why, and where its text is kept."""
+    why = reason.removeprefix("permanent: ")[:700]
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    return (
+        f"Message {request.id!r} was not applied to InfraDesign "
+        f"{request.namespace}/{request.name}{tries}: {why} (its text is kept in {stream})"
+    )
 
 
 async def _together(*work: Coroutine[Any, Any, None]) -> None:

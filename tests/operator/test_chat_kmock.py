@@ -8,21 +8,36 @@ enqueue path, the inbox, the operator and the design engine are real.
 from __future__ import annotations
 
 import asyncio
+import copy
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonpatch
+import kmock
 import pytest
 import pytest_asyncio
+import yaml
 from redis.asyncio import Redis
 
-from autcloud.events import DEAD_LETTER_KEY, REQUESTS_KEY, ChatRequest
-from autcloud.gateway.streams import enqueue_request
+from autcloud.events import (
+    CONVERSATION_MAX_ITEMS,
+    DEAD_LETTER_KEY,
+    REQUESTS_KEY,
+    ChatRequest,
+    Error,
+    conversation_key,
+    events_key,
+    from_fields,
+)
+from autcloud.gateway.streams import ConversationFullError, enqueue_request
 from autcloud.operator.infradesign import OperatorRuntime
 from autcloud.operator.settings import OperatorSettings
-from tests.gateway.harness import RedisServer, free_port
-from tests.operator.harness import Cluster, is_settled
+from tests.gateway.harness import REPO, RedisServer, free_port
+from tests.operator.apiserver import ApiServer
+from tests.operator.harness import Cluster, condition, is_settled
 from tests.operator.test_accounts_kmock import CompanionOperator, scrape
 from tests.tooling import require_tool
 
@@ -164,3 +179,142 @@ async def test_without_redis_designs_are_still_reconciled_and_the_outage_is_coun
             await asyncio.sleep(0.2)
     finally:
         await asyncio.to_thread(thread.stop)
+
+
+# --- A message the API server refuses is reported, not only dead-lettered --------------------
+
+# The emulated API server validates nothing against the CRD (issue 14, item 4, is not done
+# yet), so these tests make it refuse what a real one would: spec.conversation checked against
+# the CRD's own schema, read from crds/ (maxItems, items' text maxLength and id pattern), with
+# the real API server's 422 "Invalid" and its wording.
+_CONVERSATION = yaml.safe_load((REPO / "crds" / "autcloud.io_infradesigns.yaml").read_text())[
+    "spec"
+]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["conversation"]
+
+
+def _conversation_problem(obj: dict[str, Any]) -> str | None:
+    turns = (obj.get("spec") or {}).get("conversation") or []
+    if len(turns) > _CONVERSATION["maxItems"]:
+        return (
+            f"spec.conversation: Too many: {len(turns)}: must have at most "
+            f"{_CONVERSATION['maxItems']} items"
+        )
+    item = _CONVERSATION["items"]["properties"]
+    for index, turn in enumerate(turns):
+        if len(turn.get("text", "")) > item["text"]["maxLength"]:
+            return (
+                f"spec.conversation[{index}].text: Too long: may not be more than "
+                f"{item['text']['maxLength']} bytes"
+            )
+        if "id" in turn and not re.search(item["id"]["pattern"], turn["id"]):
+            return f"spec.conversation[{index}].id: Invalid value: should match the pattern"
+    return None
+
+
+@pytest.fixture
+def validating_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = ApiServer._on_update
+
+    def on_update(self: ApiServer, request: Any) -> None:
+        key = (request.resource, request.namespace, request.name)
+        plural = getattr(request.resource, "plural", "")
+        if (
+            plural == "infradesigns"
+            and request.subresource != "status"
+            and isinstance(request.data, list)
+            and key in self.objects
+        ):
+            try:
+                after = jsonpatch.apply_patch(copy.deepcopy(self.objects[key].raw), request.data)
+            except jsonpatch.JsonPatchTestFailed:
+                after = None  # a stale version: the original answers 422 "modified"
+            problem = None if after is None else _conversation_problem(after)
+            if problem:
+                raise kmock.KubernetesError(
+                    status=422,
+                    reason="Invalid",
+                    message=f'InfraDesign.autcloud.io "{request.name}" is invalid: {problem}',
+                )
+        original(self, request)
+
+    monkeypatch.setattr(ApiServer, "_on_update", on_update)
+
+
+async def _error_events(redis: Redis, name: str) -> list[Error]:
+    entries = await redis.xrange(events_key("default", name))
+    events = [from_fields(fields) for _, fields in entries]
+    return [e for e in events if isinstance(e, Error)]
+
+
+async def _wait_for_error(redis: Redis, name: str) -> Error:
+    deadline = time.monotonic() + 15
+    while not (errors := await _error_events(redis, name)):
+        assert time.monotonic() < deadline, "no error event on the design's stream"
+        await asyncio.sleep(0.1)
+    [error] = errors
+    return error
+
+
+def _chat_condition_is(status: str) -> Any:
+    return lambda obj: condition(obj, "ChatApplied").get("status") == status
+
+
+async def test_a_message_the_api_server_refuses_raises_an_error_event_and_a_condition(
+    validating_conversation: None, cluster: Cluster, operator: CompanionOperator, redis: Redis
+) -> None:
+    await cluster.apply("web", SPEC)
+    await cluster.wait_for("web", is_settled(), what="the first design")
+    # Over the CRD's 2,000 characters: the gateway refuses it now, but an older gateway (or
+    # anyone writing the requests stream) could still queue it.
+    too_long = ChatRequest(namespace="default", name="web", id="long-1", text="x" * 2001)
+    await enqueue_request(redis, too_long)
+
+    error = await _wait_for_error(redis, "web")
+    assert (error.reason, error.message_id) == ("MessageRejected", "long-1")
+    assert "Too long: may not be more than 2000" in error.message
+    assert "autcloud:requests:dead" in error.message
+    obj = await cluster.wait_for("web", _chat_condition_is("False"), what="ChatApplied=False")
+    rejected = condition(obj, "ChatApplied")
+    assert rejected["reason"] == "MessageRejected" and "'long-1'" in rejected["message"]
+    [(_, dead)] = await redis.xrange(DEAD_LETTER_KEY)
+    assert dead[b"id"] == b"long-1"
+    assert conversation(obj) == []
+
+    # The next message that fits is applied, and the condition says so.
+    await enqueue_request(
+        redis, ChatRequest(namespace="default", name="web", id="ok-1", text="Add a cache")
+    )
+    obj = await cluster.wait_for("web", lambda o: bool(conversation(o)), what="the entry")
+    assert [turn["id"] for turn in conversation(obj)] == ["ok-1"]
+    # ... and the condition says so, still after the reconcile the message started.
+    obj = await cluster.wait_for("web", is_settled(2), what="the design revised by the message")
+    assert condition(obj, "ChatApplied")["status"] == "True"
+    assert condition(obj, "ChatApplied")["reason"] == "MessageApplied"
+
+
+async def test_the_message_past_the_item_limit_is_reported_and_the_gateway_then_refuses(
+    validating_conversation: None, cluster: Cluster, operator: CompanionOperator, redis: Redis
+) -> None:
+    # A conversation filled to the CRD's maxItems by kubectl, which the gateway cannot count.
+    full = [{"type": "change", "text": f"turn {i}"} for i in range(CONVERSATION_MAX_ITEMS)]
+    await cluster.apply("web", {**SPEC, "conversation": full})
+    await cluster.wait_for("web", is_settled(), timeout=60, what="the design with 100 turns")
+
+    await enqueue_request(
+        redis, ChatRequest(namespace="default", name="web", id="m-101", text="One more turn")
+    )
+
+    error = await _wait_for_error(redis, "web")
+    assert (error.reason, error.message_id) == ("ConversationFull", "m-101")
+    assert f"maxItems {CONVERSATION_MAX_ITEMS}" in error.message
+    obj = await cluster.wait_for("web", _chat_condition_is("False"), what="ChatApplied=False")
+    assert condition(obj, "ChatApplied")["reason"] == "ConversationFull"
+    assert len(conversation(obj)) == CONVERSATION_MAX_ITEMS
+
+    # The operator reported what it saw, so the gateway's path refuses the next message.
+    count = await redis.hgetall(conversation_key("default", "web"))  # type: ignore[misc]
+    assert count[b"size"] == str(CONVERSATION_MAX_ITEMS).encode()
+    with pytest.raises(ConversationFullError):
+        await enqueue_request(
+            redis, ChatRequest(namespace="default", name="web", id="m-102", text="Another")
+        )
