@@ -9,7 +9,14 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from autcloud.events import DEAD_LETTER_KEY, REQUESTS_KEY, ChatRequest
+from autcloud.events import (
+    DEAD_LETTER_KEY,
+    REQUESTS_KEY,
+    ChatRequest,
+    Error,
+    events_key,
+    from_fields,
+)
 from autcloud.gateway.streams import enqueue_request
 from autcloud.operator.chat_inbox import ChatInbox, InboxSettings
 from tests.gateway.harness import RedisServer, run
@@ -168,13 +175,28 @@ def test_a_message_that_keeps_failing_goes_to_the_dead_letter_stream(redis_url: 
         store = FakeDesignStore()
         store.failing["m1"] = "the API server refused the patch"
         sent = await send(redis, 6, designs=1)
-        inbox = ChatInbox(redis, store.apply, settings("op-a", max_attempts=3))
+        reported: list[tuple[str, str, str]] = []
+
+        async def on_dead_letter(request: ChatRequest, reason: str, message: str) -> None:
+            reported.append((request.id, reason, message))
+
+        inbox = ChatInbox(
+            redis, store.apply, settings("op-a", max_attempts=3), on_dead_letter=on_dead_letter
+        )
         async with running(inbox):
             await until(lambda: len(store.conversations.get(("team", "design-0"), [])) == 5)
         [(_, dead)] = await redis.xrange(DEAD_LETTER_KEY)
         assert dead[b"id"] == b"m1"
         assert dead[b"attempts"] == b"3"
         assert b"the API server refused the patch" in dead[b"reason"]
+        # Not silent: an error event on the design's stream, and the operator's hook told.
+        [(_, fields)] = await redis.xrange(events_key("team", "design-0"))
+        error = from_fields(fields)
+        assert isinstance(error, Error)
+        assert (error.reason, error.message_id) == ("ApplyFailed", "m1")
+        assert "after 3 attempts" in error.message
+        assert "the API server refused the patch" in error.message
+        assert reported == [("m1", "ApplyFailed", error.message)]
         # The later messages of that design still came, in order.
         assert store.conversations[("team", "design-0")] == [
             m for m in sent[("team", "design-0")] if m != "m1"
