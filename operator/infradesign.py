@@ -22,8 +22,10 @@ from autcloud.operator.event_sink import EventSink, NullEventSink, PublishReport
 from autcloud.operator.kube import KubeClient
 from autcloud.operator.reconcile import (
     Dependencies,
+    DesignCache,
     Designer,
     DesignRef,
+    EventPoster,
     KubeEvent,
     Outcome,
     Publisher,
@@ -56,6 +58,7 @@ class OperatorRuntime:
     events: EventSink = field(default_factory=NullEventSink)
     kube: KubeClient | None = None
     slots: asyncio.Semaphore | None = None
+    designs: DesignCache = field(default_factory=DesignCache)  # made, not yet pushed
     runs: int = 0  # design runs started (for tests and benchmarks)
     commits: int = 0  # publishes that made a commit
 
@@ -118,8 +121,12 @@ def build_registry(runtime: OperatorRuntime) -> kopf.OperatorRegistry:
         if meta.get("deletionTimestamp"):
             return
         ref = DesignRef(namespace or "", name, int(meta.get("generation") or 1))
+
+        def post_event(event: KubeEvent) -> None:
+            kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+
         outcome = await reconcile_reporting_progress(
-            runtime, ref, dict(spec), dict(status), attempt=retry
+            runtime, ref, dict(spec), dict(status), attempt=retry, post_event=post_event
         )
         if outcome.ran:
             runtime.runs += 1
@@ -189,11 +196,13 @@ async def reconcile_reporting_progress(
     status: Mapping[str, Any],
     *,
     attempt: int = 0,
+    post_event: EventPoster | None = None,
 ) -> Outcome:
     """One reconcile; after a run, the ``ProgressPublished`` condition says whether its progress
     events reached Redis. A Redis outage never changes the design's own outcome."""
     events = RunEventSink(runtime.events)
     deps = _dependencies(runtime, ref, status, events)
+    deps.post_event = post_event
     outcome = await reconcile(ref, spec, status, deps, attempt=attempt)
     if outcome.ran:
         report = await events.report()
@@ -269,6 +278,7 @@ def _dependencies(
         retry_delay_seconds=settings.retry_delay_seconds,
         max_retry_delay_seconds=settings.max_retry_delay_seconds,
         recheck_seconds=settings.secret_recheck_seconds,
+        designs=runtime.designs,
     )
 
 

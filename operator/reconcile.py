@@ -114,6 +114,8 @@ class Publisher(Protocol):
 SecretReader = Callable[[str, str, str], Awaitable[str | None]]
 # Called with each new phase while a run works (the handler writes it to status at once).
 PhaseReporter = Callable[[str], Awaitable[None]]
+# Posts a Kubernetes Event at once (the handler hands in kopf.event for its object).
+EventPoster = Callable[["KubeEvent"], None]
 # spec.provider (not offline) and its API key (None: the server needs none) -> a provider.
 ProviderFactory = Callable[[ProviderSpec, str | None], ResourceProvider]
 
@@ -139,6 +141,35 @@ class DesignRef:
     generation: int
 
 
+class DesignCache:
+    """Designs made but not yet published, by object and input hash, in this process.
+
+    A push that failed (retryable, or permanent until a Secret is fixed) is retried with the
+    design already made: the same input hash gives the same files, and the workflow does not
+    run again. A restarted operator has an empty cache and designs once more."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.capacity = capacity
+        self._items: dict[tuple[str, str], tuple[str, DesignResult]] = {}
+
+    def get(self, ref: DesignRef, digest: str) -> DesignResult | None:
+        held = self._items.get((ref.namespace, ref.name))
+        return held[1] if held is not None and held[0] == digest else None
+
+    def put(self, ref: DesignRef, digest: str, result: DesignResult) -> None:
+        key = (ref.namespace, ref.name)
+        self._items.pop(key, None)
+        self._items[key] = (digest, result)
+        while len(self._items) > self.capacity:
+            self._items.pop(next(iter(self._items)))
+
+    def discard(self, ref: DesignRef) -> None:
+        self._items.pop((ref.namespace, ref.name), None)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 @dataclass(frozen=True)
 class KubeEvent:
     type: EventType
@@ -155,11 +186,15 @@ class Dependencies:
     run_slots: asyncio.Semaphore | None = None  # the cap on concurrent runs
     events: EventSink = field(default_factory=NullEventSink)
     report_phase: PhaseReporter | None = None
+    # Posts an Event the moment it happens (DesignStarted). None: it goes into Outcome.events.
+    post_event: EventPoster | None = None
     deep_validation: bool = False
     diagram: bool = True
     retry_delay_seconds: float = 30.0
     max_retry_delay_seconds: float = 600.0
     recheck_seconds: float = 60.0  # how often a stalled design looks again (a fixed Secret)
+    # Designs whose push failed, reused by the retry (the runtime holds one for the process).
+    designs: DesignCache = field(default_factory=DesignCache)
     importer: AccountImporter = field(default_factory=lambda: scan_account)
     make_provider: ProviderFactory = build_provider
     # Where designs may send files and credentials (the operator's --allow-* flags). The
@@ -197,7 +232,7 @@ async def reconcile(
     now: Callable[[], str] = now_rfc3339,
 ) -> Outcome:
     """Bring the status up to date with the spec, running the design workflow when needed."""
-    builder = _StatusBuilder(ref, status, now())
+    builder = _StatusBuilder(ref, status, now)
     try:
         design = parse_spec(ref.name, spec)
     except InvalidSpecError as error:
@@ -246,10 +281,9 @@ async def reconcile(
             )
     except RefusedError as refused:
         # The fix is on the Secret, not the spec: look again now and then.
-        outcome = builder.stalled(refused.reason, refused.message, phase="Failed")
-        outcome.retry_after = deps.recheck_seconds
-        outcome.retry_message = refused.reason
-        return outcome
+        return builder.stalled(
+            refused.reason, refused.message, phase="Failed", recheck=deps.recheck_seconds
+        )
     provider: ResourceProvider | None = None
     if design.llm.name != "offline":
         try:
@@ -282,10 +316,24 @@ async def _run(
     account: Any = None,
     provider: ResourceProvider | None = None,
 ) -> Outcome:
+    reused = deps.designs.get(ref, digest)
+    if reused is not None:
+        return await _publish_again(
+            ref, design, digest, token, reused, builder, deps, attempt, account
+        )
     run_id = f"{ref.name}-{uuid.uuid4().hex[:12]}"
     builder.status["runID"] = run_id
-    events = [KubeEvent("Normal", "DesignStarted", f"Design run {run_id} started.")]
+    started = KubeEvent("Normal", "DesignStarted", f"Design run {run_id} started.")
+    events: list[KubeEvent] = []
+    if deps.post_event is not None:
+        try:
+            deps.post_event(started)
+        except Exception as error:  # an Event is a courtesy; the run goes on
+            log.warning("event=post_event_failed reason=DesignStarted error=%s", error)
+    else:
+        events.append(started)
     log.info("event=run_started design=%s/%s run=%s", ref.namespace, ref.name, run_id)
+    builder.begin_run()
     phases = _PhaseQueue(deps.report_phase)
     phases.put("Gathering")
 
@@ -327,6 +375,35 @@ async def _run(
     await phases.close()
     outcome.events[:0] = events
     outcome.ran = True
+    _emit_done(deps.events, ref, outcome)
+    return outcome
+
+
+async def _publish_again(
+    ref: DesignRef,
+    design: DesignInput,
+    digest: str,
+    token: str | None,
+    result: DesignResult,
+    builder: _StatusBuilder,
+    deps: Dependencies,
+    attempt: int,
+    account: Any = None,
+) -> Outcome:
+    """A retry of a failed push: the design this input already produced, published again."""
+    log.info(
+        "event=publish_retry design=%s/%s attempt=%d reused_design=true",
+        ref.namespace,
+        ref.name,
+        attempt,
+    )
+    phases = _PhaseQueue(deps.report_phase)
+    try:
+        outcome = await _settle(
+            ref, design, digest, token, result, builder, deps, attempt, phases, account
+        )
+    finally:
+        await phases.close()
     _emit_done(deps.events, ref, outcome)
     return outcome
 
@@ -385,9 +462,11 @@ async def _settle(
             options=deps.publish_options,
         )
     except GitSinkError as error:
+        deps.designs.put(ref, digest, result)  # the retry publishes this design, not a new one
         outcome = builder.git_failed(error, _backoff(deps, attempt, error.retry_after), deps)
         outcome.events[:0] = extra
         return outcome
+    deps.designs.discard(ref)
     outcome = builder.committed(published, target, digest)
     outcome.events[:0] = extra
     return outcome
@@ -477,6 +556,16 @@ def _commit_message(ref: DesignRef, document: Mapping[str, Any]) -> str:
     )
 
 
+def _stall_note(recheck: float | None = None, what: str = "the same checks") -> str:
+    """What a stalled design waits for, and when (or whether) it looks again by itself."""
+    if recheck is None:
+        return "Not checked again automatically: waiting for a change of the spec."
+    return (
+        f"Checking again every {recheck:.0f} s: {what}, without designing again; "
+        "a change of the spec starts over at once."
+    )
+
+
 def _backoff(deps: Dependencies, attempt: int, at_least: float | None) -> float:
     delay = min(deps.max_retry_delay_seconds, deps.retry_delay_seconds * 2.0 ** min(attempt, 16))
     return max(delay, at_least or 0.0)
@@ -534,10 +623,10 @@ class _PhaseQueue:
 class _StatusBuilder:
     """Builds the status patch: every outcome sets phase and the five conditions together."""
 
-    def __init__(self, ref: DesignRef, old: Mapping[str, Any], now: str) -> None:
+    def __init__(self, ref: DesignRef, old: Mapping[str, Any], clock: Callable[[], str]) -> None:
         self.ref = ref
         self.old = old
-        self.now = now
+        self.clock = clock
         self.status: dict[str, Any] = {"observedGeneration": ref.generation}
         self.imported: Condition | None = None  # set when spec.importExisting was acted on
         self.asks_honored: Condition | None = None  # set once a design has a ledger
@@ -556,15 +645,31 @@ class _StatusBuilder:
         if self.asks_honored is not None:
             conditions = [*conditions, self.asks_honored]
         wanted = conditions + self._not_yet({c.type for c in conditions})
+        # Read the clock now, not when the reconcile began: a condition that flips at the end
+        # of a ten-minute run flipped then.
         self.status["conditions"] = merge_conditions(
-            self.old.get("conditions"), wanted, generation=self.ref.generation, now=self.now
+            self.old.get("conditions"), wanted, generation=self.ref.generation, now=self.clock()
         )
         if digest is not None:
             self.status["inputHash"] = digest
         return Outcome(status=self.status, events=events)
 
     def _error(self, reason: str, message: str) -> None:
-        self.status["lastError"] = {"reason": reason, "message": message, "time": self.now}
+        self.status["lastError"] = {"reason": reason, "message": message, "time": self.clock()}
+
+    def begin_run(self) -> None:
+        """A run starts: Ready goes False and Reconciling True now (as the phase reports write
+        them), so a condition the run's end sets back flips again, at the end's time."""
+        conditions = merge_conditions(
+            self.old.get("conditions"),
+            [
+                Condition("Ready", "False", "InProgress", "A design run is working."),
+                Condition("Reconciling", "True", "Gathering", "Gathering."),
+            ],
+            generation=self.ref.generation,
+            now=self.clock(),
+        )
+        self.old = {**self.old, "conditions": conditions}
 
     def _not_yet(self, given: set[str]) -> list[Condition]:
         """Validated/Committed before anything was validated or committed."""
@@ -598,21 +703,33 @@ class _StatusBuilder:
             )
 
     def stalled(
-        self, reason: str, message: str, *, phase: str, ready_reason: str | None = None
+        self,
+        reason: str,
+        message: str,
+        *,
+        phase: str,
+        ready_reason: str | None = None,
+        recheck: float | None = None,
     ) -> Outcome:
+        """A permanent error: Stalled, nothing designed. With ``recheck`` the same checks run
+        again every so often (the fix is outside the spec); without, only a spec change helps."""
         self._error(reason, message)
         log.warning(
             "event=stalled design=%s/%s reason=%s", self.ref.namespace, self.ref.name, reason
         )
-        return self._finish(
+        outcome = self._finish(
             phase,
             [
                 Condition("Ready", "False", ready_reason or reason, message),
-                Condition("Reconciling", "False", "Stalled", "Waiting for a change."),
+                Condition("Reconciling", "False", "Stalled", _stall_note(recheck)),
                 Condition("Stalled", "True", reason, message),
             ],
             [KubeEvent("Warning", reason, message)],
         )
+        if recheck is not None:
+            outcome.retry_after = recheck
+            outcome.retry_message = reason
+        return outcome
 
     def suspended(self) -> Outcome:
         message = "spec.suspend is true: no work until it is set back to false."
@@ -648,7 +765,9 @@ class _StatusBuilder:
             "Refused",
             [
                 Condition("Ready", "False", "Refused", reason),
-                Condition("Reconciling", "False", "Refused", "The request was refused."),
+                Condition(
+                    "Reconciling", "False", "Refused", "The request was refused. " + _stall_note()
+                ),
                 Condition("Stalled", "True", "Refused", reason),
             ],
             [KubeEvent("Warning", "Refused", reason)],
@@ -684,7 +803,7 @@ class _StatusBuilder:
             "Failed",
             [
                 Condition("Ready", "False", "ValidationFailed", message),
-                Condition("Reconciling", "False", "Stalled", "Waiting for a change."),
+                Condition("Reconciling", "False", "Stalled", _stall_note()),
                 Condition("Stalled", "True", "ValidationFailed", message),
                 Condition("Validated", "False", "ChecksFailed", message),
             ],
@@ -760,9 +879,18 @@ class _StatusBuilder:
             reason = "GitPushFailed"
         message = f"{error.reason}: {error.message}"
         permanent = error.reason in PERMANENT_GIT_REASONS or not error.retryable
-        self.status["lastError"] = {"reason": error.reason, "message": message, "time": self.now}
+        self.status["lastError"] = {
+            "reason": error.reason,
+            "message": message,
+            "time": self.clock(),
+        }
         stalled = Condition("Stalled", "True", reason, message)
-        reconciling = Condition("Reconciling", "False", "Stalled", "Waiting for a change.")
+        reconciling = Condition(
+            "Reconciling",
+            "False",
+            "Stalled",
+            _stall_note(deps.recheck_seconds, "the push (the design already made is reused)"),
+        )
         if not permanent:
             stalled = Condition("Stalled", "False", "Retrying", "Retried automatically.")
             reconciling = Condition(

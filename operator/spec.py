@@ -20,6 +20,12 @@ DEFAULT_AUTHOR_NAME = "AutCloud"
 DEFAULT_AUTHOR_EMAIL = "autcloud@localhost"
 DEFAULT_SECRET_KEY = "token"
 DEFAULT_PROVIDER_SECRET_KEY = "apiKey"
+# The CRD's caps (crds/autcloud.io_infradesigns.yaml; a test keeps them equal). The API server
+# enforces them, but objects can come from clusters or emulators that skip validation, and the
+# design engine must never see more than the API promises.
+MAX_REQUEST_CHARS = 4000
+MAX_CONVERSATION_TEXT_CHARS = 2000
+MAX_CONVERSATION_ENTRIES = 100
 
 
 class InvalidSpecError(ValueError):
@@ -68,6 +74,11 @@ def parse_spec(name: str, spec: Mapping[str, Any]) -> DesignInput:
     if not isinstance(request, str) or not request.strip():
         raise InvalidSpecError(
             "spec.request: empty; say what you need, e.g. 'a web API with PostgreSQL in Seoul'"
+        )
+    if len(request) > MAX_REQUEST_CHARS:
+        raise InvalidSpecError(
+            f"spec.request: {len(request):,} characters, over the cap of {MAX_REQUEST_CHARS:,}; "
+            "shorten it, or send the details as spec.conversation entries of type change"
         )
     llm = _provider(spec.get("provider"))
     return DesignInput(
@@ -120,7 +131,13 @@ def _mapping(value: Any, field: str) -> Mapping[str, Any]:
 
 def _conversation(value: Any) -> list[Turn]:
     turns: list[Turn] = []
-    for index, entry in enumerate(value or []):
+    entries = list(value or [])
+    if len(entries) > MAX_CONVERSATION_ENTRIES:
+        raise InvalidSpecError(
+            f"spec.conversation: {len(entries)} entries, over the cap of "
+            f"{MAX_CONVERSATION_ENTRIES}; start a new InfraDesign from the current request"
+        )
+    for index, entry in enumerate(entries):
         field = f"spec.conversation[{index}]"
         entry = _mapping(entry, field)
         kind = entry.get("type")
@@ -129,6 +146,11 @@ def _conversation(value: Any) -> list[Turn]:
             raise InvalidSpecError(f"{field}.type: {kind!r}; use 'answer' or 'change'")
         if not isinstance(text, str) or not text.strip():
             raise InvalidSpecError(f"{field}.text: empty; write the answer or the change")
+        if len(text) > MAX_CONVERSATION_TEXT_CHARS:
+            raise InvalidSpecError(
+                f"{field}.text: {len(text):,} characters, over the cap of "
+                f"{MAX_CONVERSATION_TEXT_CHARS:,}; split it into several entries"
+            )
         if kind == "answer":
             question = entry.get("questionId")
             if not isinstance(question, str) or not question:

@@ -482,3 +482,192 @@ async def test_a_design_honoring_every_ask_says_so(designed: DesignResult) -> No
     condition = conditions(outcome)["AsksHonored"]
     assert (condition["status"], condition["reason"]) == ("True", "AllHonored")
     assert outcome.status["asks"]["notHonored"] == []
+
+
+async def test_a_request_over_the_cap_stalls_without_designing(designed: DesignResult) -> None:
+    designer = CannedDesigner(designed)
+    outcome = await reconcile(REF, {"request": "x" * 48_000}, {}, deps(designer))
+
+    assert designer.calls == []
+    assert outcome.status["phase"] == "Failed"
+    stalled = conditions(outcome)["Stalled"]
+    assert (stalled["status"], stalled["reason"]) == ("True", "InvalidSpec")
+    assert "spec.request" in stalled["message"] and "4,000" in stalled["message"]
+    assert outcome.retry_after is None
+
+
+class Clock:
+    """An RFC 3339 clock the test moves by hand."""
+
+    def __init__(self, at: str = "2026-01-01T00:00:00Z") -> None:
+        self.at = at
+
+    def __call__(self) -> str:
+        return self.at
+
+
+class DesignerThatTakes:
+    """A designer during which the clock moves on (a run that takes time)."""
+
+    def __init__(self, inner: Any, clock: Clock, later: str) -> None:
+        self.inner, self.clock, self.later = inner, clock, later
+
+    async def __call__(self, request: str, **kwargs: Any) -> DesignResult:
+        result: DesignResult = await self.inner(request, **kwargs)
+        self.clock.at = self.later
+        return result
+
+
+async def test_the_design_started_event_is_posted_before_the_design_runs(
+    designed: DesignResult,
+) -> None:
+    posted: list[str] = []
+    seen_by_designer: list[list[str]] = []
+    inner = CannedDesigner(designed)
+
+    async def designer(request: str, **kwargs: Any) -> DesignResult:
+        seen_by_designer.append(list(posted))
+        return await inner(request, **kwargs)
+
+    outcome = await reconcile(
+        REF,
+        {"request": WEB_API},
+        {},
+        deps(designer, post_event=lambda event: posted.append(event.reason)),
+    )
+
+    assert seen_by_designer == [["DesignStarted"]]
+    assert "DesignStarted" not in reasons(outcome)  # posted once, not again at the end
+
+
+async def test_a_condition_flips_at_the_time_the_run_settles_not_when_it_began(
+    designed: DesignResult,
+) -> None:
+    clock = Clock("2026-01-01T00:00:00Z")
+    designer = DesignerThatTakes(CannedDesigner(designed), clock, "2026-01-01T00:10:00Z")
+    outcome = await reconcile(REF, {"request": WEB_API}, {}, deps(designer), now=clock)
+
+    assert conditions(outcome)["Ready"]["status"] == "True"
+    assert conditions(outcome)["Ready"]["lastTransitionTime"] == "2026-01-01T00:10:00Z"
+    assert conditions(outcome)["Reconciling"]["lastTransitionTime"] == "2026-01-01T00:10:00Z"
+
+
+async def test_a_condition_whose_status_holds_keeps_its_transition_time(
+    designed: DesignResult,
+) -> None:
+    failing = RecordingPublisher(GitSinkError("ServerError", "HTTP 502", retryable=True))
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra"}}
+    clock = Clock("2026-01-01T00:00:00Z")
+    first = await reconcile(REF, spec, {}, deps(CannedDesigner(designed), failing), now=clock)
+    clock.at = "2026-01-01T00:05:00Z"
+    second = await reconcile(
+        REF, spec, first.status, deps(CannedDesigner(designed), failing), now=clock, attempt=1
+    )
+
+    ready = conditions(second)["Ready"]
+    assert (ready["status"], ready["lastTransitionTime"]) == ("False", "2026-01-01T00:00:00Z")
+    stalled = conditions(second)["Stalled"]
+    assert (stalled["status"], stalled["lastTransitionTime"]) == ("False", "2026-01-01T00:00:00Z")
+
+
+class FlakyPublisher(RecordingPublisher):
+    """Fails the first ``failures`` publishes with ``error``, then publishes."""
+
+    def __init__(self, error: GitSinkError, failures: int) -> None:
+        super().__init__(error)
+        self.failures = failures
+
+    def __call__(self, target: Any, files: Any, **kwargs: Any) -> Any:
+        if len(self.calls) >= self.failures:
+            self.error = None
+        return super().__call__(target, files, **kwargs)
+
+
+class FreshDesigner:
+    """Each call designs anew and the result differs (as a model's answers may)."""
+
+    def __init__(self, result: DesignResult) -> None:
+        self.inner = CannedDesigner(result)
+
+    async def __call__(self, request: str, **kwargs: Any) -> DesignResult:
+        result: DesignResult = await self.inner(request, **kwargs)
+        result.files["main.tf"] += f"\n# run {len(self.inner.calls)}\n"
+        return result
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        return self.inner.calls
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        GitSinkError("ServerError", "HTTP 502", retryable=True),
+        GitSinkError("GitAuthFailed", "bad token", retryable=False),
+    ],
+    ids=["retryable", "permanent"],
+)
+async def test_a_retried_push_publishes_the_design_already_made(
+    designed: DesignResult, error: GitSinkError
+) -> None:
+    designer = FreshDesigner(designed)
+    publisher = FlakyPublisher(error, failures=2)
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra"}}
+    dependencies = deps(designer, publisher, recheck_seconds=60)
+    status: dict[str, Any] = {}
+    for attempt in range(3):
+        outcome = await reconcile(REF, spec, status, dependencies, attempt=attempt)
+        status = {**status, **outcome.status}
+
+    assert len(designer.calls) == 1
+    assert len(publisher.calls) == 3
+    assert publisher.calls[0]["files"] == publisher.calls[2]["files"]
+    assert status["phase"] == "Ready"
+    assert len(dependencies.designs) == 0  # published: nothing held any more
+
+
+async def test_a_changed_input_designs_again_after_a_failed_push(designed: DesignResult) -> None:
+    designer = CannedDesigner(designed)
+    publisher = RecordingPublisher(GitSinkError("ServerError", "HTTP 502", retryable=True))
+    dependencies = deps(designer, publisher)
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra"}}
+    first = await reconcile(REF, spec, {}, dependencies)
+    await reconcile(REF, {**spec, "request": WEB_API + " and Redis"}, first.status, dependencies)
+
+    assert len(designer.calls) == 2
+
+
+async def test_a_permanent_push_failure_says_when_it_checks_again(designed: DesignResult) -> None:
+    publisher = RecordingPublisher(GitSinkError("GitAuthFailed", "bad token", retryable=False))
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra"}}
+    outcome = await reconcile(
+        REF, spec, {}, deps(CannedDesigner(designed), publisher, recheck_seconds=300)
+    )
+
+    assert conditions(outcome)["Stalled"]["status"] == "True"
+    reconciling = conditions(outcome)["Reconciling"]
+    assert "Waiting for a change" not in reconciling["message"]
+    assert "every 300 s" in reconciling["message"]
+    assert "without designing again" in reconciling["message"]
+    assert outcome.retry_after == 300
+
+
+async def test_a_stall_on_a_secret_says_when_it_looks_again(designed: DesignResult) -> None:
+    spec = {"request": WEB_API, "git": {"repository": "acme/infra", "secretRef": {"name": "gh"}}}
+    designer = CannedDesigner(designed)
+    outcome = await reconcile(REF, spec, {}, deps(designer, recheck_seconds=90))
+
+    assert designer.calls == []
+    assert conditions(outcome)["Stalled"]["status"] == "True"
+    assert "every 90 s" in conditions(outcome)["Reconciling"]["message"]
+    assert outcome.retry_after == 90
+
+
+async def test_a_stall_only_a_spec_change_mends_says_it_is_not_checked_again() -> None:
+    designer = CannedDesigner(DesignResult(DesignStatus.DESIGNED))
+    outcome = await reconcile(REF, {"request": "x" * 4001}, {}, deps(designer))
+
+    assert designer.calls == []
+    message = conditions(outcome)["Reconciling"]["message"]
+    assert "Not checked again automatically" in message
+    assert outcome.retry_after is None

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from autcloud.operator.conditions import Condition, merge_conditions
-from autcloud.operator.spec import InvalidSpecError, input_hash, parse_spec
+from autcloud.operator.spec import (
+    MAX_CONVERSATION_ENTRIES,
+    MAX_CONVERSATION_TEXT_CHARS,
+    MAX_REQUEST_CHARS,
+    InvalidSpecError,
+    input_hash,
+    parse_spec,
+)
+
+REPO = Path(__file__).resolve().parents[2]
 
 BASE = {"request": "A web API in Seoul", "git": {"repository": "acme/infra"}}
 
@@ -135,3 +147,31 @@ def test_conditions_are_one_per_type_in_a_stable_order() -> None:
     )
 
     assert [c["type"] for c in merged] == ["Ready", "Stalled", "Committed"]
+
+
+def test_a_request_over_the_cap_is_refused_naming_the_field_and_the_cap() -> None:
+    with pytest.raises(InvalidSpecError) as refused:
+        parse_spec("orders", {**BASE, "request": "x" * 48_000})
+
+    assert "spec.request" in str(refused.value)
+    assert "48,000 characters" in str(refused.value)
+    assert "4,000" in str(refused.value)
+    parse_spec("orders", {**BASE, "request": "서" * MAX_REQUEST_CHARS})  # the cap itself is fine
+
+
+def test_a_conversation_text_over_the_cap_is_refused_naming_the_entry() -> None:
+    long_change = {"type": "change", "text": "y" * (MAX_CONVERSATION_TEXT_CHARS + 1)}
+    with pytest.raises(InvalidSpecError, match=r"spec\.conversation\[0\]\.text: 2,001"):
+        parse_spec("orders", {**BASE, "conversation": [long_change]})
+
+
+def test_the_operator_caps_are_the_crd_caps() -> None:
+    crd = yaml.safe_load((REPO / "crds" / "autcloud.io_infradesigns.yaml").read_text())
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    conversation = spec["properties"]["conversation"]
+
+    assert spec["properties"]["request"]["maxLength"] == MAX_REQUEST_CHARS
+    assert conversation["maxItems"] == MAX_CONVERSATION_ENTRIES
+    assert conversation["items"]["properties"]["text"]["maxLength"] == MAX_CONVERSATION_TEXT_CHARS
+    api = (REPO / "docs" / "api.md").read_text()
+    assert f"string, 1–{MAX_REQUEST_CHARS} characters" in api
