@@ -17,7 +17,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from autcloud.accounts.conditions import failed_status, outcome_conditions, rfc3339
+from autcloud.accounts.conditions import (
+    build_conditions,
+    failed_status,
+    outcome_conditions,
+    rfc3339,
+)
 from autcloud.accounts.discovery import account_id, discover, display_name, regions_to_scan
 from autcloud.accounts.errors import Failure, classify
 from autcloud.accounts.specs import InvalidSpecError, ProjectTagSpec, compile_name_pattern
@@ -51,6 +56,8 @@ class ProjectTagResult:
     failed: dict[str, TagFailure] = field(default_factory=dict)
     newly_tagged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # spec.selectors.arns the scan did not find (deleted, mistyped, or outside regions/kinds).
+    unknown_arns: list[str] = field(default_factory=list)
     failure: Failure | None = None
 
 
@@ -90,10 +97,12 @@ def _scan_and_tag(
     account = account_id(clients, first_region)
     result = ProjectTagResult(status_patch={}, events=[], requeue_after_s=0)
     pattern = compile_name_pattern(spec.name_pattern) if spec.name_pattern else None
+    seen: set[str] = set()
     for region, kinds in regions_to_scan(spec.regions, spec.kinds).items():
         found = discover(clients, region, kinds, account)
         result.warnings.extend(found.warnings)
         for resource in found.resources:
+            seen.add(resource.arn)
             if spec.arns and resource.arn not in spec.arns:
                 continue
             if spec.vpc_ids and resource.vpc_id not in spec.vpc_ids:
@@ -101,6 +110,7 @@ def _scan_and_tag(
             if pattern is not None and not pattern.search(display_name(resource)):
                 continue
             result.matched.append(resource)
+    result.unknown_arns = sorted(spec.arns - seen)
     for resource in result.matched:
         current = (resource.tags or {}).get(spec.key)
         if current == spec.value:
@@ -178,12 +188,49 @@ def _finish(
             stalled=stalled,
             now=now,
             generation=generation,
-        ),
+        )
+        + _arns_condition(result, spec, previous, now, generation),
     }
     if generation is None:
         del result.status_patch["observedGeneration"]
     result.requeue_after_s = interval_s
     result.events = _events(result, spec, previous, tag)
+
+
+UNKNOWN_ARNS_LISTED = 20  # ARNs named in the condition's message; the count is always there
+
+
+def _unknown_arns_message(result: ProjectTagResult, spec: ProjectTagSpec) -> str:
+    unknown = result.unknown_arns
+    listed = ", ".join(unknown[:UNKNOWN_ARNS_LISTED])
+    more = (
+        f" and {len(unknown) - UNKNOWN_ARNS_LISTED} more"
+        if len(unknown) > UNKNOWN_ARNS_LISTED
+        else ""
+    )
+    return (
+        f"{len(unknown)} of {len(spec.arns)} ARNs in spec.selectors.arns were not found in "
+        f"{', '.join(spec.regions)}: {listed}{more}; nothing can be tagged there. Fix or remove "
+        "them (deleted, mistyped, or in a region or kind this ProjectTag does not scan)."
+    )
+
+
+def _arns_condition(
+    result: ProjectTagResult,
+    spec: ProjectTagSpec,
+    previous: Mapping[str, Any],
+    now: datetime,
+    generation: int | None,
+) -> list[dict[str, Any]]:
+    """``ArnsFound``, only when spec.selectors.arns is set: False (reason ``UnknownArns``)
+    names the ARNs the scan did not find; Ready stays as the scan left it."""
+    if not spec.arns:
+        return []
+    if result.unknown_arns:
+        wanted = ("ArnsFound", "False", "UnknownArns", _unknown_arns_message(result, spec))
+    else:
+        wanted = ("ArnsFound", "True", "AllFound", f"All {len(spec.arns)} ARNs were found.")
+    return build_conditions(previous.get("conditions"), [wanted], now=now, generation=generation)
 
 
 def _untagged_item(entry: Untagged) -> dict[str, Any]:
@@ -201,6 +248,8 @@ def _events(
     result: ProjectTagResult, spec: ProjectTagSpec, previous: Mapping[str, Any], tag: str
 ) -> list[Event]:
     events: list[Event] = []
+    if result.unknown_arns:
+        events.append(("Warning", "UnknownArns", _unknown_arns_message(result, spec)[:1000]))
     if result.newly_tagged:
         events.append(
             ("Normal", "Tagged", f"Tagged {len(result.newly_tagged)} resources with {tag}.")

@@ -309,3 +309,40 @@ def test_ready_transition_time_is_kept_while_status_stays(
     assert later.status_patch["conditions"][0]["lastTransitionTime"] == "2026-01-01T00:00:00Z"
     assert later.status_patch["lastScanTime"] == "2026-01-01T01:00:00Z"
     assert later.requeue_after_s == 3600
+
+
+def test_enforce_with_arns_that_do_not_exist_warns_naming_them(
+    clients: AwsClients, seeded: Seeded
+) -> None:
+    real = seeded.arns["sqs:queue"]
+    ghosts = [
+        f"arn:aws:sqs:{REGION}:123456789012:deleted-queue",
+        f"arn:aws:sqs:{REGION}:123456789012:misspeled-queue",
+    ]
+    result = reconcile_project_tag(
+        spec(mode="enforce", resourceKinds=["sqs:queue"], selectors={"arns": [real, *ghosts]}),
+        clients=clients,
+        sleep=no_sleep,
+    )
+
+    assert result.unknown_arns == sorted(ghosts)
+    conditions = {c["type"]: c for c in result.status_patch["conditions"]}
+    found = conditions["ArnsFound"]
+    assert (found["status"], found["reason"]) == ("False", "UnknownArns")
+    assert all(ghost in found["message"] for ghost in ghosts)
+    assert real not in found["message"]
+    assert "2 of 3" in found["message"]
+    warnings = [e for e in result.events if e[:2] == ("Warning", "UnknownArns")]
+    assert len(warnings) == 1 and ghosts[0] in warnings[0][2]
+    assert result.newly_tagged == [real]  # the ARNs that exist are still tagged
+
+
+def test_arns_that_all_exist_say_so(clients: AwsClients, seeded: Seeded) -> None:
+    arn = seeded.arns["sqs:queue"]
+    result = reconcile_project_tag(
+        spec(resourceKinds=["sqs:queue"], selectors={"arns": [arn]}), clients=clients
+    )
+
+    found = next(c for c in result.status_patch["conditions"] if c["type"] == "ArnsFound")
+    assert (found["status"], found["reason"]) == ("True", "AllFound")
+    assert not [e for e in result.events if e[1] == "UnknownArns"]
