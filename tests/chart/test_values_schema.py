@@ -180,3 +180,14 @@ def test_chart_yaml_declares_v2_and_kubernetes_1_30() -> None:
     assert metadata["apiVersion"] == "v2"
     assert metadata["kubeVersion"] == ">=1.30.0-0"
     assert metadata["type"] == "application"
+
+
+def test_the_gateway_message_limit_cannot_exceed_the_crds() -> None:
+    from autcloud.events import CONVERSATION_TEXT_MAX_CHARS
+
+    limits = SCHEMA["properties"]["gateway"]["properties"]["limits"]["properties"]
+    assert limits["maxMessageChars"]["maximum"] == CONVERSATION_TEXT_MAX_CHARS
+    with pytest.raises(jsonschema.ValidationError, match="maxMessageChars|2000"):
+        jsonschema.validate(
+            {"gateway": {"limits": {"maxMessageChars": CONVERSATION_TEXT_MAX_CHARS + 1}}}, SCHEMA
+        )
