@@ -187,7 +187,7 @@ def test_the_gateway_message_limit_cannot_exceed_the_crds() -> None:
 
     limits = SCHEMA["properties"]["gateway"]["properties"]["limits"]["properties"]
     assert limits["maxMessageChars"]["maximum"] == CONVERSATION_TEXT_MAX_CHARS
-    with pytest.raises(jsonschema.ValidationError, match="maxMessageChars|2000"):
+    with pytest.raises(jsonschema.ValidationError, match=r"maxMessageChars|2000"):
         jsonschema.validate(
             {"gateway": {"limits": {"maxMessageChars": CONVERSATION_TEXT_MAX_CHARS + 1}}}, SCHEMA
         )
