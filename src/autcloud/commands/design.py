@@ -246,21 +246,28 @@ def write_output(out: Path, result: DesignResult) -> None:
         for name in ("diagram.json", "diagram.svg"):  # drawn by the diagram module: no links
             if (out / name).is_symlink():
                 (out / name).unlink()
-        result.document["diagram"] = write_design_diagram(out)
+        requirements = result.document.get("requirements") or {}
+        title = " · ".join(
+            str(part)
+            for part in (requirements.get("project"), result.document.get("region_name"))
+            if part
+        )
+        result.document["diagram"] = write_design_diagram(out, title)
     _write_atomically(
         out / DESIGN_JSON, json.dumps(result.document, indent=2, ensure_ascii=False) + "\n"
     )
 
 
-def write_design_diagram(out: Path) -> list[str]:
+def write_design_diagram(out: Path, title: str = "") -> list[str]:
     """diagram.json (the architecture view, with positions), diagram.svg and diagram.png, and
-    the full reference graph as graph.json / graph.svg. Drawing needs graphviz's `dot` or the
-    WebAssembly Graphviz the package ships; without either, only the JSON files."""
-    from autcloud.agent.diagram import layout_engine
+    the full reference graph as graph.json / graph.svg, titled ``title`` (the project and its
+    region; the folder's name when empty). Drawing needs graphviz's `dot` or the WebAssembly
+    Graphviz the package ships; without either, only the JSON files."""
+    from autcloud.agent.diagram import diagram_for_folder, layout_engine
 
     formats = ("json", "svg", "png") if layout_engine() else ("json",)
     try:
-        written = write_diagram(out, formats=formats)
+        written = write_diagram(out, diagram_for_folder(out, title), formats=formats)
     except DiagramRenderError as error:
         print(f"autcloud design: diagram not drawn: {error}", file=sys.stderr)
         written = write_diagram(out, formats=("json",))
