@@ -17,7 +17,7 @@ from autcloud.agent.requirements import (
     WORKLOADS,
     find_words,
 )
-from autcloud.agent.secrets import find_secrets, normalise
+from autcloud.agent.secrets import CREDENTIAL_WORDS, find_secrets, normalise
 
 
 class Route(StrEnum):
@@ -46,22 +46,9 @@ _INJECTION = re.compile(
     r"|시스템\s*프롬프트|프롬프트\s*를\s*(?:보여|출력|알려)",
     re.IGNORECASE,
 )
-_CREDENTIAL = r"(?:passwords?|passwd|secrets?|credentials?|access[ _-]?keys?|secret[ _-]?keys?|api[ _-]?keys?|tokens?|private[ _-]?keys?)"
-# A value that reads like a secret: quoted, or holding a digit or a symbol ("hunter22", "Tr0ub4dor&3").
-_SECRET_LIKE = r"(?:[\"'][^\"'\s]{4,}[\"']|(?=[^\s\"',]*[\d!@#$%^&*+/])[^\s\"',]{4,})"
-# What follows "password:" in a request that describes, rather than gives, a credential.
-_NOT_A_VALUE = (
-    r"(?!(?:stored|kept|managed|generated|rotated|handled|in|from|via|by|none|null|required|optional"
-    r"|secrets?|aws|random|auto|automatic|never|not|must|should|will)\b)"
-)
-_LITERAL_CREDENTIAL = re.compile(
-    rf"\b{_CREDENTIAL}\s*(?:=|:)\s*{_NOT_A_VALUE}[\"']?[^\s\"',.]{{4,}}"
-    rf"|\b{_CREDENTIAL}\s+(?:is|was|to|as|of)\s+{_SECRET_LIKE}",
-    re.IGNORECASE,
-)
 _CREDENTIAL_INTO_CODE = re.compile(
     rf"\b(?:hard-?code|hardcoded|embed|put|include|write|store|place|output|print|expose|show|return|commit|add|pass|inject|bake)\w*\b"
-    rf".{{0,40}}\b(?:{_CREDENTIAL}|(?:db|database) (?:login|credentials?))\b.{{0,50}}\b(?:terraform|code|outputs?|\.tf|tf files?|plain ?text|variables? defaults?|repo|repository|git|state|user ?data|environment variables? in plain)",
+    rf".{{0,40}}\b(?:{CREDENTIAL_WORDS}|(?:db|database) (?:login|credentials?))\b.{{0,50}}\b(?:terraform|code|outputs?|\.tf|tf files?|plain ?text|variables? defaults?|repo|repository|git|state|user ?data|environment variables? in plain)",
     re.IGNORECASE,
 )
 _KO_CREDENTIAL_INTO_CODE = re.compile(
@@ -79,11 +66,6 @@ _EN_NEGATION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _KO_NEGATION_AFTER = re.compile(r"^\S{0,8}\s*(?:\S{0,4}지\s*(?:않|마|말)|금지|안\s*(?:되|돼)|않)")
-_KO_LITERAL = re.compile(
-    rf"(?:비밀번호|패스워드|암호)\s*(?::|=)\s*{_NOT_A_VALUE}\S{{4,}}"
-    rf"|(?:비밀번호|패스워드|암호)(?:는|은)\s*{_SECRET_LIKE}",
-    re.IGNORECASE,
-)
 _OTHER_CLOUDS = re.compile(
     r"\b(?:gcp|google cloud|azure|alibaba cloud|oracle cloud|digitalocean|linode|naver cloud|ncp|kt cloud)\b"
     r"|\boci\b(?!\s*(?:images?|containers?|registry|registries|artifacts?|compliant|spec|runtime|format|distribution))"
@@ -196,7 +178,7 @@ def screen(text: str) -> Decision | None:
             "The request tries to override the designer's instructions; describe the infrastructure you need instead.",
             "PromptInjection",
         )
-    if find_secrets(text) or _LITERAL_CREDENTIAL.search(text) or _KO_LITERAL.search(text):
+    if find_secrets(text):
         return Decision(
             Route.REFUSED,
             "The request contains a credential. Never paste secrets into a request: designs keep passwords in "

@@ -29,7 +29,7 @@ _FOREIGN_LETTER = re.compile(r"[^\x00-\x7f\u1100-\u11ff\u3000-\u9fff\uac00-\ud7a
 class SecretKind:
     name: str
     pattern: re.Pattern[str]
-    group: str | int = 0  # the part of the match that is the secret itself
+    group: tuple[str | int, ...] = (0,)  # the first of these that matched is the secret itself
     plausible: Callable[[str], bool] | None = None  # a second look at what the pattern matched
 
 
@@ -42,10 +42,19 @@ def _not_words(token: str) -> bool:
 WORDLIKE_SHARE = 0.4
 
 
-_VALUE = r"[\"']?(?P<value>(?=[^\s\"',;]*[\d!@#$%^&*+/=?~])[^\s\"',;]{4,})[\"']?"
+# Words that name a credential (the guard's "into the code" rule reads them too).
+CREDENTIAL_WORDS = (
+    r"(?:passwords?|passwd|pwd|passphrase|secrets?|credentials?|access[ _-]?keys?"
+    r"|secret[ _-]?keys?|api[ _-]?keys?|tokens?|private[ _-]?keys?)"
+)
+_KO_PASSWORD = r"(?:비밀\s*번호|패스워드|암호)"
+# A value that reads like a secret: quoted, or holding a digit or a symbol ("hunter22", "Tr0ub4dor&3").
+_SECRET_LIKE = r"[\"']?(?P<value>(?=[^\s\"',;]*[\d!@#$%^&*+/=?~])[^\s\"',;]{4,})[\"']?"
+# What follows "password:" in a request that describes, rather than gives, a credential.
 _NOT_A_VALUE = (
     r"(?!(?:stored|kept|managed|generated|rotated|handled|in|from|via|by|none|null|required"
-    r"|optional|secrets?|aws|random|auto|never|not|must|should|will|policy|length|rotation)\b)"
+    r"|optional|secrets?|aws|random|auto|automatic|never|not|must|should|will|policy|length"
+    r"|rotation)\b)"
 )
 
 SECRET_KINDS: tuple[SecretKind, ...] = (
@@ -71,17 +80,21 @@ SECRET_KINDS: tuple[SecretKind, ...] = (
     ),
     SecretKind("JSON Web Token", re.compile(r"\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}")),
     SecretKind(
-        "password",
+        "credential",  # "password Sup3r!", "api key: abcd1234", "token is 'xyzw'"
         re.compile(
-            rf"\b(?:passwords?|passwd|pwd|passphrase)\b\s*(?:[:=]|is|was|to|as|of)?\s*{_NOT_A_VALUE}{_VALUE}",
+            rf"\b{CREDENTIAL_WORDS}\b\s*(?:[:=]|is|was|to|as|of)?\s*{_NOT_A_VALUE}{_SECRET_LIKE}"
+            rf"|\b{CREDENTIAL_WORDS}\s*[:=]\s*{_NOT_A_VALUE}[\"']?(?P<plain>[^\s\"',.]{{4,}})",
             re.IGNORECASE,
         ),
-        "value",
+        ("value", "plain"),
     ),
     SecretKind(
         "password",
-        re.compile(rf"(?:비밀\s*번호|패스워드|암호)\s*(?:는|은|를|을|:|=)?\s*{_VALUE}"),
-        "value",
+        re.compile(
+            rf"{_KO_PASSWORD}\s*(?:는|은|를|을)?\s*{_SECRET_LIKE}"
+            rf"|{_KO_PASSWORD}\s*[:=]\s*{_NOT_A_VALUE}(?P<plain>\S{{4,}})"
+        ),
+        ("value", "plain"),
     ),
 )
 # A whole word of 24+ token characters (not a piece of an ARN, a path or a URL).
@@ -141,8 +154,9 @@ def find_secrets(text: str, *, high_entropy: bool = True) -> list[FoundSecret]:
     found: list[FoundSecret] = []
     for kind in SECRET_KINDS:
         for match in kind.pattern.finditer(text):
-            if kind.plausible is None or kind.plausible(match.group(kind.group)):
-                found.append(FoundSecret(kind.name, match.start(kind.group), match.end(kind.group)))
+            group = next(g for g in kind.group if match.group(g) is not None)
+            if kind.plausible is None or kind.plausible(match.group(group)):
+                found.append(FoundSecret(kind.name, match.start(group), match.end(group)))
     if high_entropy:
         for match in _HIGH_ENTROPY.finditer(text):
             if _looks_random(match.group(0)):
