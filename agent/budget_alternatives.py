@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.requirements import RELATIONAL_ENGINES, Requirements
+from autcloud.agent.requirements import Requirements
 
 KEEP = "keep"  # the answer that keeps the design as it is, over budget
 
@@ -60,14 +60,6 @@ class Alternative:
         }
 
 
-def _relational(req: Requirements) -> list[str]:
-    return [engine for engine in req.databases if engine in RELATIONAL_ENGINES]
-
-
-def _in_vpc(req: Requirements) -> bool:
-    return req.compute in ("ecs", "ec2", "eks") or bool(_relational(req)) or req.has("cache")
-
-
 def _no_nat(req: Requirements) -> None:
     req.params["network.nat"] = "none"
     req.services = sorted({*req.services, "network_options", "vpc_endpoints"})
@@ -105,7 +97,7 @@ STRUCTURES: tuple[Structure, ...] = (
         "no_nat",
         "No NAT gateway: private subnets reach AWS APIs through VPC endpoints",
         "the private subnets lose internet access (no calls to outside APIs or package mirrors)",
-        lambda req: _in_vpc(req) and "network.nat" not in req.params,
+        lambda req: req.needs_vpc() and "network.nat" not in req.params,
         _no_nat,
     ),
     Structure(

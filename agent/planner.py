@@ -67,7 +67,6 @@ from autcloud.agent.hcl import Expr
 from autcloud.agent.ledger import AskKind, AskStatus
 from autcloud.agent.requirements import BUDGET_QUESTION, RELATIONAL_ENGINES, Question, Requirements
 
-RELATIONAL = RELATIONAL_ENGINES
 NAT_PER_AZ_MIN_BUDGET_USD = 300.0  # below this, an HA request keeps one NAT and says so
 
 
@@ -302,14 +301,9 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
         )
     )
 
-    relational = [e for e in req.databases if e in RELATIONAL]
+    relational = [e for e in req.databases if e in RELATIONAL_ENGINES]
     web = req.has_web() or req.compute in ("ecs", "ec2")
-    needs_vpc = (
-        req.compute in ("ecs", "ec2", "eks")
-        or bool(relational)
-        or req.has("cache")
-        or req.has("batch")
-    )
+    needs_vpc = req.needs_vpc()
 
     add_kms(bp)
     if needs_vpc:

@@ -172,6 +172,16 @@ class Requirements:
     def has(self, feature: str) -> bool:
         return feature in self.features
 
+    def needs_vpc(self) -> bool:
+        """Servers, relational databases, caches and batch jobs run inside a VPC."""
+        relational = any(engine in RELATIONAL_ENGINES for engine in self.databases)
+        return (
+            self.compute in ("ecs", "ec2", "eks")
+            or relational
+            or self.has("cache")
+            or self.has("batch")
+        )
+
     def has_web(self) -> bool:
         """Whether people or programs call it over HTTP (so it needs a front door)."""
         return bool({"web_api", "realtime"} & set(self.workloads))

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import NoReturn
 
 import pytest
+
+
+def missing_tool(message: str) -> NoReturn:
+    """Skip naming what is missing; on CI (AUTCLOUD_REQUIRE_TOOLS=1) fail instead."""
+    if os.environ.get("AUTCLOUD_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{message} (AUTCLOUD_REQUIRE_TOOLS=1: CI must have it)")
+    pytest.skip(message)
 
 
 def require_tool(name: str, why: str = "") -> str:
@@ -18,7 +26,4 @@ def require_tool(name: str, why: str = "") -> str:
     path = shutil.which(name)
     if path:
         return path
-    message = f"{name} is not installed{': ' + why if why else ''}"
-    if os.environ.get("AUTCLOUD_REQUIRE_TOOLS") == "1":
-        pytest.fail(f"{message} (AUTCLOUD_REQUIRE_TOOLS=1: CI must have it)")
-    pytest.skip(message)
+    missing_tool(f"{name} is not installed{': ' + why if why else ''}")

@@ -17,6 +17,7 @@ from autcloud.agent.diagram import (
 )
 from autcloud.agent.diagram.model import CATEGORIES
 from autcloud.agent.tfparse import load_texts
+from tests.tooling import missing_tool
 
 WEB = """
 variable "az_count" {
@@ -318,7 +319,7 @@ def test_both_engines_write_svg_png_positions_and_the_graph(
 
     monkeypatch.setenv("AUTCLOUD_DIAGRAM_ENGINE", engine)
     if layout_engine() != engine:
-        pytest.skip(f"{engine} is not available here")
+        missing_tool(f"the {engine} layout engine is not available here")
     fresh = build_diagram(load_texts({"main.tf": WEB}), "web")
     written = write_diagram(tmp_path, fresh, ("json", "svg", "png"))
     assert [p.name for p in written] == [

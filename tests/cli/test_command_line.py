@@ -3,9 +3,13 @@ names them all, and a command's own help works although only that command's modu
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+from autcloud.agent.tfparse import load_folder
 from autcloud.cli import COMMANDS, EXIT_USAGE
 
 
@@ -58,3 +62,26 @@ def test_the_version_is_printed_without_a_command() -> None:
     shown = autcloud("--version")
     assert shown.returncode == 0
     assert shown.stdout.startswith("autcloud ")
+
+
+def test_diagram_view_graph_draws_resources_where_architecture_folds_them(tmp_path: Path) -> None:
+    """``autcloud diagram DIR --view graph`` (docs/diagrams.md): the reference graph, resources as
+    nodes, where the default architecture view folds plumbing away."""
+    case = (
+        Path(__file__).resolve().parents[1] / "agent" / "diagram_cases" / "web_api_postgres_redis"
+    )
+    folder = tmp_path / "design"
+    shutil.copytree(case, folder, ignore=shutil.ignore_patterns("expected.json"))
+    views = {}
+    for view in ("architecture", "graph"):
+        out = tmp_path / view
+        shown = autcloud(
+            "diagram", str(folder), "--view", view, "--format", "json", "--out-dir", str(out)
+        )
+        assert shown.returncode == 0, shown.stderr
+        views[view] = json.loads((out / "diagram.json").read_text(encoding="utf-8"))
+    resources = load_folder(folder).resources
+    assert views["graph"]["view"] == "graph"
+    addresses = {f"{rtype}.{name}" for rtype, named in resources.items() for name in named}
+    assert {node["id"] for node in views["graph"]["nodes"]} <= addresses
+    assert len(views["architecture"]["nodes"]) < len(views["graph"]["nodes"])

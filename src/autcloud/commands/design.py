@@ -243,9 +243,6 @@ def write_output(out: Path, result: DesignResult) -> None:
     for name, text in result.files.items():
         _write_atomically(out / name, text)
     if result.files:
-        for name in ("diagram.json", "diagram.svg"):  # drawn by the diagram module: no links
-            if (out / name).is_symlink():
-                (out / name).unlink()
         requirements = result.document.get("requirements") or {}
         title = " · ".join(
             str(part)
