@@ -36,6 +36,7 @@ from redis.exceptions import RedisError
 
 from autcloud.accounts import MetricsRegistry
 from autcloud.events import CONVERSATION_MAX_ITEMS, ChatRequest, conversation_key, now_timestamp
+from autcloud.gateway.redis_url import redis_from_url
 from autcloud.operator.chat_inbox import (
     ApplyOutcome,
     ChatInbox,
@@ -278,7 +279,7 @@ class ChatService:
         metrics: MetricsRegistry,
         inbox_settings: InboxSettings | None = None,
     ) -> None:
-        self._redis = Redis.from_url(redis_url)
+        self._redis = redis_from_url(redis_url)
         self._metrics = metrics
         self.appender = ConversationAppender(settings, kube, metrics, self._redis)
         self.inbox = ChatInbox(
@@ -299,6 +300,23 @@ class ChatService:
             self.inbox.settings.group,
             self.inbox.settings.consumer,
         )
+
+    async def forget(self, namespace: str, name: str) -> None:
+        """Drop a deleted design's conversation count (see ``conversation_key``).
+
+        A design deleted and created again under the same name starts with an empty
+        conversation; a count kept from the old one would make the gateway refuse its messages
+        early. Best effort: Redis being away only logs (the count then expires with its TTL).
+        """
+        try:
+            await self._redis.delete(conversation_key(namespace, name))
+        except (RedisError, OSError) as exc:
+            log.warning(
+                "event=chat_count_not_dropped design=%s/%s error=%s",
+                namespace,
+                name,
+                type(exc).__name__,
+            )
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -22,7 +22,7 @@ from autcloud.operator.infradesign import OperatorRuntime, build_registry, kopf_
 from autcloud.operator.metrics_server import MetricsServer, measured_designer
 from autcloud.operator.monitortarget import register_monitor_targets
 from autcloud.operator.projecttag import AccountsContext, register_project_tags
-from autcloud.operator.settings import OperatorSettings
+from autcloud.operator.settings import GROUP, PLURAL, VERSION, OperatorSettings
 
 StopFlag = asyncio.Event | threading.Event
 log = logging.getLogger("autcloud.operator.runner")
@@ -57,6 +57,12 @@ def build_operator(runtime: OperatorRuntime, companions: Companions) -> kopf.Ope
                 settings.redis_url, settings, lambda: runtime.kube, companions.metrics
             )
             await companions.chat.start()
+
+    @kopf.on.delete(GROUP, VERSION, PLURAL, registry=registry, optional=True)
+    async def forget_conversation(name: str, namespace: str | None, **_: Any) -> None:
+        """A deleted design's chat count goes with it (``ChatService.forget``)."""
+        if companions.chat is not None:
+            await companions.chat.forget(namespace or "", name)
 
     @kopf.on.cleanup(registry=registry)
     async def stop_companions(**_: Any) -> None:

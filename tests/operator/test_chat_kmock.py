@@ -318,3 +318,35 @@ async def test_the_message_past_the_item_limit_is_reported_and_the_gateway_then_
         await enqueue_request(
             redis, ChatRequest(namespace="default", name="web", id="m-102", text="Another")
         )
+
+
+# --- Deleting a design drops its conversation count ----------------------------------------
+
+
+async def test_a_deleted_and_recreated_design_starts_with_a_fresh_conversation_count(
+    cluster: Cluster, operator: CompanionOperator, redis: Redis
+) -> None:
+    full = [{"type": "change", "text": f"turn {i}"} for i in range(CONVERSATION_MAX_ITEMS - 1)]
+    await cluster.apply("web", {**SPEC, "conversation": full})
+    await cluster.wait_for("web", is_settled(), timeout=60, what="the design with 99 turns")
+    await enqueue_request(
+        redis, ChatRequest(namespace="default", name="web", id="last", text="The 100th turn")
+    )
+    await all_handled(redis, 1)
+    key = conversation_key("default", "web")
+    assert (await redis.hgetall(key))[b"size"] == str(CONVERSATION_MAX_ITEMS).encode()  # type: ignore[misc]
+
+    await cluster.delete("web")
+    deadline = time.monotonic() + 15
+    while await cluster.get("web") is not None:
+        assert time.monotonic() < deadline, "the design was not released"
+        await asyncio.sleep(0.1)
+    assert not await redis.exists(key)
+
+    # The same name again: its messages are counted from zero, not refused as the old one's.
+    await cluster.apply("web", SPEC)
+    await enqueue_request(
+        redis, ChatRequest(namespace="default", name="web", id="anew", text="Add a cache")
+    )
+    obj = await cluster.wait_for("web", lambda o: bool(conversation(o)), what="the new entry")
+    assert [turn["id"] for turn in conversation(obj)] == ["anew"]
