@@ -57,6 +57,14 @@ def from_github(
             retryable=False,
             secrets=secrets,
         )
+    if status == 404 and not token:
+        return GitSinkError(
+            "RepositoryNotFound",
+            f"GitHub answered 404 for {repository} while {action} without a token: GitHub "
+            "hides private repositories from anonymous requests; put a token in the git Secret "
+            "(or check the name)",
+            retryable=False,
+        )
     if status == 404:
         return GitSinkError(
             "RepositoryNotFound",
@@ -115,6 +123,13 @@ def _is_rate_limit(status: int, headers: Mapping[str, str], detail: str) -> bool
 
 
 def _github_message(data: Any) -> str:
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])
-    return ""
+    """``message``, and for a 422 the ``errors`` that say which field or rule failed."""
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        return ""
+    details = []
+    for error in data.get("errors") or []:
+        if isinstance(error, dict) and error.get("message"):
+            details.append(str(error["message"]))
+        elif isinstance(error, dict) and error.get("field"):
+            details.append(f"{error['field']} {error.get('code', 'invalid')}")
+    return f"{data['message']}: {'; '.join(details)}" if details else str(data["message"])

@@ -23,6 +23,7 @@ import requests
 from github import Auth, Github, GithubException, InputGitAuthor, InputGitTreeElement
 from github.GitCommit import GitCommit
 from github.GitRef import GitRef
+from github.PullRequest import PullRequest
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
@@ -319,23 +320,39 @@ def _ensure_pull_request(
     body: str,
     token: str | None,
 ) -> str | None:
-    """The URL of the design's one open pull request, created or brought up to date."""
+    """The URL of the design's one open pull request, created or brought up to date.
+
+    Another writer (a second operator replica, a person) may open it between our listing and
+    our create: GitHub then answers 422 "A pull request already exists", and the one it has is
+    read again and brought up to date instead."""
     with translated(remote, token, "opening the pull request"):
-        pulls = repo.get_pulls(
-            state="open", head=f"{remote.owner}:{branch}", base=target.base_branch
-        )
-        current = next(iter(pulls), None)
-        if current is not None:
-            if current.title != title or (current.body or "") != body:
-                current.edit(title=title, body=body)
-            return str(current.html_url)
-        try:
-            created = repo.create_pull(base=target.base_branch, head=branch, title=title, body=body)
-        except GithubException as error:
-            if error.status == 422 and "no commits between" in _all_messages(error.data):
-                return None  # the branch holds nothing the base lacks (already merged)
-            raise
-        return str(created.html_url)
+        current = _open_pull(repo, remote, target, branch)
+        if current is None:
+            try:
+                created = repo.create_pull(
+                    base=target.base_branch, head=branch, title=title, body=body
+                )
+            except GithubException as error:
+                messages = _all_messages(error.data)
+                if error.status == 422 and "no commits between" in messages:
+                    return None  # the branch holds nothing the base lacks (already merged)
+                if error.status != 422 or "already exists" not in messages:
+                    raise
+                current = _open_pull(repo, remote, target, branch)
+                if current is None:
+                    raise
+            else:
+                return str(created.html_url)
+        if current.title != title or (current.body or "") != body:
+            current.edit(title=title, body=body)
+        return str(current.html_url)
+
+
+def _open_pull(
+    repo: Repository, remote: GitHubRepository, target: GitTarget, branch: str
+) -> PullRequest | None:
+    pulls = repo.get_pulls(state="open", head=f"{remote.owner}:{branch}", base=target.base_branch)
+    return next(iter(pulls), None)
 
 
 def _all_messages(data: Any) -> str:

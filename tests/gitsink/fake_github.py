@@ -6,6 +6,14 @@ GitHub's semantics, not just recorded. Every request is logged as a :class:`Call
 assert the exact sequence. ``fail_next`` makes the next matching request fail with a chosen
 status and headers; ``before`` runs a hook before a matching request (e.g. to move a branch as a
 concurrent writer would).
+
+What GitHub checks, it checks too (the answers are GitHub's own): the token (a wrong one is
+401 "Bad credentials"; none is 404 for reads of a private repository and 401 "Requires
+authentication" for writes; a read-only one is 403 on writes), a second open pull request for
+the same head and base (422 "A pull request already exists for owner:branch."), that a pull
+request's base and head branches exist (422, naming the field), ``state`` open/closed/all and
+``per_page``/``page`` with a ``Link`` header when listing pull requests, and tree paths (a
+leading ``/``, ``..``, ``.``, ``.git`` or an empty segment is a 422).
 """
 
 from __future__ import annotations
@@ -15,13 +23,17 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 Listing = dict[str, tuple[str, str, str]]  # path -> (mode, type, sha): files only, nested paths
+Access = Literal["read", "write"]
+
+TOKEN = "ghp_TESTTOKEN_do_not_leak_1234567890"  # the token a FakeGitHub accepts unless told
+DOCS = "https://docs.github.com/rest"
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,25 @@ class FakeRepository:
     commits: dict[str, dict[str, Any]] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)  # "heads/main" -> commit sha
     pulls: list[dict[str, Any]] = field(default_factory=list)
+    private: bool = True  # anonymous reads are answered 404, as GitHub hides private ones
+
+    def open_pull(self, head: str, base: str = "main", title: str = "by hand") -> dict[str, Any]:
+        """Open a pull request as a person (or another writer) would; GitHub's rules apply."""
+        if any(
+            p["state"] == "open" and p["head_ref"] == head and p["base_ref"] == base
+            for p in self.pulls
+        ):
+            raise ValueError(f"A pull request already exists for {self.owner}:{head}.")
+        pull = {
+            "number": len(self.pulls) + 1,
+            "state": "open",
+            "title": title,
+            "body": None,
+            "head_ref": head,
+            "base_ref": base,
+        }
+        self.pulls.append(pull)
+        return pull
 
     # -- the object model -------------------------------------------------------------------
     def store_blob(self, data: bytes) -> str:
@@ -129,11 +160,13 @@ class FakeRepository:
 class FakeGitHub:
     """The server: start with ``with FakeGitHub() as github:``; PyGithub's base_url is ``url``."""
 
-    def __init__(self) -> None:
+    def __init__(self, tokens: Mapping[str, Access] | None = None) -> None:
+        """``tokens``: the tokens GitHub knows and what they may do (default: TOKEN may write)."""
+        self.tokens: dict[str, Access] = dict(tokens if tokens is not None else {TOKEN: "write"})
         self.repositories: dict[str, FakeRepository] = {}
         self.calls: list[Call] = []
         self._failures: list[_Failure] = []
-        self._hooks: list[tuple[str, re.Pattern[str], Callable[[], None]]] = []
+        self._hooks: list[tuple[str, re.Pattern[str], Callable[[], object]]] = []
         self._lock = threading.Lock()
         self.truncated_trees: set[str] = set()  # listings answered as too big (truncated)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -174,7 +207,7 @@ class FakeGitHub:
             _Failure(method, re.compile(path_pattern), status, body, headers or {}, times)
         )
 
-    def before(self, method: str, path_pattern: str, hook: Callable[[], None]) -> None:
+    def before(self, method: str, path_pattern: str, hook: Callable[[], object]) -> None:
         """Run ``hook`` once, just before the first request matching method and path."""
         self._hooks.append((method, re.compile(path_pattern), hook))
 
@@ -240,23 +273,41 @@ class FakeGitHub:
             try:
                 return self._route(call)
             except _Answer as answer:
-                payload: dict[str, Any] = {"message": answer.message}
+                payload: dict[str, Any] = {"message": answer.message, "documentation_url": DOCS}
                 if answer.errors:
                     payload["errors"] = answer.errors
                 return answer.status, payload, {}
 
     def _route(self, call: Call) -> tuple[int, Any, dict[str, str]]:
+        access = self._access(call)
         match = re.match(r"^/repos/([^/]+)/([^/]+)(/.*)?$", call.path)
         if not match or f"{match[1]}/{match[2]}" not in self.repositories:
             raise _Answer(404, "Not Found")
         repo = self.repositories[f"{match[1]}/{match[2]}"]
+        if access is None and call.method == "GET" and repo.private:
+            raise _Answer(404, "Not Found")  # GitHub does not say a private one exists
+        if access is None and call.method != "GET":
+            raise _Answer(401, "Requires authentication")
+        if call.method != "GET" and access != "write":
+            raise _Answer(403, "Resource not accessible by personal access token")
         rest = match[3] or ""
         for method, pattern, action in _ROUTES:
             found = re.match(pattern, rest)
             if method == call.method and found:
-                status, payload = action(self, repo, call, *found.groups())
-                return status, payload, {}
+                answer = action(self, repo, call, *found.groups())
+                status, payload = answer[0], answer[1]
+                return status, payload, answer[2] if len(answer) > 2 else {}
         raise _Answer(404, "Not Found")
+
+    def _access(self, call: Call) -> Access | None:
+        """What the request's token may do; None without one. A wrong token is a 401."""
+        if not call.authorization:
+            return None
+        scheme, _, token = call.authorization.partition(" ")
+        access = self.tokens.get(token) if scheme.lower() in ("token", "bearer") else None
+        if access is None:
+            raise _Answer(401, "Bad credentials")
+        return access
 
     # -- endpoints ------------------------------------------------------------------------------
     def _repo_url(self, repo: FakeRepository) -> str:
@@ -392,6 +443,7 @@ class FakeGitHub:
         listing: Listing = dict(repo.trees[base]) if base else {}
         for entry in call.body["tree"]:
             path = entry["path"]
+            _check_tree_path(path)
             if entry.get("sha", "missing") is None:
                 if path not in listing:
                     raise _Answer(422, f"path {path!r} does not exist: cannot delete it")
@@ -414,21 +466,49 @@ class FakeGitHub:
             "base": {"ref": pull["base_ref"]},
         }
 
-    def _list_pulls(self, repo: FakeRepository, call: Call) -> tuple[int, Any]:
+    def _list_pulls(self, repo: FakeRepository, call: Call) -> tuple[int, Any, dict[str, str]]:
+        state = call.query.get("state", "open")
+        if state not in ("open", "closed", "all"):
+            raise _Answer(
+                422,
+                "Validation Failed",
+                [{"resource": "Issue", "field": "state", "code": "invalid", "value": state}],
+            )
         owner, _, head = call.query.get("head", ":").partition(":")
         found = [
             self._pull_json(repo, pull)
-            for pull in repo.pulls
-            if pull["state"] == call.query.get("state", "open")
+            for pull in reversed(repo.pulls)  # GitHub's default order: newest first
+            if state in ("all", pull["state"])
             and (not head or (pull["head_ref"] == head and owner == repo.owner))
             and pull["base_ref"] == call.query.get("base", pull["base_ref"])
         ]
-        return 200, found
+        per_page = min(int(call.query.get("per_page", "30")), 100)
+        page = int(call.query.get("page", "1"))
+        headers: dict[str, str] = {}
+        if page * per_page < len(found):
+            query = {**call.query, "page": str(page + 1)}
+            link = f"{self.url}{call.path}?{urlencode(query)}"
+            headers["Link"] = f'<{link}>; rel="next"'
+        return 200, found[(page - 1) * per_page : page * per_page], headers
 
     def _create_pull(self, repo: FakeRepository, call: Call) -> tuple[int, Any]:
         head, base = call.body["head"], call.body["base"]
-        if f"heads/{head}" not in repo.refs:
-            raise _Answer(422, "Validation Failed: head does not exist")
+        head_branch = head.split(":", 1)[1] if ":" in head else head  # "owner:branch" or "branch"
+        for field_name, branch in (("base", base), ("head", head_branch)):
+            if f"heads/{branch}" not in repo.refs:
+                invalid = {"resource": "PullRequest", "field": field_name, "code": "invalid"}
+                raise _Answer(422, "Validation Failed", [invalid])
+        head = head_branch
+        if any(
+            p["state"] == "open" and p["head_ref"] == head and p["base_ref"] == base
+            for p in repo.pulls
+        ):
+            exists = f"A pull request already exists for {repo.owner}:{head}."
+            raise _Answer(
+                422,
+                "Validation Failed",
+                [{"resource": "PullRequest", "code": "custom", "message": exists}],
+            )
         if repo.is_ancestor(repo.refs[f"heads/{head}"], repo.refs[f"heads/{base}"]):
             errors = [
                 {
@@ -438,21 +518,38 @@ class FakeGitHub:
                 }
             ]  # GitHub's shape
             raise _Answer(422, "Validation Failed", errors)
-        pull = {
-            "number": len(repo.pulls) + 1,
-            "state": "open",
-            "title": call.body["title"],
-            "body": call.body.get("body"),
-            "head_ref": head,
-            "base_ref": base,
-        }
-        repo.pulls.append(pull)
+        pull = repo.open_pull(head, base, call.body["title"])
+        pull["body"] = call.body.get("body")
         return 201, self._pull_json(repo, pull)
 
     def _update_pull(self, repo: FakeRepository, call: Call, number: str) -> tuple[int, Any]:
+        if not 1 <= int(number) <= len(repo.pulls):
+            raise _Answer(404, "Not Found")
         pull = repo.pulls[int(number) - 1]
+        if call.body.get("state") == "open" and pull["state"] == "closed":
+            others = [p for p in repo.pulls if p is not pull and p["state"] == "open"]
+            if any(
+                p["head_ref"] == pull["head_ref"] and p["base_ref"] == pull["base_ref"]
+                for p in others
+            ):
+                exists = f"A pull request already exists for {repo.owner}:{pull['head_ref']}."
+                raise _Answer(
+                    422,
+                    "Validation Failed",
+                    [{"resource": "PullRequest", "code": "custom", "message": exists}],
+                )
         pull.update({key: call.body[key] for key in ("title", "body", "state") if key in call.body})
         return 200, self._pull_json(repo, pull)
+
+
+def _check_tree_path(path: str) -> None:
+    """GitHub's checks of a tree entry's path (its answers, word for word)."""
+    if path.startswith("/"):
+        raise _Answer(422, "tree.path cannot start with a slash")
+    if path.endswith("/"):
+        raise _Answer(422, "tree.path cannot end with a slash")
+    if any(part in ("", ".", "..") or part.lower() == ".git" for part in path.split("/")):
+        raise _Answer(422, "tree.path contains a malformed path component")
 
 
 class _Answer(Exception):  # noqa: N818  (an answer, not an error)
@@ -463,7 +560,7 @@ class _Answer(Exception):  # noqa: N818  (an answer, not an error)
         self.errors = errors
 
 
-_ROUTES: list[tuple[str, str, Callable[..., tuple[int, Any]]]] = [
+_ROUTES: list[tuple[str, str, Callable[..., tuple[Any, ...]]]] = [
     ("GET", r"^$", FakeGitHub._get_repo),
     ("GET", r"^/git/ref/(.+)$", FakeGitHub._get_ref),
     ("PATCH", r"^/git/refs/(.+)$", FakeGitHub._update_ref),

@@ -23,9 +23,9 @@ from autcloud.gitsink import (
     publish,
 )
 from autcloud.gitsink.target import Mode
-from tests.gitsink.fake_github import FakeGitHub, FakeRepository
+from tests.gitsink.fake_github import TOKEN, FakeGitHub, FakeRepository
 
-TOKEN = "ghp_TESTTOKEN_do_not_leak_1234567890"
+__all__ = ["TOKEN", "fast"]  # test_close.py reuses them
 FILES = {"main.tf": b'resource "aws_vpc" "main" {}\n', "variables.tf": b"# none\n"}
 REPO_PATH = "/repos/acme/infra"
 
@@ -305,13 +305,23 @@ def test_a_failed_blob_leaves_no_tree_commit_or_ref(
     assert "heads/autcloud/web" not in repo.refs
 
 
+def publish_as(github: FakeGitHub, token: str | None) -> PublishResult:
+    return publish(
+        target(github),
+        FILES,
+        message="m",
+        design_id="web",
+        pr_title="AutCloud: web",
+        token=token,
+        options=fast(),
+    )
+
+
 def test_a_bad_token_is_git_auth_failed_and_not_retryable(
     github: FakeGitHub, repo: FakeRepository
 ) -> None:
-    github.fail_next("GET", r"^/repos/acme/infra$", 401, {"message": "Bad credentials"})
-
     with pytest.raises(GitSinkError) as raised:
-        run(github)
+        publish_as(github, "ghp_revoked_or_mistyped")
 
     assert raised.value.reason == "GitAuthFailed"
     assert not raised.value.retryable
@@ -321,14 +331,68 @@ def test_a_bad_token_is_git_auth_failed_and_not_retryable(
 def test_a_token_without_write_access_is_git_auth_failed(
     github: FakeGitHub, repo: FakeRepository
 ) -> None:
-    github.fail_next(
-        "POST", r"/git/blobs$", 403, {"message": "Resource not accessible by integration"}
-    )
+    github.tokens["ghp_read_only"] = "read"
+
+    with pytest.raises(GitSinkError) as raised:
+        publish_as(github, "ghp_read_only")
+
+    assert raised.value.reason == "GitAuthFailed" and not raised.value.retryable
+    assert "403 Resource not accessible" in raised.value.message
+    assert github.writes() == [("POST", f"{REPO_PATH}/git/blobs")]  # refused: nothing written
+
+
+def test_no_token_for_a_private_repository_says_a_token_is_needed(
+    github: FakeGitHub, repo: FakeRepository
+) -> None:
+    with pytest.raises(GitSinkError) as raised:
+        publish_as(github, None)
+
+    assert raised.value.reason == "RepositoryNotFound" and not raised.value.retryable
+    assert "without a token" in raised.value.message
+    assert github.calls[0].authorization == ""
+
+
+def test_a_pull_request_opened_by_another_writer_meanwhile_is_updated_not_duplicated(
+    github: FakeGitHub, repo: FakeRepository
+) -> None:
+    # Another replica opens the design's pull request between our listing and our create:
+    # GitHub answers 422 "A pull request already exists"; the sink takes that one over.
+    github.before("POST", r"/pulls$", lambda: repo.open_pull("autcloud/web", title="other"))
+
+    result = run(github, body="Ours")
+
+    assert result.pull_request_url is not None and result.pull_request_url.endswith("/pull/1")
+    assert [(p["number"], p["title"], p["body"]) for p in repo.pulls] == [
+        (1, "AutCloud: web", "Ours")
+    ]
+    assert github.writes()[-2:] == [
+        ("POST", f"{REPO_PATH}/pulls"),
+        ("PATCH", f"{REPO_PATH}/pulls/1"),
+    ]
+
+
+def test_a_pull_request_closed_by_a_person_is_followed_by_a_new_one(
+    github: FakeGitHub, repo: FakeRepository
+) -> None:
+    run(github)
+    repo.pulls[0]["state"] = "closed"  # closed without merging
+
+    result = run(github, {"main.tf": b"# changed\n"})
+
+    assert result.pull_request_url is not None and result.pull_request_url.endswith("/pull/2")
+    assert [p["state"] for p in repo.pulls] == ["closed", "open"]
+
+
+def test_a_base_branch_deleted_before_the_pull_request_is_named_in_the_error(
+    github: FakeGitHub, repo: FakeRepository
+) -> None:
+    github.before("POST", r"/pulls$", lambda: repo.refs.pop("heads/main"))
 
     with pytest.raises(GitSinkError) as raised:
         run(github)
 
-    assert raised.value.reason == "GitAuthFailed" and not raised.value.retryable
+    assert raised.value.reason == "InvalidTarget" and not raised.value.retryable
+    assert "422 Validation Failed: base invalid" in raised.value.message
 
 
 def test_a_missing_repository_is_repository_not_found(github: FakeGitHub) -> None:
@@ -460,10 +524,11 @@ def test_the_token_never_appears_in_logs_even_at_debug_level(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="github")  # PyGithub logs each request at DEBUG
-    github.fail_next("GET", r"^/repos/acme/infra$", 401, {"message": "Bad credentials"})
+    github.tokens.pop(TOKEN)
 
     with pytest.raises(GitSinkError):
-        run(github)
+        run(github)  # 401 Bad credentials
+    github.tokens[TOKEN] = "write"
     run(github)
 
     assert TOKEN not in caplog.text

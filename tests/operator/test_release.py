@@ -10,7 +10,7 @@ from autcloud.gitsink import GitSinkError, publish
 from autcloud.operator.release import release_git
 from autcloud.operator.spec import parse_spec
 from tests.gitsink.bare_remote import BareRemote
-from tests.gitsink.fake_github import FakeGitHub
+from tests.gitsink.fake_github import TOKEN, FakeGitHub
 from tests.gitsink.test_github import fast
 
 
@@ -74,9 +74,16 @@ def test_close_pull_request_on_github_closes_it_and_deletes_the_branch() -> None
         }
         git = parse_spec("web", spec).git
         assert git is not None
-        publish(git.target, {"main.tf": b"# web\n"}, message="m", design_id="web", options=fast())
+        publish(
+            git.target,
+            {"main.tf": b"# web\n"},
+            message="m",
+            design_id="web",
+            token=TOKEN,
+            options=fast(),
+        )
 
-        released = release_git("web", git, "tok-1234", github=fast().github)
+        released = release_git("web", git, TOKEN, github=fast().github)
 
     assert (released.type, released.reason) == ("Normal", "PullRequestClosed")
     assert "pull/1" in released.message and "autcloud/web was deleted" in released.message
@@ -98,7 +105,7 @@ def test_a_github_failure_while_closing_raises_for_a_retry() -> None:
         }
 
         with pytest.raises(GitSinkError) as raised:
-            release_git("web", parse_spec("web", spec).git, None, github=fast().github)
+            release_git("web", parse_spec("web", spec).git, TOKEN, github=fast().github)
 
     assert raised.value.reason == "ServerError" and raised.value.retryable
 
