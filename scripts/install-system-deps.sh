@@ -2,7 +2,7 @@
 # Install the system tools the test suite drives for real. As root with apt-get they are
 # installed; otherwise the missing ones are listed and the tests that need them skip.
 set -euo pipefail
-wanted=(git:git redis-server:redis-server redis-benchmark:redis-tools dot:graphviz)
+wanted=(git:git redis-server:redis-server redis-benchmark:redis-tools dot:graphviz jq:jq)
 missing=()
 for pair in "${wanted[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
