@@ -71,15 +71,21 @@ class KubeApiConfig:
     verify_tls: bool = True
 
     @classmethod
-    def from_environment(cls, kubeconfig: str | None = None) -> KubeApiConfig:
-        """In-cluster service account first, then ``kubeconfig`` / $KUBECONFIG / ~/.kube/config."""
+    def from_environment(
+        cls, kubeconfig: str | None = None, *, service_account_dir: Path = IN_CLUSTER_DIR
+    ) -> KubeApiConfig:
+        """In-cluster service account first, then ``kubeconfig`` / $KUBECONFIG / ~/.kube/config.
+
+        In a pod: ``https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`` (an IPv6 host
+        in brackets, as client-go joins them), the mounted token and CA of
+        ``service_account_dir`` (the kubelet mounts them at ``IN_CLUSTER_DIR``)."""
         host = os.environ.get("KUBERNETES_SERVICE_HOST")
-        if kubeconfig is None and host and (IN_CLUSTER_DIR / "token").exists():
+        if kubeconfig is None and host and (service_account_dir / "token").exists():
             port = os.environ.get("KUBERNETES_SERVICE_PORT", "443")
             return cls(
-                server=f"https://{host}:{port}",
-                token_file=IN_CLUSTER_DIR / "token",
-                ca_file=IN_CLUSTER_DIR / "ca.crt",
+                server=f"https://{_join_host_port(host, port)}",
+                token_file=service_account_dir / "token",
+                ca_file=service_account_dir / "ca.crt",
             )
         path = kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
         path = path or str(Path.home() / ".kube" / "config")
@@ -123,6 +129,11 @@ class KubeApiConfig:
         if self.client_cert_file and self.client_key_file:
             context.load_cert_chain(str(self.client_cert_file), str(self.client_key_file))
         return context
+
+
+def _join_host_port(host: str, port: str) -> str:
+    """``host:port``, with an IPv6 address in brackets (``[fd00::1]:443``)."""
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
 
 
 def _named(items: Any, name: Any, kind: str, path: Path) -> dict[str, Any]:
