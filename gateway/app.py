@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -54,6 +54,7 @@ from autcloud.gateway.inputs import (
 )
 from autcloud.gateway.limits import DEFAULT_REQUESTS_MAX_BYTES, TokenBuckets
 from autcloud.gateway.metrics import GatewayMetrics
+from autcloud.gateway.redis_url import redis_from_url
 from autcloud.gateway.streams import (
     DEFAULT_IDEMPOTENCY_TTL_S,
     DEFAULT_REQUESTS_MAXLEN,
@@ -132,15 +133,14 @@ STATE = web.AppKey("state", GatewayState)
 def _redis_client(url: str, *, pool_size: int, socket_timeout: float | None) -> Redis:
     # One retry without delay: a pooled connection that died with a Redis restart is replaced
     # at once; a Redis that is really down fails fast so the handler can answer 503.
-    pool = BlockingConnectionPool.from_url(
+    return redis_from_url(
         url,
         max_connections=pool_size,
-        timeout=5,
+        pool_timeout=5,
         socket_connect_timeout=2,
         socket_timeout=socket_timeout,
         retry=Retry(NoBackoff(), 1),
     )
-    return Redis(connection_pool=pool)
 
 
 def create_app(config: GatewayConfig, authorizer: Authorizer) -> web.Application:
@@ -150,7 +150,7 @@ def create_app(config: GatewayConfig, authorizer: Authorizer) -> web.Application
     )
 
     def reader() -> Redis:
-        return Redis.from_url(
+        return redis_from_url(
             config.redis_url,
             single_connection_client=True,
             socket_connect_timeout=2,

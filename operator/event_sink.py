@@ -79,11 +79,10 @@ class GatewayEventSink:
 
     @classmethod
     async def connect(cls, redis_url: str) -> GatewayEventSink:
-        from redis.asyncio import Redis
-
+        from autcloud.gateway.redis_url import redis_from_url
         from autcloud.gateway.streams import EventPublisher
 
-        redis = Redis.from_url(redis_url)
+        redis = redis_from_url(redis_url)
         publisher = EventPublisher(redis)
         await publisher.start()
         return cls(publisher, redis)

@@ -279,6 +279,8 @@ def _dependencies(
         max_retry_delay_seconds=settings.max_retry_delay_seconds,
         recheck_seconds=settings.secret_recheck_seconds,
         designs=runtime.designs,
+        default_llm=settings.default_llm,
+        default_llm_api_key=settings.default_llm_api_key,
     )
 
 

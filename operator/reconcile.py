@@ -14,7 +14,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
@@ -50,6 +50,7 @@ from autcloud.operator.spec import (
     InvalidSpecError,
     ProviderSpec,
     input_hash,
+    names_provider,
     parse_spec,
 )
 from autcloud.operator.targets import (
@@ -204,6 +205,10 @@ class Dependencies:
     # Reads git and provider Secrets with their labels. None: ``read_secret``, which sees no
     # labels, so every such Secret is refused (fail closed).
     read_labeled_secret: LabeledSecretReader | None = None
+    # The model of designs whose spec names none (``autcloud operator --default-provider``),
+    # and its API key (from the operator's environment, never from a design's namespace).
+    default_llm: ProviderSpec = field(default_factory=ProviderSpec)
+    default_llm_api_key: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -260,6 +265,11 @@ async def reconcile(
     read = deps.read_labeled_secret or without_labels(deps.read_secret)
     token: str | None = None
     api_key: str | None = None
+    if not names_provider(spec) and deps.default_llm.name != "offline":
+        # The operator's own default (its flags, not the design's): past the target policy,
+        # which guards where a design may send a Secret of its namespace.
+        design = replace(design, provider=deps.default_llm.name, llm=deps.default_llm)
+        api_key = deps.default_llm_api_key
     try:
         if design.git is not None and design.git.secret is not None:
             token = await read_typed_secret(

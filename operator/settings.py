@@ -9,6 +9,7 @@ from pathlib import Path
 
 from autcloud.gitsink import default_cache_dir
 from autcloud.gitsink.policy import TargetPolicy, parse_hosts
+from autcloud.operator.spec import ProviderSpec
 
 GROUP = "autcloud.io"
 VERSION = "v1alpha1"
@@ -55,6 +56,10 @@ class OperatorSettings:
     allow_insecure_http: bool = False
     allowed_git_hosts: frozenset[str] = frozenset()
     allowed_provider_hosts: frozenset[str] = frozenset()
+    # The model of designs whose spec.provider names none (--default-provider/-model/-base-url)
+    # and its API key ($OPENAI_API_KEY of the operator; kept out of reprs and logs).
+    default_llm: ProviderSpec = field(default_factory=ProviderSpec)
+    default_llm_api_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_concurrent_runs < 1:

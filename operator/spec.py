@@ -93,6 +93,13 @@ def parse_spec(name: str, spec: Mapping[str, Any]) -> DesignInput:
     )
 
 
+def names_provider(spec: Mapping[str, Any]) -> bool:
+    """Whether the spec chooses its model (spec.provider.name); if not, the operator's default
+    (``autcloud operator --default-provider``) designs it."""
+    provider = spec.get("provider")
+    return isinstance(provider, Mapping) and bool(provider.get("name"))
+
+
 def input_hash(spec: Mapping[str, Any]) -> str:
     """A hash of the spec fields that shape the output. Unchanged hash: no new run.
 

@@ -36,7 +36,13 @@ def register(subparsers: Any) -> None:
             "message. See docs/streaming.md."
         ),
     )
-    parser.add_argument("--redis-url", required=True, help="e.g. redis://localhost:6379/0")
+    parser.add_argument(
+        "--redis-url",
+        required=True,
+        help="e.g. redis://localhost:6379/0, rediss://... (TLS) or "
+        "redis+sentinel://host:26379/mymaster/0; a password may come from $AUTCLOUD_REDIS_PASSWORD "
+        "(docs/streaming.md 'Redis URLs')",
+    )
     parser.add_argument(
         "--listen",
         default="127.0.0.1:8080",
@@ -85,7 +91,13 @@ def register(subparsers: Any) -> None:
         help="also serve /metrics here without a token, for Prometheus (the main address "
         "serves it only with the bearer token); keep it off any ingress",
     )
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,  # any case: --log-level=info and INFO both work
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="DEBUG, INFO (the default), WARNING or ERROR, in any case",
+    )
     limits = parser.add_argument_group(
         "limits", "abuse limits; see docs/security.md 'Gateway limits'"
     )
@@ -248,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
     from autcloud.gateway.app import GatewayConfig
     from autcloud.gateway.auth import AllowAllAuthorizer, Authorizer, StaticTokenAuthorizer
     from autcloud.gateway.kube_auth import KubeApiConfig, KubeConfigError, KubernetesAuthorizer
+    from autcloud.gateway.redis_url import check_redis_url
     from autcloud.gateway.server import serve
 
     logging.basicConfig(
@@ -289,6 +302,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     problem = _limits_problem(args)
+    try:
+        check_redis_url(args.redis_url)
+    except ValueError as exc:
+        problem = problem or f"--redis-url: {exc}"
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

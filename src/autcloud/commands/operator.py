@@ -29,6 +29,7 @@ ENV_POD_NAME = "POD_NAME"  # the chat inbox's consumer name (the Helm chart sets
 ENV_CHAT_GROUP = "AUTCLOUD_CHAT_GROUP"  # one consumer group per deployment sharing a Redis
 DEFAULT_CHAT_GROUP = "autcloud-operator"  # = autcloud.operator.settings.DEFAULT_CHAT_GROUP
 ENV_VALIDATION_DEEP = "AUTCLOUD_VALIDATION_DEEP"  # "true": --validate full (the Helm chart)
+ENV_API_KEY = "OPENAI_API_KEY"  # the --default-provider openai key, as for `autcloud design`
 DEFAULT_METRICS_LISTEN = "0.0.0.0:9090"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -85,7 +86,9 @@ def register(subparsers: Any) -> None:
         "--redis-url",
         default=os.environ.get(ENV_REDIS_URL),
         metavar="URL",
-        help=f"publish progress events to Redis, e.g. redis://localhost:6379/0 (or ${ENV_REDIS_URL})",
+        help="publish progress events to and take chat messages from Redis, e.g. "
+        "redis://localhost:6379/0, rediss://... (TLS) or redis+sentinel://host:26379/mymaster/0 "
+        f"(or ${ENV_REDIS_URL}; a password may come from $AUTCLOUD_REDIS_PASSWORD)",
     )
     parser.add_argument(
         "--chat-group",
@@ -104,6 +107,26 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--no-diagram", action="store_true", help="do not commit diagram.svg (needs graphviz)"
     )
+    model = parser.add_argument_group(
+        "the model of designs whose spec.provider names none (docs/operator.md)"
+    )
+    model.add_argument(
+        "--default-provider",
+        type=str.lower,
+        choices=("offline", "openai"),
+        default="offline",
+        help="offline (built in, no network; the default) or openai (any OpenAI-compatible "
+        f"server; its API key from ${ENV_API_KEY})",
+    )
+    model.add_argument(
+        "--default-model", metavar="MODEL", help="model id for --default-provider openai"
+    )
+    model.add_argument(
+        "--default-base-url",
+        metavar="URL",
+        help="API root for --default-provider openai, e.g. http://llm.internal:8000/v1 "
+        "(default: the OpenAI API)",
+    )
     parser.add_argument(
         "--liveness",
         metavar="URL",
@@ -117,9 +140,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--log-level",
+        type=str.lower,  # any case: the chart and most tools write INFO
         choices=LOG_LEVELS,
         default=None,
-        help="debug, info (the default), warning or error; -v is --log-level debug",
+        help="debug, info (the default), warning or error, in any case; -v is --log-level debug",
     )
     parser.add_argument(
         "--log-format",
@@ -173,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
     from autcloud.gitsink.policy import parse_hosts
     from autcloud.operator.runner import run as run_operator
     from autcloud.operator.settings import OperatorSettings
+    from autcloud.operator.spec import ProviderSpec
 
     level = "debug" if args.verbose else (args.log_level or "info")
     kopf.configure(
@@ -199,6 +224,10 @@ def run(args: argparse.Namespace) -> int:
         allow_insecure_http=args.allow_insecure_http,
         allowed_git_hosts=parse_hosts(args.allow_git_host),
         allowed_provider_hosts=parse_hosts(args.allow_provider_host),
+        default_llm=ProviderSpec(
+            args.default_provider, args.default_model, args.default_base_url or None
+        ),
+        default_llm_api_key=os.environ.get(ENV_API_KEY) or None,
     )
     run_operator(settings, liveness_endpoint=args.liveness)
     return 0
@@ -233,8 +262,22 @@ def _check(args: argparse.Namespace) -> str | None:
             parse_hosts(getattr(args, option))
         except ValueError as error:
             return f"--{option.replace('_', '-')}: {error}"
-    if args.redis_url and not args.redis_url.startswith(("redis://", "rediss://", "unix://")):
-        return f"--redis-url: {args.redis_url!r} is not a Redis URL; e.g. redis://localhost:6379/0"
+    if args.default_provider == "openai" and not (args.default_model or "").strip():
+        return "--default-provider openai needs --default-model, e.g. --default-model gpt-4o-mini"
+    if args.default_provider == "offline" and (args.default_model or args.default_base_url):
+        return "--default-model/--default-base-url: only with --default-provider openai"
+    if args.default_base_url and not args.default_base_url.startswith(("http://", "https://")):
+        return (
+            f"--default-base-url {args.default_base_url!r}: give the server's API root, "
+            "e.g. http://llm.internal:8000/v1"
+        )
+    if args.redis_url:
+        from autcloud.gateway.redis_url import check_redis_url
+
+        try:
+            check_redis_url(args.redis_url)
+        except ValueError as error:
+            return f"--redis-url: {error}"
     return None
 
 

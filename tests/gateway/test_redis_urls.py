@@ -1,0 +1,147 @@
+"""Every Redis URL form the docs promise opens a real connection (gateway.redis_url)."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from redis.asyncio import Redis
+
+from autcloud.gateway.redis_url import (
+    ENV_REDIS_PASSWORD,
+    check_redis_url,
+    parse_sentinel_url,
+    redis_from_url,
+)
+from tests.gateway.harness import free_port, run
+from tests.tooling import require_tool
+
+PASSWORD = "p@ss/w#rd:50% ?x y"  # every character a URL gives a meaning to, and a space
+
+
+@contextlib.contextmanager
+def redis_server(*args: str) -> Iterator[int]:
+    """A redis-server on a free port of 127.0.0.1 with ``args``; yields the port."""
+    binary = require_tool("redis-server", "the Redis URL tests connect to a real Redis")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        process.kill()
+        process.wait(5)
+
+
+def wait_for_port(port: int) -> None:
+    import socket
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+async def round_trip(client: Redis) -> bytes | None:
+    try:
+        await client.set("k", "v")
+        value: bytes | None = await client.get("k")
+        return value
+    finally:
+        await client.aclose()
+
+
+def test_a_password_from_the_environment_is_used_as_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_REDIS_PASSWORD, PASSWORD)
+    with redis_server("--requirepass", PASSWORD) as port:
+        assert run(round_trip(redis_from_url(f"redis://127.0.0.1:{port}/0"))) == b"v"
+
+
+def test_a_percent_encoded_password_in_the_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_REDIS_PASSWORD, "not-this-one")
+    url_password = quote(PASSWORD, safe="")
+    with redis_server("--requirepass", PASSWORD) as port:
+        client = redis_from_url(f"redis://:{url_password}@127.0.0.1:{port}/0")
+        assert run(round_trip(client)) == b"v"
+
+
+def test_a_pooled_client_waits_for_a_free_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_REDIS_PASSWORD, raising=False)
+    with redis_server() as port:
+        client = redis_from_url(f"redis://127.0.0.1:{port}/0", max_connections=1, pool_timeout=5)
+        assert run(round_trip(client)) == b"v"
+
+
+def test_a_sentinel_url_reaches_the_master_the_sentinels_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_REDIS_PASSWORD, PASSWORD)
+    with redis_server("--requirepass", PASSWORD) as master:
+        config = tmp_path / "sentinel.conf"  # Sentinel rewrites its config file: a writable one
+        config.write_text(
+            f"port {{port}}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {master} 1\n"
+            f'sentinel auth-pass mymaster "{PASSWORD}"\n'
+        )
+        sentinel_port = free_port()
+        config.write_text(config.read_text().replace("{port}", str(sentinel_port)))
+        binary = require_tool("redis-server", "Sentinel is redis-server --sentinel")
+        sentinel = subprocess.Popen(
+            [binary, str(config), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(sentinel_port)
+            url = f"redis+sentinel://127.0.0.1:{sentinel_port}/mymaster/0"
+            assert run(round_trip(redis_from_url(url))) == b"v"
+        finally:
+            sentinel.kill()
+            sentinel.wait(5)
+
+
+def test_a_sentinel_url_lists_hosts_service_database_and_tls() -> None:
+    target = parse_sentinel_url(
+        "rediss+sentinel://app:s%40cret@a.example:26379,[fd00::1]:26380,b.example/cache/3"
+        "?sentinel_password=x"
+    )
+
+    assert target.sentinels == (("a.example", 26379), ("fd00::1", 26380), ("b.example", 26379))
+    assert (target.service, target.db, target.username, target.password) == (
+        "cache",
+        3,
+        "app",
+        "s@cret",
+    )
+    assert target.tls and target.sentinel_password == "x"
+
+
+@pytest.mark.parametrize(
+    ("url", "fix"),
+    [
+        ("http://redis:6379", "redis://redis:6379/0"),
+        ("redis+sentinel://sentinel:26379", "/mymaster/0"),
+        ("redis+sentinel://sentinel:26379/mymaster/x", "not a number"),
+        ("redis+sentinel://sentinel:port/mymaster", "HOST:PORT"),
+    ],
+)
+def test_a_bad_url_is_refused_naming_the_fix(url: str, fix: str) -> None:
+    with pytest.raises(ValueError, match=fix):
+        check_redis_url(url)
+
+
+def test_the_error_for_a_bad_url_masks_its_password() -> None:
+    with pytest.raises(ValueError) as refused:
+        check_redis_url("redis+sentinel://:hunter2@sentinel:26379")
+
+    assert "hunter2" not in str(refused.value) and "***" in str(refused.value)
