@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from autcloud.agent.tfparse import TerraformModule
+from autcloud.agent.tfparse import TerraformModule, as_number
 
 
 class AskKind(StrEnum):
@@ -159,7 +159,7 @@ def holds(module: TerraformModule, actual: Any, op: Operator, expected: Any) -> 
         if isinstance(actual, list):
             return any(_equal(item, expected) for item in actual)
         return isinstance(actual, str) and str(expected).lower() in actual.lower()
-    number, wanted = _number(actual), _number(expected)
+    number, wanted = as_number(actual), as_number(expected)
     if op in (">=", "<=") and number is not None and wanted is not None:
         return number >= wanted if op == ">=" else number <= wanted
     return _equal(actual, expected)
@@ -168,25 +168,12 @@ def holds(module: TerraformModule, actual: Any, op: Operator, expected: Any) -> 
 def _equal(actual: Any, expected: Any) -> bool:
     if isinstance(actual, list) and not isinstance(expected, list) and len(actual) == 1:
         actual = actual[0]
-    number, wanted = _number(actual), _number(expected)
+    number, wanted = as_number(actual), as_number(expected)
     if number is not None and wanted is not None and not isinstance(expected, bool):
         return number == wanted
     if isinstance(actual, str) and isinstance(expected, str):
         return actual.lower() == expected.lower()
     return bool(actual == expected)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
 
 
 def instances(module: TerraformModule, rtype: str) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -48,6 +48,21 @@ class TerraformModule:
         return managed | data
 
 
+def as_number(value: Any) -> float | None:
+    """A Terraform value as a number: ints, floats and numeric strings ("3" and 3 mean the same in
+    Terraform); booleans and anything else are not numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
 def parse_text(text: str, filename: str = "<text>") -> dict[str, Any]:
     try:
         parsed: dict[str, Any] = hcl2.loads(text, serialization_options=_OPTIONS)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.tfparse import TerraformModule
+from autcloud.agent.tfparse import TerraformModule, as_number
 
 CLASSES = ("service", "parameter", "wiring", "exposure", "region", "compliance", "budget")
 FORMS = (
@@ -348,7 +348,7 @@ class Resolver:
     def count(self, value: Any) -> int | None:
         """The number a ``count`` meta-argument stands for, or None when unknown."""
         resolved = self.resolve(value)
-        number = to_number(resolved)
+        number = as_number(resolved)
         if number is not None:
             return int(number) if number >= 0 and number == int(number) else None
         if not isinstance(resolved, str):
@@ -387,8 +387,8 @@ class Resolver:
         named = _NAMED.match(text)
         if named is not None:
             target = self.lookup(named[1], named[2])
-            return None if target is _MISSING else to_number(self.resolve(target))
-        return to_number(text)
+            return None if target is _MISSING else as_number(self.resolve(target))
+        return as_number(text)
 
 
 def _arguments(text: str) -> list[str]:
@@ -414,24 +414,11 @@ def _arguments(text: str) -> list[str]:
 # Comparison of values.
 
 
-def to_number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def values_equal(actual: object, expected: object) -> bool:
     """Equality after resolution: numbers numerically, strings case-insensitively."""
     if isinstance(expected, bool) or isinstance(actual, bool):
         return _bool_text(actual) == _bool_text(expected)
-    expected_number, actual_number = to_number(expected), to_number(actual)
+    expected_number, actual_number = as_number(expected), as_number(actual)
     if expected_number is not None and actual_number is not None:
         return expected_number == actual_number
     if isinstance(actual, str) and isinstance(expected, str):
@@ -451,7 +438,7 @@ def condition_holds(condition: Condition, actual: object) -> bool:
     if condition.kind == "equal":
         return values_equal(actual, condition.expected)
     if condition.kind == "compare":
-        number = to_number(actual)
+        number = as_number(actual)
         if number is None:
             return False
         return {
@@ -628,7 +615,7 @@ class Checker:
 
     def cost_at_most_usd(self, limit: float) -> Result:
         cost = self.document.get("cost")
-        total = to_number(cost.get("total_usd")) if isinstance(cost, Mapping) else None
+        total = as_number(cost.get("total_usd")) if isinstance(cost, Mapping) else None
         if total is not None and total <= limit:
             return True, f"monthly cost {total:.2f} USD <= {_number_text(limit)} USD"
         for entry in ledger(self.document):

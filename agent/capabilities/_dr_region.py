@@ -6,12 +6,30 @@ customer-managed key of that region, administered by the account like the main k
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from autcloud.agent.capabilities.base import Parameter
 from autcloud.agent.catalog.base import Blueprint, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Expr, jsonencode
+from autcloud.agent.ledger import Evidence, attribute_values, instances
+from autcloud.agent.tfparse import TerraformModule
 
 
 def alias_of(region: str) -> str:
     return "dr_" + region.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class RegionParameter(Parameter):
+    """A resource of ``type`` in the stated region: its provider is that region's alias."""
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        alias = alias_of(str(value))
+        for address, body in instances(module, self.type):
+            if any(alias in str(v) for v in attribute_values(module, body, "provider")):
+                return [Evidence(address=address, attribute="provider", op="contains", value=alias)]
+        return []
 
 
 def ensure_region(bp: Blueprint, region: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.hcl import Expr
 
@@ -137,14 +137,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="alarm_options",
-    summary="Stated alarm thresholds, consecutive failures, p99 latency and HTTPS paging.",
-    concepts=(),
-    probes=(Probe("aws_cloudwatch_metric_alarm"),),
-    category="observability",
+CAPABILITY = declare(
+    "alarm_options",
     build=build,
-    phase=GOVERNANCE + 3,
     parameters=(
         Parameter("alarm.cpu_threshold", "aws_cloudwatch_metric_alarm", "threshold", "==", _CPU),
         Parameter("alarm.5xx_threshold", "aws_cloudwatch_metric_alarm", "threshold", "==", _5XX),

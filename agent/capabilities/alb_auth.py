@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, Variable
 from autcloud.agent.hcl import Block, Expr
 
@@ -102,17 +102,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="alb_auth",
-    summary="Sign-in at the load balancer (Cognito or OIDC) before the application.",
-    concepts=(),
-    probes=(
-        Probe("aws_lb_listener", (("default_action.type", "==", "authenticate-cognito"),)),
-        Probe("aws_lb_listener", (("default_action.type", "==", "authenticate-oidc"),)),
-    ),
-    category="edge",
+CAPABILITY = declare(
+    "alb_auth",
     build=build,
-    phase=GOVERNANCE,  # after Cognito (EDGE) built the pool it signs in with
     parameters=(
         Parameter("alb.authenticate", "aws_lb_listener", "default_action.type", "==", _read),
     ),

@@ -11,7 +11,7 @@ and an alias record. A private REST API has no public name to give.
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.catalog.edge import (
     add_cdn_for_api,
@@ -179,17 +179,4 @@ def _rest_domain(bp: Blueprint) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="api_front",
-    summary="CloudFront in front of an API Gateway API, or the API's own custom domain.",
-    concepts=(),
-    probes=(
-        Probe("aws_cloudfront_distribution"),
-        Probe("aws_apigatewayv2_domain_name"),
-        Probe("aws_api_gateway_domain_name"),
-    ),
-    category="edge",
-    build=build,
-    phase=EDGE + 5,  # after rest_api.py has replaced the HTTP API, if it does
-    applies=_wanted,
-)
+CAPABILITY = declare("api_front", build=build, applies=_wanted)

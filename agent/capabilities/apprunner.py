@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -281,12 +281,4 @@ def _vpc_connector(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="apprunner",
-    summary="An AWS App Runner service.",
-    concepts=("service.apprunner",),
-    probes=(Probe("aws_apprunner_service"),),
-    category="compute",
-    build=build,
-    phase=EDGE,
-)
+CAPABILITY = declare("apprunner", build=build)

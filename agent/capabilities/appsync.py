@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -250,12 +250,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="appsync",
-    summary="An AWS AppSync GraphQL API.",
-    concepts=("service.appsync",),
-    probes=(Probe("aws_appsync_graphql_api"),),
-    category="compute",
-    build=build,
-    phase=GOVERNANCE,
-)
+CAPABILITY = declare("appsync", build=build)

@@ -10,15 +10,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
 from autcloud.agent.requirements import INSTANCE_TYPE, Requirements
 from autcloud.agent.tfparse import TerraformModule
-
-PHASE = COMPUTE + 6
-
 
 _FLEET = re.compile(r"auto\s*scaling|\basg\b|\bec2\b|오토\s*스케일링", re.I)
 
@@ -140,14 +137,9 @@ def _applies(req: Requirements) -> bool:
     return req.compute == "ec2" and bool(keys & set(req.params))
 
 
-CAPABILITY = Capability(
-    key="asg_options",
-    summary="Auto Scaling group options: a fixed size, mixed instance types and a Spot share.",
-    concepts=(),
-    probes=(Probe("aws_autoscaling_group"),),
-    category="compute",
+CAPABILITY = declare(
+    "asg_options",
     build=build,
-    phase=PHASE,
     applies=_applies,
     parameters=(
         Parameter("asg.fixed_size", "aws_autoscaling_group", "max_size", "==", _read_fixed),

@@ -4,7 +4,7 @@ spells that bucket name out in its s3:// URL, so the design reads as asked."""
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.requirements import Requirements
@@ -34,13 +34,4 @@ def _applies(req: Requirements) -> bool:
     return "glue_athena" in req.services
 
 
-CAPABILITY = Capability(
-    key="athena_results_name",
-    summary="The Athena workgroup writes results to the results bucket by the name given.",
-    concepts=(),
-    probes=(Probe("aws_athena_workgroup"),),
-    category="analytics",
-    build=build,
-    phase=GOVERNANCE + 6,
-    applies=_applies,
-)
+CAPABILITY = declare("athena_results_name", build=build, applies=_applies)

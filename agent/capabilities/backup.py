@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities._dr_region import alias_of, ensure_region
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities._dr_region import RegionParameter, ensure_region
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -134,18 +134,6 @@ class TagParameter(Parameter):
                         address=address, attribute="selection_tag.value", op="==", value=wanted
                     )
                 ]
-        return []
-
-
-@dataclass(frozen=True)
-class CopyParameter(Parameter):
-    """A vault in the stated region (its provider alias) that a plan rule copies to."""
-
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        alias = alias_of(str(value))
-        for address, body in instances(module, self.type):
-            if any(alias in str(v) for v in attribute_values(module, body, "provider")):
-                return [Evidence(address=address, attribute="provider", op="contains", value=alias)]
         return []
 
 
@@ -363,14 +351,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     bp.out(Output("backup_vault_name", "aws_backup_vault.main.name", "AWS Backup vault."))
 
 
-CAPABILITY = Capability(
-    key="backup",
-    summary="AWS Backup plan and vault for the design's data.",
-    concepts=("service.backup",),
-    probes=(Probe("aws_backup_plan"), Probe("aws_backup_vault")),
-    category="data",
+CAPABILITY = declare(
+    "backup",
     build=build,
-    phase=GOVERNANCE,
     parameters=(
         Parameter(
             "backup.retention_days",
@@ -397,7 +380,7 @@ CAPABILITY = Capability(
         TagParameter(
             "backup.selection_tag", "aws_backup_selection", "selection_tag.value", "==", _TAG
         ),
-        CopyParameter(
+        RegionParameter(
             "backup.copy_region",
             "aws_backup_vault",
             "provider",

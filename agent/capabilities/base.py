@@ -1,8 +1,10 @@
 """What one AWS capability declares: its words, its parameters, what it builds and how it is proven.
 
 A capability module (``agent/capabilities/<name>.py``) defines ``CAPABILITY`` (or
-``CAPABILITIES``); the registry finds it by itself, so a new AWS service is one new module plus its
-words in each ``agent/lexicon/<language>.yaml``.
+``CAPABILITIES``) with ``declare``: what the capability is (summary, concepts, probes, category,
+phase) is data in ``capabilities.yaml``; the module holds its code (builder, parameters, when it
+applies). The registry finds the module by itself, so a new AWS service is one new module, its
+entry in ``capabilities.yaml`` and its words in each ``agent/lexicon/<language>.yaml``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.ledger import (
@@ -25,6 +31,17 @@ from autcloud.agent.tfparse import TerraformModule
 
 # Build order: foundations first, then what others refer to, then what refers to them.
 FOUNDATION, DATA, MESSAGING, COMPUTE, INTEGRATION, EDGE, GOVERNANCE = 10, 20, 30, 40, 50, 60, 70
+_PHASES = {
+    "foundation": FOUNDATION,
+    "data": DATA,
+    "messaging": MESSAGING,
+    "compute": COMPUTE,
+    "integration": INTEGRATION,
+    "edge": EDGE,
+    "governance": GOVERNANCE,
+}
+_PHASE = re.compile(r"(?P<name>[a-z]+)(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+))?")
+_FACTS = Path(__file__).resolve().parent / "capabilities.yaml"
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,57 @@ class Capability:
             if found:
                 return found[:3]
         return []
+
+
+def declare(
+    key: str,
+    *,
+    build: Builder | None = None,
+    parameters: tuple[Parameter, ...] = (),
+    applies: Callable[[Requirements], bool] | None = None,
+) -> Capability:
+    """The capability ``key``: its facts from capabilities.yaml, its code from the calling module."""
+    entry = _facts().get(key)
+    if entry is None:
+        raise KeyError(f"capability {key!r} has no entry in {_FACTS.name}: add one")
+    return Capability(
+        key=key,
+        summary=entry["summary"],
+        concepts=tuple(entry.get("concepts", ())),
+        probes=tuple(_probe(p) for p in entry["probes"]),
+        category=entry["category"],
+        build=build,
+        phase=_phase(key, entry["phase"]),
+        parameters=parameters,
+        requires=tuple(entry.get("requires", ())),
+        applies=applies,
+    )
+
+
+@cache
+def _facts() -> dict[str, dict[str, Any]]:
+    facts: dict[str, dict[str, Any]] = yaml.safe_load(_FACTS.read_text(encoding="utf-8"))
+    return facts
+
+
+def _probe(entry: str | dict[str, Any]) -> Probe:
+    if isinstance(entry, str):
+        return Probe(entry)
+    where = tuple((path, op, value) for path, op, value in entry.get("where", ()))
+    return Probe(entry["type"], where)
+
+
+def _phase(key: str, value: int | str) -> int:
+    if isinstance(value, int):
+        return value
+    match = _PHASE.fullmatch(value.strip())
+    if match is None or match["name"] not in _PHASES:
+        raise ValueError(
+            f"{_FACTS.name}: {key}.phase is {value!r}: write one of {', '.join(_PHASES)}, "
+            "optionally followed by + or - a number, or a number"
+        )
+    offset = int(match["offset"] or 0)
+    return _PHASES[match["name"]] + (-offset if match["sign"] == "-" else offset)
 
 
 @dataclass

@@ -12,13 +12,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.capabilities.eventbridge import _allow_topic_publish
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr, jsonencode
 from autcloud.agent.requirements import Requirements
 
-PHASE = COMPUTE + 7
 ENVIRONMENT = "aws_batch_compute_environment.fargate"
 JOB = "aws_batch_job_definition.main"
 # Fargate: memory (MiB) each vCPU count allows.
@@ -200,14 +199,9 @@ def _applies(req: Requirements) -> bool:
     return bool(keys & set(req.params))
 
 
-CAPABILITY = Capability(
-    key="batch_options",
-    summary="AWS Batch options: Spot capacity, a vCPU cap and the job size.",
-    concepts=(),
-    probes=(Probe("aws_batch_compute_environment"),),
-    category="compute",
+CAPABILITY = declare(
+    "batch_options",
     build=build,
-    phase=PHASE,
     applies=_applies,
     parameters=(
         Parameter(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp
 from autcloud.agent.catalog.security import allow_key_use, allow_topic_publish
 from autcloud.agent.hcl import Block, Expr
@@ -111,14 +111,9 @@ def _let_budgets_publish(bp: Blueprint) -> None:
     allow_topic_publish(bp, "alerts", "budgets.amazonaws.com", budgets, "BudgetsPublish", "budgets")
 
 
-CAPABILITY = Capability(
-    key="budgets",
-    summary="AWS Budgets monthly cost budget with alerts.",
-    concepts=("service.budgets",),
-    probes=(Probe("aws_budgets_budget"),),
-    category="observability",
+CAPABILITY = declare(
+    "budgets",
     build=build,
-    phase=GOVERNANCE,
     parameters=(
         Parameter(ALERT_KEY, "aws_budgets_budget", "notification.threshold", "==", read_alert),
     ),

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
@@ -302,16 +302,9 @@ def _never(req: Any) -> bool:
 
 
 CAPABILITIES = [
-    Capability(
-        key="cache_cluster_mode",
-        summary="ElastiCache in cluster mode: shards with replicas.",
-        concepts=("service.cache_cluster_mode",),
-        probes=(
-            Probe("aws_elasticache_replication_group", (("num_node_groups", "exists", True),)),
-        ),
-        category="data",
+    declare(
+        "cache_cluster_mode",
         build=build,
-        phase=INTEGRATION,
         parameters=(
             Parameter(
                 "cache.shards",
@@ -330,40 +323,11 @@ CAPABILITIES = [
         ),
         applies=_wanted,
     ),
-    Capability(
-        key="valkey",
-        summary="ElastiCache for Valkey.",
-        concepts=("service.valkey",),
-        probes=(
-            Probe("aws_elasticache_replication_group", (("engine", "==", "valkey"),)),
-            Probe("aws_elasticache_serverless_cache", (("engine", "==", "valkey"),)),
-        ),
-        category="data",
+    declare("valkey", build=build, applies=_never),
+    declare("memcached", build=build, applies=_never),
+    declare(
+        "cache_nodes",
         build=build,
-        phase=INTEGRATION,
-        applies=_never,
-    ),
-    Capability(
-        key="memcached",
-        summary="ElastiCache for Memcached.",
-        concepts=("service.memcached",),
-        probes=(Probe("aws_elasticache_cluster", (("engine", "==", "memcached"),)),),
-        category="data",
-        build=build,
-        phase=INTEGRATION,
-        applies=_never,
-    ),
-    Capability(
-        key="cache_nodes",
-        summary="ElastiCache node count as stated.",
-        concepts=(),
-        probes=(
-            Probe("aws_elasticache_cluster", (("num_cache_nodes", "exists", True),)),
-            Probe("aws_elasticache_replication_group", (("num_cache_clusters", "exists", True),)),
-        ),
-        category="data",
-        build=build,
-        phase=INTEGRATION,
         parameters=(
             NodesParameter(
                 "cache.nodes",
@@ -375,14 +339,9 @@ CAPABILITIES = [
         ),
         applies=_never,
     ),
-    Capability(
-        key="cache_serverless",
-        summary="ElastiCache Serverless (Valkey or Redis) with a data cap.",
-        concepts=("service.cache_serverless",),
-        probes=(Probe("aws_elasticache_serverless_cache"),),
-        category="data",
+    declare(
+        "cache_serverless",
         build=build,
-        phase=INTEGRATION,
         parameters=(
             Parameter(
                 MAX_DATA_KEY,

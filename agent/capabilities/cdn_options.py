@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 
 _CLASSES = (
@@ -51,14 +51,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
             spec.body["price_class"] = price_class
 
 
-CAPABILITY = Capability(
-    key="cdn_options",
-    summary="CloudFront options: the price class (which edge locations serve).",
-    concepts=(),
-    probes=(Probe("aws_cloudfront_distribution"),),
-    category="edge",
+CAPABILITY = declare(
+    "cdn_options",
     build=build,
-    phase=GOVERNANCE,
     parameters=(
         Parameter(
             "cdn.price_class",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -293,14 +293,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="client_vpn",
-    summary="AWS Client VPN endpoint into the VPC.",
-    concepts=("service.client_vpn",),
-    probes=(Probe("aws_ec2_client_vpn_endpoint"),),
-    category="network",
+CAPABILITY = declare(
+    "client_vpn",
     build=build,
-    phase=EDGE,
     parameters=(
         Parameter(
             "vpn.client_cidr",

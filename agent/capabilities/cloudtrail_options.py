@@ -3,7 +3,7 @@ data events for the design's buckets (not its own log buckets, which would loop)
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.security import s3_data_event_selector
 
@@ -28,14 +28,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     trail.body["event_selector"] = s3_data_event_selector(buckets)
 
 
-CAPABILITY = Capability(
-    key="cloudtrail_options",
-    summary="CloudTrail S3 data events for the design's buckets.",
-    concepts=(),
-    probes=(Probe("aws_cloudtrail"),),
-    category="security",
+CAPABILITY = declare(
+    "cloudtrail_options",
     build=build,
-    phase=GOVERNANCE + 2,
     parameters=(
         Parameter(
             "cloudtrail.data_events",

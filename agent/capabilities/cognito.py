@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -368,14 +368,9 @@ def _protect_http_api(bp: Blueprint) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="cognito",
-    summary="Amazon Cognito user pool for sign-up and sign-in.",
-    concepts=("service.cognito",),
-    probes=(Probe("aws_cognito_user_pool"),),
-    category="security",
+CAPABILITY = declare(
+    "cognito",
     build=build,
-    phase=EDGE,
     parameters=(
         Parameter(
             "cognito.advanced_security",

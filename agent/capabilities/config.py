@@ -3,7 +3,7 @@ evaluates a few baseline managed rules."""
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.storage import add_bucket, deny_insecure_transport
@@ -194,12 +194,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="config",
-    summary="AWS Config recorder with baseline rules.",
-    concepts=("service.config",),
-    probes=(Probe("aws_config_configuration_recorder"),),
-    category="security",
-    build=build,
-    phase=GOVERNANCE,
-)
+CAPABILITY = declare("config", build=build)

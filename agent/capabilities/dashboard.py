@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp
 from autcloud.agent.hcl import Expr, jsonencode
 
@@ -153,12 +153,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="dashboard",
-    summary="CloudWatch dashboard of the design's key metrics.",
-    concepts=("service.dashboard",),
-    probes=(Probe("aws_cloudwatch_dashboard"),),
-    category="observability",
-    build=build,
-    phase=GOVERNANCE + 5,  # last: it shows whatever the others built
-)
+CAPABILITY = declare("dashboard", build=build)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
@@ -438,14 +438,9 @@ def _never(req: Any) -> bool:
 
 
 CAPABILITIES = [
-    Capability(
-        key="database_options",
-        summary="Relational database engine version with the matching parameter group.",
-        concepts=(),
-        probes=(Probe("aws_db_instance", (("engine_version", "exists", True),)),),
-        category="data",
+    declare(
+        "database_options",
         build=build,
-        phase=INTEGRATION,
         parameters=(
             VersionParameter(
                 "db.engine_version", "aws_db_instance", "engine_version", "==", read_engine_version
@@ -467,29 +462,10 @@ CAPABILITIES = [
         ),
         applies=_wanted,
     ),
-    Capability(
-        key="mariadb",
-        summary="MariaDB on RDS.",
-        concepts=("service.mariadb",),
-        probes=(Probe("aws_db_instance", (("engine", "==", "mariadb"),)),),
-        category="data",
+    declare("mariadb", build=build, applies=_never),
+    declare(
+        "aurora_serverless",
         build=build,
-        phase=INTEGRATION,
-        applies=_never,
-    ),
-    Capability(
-        key="aurora_serverless",
-        summary="Aurora Serverless v2: capacity in ACUs that follows the load.",
-        concepts=("service.aurora_serverless",),
-        probes=(
-            Probe(
-                "aws_rds_cluster",
-                (("serverlessv2_scaling_configuration.max_capacity", "exists", True),),
-            ),
-        ),
-        category="data",
-        build=build,
-        phase=INTEGRATION,
         parameters=(
             Parameter(
                 "aurora.min_acu",
@@ -508,17 +484,9 @@ CAPABILITIES = [
         ),
         applies=_never,
     ),
-    Capability(
-        key="read_replicas",
-        summary="Database read replicas.",
-        concepts=("service.read_replicas",),
-        probes=(
-            Probe("aws_db_instance", (("replicate_source_db", "exists", True),)),
-            Probe("aws_rds_cluster_instance", (("count", ">=", 2),)),
-        ),
-        category="data",
+    declare(
+        "read_replicas",
         build=build,
-        phase=INTEGRATION,
         parameters=(
             ReplicaParameter(
                 "db.read_replicas", "aws_db_instance", "count", ">=", reader(_REPLICAS, _replicas)
@@ -526,14 +494,5 @@ CAPABILITIES = [
         ),
         applies=_never,
     ),
-    Capability(
-        key="rds_data_api",
-        summary="The RDS Data API on the Aurora cluster.",
-        concepts=("service.rds_data_api",),
-        probes=(Probe("aws_rds_cluster", (("enable_http_endpoint", "==", True),)),),
-        category="data",
-        build=build,
-        phase=INTEGRATION,
-        applies=_never,
-    ),
+    declare("rds_data_api", build=build, applies=_never),
 ]

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.lexicon import domain_pattern
 
 _DOMAIN = domain_pattern().pattern
@@ -30,12 +30,7 @@ def _read_zone(text: str) -> Iterator[tuple[str, Any]]:
             yield match.group(0).strip(), name.lower().rstrip(".")
 
 
-CAPABILITY = Capability(
-    key="dns_zone",
-    summary="The Route 53 hosted zone named after the parent domain of a subdomain.",
-    concepts=(),
-    probes=(Probe("aws_route53_zone"),),
-    category="edge",
-    phase=GOVERNANCE,
+CAPABILITY = declare(
+    "dns_zone",
     parameters=(Parameter("dns.zone_name", "aws_route53_zone", "name", "==", _read_zone),),
 )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autcloud.agent.capabilities._dr_region import ensure_region
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.catalog.data import TABLES_KEY, table_names
 from autcloud.agent.hcl import Block, Expr, jsonencode
@@ -825,14 +825,9 @@ def _never(req: Any) -> bool:
 
 
 CAPABILITIES = [
-    Capability(
-        key="dynamodb_streams",
-        summary="DynamoDB Streams (new and old images), fed to the design's Lambda function.",
-        concepts=("service.dynamodb_streams",),
-        probes=(Probe("aws_dynamodb_table", (("stream_enabled", "==", True),)),),
-        category="data",
+    declare(
+        "dynamodb_streams",
         build=build,
-        phase=INTEGRATION,
         parameters=(
             Parameter(
                 "dynamodb.stream_view",
@@ -855,14 +850,9 @@ CAPABILITIES = [
         ),
         applies=_wanted,
     ),
-    Capability(
-        key="dynamodb_ttl",
-        summary="DynamoDB time to live: items expire on their expires_at attribute.",
-        concepts=("service.dynamodb_ttl",),
-        probes=(Probe("aws_dynamodb_table", (("ttl.enabled", "==", True),)),),
-        category="data",
+    declare(
+        "dynamodb_ttl",
         build=build,
-        phase=INTEGRATION,
         parameters=(
             Parameter(
                 TTL_KEY, "aws_dynamodb_table", "ttl.attribute_name", "==", read_ttl_attribute
@@ -870,16 +860,9 @@ CAPABILITIES = [
         ),
         applies=_never,
     ),
-    Capability(
-        key="dynamodb_gsi",
-        summary="DynamoDB global secondary indexes.",
-        concepts=("service.dynamodb_gsi",),
-        probes=(
-            Probe("aws_dynamodb_table", (("global_secondary_index.hash_key", "exists", True),)),
-        ),
-        category="data",
+    declare(
+        "dynamodb_gsi",
         build=build,
-        phase=INTEGRATION,
         parameters=(
             AllOfParameter(
                 "dynamodb.gsi",
@@ -891,14 +874,9 @@ CAPABILITIES = [
         ),
         applies=_never,
     ),
-    Capability(
-        key="dynamodb_provisioned",
-        summary="DynamoDB provisioned capacity with auto scaling.",
-        concepts=("service.dynamodb_provisioned",),
-        probes=(Probe("aws_dynamodb_table", (("billing_mode", "==", "PROVISIONED"),)),),
-        category="data",
+    declare(
+        "dynamodb_provisioned",
         build=build,
-        phase=INTEGRATION,
         parameters=(
             Parameter(
                 "dynamodb.read_capacity",

@@ -4,7 +4,7 @@ a lifecycle policy that keeps the last 30 images."""
 from __future__ import annotations
 
 from autcloud.agent.capabilities._names import NamesParameter, identifier, name_reader
-from autcloud.agent.capabilities.base import COMPUTE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
@@ -89,13 +89,8 @@ def _repository(bp: Blueprint, resource: str, name: str | None) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="ecr",
-    summary="Amazon ECR private image repository.",
-    concepts=("service.ecr",),
-    probes=(Probe("aws_ecr_repository"),),
-    category="compute",
+CAPABILITY = declare(
+    "ecr",
     build=build,
-    phase=COMPUTE,
     parameters=(NamesParameter(KEY, "aws_ecr_repository", "name", "==", read_names),),
 )

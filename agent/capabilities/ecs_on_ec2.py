@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from autcloud.agent.capabilities.base import Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import (
     capacity,
@@ -27,7 +27,6 @@ from autcloud.agent.hcl import Block, Call, Expr
 from autcloud.agent.requirements import INSTANCE_TYPE, Requirements
 
 BLOCK = "ecs_on_ec2"
-PHASE = 88  # after the capabilities that change the service or the task (wordpress, fargate_spot)
 DEFAULT_INSTANCE_TYPE = "t3.medium"
 # Graviton families: a "g" after the generation digit (t4g, c7g, m6gd, c6gn).
 _GRAVITON = re.compile(r"^[a-z]+\d+g[a-z]*\.", re.I)
@@ -348,14 +347,9 @@ def _applies(req: Requirements) -> bool:
     )
 
 
-CAPABILITY = Capability(
-    key="ecs_on_ec2",
-    summary="ECS tasks on EC2 container instances: Auto Scaling group and capacity provider.",
-    concepts=(),
-    probes=(Probe("aws_ecs_capacity_provider"),),
-    category="compute",
+CAPABILITY = declare(
+    "ecs_on_ec2",
     build=build,
-    phase=PHASE,
     applies=_applies,
     parameters=(
         Parameter(

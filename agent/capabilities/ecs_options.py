@@ -13,10 +13,9 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 
-PHASE = 85  # after capabilities that reshape the ECS service (Fargate Spot, WordPress)
 TASK = "aws_ecs_task_definition.app"
 
 # Fargate's CPU units and the memory (MiB) each allows: (lowest, highest, step).
@@ -167,13 +166,6 @@ def build(bp: Blueprint, ctx: Context) -> None:
     _bounds(bp, ctx)
 
 
-CAPABILITY = Capability(
-    key="ecs_options",
-    summary="ECS task settings: task size and task count bounds.",
-    concepts=(),
-    probes=(Probe("aws_ecs_task_definition"),),
-    category="compute",
-    build=build,
-    phase=PHASE,
-    parameters=(TASK_CPU, TASK_MEMORY, MIN_TASKS, MAX_TASKS),
+CAPABILITY = declare(
+    "ecs_options", build=build, parameters=(TASK_CPU, TASK_MEMORY, MIN_TASKS, MAX_TASKS)
 )

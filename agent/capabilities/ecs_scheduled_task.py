@@ -3,7 +3,7 @@ the private subnets, on a schedule (a cron job that runs as a container)."""
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -131,18 +131,6 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="ecs_scheduled_task",
-    summary="An ECS task run on a schedule (EventBridge Scheduler).",
-    concepts=("service.ecs_scheduled_task",),
-    probes=(
-        Probe(
-            "aws_scheduler_schedule",
-            (("target.ecs_parameters.launch_type", "==", "FARGATE"),),
-        ),
-    ),
-    category="messaging",
-    build=build,
-    phase=EDGE,
-    applies=lambda req: "ecs_scheduled_task" in req.services,
+CAPABILITY = declare(
+    "ecs_scheduled_task", build=build, applies=lambda req: "ecs_scheduled_task" in req.services
 )

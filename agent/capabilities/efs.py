@@ -5,7 +5,7 @@ it (a task volume through the access point, TLS and IAM authorisation) when ther
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import DATA, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, tags
 from autcloud.agent.catalog.compute import egress, security_group
 from autcloud.agent.catalog.network import add_network
@@ -279,13 +279,8 @@ def _mount_in_task(bp: Blueprint) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="efs",
-    summary="An Amazon EFS shared file system.",
-    concepts=("service.efs",),
-    probes=(Probe("aws_efs_file_system"),),
-    category="data",
+CAPABILITY = declare(
+    "efs",
     build=build,
-    phase=DATA,
     parameters=(Parameter(PATH_KEY, "aws_efs_access_point", "root_directory.path", "==", _PATH),),
 )

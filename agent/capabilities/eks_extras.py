@@ -17,7 +17,7 @@ from autcloud.agent.capabilities._eks_node_groups import (
     apply_node_groups,
     apply_version,
 )
-from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
@@ -469,28 +469,15 @@ def build_fargate_profile(bp: Blueprint, ctx: Context) -> None:
 
 
 CAPABILITIES = [
-    Capability(
-        key="eks_extras",
-        summary="EKS managed add-ons (VPC CNI, CoreDNS, kube-proxy, EBS CSI) and node group sizes.",
-        concepts=("service.eks_addons",),
-        probes=(
-            Probe("aws_eks_addon", (("addon_name", "==", "aws-ebs-csi-driver"),)),
-            Probe("aws_eks_addon"),
-        ),
-        category="compute",
+    declare(
+        "eks_extras",
         build=build_addons,
-        phase=EDGE,
         parameters=(MIN_NODES, MAX_NODES, DESIRED_NODES, VERSION, NODE_GROUPS, EFS_CSI),
         applies=lambda req: req.compute == "eks",
     ),
-    Capability(
-        key="eks_fargate_profile",
-        summary="An EKS Fargate profile.",
-        concepts=("service.eks_fargate_profile",),
-        probes=(Probe("aws_eks_fargate_profile"),),
-        category="compute",
+    declare(
+        "eks_fargate_profile",
         build=build_fargate_profile,
-        phase=EDGE,
         parameters=(FARGATE_NAMESPACE, FARGATE_NAMESPACES, FARGATE_ONLY),
     ),
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from autcloud.agent.capabilities._event_wiring import _statements, allow_queue_send
 from autcloud.agent.capabilities._names import NamesParameter, name_reader
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -427,12 +427,8 @@ def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="eventbridge",
-    summary="An Amazon EventBridge custom event bus with a rule.",
-    concepts=("service.eventbridge",),
-    probes=(Probe("aws_cloudwatch_event_bus"),),
-    category="messaging",
+CAPABILITY = declare(
+    "eventbridge",
     parameters=(
         Parameter(NAME_KEY, "aws_cloudwatch_event_bus", "name", "==", read_bus_name),
         DetailTypesParameter(
@@ -440,5 +436,4 @@ CAPABILITY = Capability(
         ),
     ),
     build=build,
-    phase=INTEGRATION,
 )

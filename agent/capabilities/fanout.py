@@ -4,7 +4,7 @@ so the topic's other subscribers and the queue's consumers each get their own co
 from __future__ import annotations
 
 from autcloud.agent.capabilities._event_wiring import allow_queue_send
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.catalog.messaging import add_queue, add_topic
 from autcloud.agent.hcl import Expr
@@ -46,13 +46,4 @@ def _applies(req: Requirements) -> bool:
     return "fanout" in req.services or (req.has("topic") and req.has("queue"))
 
 
-CAPABILITY = Capability(
-    key="fanout",
-    summary="SNS to SQS fan-out.",
-    concepts=("service.fanout",),
-    probes=(Probe("aws_sns_topic_subscription", (("protocol", "==", "sqs"),)),),
-    category="messaging",
-    build=build,
-    phase=INTEGRATION,
-    applies=_applies,
-)
+CAPABILITY = declare("fanout", build=build, applies=_applies)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Block, Expr
 
@@ -106,34 +106,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="fargate_spot",
-    summary="Fargate Spot capacity for the ECS service.",
-    concepts=("service.fargate_spot",),
-    probes=(
-        Probe(
-            "aws_ecs_service",
-            (("capacity_provider_strategy.capacity_provider", "==", "FARGATE_SPOT"),),
-        ),
-        Probe(
-            "aws_ecs_cluster_capacity_providers",
-            (("capacity_providers", "contains", "FARGATE_SPOT"),),
-        ),
-        Probe("aws_eks_node_group", (("capacity_type", "==", "SPOT"),)),
-        Probe("aws_batch_compute_environment", (("compute_resources.type", "==", "FARGATE_SPOT"),)),
-        Probe(
-            "aws_autoscaling_group",
-            (
-                (
-                    "mixed_instances_policy.instances_distribution."
-                    "on_demand_percentage_above_base_capacity",
-                    "<=",
-                    99,
-                ),
-            ),
-        ),
-    ),
-    category="compute",
-    build=build,
-    phase=EDGE,
-)
+CAPABILITY = declare("fargate_spot", build=build)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import egress, role, security_group
 from autcloud.agent.catalog.security import log_group
@@ -327,14 +327,9 @@ def _search_destination(bp: Blueprint, body: dict[str, Any], bucket: str, loggin
     body["depends_on"] = [Expr("aws_iam_role_policy.firehose_delivery")]
 
 
-CAPABILITY = Capability(
-    key="firehose",
-    summary="An Amazon Data Firehose delivery stream into S3, or into the design's OpenSearch domain.",
-    concepts=("service.firehose",),
-    probes=(Probe("aws_kinesis_firehose_delivery_stream"),),
-    category="analytics",
+CAPABILITY = declare(
+    "firehose",
     build=build,
-    phase=INTEGRATION,
     parameters=(
         Parameter(NAME_KEY, "aws_kinesis_firehose_delivery_stream", "name", "==", read_name),
     ),

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import DATA, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.messaging import add_data_lake
@@ -334,19 +334,9 @@ def _build_lake(bp: Blueprint, ctx: Context) -> None:
     bp.out(Output("glue_crawler", "aws_glue_crawler.lake.name", "Glue crawler of the lake."))
 
 
-CAPABILITY = Capability(
-    key="glue_athena",
-    summary="A Glue catalog with a crawler and an Athena workgroup.",
-    concepts=("service.glue_athena",),
-    probes=(
-        Probe("aws_glue_crawler"),
-        Probe("aws_athena_workgroup"),
-        Probe("aws_glue_catalog_database"),
-        Probe("aws_glue_job"),
-    ),
-    category="analytics",
+CAPABILITY = declare(
+    "glue_athena",
     build=build,
-    phase=DATA,
     parameters=(
         Parameter("glue.job", "aws_glue_job", "command.name", "==", _read_job),
         Parameter("glue.version", "aws_glue_job", "glue_version", "==", _read_version),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.catalog.security import allow_topic_publish
 from autcloud.agent.hcl import Expr, jsonencode
@@ -59,12 +59,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="guardduty",
-    summary="Amazon GuardDuty threat detection.",
-    concepts=("service.guardduty",),
-    probes=(Probe("aws_guardduty_detector"),),
-    category="security",
-    build=build,
-    phase=GOVERNANCE,
-)
+CAPABILITY = declare("guardduty", build=build)

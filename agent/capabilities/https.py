@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.ledger import Evidence
 from autcloud.agent.tfparse import TerraformModule
@@ -22,23 +22,13 @@ from autcloud.agent.tfparse import TerraformModule
 # Korea's personal-information rules as well as PCI DSS and HIPAA).
 TLS_SCOPES = frozenset({"pci-dss", "hipaa", "isms-p", "personal-data"})
 
-# Everything that answers clients over HTTPS/TLS, in the order the ledger looks.
-_PROBES = (
-    Probe("aws_lb_listener", (("protocol", "==", "HTTPS"),)),
-    Probe("aws_lb_listener", (("protocol", "==", "TLS"),)),
-    Probe("aws_cloudfront_distribution"),
-    Probe("aws_apigatewayv2_api"),
-    Probe("aws_api_gateway_rest_api"),
-    Probe("aws_apprunner_service"),
-)
-
 
 @dataclass(frozen=True)
 class HttpsParameter(Parameter):
-    """Proven by any front door that answers over HTTPS (see ``_PROBES``)."""
+    """Proven by any front door that answers over HTTPS: the capability's probes, in order."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        for probe in _PROBES:
+        for probe in CAPABILITY.probes:
             found = probe.find(module)
             if found:
                 return found[:1]
@@ -66,20 +56,11 @@ def https_asked(ctx: Context) -> bool:
 
 def build(bp: Blueprint, ctx: Context) -> None:
     types = {r.type for r in bp.resources}
-    if not types & {probe.type for probe in _PROBES}:
+    if not types & {probe.type for probe in CAPABILITY.probes}:
         bp.notes.append(
             "HTTPS was asked, but this design has no front door that serves clients; add a load "
             "balancer or an API to get one."
         )
 
 
-CAPABILITY = Capability(
-    key="https",
-    summary="HTTPS at the front door, with or without a domain.",
-    concepts=(),
-    probes=_PROBES,
-    category="edge",
-    build=build,
-    phase=EDGE,
-    parameters=(HTTPS,),
-)
+CAPABILITY = declare("https", build=build, parameters=(HTTPS,))

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.security import log_group
@@ -286,14 +286,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="iot",
-    summary="An AWS IoT Core topic rule for device telemetry.",
-    concepts=("service.iot",),
-    probes=(Probe("aws_iot_topic_rule"),),
-    category="messaging",
+CAPABILITY = declare(
+    "iot",
     build=build,
-    phase=INTEGRATION,
     parameters=(
         Parameter(TOPIC_KEY, "aws_iot_topic_rule", "sql", "contains", read_topic),
         Parameter(CONDITION_KEY, "aws_iot_topic_rule", "sql", "contains", read_condition),

@@ -14,14 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autcloud.agent.capabilities.base import (
-    INTEGRATION,
-    MESSAGING,
-    Capability,
-    Parameter,
-    Probe,
-    reader,
-)
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.messaging import add_stream
 from autcloud.agent.hcl import Block
@@ -346,14 +339,9 @@ def _capacity(bp: Blueprint, ctx: Context) -> None:
 
 
 CAPABILITIES = [
-    Capability(
-        key="kinesis_capacity",
-        summary="Kinesis shard count sized from the stated throughput.",
-        concepts=(),
-        probes=(Probe("aws_kinesis_stream"),),
-        category="messaging",
+    declare(
+        "kinesis_capacity",
         build=build,
-        phase=MESSAGING,
         parameters=(
             Parameter(KEY, "aws_kinesis_stream", "shard_count", ">=", read),
             Parameter(
@@ -364,14 +352,9 @@ CAPABILITIES = [
             ),
         ),
     ),
-    Capability(
-        key="stream_consumer_options",
-        summary="Stream consumer settings: batch size, parallelization factor, starting position.",
-        concepts=(),
-        probes=(Probe("aws_lambda_event_source_mapping"),),
-        category="messaging",
+    declare(
+        "stream_consumer_options",
         build=build_consumer,
-        phase=INTEGRATION + 6,  # after queue_consumers maps the stream
         parameters=(
             Parameter(BATCH_KEY, "aws_lambda_event_source_mapping", "batch_size", "==", read_batch),
             Parameter(

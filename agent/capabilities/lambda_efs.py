@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities._event_wiring import role_policy
-from autcloud.agent.capabilities.base import Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.catalog.compute import egress, lambda_vpc_config
 from autcloud.agent.hcl import Block, Expr
@@ -19,7 +19,6 @@ from autcloud.agent.requirements import Requirements
 
 KEY = "lambda.efs_mount_path"
 BLOCK = "lambda_efs"
-PHASE = 91  # after lambda_options and every capability that adds functions
 ACCESS_POINT = "aws_efs_access_point.shared"
 DEFAULT_PATH = "/mnt/efs"
 
@@ -119,16 +118,10 @@ def _applies(req: Requirements) -> bool:
     return KEY in req.params
 
 
-CAPABILITY = Capability(
-    key="lambda_efs",
-    summary="A Lambda function mounting an EFS access point.",
-    concepts=(),
-    probes=(Probe("aws_lambda_function"),),
-    category="compute",
+CAPABILITY = declare(
+    "lambda_efs",
     build=build,
-    phase=PHASE,
     applies=_applies,
-    requires=("efs",),
     parameters=(
         Parameter(
             KEY, "aws_lambda_function", "file_system_config.local_mount_path", "==", _read_mount

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.compute import add_lambda
 from autcloud.agent.ledger import Evidence, instances
@@ -160,14 +160,9 @@ def _applies(req: Requirements) -> bool:
     return bool({COUNT_KEY, NAMES_KEY} & set(req.params))
 
 
-CAPABILITY = Capability(
-    key="lambda_functions",
-    summary="Several Lambda functions, by number or by name.",
-    concepts=(),
-    probes=(),
-    category="compute",
+CAPABILITY = declare(
+    "lambda_functions",
     build=build,
-    phase=COMPUTE - 1,  # before Step Functions, which chains the functions it finds
     applies=_applies,
     parameters=(
         _Count(COUNT_KEY, "aws_lambda_function", "function_name", ">=", _read_count),

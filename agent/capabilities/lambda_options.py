@@ -8,11 +8,10 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Capability, Parameter, Probe, only_about
+from autcloud.agent.capabilities.base import Parameter, declare, only_about
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable
 from autcloud.agent.hcl import Expr
 
-PHASE = 90  # last: after every capability that adds functions
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10240
 MAX_TIMEOUT_S = 900
 
@@ -271,14 +270,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
             )
 
 
-CAPABILITY = Capability(
-    key="lambda_options",
-    summary="Lambda function settings: runtime, memory, timeout and concurrency.",
-    concepts=(),
-    probes=(Probe("aws_lambda_function"),),
-    category="compute",
+CAPABILITY = declare(
+    "lambda_options",
     build=build,
-    phase=PHASE,
     parameters=(
         Parameter(
             "lambda.runtime", "aws_lambda_function", "runtime", "==", _about_lambda(_read_runtime)

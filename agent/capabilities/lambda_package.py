@@ -14,11 +14,10 @@ import io
 import zipfile
 from functools import cache
 
-from autcloud.agent.capabilities.base import Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Block, Expr
 
-PHASE = 92  # after lambda_options has settled the runtime
 OBJECT = "aws_s3_object.lambda_package"
 
 _STARTERS = {
@@ -99,13 +98,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
         function.body["s3_key"] = Expr(f"{OBJECT}.key")
 
 
-CAPABILITY = Capability(
-    key="lambda_package",
-    summary="A starter package for Python and Node.js functions, so the first apply succeeds.",
-    concepts=(),
-    probes=(Probe("aws_s3_object"),),
-    category="compute",
-    build=build,
-    phase=PHASE,
-    applies=lambda req: True,
-)
+CAPABILITY = declare("lambda_package", build=build, applies=lambda req: True)

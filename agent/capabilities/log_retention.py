@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.requirements import Requirements
 
@@ -88,14 +88,9 @@ def _applies(req: Requirements) -> bool:
     return _stated(req) is not None or req.log_retention_days < YEAR
 
 
-CAPABILITY = Capability(
-    key="log_retention",
-    summary="CloudWatch Logs retention as stated.",
-    concepts=(),
-    probes=(Probe("aws_cloudwatch_log_group"),),
-    category="observability",
+CAPABILITY = declare(
+    "log_retention",
     build=build,
-    phase=GOVERNANCE + 5,
     parameters=(Parameter(KEY, "aws_cloudwatch_log_group", "retention_in_days", ">=", read),),
     applies=_applies,
 )

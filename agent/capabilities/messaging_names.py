@@ -15,7 +15,7 @@ from typing import Any
 
 from autcloud.agent.capabilities._event_wiring import allow_queue_send
 from autcloud.agent.capabilities._names import identifier, name_reader
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.catalog.messaging import add_queue, add_topic
 from autcloud.agent.catalog.security import alarm
@@ -239,14 +239,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     _queues(bp, ctx)
 
 
-CAPABILITY = Capability(
-    key="messaging_names",
-    summary="SNS topic and SQS queue names and counts as stated.",
-    concepts=(),
-    probes=(Probe("aws_sqs_queue"), Probe("aws_sns_topic")),
-    category="messaging",
+CAPABILITY = declare(
+    "messaging_names",
     build=build,
-    phase=INTEGRATION + 1,  # after the fan-out subscribes the core queue
     parameters=(
         Parameter(TOPIC_KEY, "aws_sns_topic", "name", "contains", read_topic_name),
         QueueNamesParameter(QUEUES_KEY, "aws_sqs_queue", "name", "contains", read_queue_names),

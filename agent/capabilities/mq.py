@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import MESSAGING, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
@@ -171,14 +171,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="mq",
-    summary="An Amazon MQ message broker (RabbitMQ or ActiveMQ).",
-    concepts=("service.mq",),
-    probes=(Probe("aws_mq_broker"),),
-    category="messaging",
+CAPABILITY = declare(
+    "mq",
     build=build,
-    phase=MESSAGING,
     parameters=(
         Parameter(ENGINE_KEY, "aws_mq_broker", "engine_type", "==", read_engine),
         Parameter(INSTANCE_KEY, "aws_mq_broker", "host_instance_type", "==", read_instance),

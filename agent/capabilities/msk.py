@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from autcloud.agent.capabilities._event_wiring import role_policy
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.capabilities.network_options import _set_az_count
 from autcloud.agent.catalog.base import (
     Blueprint,
@@ -21,7 +21,7 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.catalog.compute import security_group
-from autcloud.agent.catalog.network import add_network
+from autcloud.agent.catalog.network import add_network, spanned_zones
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr
 
@@ -243,16 +243,6 @@ def _consumer(bp: Blueprint, ctx: Context, cluster_address: str) -> None:
     )
 
 
-def _zones(bp: Blueprint, ctx: Context) -> int:
-    """Zones the private subnets span (another capability may have widened the network)."""
-    variable = bp.variables.get("az_count")
-    return (
-        variable.default
-        if variable is not None and isinstance(variable.default, int)
-        else ctx.az_count
-    )
-
-
 def _serverless(bp: Blueprint, ctx: Context) -> None:
     """MSK Serverless: no brokers to size or patch; IAM auth only, in the private subnets."""
     _firewall(bp)
@@ -306,13 +296,13 @@ def build(bp: Blueprint, ctx: Context) -> None:
     if ctx.req.params.get(SERVERLESS_KEY):
         _serverless(bp, ctx)
         return
-    zones = _zones(bp, ctx)
+    zones = spanned_zones(bp, ctx)
     stated = ctx.req.params.get(BROKERS_KEY)
     wanted = stated if isinstance(stated, int) and stated > 0 else zones
     if wanted % zones and wanted % 3 == 0 and zones < 3:
         # three brokers want three zones (brokers are a multiple of the client subnets)
         _set_az_count(bp, ctx, 3)
-        zones = _zones(bp, ctx)
+        zones = spanned_zones(bp, ctx)
     brokers = max(zones, math.ceil(wanted / zones) * zones)  # a multiple of the client subnets
     how = (
         f"{brokers} brokers ({wanted} asked, rounded up to a multiple of the {zones} zones)"
@@ -430,14 +420,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="msk",
-    summary="An Amazon MSK (Kafka) cluster.",
-    concepts=("service.msk",),
-    probes=(Probe("aws_msk_cluster"), Probe("aws_msk_serverless_cluster")),
-    category="messaging",
+CAPABILITY = declare(
+    "msk",
     build=build,
-    phase=INTEGRATION,
     parameters=(
         Parameter(VERSION_KEY, "aws_msk_cluster", "kafka_version", "==", read_version),
         Parameter(BROKERS_KEY, "aws_msk_cluster", "number_of_broker_nodes", ">=", read_brokers),

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import FOUNDATION, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.hcl import Block, Expr
@@ -359,14 +359,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
         _set_vpc_cidr(bp, params["network.vpc_cidr"])
 
 
-CAPABILITY = Capability(
-    key="network_options",
-    summary="VPC options: zone count, NAT gateway layout and CIDR block.",
-    concepts=(),
-    probes=(Probe("aws_vpc"),),
-    category="network",
+CAPABILITY = declare(
+    "network_options",
     build=build,
-    phase=FOUNDATION,
     parameters=(
         Parameter("network.az_count", "aws_subnet", "count", "==", _read_az_count),
         NatParameter("network.nat", "aws_nat_gateway", "count", "==", _read_nat),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -415,13 +415,4 @@ def _attach_ecs(bp: Blueprint, service: ResourceSpec, port: Expr) -> None:
     service.reason += " Also registered with the network load balancer."
 
 
-CAPABILITY = Capability(
-    key="nlb",
-    summary="A Network Load Balancer (TCP).",
-    concepts=("service.nlb",),
-    probes=(Probe("aws_lb", (("load_balancer_type", "==", "network"),)),),
-    category="compute",
-    build=build,
-    phase=EDGE,
-    parameters=(PORT, PROTOCOL, TARGET_PORT),
-)
+CAPABILITY = declare("nlb", build=build, parameters=(PORT, PROTOCOL, TARGET_PORT))

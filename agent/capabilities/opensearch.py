@@ -9,10 +9,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import DATA, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.compute import security_group
-from autcloud.agent.catalog.network import add_network
+from autcloud.agent.catalog.network import add_network, spanned_zones
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
@@ -60,22 +60,12 @@ def read_count(text: str) -> Iterator[tuple[str, int]]:
             return
 
 
-def _zones(bp: Blueprint, ctx: Context) -> int:
-    """Zones the private subnets span (another capability may have widened the network)."""
-    variable = bp.variables.get("az_count")
-    return (
-        variable.default
-        if variable is not None and isinstance(variable.default, int)
-        else ctx.az_count
-    )
-
-
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append(BLOCK)
     if not bp.has("aws_vpc.main"):
         add_network(bp, ctx, isolated_subnets=False)
     stated = ctx.req.params.get(COUNT_KEY)
-    zones = min(3, _zones(bp, ctx))  # zone awareness: one subnet per zone, 2 or 3 zones
+    zones = min(3, spanned_zones(bp, ctx))  # zone awareness: one subnet per zone, 2 or 3 zones
     variable = bp.variables.get("az_count")
     if (
         isinstance(stated, int)
@@ -283,14 +273,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="opensearch",
-    summary="An Amazon OpenSearch Service domain.",
-    concepts=("service.opensearch",),
-    probes=(Probe("aws_opensearch_domain"), Probe("aws_elasticsearch_domain")),
-    category="analytics",
+CAPABILITY = declare(
+    "opensearch",
     build=build,
-    phase=DATA,
     parameters=(
         Parameter(
             COUNT_KEY, "aws_opensearch_domain", "cluster_config.instance_count", ">=", read_count

@@ -10,13 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Expr
 from autcloud.agent.ledger import Evidence, instances
 from autcloud.agent.tfparse import TerraformModule
-
-PHASE = 90  # last: after every capability that opens an ingress rule
 
 _ADDRESS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(/\d{1,2})?(?!\d|\.\d|/\d)")
 _ALLOW_BEFORE = re.compile(
@@ -141,14 +139,9 @@ def _narrow(rule: ResourceSpec, cidr: str) -> None:
     rule.comments = tuple(c for c in rule.comments if "CKV_AWS_260" not in c)
 
 
-CAPABILITY = Capability(
-    key="private_cidrs",
-    summary="Ingress restricted to the allowed source CIDRs.",
-    concepts=(),
-    probes=(Probe("aws_vpc_security_group_ingress_rule"),),
-    category="security",
+CAPABILITY = declare(
+    "private_cidrs",
     build=build,
-    phase=PHASE,
     parameters=(
         AllowedCidrs(
             "exposure.allowed_cidrs",

@@ -10,7 +10,7 @@ from autcloud.agent.capabilities._event_wiring import (
     function_timeout,
     role_policy,
 )
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.requirements import Requirements
@@ -193,13 +193,4 @@ def _applies(req: Requirements) -> bool:
     return req.compute == "lambda" and (req.has("queue") or req.has("stream"))
 
 
-CAPABILITY = Capability(
-    key="queue_consumers",
-    summary="Lambda functions consuming the SQS queues and the Kinesis stream.",
-    concepts=("service.queue_consumers",),
-    probes=(Probe("aws_lambda_event_source_mapping"),),
-    category="messaging",
-    build=build,
-    phase=INTEGRATION + 5,  # after s3_events, which may already consume a queue
-    applies=_applies,
-)
+CAPABILITY = declare("queue_consumers", build=build, applies=_applies)

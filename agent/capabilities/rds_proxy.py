@@ -4,7 +4,7 @@ the database's Secrets Manager secret. The application connects through the prox
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.capabilities.cache_options import rewrite
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import egress, ingress, role, security_group
@@ -188,12 +188,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
     bp.out(Output("database_proxy_endpoint", "aws_db_proxy.main.endpoint", "RDS Proxy endpoint."))
 
 
-CAPABILITY = Capability(
-    key="rds_proxy",
-    summary="RDS Proxy: pooled, TLS-only connections to the relational database.",
-    concepts=("service.rds_proxy",),
-    probes=(Probe("aws_db_proxy"),),
-    category="data",
-    build=build,
-    phase=INTEGRATION,
-)
+CAPABILITY = declare("rds_proxy", build=build)

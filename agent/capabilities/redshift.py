@@ -9,14 +9,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from autcloud.agent.capabilities.base import (
-    DATA,
-    Capability,
-    Parameter,
-    Probe,
-    only_about,
-    reader,
-)
+from autcloud.agent.capabilities.base import Parameter, declare, only_about, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
@@ -180,14 +173,9 @@ _NAMESPACE = only_about(
 )
 
 
-CAPABILITY = Capability(
-    key="redshift",
-    summary="An Amazon Redshift Serverless data warehouse.",
-    concepts=("service.redshift",),
-    probes=(Probe("aws_redshiftserverless_workgroup"), Probe("aws_redshift_cluster")),
-    category="analytics",
+CAPABILITY = declare(
+    "redshift",
     build=build,
-    phase=DATA,
     parameters=(
         Parameter(
             CAPACITY_KEY, "aws_redshiftserverless_workgroup", "base_capacity", ">=", read_capacity

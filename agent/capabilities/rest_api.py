@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -616,14 +616,9 @@ def _usage_plan(bp: Blueprint, rate: Expr, burst: Expr) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="rest_api",
-    summary="An API Gateway REST API.",
-    concepts=("service.rest_api",),
-    probes=(Probe("aws_api_gateway_rest_api"),),
-    category="edge",
+CAPABILITY = declare(
+    "rest_api",
     build=build,
-    phase=EDGE,
     parameters=(
         Parameter(
             "rest_api.endpoint_type",

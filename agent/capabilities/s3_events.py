@@ -14,7 +14,7 @@ from autcloud.agent.capabilities._event_wiring import (
     drop_notification_skip,
     role_policy,
 )
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.capabilities.queue_consumers import add_queue_mapping
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, assume_role, interp
 from autcloud.agent.catalog.messaging import add_queue, add_topic
@@ -394,14 +394,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     drop_notification_skip(bp, bucket)
 
 
-CAPABILITY = Capability(
-    key="s3_events",
-    summary="S3 upload events that trigger Lambda processing.",
-    concepts=("service.s3_events",),
-    probes=(Probe("aws_s3_bucket_notification"),),
-    category="messaging",
+CAPABILITY = declare(
+    "s3_events",
     build=build,
-    phase=INTEGRATION,
     parameters=(
         ViaParameter("s3_events.via", "aws_s3_bucket_notification", "", "exists", _read_via),
     ),

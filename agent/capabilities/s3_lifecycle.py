@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block
@@ -363,26 +363,9 @@ def _tune(
     spec.body["rule"] = rule
 
 
-def _lifecycle_probe() -> Probe:
-    return Probe(
-        "aws_s3_bucket_lifecycle_configuration", (("rule.expiration.days", "exists", True),)
-    )
-
-
-CAPABILITY = Capability(
-    key="s3_lifecycle",
-    summary="S3 lifecycle rules: data expiry and moves to colder storage.",
-    concepts=("service.s3_lifecycle",),
-    probes=(
-        _lifecycle_probe(),
-        Probe(
-            "aws_s3_bucket_lifecycle_configuration",
-            (("rule.transition.storage_class", "exists", True),),
-        ),
-    ),
-    category="data",
+CAPABILITY = declare(
+    "s3_lifecycle",
     build=build,
-    phase=INTEGRATION,
     parameters=(
         RuleParameter(
             "s3.expiration_days",

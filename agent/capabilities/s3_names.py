@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.ledger import Evidence, attribute_values, instances
@@ -139,14 +139,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
         spec.reason = f"{spec.reason} Named {name}, as asked."
 
 
-CAPABILITY = Capability(
-    key="s3_names",
-    summary="S3 buckets named as the request names them.",
-    concepts=(),
-    probes=(Probe("aws_s3_bucket", (("bucket", "exists", True),)),),
-    category="data",
+CAPABILITY = declare(
+    "s3_names",
     build=build,
-    phase=GOVERNANCE + 5,
     parameters=(NamesParameter(KEY, "aws_s3_bucket", "bucket", "==", read_names),),
     applies=lambda req: KEY in req.params,
 )

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.capabilities.s3_lifecycle import ensure_data_bucket
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Block, Expr
@@ -99,14 +99,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="s3_object_lock",
-    summary="S3 Object Lock: write-once-read-many retention on the data bucket.",
-    concepts=("service.s3_object_lock",),
-    probes=(Probe("aws_s3_bucket_object_lock_configuration"),),
-    category="data",
+CAPABILITY = declare(
+    "s3_object_lock",
     build=build,
-    phase=INTEGRATION,
     parameters=(
         LockDaysParameter(
             "s3.lock_days",

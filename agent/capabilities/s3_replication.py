@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities._dr_region import alias_of, ensure_region
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities._dr_region import RegionParameter, ensure_region
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.capabilities.s3_lifecycle import _CLASS, _storage_class, ensure_data_bucket
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.storage import REPLICATION_SKIP, add_bucket
 from autcloud.agent.hcl import Block, Expr, jsonencode
-from autcloud.agent.ledger import Evidence, attribute_values, instances
-from autcloud.agent.tfparse import TerraformModule
 
 REGION_KEY, CLASS_KEY = "s3.replica_region", "s3.replica_storage_class"
 _ABOUT_S3 = re.compile(r"bucket|\bs3\b|objects?|버킷|객체|오브젝트", re.I)
@@ -52,18 +49,6 @@ _CLASS_PATTERNS = reader(
     rf"\breplicas?\b[^.;]{{0,30}}?{_CLASS}|복제본\S*\s*(?:은|는|을|를)?\s*(?:스토리지\s*클래스\s*)?(?:를|을|은|는)?\s*{_CLASS}",
     lambda m: _storage_class(next(g for g in m.groups() if g is not None)),
 )
-
-
-@dataclass(frozen=True)
-class RegionParameter(Parameter):
-    """A replica bucket in the stated region (its provider alias)."""
-
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        alias = alias_of(str(value))
-        for address, body in instances(module, self.type):
-            if any(alias in str(v) for v in attribute_values(module, body, "provider")):
-                return [Evidence(address=address, attribute="provider", op="contains", value=alias)]
-        return []
 
 
 def _replica_bucket(bp: Blueprint, name: str, alias: str | None, locked: bool) -> str:
@@ -206,14 +191,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="s3_replication",
-    summary="S3 replication of the data bucket to a replica bucket, across regions when named.",
-    concepts=("service.s3_replication",),
-    probes=(Probe("aws_s3_bucket_replication_configuration"),),
-    category="data",
+CAPABILITY = declare(
+    "s3_replication",
     build=build,
-    phase=GOVERNANCE,
     parameters=(
         RegionParameter(REGION_KEY, "aws_s3_bucket", "provider", "contains", read_region),
         Parameter(

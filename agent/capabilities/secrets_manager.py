@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
@@ -142,14 +142,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="secrets_manager",
-    summary="AWS Secrets Manager secret for the application.",
-    concepts=("service.secrets_manager",),
-    probes=(Probe("aws_secretsmanager_secret"),),
-    category="security",
+CAPABILITY = declare(
+    "secrets_manager",
     build=build,
-    phase=INTEGRATION,
     parameters=(
         Parameter(
             ROTATION_KEY,

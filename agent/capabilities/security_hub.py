@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.hcl import Expr
 from autcloud.agent.ledger import Evidence
@@ -118,15 +118,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="security_hub",
-    summary="AWS Security Hub with Foundational Security Best Practices.",
-    concepts=("service.security_hub",),
-    probes=(Probe("aws_securityhub_account"),),
-    category="security",
+CAPABILITY = declare(
+    "security_hub",
     build=build,
-    phase=GOVERNANCE + 1,  # after AWS Config, which its controls need
-    requires=("config",),
     parameters=(
         StandardsParameter(
             KEY,

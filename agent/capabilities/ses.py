@@ -3,14 +3,7 @@ or a sender address) and a configuration set that requires TLS and suppresses bo
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import (
-    GOVERNANCE,
-    INTEGRATION,
-    Capability,
-    Parameter,
-    Probe,
-    reader,
-)
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -245,14 +238,9 @@ def _cognito_build(bp: Blueprint, ctx: Context) -> None:
 
 
 CAPABILITIES = [
-    Capability(
-        key="ses",
-        summary="Amazon SES e-mail sending.",
-        concepts=("service.ses",),
-        probes=(Probe("aws_sesv2_email_identity"),),
-        category="messaging",
+    declare(
+        "ses",
         build=build,
-        phase=INTEGRATION,
         parameters=(
             Parameter(
                 "ses.from_address",
@@ -277,19 +265,9 @@ CAPABILITIES = [
             ),
         ),
     ),
-    Capability(
-        key="ses_cognito",
-        summary="A Cognito user pool sends its mail through the design's SES identity.",
-        concepts=(),
-        probes=(
-            Probe(
-                "aws_cognito_user_pool",
-                (("email_configuration.email_sending_account", "==", "DEVELOPER"),),
-            ),
-        ),
-        category="security",
+    declare(
+        "ses_cognito",
         build=_cognito_build,
-        phase=GOVERNANCE,
         applies=lambda req: "ses" in req.services and "cognito" in req.services,
     ),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.capabilities.vpc_endpoints import add_interface_endpoints
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.security import log_group
@@ -146,12 +146,4 @@ def _endpoints(bp: Blueprint) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="session_manager",
-    summary="SSM Session Manager access without a bastion.",
-    concepts=("service.session_manager",),
-    probes=(Probe("aws_ssm_document", (("document_type", "==", "Session"),)),),
-    category="security",
-    build=build,
-    phase=GOVERNANCE,
-)
+CAPABILITY = declare("session_manager", build=build)

@@ -10,14 +10,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Call, Expr, jsonencode
 from autcloud.agent.requirements import Requirements
 
 KEY = "sfn.ecs_task"
 BLOCK = "sfn_ecs_task"
-PHASE = 89  # after step_functions and the ECS options (fargate_spot, ecs_on_ec2)
 STATE = "RunTask"
 TASK = "aws_ecs_task_definition.app"
 
@@ -182,14 +181,9 @@ def _applies(req: Requirements) -> bool:
     return KEY in req.params
 
 
-CAPABILITY = Capability(
-    key="sfn_ecs_task",
-    summary="A Step Functions workflow that runs an ECS task and waits for it.",
-    concepts=(),
-    probes=(Probe("aws_sfn_state_machine"),),
-    category="compute",
+CAPABILITY = declare(
+    "sfn_ecs_task",
     build=build,
-    phase=PHASE,
     applies=_applies,
     parameters=(Parameter(KEY, "aws_sfn_state_machine", "tags.EcsTask", "==", _read),),
 )

@@ -13,13 +13,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, tags
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.requirements import Requirements
 
 BLOCK = "single_instance"
-PHASE = COMPUTE + 5
 DEFAULT_ROOT_GB = 20
 
 _SERVER = r"(?:ec2\s+)?(?:instance|server|vm|virtual\s+machine|box|machine|host)"
@@ -131,14 +130,9 @@ def _applies(req: Requirements) -> bool:
     return req.compute == "ec2" and "ec2.single_instance" in req.params
 
 
-CAPABILITY = Capability(
-    key="single_instance",
-    summary="One EC2 server instead of an Auto Scaling group.",
-    concepts=(),
-    probes=(Probe("aws_instance"),),
-    category="compute",
+CAPABILITY = declare(
+    "single_instance",
     build=build,
-    phase=PHASE,
     applies=_applies,
     parameters=(
         Parameter("ec2.single_instance", "aws_instance", "instance_type", "exists", _read_single),

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import log_group
@@ -221,14 +221,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="site_vpn",
-    summary="AWS Site-to-Site VPN between the office and the VPC.",
-    concepts=("service.site_vpn",),
-    probes=(Probe("aws_vpn_connection"),),
-    category="network",
+CAPABILITY = declare(
+    "site_vpn",
     build=build,
-    phase=EDGE,
     parameters=(
         Parameter(
             "vpn.customer_gateway_ip",

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Parameter, Probe, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Expr
 from autcloud.agent.ledger import Evidence, instances
@@ -203,29 +203,10 @@ def build(bp: Blueprint, ctx: Context) -> None:
 _PARAMETER_KEYS = ("sqs.max_receive_count", "sqs.retention_days", "sqs.visibility_timeout")
 
 CAPABILITIES = [
-    Capability(
-        key="sqs_fifo",
-        summary="A FIFO SQS queue: ordered, exactly-once processing.",
-        concepts=("service.sqs_fifo",),
-        probes=(Probe("aws_sqs_queue", (("fifo_queue", "==", True),)),),
-        category="messaging",
+    declare("sqs_fifo", build=build, applies=lambda req: "sqs_fifo" in req.services),
+    declare(
+        "sqs_options",
         build=build,
-        phase=INTEGRATION + 6,
-        applies=lambda req: "sqs_fifo" in req.services,
-    ),
-    Capability(
-        key="sqs_options",
-        summary="SQS queue settings: redrive count, retention, visibility timeout.",
-        concepts=("service.sqs_dead_letter",),
-        probes=(
-            Probe("aws_sqs_queue", (("redrive_policy", "exists", True),)),
-            Probe("aws_lambda_function", (("dead_letter_config.target_arn", "exists", True),)),
-        ),
-        category="messaging",
-        build=build,
-        # after the consumers (queue_consumers fits the visibility timeout to the function's):
-        # what the person stated wins
-        phase=INTEGRATION + 6,
         parameters=(
             RedriveParameter(
                 "sqs.max_receive_count",

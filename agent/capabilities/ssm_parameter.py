@@ -3,7 +3,7 @@ by the application's roles only; the value is a variable, changed outside Terraf
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import INTEGRATION, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.capabilities.secrets_manager import grant
 from autcloud.agent.catalog.base import (
     Blueprint,
@@ -77,12 +77,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="ssm_parameter",
-    summary="SSM Parameter Store SecureString for app configuration.",
-    concepts=("service.ssm_parameter",),
-    probes=(Probe("aws_ssm_parameter", (("type", "==", "SecureString"),)),),
-    category="security",
-    build=build,
-    phase=INTEGRATION,
-)
+CAPABILITY = declare("ssm_parameter", build=build)

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from autcloud.agent.capabilities._names import name_reader
-from autcloud.agent.capabilities.base import COMPUTE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import add_lambda, role
 from autcloud.agent.catalog.security import log_group
@@ -529,14 +529,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
     _schedule_workflow(bp)
 
 
-CAPABILITY = Capability(
-    key="step_functions",
-    summary="An AWS Step Functions state machine chaining Lambda functions.",
-    concepts=("service.step_functions",),
-    probes=(Probe("aws_sfn_state_machine"),),
-    category="compute",
+CAPABILITY = declare(
+    "step_functions",
     build=build,
-    phase=COMPUTE,
     parameters=(
         Parameter(KEY, "aws_sfn_state_machine", "tags.Steps", "==", read),
         DefinitionParameter(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.hcl import Expr
@@ -116,12 +116,4 @@ def add_interface_endpoints(
     )
 
 
-CAPABILITY = Capability(
-    key="vpc_endpoints",
-    summary="VPC endpoints (PrivateLink) for AWS APIs.",
-    concepts=("service.vpc_endpoints",),
-    probes=(Probe("aws_vpc_endpoint", (("vpc_endpoint_type", "==", "Interface"),)),),
-    category="network",
-    build=build,
-    phase=EDGE,
-)
+CAPABILITY = declare("vpc_endpoints", build=build)

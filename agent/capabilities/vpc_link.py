@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import EDGE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.security import log_group
@@ -207,12 +207,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = Capability(
-    key="vpc_link",
-    summary="HTTP API to an internal load balancer through a VPC link.",
-    concepts=("service.vpc_link",),
-    probes=(Probe("aws_apigatewayv2_vpc_link"),),
-    category="edge",
-    build=build,
-    phase=EDGE,
-)
+CAPABILITY = declare("vpc_link", build=build)

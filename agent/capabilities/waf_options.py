@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Parameter, Probe
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.edge import managed_rule
 from autcloud.agent.hcl import Block
@@ -83,14 +83,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 rated.body["limit"] = limit
 
 
-CAPABILITY = Capability(
-    key="waf_options",
-    summary="WAF options: the rate limit per client IP, named managed rule groups.",
-    concepts=(),
-    probes=(Probe("aws_wafv2_web_acl"),),
-    category="edge",
+CAPABILITY = declare(
+    "waf_options",
     build=build,
-    phase=GOVERNANCE,
     parameters=(
         Parameter(
             "waf.rate_limit",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from autcloud.agent.capabilities.base import GOVERNANCE, Capability, Probe
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.capabilities.efs import remount
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Call, Expr
@@ -105,18 +105,4 @@ def _database_settings(bp: Blueprint, container: dict[str, Any]) -> None:
     )
 
 
-CAPABILITY = Capability(
-    key="wordpress",
-    summary="WordPress on ECS Fargate with MySQL and wp-content on EFS.",
-    concepts=("service.wordpress",),
-    probes=(
-        Probe(
-            "aws_ecs_task_definition",
-            (("volume.efs_volume_configuration.transit_encryption", "==", "ENABLED"),),
-        ),
-    ),
-    category="compute",
-    build=build,
-    phase=GOVERNANCE,
-    requires=("efs",),
-)
+CAPABILITY = declare("wordpress", build=build)

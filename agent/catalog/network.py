@@ -15,6 +15,16 @@ from autcloud.agent.catalog.base import (
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
 
+def spanned_zones(bp: Blueprint, ctx: Context) -> int:
+    """Zones the private subnets span (another capability may have widened the network)."""
+    variable = bp.variables.get("az_count")
+    return (
+        variable.default
+        if variable is not None and isinstance(variable.default, int)
+        else ctx.az_count
+    )
+
+
 def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
     bp.blocks.append("network")
     cidr = bp.var(

@@ -14,7 +14,7 @@ from typing import Any
 
 from autcloud.agent.cost.prices import PriceTable
 from autcloud.agent.cost.usage import UsageAssumptions
-from autcloud.agent.tfparse import TerraformModule
+from autcloud.agent.tfparse import TerraformModule, as_number
 
 _SIMPLE_REFERENCE = re.compile(r"^\$\{\s*(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}$")
 _RESOURCE_REFERENCE = re.compile(r"\$\{[^}]*?\b(aws_[a-z0-9_]+)\.([A-Za-z_][A-Za-z0-9_-]*)")
@@ -88,7 +88,7 @@ class Attrs:
         value = self.get(key)
         if value is None:
             return default
-        number = _as_number(value)
+        number = as_number(value)
         if number is None:
             self.notes.append(f"{key} = {self.raw[key]} unknown before apply; assumed {default:g}")
             return default
@@ -148,19 +148,6 @@ class Attrs:
 
     def reference(self, key: str) -> str | None:
         return referenced_address(self.raw.get(key))
-
-
-def _as_number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
 
 
 @dataclass
