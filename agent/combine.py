@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import TOPICS, Blueprint
+from autcloud.agent.catalog.base import TOPICS, Blueprint, ResourceSpec
 from autcloud.agent.hcl import Block, Expr, render_blocks
 from autcloud.agent.secrets import redact
 
@@ -39,10 +39,19 @@ def combine(bp: Blueprint, generated: dict[str, str], *, request: str) -> dict[s
     for topic in TOPICS:
         blocks = [generated[r.address] for r in bp.resources if r.topic == topic]
         if blocks:
-            files[f"{topic}.tf"] = _header(FILE_HEADERS[topic]) + "\n\n".join(blocks) + "\n"
+            files[_topic_file(topic)] = _header(FILE_HEADERS[topic]) + "\n\n".join(blocks) + "\n"
     if bp.outputs:
         files["outputs.tf"] = render_blocks(o.to_block() for o in bp.outputs)
     return files
+
+
+def file_of(spec: ResourceSpec) -> str:
+    """The file a resource's block is written to: one per topic."""
+    return _topic_file(spec.topic)
+
+
+def _topic_file(topic: str) -> str:
+    return f"{topic}.tf"
 
 
 def _header(text: str) -> str:

@@ -17,8 +17,10 @@ from autcloud.agent.secrets import redact
 from autcloud.agent.state import DesignState, Hints, Turn
 from autcloud.agent.validation.pillars import CheckOutcome, PillarScore, score
 from autcloud.agent.validation.report import StepResult, StepStatus
+from autcloud.events import CostEstimated, Event, NodeFinished, NodeStarted
 
-EventCallback = Callable[[dict[str, Any]], None]
+# Receives each progress event of a run, in order, as the wire schema's own classes.
+EventCallback = Callable[[Event], None]
 
 
 class DesignStatus(StrEnum):
@@ -70,10 +72,10 @@ async def run_design(
     final: dict[str, Any] = {}
     async for mode, chunk in _GRAPH.astream(state, config, stream_mode=["custom", "values"]):  # type: ignore[call-overload]
         if mode == "custom":
-            event = dict(chunk)
-            if event.get("event") == "node_finished" and event.get("node") == "plan":
+            event: Event = chunk
+            if isinstance(event, NodeFinished) and event.node == "plan":
                 marks["levels_started"] = time.perf_counter()
-            if event.get("event") == "node_started" and event.get("node") == "combine":
+            if isinstance(event, NodeStarted) and event.node == "combine":
                 marks["levels_finished"] = time.perf_counter()
             if on_event is not None:
                 on_event(event)
@@ -85,9 +87,20 @@ async def run_design(
         timings["generate"] = round((marks["levels_finished"] - marks["levels_started"]) * 1000, 2)
     timings["total"] = total_ms
     result = _result(request, final, timings, provider or OfflineProvider())
-    if on_event is not None:
-        on_event({"event": "done", "status": result.status.value, "ms": total_ms})
+    estimate = result.document.get("cost")
+    if on_event is not None and estimate:
+        on_event(cost_event(estimate))
     return result
+
+
+def cost_event(estimate: dict[str, Any], largest: int = 5) -> CostEstimated:
+    """The estimate as an event: the total, the budget and the ``largest`` lines by cost."""
+    lines = sorted(estimate.get("lines", []), key=lambda line: -float(line["monthly_usd"]))
+    return CostEstimated(
+        monthly_usd=float(estimate["total_usd"]),
+        budget_usd=estimate.get("budget_usd"),
+        breakdown={line["address"]: float(line["monthly_usd"]) for line in lines[:largest]},
+    )
 
 
 def _result(

@@ -27,7 +27,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send
 
 from autcloud.agent.catalog.base import module_of
-from autcloud.agent.combine import combine
+from autcloud.agent.combine import combine, file_of
 from autcloud.agent.cost import estimate_cost
 from autcloud.agent.fidelity import fold_asks, read_asks
 from autcloud.agent.fidelity import resolve as resolve_ledger
@@ -39,33 +39,45 @@ from autcloud.agent.requirements import Budget, Signals, apply_answer, gather, r
 from autcloud.agent.state import DesignState, GeneratedResource, Hints
 from autcloud.agent.validation.fixes import fix
 from autcloud.agent.validation.pipeline import validate_files
-from autcloud.agent.validation.report import StepStatus
+from autcloud.agent.validation.report import StepResult, StepStatus
+from autcloud.events import (
+    Event,
+    FixApplied,
+    LevelStarted,
+    NodeFinished,
+    NodeStarted,
+    PlanReady,
+    QuestionAsked,
+    ResourceGenerated,
+    ValidationStep,
+)
 
 MAX_FIX_ITERATIONS = 3
 
 Node = Callable[[DesignState, RunnableConfig], Awaitable[dict[str, Any]]]
 
 
-def emit(event: str, **data: Any) -> None:
-    """Send a progress event to whoever streams the run (a no-op outside a stream)."""
+def emit(event: Event) -> None:
+    """Send a progress event (the wire schema's own class) to whoever streams the run; a no-op
+    outside a stream."""
     try:
         writer = get_stream_writer()
     except RuntimeError:  # not running inside a graph
         return
-    writer({"event": event, **data})
+    writer(event)
 
 
 def timed(name: str) -> Callable[[Node], Node]:
-    """Emit node_started/node_finished around a node and add its time to ``timings_ms``."""
+    """Emit node.started/node.finished around a node and add its time to ``timings_ms``."""
 
     def decorate(node: Node) -> Node:
         @wraps(node)
         async def run(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
-            emit("node_started", node=name)
+            emit(NodeStarted(node=name))
             started = time.perf_counter()
             update = await node(state, config)
             elapsed = round((time.perf_counter() - started) * 1000, 2)
-            emit("node_finished", node=name, ms=elapsed)
+            emit(NodeFinished(node=name, duration_ms=elapsed))
             update["timings_ms"] = {**update.get("timings_ms", {}), name: elapsed}
             return update
 
@@ -87,8 +99,6 @@ async def route_request(state: DesignState, config: RunnableConfig) -> dict[str,
     decision = route(
         state["request"], [turn.get("text", "") for turn in state.get("conversation", [])]
     )
-    if decision.route is Route.REFUSED:
-        emit("refused", reason=decision.reason, code=decision.code)
     return {
         "route": decision.route.value,
         "refusal": decision.reason,
@@ -114,7 +124,7 @@ async def gather_requirements(state: DesignState, config: RunnableConfig) -> dic
     gathered = gather(messages, assume_defaults=state.get("assume_defaults", False))
     fold_asks(gathered.requirements)
     for question in gathered.questions:
-        emit("question", id=question.id, text=question.text, default=question.default)
+        emit(QuestionAsked(question_id=question.id, text=question.text, default=question.default))
     return {
         "requirements": gathered.requirements,
         "questions": gathered.questions,
@@ -144,9 +154,9 @@ async def plan(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
     budget = _budget_report(resource_plan)
     if resource_plan.question is not None:
         question = resource_plan.question
-        emit("question", id=question.id, text=question.text, default=question.default)
+        emit(QuestionAsked(question_id=question.id, text=question.text, default=question.default))
         return {"questions": [question], "budget": budget}
-    emit("planned", resources=len(resource_plan.resources), levels=len(resource_plan.levels))
+    emit(PlanReady(resources=len(resource_plan.resources), levels=len(resource_plan.levels)))
     module = module_of(resource_plan.blueprint)
     ledger = resolve_ledger(
         requirements,
@@ -173,7 +183,8 @@ def _budget_report(resource_plan: Plan) -> dict[str, Any] | None:
 
 
 async def dispatch_level(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
-    emit("level_started", level=state["level"], resources=len(state["plan"].levels[state["level"]]))
+    level = state["level"]
+    emit(LevelStarted(level=level, resources=len(state["plan"].levels[level])))
     return {}
 
 
@@ -199,7 +210,15 @@ async def generate_resource(task: dict[str, Any], config: RunnableConfig) -> dic
     started = time.perf_counter()
     text = await provider_from(config).generate(spec, task["requirements"])
     elapsed = round((time.perf_counter() - started) * 1000, 2)
-    emit("resource_generated", address=spec.address, level=task["level"], ms=elapsed)
+    emit(
+        ResourceGenerated(
+            address=spec.address,
+            resource_type=spec.type,
+            file=file_of(spec),
+            level=task["level"],
+            duration_ms=elapsed,
+        )
+    )
     generated: GeneratedResource = {
         "address": spec.address,
         "text": text,
@@ -217,7 +236,6 @@ async def next_level(state: DesignState, config: RunnableConfig) -> dict[str, An
 async def combine_files(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
     texts = {item["address"]: item["text"] for item in state.get("generated", [])}
     files = combine(state["plan"].blueprint, texts, request=state["request"])
-    emit("combined", files=sorted(files))
     return {"files": files}
 
 
@@ -243,18 +261,26 @@ async def fix_findings(state: DesignState, config: RunnableConfig) -> dict[str, 
         "applied": report.applied,
         "unfixed": [f"{f.check_id} {f.address}: {f.message}".strip() for f in report.unfixed],
     }
-    emit("fix_iteration", **iteration)
+    emit(
+        FixApplied(
+            iteration=iteration["iteration"],
+            applied=list(report.applied),
+            unfixed=len(report.unfixed),
+        )
+    )
     return {"files": files, "fix_iterations": [iteration]}
 
 
-def _emit_step(step: Any) -> None:
+def _emit_step(step: StepResult) -> None:
     emit(
-        "validation_step",
-        name=step.name,
-        status=step.status.value,
-        ms=step.duration_ms,
-        findings=len(step.findings),
-        reason=step.reason,
+        ValidationStep(
+            step=step.name,
+            passed=step.status is not StepStatus.FAILED,
+            status=step.status.value,
+            findings=len(step.findings),
+            duration_ms=step.duration_ms,
+            summary=step.reason,
+        )
     )
 
 

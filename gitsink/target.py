@@ -68,6 +68,15 @@ class GitHubRepository:
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
 
+    def commit_url(self, sha: str) -> str:
+        """The commit's web page (github.com, or a GitHub Enterprise host beside its API)."""
+        api = urlsplit(self.api_url)
+        if api.netloc == "api.github.com":
+            web = "https://github.com"
+        else:
+            web = f"{api.scheme}://{api.netloc}"
+        return f"{web}/{self.full_name}/commit/{sha}"
+
 
 @dataclass(frozen=True)
 class GitRemote:
@@ -78,6 +87,15 @@ class GitRemote:
     @property
     def is_local(self) -> bool:
         return self.url.startswith("/") or self.url.startswith("file://")
+
+    def commit_url(self, sha: str) -> str:
+        """Where the commit is: the remote's URL without credentials (a plain git server has
+        no web page of its own), then ``#`` and the commit."""
+        parts = urlsplit(self.url)
+        if parts.scheme and "@" in parts.netloc:
+            host = parts.netloc.rsplit("@", 1)[1]
+            return f"{parts._replace(netloc=host).geturl()}#{sha}"
+        return f"{self.url}#{sha}"
 
 
 Remote = GitHubRepository | GitRemote

@@ -2,8 +2,8 @@
 
 Redis is optional. :class:`EventSink` is the seam; :class:`NullEventSink` is the default, and
 :class:`GatewayEventSink` adapts the gateway's ``EventPublisher`` (it buffers, never blocks and
-never raises), translating the design engine's events into the wire schema of
-``autcloud.events``. An event the schema does not accept is dropped, never fatal to a run.
+never raises). The workflow and the reconcile hand it ``autcloud.events`` classes, the wire
+schema itself: nothing is translated on the way.
 
 Whether a run's events reached Redis: the handler wraps the shared sink in a
 :class:`RunEventSink` for each reconcile; it watches the publisher's health while the run emits
@@ -17,16 +17,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+
+from autcloud.events import Event
 
 log = logging.getLogger("autcloud.operator.events")
 
 
 class EventSink(Protocol):
-    def emit(self, namespace: str, name: str, event: Mapping[str, Any]) -> None:
-        """Queue one event (a dict with ``type`` as in ``autcloud.events``). Never raises."""
+    def emit(self, namespace: str, name: str, event: Event) -> None:
+        """Queue one event of the wire schema. Never raises."""
 
     async def aclose(self) -> None: ...
 
@@ -63,7 +64,7 @@ class PublishReport:
 class NullEventSink:
     """No Redis configured: progress is visible in status, Kubernetes Events and logs only."""
 
-    def emit(self, namespace: str, name: str, event: Mapping[str, Any]) -> None:
+    def emit(self, namespace: str, name: str, event: Event) -> None:
         return None
 
     async def aclose(self) -> None:
@@ -87,11 +88,11 @@ class GatewayEventSink:
         await publisher.start()
         return cls(publisher, redis)
 
-    def emit(self, namespace: str, name: str, event: Mapping[str, Any]) -> None:
+    def emit(self, namespace: str, name: str, event: Event) -> None:
         try:
             self._publisher.emit(namespace, name, event)
-        except Exception as error:  # a schema mismatch must not stop a design run
-            log.debug("event=progress_event_dropped type=%s error=%s", event.get("type"), error)
+        except Exception as error:  # a publishing bug must not stop a design run
+            log.debug("event=progress_event_dropped type=%s error=%s", event.type, error)
 
     def health(self) -> PublishHealth:
         health = self._publisher.health()
@@ -126,7 +127,7 @@ class RunEventSink:
         self._dropped_before = self._monitored.health().dropped if self._monitored else 0
         self._outage = False  # Redis seen down while the run emitted
 
-    def emit(self, namespace: str, name: str, event: Mapping[str, Any]) -> None:
+    def emit(self, namespace: str, name: str, event: Event) -> None:
         self._sink.emit(namespace, name, event)
         if self._monitored is not None:
             self._note(self._monitored.health())
@@ -181,32 +182,3 @@ class RunEventSink:
             if time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(0)
-
-
-def to_wire(event: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The design engine's callback event as an ``autcloud.events`` dict, or None to skip."""
-    kind = event.get("event")
-    if kind == "node_started":
-        return {"type": "node.started", "node": str(event.get("node", ""))}
-    if kind == "node_finished":
-        return {
-            "type": "node.finished",
-            "node": str(event.get("node", "")),
-            "duration_ms": float(event.get("ms") or 0.0),
-        }
-    if kind == "resource_generated":
-        address = str(event.get("address", ""))
-        return {
-            "type": "resource.generated",
-            "address": address,
-            "resource_type": str(event.get("type") or address.split(".")[0]),
-        }
-    if kind == "validation_step":
-        return {
-            "type": "validation.step",
-            "step": str(event.get("name", "")),
-            "passed": event.get("status") != "failed",
-            "duration_ms": float(event.get("ms") or 0.0),
-            "summary": str(event.get("reason", "")),
-        }
-    return None

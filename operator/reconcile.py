@@ -22,6 +22,7 @@ from autcloud.agent.design import DesignResult, DesignStatus, EventCallback
 from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAICompatibleProvider
 from autcloud.agent.state import Hints, Turn
+from autcloud.events import Event, LevelStarted, NodeStarted
 from autcloud.gitsink import (
     GitSinkError,
     GitTarget,
@@ -43,8 +44,9 @@ from autcloud.operator.account_import import (
     scan_account,
 )
 from autcloud.operator.conditions import Condition, merge_conditions
-from autcloud.operator.event_sink import EventSink, NullEventSink, to_wire
+from autcloud.operator.event_sink import EventSink, NullEventSink
 from autcloud.operator.files import design_files
+from autcloud.operator.run_events import closing_events
 from autcloud.operator.spec import (
     DesignInput,
     InvalidSpecError,
@@ -66,12 +68,15 @@ log = logging.getLogger("autcloud.operator.reconcile")
 EventType = Literal["Normal", "Warning"]
 # Phases a finished run leaves behind; an unchanged input in one of them needs no new run.
 SETTLED_PHASES = frozenset({"Ready", "Refused", "NeedsInput"})
-# The design engine's nodes, and the phase each one means.
+# The workflow's nodes (agent/graph.py names them), and the phase each one means; a test
+# holds this table to the graph. dispatch_level starts each level of generation.
 NODE_PHASES = {
     "route": "Gathering",
     "gather": "Gathering",
     "plan": "Planning",
-    "level": "Generating",
+    "dispatch_level": "Generating",
+    "generate_resource": "Generating",
+    "next_level": "Generating",
     "combine": "Generating",
     "validate": "Validating",
     "fix": "Validating",
@@ -236,7 +241,26 @@ async def reconcile(
     attempt: int = 0,
     now: Callable[[], str] = now_rfc3339,
 ) -> Outcome:
-    """Bring the status up to date with the spec, running the design workflow when needed."""
+    """Bring the status up to date with the spec, running the design workflow when needed.
+
+    A reconcile that ran the workflow, published, or stopped at an error ends the design's
+    progress stream with what its status now says (``error``, ``commit.pushed``, ``done``)."""
+    outcome = await _reconcile(ref, spec, status, deps, attempt=attempt, now=now)
+    if outcome.ran or "lastError" in outcome.status or outcome.status.get("git"):
+        for event in closing_events(outcome.status, retrying=outcome.retry_after is not None):
+            deps.events.emit(ref.namespace, ref.name, event)
+    return outcome
+
+
+async def _reconcile(
+    ref: DesignRef,
+    spec: Mapping[str, Any],
+    status: Mapping[str, Any],
+    deps: Dependencies,
+    *,
+    attempt: int,
+    now: Callable[[], str],
+) -> Outcome:
     builder = _StatusBuilder(ref, status, now)
     try:
         design = parse_spec(ref.name, spec)
@@ -347,15 +371,11 @@ async def _run(
     phases = _PhaseQueue(deps.report_phase)
     phases.put("Gathering")
 
-    def on_event(event: dict[str, Any]) -> None:
-        node = event.get("node")
-        if event.get("event") == "node_started" and isinstance(node, str):
-            phase = NODE_PHASES.get(node.split(":")[0])
-            if phase:
-                phases.put(phase)
-        wire = to_wire(event)
-        if wire is not None:
-            deps.events.emit(ref.namespace, ref.name, wire)
+    def on_event(event: Event) -> None:
+        phase = phase_of(event)
+        if phase:
+            phases.put(phase)
+        deps.events.emit(ref.namespace, ref.name, event)
 
     # The provider is handed over only when the spec names one: the engine's default is offline.
     chosen = {"provider": provider} if provider is not None else {}
@@ -385,7 +405,6 @@ async def _run(
     await phases.close()
     outcome.events[:0] = events
     outcome.ran = True
-    _emit_done(deps.events, ref, outcome)
     return outcome
 
 
@@ -414,7 +433,6 @@ async def _publish_again(
         )
     finally:
         await phases.close()
-    _emit_done(deps.events, ref, outcome)
     return outcome
 
 
@@ -581,13 +599,13 @@ def _backoff(deps: Dependencies, attempt: int, at_least: float | None) -> float:
     return max(delay, at_least or 0.0)
 
 
-def _emit_done(sink: EventSink, ref: DesignRef, outcome: Outcome) -> None:
-    phase = str(outcome.status.get("phase", ""))
-    sink.emit(
-        ref.namespace,
-        ref.name,
-        {"type": "done", "phase": phase, "ok": phase in ("Ready", "NeedsInput")},
-    )
+def phase_of(event: Event) -> str | None:
+    """The phase an event of the workflow moves the design into, or None."""
+    if isinstance(event, NodeStarted):
+        return NODE_PHASES.get(event.node)
+    if isinstance(event, LevelStarted):
+        return NODE_PHASES["dispatch_level"]
+    return None
 
 
 class _PhaseQueue:
@@ -858,6 +876,7 @@ class _StatusBuilder:
             "branch": published.branch,
             "path": target.path,
             "pullRequestURL": published.pull_request_url,
+            "commitURL": remote.commit_url(published.commit_sha),
         }
         number = (published.pull_request_url or "").rstrip("/").rsplit("/", 1)[-1]
         git["pullRequestNumber"] = int(number) if number.isdigit() else None

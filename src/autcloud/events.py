@@ -58,6 +58,9 @@ class EventSchemaError(ValueError):
 class EventType(StrEnum):
     NODE_STARTED = "node.started"
     NODE_FINISHED = "node.finished"
+    PLAN_READY = "plan.ready"
+    LEVEL_STARTED = "level.started"
+    FIX_APPLIED = "fix.applied"
     QUESTION_ASKED = "question.asked"
     RESOURCE_GENERATED = "resource.generated"
     VALIDATION_STEP = "validation.step"
@@ -80,6 +83,9 @@ class Event:
 
     type: ClassVar[EventType]
     ts: str = field(default_factory=now_timestamp)
+    # W3C trace context of the span that sent the event ("" without tracing): a reader can
+    # continue the trace (see autcloud.tracing).
+    traceparent: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +108,34 @@ class NodeFinished(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PlanReady(Event):
+    """The resources are planned, grouped in dependency levels generated one after another."""
+
+    type: ClassVar[EventType] = EventType.PLAN_READY
+    resources: int
+    levels: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LevelStarted(Event):
+    """One dependency level's resources are being generated, in parallel."""
+
+    type: ClassVar[EventType] = EventType.LEVEL_STARTED
+    level: int
+    resources: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class FixApplied(Event):
+    """A repair pass over validation findings; ``unfixed`` counts what it could not repair."""
+
+    type: ClassVar[EventType] = EventType.FIX_APPLIED
+    iteration: int
+    applied: list[str] = field(default_factory=list)
+    unfixed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class QuestionAsked(Event):
     """The workflow needs an answer before it can go on."""
 
@@ -109,16 +143,20 @@ class QuestionAsked(Event):
     question_id: str
     text: str
     choices: list[str] = field(default_factory=list)
+    default: str = ""  # what the design assumes when told to go on (--yes, assumeDefaults)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ResourceGenerated(Event):
-    """A Terraform resource was written (``address`` like ``aws_vpc.main``)."""
+    """A Terraform block was written (``address`` like ``aws_vpc.main`` or
+    ``data.aws_route53_zone.main``) into ``file`` of the design."""
 
     type: ClassVar[EventType] = EventType.RESOURCE_GENERATED
     address: str
-    resource_type: str
+    resource_type: str  # the Terraform type, e.g. aws_route53_zone, for data sources too
     file: str = ""
+    level: int = 0
+    duration_ms: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,7 +165,8 @@ class ValidationStep(Event):
 
     type: ClassVar[EventType] = EventType.VALIDATION_STEP
     step: str
-    passed: bool
+    passed: bool  # false only when the step failed
+    status: str = ""  # passed, failed or skipped ("" from writers older than the field)
     findings: int = 0
     duration_ms: float = 0.0
     summary: str = ""
@@ -176,12 +215,19 @@ class Error(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Done(Event):
-    """The run ended (``phase`` as in the design's status); the last event of a run."""
+    """The run ended (``phase`` as in the design's status); the last event of a run.
+
+    ``summary`` is one sentence for people; the fields after it are the same facts for programs.
+    """
 
     type: ClassVar[EventType] = EventType.DONE
     phase: str
     ok: bool
     summary: str = ""
+    resources: int = 0
+    monthly_usd: float | None = None
+    commit: str = ""
+    unsupported: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,6 +253,9 @@ EVENT_CLASSES: dict[str, type[Event]] = {
     for cls in (
         NodeStarted,
         NodeFinished,
+        PlanReady,
+        LevelStarted,
+        FixApplied,
         QuestionAsked,
         ResourceGenerated,
         ValidationStep,
@@ -355,6 +404,9 @@ class ChatRequest:
     # The gateway's running count of messages accepted for this design (1, 2, ...; 0: not
     # counted, e.g. written by an older gateway): see :func:`conversation_key`.
     seq: int = 0
+    # W3C trace context of the gateway request that accepted the message ("" without
+    # tracing): the operator continues that trace when it applies the message.
+    traceparent: str = ""
 
     def to_fields(self) -> dict[str, str]:
         return {
@@ -376,6 +428,7 @@ class ChatRequest:
             user=decoded.get("user", ""),
             received_at=decoded.get("received_at") or now_timestamp(),
             seq=int(seq) if (seq := decoded.get("seq", "")).isdigit() else 0,
+            traceparent=decoded.get("traceparent", ""),
         )
 
 

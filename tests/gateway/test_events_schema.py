@@ -15,9 +15,12 @@ from autcloud.events import (
     Done,
     Error,
     EventSchemaError,
+    FixApplied,
+    LevelStarted,
     MessageApplied,
     NodeFinished,
     NodeStarted,
+    PlanReady,
     QuestionAsked,
     ResourceGenerated,
     TokenDelta,
@@ -33,6 +36,9 @@ from autcloud.events import (
 EXAMPLES = [
     NodeStarted(node="plan"),
     NodeFinished(node="plan", duration_ms=12.5, ok=False),
+    PlanReady(resources=23, levels=5),
+    LevelStarted(level=0, resources=4),
+    FixApplied(iteration=1, applied=["aws_s3_bucket.logs: set x = y (CKV_1)"], unfixed=0),
     QuestionAsked(question_id="q1", text="Which region?", choices=["Seoul", "Tokyo"]),
     ResourceGenerated(address="aws_vpc.main", resource_type="aws_vpc", file="network.tf"),
     ValidationStep(step="terraform_validate", passed=True, findings=0, duration_ms=3000),
@@ -40,7 +46,7 @@ EXAMPLES = [
     CommitPushed(sha="abc123", branch="main", pull_request_url="https://git.example/pr/1"),
     MessageApplied(message_id="m-1"),
     Error(reason="GitAuthFailed", message="The git token was refused.", retryable=False),
-    Done(phase="Ready", ok=True),
+    Done(phase="Ready", ok=True, summary="Ready: 3 resources", resources=3, monthly_usd=1.5),
     TokenDelta(node="plan", text="Hel"),
 ]
 

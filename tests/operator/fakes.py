@@ -10,6 +10,7 @@ from typing import Any
 from autcloud.agent.design import DesignResult, EventCallback
 from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.state import Hints, Turn
+from autcloud.events import Event, NodeFinished, NodeStarted
 from autcloud.gitsink import GitSinkError, GitTarget, PublishOptions, PublishResult
 from autcloud.operator.targets import SECRET_TYPE_LABEL, SecretValue
 
@@ -40,8 +41,8 @@ class CannedDesigner:
         self.most_at_once = max(self.most_at_once, self.running)
         try:
             if on_event is not None:
-                on_event({"event": "node_started", "node": "gather"})
-                on_event({"event": "node_finished", "node": "gather", "ms": 1.5})
+                on_event(NodeStarted(node="gather"))
+                on_event(NodeFinished(node="gather", duration_ms=1.5))
             await asyncio.sleep(self.delay)
         finally:
             self.running -= 1
@@ -105,10 +106,10 @@ class RecordingSink:
     """An EventSink that keeps what it was given."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, str, dict[str, Any]]] = []
+        self.events: list[tuple[str, str, Event]] = []
 
-    def emit(self, namespace: str, name: str, event: Mapping[str, Any]) -> None:
-        self.events.append((namespace, name, dict(event)))
+    def emit(self, namespace: str, name: str, event: Event) -> None:
+        self.events.append((namespace, name, event))
 
     async def aclose(self) -> None:
         return None

@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from autcloud.agent.design import DesignResult, EventCallback, run_design
+from autcloud.events import Event
 from autcloud.gitsink import publish
 from autcloud.operator.event_sink import GatewayEventSink, NullEventSink
 from autcloud.operator.infradesign import OperatorRuntime, reconcile_reporting_progress
@@ -79,7 +80,7 @@ def stopping_redis_midway(server: RedisServer) -> Any:
     """The real design engine, with Redis killed once the run has emitted its first event."""
 
     async def designer(request: str, *, on_event: EventCallback, **kwargs: Any) -> DesignResult:
-        def on_event_then_stop(event: dict[str, Any]) -> None:
+        def on_event_then_stop(event: Event) -> None:
             on_event(event)
             server.stop()  # SIGKILL, by pid; a no-op once stopped
 

@@ -16,7 +16,7 @@ import pytest
 
 from autcloud.agent.design import DesignResult, DesignStatus, run_design
 from autcloud.agent.providers.openai_compatible import OpenAICompatibleProvider
-from autcloud.events import event_from_dict
+from autcloud.events import from_fields, to_fields
 from autcloud.gitsink import GitSinkError, PublishOptions, publish
 from autcloud.gitsink.policy import TargetPolicy
 from autcloud.operator.reconcile import Dependencies, DesignRef, Outcome, reconcile
@@ -439,11 +439,20 @@ async def test_progress_events_fit_the_gateway_event_schema() -> None:
     await reconcile(REF, {"request": WEB_API}, {}, deps(run_design, events=sink))
 
     assert sink.events, "a run emits progress events"
-    types = {event["type"] for _, _, event in sink.events}
-    assert {"node.started", "node.finished", "validation.step", "done"} <= types
+    types = {event.type.value for _, _, event in sink.events}
+    assert {
+        "node.started",
+        "node.finished",
+        "plan.ready",
+        "level.started",
+        "resource.generated",
+        "validation.step",
+        "cost.estimated",
+        "done",
+    } <= types
     for namespace, name, event in sink.events:
         assert (namespace, name) == ("shop", "web")
-        event_from_dict(event)  # raises EventSchemaError on a field the schema refuses
+        assert from_fields(to_fields(event)) == event  # what the gateway reads back is the same
 
 
 async def test_an_invalid_design_is_stalled_with_the_failing_steps(

@@ -31,6 +31,7 @@ from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAICompatibleProvider
 from autcloud.agent.requirements import ANSWERABLE
 from autcloud.agent.state import Turn
+from autcloud.events import Event, LevelStarted, NodeFinished, PlanReady, ValidationStep
 
 EXIT_DESIGNED = 0
 EXIT_USAGE = 2
@@ -287,26 +288,25 @@ class Progress:
         self.console = Console(stderr=True, highlight=False)
         self.generated = 0
 
-    def on_event(self, event: dict[str, Any]) -> None:
+    def on_event(self, event: Event) -> None:
         if not self.enabled:
             return
-        kind = event.get("event")
-        if kind == "node_finished":
-            self.console.print(f"[green]✓[/] {event['node']:<9} [dim]{event['ms']:.0f} ms[/]")
-        elif kind == "planned":
+        if isinstance(event, NodeFinished):
+            self.console.print(f"[green]✓[/] {event.node:<9} [dim]{event.duration_ms:.0f} ms[/]")
+        elif isinstance(event, PlanReady):
             self.console.print(
-                f"  planned {event['resources']} resources in {event['levels']} dependency levels"
+                f"  planned {event.resources} resources in {event.levels} dependency levels"
             )
-        elif kind == "level_started":
+        elif isinstance(event, LevelStarted):
             self.console.print(
-                f"[cyan]…[/] level {event['level']}: generating {event['resources']} resources in parallel"
+                f"[cyan]…[/] level {event.level}: generating {event.resources} resources in parallel"
             )
-        elif kind == "validation_step":
-            mark = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]-[/]"}[
-                event["status"]
-            ]
+        elif isinstance(event, ValidationStep):
+            mark = {"failed": "[red]✗[/]", "skipped": "[yellow]-[/]"}.get(
+                event.status, "[green]✓[/]"
+            )
             self.console.print(
-                f"  {mark} {event['name']:<19} {event['reason']} [dim]{event['ms']:.0f} ms[/]"
+                f"  {mark} {event.step:<19} {event.summary} [dim]{event.duration_ms:.0f} ms[/]"
             )
 
     def budget_table(self, doc: dict[str, Any]) -> None:
