@@ -33,8 +33,18 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "redis": {"auth": {"existingSecret": "autcloud-redis", "passwordKey": "password"}}
     },
     "redis-persistent": {"redis": {"persistence": {"enabled": True, "size": "5Gi"}}},
+    "redis-without-persistence": {
+        "redis": {"persistence": {"enabled": False}, "resources": {"limits": {"memory": "1Gi"}}}
+    },
     "external-redis-secret": {"redis": {"enabled": False, "urlSecret": {"name": "redis-url"}}},
     "external-redis-url": {"redis": {"enabled": False, "url": "redis://redis.infra:6379/2"}},
+    "external-redis-sentinel": {
+        "redis": {
+            "enabled": False,
+            "url": "rediss+sentinel://sentinel-0.infra:26379,sentinel-1.infra:26379/mymaster/0",
+            "auth": {"existingSecret": "redis-password"},
+        }
+    },
     "ingress": {
         "gateway": {
             "ingress": {
@@ -57,12 +67,6 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                 "model": "qwen2.5-7b-instruct",
                 "apiKeySecret": {"name": "llm-key", "key": "apiKey"},
             },
-        }
-    },
-    "bedrock": {
-        "llm": {
-            "provider": "bedrock",
-            "bedrock": {"model": "anthropic.claude-3-5-sonnet", "region": "us-east-1"},
         }
     },
     "tracing": {

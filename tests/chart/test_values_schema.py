@@ -54,7 +54,11 @@ BAD_VALUES: dict[str, tuple[dict[str, Any], str]] = {
     "unknown resource name": ({"gateway": {"resources": {"limits": {"gpu": 1}}}}, "gpu"),
     "sample ratio above one": ({"tracing": {"sampleRatio": 2}}, "sampleRatio"),
     "openai without model and key": ({"llm": {"provider": "openai"}}, "model"),
-    "bedrock without model": ({"llm": {"provider": "bedrock"}}, "model"),
+    "a provider the operator cannot run": ({"llm": {"provider": "bedrock"}}, "provider"),
+    "redis without a memory limit": (
+        {"redis": {"resources": {"limits": {"memory": None}}}},
+        "memory",
+    ),
     "token auth without a secret": ({"gateway": {"auth": {"mode": "token"}}}, "name"),
     "external redis without an address": ({"redis": {"enabled": False}}, "url"),
     "two standalone operators": ({"operator": {"replicas": 2}}, "standalone"),

@@ -36,6 +36,7 @@ def test_operator_runs_standalone_with_kopfs_liveness_endpoint() -> None:
         "--liveness=http://0.0.0.0:8080/healthz",
         "--metrics-listen=0.0.0.0:9090",
         "--log-level=INFO",
+        "--default-provider=offline",
     ]
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
     assert {port["name"]: port["containerPort"] for port in container["ports"]} == {
@@ -111,13 +112,15 @@ def test_chart_redis_url_points_at_the_chart_service() -> None:
 
 
 def test_chart_redis_password_comes_from_its_secret_in_every_pod() -> None:
+    # Never inside the URL: the code takes $AUTCLOUD_REDIS_PASSWORD as is (test_containers_start
+    # connects with a password full of URL characters).
     for suffix in ("-operator", "-gateway"):
         env = env_of(_container("redis-with-password", suffix))
         assert env["AUTCLOUD_REDIS_PASSWORD"]["valueFrom"] == {
             "secretKeyRef": {"name": "autcloud-redis", "key": "password"}
         }
         assert env["AUTCLOUD_REDIS_URL"]["value"] == (
-            f"redis://:$(AUTCLOUD_REDIS_PASSWORD)@{RELEASE}-autcloud-redis.{NAMESPACE}.svc:6379/0"
+            f"redis://{RELEASE}-autcloud-redis.{NAMESPACE}.svc:6379/0"
         )
     redis = _container("redis-with-password", "-redis")
     assert redis["args"][-2:] == ["--requirepass", "$(REDIS_PASSWORD)"]
@@ -149,10 +152,10 @@ def test_chart_redis_is_reachable_only_from_operator_and_gateway() -> None:
     assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "redis"
 
 
-def test_persistent_redis_uses_a_claim_and_the_append_only_file() -> None:
-    rendered = scenario("redis-persistent")
+def test_default_redis_keeps_an_append_only_file_on_a_claim() -> None:
+    rendered = scenario("defaults")
     claim = rendered.one("PersistentVolumeClaim", "-redis")
-    assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
+    assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"
     pod = rendered.one("Deployment", "-redis")["spec"]["template"]["spec"]
     assert {
         "name": "data",
@@ -160,29 +163,44 @@ def test_persistent_redis_uses_a_claim_and_the_append_only_file() -> None:
     } in pod["volumes"]
     args = pod["containers"][0]["args"]
     assert args[args.index("--appendonly") + 1] == "yes"
+    assert args[args.index("--appendfsync") + 1] == "everysec"
+    assert args[args.index("--maxmemory-policy") + 1] == "noeviction"
+    assert scenario("redis-persistent").one("PersistentVolumeClaim", "-redis")["spec"][
+        "resources"
+    ]["requests"]["storage"] == "5Gi"
+
+
+def test_redis_maxmemory_leaves_headroom_below_the_memory_limit() -> None:
+    for name, limit in (("defaults", 256 * 2**20), ("redis-without-persistence", 2**30)):
+        container = _container(name, "-redis")
+        args = container["args"]
+        assert int(args[args.index("--maxmemory") + 1]) == limit * 70 // 100, name
+
+
+def test_redis_without_persistence_keeps_the_file_on_an_empty_dir() -> None:
+    rendered = scenario("redis-without-persistence")
+    assert rendered.of_kind("PersistentVolumeClaim") == []
+    pod = rendered.one("Deployment", "-redis")["spec"]["template"]["spec"]
+    assert {"name": "data", "emptyDir": {"sizeLimit": "1Gi"}} in pod["volumes"]
 
 
 def test_offline_is_the_default_language_model() -> None:
-    env = env_of(_container("defaults", "-operator"))
-    assert env["AUTCLOUD_LLM_PROVIDER"]["value"] == "offline"
-    assert "OPENAI_API_KEY" not in env
+    container = _container("defaults", "-operator")
+    assert "--default-provider=offline" in container["args"]
+    assert "OPENAI_API_KEY" not in env_of(container)
 
 
-def test_openai_key_comes_from_its_secret() -> None:
-    env = env_of(_container("openai", "-operator"))
-    assert env["AUTCLOUD_LLM_PROVIDER"]["value"] == "openai"
-    assert env["AUTCLOUD_LLM_MODEL"]["value"] == "qwen2.5-7b-instruct"
-    assert env["OPENAI_BASE_URL"]["value"] == "http://llm.ai.svc:8000/v1"
-    assert env["OPENAI_API_KEY"] == {
+def test_openai_default_model_is_flags_and_its_key_comes_from_its_secret() -> None:
+    container = _container("openai", "-operator")
+    assert {
+        "--default-provider=openai",
+        "--default-model=qwen2.5-7b-instruct",
+        "--default-base-url=http://llm.ai.svc:8000/v1",
+    } <= set(container["args"])
+    assert env_of(container)["OPENAI_API_KEY"] == {
         "name": "OPENAI_API_KEY",
         "valueFrom": {"secretKeyRef": {"name": "llm-key", "key": "apiKey"}},
     }
-
-
-def test_bedrock_model_and_region() -> None:
-    env = env_of(_container("bedrock", "-operator"))
-    assert env["AUTCLOUD_LLM_MODEL"]["value"] == "anthropic.claude-3-5-sonnet"
-    assert env["AUTCLOUD_BEDROCK_REGION"]["value"] == "us-east-1"
 
 
 def test_tracing_uses_the_opentelemetry_environment_variables() -> None:

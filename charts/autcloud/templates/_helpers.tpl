@@ -93,24 +93,22 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{/*
-AUTCLOUD_REDIS_URL for the operator and the gateway. A password never appears in the rendered
-manifest: it comes from a Secret, and the URL refers to it as $(AUTCLOUD_REDIS_PASSWORD), which
-the kubelet expands when the container starts.
+AUTCLOUD_REDIS_URL (and AUTCLOUD_REDIS_PASSWORD) for the operator and the gateway. A password
+never appears in the rendered manifest nor in the URL: it comes from a Secret as
+AUTCLOUD_REDIS_PASSWORD, which the code uses as is for a URL without a password (so `@ / # : %`
+and spaces need no encoding; docs/streaming.md "Redis URLs").
 */}}
 {{- define "autcloud.redisEnv" -}}
-{{- if .Values.redis.enabled }}
-{{- if .Values.redis.auth.existingSecret }}
+{{- with .Values.redis.auth.existingSecret }}
 - name: AUTCLOUD_REDIS_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.redis.auth.existingSecret }}
-      key: {{ .Values.redis.auth.passwordKey }}
-- name: AUTCLOUD_REDIS_URL
-  value: {{ printf "redis://:$(AUTCLOUD_REDIS_PASSWORD)@%s:%d/0" (include "autcloud.redis.host" .) (int .Values.redis.port) | quote }}
-{{- else }}
+      name: {{ . }}
+      key: {{ $.Values.redis.auth.passwordKey }}
+{{- end }}
+{{- if .Values.redis.enabled }}
 - name: AUTCLOUD_REDIS_URL
   value: {{ printf "redis://%s:%d/0" (include "autcloud.redis.host" .) (int .Values.redis.port) | quote }}
-{{- end }}
 {{- else if .Values.redis.urlSecret.name }}
 - name: AUTCLOUD_REDIS_URL
   valueFrom:
@@ -125,6 +123,24 @@ the kubelet expands when the container starts.
 {{- end }}
 {{- end }}
 
+{{/*
+The chart's Redis `maxmemory` in bytes: 70% of redis.resources.limits.memory. The rest is
+headroom for what Redis holds besides the data (client buffers, the AOF rewrite's fork and its
+buffer), so Redis refuses writes (noeviction) before the kernel kills it.
+*/}}
+{{- define "autcloud.redis.maxmemory" -}}
+{{- $limit := dig "limits" "memory" "" .Values.redis.resources }}
+{{- if kindIs "float64" $limit }}{{ $limit = $limit | int64 | toString }}{{ end }}
+{{- $limit = toString $limit }}
+{{- $number := regexFind "^[0-9]+" $limit }}
+{{- $suffix := trimPrefix $number $limit }}
+{{- $factors := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 }}
+{{- if or (not $number) (not (hasKey $factors $suffix)) }}
+{{- fail (printf "redis.resources.limits.memory: %q is not a whole quantity; set the Redis container's memory limit, e.g. 256Mi (maxmemory is derived from it)" $limit) }}
+{{- end }}
+{{- div (mul (int64 $number) (int64 (get $factors $suffix)) 70) 100 }}
+{{- end }}
+
 {{/* OpenTelemetry settings, in the SDK's standard environment variables. */}}
 {{- define "autcloud.tracingEnv" -}}
 {{- $exporters := list }}
@@ -137,6 +153,8 @@ the kubelet expands when the container starts.
 {{- with .ctx.Values.tracing.otlpEndpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: http/protobuf
 {{- end }}
 {{- with .ctx.Values.tracing.zipkinEndpoint }}
 - name: OTEL_EXPORTER_ZIPKIN_ENDPOINT
