@@ -2,7 +2,7 @@
 
 One moto server is seeded with more resources than one page or one batch holds — 55 load
 balancers (moto pages DescribeLoadBalancers at 50; DescribeTags and AddTags take 20 ARNs), 105
-SNS topics (ListTopics pages at 100), an ECS cluster with 23 services (DescribeServices takes
+SNS topics (ListTopics pages at 100), 55 log groups (DescribeLogGroups pages at 50), an ECS cluster with 23 services (DescribeServices takes
 10), 105 ECS clusters (DescribeClusters takes 100), 130 security groups to tag (TagResources
 takes 20 ARNs; GetResources is asked for 100 a page) and 1,100 metric queries with data
 (GetMetricData takes 500) — and each test asserts both that nothing is missing and, with the
@@ -22,7 +22,7 @@ import pytest
 
 from autcloud.accounts import AwsClients
 from autcloud.accounts.collector import QUERIES_PER_CALL, Target, collect, queries_for
-from autcloud.accounts.discovery import tagged_resources
+from autcloud.accounts.discovery import discover, tagged_resources
 from autcloud.accounts.metric_sets import DEFAULT_SETS
 from autcloud.accounts.tagger import BATCH, apply_tags
 from autcloud.scanner import ScanOptions, ScanResult, scan
@@ -32,6 +32,7 @@ from tests.scanner.conftest import MotoServer, start_moto, stop
 REGION = "eu-west-1"
 BALANCERS = 55
 TOPICS = 105
+LOG_GROUPS = 55
 SERVICES = 23
 CLUSTERS = 105  # one of them is the cluster with the services
 SECURITY_GROUPS = 130
@@ -55,6 +56,8 @@ def seeded_scan(moto: MotoServer, aws: Aws) -> ScanResult:
     _seed_balancers(aws)
     for number in range(TOPICS):
         aws.sns.create_topic(Name=f"topic-{number:03d}")
+    for number in range(LOG_GROUPS):
+        aws.logs.create_log_group(logGroupName=f"/app/group-{number:02d}")
     _seed_ecs(aws)
     return scan(ScanOptions(region=REGION, endpoint_url=moto.url, include_global=False))
 
@@ -116,6 +119,18 @@ def test_every_load_balancer_is_scanned_across_listing_pages_and_tag_batches(
 def test_every_topic_is_scanned_across_list_topics_pages(seeded_scan: ScanResult) -> None:
     assert len(of_kind(seeded_scan, "aws_sns_topic")) == TOPICS
     assert seeded_scan.operations["sns:ListTopics"] >= 2  # moto answers 100 a page
+
+
+def test_every_log_group_is_discovered_across_describe_log_groups_pages(
+    moto: MotoServer, seeded_scan: ScanResult
+) -> None:
+    clients = AwsClients(endpoint_url=moto.url)
+
+    found = discover(clients, REGION, ["logs:log-group"], ACCOUNT)
+
+    names = sorted(resource.name or "" for resource in found.resources)
+    assert names == [f"/app/group-{number:02d}" for number in range(LOG_GROUPS)]
+    assert clients.counter.count("logs:DescribeLogGroups") >= 2  # moto answers 50 a page
 
 
 def test_every_ecs_service_and_cluster_is_scanned_across_describe_batches(
