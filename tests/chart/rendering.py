@@ -102,6 +102,47 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "service-monitor": {
         "metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}}
     },
+    "network-policies": {
+        "networkPolicy": {
+            "enabled": True,
+            "apiServer": {"cidrs": ["10.96.0.1/32", "172.20.0.0/16"]},
+            "metricsFrom": [
+                {
+                    "namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": "monitoring"}
+                    }
+                }
+            ],
+            "gateway": {
+                "ingressFrom": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}
+                        }
+                    }
+                ]
+            },
+            "operator": {
+                "egressPorts": [],
+                "extraEgress": [
+                    {
+                        "to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}],
+                        "ports": [{"port": 443, "protocol": "TCP"}],
+                    }
+                ],
+            },
+        },
+        "metrics": {"serviceMonitor": {"enabled": True}},
+    },
+    "network-policies-external-redis-token-auth": {
+        "networkPolicy": {"enabled": True},
+        "redis": {"enabled": False, "url": "redis://redis.infra:6380/0", "port": 6380},
+        "gateway": {"auth": {"mode": "token", "tokenSecret": {"name": "gateway-token"}}},
+    },
+    "no-user-roles-no-spread": {
+        "rbac": {"aggregateToUserRoles": False},
+        "gateway": {"topologySpreadConstraints": []},
+    },
     "scheduling": {
         "operator": {
             "nodeSelector": {"kubernetes.io/os": "linux"},

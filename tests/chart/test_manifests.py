@@ -18,6 +18,9 @@ from tests.chart.rendering import NAMESPACE, RELEASE, SCENARIOS, env_of, scenari
 KUBERNETES = ["1.30.0", kubernetes_validate.latest_version()]
 NOT_KUBERNETES_TYPES = {"ServiceMonitor"}
 CLUSTER_SCOPED = {"ClusterRole", "ClusterRoleBinding"}
+# Workloads, plus the aggregated user roles and the `helm test` pod (their own components, so
+# no Service or Deployment selector ever matches them).
+COMPONENTS = {"operator", "gateway", "redis", "user-roles", "test"}
 
 
 @pytest.mark.parametrize("kubernetes", KUBERNETES)
@@ -43,7 +46,7 @@ def test_every_object_carries_the_recommended_labels(name: str) -> None:
         where = f"{obj['kind']}/{obj['metadata']['name']}"
         assert labels["app.kubernetes.io/name"] == "autcloud", where
         assert labels["app.kubernetes.io/instance"] == RELEASE, where
-        assert labels["app.kubernetes.io/component"] in {"operator", "gateway", "redis"}, where
+        assert labels["app.kubernetes.io/component"] in COMPONENTS, where
         assert labels["app.kubernetes.io/part-of"] == "autcloud", where
         assert labels["app.kubernetes.io/managed-by"] == "Helm", where
         assert labels["app.kubernetes.io/version"] == "0.1.0", where
