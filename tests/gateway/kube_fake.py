@@ -10,9 +10,11 @@ grants and from the grants of every group in the review's ``groups``.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import datetime
 import ipaddress
+import shutil
 import ssl
 import tempfile
 from collections.abc import AsyncIterator
@@ -68,6 +70,7 @@ class ClusterTls:
 def cluster_tls() -> ClusterTls:
     """A CA, and a serving certificate it signed for localhost, 127.0.0.1 and ::1."""
     folder = Path(tempfile.mkdtemp(prefix="autcloud-kube-ca-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes-test-ca")])
