@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from autcloud import __version__
-from autcloud.agent.graph import build_graph
+from autcloud.agent.graph import LevelSpans, build_graph
 from autcloud.agent.providers.base import ReportingProvider, ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.regions import get_region
@@ -18,6 +18,7 @@ from autcloud.agent.state import DesignState, Hints, Turn
 from autcloud.agent.validation.pillars import CheckOutcome, PillarScore, score
 from autcloud.agent.validation.report import StepResult, StepStatus
 from autcloud.events import CostEstimated, Event, NodeFinished, NodeStarted
+from autcloud.tracing import current_traceparent, tracer
 
 # Receives each progress event of a run, in order, as the wire schema's own classes.
 EventCallback = Callable[[Event], None]
@@ -61,12 +62,25 @@ async def run_design(
         "hints": hints or {},
         "assume_defaults": assume_defaults,
     }
+    chosen = provider or OfflineProvider()
     config = {
         "configurable": {
-            "provider": provider or OfflineProvider(),
+            "provider": chosen,
             "deep_validation": deep_validation,
+            "level_spans": LevelSpans(),
         }
     }
+    with tracer().start_as_current_span("design", attributes={"autcloud.provider": chosen.name}):
+        return await _run(request, state, config, provider, on_event)
+
+
+async def _run(
+    request: str,
+    state: DesignState,
+    config: dict[str, Any],
+    provider: ResourceProvider | None,
+    on_event: EventCallback | None,
+) -> DesignResult:
     started = time.perf_counter()
     marks: dict[str, float] = {}
     final: dict[str, Any] = {}
@@ -89,17 +103,20 @@ async def run_design(
     result = _result(request, final, timings, provider or OfflineProvider())
     estimate = result.document.get("cost")
     if on_event is not None and estimate:
-        on_event(cost_event(estimate))
+        on_event(cost_event(estimate, traceparent=current_traceparent()))
     return result
 
 
-def cost_event(estimate: dict[str, Any], largest: int = 5) -> CostEstimated:
+def cost_event(
+    estimate: dict[str, Any], *, largest: int = 5, traceparent: str = ""
+) -> CostEstimated:
     """The estimate as an event: the total, the budget and the ``largest`` lines by cost."""
     lines = sorted(estimate.get("lines", []), key=lambda line: -float(line["monthly_usd"]))
     return CostEstimated(
         monthly_usd=float(estimate["total_usd"]),
         budget_usd=estimate.get("budget_usd"),
         breakdown={line["address"]: float(line["monthly_usd"]) for line in lines[:largest]},
+        traceparent=traceparent,
     )
 
 

@@ -15,6 +15,7 @@ leaves through LangGraph's stream writer.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -25,8 +26,9 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send
+from opentelemetry import trace
 
-from autcloud.agent.catalog.base import module_of
+from autcloud.agent.catalog.base import ResourceSpec, module_of
 from autcloud.agent.combine import combine, file_of
 from autcloud.agent.cost import estimate_cost
 from autcloud.agent.fidelity import fold_asks, read_asks
@@ -51,6 +53,7 @@ from autcloud.events import (
     ResourceGenerated,
     ValidationStep,
 )
+from autcloud.tracing import current_traceparent, tracer
 
 MAX_FIX_ITERATIONS = 3
 
@@ -64,7 +67,36 @@ def emit(event: Event) -> None:
         writer = get_stream_writer()
     except RuntimeError:  # not running inside a graph
         return
-    writer(event)
+    traceparent = current_traceparent()
+    writer(dataclasses.replace(event, traceparent=traceparent) if traceparent else event)
+
+
+class LevelSpans:
+    """One span per dependency level, from its dispatch to the last of its resources: the
+    level's generate_resource tasks run as its children. Kept in the run's config (shared by
+    the nodes of one run), since a level outlives the node that starts it."""
+
+    def __init__(self) -> None:
+        self._open: dict[int, trace.Span] = {}
+
+    def start(self, level: int, resources: int) -> None:
+        self._open[level] = tracer().start_span(
+            f"level {level}", attributes={"autcloud.level": level, "autcloud.resources": resources}
+        )
+
+    def context(self, level: int) -> Any:
+        span = self._open.get(level)
+        return trace.set_span_in_context(span) if span is not None else None
+
+    def end(self, level: int) -> None:
+        span = self._open.pop(level, None)
+        if span is not None:
+            span.end()
+
+
+def level_spans(config: RunnableConfig) -> LevelSpans:
+    spans: LevelSpans | None = config.get("configurable", {}).get("level_spans")
+    return spans if spans is not None else LevelSpans()
 
 
 def timed(name: str) -> Callable[[Node], Node]:
@@ -73,11 +105,12 @@ def timed(name: str) -> Callable[[Node], Node]:
     def decorate(node: Node) -> Node:
         @wraps(node)
         async def run(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
-            emit(NodeStarted(node=name))
-            started = time.perf_counter()
-            update = await node(state, config)
-            elapsed = round((time.perf_counter() - started) * 1000, 2)
-            emit(NodeFinished(node=name, duration_ms=elapsed))
+            with tracer().start_as_current_span(f"node {name}", attributes={"autcloud.node": name}):
+                emit(NodeStarted(node=name))
+                started = time.perf_counter()
+                update = await node(state, config)
+                elapsed = round((time.perf_counter() - started) * 1000, 2)
+                emit(NodeFinished(node=name, duration_ms=elapsed))
             update["timings_ms"] = {**update.get("timings_ms", {}), name: elapsed}
             return update
 
@@ -184,7 +217,9 @@ def _budget_report(resource_plan: Plan) -> dict[str, Any] | None:
 
 async def dispatch_level(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
     level = state["level"]
-    emit(LevelStarted(level=level, resources=len(state["plan"].levels[level])))
+    count = len(state["plan"].levels[level])
+    level_spans(config).start(level, count)
+    emit(LevelStarted(level=level, resources=count))
     return {}
 
 
@@ -207,18 +242,15 @@ def fan_out(state: DesignState) -> list[Send]:
 
 async def generate_resource(task: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
     spec = task["plan"].blueprint.find(task["address"])
-    started = time.perf_counter()
-    text = await provider_from(config).generate(spec, task["requirements"])
-    elapsed = round((time.perf_counter() - started) * 1000, 2)
-    emit(
-        ResourceGenerated(
-            address=spec.address,
-            resource_type=spec.type,
-            file=file_of(spec),
-            level=task["level"],
-            duration_ms=elapsed,
-        )
-    )
+    with tracer().start_as_current_span(
+        f"generate {spec.address}",
+        context=level_spans(config).context(task["level"]),
+        attributes={"autcloud.address": spec.address, "autcloud.level": task["level"]},
+    ):
+        started = time.perf_counter()
+        text = await provider_from(config).generate(spec, task["requirements"])
+        elapsed = round((time.perf_counter() - started) * 1000, 2)
+        emit(generated_event(spec, task["level"], elapsed))
     generated: GeneratedResource = {
         "address": spec.address,
         "text": text,
@@ -228,7 +260,18 @@ async def generate_resource(task: dict[str, Any], config: RunnableConfig) -> dic
     return {"generated": [generated]}
 
 
+def generated_event(spec: ResourceSpec, level: int, elapsed: float) -> ResourceGenerated:
+    return ResourceGenerated(
+        address=spec.address,
+        resource_type=spec.type,
+        file=file_of(spec),
+        level=level,
+        duration_ms=elapsed,
+    )
+
+
 async def next_level(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
+    level_spans(config).end(state["level"])
     return {"level": state["level"] + 1}
 
 
@@ -256,22 +299,26 @@ async def validate(state: DesignState, config: RunnableConfig) -> dict[str, Any]
 async def fix_findings(state: DesignState, config: RunnableConfig) -> dict[str, Any]:
     """Repair what validation found; the next validate pass judges the result."""
     files, report = fix(state["files"], state["validation"])
+    number = len(state.get("fix_iterations", [])) + 1
     iteration = {
-        "iteration": len(state.get("fix_iterations", [])) + 1,
+        "iteration": number,
         "applied": report.applied,
         "unfixed": [f"{f.check_id} {f.address}: {f.message}".strip() for f in report.unfixed],
     }
-    emit(
-        FixApplied(
-            iteration=iteration["iteration"],
-            applied=list(report.applied),
-            unfixed=len(report.unfixed),
-        )
-    )
+    emit(FixApplied(iteration=number, applied=list(report.applied), unfixed=len(report.unfixed)))
     return {"files": files, "fix_iterations": [iteration]}
 
 
 def _emit_step(step: StepResult) -> None:
+    # A span per step, recorded when it reports (the pipeline may run steps side by side): it
+    # ends now and began its duration ago, under the validate node's span.
+    ended = time.time_ns()
+    span = tracer().start_span(
+        f"check {step.name}",
+        start_time=ended - int(step.duration_ms * 1_000_000),
+        attributes={"autcloud.check": step.name, "autcloud.status": step.status.value},
+    )
+    span.end(end_time=ended)
     emit(
         ValidationStep(
             step=step.name,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from opentelemetry.trace import SpanKind
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -64,6 +65,7 @@ from autcloud.gateway.streams import (
     requests_maxlen_for,
 )
 
+from autcloud.tracing import context_from, current_traceparent, tracer
 log = logging.getLogger("autcloud.gateway")
 
 EVENTS_ROUTE = "/v1/namespaces/{namespace}/infradesigns/{name}/events"
@@ -168,7 +170,7 @@ def create_app(config: GatewayConfig, authorizer: Authorizer) -> web.Application
     )
     cors = _Cors(config.cors_origins)
     app = web.Application(
-        middlewares=[cors.preflight, _metrics_middleware(metrics)],
+        middlewares=[_tracing_middleware, cors.preflight, _metrics_middleware(metrics)],
         client_max_size=_body_limit(config),
         handler_args=_handler_args(config),
     )
@@ -553,6 +555,7 @@ async def _messages(request: web.Request) -> web.Response:
         user=identity.username,
     )
     try:
+        traceparent=current_traceparent(),  # the operator applies the message in this trace
         enqueued = await enqueue_request(
             state.commands,
             chat,
@@ -658,6 +661,26 @@ class _Cors:
 
 def _metrics_middleware(
     metrics: GatewayMetrics,
+@web.middleware
+async def _tracing_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A server span per request, continuing the caller's trace when it sends ``traceparent``."""
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    with tracer().start_as_current_span(
+        f"{request.method} {route}",
+        context=context_from(request.headers.get("traceparent", "")),
+        kind=SpanKind.SERVER,
+        attributes={"http.request.method": request.method, "http.route": route},
+    ) as span:
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            span.set_attribute("http.response.status_code", exc.status)
+            raise
+        span.set_attribute("http.response.status_code", response.status)
+        return response
+
+
 ) -> Middleware:
     @web.middleware
     async def count(request: web.Request, handler: Handler) -> web.StreamResponse:

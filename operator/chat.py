@@ -31,6 +31,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -46,6 +47,7 @@ from autcloud.operator.chat_inbox import (
 from autcloud.operator.conditions import Condition, find, merge_conditions
 from autcloud.operator.kube import KubeApiError, KubeClient
 from autcloud.operator.settings import GROUP, PLURAL, VERSION, OperatorSettings
+from autcloud.tracing import context_from, tracer
 
 log = logging.getLogger("autcloud.operator.chat")
 
@@ -123,6 +125,22 @@ class ConversationAppender:
             await self._client.aclose()
 
     async def __call__(self, request: ChatRequest) -> ApplyOutcome:
+        # A child of the gateway request that accepted the message (its traceparent).
+        with tracer().start_as_current_span(
+            "apply chat message",
+            context=context_from(request.traceparent),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "k8s.namespace.name": request.namespace,
+                "autcloud.design": request.name,
+                "autcloud.message_id": request.id,
+            },
+        ) as span:
+            outcome = await self._append(request)
+            span.set_attribute("autcloud.chat.outcome", str(outcome.value))
+            return outcome
+
+    async def _append(self, request: ChatRequest) -> ApplyOutcome:
         if self._settings.namespaces and request.namespace not in self._settings.namespaces:
             return ApplyOutcome.NOT_MINE
         client = self._connection()

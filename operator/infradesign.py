@@ -43,6 +43,7 @@ from autcloud.operator.settings import (
 )
 from autcloud.operator.spec import InvalidSpecError, parse_spec
 from autcloud.operator.targets import RefusedError, SecretValue
+from autcloud.tracing import tracer
 
 log = logging.getLogger("autcloud.operator.infradesign")
 PROGRESS_CONDITION = "ProgressPublished"  # only with --redis-url: did the run's events get out
@@ -203,11 +204,15 @@ async def reconcile_reporting_progress(
     events = RunEventSink(runtime.events)
     deps = _dependencies(runtime, ref, status, events)
     deps.post_event = post_event
-    outcome = await reconcile(ref, spec, status, deps, attempt=attempt)
-    if outcome.ran:
-        report = await events.report()
-        if report is not None:
-            _note_progress(outcome, report, ref)
+    attributes = {"k8s.namespace.name": ref.namespace, "autcloud.design": ref.name}
+    with tracer().start_as_current_span("reconcile InfraDesign", attributes=attributes) as span:
+        outcome = await reconcile(ref, spec, status, deps, attempt=attempt)
+        span.set_attribute("autcloud.phase", str(outcome.status.get("phase", "")))
+        if outcome.ran:
+            with tracer().start_as_current_span("publish events"):
+                report = await events.report()
+            if report is not None:
+                _note_progress(outcome, report, ref)
     return outcome
 
 

@@ -62,6 +62,7 @@ from autcloud.operator.targets import (
     read_typed_secret,
     without_labels,
 )
+from autcloud.tracing import current_traceparent, tracer
 
 log = logging.getLogger("autcloud.operator.reconcile")
 
@@ -247,8 +248,9 @@ async def reconcile(
     progress stream with what its status now says (``error``, ``commit.pushed``, ``done``)."""
     outcome = await _reconcile(ref, spec, status, deps, attempt=attempt, now=now)
     if outcome.ran or "lastError" in outcome.status or outcome.status.get("git"):
+        traceparent = current_traceparent()
         for event in closing_events(outcome.status, retrying=outcome.retry_after is not None):
-            deps.events.emit(ref.namespace, ref.name, event)
+            deps.events.emit(ref.namespace, ref.name, replace(event, traceparent=traceparent))
     return outcome
 
 
@@ -478,17 +480,20 @@ async def _settle(
         summary.pull_request_summary(ref.name, document), files=sorted(files)
     )
     try:
-        published = await asyncio.to_thread(
-            deps.publisher,
-            target,
-            files,
-            message=_commit_message(ref, document),
-            design_id=ref.name,
-            pr_title=f"AutCloud design {ref.name}",
-            pr_body=body,
-            token=token,
-            options=deps.publish_options,
-        )
+        with tracer().start_as_current_span(
+            "publish git", attributes={"autcloud.git.mode": target.mode}
+        ):
+            published = await asyncio.to_thread(
+                deps.publisher,
+                target,
+                files,
+                message=_commit_message(ref, document),
+                design_id=ref.name,
+                pr_title=f"AutCloud design {ref.name}",
+                pr_body=body,
+                token=token,
+                options=deps.publish_options,
+            )
     except GitSinkError as error:
         deps.designs.put(ref, digest, result)  # the retry publishes this design, not a new one
         outcome = builder.git_failed(error, _backoff(deps, attempt, error.retry_after), deps)

@@ -23,6 +23,7 @@ from typing import Any
 
 from rich.markup import escape
 
+from autcloud import tracing
 from autcloud.agent.design import DesignResult, DesignStatus, run_design
 from autcloud.agent.diagram import DiagramRenderError, write_diagram
 from autcloud.agent.ledger import describe, summary_line
@@ -117,17 +118,24 @@ def run(args: argparse.Namespace) -> int:
     if provider is None:
         print(f"autcloud design: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    tracing_problem = tracing.start("autcloud-cli")
+    if tracing_problem:
+        print(f"autcloud design: {tracing_problem}", file=sys.stderr)
+        return EXIT_USAGE
     progress = Progress(enabled=not args.json)
-    result = asyncio.run(
-        run_design(
-            args.request,
-            conversation=conversation,
-            assume_defaults=args.yes,
-            provider=provider,
-            deep_validation=args.validate == "full",
-            on_event=progress.on_event,
+    try:
+        result = asyncio.run(
+            run_design(
+                args.request,
+                conversation=conversation,
+                assume_defaults=args.yes,
+                provider=provider,
+                deep_validation=args.validate == "full",
+                on_event=progress.on_event,
+            )
         )
-    )
+    finally:
+        tracing.shutdown()
     write_output(args.out, result)
     if args.json:
         print(json.dumps(result.document, indent=2, ensure_ascii=False))

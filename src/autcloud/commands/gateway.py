@@ -338,5 +338,14 @@ def run(args: argparse.Namespace) -> int:
         metrics_host=metrics_host,
         metrics_port=metrics_port,
     )
-    asyncio.run(serve(config, authorizer))
+    from autcloud import tracing
+
+    problem = tracing.start("autcloud-gateway")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(config, authorizer))
+    finally:
+        tracing.shutdown()
     return 0

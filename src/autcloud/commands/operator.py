@@ -229,7 +229,16 @@ def run(args: argparse.Namespace) -> int:
         ),
         default_llm_api_key=os.environ.get(ENV_API_KEY) or None,
     )
-    run_operator(settings, liveness_endpoint=args.liveness)
+    from autcloud import tracing
+
+    problem = tracing.start("autcloud-operator")
+    if problem:
+        print(f"autcloud operator: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        run_operator(settings, liveness_endpoint=args.liveness)
+    finally:
+        tracing.shutdown()
     return 0
 
 
