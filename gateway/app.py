@@ -64,8 +64,8 @@ from autcloud.gateway.streams import (
     enqueue_request,
     requests_maxlen_for,
 )
-
 from autcloud.tracing import context_from, current_traceparent, tracer
+
 log = logging.getLogger("autcloud.gateway")
 
 EVENTS_ROUTE = "/v1/namespaces/{namespace}/infradesigns/{name}/events"
@@ -553,9 +553,9 @@ async def _messages(request: web.Request) -> web.Response:
         id=body.id or uuid.uuid4().hex,
         text=body.text,
         user=identity.username,
+        traceparent=current_traceparent(),  # the operator applies the message in this trace
     )
     try:
-        traceparent=current_traceparent(),  # the operator applies the message in this trace
         enqueued = await enqueue_request(
             state.commands,
             chat,
@@ -659,8 +659,6 @@ class _Cors:
             response.headers["Vary"] = "Origin"
 
 
-def _metrics_middleware(
-    metrics: GatewayMetrics,
 @web.middleware
 async def _tracing_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A server span per request, continuing the caller's trace when it sends ``traceparent``."""
@@ -681,6 +679,8 @@ async def _tracing_middleware(request: web.Request, handler: Handler) -> web.Str
         return response
 
 
+def _metrics_middleware(
+    metrics: GatewayMetrics,
 ) -> Middleware:
     @web.middleware
     async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
