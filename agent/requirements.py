@@ -376,74 +376,81 @@ def _budget(text: str, quotes: dict[str, str]) -> Budget | None:
     return None
 
 
-def _daily_users(text: str, quotes: dict[str, str]) -> int | None:
-    dau = re.search(
-        rf"\b(?:dau|daily active users)\s*(?:of|:|=|는|은|가|이)?\s*(?:약\s*|about\s*|~\s*)?{NUM}\s*(k|m|thousand|million|만|천|억)?",
-        text,
-        re.IGNORECASE,
-    )
-    if dau:
-        quotes["daily_users"] = dau.group(0).strip()
-        return int(parse_number(dau.group(1), dau.group(2) or ""))
-    en = re.search(
-        rf"{NUM}\s*(k|m|thousand|million)?\s*(?:daily (?:active )?users|dau|users (?:a|per) day|"
-        r"daily visitors|visitors (?:a|per) day|users daily)",
-        text,
-        re.IGNORECASE,
-    )
-    if en:
-        quotes["daily_users"] = en.group(0).strip()
-        return int(parse_number(en.group(1), en.group(2) or ""))
-    monthly = re.search(
-        rf"{NUM}\s*(k|m|thousand|million)?\s*(?:monthly (?:active )?users|mau|users (?:a|per) month)",
-        text,
-        re.IGNORECASE,
-    )
-    if monthly:
-        quotes["daily_users"] = monthly.group(0).strip()
-        return max(1, int(parse_number(monthly.group(1), monthly.group(2) or "") / 10))
-    ko = re.search(
-        rf"(?:하루|일일|일간|일)\s*(?:사용자|이용자|방문자)?\s*(?:약\s*)?{NUM}\s*(만|천|억)?\s*명",
-        text,
-    )
-    if ko:
-        quotes["daily_users"] = ko.group(0).strip()
-        return int(parse_number(ko.group(1), ko.group(2) or ""))
-    ko_after = re.search(rf"{NUM}\s*(만|천|억)?\s*명", text)
-    if ko_after and re.search(r"하루|일일|일간|dau|DAU|매일", text):
-        quotes["daily_users"] = ko_after.group(0).strip()
-        return int(parse_number(ko_after.group(1), ko_after.group(2) or ""))
-    ko_month = re.search(
-        rf"(?:월간|한 달|월)\s*(?:사용자|이용자)?\s*{NUM}\s*(만|천|억)?\s*명", text
-    )
-    if ko_month:
-        quotes["daily_users"] = ko_month.group(0).strip()
-        return max(1, int(parse_number(ko_month.group(1), ko_month.group(2) or "") / 10))
-    users = re.search(rf"{NUM}\s*(k|m|thousand|million)?\s*users\b", text, re.IGNORECASE)
-    if users:
-        quotes["daily_users"] = users.group(0).strip()
-        return int(parse_number(users.group(1), users.group(2) or ""))
-    ko_users = re.search(rf"(?:사용자|이용자)\s*{NUM}\s*(만|천|억)?\s*명?", text)
-    if ko_users:
-        quotes["daily_users"] = ko_users.group(0).strip()
-        return int(parse_number(ko_users.group(1), ko_users.group(2) or ""))
+@dataclass(frozen=True)
+class _Count:
+    """One way a count is stated: group 1 the number, group 2 its unit ("만", "k")."""
+
+    pattern: re.Pattern[str]
+    per_day: int = 1  # monthly users: a tenth of them a day
+    only_with: re.Pattern[str] | None = None  # a word elsewhere that makes the match mean it
+
+
+_I = re.IGNORECASE
+# Daily users, in the order they are tried: the most explicit statement first.
+_DAILY_USERS = (
+    _Count(
+        re.compile(
+            rf"\b(?:dau|daily active users)\s*(?:of|:|=|는|은|가|이)?\s*(?:약\s*|about\s*|~\s*)?{NUM}\s*(k|m|thousand|million|만|천|억)?",
+            _I,
+        )
+    ),
+    _Count(
+        re.compile(
+            rf"{NUM}\s*(k|m|thousand|million)?\s*(?:daily (?:active )?users|dau|users (?:a|per) day|"
+            r"daily visitors|visitors (?:a|per) day|users daily)",
+            _I,
+        )
+    ),
+    _Count(
+        re.compile(
+            rf"{NUM}\s*(k|m|thousand|million)?\s*(?:monthly (?:active )?users|mau|users (?:a|per) month)",
+            _I,
+        ),
+        per_day=10,
+    ),
+    _Count(
+        re.compile(
+            rf"(?:하루|일일|일간|일)\s*(?:사용자|이용자|방문자)?\s*(?:약\s*)?{NUM}\s*(만|천|억)?\s*명"
+        )
+    ),
+    _Count(
+        re.compile(rf"{NUM}\s*(만|천|억)?\s*명"),
+        only_with=re.compile(r"하루|일일|일간|dau|DAU|매일"),
+    ),
+    _Count(
+        re.compile(rf"(?:월간|한 달|월)\s*(?:사용자|이용자)?\s*{NUM}\s*(만|천|억)?\s*명"),
+        per_day=10,
+    ),
+    _Count(re.compile(rf"{NUM}\s*(k|m|thousand|million)?\s*users\b", _I)),
+    _Count(re.compile(rf"(?:사용자|이용자)\s*{NUM}\s*(만|천|억)?\s*명?")),
+)
+_REQUESTS_PER_SECOND = (
+    _Count(
+        re.compile(
+            rf"{NUM}\s*(k)?\s*(?:rps|req/s|requests? (?:per|a|/) ?(?:second|sec|s)\b|tps|qps)", _I
+        )
+    ),
+    _Count(re.compile(rf"(?:초당|tps|TPS)\s*{NUM}\s*(만|천)?")),
+)
+
+
+def _count(text: str, quotes: dict[str, str], key: str, ways: tuple[_Count, ...]) -> int | None:
+    """The first stated count (quoted under ``key``), or None."""
+    for way in ways:
+        match = way.pattern.search(text)
+        if match and (way.only_with is None or way.only_with.search(text)):
+            quotes[key] = match.group(0).strip()
+            number = parse_number(match.group(1), match.group(2) or "")
+            return max(1, int(number / way.per_day)) if way.per_day > 1 else int(number)
     return None
+
+
+def _daily_users(text: str, quotes: dict[str, str]) -> int | None:
+    return _count(text, quotes, "daily_users", _DAILY_USERS)
 
 
 def _rps(text: str, quotes: dict[str, str]) -> int | None:
-    en = re.search(
-        rf"{NUM}\s*(k)?\s*(?:rps|req/s|requests? (?:per|a|/) ?(?:second|sec|s)\b|tps|qps)",
-        text,
-        re.IGNORECASE,
-    )
-    if en:
-        quotes["requests_per_second"] = en.group(0).strip()
-        return int(parse_number(en.group(1), en.group(2) or ""))
-    ko = re.search(rf"(?:초당|tps|TPS)\s*{NUM}\s*(만|천)?", text)
-    if ko:
-        quotes["requests_per_second"] = ko.group(0).strip()
-        return int(parse_number(ko.group(1), ko.group(2) or ""))
-    return None
+    return _count(text, quotes, "requests_per_second", _REQUESTS_PER_SECOND)
 
 
 def _capacity(text: str, signals: Signals) -> None:
@@ -795,7 +802,8 @@ LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
     2922, 3288, 3653,
 )  # fmt: skip
-_RETENTION_UNITS = {
+# Days in each unit a retention is stated in.
+RETENTION_UNITS = {
     "day": 1, "days": 1, "month": 30, "months": 30, "year": 365, "years": 365,
     "일": 1, "개월": 30, "달": 30, "년": 365,
 }  # fmt: skip
@@ -826,9 +834,13 @@ def _log_retention(text: str) -> int | None:
                 for i in range(1, (match.lastindex or 1), 2)
                 if match.group(i)
             )
-            days = int(number) * _RETENTION_UNITS[unit.lower()]
-            return next((d for d in LOG_RETENTION_DAYS if d >= days), LOG_RETENTION_DAYS[-1])
+            return log_retention_period(int(number) * RETENTION_UNITS[unit.lower()])
     return None
+
+
+def log_retention_period(days: int) -> int:
+    """The period CloudWatch Logs accepts for ``days``: the next one up, at most ten years."""
+    return next((d for d in LOG_RETENTION_DAYS if d >= days), LOG_RETENTION_DAYS[-1])
 
 
 def _read_engines(text: str, signals: Signals) -> None:

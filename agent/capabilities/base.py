@@ -10,7 +10,7 @@ entry in ``capabilities.yaml`` and its words in each ``agent/lexicon/<language>.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -83,14 +83,21 @@ class Parameter:
     read: Callable[[str], Iterator[tuple[str, Any]]]
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        return [
-            Evidence(address=address, attribute=self.attribute, op=self.op, value=value)
-            for address, body in instances(module, self.type)
+        return self.first_holding(module, value, instances(module, self.type))
+
+    def first_holding(
+        self, module: TerraformModule, value: Any, candidates: Iterable[tuple[str, dict[str, Any]]]
+    ) -> list[Evidence]:
+        """Evidence from the first candidate (address, body) whose attribute holds the value."""
+        for address, body in candidates:
             if any(
                 holds(module, v, self.op, value)
                 for v in attribute_values(module, body, self.attribute)
-            )
-        ][:1]
+            ):
+                return [
+                    Evidence(address=address, attribute=self.attribute, op=self.op, value=value)
+                ]
+        return []
 
 
 Builder = Callable[[Blueprint, Context], None]

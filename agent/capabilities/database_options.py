@@ -8,6 +8,7 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from autcloud.agent.capabilities.base import Parameter, declare, reader
@@ -147,16 +148,10 @@ class EitherParameter(Parameter):
     """Proven on the RDS instance or on the Aurora cluster."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        for rtype in ("aws_db_instance", "aws_rds_cluster"):
-            for address, body in instances(module, rtype):
-                if any(
-                    holds(module, v, self.op, value)
-                    for v in attribute_values(module, body, self.attribute)
-                ):
-                    return [
-                        Evidence(address=address, attribute=self.attribute, op=self.op, value=value)
-                    ]
-        return []
+        candidates = chain(
+            instances(module, "aws_db_instance"), instances(module, "aws_rds_cluster")
+        )
+        return self.first_holding(module, value, candidates)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
     ResourceSpec,
-    Variable,
     assume_role,
     interp,
 )
+from autcloud.agent.catalog.messaging import schedule_expression
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
 BLOCK = "ecs_scheduled_task"
@@ -24,14 +24,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
         return
     bp.blocks.append(BLOCK)
-    expression = bp.var(
-        Variable(
-            "schedule_expression",
-            "string",
-            "When the scheduled job runs (rate() or cron(), UTC).",
-            ctx.req.schedule_expression or "cron(0 18 * * ? *)",
-        )
-    )
+    expression = schedule_expression(bp, ctx)
     pass_roles = [
         Expr(f"aws_iam_role.{name}.arn")
         for name in ("task_execution", "task")

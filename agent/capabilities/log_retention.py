@@ -16,20 +16,11 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
-from autcloud.agent.requirements import Requirements
+from autcloud.agent.requirements import RETENTION_UNITS, Requirements, log_retention_period
 
 KEY = "logs.retention_days"
 VARIABLE = "log_retention_days"
 YEAR = 365
-# The periods CloudWatch Logs accepts.
-PERIODS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-    2922, 3288, 3653,
-)  # fmt: skip
-_UNITS = {
-    "day": 1, "days": 1, "month": 30, "months": 30, "year": 365, "years": 365,
-    "일": 1, "개월": 30, "달": 30, "년": 365,
-}  # fmt: skip
 _PATTERNS = (
     # "로그 그룹 보관 기간 2년(731일)": the days in parentheses are the exact figure
     re.compile(
@@ -49,10 +40,6 @@ _PATTERNS = (
 )
 
 
-def to_period(days: int) -> int:
-    return next((p for p in PERIODS if p >= days), PERIODS[-1])
-
-
 def read(text: str) -> Iterator[tuple[str, Any]]:
     for pattern in _PATTERNS:
         match = pattern.search(text)
@@ -60,9 +47,9 @@ def read(text: str) -> Iterator[tuple[str, Any]]:
             continue
         groups = [g for g in match.groups() if g is not None]
         number, unit = groups[-2], groups[-1]
-        days = int(number) * _UNITS[unit.lower()]
+        days = int(number) * RETENTION_UNITS[unit.lower()]
         if days >= 1:
-            yield match.group(0).strip(), to_period(days)
+            yield match.group(0).strip(), log_retention_period(days)
             return
 
 

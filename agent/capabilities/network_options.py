@@ -135,7 +135,7 @@ def _vpc_cidrs(text: str) -> Iterator[tuple[str, str, bool]]:
         other = _nearest(_OTHER_NETWORK, before, "")
         if other is not None and (vpc is None or other < vpc):
             continue  # the clients', the office's or the data centre's range
-        if vpc is not None or _rfc1918(network):
+        if vpc is not None or private_range(network):
             yield match.group(0), str(network), vpc is not None
 
 
@@ -154,7 +154,7 @@ _RFC1918 = tuple(
 )
 
 
-def _rfc1918(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+def private_range(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     """A private range a VPC or a VPN uses (documentation ranges such as 203.0.113.0/24 are not)."""
     return isinstance(network, ipaddress.IPv4Network) and any(
         network.subnet_of(r) for r in _RFC1918

@@ -19,7 +19,11 @@ from autcloud.agent.catalog.base import (
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import alarm
-from autcloud.agent.catalog.storage import allow_access_log_delivery, ensure_access_logs
+from autcloud.agent.catalog.storage import (
+    allow_access_log_delivery,
+    ensure_access_logs,
+    load_balancer_access_logs,
+)
 from autcloud.agent.hcl import Block, Call, Expr
 
 BLOCK = "nlb"
@@ -281,15 +285,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "security_groups": [Expr("aws_security_group.nlb.id")],
                 "enable_cross_zone_load_balancing": True,
                 "enable_deletion_protection": ctx.req.environment == "prod",
-                "access_logs": Block(
-                    "access_logs",
-                    body={
-                        "bucket": Expr("aws_s3_bucket.access_logs.id"),
-                        "prefix": "nlb",
-                        "enabled": True,
-                    },
-                ),
-                "depends_on": [Expr("aws_s3_bucket_policy.access_logs")],
+                **load_balancer_access_logs("nlb"),
                 "tags": tags("nlb"),
             },
             comments=tuple(comments),

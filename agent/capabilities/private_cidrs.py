@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.network_options import private_range
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Expr
 from autcloud.agent.ledger import Evidence, instances
@@ -54,19 +55,6 @@ def _read_allowed(text: str) -> Iterator[tuple[str, Any]]:
 def _nearest_before(words: re.Pattern[str], before: str) -> int | None:
     distances = [len(before) - m.end() for m in words.finditer(before)]
     return min(distances) if distances else None
-
-
-_RFC1918 = tuple(
-    ipaddress.IPv4Network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
-
-
-def _rfc1918(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
-    """A private range a VPC or a VPN uses (documentation ranges such as 203.0.113.0/24 are not)."""
-    return isinstance(network, ipaddress.IPv4Network) and any(
-        network.subnet_of(r) for r in _RFC1918
-    )
 
 
 @dataclass(frozen=True)
@@ -120,7 +108,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             _narrow(extra, cidr)
             bp.add(extra)
     lb = bp.find("aws_lb.app")
-    public = [c for c in cidrs if not _rfc1918(ipaddress.ip_network(c))]
+    public = [c for c in cidrs if not private_range(ipaddress.ip_network(c))]
     if lb is not None and lb.body.get("internal") is True and public:
         bp.notes.append(
             f"The load balancer is internal (no public exposure was asked), so {', '.join(public)} "

@@ -15,7 +15,7 @@ from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block
-from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.ledger import Evidence, attribute_values, instances
 from autcloud.agent.tfparse import TerraformModule
 
 RULE_ID = "retention"  # the lifecycle rule this capability shaped
@@ -26,17 +26,12 @@ class RuleParameter(Parameter):
     """Proven on the lifecycle rules this capability shaped, not on the log buckets' defaults."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        for address, body in instances(module, self.type):
-            if RULE_ID not in attribute_values(module, body, "rule.id"):
-                continue
-            if any(
-                holds(module, v, self.op, value)
-                for v in attribute_values(module, body, self.attribute)
-            ):
-                return [
-                    Evidence(address=address, attribute=self.attribute, op=self.op, value=value)
-                ]
-        return []
+        shaped = (
+            (address, body)
+            for address, body in instances(module, self.type)
+            if RULE_ID in attribute_values(module, body, "rule.id")
+        )
+        return self.first_holding(module, value, shaped)
 
 
 # Buckets that hold logs, build artifacts or site files rather than the application's data.

@@ -16,7 +16,11 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.catalog.security import alarm, log_group
-from autcloud.agent.catalog.storage import add_bucket, allow_access_log_delivery
+from autcloud.agent.catalog.storage import (
+    add_bucket,
+    allow_access_log_delivery,
+    load_balancer_access_logs,
+)
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.requirements import Requirements
 
@@ -279,15 +283,7 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
                 ),
                 "drop_invalid_header_fields": True,
                 "enable_deletion_protection": ctx.req.environment == "prod",
-                "access_logs": Block(
-                    "access_logs",
-                    body={
-                        "bucket": Expr("aws_s3_bucket.access_logs.id"),
-                        "prefix": "alb",
-                        "enabled": True,
-                    },
-                ),
-                "depends_on": [Expr("aws_s3_bucket_policy.access_logs")],
+                **load_balancer_access_logs("alb"),
                 "tags": tags("alb"),
             },
             comments=tuple(comments),

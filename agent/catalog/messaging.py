@@ -165,6 +165,18 @@ def add_stream(bp: Blueprint, ctx: Context) -> list[dict[str, Any]]:
     ]
 
 
+def schedule_expression(bp: Blueprint, ctx: Context) -> Expr:
+    """The variable saying when the scheduled job runs (the stated schedule, else daily 18:00 UTC)."""
+    return bp.var(
+        Variable(
+            "schedule_expression",
+            "string",
+            "When the scheduled job runs (rate() or cron(), UTC).",
+            ctx.req.schedule_expression or "cron(0 18 * * ? *)",
+        )
+    )
+
+
 def add_schedule(
     bp: Blueprint, ctx: Context, target_function: str | None, *, state_machine: str | None = None
 ) -> None:
@@ -199,14 +211,7 @@ def add_schedule(
         resources = Expr(f"aws_lambda_function.{target_function}.arn")
         target = {"arn": Expr(f"aws_lambda_function.{target_function}.arn")}
         what = "invoke the job function"
-    expression = bp.var(
-        Variable(
-            "schedule_expression",
-            "string",
-            "When the scheduled job runs (rate() or cron(), UTC).",
-            ctx.req.schedule_expression or "cron(0 18 * * ? *)",
-        )
-    )
+    expression = schedule_expression(bp, ctx)
     bp.add(
         ResourceSpec(
             "aws_iam_role",

@@ -32,6 +32,22 @@ def deny_insecure_transport(bucket: str) -> dict[str, Any]:
     }
 
 
+def load_balancer_access_logs(prefix: str) -> dict[str, Any]:
+    """A load balancer's access_logs, under ``prefix`` in the access-log bucket, and the wait for
+    the bucket policy that lets the load balancer write there (the body of ``aws_lb``)."""
+    return {
+        "access_logs": Block(
+            "access_logs",
+            body={
+                "bucket": Expr("aws_s3_bucket.access_logs.id"),
+                "prefix": prefix,
+                "enabled": True,
+            },
+        ),
+        "depends_on": [Expr(ACCESS_LOGS_POLICY)],
+    }
+
+
 def ensure_access_logs(bp: Blueprint) -> None:
     """The bucket that receives S3, load balancer and CloudFront access logs (SSE-S3: they
     require it), with a policy that lets S3's logging service write into it: without one, S3
