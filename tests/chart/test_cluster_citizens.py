@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.chart.rendering import NAMESPACE, RELEASE, render, scenario
+from tests.chart.rendering import CHART_DIR, NAMESPACE, RELEASE, render, scenario
 from tests.gateway.harness import TOKEN, RedisServer, free_port, python_command
 from tests.tooling import require_tool
 
@@ -269,3 +270,16 @@ def redis_url() -> Iterator[str]:
     server.start()
     yield server.url
     server.stop()
+
+
+# --- CRDs survive an uninstall -----------------------------------------------------------------
+
+
+def test_every_crd_is_kept_when_the_release_is_uninstalled_or_pruned() -> None:
+    # Helm installs crds/ once and never deletes it; the annotation makes tools that render
+    # crds/ with the templates (Argo CD, `helm template | kubectl apply`) keep them as well.
+    crds = sorted((CHART_DIR / "crds").glob("*.yaml"))
+    assert len(crds) == 3
+    for path in crds:
+        crd = yaml.safe_load(path.read_text())
+        assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep", path.name
