@@ -222,6 +222,11 @@ def test_no_helm_test_without_a_gateway() -> None:
     assert scenario("no-gateway").of_kind("Pod") == []
 
 
+def test_the_notes_tell_to_run_helm_test_when_there_is_a_gateway() -> None:
+    assert f"helm test {RELEASE} -n {NAMESPACE}" in scenario("defaults").notes
+    assert "helm test" not in scenario("no-gateway").notes
+
+
 def _run_hook(url: str, attempts: str = "1") -> subprocess.CompletedProcess[str]:
     """The hook container's command line, with the Service URL replaced by a local one."""
     container = _test_pod()["spec"]["containers"][0]
