@@ -55,6 +55,7 @@ from autcloud.gateway.inputs import (
 )
 from autcloud.gateway.limits import DEFAULT_REQUESTS_MAX_BYTES, TokenBuckets
 from autcloud.gateway.metrics import GatewayMetrics
+from autcloud.gateway.redis_cluster import is_cluster
 from autcloud.gateway.redis_url import redis_from_url
 from autcloud.gateway.streams import (
     DEFAULT_IDEMPOTENCY_TTL_S,
@@ -205,7 +206,8 @@ def create_app(config: GatewayConfig, authorizer: Authorizer) -> web.Application
     async def cleanup(app: web.Application) -> None:
         await authorizer.aclose()
         await commands.aclose()
-        await commands.connection_pool.disconnect()
+        if not is_cluster(commands):  # a cluster client closes its node pools itself
+            await commands.connection_pool.disconnect()
 
     app.on_response_prepare.append(cors.add_headers)
     app.on_startup.append(start)

@@ -5,7 +5,9 @@ hub instead keeps a few reader connections (``readers``); each owns a share of t
 (by hash) and reads all of them with one ``XREAD BLOCK ... STREAMS k1 k2 ...``. A key is read
 only while at least one local client watches it, so an instance never reads streams its own
 clients do not want. When a key joins, the reader is woken with ``CLIENT UNBLOCK`` so the key is
-read at once rather than after the current block ends.
+read at once rather than after the current block ends. On a Redis Cluster the keys of one XREAD
+must share a slot, so a reader polls instead: one XREAD per slot, pipelined, every 50 ms while
+nothing arrives.
 
 Each entry is encoded as an SSE frame once and the same bytes go to every watcher. A watcher's
 queue is bounded: when it is full the watcher is marked overflowed and its connection is closed
@@ -23,13 +25,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
+from redis.crc import key_slot
 from redis.exceptions import RedisError
 
 from autcloud.gateway.metrics import GatewayMetrics
+from autcloud.gateway.redis_cluster import is_cluster
 
 log = logging.getLogger("autcloud.gateway.hub")
 
 RedisFactory = Callable[[], Redis]
+# How often a Redis Cluster reader polls while its streams are quiet (see _poll_cluster).
+CLUSTER_POLL_S = 0.05
 RawEntry = tuple[bytes, dict[bytes, bytes]]
 
 
@@ -268,6 +274,8 @@ class StreamHub:
         """One blocking XREAD of all the shard's keys (CLIENT ID alongside, for waking it)."""
         streams = dict(shard.positions)
         shard.changed.clear()
+        if is_cluster(reader):
+            return await self._poll_cluster(shard, reader, streams)
         try:
             async with reader.pipeline(transaction=False) as pipe:
                 pipe.client_id()
@@ -278,6 +286,29 @@ class StreamHub:
             shard.blocked = False
         shard.client_id = int(client_id)
         return result or []
+
+    async def _poll_cluster(
+        self, shard: _Shard, reader: Redis, streams: dict[str, str]
+    ) -> list[tuple[bytes, list[RawEntry]]]:
+        """Redis Cluster: one XREAD per hash slot, pipelined (grouped by node), not blocking.
+
+        A blocking XREAD cannot name keys of different slots, and one blocked connection per
+        design would cost what the hub exists to save; so the reader polls every
+        ``CLUSTER_POLL_S`` while nothing arrives (a new key wakes it at once).
+        """
+        by_slot: dict[int, dict[str, str]] = {}
+        for key, position in streams.items():
+            by_slot.setdefault(key_slot(key.encode()), {})[key] = position
+        async with reader.pipeline(transaction=False) as pipe:
+            for group in by_slot.values():
+                pipe.xread(group, count=self._read_count)  # type: ignore[arg-type]
+            replies = await pipe.execute()
+        result = [item for reply in replies for item in reply or []]
+        if not result:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CLUSTER_POLL_S):
+                    await shard.changed.wait()
+        return result
 
     def _reader_failed(self, index: int, exc: BaseException) -> None:
         self._metrics.redis_errors.inc()

@@ -30,6 +30,7 @@ from autcloud.events import (
     conversation_key,
     event_from_dict,
     events_key,
+    slot_companion,
     to_fields,
     tokens_channel,
 )
@@ -226,11 +227,32 @@ class EventPublisher:
             self._idle.set()
 
     async def _send(self, batch: list[tuple[str, dict[str, str]]]) -> None:
-        # MULTI/EXEC: a batch lands whole or not at all, so a retry does not repeat half of it.
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for key, fields in batch:
-                pipe.xadd(key, fields, maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
-            await pipe.execute()
+        """One MULTI/EXEC per design's stream: its events land whole or not at all.
+
+        Per stream, not per batch: in a Redis Cluster two designs' streams may sit in
+        different slots, and a transaction cannot span slots. When a later stream's
+        transaction fails, the streams already written leave the buffer, so the retry
+        repeats none of their events.
+        """
+        by_key: dict[str, list[int]] = {}
+        for index, (key, _) in enumerate(batch):
+            by_key.setdefault(key, []).append(index)
+        written: set[int] = set()
+        try:
+            for key, indexes in by_key.items():
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    for index in indexes:
+                        fields: dict[Any, Any] = batch[index][1]
+                        pipe.xadd(key, fields, maxlen=self._maxlen, approximate=True)
+                    await pipe.execute()
+                written.update(indexes)
+        except (RedisError, OSError):
+            if written:  # the buffer starts with this batch (the in-flight items)
+                kept = [item for index, item in enumerate(batch) if index not in written]
+                for _ in batch:
+                    self._buffer.popleft()
+                self._buffer.extendleft(reversed(kept))
+            raise
 
 
 # --- Chat requests in -----------------------------------------------------------------------
@@ -281,8 +303,9 @@ class Enqueued:
     duplicate: bool
 
 
-def idempotency_key(request: ChatRequest) -> str:
-    return f"{REQUESTS_KEY}:idempotency:{request.namespace}:{request.name}:{request.id}"
+def idempotency_key(request: ChatRequest, stream: str = REQUESTS_KEY) -> str:
+    """In the requests stream's cluster slot: the enqueue script writes both at once."""
+    return slot_companion(stream, f"idempotency:{request.namespace}:{request.name}:{request.id}")
 
 
 async def enqueue_request(
@@ -308,7 +331,7 @@ async def enqueue_request(
     raw = await redis.eval(  # type: ignore[misc]
         _ENQUEUE_ONCE,
         3,
-        idempotency_key(request),
+        idempotency_key(request, stream),
         stream,
         conversation_key(request.namespace, request.name),
         str(ttl_s),

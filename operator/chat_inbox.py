@@ -23,10 +23,11 @@ The guarantees and how they are kept
     *Failures.* A failing ``apply`` is retried with backoff; the attempts are counted in Redis
     (before each try, so a message that crashes its consumer counts too). After
     ``max_attempts`` it moves to the dead-letter stream with the last reason and is
-    acknowledged; ``PermanentApplyError`` moves it there at once. A dead letter is never
-    silent: the same transaction appends an ``error`` event (``reason``, ``message``,
-    ``message_id``) to the design's event stream, where the sender's ``autcloud watch`` or
+    acknowledged (one transaction); ``PermanentApplyError`` moves it there at once. A dead
+    letter is never silent: just before it, an ``error`` event (``reason``, ``message``,
+    ``message_id``) goes to the design's event stream, where the sender's ``autcloud watch`` or
     browser sees it, and ``on_dead_letter`` (the operator: a condition on the design) is told.
+    (Not in the same transaction: in a Redis Cluster the design's stream is in another slot.)
 
     *Redis outages.* ``run`` never returns on a Redis error: it reports (``health()``) and
     retries with backoff, so the operator keeps reconciling designs meanwhile.
@@ -55,6 +56,7 @@ from autcloud.events import (
     EventSchemaError,
     events_key,
     now_timestamp,
+    slot_companion,
     to_fields,
 )
 
@@ -150,8 +152,9 @@ class ChatInbox:
         self._on_dead_letter = on_dead_letter
         self.settings = settings or InboxSettings()
         s = self.settings
-        self._lease_key = f"{s.stream}:leader:{s.group}"
-        self._attempts_key = f"{s.stream}:attempts:{s.group}"
+        # Beside the stream in its cluster slot: the attempts go in one MULTI with its XACK.
+        self._lease_key = slot_companion(s.stream, f"leader:{s.group}")
+        self._attempts_key = slot_companion(s.stream, f"attempts:{s.group}")
         self._lease_valid_until = 0.0
         self._connected = True
         self._leader = False
@@ -414,7 +417,22 @@ class ChatInbox:
                 "failed_at": now_timestamp(),
             }
         )
-        # One transaction: the entry is in the dead-letter stream and acknowledged, or neither.
+        if request is not None:
+            # First, on its own: the design's stream lives in another cluster slot than the
+            # requests stream, and a transaction cannot span slots. Written before the dead
+            # letter, a failure in between repeats the event on redelivery instead of losing it.
+            sentence = _not_applied(request, reason, attempts, s.dead_letter_stream)
+            event: dict[Any, Any] = to_fields(
+                Error(reason=reason_word, message=sentence, message_id=request.id)
+            )
+            await self._redis.xadd(
+                events_key(request.namespace, request.name),
+                event,
+                maxlen=s.events_maxlen,
+                approximate=True,
+            )
+        # One transaction (one slot): the entry is in the dead-letter stream and acknowledged,
+        # or neither.
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.xadd(
                 s.dead_letter_stream,
@@ -424,17 +442,6 @@ class ChatInbox:
             )
             pipe.xack(s.stream, s.group, entry_id)
             pipe.hdel(self._attempts_key, entry_id, f"{entry_id}:reason")
-            if request is not None:
-                sentence = _not_applied(request, reason, attempts, s.dead_letter_stream)
-                event: dict[Any, Any] = to_fields(
-                    Error(reason=reason_word, message=sentence, message_id=request.id)
-                )
-                pipe.xadd(
-                    events_key(request.namespace, request.name),
-                    event,
-                    maxlen=s.events_maxlen,
-                    approximate=True,
-                )
             await pipe.execute()
         self.dead_lettered += 1
         log.error(

@@ -47,8 +47,11 @@ SCHEMA_VERSION = 1
 EVENTS_KEY_PREFIX = "autcloud:events:"
 TOKENS_CHANNEL_PREFIX = "autcloud:tokens:"
 REQUESTS_KEY = "autcloud:requests"
-DEAD_LETTER_KEY = "autcloud:requests:dead"
-CONVERSATION_KEY_PREFIX = "autcloud:conversation:"
+# Keys written in one MULTI or Lua script with the requests stream carry its name as a Redis
+# Cluster hash tag: "{autcloud:requests}:..." hashes to the slot of "autcloud:requests" itself
+# (see slot_companion), so every multi-key command stays in one slot.
+DEAD_LETTER_KEY = "{autcloud:requests}:dead"
+CONVERSATION_KEY_PREFIX = "{autcloud:requests}:conversation:"
 
 
 class EventSchemaError(ValueError):
@@ -384,6 +387,20 @@ def tokens_channel(namespace: str, name: str) -> str:
     return f"{TOKENS_CHANNEL_PREFIX}{namespace}:{name}"
 
 
+def slot_companion(key: str, suffix: str) -> str:
+    """A key in the same Redis Cluster hash slot as ``key``, for a MULTI or script using both.
+
+    Redis hashes only the part of a key name between the first ``{`` and the next ``}`` when
+    there is one, so ``{autcloud:requests}:dead`` lands in the slot of ``autcloud:requests``;
+    a ``key`` that already has a hash tag keeps it. Standalone Redis ignores the braces.
+    """
+    opening = key.find("{")
+    closing = key.find("}", opening + 1) if opening >= 0 else -1
+    if closing > opening + 1:  # a non-empty tag, as Redis reads it
+        return f"{key}:{suffix}"
+    return f"{{{key}}}:{suffix}"
+
+
 # --- Chat requests --------------------------------------------------------------------------
 
 
@@ -488,6 +505,8 @@ def conversation_key(namespace: str, name: str) -> str:
     ``size + accepted - seq``. Entries added by other writers (``kubectl``) after the
     operator's last look are not counted; a message they push past the limit is refused by the
     API server and reported (an ``error`` event and the design's ``ChatApplied`` condition).
+    In the requests stream's cluster slot: the gateway's enqueue script updates it with the
+    stream.
     """
     return f"{CONVERSATION_KEY_PREFIX}{namespace}:{name}"
 
