@@ -153,6 +153,8 @@ class ConversationAppender:
                 raise PermanentApplyError(
                     f"InfraDesign {design_ref} does not exist", reason="DesignNotFound"
                 )
+            if not self._settings.handles((design.get("metadata") or {}).get("labels")):
+                return ApplyOutcome.NOT_MINE  # another shard's (--selector) operator applies it
             conversation = (design.get("spec") or {}).get("conversation")
             size = len(conversation or ())
             if any(turn.get("id") == request.id for turn in conversation or ()):

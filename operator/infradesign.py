@@ -104,9 +104,11 @@ def build_registry(runtime: OperatorRuntime) -> kopf.OperatorRegistry:
         if runtime.kube is not None:
             await runtime.kube.aclose()
 
-    @kopf.on.resume(GROUP, VERSION, PLURAL, registry=registry)
-    @kopf.on.create(GROUP, VERSION, PLURAL, registry=registry)
-    @kopf.on.update(GROUP, VERSION, PLURAL, field="spec", registry=registry)
+    mine = runtime.settings.label_filter()  # --selector: only the objects of this shard
+
+    @kopf.on.resume(GROUP, VERSION, PLURAL, when=mine, registry=registry)
+    @kopf.on.create(GROUP, VERSION, PLURAL, when=mine, registry=registry)
+    @kopf.on.update(GROUP, VERSION, PLURAL, field="spec", when=mine, registry=registry)
     async def reconcile_design(
         spec: kopf.Spec,
         status: kopf.Status,
@@ -135,7 +137,7 @@ def build_registry(runtime: OperatorRuntime) -> kopf.OperatorRegistry:
             runtime.commits += 1
         _apply(outcome, body, patch, logger, ref)
 
-    @kopf.on.delete(GROUP, VERSION, PLURAL, registry=registry)
+    @kopf.on.delete(GROUP, VERSION, PLURAL, when=mine, registry=registry)
     async def release(
         spec: kopf.Spec,
         name: str,

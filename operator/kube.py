@@ -1,8 +1,9 @@
 """The little of the Kubernetes API the operator calls itself (kopf does the rest).
 
-Reading a Secret (the git token) and writing the phase while a run works both go through the
-same connection kopf logged in with (:class:`kopf.ConnectionInfo`). Secret values are returned
-to the caller only, never logged or put into an error message.
+Reading a Secret (the git token), writing the phase while a run works and the leader
+election's Lease (``leader.py``) all go through the same connection kopf logged in with
+(:class:`kopf.ConnectionInfo`). Secret values are returned to the caller only, never logged
+or put into an error message.
 """
 
 from __future__ import annotations
@@ -69,6 +70,28 @@ class KubeClient:
         async with self._http().patch(url, json={"status": status}, headers=headers) as response:
             if response.status >= 400:
                 raise KubeApiError(f"patching {namespace}/{name} status: HTTP {response.status}")
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = "application/json",
+    ) -> tuple[int, dict[str, Any]]:
+        """One request to ``path`` (from ``/api``/``/apis``): the status and the JSON body.
+
+        For objects without a Secret's data (the leader election's Lease); errors are the
+        caller's to read from the status."""
+        headers = {"Content-Type": content_type}
+        async with self._http().request(
+            method, self._server + path, json=body, headers=headers
+        ) as response:
+            try:
+                answer = await response.json(content_type=None)
+            except ValueError:
+                answer = None
+        return response.status, answer if isinstance(answer, dict) else {}
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -96,10 +96,13 @@ def register_account_kind(
     handler ids in the objects it handles (see :func:`legacy_ids`); ``forget`` gets
     ``namespace/name`` on delete. Deletion never touches AWS."""
     reconcile_id, timer_id, delete_id = ids
+    mine = context.settings.label_filter()  # --selector: only the objects of this shard
 
-    @kopf.on.resume(GROUP, VERSION, plural, id=reconcile_id, registry=registry)
-    @kopf.on.create(GROUP, VERSION, plural, id=reconcile_id, registry=registry)
-    @kopf.on.update(GROUP, VERSION, plural, id=reconcile_id, field="spec", registry=registry)
+    @kopf.on.resume(GROUP, VERSION, plural, id=reconcile_id, when=mine, registry=registry)
+    @kopf.on.create(GROUP, VERSION, plural, id=reconcile_id, when=mine, registry=registry)
+    @kopf.on.update(
+        GROUP, VERSION, plural, id=reconcile_id, field="spec", when=mine, registry=registry
+    )
     async def reconcile(
         meta: kopf.Meta, body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any
     ) -> None:
@@ -113,6 +116,7 @@ def register_account_kind(
         plural,
         id=timer_id,
         interval=context.settings.accounts_check_seconds,
+        when=mine,
         registry=registry,
     )
     async def rescan(
@@ -127,7 +131,7 @@ def register_account_kind(
         if context.is_due(kind, namespace or "", name) and not meta.get("deletionTimestamp"):
             await reconcile_account_object(kind, context, domain, body, patch, memo)
 
-    @kopf.on.delete(GROUP, VERSION, plural, id=delete_id, registry=registry)
+    @kopf.on.delete(GROUP, VERSION, plural, id=delete_id, when=mine, registry=registry)
     async def forget_object(
         name: str, namespace: str | None, logger: kopf.Logger, **_: Any
     ) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from autcloud.gitsink import default_cache_dir
 from autcloud.gitsink.policy import TargetPolicy, parse_hosts
+from autcloud.operator.selector import Selector
 from autcloud.operator.spec import ProviderSpec
 
 GROUP = "autcloud.io"
@@ -23,6 +26,37 @@ DEFAULT_CHAT_GROUP = "autcloud-operator"
 # A Redis consumer-group name travels in commands and key names: keep it to a safe alphabet.
 _CHAT_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 MONITOR_TARGETS = "monitortargets"
+MIN_LEASE_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class LeaderElection:
+    """``autcloud operator --leader-election NAME``: the Lease and how fast it changes hands."""
+
+    lease: str
+    namespace: str
+    lease_seconds: int = 15
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds < MIN_LEASE_SECONDS:
+            raise ValueError(
+                f"lease duration {self.lease_seconds} s: give at least {MIN_LEASE_SECONDS}, e.g. 15"
+            )
+
+    @property
+    def retry_seconds(self) -> float:
+        """How often the leader renews and a candidate tries (client-go's 2 s for 15 s)."""
+        return self.lease_seconds * 2 / 15
+
+    @property
+    def renew_deadline_seconds(self) -> float:
+        """A leader without a successful renewal for this long has lost (10 s for 15 s)."""
+        return self.lease_seconds * 2 / 3
+
+    @property
+    def takeover_seconds(self) -> float:
+        """The longest a standby waits after its leader died: the lease plus one retry."""
+        return self.lease_seconds + self.retry_seconds
 
 
 @dataclass(frozen=True)
@@ -38,8 +72,11 @@ class OperatorSettings:
     retry_delay_seconds: float = 30.0  # first backoff for retryable failures
     max_retry_delay_seconds: float = 600.0
     secret_recheck_seconds: float = 60.0  # a missing Secret is looked for again this often
-    # None: standalone (one replica). A name: kopf peering, so replicas take turns.
-    peering: str | None = None
+    # None: the only replica (kopf standalone). Else replicas elect a leader on a Lease
+    # (leader.py): one works, the others wait until it is gone.
+    leader_election: LeaderElection | None = None
+    # Only objects whose labels match (None: all): shards objects between operator releases.
+    selector: Selector | None = None
     # HOST:PORT for Prometheus /metrics; None serves nothing (the CLI defaults to 0.0.0.0:9090).
     metrics_listen: str | None = None
     # How often ProjectTag/MonitorTarget timers check whether a re-scan is due; the due time
@@ -70,6 +107,21 @@ class OperatorSettings:
             parse_listen(self.metrics_listen)  # raises naming the fix
         check_chat_group(self.chat_group)
         parse_hosts(self.allowed_git_hosts | self.allowed_provider_hosts)  # raises naming the fix
+
+    def handles(self, labels: Mapping[str, str] | None) -> bool:
+        """Whether this operator's ``--selector`` takes an object with these labels."""
+        return self.selector is None or self.selector.matches(labels)
+
+    def label_filter(self) -> Callable[..., bool] | None:
+        """kopf's ``when=`` for every handler; None (no selector) handles every object."""
+        selector = self.selector
+        if selector is None:
+            return None
+
+        def selected(labels: Mapping[str, str], **_: Any) -> bool:
+            return selector.matches(labels)
+
+        return selected
 
     @property
     def clusterwide(self) -> bool:

@@ -84,11 +84,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "operator": {"watchNamespaces": ["team-a", "team-b"]},
         "rbac": {"secretNames": ["github-token", "aws-readonly"]},
     },
-    "watch-all-namespaces-with-peering": {
+    "watch-all-namespaces-with-leader-election": {
         "operator": {
             "watchAllNamespaces": True,
             "replicas": 2,
-            "peering": {"standalone": False, "name": "autcloud"},
+            "leaderElection": {"enabled": True, "leaseDurationSeconds": 20},
+            "selector": "autcloud.io/shard in (a,b)",
             "podDisruptionBudget": {"enabled": True},
         }
     },

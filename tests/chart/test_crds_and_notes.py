@@ -77,5 +77,5 @@ def test_notes_mention_what_applies(name: str, expected: str | None, absent: str
 
 
 def test_notes_never_show_a_template_error_or_no_value() -> None:
-    for name in ("defaults", "ingress", "watch-all-namespaces-with-peering", "no-gateway"):
+    for name in ("defaults", "ingress", "watch-all-namespaces-with-leader-election", "no-gateway"):
         assert "<no value>" not in scenario(name).notes

@@ -100,7 +100,7 @@ def test_bindings_name_the_right_service_account_and_role() -> None:
 
 
 def test_no_rule_anywhere_uses_a_wildcard_or_a_write_verb_beyond_patch_and_create() -> None:
-    for name in ("defaults", "watch-all-namespaces-with-peering", "watch-namespaces"):
+    for name in ("defaults", "watch-all-namespaces-with-leader-election", "watch-namespaces"):
         for obj in _rbac(name):
             for rule in obj.get("rules", []):
                 assert "*" not in rule["verbs"] and "*" not in rule["resources"], rule
@@ -108,7 +108,7 @@ def test_no_rule_anywhere_uses_a_wildcard_or_a_write_verb_beyond_patch_and_creat
 
 
 def test_secrets_are_never_listed_or_watched() -> None:
-    for name in ("defaults", "watch-all-namespaces-with-peering", "watch-namespaces"):
+    for name in ("defaults", "watch-all-namespaces-with-leader-election", "watch-namespaces"):
         for obj in _rbac(name):
             for rule in obj.get("rules", []):
                 if "secrets" in rule["resources"]:
@@ -142,33 +142,48 @@ def test_watched_namespaces_are_passed_to_the_operator() -> None:
     ]
 
 
-def test_all_namespaces_with_peering_is_cluster_wide_and_has_no_roles() -> None:
-    objects = _by_kind_and_namespace("watch-all-namespaces-with-peering")
+LEASE_RULES = [
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+    {
+        "apiGroups": ["coordination.k8s.io"],
+        "resources": ["leases"],
+        "resourceNames": [f"{OPERATOR_SA}"],
+        "verbs": ["get", "patch"],
+    },
+]
+
+
+def test_all_namespaces_is_cluster_wide_with_only_the_lease_in_a_role() -> None:
+    objects = _by_kind_and_namespace("watch-all-namespaces-with-leader-election")
     assert objects[("ClusterRole", "", OPERATOR_SA)]["rules"] == [
         CRD_OBSERVATION,
         OWN_RESOURCES,
         OWN_STATUS,
         EVENTS,
         ANY_SECRET,
-        {
-            "apiGroups": ["kopf.dev"],
-            "resources": ["clusterkopfpeerings"],
-            "verbs": ["get", "list", "watch", "patch"],
-        },
     ]
-    assert not [key for key in objects if key[0] in {"Role", "RoleBinding"}]
+    roles = [key for key in objects if key[0] in {"Role", "RoleBinding"}]
+    lease_role = f"{OPERATOR_SA}-leader-election"
+    assert sorted(roles) == [
+        ("Role", NAMESPACE, lease_role),
+        ("RoleBinding", NAMESPACE, lease_role),
+    ]
 
 
-def test_namespaced_peering_uses_kopfpeerings_in_the_watched_namespace() -> None:
-    from tests.chart.rendering import render
+def test_leader_election_may_create_leases_and_touch_only_its_own() -> None:
+    objects = _by_kind_and_namespace("watch-all-namespaces-with-leader-election")
+    role = objects[("Role", NAMESPACE, f"{OPERATOR_SA}-leader-election")]
+    assert role["rules"] == LEASE_RULES
+    binding = objects[("RoleBinding", NAMESPACE, f"{OPERATOR_SA}-leader-election")]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": OPERATOR_SA, "namespace": NAMESPACE}
+    ]
 
-    rendered = render({"operator": {"peering": {"standalone": False}}})
-    role = rendered.one("Role", "-operator")
-    assert role["rules"][-1] == {
-        "apiGroups": ["kopf.dev"],
-        "resources": ["kopfpeerings"],
-        "verbs": ["get", "list", "watch", "patch"],
-    }
+
+def test_without_leader_election_no_lease_rules_are_granted() -> None:
+    for obj in _rbac("defaults"):
+        for rule in obj.get("rules", []):
+            assert "coordination.k8s.io" not in rule["apiGroups"], rule
 
 
 def test_rbac_create_false_renders_no_rbac() -> None:

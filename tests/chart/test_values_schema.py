@@ -61,7 +61,7 @@ BAD_VALUES: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "token auth without a secret": ({"gateway": {"auth": {"mode": "token"}}}, "name"),
     "external redis without an address": ({"redis": {"enabled": False}}, "url"),
-    "two standalone operators": ({"operator": {"replicas": 2}}, "standalone"),
+    "two operators without leader election": ({"operator": {"replicas": 2}}, "leaderElection"),
     "bad digest": ({"image": {"digest": "latest"}}, "digest"),
 }
 

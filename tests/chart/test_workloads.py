@@ -77,11 +77,31 @@ def test_standalone_operator_never_runs_twice_during_a_rollout() -> None:
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
 
 
-def test_peering_replaces_standalone_and_all_namespaces_replaces_namespace() -> None:
-    args = _container("watch-all-namespaces-with-peering", "-operator")["args"]
-    assert "--peering=autcloud" in args and "--all-namespaces" in args
+def test_leader_election_replaces_standalone_and_all_namespaces_replaces_namespace() -> None:
+    args = _container("watch-all-namespaces-with-leader-election", "-operator")["args"]
+    assert f"--leader-election={RELEASE}-autcloud-operator" in args
+    assert "--lease-duration=20" in args
+    assert "--all-namespaces" in args and "--selector=autcloud.io/shard in (a,b)" in args
     assert "--standalone" not in args
     assert not [arg for arg in args if arg.startswith("--namespace")]
+
+
+def test_leader_election_rolls_pods_over_one_at_a_time() -> None:
+    deployment = scenario("watch-all-namespaces-with-leader-election").one(
+        "Deployment", "-operator"
+    )
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"] == {"type": "RollingUpdate"}
+
+
+def test_the_lease_name_can_be_set() -> None:
+    from tests.chart.rendering import render
+
+    values = {"operator": {"leaderElection": {"enabled": True, "leaseName": "shard-a"}}}
+    args = render(values).one("Deployment", "-operator")["spec"]["template"]["spec"]["containers"][
+        0
+    ]["args"]
+    assert "--leader-election=shard-a" in args and "--lease-duration=15" in args
 
 
 def test_gateway_serves_on_all_interfaces_with_kubernetes_auth() -> None:
@@ -165,9 +185,12 @@ def test_default_redis_keeps_an_append_only_file_on_a_claim() -> None:
     assert args[args.index("--appendonly") + 1] == "yes"
     assert args[args.index("--appendfsync") + 1] == "everysec"
     assert args[args.index("--maxmemory-policy") + 1] == "noeviction"
-    assert scenario("redis-persistent").one("PersistentVolumeClaim", "-redis")["spec"][
-        "resources"
-    ]["requests"]["storage"] == "5Gi"
+    assert (
+        scenario("redis-persistent").one("PersistentVolumeClaim", "-redis")["spec"]["resources"][
+            "requests"
+        ]["storage"]
+        == "5Gi"
+    )
 
 
 def test_redis_maxmemory_leaves_headroom_below_the_memory_limit() -> None:
@@ -304,7 +327,10 @@ def test_pod_disruption_budgets() -> None:
     assert [
         pdb["metadata"]["name"] for pdb in scenario("defaults").of_kind("PodDisruptionBudget")
     ] == [f"{RELEASE}-autcloud-gateway"]
-    assert len(scenario("watch-all-namespaces-with-peering").of_kind("PodDisruptionBudget")) == 2
+    assert (
+        len(scenario("watch-all-namespaces-with-leader-election").of_kind("PodDisruptionBudget"))
+        == 2
+    )
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ async def test_design_runs_are_measured_as_infradesign_reconciles(
 def test_every_flag_the_helm_chart_passes_is_accepted() -> None:
     template = CHART_DEPLOYMENT.read_text(encoding="utf-8")
     flags = set(re.findall(r"^\s*- (--[a-z-]+)", template, flags=re.MULTILINE))
-    assert {"--standalone", "--peering", "--metrics-listen", "--log-level"} <= flags
+    assert {"--standalone", "--leader-election", "--metrics-listen", "--log-level"} <= flags
     known = {option for action in _operator_parser()._actions for option in action.option_strings}
 
     assert flags <= known, f"the chart passes flags the CLI lacks: {sorted(flags - known)}"
@@ -94,14 +94,14 @@ def test_the_charts_arguments_parse_into_the_operators_settings() -> None:
         "--log-level=info",
     )
 
-    assert args.standalone and args.peering is None
+    assert args.standalone and args.leader_election is None
     assert args.namespace == ["team-a", "team-b"]
     assert args.metrics_listen == "0.0.0.0:9090" and args.log_level == "info"
 
 
-def test_peering_and_standalone_exclude_each_other() -> None:
+def test_leader_election_and_standalone_exclude_each_other() -> None:
     with pytest.raises(SystemExit):
-        parse("--standalone", "--peering=autcloud")
+        parse("--standalone", "--leader-election=autcloud")
 
 
 def test_metrics_are_served_on_port_9090_unless_told_otherwise() -> None:

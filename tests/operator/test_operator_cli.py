@@ -21,13 +21,34 @@ def parse(*argv: str) -> argparse.Namespace:
         (["--max-concurrent-runs", "0"], "--max-concurrent-runs"),
         (["--namespace", "Bad_NS"], "--namespace"),
         (["--redis-url", "localhost:6379"], "--redis-url"),
+        (["--leader-election", "Bad_Name", "--leader-election-namespace=a"], "--leader-election"),
+        (["--leader-election", "lease"], "--leader-election-namespace"),
+        (["--leader-election", "lease", "--leader-election-namespace=Bad_NS"], "-namespace"),
+        (
+            ["--leader-election=lease", "--leader-election-namespace=a", "--lease-duration=1"],
+            "--lease-duration",
+        ),
     ],
 )
 def test_bad_options_exit_2_naming_the_option(
-    argv: list[str], named: str, capsys: pytest.CaptureFixture[str]
+    argv: list[str],
+    named: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("POD_NAMESPACE", raising=False)
     assert command.run(parse(*argv)) == command.EXIT_USAGE
     assert named in capsys.readouterr().err
+
+
+def test_the_lease_namespace_defaults_to_the_pods_namespace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POD_NAMESPACE", "autcloud-system")
+
+    args = parse("--leader-election=autcloud-operator")
+
+    assert args.leader_election_namespace == "autcloud-system" and args.lease_duration == 15
 
 
 def test_namespace_and_all_namespaces_exclude_each_other() -> None:

@@ -217,11 +217,11 @@ seccompProfile:
   resourceNames: {{ toJson (uniq .) }}
   {{- end }}
   verbs: ["get"]
-{{- if not .Values.operator.peering.standalone }}
-- apiGroups: ["kopf.dev"]
-  resources: [{{ .Values.operator.watchAllNamespaces | ternary "clusterkopfpeerings" "kopfpeerings" | quote }}]
-  verbs: ["get", "list", "watch", "patch"]
 {{- end }}
+
+{{/* The operator's leader-election Lease (operator.leaderElection), in the release namespace. */}}
+{{- define "autcloud.operator.leaseName" -}}
+{{- .Values.operator.leaderElection.leaseName | default (printf "%s-operator" (include "autcloud.fullname" .)) -}}
 {{- end }}
 
 {{/*

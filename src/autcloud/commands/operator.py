@@ -10,7 +10,8 @@ Designs may not make it push to its own disk (local paths, file://), run git rem
 (transport::address) or send a Secret's token over http://; the --allow-* options below relax
 that. Git and provider Secrets must be labelled autcloud.io/secret-type: git or llm.
 
-Exit codes: 0 stopped by a signal, 2 usage error (the message names the option and the fix).
+Exit codes: 0 stopped by a signal, 1 leadership lost (--leader-election; the pod restarts and
+stands by), 2 usage error (the message names the option and the fix).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 EXIT_USAGE = 2
 ENV_REDIS_URL = "AUTCLOUD_REDIS_URL"
 ENV_POD_NAME = "POD_NAME"  # the chat inbox's consumer name (the Helm chart sets it)
+ENV_POD_NAMESPACE = "POD_NAMESPACE"  # the leader election's Lease namespace (the chart sets it)
+DEFAULT_LEASE_SECONDS = 15
 ENV_CHAT_GROUP = "AUTCLOUD_CHAT_GROUP"  # one consumer group per deployment sharing a Redis
 DEFAULT_CHAT_GROUP = "autcloud-operator"  # = autcloud.operator.settings.DEFAULT_CHAT_GROUP
 ENV_VALIDATION_DEEP = "AUTCLOUD_VALIDATION_DEEP"  # "true": --validate full (the Helm chart)
@@ -57,16 +60,38 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="watch every namespace (the default when no --namespace is given)",
     )
-    peering = parser.add_mutually_exclusive_group()
-    peering.add_argument(
+    replicas = parser.add_mutually_exclusive_group()
+    replicas.add_argument(
         "--standalone",
         action="store_true",
-        help="run as the only replica, without KopfPeering objects (the default)",
+        help="run as the only replica, handling objects at once (the default)",
     )
-    peering.add_argument(
-        "--peering",
-        metavar="NAME",
-        help="coordinate replicas through the KopfPeering object NAME (its CRD must be installed)",
+    replicas.add_argument(
+        "--leader-election",
+        metavar="LEASE",
+        help="run as one of several replicas: work only while holding the coordination.k8s.io "
+        "Lease LEASE, wait as a standby otherwise (docs/operator.md)",
+    )
+    parser.add_argument(
+        "--leader-election-namespace",
+        metavar="NS",
+        default=os.environ.get(ENV_POD_NAMESPACE),
+        help=f"the Lease's namespace (default: ${ENV_POD_NAMESPACE}, which the Helm chart sets)",
+    )
+    parser.add_argument(
+        "--lease-duration",
+        type=int,
+        default=DEFAULT_LEASE_SECONDS,
+        metavar="SECONDS",
+        help="a standby takes over at most this long (plus 2/15 of it) after the leader "
+        f"stopped renewing (default: {DEFAULT_LEASE_SECONDS})",
+    )
+    parser.add_argument(
+        "--selector",
+        "-l",
+        metavar="SELECTOR",
+        help="handle only objects whose labels match, e.g. autcloud.io/shard=a or "
+        "'team in (payments,search)' (kubectl's syntax): shards objects between releases",
     )
     parser.add_argument(
         "--max-concurrent-runs",
@@ -196,7 +221,8 @@ def run(args: argparse.Namespace) -> int:
     from autcloud.gitsink import default_cache_dir
     from autcloud.gitsink.policy import parse_hosts
     from autcloud.operator.runner import run as run_operator
-    from autcloud.operator.settings import OperatorSettings
+    from autcloud.operator.selector import parse_selector
+    from autcloud.operator.settings import LeaderElection, OperatorSettings
     from autcloud.operator.spec import ProviderSpec
 
     level = "debug" if args.verbose else (args.log_level or "info")
@@ -216,7 +242,14 @@ def run(args: argparse.Namespace) -> int:
         redis_url=args.redis_url or None,
         deep_validation=args.validate == "full",
         diagram=not args.no_diagram,
-        peering=args.peering or None,
+        leader_election=(
+            LeaderElection(
+                args.leader_election, args.leader_election_namespace, args.lease_duration
+            )
+            if args.leader_election
+            else None
+        ),
+        selector=parse_selector(args.selector) if args.selector else None,
         metrics_listen=None if args.metrics_listen == "off" else args.metrics_listen,
         pod_name=os.environ.get(ENV_POD_NAME) or socket.gethostname(),
         chat_group=args.chat_group,
@@ -258,8 +291,17 @@ def _check(args: argparse.Namespace) -> str | None:
             parse_listen(args.metrics_listen)
         except ValueError as error:
             return f"--metrics-listen: {error}, or off"
-    if args.peering is not None and not _NAMESPACE.match(args.peering):
-        return f"--peering {args.peering!r}: not an object name; e.g. --peering autcloud"
+    if args.leader_election is not None:
+        problem = _check_leader_election(args)
+        if problem:
+            return problem
+    if args.selector is not None:
+        from autcloud.operator.selector import parse_selector
+
+        try:
+            parse_selector(args.selector)
+        except ValueError as error:
+            return f"--selector: {error}"
     try:
         check_chat_group(args.chat_group)
     except ValueError as error:
@@ -287,6 +329,27 @@ def _check(args: argparse.Namespace) -> str | None:
             check_redis_url(args.redis_url)
         except ValueError as error:
             return f"--redis-url: {error}"
+    return None
+
+
+def _check_leader_election(args: argparse.Namespace) -> str | None:
+    from autcloud.operator.settings import MIN_LEASE_SECONDS
+
+    if not _NAMESPACE.match(args.leader_election) or len(args.leader_election) > 63:
+        return (
+            f"--leader-election {args.leader_election!r}: not a Lease name; use lowercase "
+            "letters, digits and '-', e.g. --leader-election autcloud-operator"
+        )
+    namespace = args.leader_election_namespace
+    if not namespace:
+        return (
+            "--leader-election needs the Lease's namespace: give --leader-election-namespace "
+            f"NS or set ${ENV_POD_NAMESPACE} (the Helm chart does)"
+        )
+    if not _NAMESPACE.match(namespace) or len(namespace) > 63:
+        return f"--leader-election-namespace {namespace!r}: not a namespace name, e.g. autcloud"
+    if args.lease_duration < MIN_LEASE_SECONDS:
+        return f"--lease-duration {args.lease_duration}: give at least {MIN_LEASE_SECONDS}, e.g. 15"
     return None
 
 
