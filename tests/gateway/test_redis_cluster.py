@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,11 @@ from autcloud.events import (
     conversation_key,
     events_key,
 )
+from autcloud.gateway.redis_cluster import is_cluster
 from autcloud.gateway.redis_url import check_redis_url, redis_from_url
 from autcloud.gateway.streams import EventPublisher, idempotency_key
 from autcloud.operator.chat_inbox import ApplyOutcome, ChatInbox, InboxSettings
-from tests.gateway.harness import auth, events_url, gateway, messages_url, read_events, run
+from tests.gateway.harness import REPO, auth, events_url, gateway, messages_url, read_events, run
 from tests.gateway.inbox_fakes import FakeDesignStore
 from tests.gateway.redis_cluster import RedisCluster3
 from tests.tooling import require_tool
@@ -301,3 +303,13 @@ def test_a_cluster_outage_is_a_503_and_chat_and_events_resume_after_it(
         run(scenario(), timeout_s=90)
     finally:
         nodes.stop()
+
+
+def test_the_chart_takes_the_cluster_url_the_components_open() -> None:
+    """redis.url in the chart's schema admits what redis_from_url opens as a cluster."""
+    schema = json.loads((REPO / "charts/autcloud/values.schema.json").read_text())
+    pattern = re.compile(schema["properties"]["redis"]["properties"]["url"]["pattern"])
+    for url in ("redis+cluster://node-1:6379,node-2:6379", "rediss+cluster://config.example:6379"):
+        assert pattern.match(url), url
+        check_redis_url(url)
+        assert is_cluster(redis_from_url(url))
