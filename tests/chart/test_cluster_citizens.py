@@ -101,9 +101,12 @@ def test_gateway_accepts_callers_only_on_its_http_port_and_scrapes_on_metrics() 
     assert policy["policyTypes"] == ["Ingress", "Egress"]
     callers, scrapers = policy["ingress"]
     assert _ports(callers) == {"http"}
-    assert callers["from"][0]["namespaceSelector"]["matchLabels"] == {
+    ingress_controller, helm_test = callers["from"]
+    assert ingress_controller["namespaceSelector"]["matchLabels"] == {
         "kubernetes.io/metadata.name": "ingress-nginx"
     }
+    test_pod = scenario("network-policies").one("Pod", "-gateway-test")["metadata"]["labels"]
+    assert helm_test["podSelector"]["matchLabels"].items() <= test_pod.items()
     assert _ports(scrapers) == {"metrics"}
     assert "monitoring" in str(scrapers["from"])
 
@@ -142,6 +145,24 @@ def test_with_external_redis_the_policy_allows_its_port_at_any_address() -> None
 def test_a_token_auth_gateway_never_reaches_the_api_server() -> None:
     egress = _policy("network-policies-external-redis-token-auth", "gateway")["egress"]
     assert [_ports(rule) for rule in egress] == [{53}, {6380}]
+
+
+def test_dns_labels_and_extra_gateway_egress_are_taken_from_values() -> None:
+    extra = {"to": [{"ipBlock": {"cidr": "10.9.0.0/16"}}], "ports": [{"port": 4318}]}
+    rendered = render(
+        {
+            "networkPolicy": {
+                "enabled": True,
+                "dnsPodLabels": {"k8s-app": "coredns"},
+                "gateway": {"extraEgress": [extra]},
+            }
+        }
+    )
+    egress = rendered.one("NetworkPolicy", "-gateway")["spec"]["egress"]
+    assert egress[0]["to"][0]["podSelector"]["matchLabels"] == {"k8s-app": "coredns"}
+    assert egress[-1] == extra
+    operator = rendered.one("NetworkPolicy", "-operator")["spec"]["egress"]
+    assert extra not in operator
 
 
 def test_no_gateway_policy_without_a_gateway() -> None:
