@@ -64,9 +64,7 @@ def test_a_spec_without_a_provider_is_designed_by_the_operators_default(
 
 
 def test_a_spec_naming_offline_keeps_the_built_in_provider(designed: DesignResult) -> None:
-    handed = reconcile_with_default(
-        {"request": WEB_API, "provider": {"name": "offline"}}, designed
-    )
+    handed = reconcile_with_default({"request": WEB_API, "provider": {"name": "offline"}}, designed)
 
     assert handed == [None]  # no provider handed over: the engine's built-in offline one
 
