@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from autcloud.agent.capabilities.base import Probe
 from autcloud.agent.capabilities.registry import registry
@@ -212,79 +215,12 @@ def fold_asks(req: Requirements) -> None:
 
 # --- resolving asks after planning ------------------------------------------------------------
 
-_SCALES = (
-    ("aws_appautoscaling_target", "", "exists"),
-    ("aws_autoscaling_group", "", "exists"),
-    ("aws_eks_node_group", "", "exists"),
-    ("aws_lambda_function", "", "exists"),
-    ("aws_apprunner_auto_scaling_configuration_version", "", "exists"),
-)
+# parameter key: (resource type, attribute, operator) — any one proves it (core_evidence.yaml)
 _CORE_EVIDENCE: dict[str, tuple[tuple[str, str, str], ...]] = {
-    # parameter key: (resource type, attribute, operator) — any one proves it
-    "instance_type": (
-        ("aws_launch_template", "instance_type", "=="),
-        ("aws_instance", "instance_type", "=="),
-        ("aws_eks_node_group", "instance_types", "contains"),
-        ("aws_batch_compute_environment", "compute_resources.instance_type", "contains"),
-    ),
-    "db_instance_class": (
-        ("aws_db_instance", "instance_class", "=="),
-        ("aws_rds_cluster_instance", "instance_class", "=="),
-    ),
-    "cache_node_type": (
-        ("aws_elasticache_replication_group", "node_type", "=="),
-        ("aws_elasticache_cluster", "node_type", "=="),
-    ),
-    "storage_gb": (
-        ("aws_db_instance", "allocated_storage", ">="),
-        ("aws_launch_template", "block_device_mappings.ebs.volume_size", ">="),
-        ("aws_eks_node_group", "disk_size", ">="),
-        ("aws_opensearch_domain", "ebs_options.volume_size", ">="),
-        ("aws_elasticache_serverless_cache", "cache_usage_limits.data_storage.maximum", ">="),
-        ("aws_instance", "root_block_device.volume_size", ">="),
-        ("aws_efs_file_system", "", "exists"),
-    ),
-    "container_image": (
-        ("aws_ecs_task_definition", "container_definitions", "contains"),
-        ("aws_batch_job_definition", "container_properties", "contains"),
-        ("aws_apprunner_service", "source_configuration.image_repository.image_identifier", "=="),
-    ),
-    "container_port": (
-        ("aws_lb_target_group", "port", "=="),
-        ("aws_ecs_task_definition", "container_definitions", "contains"),
-        (
-            "aws_apprunner_service",
-            "source_configuration.image_repository.image_configuration.port",
-            "==",
-        ),
-    ),
-    "domain": (
-        ("aws_acm_certificate", "domain_name", "=="),
-        ("aws_route53_zone", "name", "=="),
-    ),
-    "min_capacity": (
-        ("aws_appautoscaling_target", "min_capacity", "=="),
-        ("aws_autoscaling_group", "min_size", "=="),
-        ("aws_eks_node_group", "scaling_config.min_size", "=="),
-    ),
-    "max_capacity": (
-        ("aws_appautoscaling_target", "max_capacity", "=="),
-        ("aws_autoscaling_group", "max_size", "=="),
-        ("aws_eks_node_group", "scaling_config.max_size", "=="),
-    ),
-    "desired_count": (
-        ("aws_ecs_service", "desired_count", "=="),
-        ("aws_autoscaling_group", "desired_capacity", "=="),
-        ("aws_eks_node_group", "scaling_config.desired_size", "=="),
-    ),
-    "schedule_expression": (
-        ("aws_scheduler_schedule", "schedule_expression", "=="),
-        ("aws_cloudwatch_event_rule", "schedule_expression", "=="),
-    ),
-    "log_retention_days": (("aws_cloudwatch_log_group", "retention_in_days", ">="),),
-    # Scale sizes the compute: honored by what scales with it.
-    "scale.daily_users": _SCALES,
-    "scale.requests_per_second": _SCALES,
+    key: tuple((rtype, attribute, op) for rtype, attribute, op in options)
+    for key, options in yaml.safe_load(
+        (Path(__file__).resolve().parent / "core_evidence.yaml").read_text(encoding="utf-8")
+    ).items()
 }
 
 

@@ -150,28 +150,21 @@ def _findings(
         )
 
 
+# What must be encrypted at rest: (resource type, the attribute that says so, what it is if not)
+_ENCRYPTED_AT_REST = (
+    ("aws_db_instance", "storage_encrypted", "database storage is not encrypted"),
+    ("aws_rds_cluster", "storage_encrypted", "cluster storage is not encrypted"),
+    ("aws_elasticache_replication_group", "at_rest_encryption_enabled", "cache is not encrypted at rest"),
+)  # fmt: skip
+
+
 def _encryption(module: TerraformModule) -> Iterator[Finding]:
-    for name, body in _resources(module, "aws_db_instance").items():
-        if body.get("storage_encrypted") is not True:
-            yield Finding(
-                "intent.encryption",
-                "database storage is not encrypted; set storage_encrypted = true",
-                f"aws_db_instance.{name}",
-            )
-    for name, body in _resources(module, "aws_rds_cluster").items():
-        if body.get("storage_encrypted") is not True:
-            yield Finding(
-                "intent.encryption",
-                "cluster storage is not encrypted; set storage_encrypted = true",
-                f"aws_rds_cluster.{name}",
-            )
-    for name, body in _resources(module, "aws_elasticache_replication_group").items():
-        if body.get("at_rest_encryption_enabled") is not True:
-            yield Finding(
-                "intent.encryption",
-                "cache is not encrypted at rest; set at_rest_encryption_enabled = true",
-                f"aws_elasticache_replication_group.{name}",
-            )
+    for rtype, attribute, problem in _ENCRYPTED_AT_REST:
+        for name, body in _resources(module, rtype).items():
+            if body.get(attribute) is not True:
+                yield Finding(
+                    "intent.encryption", f"{problem}; set {attribute} = true", f"{rtype}.{name}"
+                )
     encrypted_buckets = {
         str(body.get("bucket", ""))
         for body in _resources(

@@ -40,40 +40,20 @@ def parse(files: dict[str, str]) -> tuple[StepResult, TerraformModule | None]:
 def references(files: dict[str, str], module: TerraformModule) -> StepResult:
     """Every resource, variable and local a file mentions is declared somewhere."""
     started = time.perf_counter()
-    declared = module.addresses
     findings: list[Finding] = []
+    kinds = (
+        # (check, what a reference looks like, what declares it, how a finding names it, message)
+        ("references.resource", _RESOURCE_REF, module.addresses, "{}", "{} is referenced but not declared"),
+        ("references.variable", _VAR_REF, module.variables, "var.{}", "{} is used but not declared in variables.tf"),
+        ("references.local", _LOCAL_REF, module.locals, "local.{}", "{} is used but not declared"),
+    )  # fmt: skip
     for name, text in sorted(files.items()):
         code = _COMMENT.sub("", text)
-        for address in sorted(set(_RESOURCE_REF.findall(code))):
-            if address not in declared:
-                findings.append(
-                    Finding(
-                        "references.resource",
-                        f"{address} is referenced but not declared",
-                        address,
-                        name,
-                    )
-                )
-        for variable in sorted(set(_VAR_REF.findall(code))):
-            if variable not in module.variables:
-                findings.append(
-                    Finding(
-                        "references.variable",
-                        f"var.{variable} is used but not declared in variables.tf",
-                        f"var.{variable}",
-                        name,
-                    )
-                )
-        for local in sorted(set(_LOCAL_REF.findall(code))):
-            if local not in module.locals:
-                findings.append(
-                    Finding(
-                        "references.local",
-                        f"local.{local} is used but not declared",
-                        f"local.{local}",
-                        name,
-                    )
-                )
+        for check, pattern, declared, address, message in kinds:
+            for found in sorted(set(pattern.findall(code))):
+                if found not in declared:
+                    where = address.format(found)
+                    findings.append(Finding(check, message.format(where), where, name))
     status = StepStatus.FAILED if findings else StepStatus.PASSED
     return StepResult(
         "references",

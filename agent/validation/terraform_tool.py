@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,13 +59,21 @@ def fmt_check(files: Mapping[str, str], setup: TerraformSetup | None = None) -> 
     setup = setup or TerraformSetup.discover()
     if setup.terraform is None:
         return StepResult(FMT_STEP, StepStatus.SKIPPED, reason=setup.problem or _TERRAFORM_MISSING)
+    return _skipped_on_trouble(FMT_STEP, setup, started, lambda: _fmt_check(files, setup, started))
+
+
+def _skipped_on_trouble(
+    step: str, setup: TerraformSetup, started: float, run: Callable[[], StepResult]
+) -> StepResult:
+    """``run()``, or the step skipped, saying why, when terraform cannot run or its cache folder
+    is not writable (a read-only HOME, a full disk)."""
     try:
-        return _fmt_check(files, setup, started)
+        return run()
     except TerraformRunError as error:
-        return StepResult(FMT_STEP, StepStatus.SKIPPED, _ms_since(started), reason=str(error))
-    except OSError as error:  # the cache folder is not writable (a read-only HOME, a full disk)
+        return StepResult(step, StepStatus.SKIPPED, _ms_since(started), reason=str(error))
+    except OSError as error:
         reason = _cache_trouble(setup, error)
-        return StepResult(FMT_STEP, StepStatus.SKIPPED, _ms_since(started), reason=reason)
+        return StepResult(step, StepStatus.SKIPPED, _ms_since(started), reason=reason)
 
 
 def _fmt_check(files: Mapping[str, str], setup: TerraformSetup, started: float) -> StepResult:
@@ -122,13 +130,9 @@ def validate(files: Mapping[str, str], setup: TerraformSetup | None = None) -> S
     # The design's lock file (if it ships one) pins what the registry served; validation uses
     # the lock written for the mirror's providers instead.
     files = {name: text for name, text in files.items() if name != LOCK_FILE}
-    try:
-        return _validate(files, setup, started)
-    except TerraformRunError as error:
-        return StepResult(VALIDATE_STEP, StepStatus.SKIPPED, _ms_since(started), reason=str(error))
-    except OSError as error:  # the cache folder is not writable (a read-only HOME, a full disk)
-        reason = _cache_trouble(setup, error)
-        return StepResult(VALIDATE_STEP, StepStatus.SKIPPED, _ms_since(started), reason=reason)
+    return _skipped_on_trouble(
+        VALIDATE_STEP, setup, started, lambda: _validate(files, setup, started)
+    )
 
 
 def _validate(files: Mapping[str, str], setup: TerraformSetup, started: float) -> StepResult:
