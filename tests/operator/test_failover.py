@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import pytest_asyncio
 
@@ -99,6 +101,17 @@ async def operators(cluster: Cluster, tmp_path: Path) -> AsyncIterator[Operators
         print(f"--- {pod}\n{running.log(pod)[-4000:]}")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def http_get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
 async def lease_holder(cluster: Cluster) -> str | None:
     try:
         lease: dict[str, Any] = await cluster._call("GET", LEASE_PATH)
@@ -126,8 +139,16 @@ async def test_one_operator_works_the_other_waits_and_takes_over_when_it_is_kill
 ) -> None:
     first = operators.start("operator-a")
     await wait_for_holder(cluster, "operator-a", timeout=30)
-    second = operators.start("operator-b")
+    health, metrics = free_port(), free_port()
+    second = operators.start(
+        "operator-b",
+        f"--liveness=http://127.0.0.1:{health}/healthz",
+        f"--metrics-listen=127.0.0.1:{metrics}",
+    )
     await operators.wait_for_log("operator-b", "event=standby", timeout=30)
+    # The standby answers the pod's probes and Prometheus while it waits.
+    assert await http_get(f"http://127.0.0.1:{health}/healthz") == (200, '{"standby": true}')
+    assert (await http_get(f"http://127.0.0.1:{metrics}/metrics"))[0] == 200
     await cluster.apply("web", spec_for(remote))
     await cluster.apply("api", spec_for(remote, "An internal REST API with DynamoDB in Seoul"))
     for name in ("web", "api"):
