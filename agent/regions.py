@@ -1,6 +1,7 @@
 """The commercial AWS regions, and finding the one a plain-language request names.
 
-Covers every region of the standard ``aws`` partition as of 2025 (no GovCloud, no China).
+Covers every region of the standard ``aws`` partition as of 2025 (no GovCloud, no China); the
+table is data, ``agent/regions.yaml``.
 ``az_count`` is the number AWS publishes; a few older regions show some accounts fewer (two in
 us-west-1, three in ap-northeast-1), so generated Terraform should still read
 ``data.aws_availability_zones`` rather than trust this number at apply time.
@@ -30,6 +31,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, cached_property
+from pathlib import Path
+
+import yaml
 
 
 @dataclass(frozen=True)
@@ -55,335 +59,33 @@ class _Area:
     members: tuple[str, ...]
 
 
-def _r(
-    code: str,
-    name: str,
-    city: str,
-    country: str,
-    aliases: tuple[str, ...],
-    az_count: int = 3,
-    opt_in: bool = False,
-    currency: str | None = None,
-) -> Region:
-    return Region(code, name, city, country, aliases, az_count, opt_in, currency)
+_DATA = Path(__file__).resolve().parent / "regions.yaml"
 
 
-# Region-specific names: cities, and countries that hold only one region.
-_REGIONS_WITHOUT_AREAS: tuple[Region, ...] = (
-    _r(
-        "us-east-1",
-        "US East (N. Virginia)",
-        "N. Virginia",
-        "United States",
-        ("N. Virginia", "Northern Virginia", "Virginia", "버지니아", "북부 버지니아"),
-        az_count=6,
-        currency="USD",
-    ),
-    _r(
-        "us-east-2",
-        "US East (Ohio)",
-        "Ohio",
-        "United States",
-        ("Ohio", "오하이오"),
-        currency="USD",
-    ),
-    _r(
-        "us-west-1",
-        "US West (N. California)",
-        "N. California",
-        "United States",
-        ("N. California", "Northern California", "California", "캘리포니아", "북부 캘리포니아"),
-        currency="USD",
-    ),
-    _r(
-        "us-west-2",
-        "US West (Oregon)",
-        "Oregon",
-        "United States",
-        ("Oregon", "오레곤", "오리건"),
-        az_count=4,
-        currency="USD",
-    ),
-    _r(
-        "ca-central-1",
-        "Canada (Central)",
-        "Montreal",
-        "Canada",
-        ("Montreal", "Montréal", "Canada Central", "몬트리올", "캐나다 중부"),
-        currency="CAD",
-    ),
-    _r(
-        "ca-west-1",
-        "Canada West (Calgary)",
-        "Calgary",
-        "Canada",
-        ("Calgary", "Canada West", "캘거리", "캐나다 서부"),
-        opt_in=True,
-        currency="CAD",
-    ),
-    _r(
-        "mx-central-1",
-        "Mexico (Central)",
-        "Querétaro",
-        "Mexico",
-        ("Mexico", "Querétaro", "Queretaro", "멕시코", "케레타로"),
-        opt_in=True,
-        currency="MXN",
-    ),
-    _r(
-        "sa-east-1",
-        "South America (São Paulo)",
-        "São Paulo",
-        "Brazil",
-        ("São Paulo", "Sao Paulo", "Brazil", "South America", "상파울루", "상파울로", "브라질"),
-        currency="BRL",
-    ),
-    _r(
-        "eu-west-1",
-        "Europe (Ireland)",
-        "Dublin",
-        "Ireland",
-        ("Ireland", "Dublin", "아일랜드", "더블린"),
-        currency="EUR",
-    ),
-    _r(
-        "eu-west-2",
-        "Europe (London)",
-        "London",
-        "United Kingdom",
-        ("London", "UK", "United Kingdom", "Britain", "England", "런던", "영국"),
-        currency="GBP",
-    ),
-    _r(
-        "eu-west-3",
-        "Europe (Paris)",
-        "Paris",
-        "France",
-        ("Paris", "France", "파리", "프랑스"),
-        currency="EUR",
-    ),
-    _r(
-        "eu-central-1",
-        "Europe (Frankfurt)",
-        "Frankfurt",
-        "Germany",
-        ("Frankfurt", "Germany", "프랑크푸르트", "독일"),
-        currency="EUR",
-    ),
-    _r(
-        "eu-central-2",
-        "Europe (Zurich)",
-        "Zurich",
-        "Switzerland",
-        ("Zurich", "Zürich", "Switzerland", "취리히", "스위스"),
-        opt_in=True,
-        currency="CHF",
-    ),
-    _r(
-        "eu-north-1",
-        "Europe (Stockholm)",
-        "Stockholm",
-        "Sweden",
-        ("Stockholm", "Sweden", "스톡홀름", "스웨덴"),
-        currency="SEK",
-    ),
-    _r(
-        "eu-south-1",
-        "Europe (Milan)",
-        "Milan",
-        "Italy",
-        ("Milan", "Milano", "Italy", "밀라노", "밀란", "이탈리아"),
-        opt_in=True,
-        currency="EUR",
-    ),
-    _r(
-        "eu-south-2",
-        "Europe (Spain)",
-        "Aragón",
-        "Spain",
-        ("Spain", "Aragón", "Aragon", "스페인", "아라곤"),
-        opt_in=True,
-        currency="EUR",
-    ),
-    _r(
-        "il-central-1",
-        "Israel (Tel Aviv)",
-        "Tel Aviv",
-        "Israel",
-        ("Tel Aviv", "Israel", "텔아비브", "이스라엘"),
-        opt_in=True,
-        currency="ILS",
-    ),
-    _r(
-        "me-south-1",
-        "Middle East (Bahrain)",
-        "Bahrain",
-        "Bahrain",
-        ("Bahrain", "Manama", "바레인"),
-        opt_in=True,
-        currency="BHD",
-    ),
-    _r(
-        # AWS names no city for this region.
-        "me-central-1",
-        "Middle East (UAE)",
-        "UAE",
-        "United Arab Emirates",
-        ("UAE", "United Arab Emirates", "Dubai", "Abu Dhabi", "아랍에미리트", "두바이", "아부다비"),
-        opt_in=True,
-        currency="AED",
-    ),
-    _r(
-        "af-south-1",
-        "Africa (Cape Town)",
-        "Cape Town",
-        "South Africa",
-        ("Cape Town", "South Africa", "Africa", "케이프타운", "남아프리카", "남아공", "아프리카"),
-        opt_in=True,
-        currency="ZAR",
-    ),
-    _r(
-        "ap-east-1",
-        "Asia Pacific (Hong Kong)",
-        "Hong Kong",
-        "Hong Kong",
-        ("Hong Kong", "홍콩"),
-        opt_in=True,
-        currency="HKD",
-    ),
-    _r(
-        "ap-east-2",
-        "Asia Pacific (Taipei)",
-        "Taipei",
-        "Taiwan",
-        ("Taipei", "Taiwan", "타이베이", "타이페이", "대만", "타이완"),
-        opt_in=True,
-        currency="TWD",
-    ),
-    _r(
-        "ap-south-1",
-        "Asia Pacific (Mumbai)",
-        "Mumbai",
-        "India",
-        ("Mumbai", "Bombay", "뭄바이"),
-        currency="INR",
-    ),
-    _r(
-        "ap-south-2",
-        "Asia Pacific (Hyderabad)",
-        "Hyderabad",
-        "India",
-        ("Hyderabad", "하이데라바드"),
-        opt_in=True,
-        currency="INR",
-    ),
-    _r(
-        "ap-southeast-1",
-        "Asia Pacific (Singapore)",
-        "Singapore",
-        "Singapore",
-        ("Singapore", "싱가포르", "싱가폴"),
-        currency="SGD",
-    ),
-    _r(
-        "ap-southeast-2",
-        "Asia Pacific (Sydney)",
-        "Sydney",
-        "Australia",
-        ("Sydney", "시드니"),
-        currency="AUD",
-    ),
-    _r(
-        "ap-southeast-3",
-        "Asia Pacific (Jakarta)",
-        "Jakarta",
-        "Indonesia",
-        ("Jakarta", "Indonesia", "자카르타", "인도네시아"),
-        opt_in=True,
-        currency="IDR",
-    ),
-    _r(
-        "ap-southeast-4",
-        "Asia Pacific (Melbourne)",
-        "Melbourne",
-        "Australia",
-        ("Melbourne", "멜버른", "멜번"),
-        opt_in=True,
-        currency="AUD",
-    ),
-    _r(
-        "ap-southeast-5",
-        "Asia Pacific (Malaysia)",
-        "Kuala Lumpur",
-        "Malaysia",
-        ("Malaysia", "Kuala Lumpur", "말레이시아", "쿠알라룸푸르"),
-        opt_in=True,
-        currency="MYR",
-    ),
-    _r(
-        "ap-southeast-6",
-        "Asia Pacific (New Zealand)",
-        "Auckland",
-        "New Zealand",
-        ("New Zealand", "NZ", "Auckland", "뉴질랜드", "오클랜드"),
-        opt_in=True,
-        currency="NZD",
-    ),
-    _r(
-        "ap-southeast-7",
-        "Asia Pacific (Thailand)",
-        "Bangkok",
-        "Thailand",
-        ("Thailand", "Bangkok", "태국", "방콕"),
-        opt_in=True,
-        currency="THB",
-    ),
-    _r(
-        "ap-northeast-1",
-        "Asia Pacific (Tokyo)",
-        "Tokyo",
-        "Japan",
-        ("Tokyo", "도쿄"),
-        az_count=4,
-        currency="JPY",
-    ),
-    _r(
-        "ap-northeast-2",
-        "Asia Pacific (Seoul)",
-        "Seoul",
-        "South Korea",
-        ("Seoul", "Korea", "South Korea", "Republic of Korea", "서울", "한국", "대한민국"),
-        az_count=4,
-        currency="KRW",
-    ),
-    _r(
-        "ap-northeast-3",
-        "Asia Pacific (Osaka)",
-        "Osaka",
-        "Japan",
-        ("Osaka", "오사카"),
-        currency="JPY",
-    ),
-)
+def _load() -> tuple[tuple[Region, ...], tuple[_Area, ...]]:
+    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    regions = tuple(
+        Region(
+            code=code,
+            name=entry["name"],
+            city=entry["city"],
+            country=entry["country"],
+            aliases=tuple(entry["aliases"]),
+            az_count=entry.get("az_count", 3),
+            opt_in=entry.get("opt_in", False),
+            currency_hint=entry.get("currency"),
+        )
+        for code, entry in data["regions"].items()
+    )
+    areas = tuple(
+        _Area(tuple(area["names"]), area["default"], tuple(area["members"]))
+        for area in data["areas"]
+    )
+    return regions, areas
 
-_AREAS: tuple[_Area, ...] = (
-    _Area(
-        ("US", "USA", "U.S.", "U.S.A.", "United States", "North America", "미국", "북미"),
-        "us-east-1",
-        ("us-east-1", "us-east-2", "us-west-1", "us-west-2"),
-    ),
-    _Area(("US East", "미국 동부"), "us-east-1", ("us-east-1", "us-east-2")),
-    _Area(("US West", "미국 서부"), "us-west-2", ("us-west-1", "us-west-2")),
-    _Area(("Canada", "캐나다"), "ca-central-1", ("ca-central-1", "ca-west-1")),
-    _Area(("Japan", "일본"), "ap-northeast-1", ("ap-northeast-1", "ap-northeast-3")),
-    _Area(("India", "인도"), "ap-south-1", ("ap-south-1", "ap-south-2")),
-    _Area(("Australia", "호주"), "ap-southeast-2", ("ap-southeast-2", "ap-southeast-4")),
-    _Area(
-        ("Europe", "EU", "유럽"),
-        "eu-west-1",
-        tuple(r.code for r in _REGIONS_WITHOUT_AREAS if r.code.startswith("eu-")),
-    ),
-)
+
+# Region-specific names (cities, and countries that hold only one region), and broad areas.
+_REGIONS_WITHOUT_AREAS, _AREAS = _load()
 
 
 def _with_area_names(region: Region) -> Region:
