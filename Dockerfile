@@ -1,4 +1,4 @@
-# syntax=docker/dockerfile:1.7
+# syntax=docker/dockerfile:1.7@sha256:a57df69d0ea827fb7266491f2813635de6f17269be881f696fbfdf2d83dda33e
 # AutCloud: one image for `autcloud operator` and `autcloud gateway` (charts/autcloud/README.md,
 # "Image contract"), for the platform BuildKit builds for (linux/amd64 or linux/arm64):
 #
@@ -14,10 +14,12 @@
 #   docker buildx build --target deep --platform linux/arm64 \
 #     --build-context provider-mirror=./tf-mirror -t ghcr.io/autcloud/autcloud:0.1.0-deep .
 #
-# Base images are pinned by digest: the tag is for people, the digest decides what is pulled.
-# The digests were recorded from the registry's published manifests, not pulled here: this
-# repository's CI does not build the image (it has no registry access); tests/test_dockerfile.py
-# checks the file's structure only. To move a pin, read the tag's current digest with
+# Base images (and the Dockerfile frontend above) are pinned by digest: the tag is for people,
+# the digest decides what is pulled.
+# The digests were taken from published references to these tags and could not be pulled or
+# verified here: this repository's CI does not build the image (it has no registry access), and
+# tests/test_dockerfile.py checks the file's structure only. Before a release, and to move a pin,
+# read the tag's current digest with
 #   docker buildx imagetools inspect python:3.11-slim-bookworm --format '{{json .Manifest.Digest}}'
 # and edit the ARG below (or pass --build-arg PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:...).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91

@@ -107,6 +107,8 @@ def test_every_base_image_is_pinned_by_digest(dockerfile: Parsed) -> None:
             continue
         assert DIGEST.match(stage.base), f"stage {stage.name}: FROM {stage.base} has no digest"
     text = DOCKERFILE.read_text()
+    syntax = text.splitlines()[0].removeprefix("# syntax=")
+    assert DIGEST.match(syntax), "the Dockerfile frontend is an image too: pin it"
     assert "docker buildx imagetools inspect" in text  # how to refresh a pin
     assert "not build the image" in text  # honest: CI does not build it
 
