@@ -10,10 +10,16 @@ import asyncio
 import dataclasses
 from typing import Any
 
+import kopf
 import pytest
 
+from autcloud.accounts import MetricsRegistry
 from autcloud.commands import operator as command
+from autcloud.events import ChatRequest
+from autcloud.operator.chat import ConversationAppender
+from autcloud.operator.chat_inbox import ApplyOutcome
 from autcloud.operator.infradesign import OperatorRuntime
+from autcloud.operator.kube import KubeClient
 from autcloud.operator.selector import parse_selector
 from autcloud.operator.settings import OperatorSettings
 from tests.gitsink.bare_remote import BareRemote
@@ -93,3 +99,29 @@ async def test_an_operator_with_a_selector_leaves_objects_outside_it_alone(
         assert not obj["metadata"].get("finalizers"), obj["metadata"]
         assert commits(remote, f"autcloud/{name}") == 0
     assert runtime.runs == 1
+
+
+@pytest.mark.asyncio
+async def test_the_chat_inbox_leaves_messages_for_other_shards_to_their_operator(
+    cluster: Cluster, remote: BareRemote, settings: OperatorSettings
+) -> None:
+    shard_a = dataclasses.replace(settings, selector=parse_selector("autcloud.io/shard=a"))
+    kube = KubeClient(kopf.ConnectionInfo(server=cluster.server, token="emulator-token"))
+    appender = ConversationAppender(shard_a, lambda: kube, MetricsRegistry())
+    await apply_labelled(cluster, "other", {"autcloud.io/shard": "b"}, spec_for(remote))
+    await apply_labelled(cluster, "mine", {"autcloud.io/shard": "a"}, spec_for(remote))
+    try:
+        skipped = await appender(
+            ChatRequest(namespace="default", name="other", id="m-1", text="Add a CDN")
+        )
+        applied = await appender(
+            ChatRequest(namespace="default", name="mine", id="m-2", text="Add a CDN")
+        )
+    finally:
+        await appender.aclose()
+        await kube.aclose()
+
+    assert (skipped, applied) == (ApplyOutcome.NOT_MINE, ApplyOutcome.APPLIED)
+    other, mine = await cluster.get("other"), await cluster.get("mine")
+    assert other is not None and "conversation" not in other["spec"]
+    assert mine is not None and [turn["id"] for turn in mine["spec"]["conversation"]] == ["m-2"]
