@@ -2,12 +2,14 @@
 
 Argo CD runs these scripts with gopher-lua (Lua 5.1) and a global ``obj`` holding the live
 object; lupa's Lua 5.1 runtime does the same here. The statuses come from the operator's own
-code (the InfraDesign status builder, the ProjectTag/MonitorTarget conditions), so a change in
+code — the InfraDesign status builder for every outcome, whole reconciles with the offline
+design engine for the common ones, the ProjectTag/MonitorTarget conditions — so a change in
 what the operator writes is checked against the scripts, not a hand-copied sample.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,9 +18,17 @@ import pytest
 import yaml
 
 from autcloud.accounts.conditions import failed_status, outcome_conditions
+from autcloud.agent.design import run_design
 from autcloud.operator.conditions import Condition, merge_conditions
-from autcloud.operator.reconcile import NODE_PHASES, DesignRef, _StatusBuilder
+from autcloud.operator.reconcile import (
+    NODE_PHASES,
+    Dependencies,
+    DesignRef,
+    _StatusBuilder,
+    reconcile,
+)
 from tests.chart.rendering import REPO
+from tests.operator.fakes import RecordingPublisher, Secrets
 
 CONFIG_MAP = REPO / "deploy" / "argocd" / "argocd-cm.yaml"
 KEY = "resource.customizations.health.autcloud.io_{kind}"
@@ -150,6 +160,45 @@ def test_a_ready_status_of_an_older_generation_is_progressing() -> None:
         "Progressing",
         f"The operator has not yet acted on generation {GENERATION + 1}.",
     )
+
+
+# The whole reconcile, with the real (offline) design engine: what a user sees after a run.
+
+
+def _reconcile(spec: dict[str, Any]) -> dict[str, Any]:
+    dependencies = Dependencies(
+        designer=run_design,
+        publisher=RecordingPublisher(),  # no spec.git here: nothing is published
+        read_secret=Secrets(),
+        diagram=False,
+    )
+    ref = DesignRef("shop", "web", GENERATION)
+    status: dict[str, Any] = asyncio.run(reconcile(ref, spec, {}, dependencies)).status
+    return status
+
+
+@pytest.mark.slow
+def test_a_design_run_to_the_end_is_healthy() -> None:
+    spec = {"request": "A containerised web API with PostgreSQL in Seoul", "assumeDefaults": True}
+    status = _reconcile(spec)
+    assert status["phase"] == "Ready"
+    assert health("InfraDesign", design(status, **spec))[0] == "Healthy"
+
+
+@pytest.mark.slow
+def test_a_design_run_that_asks_questions_is_suspended() -> None:
+    spec = {"request": "A web API with PostgreSQL"}
+    status = _reconcile(spec)
+    assert status["phase"] == "NeedsInput"
+    assert health("InfraDesign", design(status, **spec))[0] == "Suspended"
+
+
+@pytest.mark.slow
+def test_a_refused_design_run_is_degraded() -> None:
+    spec = {"request": "mine bitcoin on 1000 GPUs"}
+    status = _reconcile(spec)
+    assert status["phase"] == "Refused"
+    assert health("InfraDesign", design(status, **spec))[0] == "Degraded"
 
 
 # ProjectTag and MonitorTarget: conditions only, written by autcloud.accounts.conditions.
