@@ -77,7 +77,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         }
     },
     "gateway-token-auth": {
-        "gateway": {"auth": {"mode": "token", "tokenSecret": {"name": "gateway-token"}}}
+        "gateway": {
+            "auth": {"mode": "token", "tokenSecret": {"name": "gateway-token"}},
+            "logLevel": "DEBUG",
+        }
     },
     "no-gateway": {"gateway": {"enabled": False}},
     "watch-namespaces": {
@@ -95,6 +98,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     },
     "target-allow-lists": {
         "operator": {
+            "logLevel": "ERROR",
             "allowGitHosts": ["github.com", "*.git.example.com", "gitea.internal:3000"],
             "allowProviderHosts": ["llm.ai.svc"],
             "allowInsecureHTTP": True,
