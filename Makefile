@@ -30,11 +30,12 @@ $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION):
 	rm -f $(CHECKOV_VENV)/.checkov-*
 	touch $@
 
-lint: setup ## ruff, mypy and the import-linter contracts
+lint: setup ## ruff, mypy, the import-linter contracts and the chart README's values table
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/values_table.py --check  # the chart README's values table is current
 
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
