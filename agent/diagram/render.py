@@ -420,22 +420,47 @@ def _group_style(group: Group) -> tuple[str, str, str, str]:
     return border, style, font, _GROUP_FILL.get(key, "#FFFFFF")
 
 
-class _ArchitectureDot:
-    """Components with icons inside their groups; flows styled by kind; a legend of what
-    appears."""
+class _Dot:
+    """What both views share: the groups nested by parent, the nodes by group, and how a
+    cluster's contents are written."""
 
-    def __init__(self, diagram: Diagram, icons: _Icons) -> None:
-        from autcloud.agent.diagram.catalog import FLOW_KINDS
-
+    def __init__(self, diagram: Diagram) -> None:
         self.diagram = diagram
-        self.icons = icons
-        self.flow_kinds = FLOW_KINDS
         self.children: dict[str | None, list[Group]] = {}
         for group in diagram.groups:
             self.children.setdefault(group.parent, []).append(group)
         self.members: dict[str, list[Node]] = {}
         for node in diagram.nodes:
             self.members.setdefault(node.group, []).append(node)
+
+    def _node(self, node: Node) -> str:
+        raise NotImplementedError
+
+    def _cluster(self, group: Group, depth: int) -> list[str]:
+        raise NotImplementedError
+
+    def _cluster_contents(self, group: Group, pad: str, depth: int) -> list[str]:
+        """A cluster's nodes and sub-clusters, and its closing brace."""
+        lines = [f"{pad}  {self._node(node)}" for node in self.members.get(group.id, [])]
+        for child in self.children.get(group.id, []):
+            lines.extend(self._cluster(child, depth + 1))
+        if not self.members.get(group.id) and not self.children.get(group.id):
+            # graphviz drops empty clusters: an invisible point keeps the group on the page
+            lines.append(f"{pad}  {_q('empty:' + group.id)} [shape=point, style=invis];")
+        lines.append(f"{pad}}}")
+        return lines
+
+
+class _ArchitectureDot(_Dot):
+    """Components with icons inside their groups; flows styled by kind; a legend of what
+    appears."""
+
+    def __init__(self, diagram: Diagram, icons: _Icons) -> None:
+        from autcloud.agent.diagram.catalog import FLOW_KINDS
+
+        super().__init__(diagram)
+        self.icons = icons
+        self.flow_kinds = FLOW_KINDS
 
     def render(self) -> str:
         lines = [
@@ -508,14 +533,7 @@ class _ArchitectureDot:
             f'{pad}  style="{style},rounded,filled"; color={_q(border)}; '
             f"fillcolor={_q(fill)}; penwidth=1.5; margin=12;",
         ]
-        for node in self.members.get(group.id, []):
-            lines_out.append(f"{pad}  {self._node(node)}")
-        for child in self.children.get(group.id, []):
-            lines_out.extend(self._cluster(child, depth + 1))
-        if not self.members.get(group.id) and not self.children.get(group.id):
-            lines_out.append(f"{pad}  {_q('empty:' + group.id)} [shape=point, style=invis];")
-        lines_out.append(f"{pad}}}")
-        return lines_out
+        return lines_out + self._cluster_contents(group, pad, depth)
 
     def _legend(self) -> list[str]:
         """Only what appears: the categories drawn and the kinds of flow."""
@@ -555,16 +573,7 @@ class _ArchitectureDot:
         return lines
 
 
-class _GraphDot:
-    def __init__(self, diagram: Diagram) -> None:
-        self.diagram = diagram
-        self.children: dict[str | None, list[Group]] = {}
-        for group in diagram.groups:
-            self.children.setdefault(group.parent, []).append(group)
-        self.members: dict[str, list[Node]] = {}
-        for node in diagram.nodes:
-            self.members.setdefault(node.group, []).append(node)
-
+class _GraphDot(_Dot):
     def render(self) -> str:
         big = len(self.diagram.nodes) > 150
         lines = [
@@ -618,15 +627,7 @@ class _GraphDot:
             f"{pad}  label={_q(group.label)}; labeljust=l; fontsize=12; fontcolor={_q(font)};",
             f'{pad}  style="{style},filled"; color={_q(border)}; fillcolor={_q(fill)}; penwidth=1.5;',
         ]
-        for node in self.members.get(group.id, []):
-            lines.append(f"{pad}  {self._node(node)}")
-        for child in self.children.get(group.id, []):
-            lines.extend(self._cluster(child, depth + 1))
-        if not self.members.get(group.id) and not self.children.get(group.id):
-            # graphviz drops empty clusters: an invisible point keeps the subnet on the page
-            lines.append(f"{pad}  {_q('empty:' + group.id)} [shape=point, style=invis];")
-        lines.append(f"{pad}}}")
-        return lines
+        return lines + self._cluster_contents(group, pad, depth)
 
     def _legend(self) -> list[str]:
         if not self.diagram.legend:
