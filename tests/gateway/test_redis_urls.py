@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from autcloud.gateway.redis_url import (
     ENV_REDIS_PASSWORD,
@@ -19,18 +20,25 @@ from autcloud.gateway.redis_url import (
     redis_from_url,
 )
 from tests.gateway.harness import free_port, run
+from tests.gateway.kube_fake import ClusterTls, cluster_tls
 from tests.tooling import require_tool
 
 PASSWORD = "p@ss/w#rd:50% ?x y"  # every character a URL gives a meaning to, and a space
 
 
 @contextlib.contextmanager
-def redis_server(*args: str) -> Iterator[int]:
-    """A redis-server on a free port of 127.0.0.1 with ``args``; yields the port."""
+def redis_server(*args: str, tls: ClusterTls | None = None) -> Iterator[int]:
+    """A redis-server on a free port of 127.0.0.1 with ``args`` (only TLS on it with ``tls``,
+    a certificate for 127.0.0.1 signed by ``tls.ca_file``); yields the port."""
     binary = require_tool("redis-server", "the Redis URL tests connect to a real Redis")
     port = free_port()
+    listen = ["--port", str(port)]
+    if tls is not None:
+        listen = ["--port", "0", "--tls-port", str(port), "--tls-auth-clients", "no"]
+        listen += ["--tls-cert-file", str(tls.cert_file), "--tls-key-file", str(tls.key_file)]
+        listen += ["--tls-ca-cert-file", str(tls.ca_file)]
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *args],
+        [binary, *listen, "--bind", "127.0.0.1", "--save", "", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -74,6 +82,18 @@ def test_a_percent_encoded_password_in_the_url_wins(monkeypatch: pytest.MonkeyPa
     with redis_server("--requirepass", PASSWORD) as port:
         client = redis_from_url(f"redis://:{url_password}@127.0.0.1:{port}/0")
         assert run(round_trip(client)) == b"v"
+
+
+def test_a_rediss_url_speaks_tls_and_verifies_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_REDIS_PASSWORD, PASSWORD)
+    tls = cluster_tls()
+    with redis_server("--requirepass", PASSWORD, tls=tls) as port:
+        url = f"rediss://127.0.0.1:{port}/0"
+        assert run(round_trip(redis_from_url(f"{url}?ssl_ca_certs={tls.ca_file}"))) == b"v"
+        with pytest.raises(RedisConnectionError, match="certificate verify failed"):
+            run(round_trip(redis_from_url(url)))  # a CA the client does not trust: refused
+        with pytest.raises(RedisConnectionError):
+            run(round_trip(redis_from_url(f"redis://127.0.0.1:{port}/0")))  # no TLS: no answer
 
 
 def test_a_pooled_client_waits_for_a_free_connection(monkeypatch: pytest.MonkeyPatch) -> None:
