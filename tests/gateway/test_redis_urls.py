@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import subprocess
 import time
@@ -11,7 +12,10 @@ from urllib.parse import quote
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from autcloud.gateway.redis_url import (
     ENV_REDIS_PASSWORD,
@@ -48,6 +52,14 @@ def redis_server(*args: str, tls: ClusterTls | None = None) -> Iterator[int]:
     finally:
         process.kill()
         process.wait(5)
+
+
+def stop_listening(port: int) -> None:
+    """The Redis on ``port`` goes away at once, as a crashed master would (SHUTDOWN NOSAVE)."""
+    import redis
+
+    with contextlib.suppress(RedisConnectionError):
+        redis.Redis(host="127.0.0.1", port=port).shutdown(nosave=True)
 
 
 def wait_for_port(port: int) -> None:
@@ -128,6 +140,58 @@ def test_a_sentinel_url_reaches_the_master_the_sentinels_name(
         finally:
             sentinel.kill()
             sentinel.wait(5)
+
+
+def test_a_sentinel_client_follows_a_failover_to_the_promoted_replica(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENV_REDIS_PASSWORD, raising=False)
+    binary = require_tool("redis-server", "Sentinel is redis-server --sentinel")
+    with contextlib.ExitStack() as stack:
+        master = stack.enter_context(redis_server())
+        replica = stack.enter_context(redis_server("--replicaof", "127.0.0.1", str(master)))
+        sentinel_port = free_port()
+        config = tmp_path / "sentinel.conf"
+        config.write_text(
+            f"port {sentinel_port}\nbind 127.0.0.1\n"
+            f"sentinel monitor mymaster 127.0.0.1 {master} 1\n"
+            "sentinel down-after-milliseconds mymaster 500\n"
+            "sentinel failover-timeout mymaster 5000\n"
+        )
+        sentinel = subprocess.Popen(
+            [binary, str(config), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        stack.callback(sentinel.wait, 5)
+        stack.callback(sentinel.kill)
+        wait_for_port(sentinel_port)
+
+        async def scenario() -> tuple[bytes | None, bytes | None]:
+            client = redis_from_url(f"redis+sentinel://127.0.0.1:{sentinel_port}/mymaster/0")
+            try:
+                await client.set("k", "before")
+                await client.wait(1, 5000)  # the replica has it
+                stop_listening(master)
+                deadline = time.monotonic() + 30
+                while True:  # the first calls fail until Sentinel has promoted the replica
+                    try:
+                        await client.set("after", "failover")
+                        break
+                    except (RedisConnectionError, ReadOnlyError, RedisTimeoutError):
+                        assert time.monotonic() < deadline, "no failover within 30 s"
+                        await asyncio.sleep(0.2)
+                pool = client.connection_pool
+                assert isinstance(pool, SentinelConnectionPool)
+                address = await pool.get_master_address()  # type: ignore[no-untyped-call]
+                assert address == ("127.0.0.1", replica)
+                before: bytes | None = await client.get("k")
+                after: bytes | None = await client.get("after")
+                return before, after
+            finally:
+                await client.aclose()
+
+        assert run(scenario()) == (b"before", b"failover")
 
 
 def test_a_sentinel_url_lists_hosts_service_database_and_tls() -> None:
