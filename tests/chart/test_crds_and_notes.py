@@ -66,6 +66,8 @@ def test_notes_apply_the_example_in_the_first_watched_namespace() -> None:
         ("gateway-token-auth", "Secret gateway-token (key token)", "create token"),
         ("no-gateway", None, "curl -N"),
         ("external-redis-secret", "Secret redis-url", None),
+        ("redis-without-persistence", "redis.persistence.enabled=false", None),
+        ("defaults", None, "redis.persistence.enabled=false"),
     ],
 )
 def test_notes_mention_what_applies(name: str, expected: str | None, absent: str | None) -> None:
