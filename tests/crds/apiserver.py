@@ -16,7 +16,9 @@ validates, defaults nor prunes. This module follows the apiserver's steps for a 
    apiserver); transition rules (``oldSelf``) run only on updates, for correlated values.
 
 Errors read like the apiserver's: ``spec.hints.region: Invalid value: "seoul": ... should match``.
-Not covered: CEL cost estimation, ratcheting, ``int-or-string``, formats other than date-time and
+Updates ratchet (Kubernetes 1.30+): an error on a value the update leaves unchanged is dropped,
+so an object stored before a rule existed can still have its status and metadata written.
+Not covered: CEL cost estimation, ``int-or-string``, formats other than date-time and
 date, validation of labels and annotations.
 """
 
@@ -172,7 +174,7 @@ class CustomResourceAPI:
         errors = self._identity_errors(obj)
         warnings = prune(self.schema, obj, path="", root=True)
         apply_defaults(self.schema, obj)
-        errors += schema_errors(self.schema, obj, path="")
+        errors += _ratchet(schema_errors(self.schema, obj, path=""), obj, old)
         if any(error.blocks_rules for error in errors):
             errors.append(
                 FieldError(
@@ -183,7 +185,7 @@ class CustomResourceAPI:
                 )
             )
         else:
-            errors += rule_errors(self.schema, obj, old, path="")
+            errors += _ratchet(rule_errors(self.schema, obj, old, "", ratchet=True), obj, old)
         if errors:
             raise Invalid(f"{self.kind}.{self.group}", name, errors)
         return Stored(obj, [f'unknown field "{path}"' for path in warnings])
@@ -459,10 +461,17 @@ def _object_errors(schema: Schema, value: dict[str, Any], path: str) -> list[Fie
 # --- CEL rules ----------------------------------------------------------------------------
 
 
-def rule_errors(schema: Schema, value: Any, old: Any, path: str) -> list[FieldError]:
-    """Every ``x-kubernetes-validations`` rule that fails, at every node of ``value``."""
+def rule_errors(
+    schema: Schema, value: Any, old: Any, path: str, ratchet: bool = False
+) -> list[FieldError]:
+    """Every ``x-kubernetes-validations`` rule that fails, at every node of ``value``.
+
+    ``ratchet``: skip nodes equal to their correlated old value, whose errors ratcheting drops
+    anyway (cel-python is slow: a rule over 100 list items costs seconds)."""
     errors: list[FieldError] = []
     for node_schema, node, old_node, node_path in _walk(schema, value, old, path):
+        if ratchet and old_node is not None and node == old_node:
+            continue
         for rule in node_schema.get("x-kubernetes-validations", []):
             transition = cel_rules.is_transition_rule(rule["rule"])
             if transition and old_node is None:
@@ -525,6 +534,31 @@ def _check_rule(
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+_PATH_STEP = re2.compile(r"\.?([^.\[\]]+)|\[([^\]]*)\]")
+
+
+def _ratchet(errors: list[FieldError], new: Any, old: Mapping[str, Any] | None) -> list[FieldError]:
+    """Validation ratcheting (on by default since Kubernetes 1.30): an update may keep a value
+    that no longer validates, so an error on a field the update leaves unchanged is dropped."""
+    if old is None:
+        return errors
+    return [error for error in errors if _at(new, error.path) != _at(old, error.path)]
+
+
+def _at(obj: Any, path: str) -> Any:
+    """The value at an error's path (``spec.items[2].add[Project]``), or a fresh marker."""
+    value = obj
+    for name, key in _PATH_STEP.findall(path):
+        step = name or key
+        if isinstance(value, Mapping) and step in value:
+            value = value[step]
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return object()  # unresolvable: never equal, so the error stays
+    return value
 
 
 def _join(path: str, key: str, bracket: bool = False) -> str:

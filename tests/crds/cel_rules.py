@@ -16,10 +16,11 @@ from functools import cache
 from typing import Any
 
 import celpy
-from celpy import celtypes
+import lark
+from celpy import InterpretedRunner, celtypes
 from celpy.adapter import json_to_cel
 from celpy.celparser import CELParseError
-from celpy.evaluation import CELEvalError
+from celpy.evaluation import CELEvalError, Evaluator
 
 
 def _lower_ascii(text: celtypes.StringType) -> celtypes.StringType:
@@ -43,7 +44,41 @@ KUBERNETES_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trim": _trim,
 }
 
-_ENVIRONMENT = celpy.Environment()
+
+class _Evaluator(Evaluator):
+    """cel-python's interpreter with ``exists_one`` evaluating to an error value, as cel-go does.
+
+    cel-python 0.5 raises out of ``exists_one`` when its predicate fails on one element, so
+    ``!has(a.id) || self.exists_one(b, has(b.id) && b.id == a.id)`` fails for an ``a`` without
+    an ``id``. In CEL (and the API server) the error is a value that ``true || error`` absorbs.
+    """
+
+    def sub_evaluator(self, ast: lark.Tree[Any]) -> Evaluator:
+        return _Evaluator(ast, activation=self.activation)
+
+    def member_dot_arg(self, tree: lark.Tree[Any]) -> Any:
+        member_tree, method = tree.children[:2]
+        if not (isinstance(method, lark.Token) and method.value == "exists_one"):
+            return super().member_dot_arg(tree)
+        members = self.visit(member_tree)
+        if isinstance(members, CELEvalError):
+            return members
+        predicate = self.build_ss_macro_eval(tree)  # answers errors as values
+        count = 0
+        for member in members:
+            verdict = predicate(member)
+            if isinstance(verdict, CELEvalError):
+                return verdict
+            count += 1 if bool(verdict) else 0
+        return celtypes.BoolType(count == 1)
+
+
+class _Runner(InterpretedRunner):
+    def evaluate(self, context: Any) -> celtypes.Value:
+        return _Evaluator(ast=self.ast, activation=self.new_activation()).evaluate(context)
+
+
+_ENVIRONMENT = celpy.Environment(runner_class=_Runner)
 _OLD_SELF = re.compile(r"\boldSelf\b")
 
 

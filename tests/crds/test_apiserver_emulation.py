@@ -133,3 +133,36 @@ def test_wrong_api_version_and_kind_are_rejected() -> None:
     with pytest.raises(Invalid) as rejection:
         api_for("InfraDesign").create(design)
     assert rejection.value.paths[:2] == ["apiVersion", "kind"]
+
+
+def test_entries_without_an_id_sit_beside_entries_with_ids() -> None:
+    # The unique-id rule reads a.id inside exists_one for entries that have none: in CEL the
+    # error is absorbed by `!has(a.id) || ...`, as in the API server (cel_rules._Evaluator).
+    api = api_for("InfraDesign")
+    old = api.create(edited(samples.infradesign(), removing("spec.conversation[0].id"))).object
+    new = edited(old)
+    new["spec"]["conversation"].append({"type": "change", "text": "Add a CDN", "id": "m3"})
+    assert len(api.update(old, new).object["spec"]["conversation"]) == 3
+
+
+def test_two_entries_with_one_id_are_rejected() -> None:
+    design = edited(samples.infradesign(), setting("spec.conversation[1].id", "m1"))
+    with pytest.raises(Invalid) as rejection:
+        api_for("InfraDesign").create(design)
+    assert rejection.value.paths == ["spec.conversation"]
+
+
+def test_an_update_may_keep_a_value_that_no_longer_validates() -> None:
+    # Ratcheting: an object stored before a rule existed takes status and spec updates that
+    # leave the offending value alone, and is refused only when the update touches it.
+    api = api_for("InfraDesign")
+    stored = api.create(samples.infradesign()).object
+    stored["spec"]["git"]["repository"] = "ext::sh -c true"  # as written before the rule
+    status = api.update_status(stored, {"phase": "Failed"}).object
+    assert status["status"] == {"phase": "Failed"}
+    assert api.update(stored, edited(stored, setting("spec.suspend", True))).object["spec"][
+        "suspend"
+    ]
+    with pytest.raises(Invalid) as rejection:
+        api.update(stored, edited(stored, setting("spec.git.repository", "ext::sh -c false")))
+    assert rejection.value.paths == ["spec.git.repository"]

@@ -21,12 +21,17 @@ CRD_PATH = REPO / "crds" / "autcloud.io_infradesigns.yaml"
 DESIGNS = "/apis/autcloud.io/v1alpha1/namespaces/{namespace}/infradesigns"
 
 
-def write_kubeconfig(path: Path, server: str) -> Path:
+# The bearer token the operator (kopf, and its own client) presents: the emulator records
+# calls by token, so the operator's calls can be told from the test's (tests/operator/rbac.py).
+OPERATOR_TOKEN = "operator-service-account-token"
+
+
+def write_kubeconfig(path: Path, server: str, token: str = OPERATOR_TOKEN) -> Path:
     config = {
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": "emulator", "cluster": {"server": server}}],
-        "users": [{"name": "tester", "user": {"token": "emulator-token"}}],
+        "users": [{"name": "tester", "user": {"token": token}}],
         "contexts": [
             {
                 "name": "emulator",

@@ -245,14 +245,19 @@ class Listener:
 # The same emulated cluster and bare remote as tests/operator/conftest.py, built here because
 # fixtures do not cross test folders.
 @pytest_asyncio.fixture
-async def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Cluster]:
+async def apiserver() -> AsyncIterator[ApiServer]:
     async with ApiServer() as server, kmock.Server(server):
-        url = str(server.url).rstrip("/")
-        monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", url)))
-        monkeypatch.setenv("HOME", str(tmp_path))
-        emulated = Cluster(url)
-        await emulated.install_crd()
-        yield emulated
+        yield server
+
+
+@pytest_asyncio.fixture
+async def cluster(apiserver: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cluster:
+    url = str(apiserver.url).rstrip("/")
+    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", url)))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    emulated = Cluster(url)
+    await emulated.install_crd()
+    return emulated
 
 
 @pytest.fixture
@@ -459,16 +464,17 @@ async def test_a_git_secret_without_the_git_label_is_refused_and_its_token_never
 
 @pytest.mark.asyncio
 async def test_a_remote_helper_is_refused_even_with_every_allow_flag(
-    cluster: Cluster, start_operator: list[OperatorThread], tmp_path: Path
+    cluster: Cluster, apiserver: ApiServer, start_operator: list[OperatorThread], tmp_path: Path
 ) -> None:
-    # The CRD's pattern refuses this at admission; kmock (like a cluster without CEL) does
-    # not, so the operator must refuse it itself.
+    # The CRD's rule refuses this at admission (the emulator too); an object stored before
+    # the rule existed was never checked, so the operator must refuse it itself.
     marker = tmp_path / "pwned"
     settings = operator_settings(tmp_path, allow_local_repositories=True, allow_insecure_http=True)
     launch(start_operator, OperatorRuntime(settings))
-    await cluster.apply(
-        "web", {"request": WEB_API, "git": {"repository": f"ext::sh -c touch% {marker}"}}
-    )
+    spec = {"request": WEB_API, "git": {"repository": f"ext::sh -c touch% {marker}"}}
+    with pytest.raises(AssertionError, match="HTTP 422"):
+        await cluster.apply("web", spec)
+    await apiserver.store_unchecked("InfraDesign", "default", "web", spec)
 
     obj = await stalled(cluster, "web", "RemoteHelperRefused")
 
