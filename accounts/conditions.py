@@ -6,6 +6,15 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+# The CRDs' maxLength for status.conditions[].message (ProjectTag and MonitorTarget): a longer
+# message would make the API server refuse the whole status write (422).
+CONDITION_MESSAGE_MAX = 32768
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, ending in "…" when it had to be cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -29,7 +38,7 @@ def build_conditions(
             "type": kind,
             "status": status,
             "reason": reason,
-            "message": message,
+            "message": clip(message, CONDITION_MESSAGE_MAX),
             "lastTransitionTime": rfc3339(now)
             if changed or old is None
             else old.get("lastTransitionTime", rfc3339(now)),

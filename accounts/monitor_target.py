@@ -202,7 +202,7 @@ def _status(
             previous.get("conditions"),
             ready=True,
             reason=reason,
-            message=message[:32768],
+            message=message,  # build_conditions clips it to the CRD's limit
             stalled=False,
             now=now,
             generation=generation,

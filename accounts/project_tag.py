@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from autcloud.accounts.conditions import (
     build_conditions,
+    clip,
     failed_status,
     outcome_conditions,
     rfc3339,
@@ -32,6 +33,9 @@ from autcloud.aws import AwsClients, Resource
 log = logging.getLogger("autcloud.accounts")
 
 STATUS_LIST_CAP = 100  # the CRD's maxItems for untagged, failed and plannedChanges
+# The CRD's maxLength for status.failed[].reason and .message (AWS's own text, unbounded).
+FAILURE_REASON_MAX = 1024
+FAILURE_MESSAGE_MAX = 2048
 RETRY_AFTER_S = 60.0  # first retry after a throttled or unreachable scan (the operator backs off)
 
 Event = tuple[str, str, str]  # (Normal|Warning, CamelCase reason, one sentence)
@@ -172,7 +176,11 @@ def _finish(
         "counts": counts,
         "untagged": [_untagged_item(u) for u in result.untagged[:STATUS_LIST_CAP]],
         "failed": [
-            {"arn": f.arn, "reason": f.reason, "message": f.message}
+            {
+                "arn": f.arn,
+                "reason": clip(f.reason, FAILURE_REASON_MAX),
+                "message": clip(f.message, FAILURE_MESSAGE_MAX),
+            }
             for f in list(result.failed.values())[:STATUS_LIST_CAP]
         ],
         "plannedChanges": [

@@ -78,7 +78,7 @@ def apply_tags(
                     outcome.tagged.append(arn)
                     continue
                 code = str(info.get("ErrorCode", "Unknown"))
-                failure = TagFailure(arn, code, str(info.get("ErrorMessage", ""))[:2048])
+                failure = TagFailure(arn, code, str(info.get("ErrorMessage", "")))
                 target = retry if is_transient(code, info.get("StatusCode")) else refused
                 target[arn] = failure
         pending = list(retry)
