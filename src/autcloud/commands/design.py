@@ -32,7 +32,8 @@ from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAICompatibleProvider
 from autcloud.agent.requirements import ANSWERABLE
 from autcloud.agent.state import Turn
-from autcloud.events import Event, LevelStarted, NodeFinished, PlanReady, ValidationStep
+from autcloud.commands import event_lines
+from autcloud.events import Event, FixApplied, LevelStarted, NodeFinished, PlanReady, ValidationStep
 
 EXIT_DESIGNED = 0
 EXIT_USAGE = 2
@@ -286,6 +287,10 @@ def write_design_diagram(out: Path, title: str = "") -> list[str]:
     return [path.name for path in written]
 
 
+# What the console shows while a design runs (the rest is in the summary at the end).
+SHOWN_EVENTS = (NodeFinished, PlanReady, LevelStarted, ValidationStep, FixApplied)
+
+
 class Progress:
     """Node-by-node progress on stderr (results go to stdout)."""
 
@@ -297,25 +302,8 @@ class Progress:
         self.generated = 0
 
     def on_event(self, event: Event) -> None:
-        if not self.enabled:
-            return
-        if isinstance(event, NodeFinished):
-            self.console.print(f"[green]✓[/] {event.node:<9} [dim]{event.duration_ms:.0f} ms[/]")
-        elif isinstance(event, PlanReady):
-            self.console.print(
-                f"  planned {event.resources} resources in {event.levels} dependency levels"
-            )
-        elif isinstance(event, LevelStarted):
-            self.console.print(
-                f"[cyan]…[/] level {event.level}: generating {event.resources} resources in parallel"
-            )
-        elif isinstance(event, ValidationStep):
-            mark = {"failed": "[red]✗[/]", "skipped": "[yellow]-[/]"}.get(
-                event.status, "[green]✓[/]"
-            )
-            self.console.print(
-                f"  {mark} {event.step:<19} {event.summary} [dim]{event.duration_ms:.0f} ms[/]"
-            )
+        if self.enabled and isinstance(event, SHOWN_EVENTS):
+            self.console.print(event_lines.describe(event))
 
     def budget_table(self, doc: dict[str, Any]) -> None:
         """Over budget: the cheaper structures with their prices, the applied ones marked."""

@@ -16,6 +16,10 @@ import os
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
+
+from autcloud.commands import event_lines
+from autcloud.events import EventSchemaError, event_from_dict
 
 ENV_URL = "AUTCLOUD_GATEWAY_URL"
 ENV_TOKEN = "AUTCLOUD_GATEWAY_TOKEN"
@@ -56,42 +60,12 @@ def register(subparsers: Any) -> None:
 
 
 def describe(event: str, data: dict[str, Any]) -> str:
-    """One line of progress for a person."""
-
-    def ms(value: Any) -> str:
-        return f"{float(value) / 1000:.1f} s" if isinstance(value, int | float) else ""
-
-    match event:
-        case "node.started":
-            return f"[dim]▶ {data.get('node', '?')}[/]"
-        case "node.finished":
-            mark = "[green]✓[/]" if data.get("ok", True) else "[red]✗[/]"
-            return f"{mark} {data.get('node', '?')}  [dim]{ms(data.get('duration_ms'))}[/]"
-        case "question.asked":
-            return f"[yellow]?[/] {data.get('text', '')}"
-        case "resource.generated":
-            where = f"  [dim]{data['file']}[/]" if data.get("file") else ""
-            return f"[cyan]+[/] {data.get('address', '?')}{where}"
-        case "validation.step":
-            mark = "[green]✓[/]" if data.get("passed") else "[red]✗[/]"
-            return f"{mark} check {data.get('step', '?')}: {data.get('findings', 0)} findings"
-        case "cost.estimated":
-            budget = f" (budget {data['budget_usd']:.0f})" if data.get("budget_usd") else ""
-            return f"[magenta]$[/] {data.get('monthly_usd', 0):,.2f} USD/month{budget}"
-        case "commit.pushed":
-            link = data.get("pull_request_url") or data.get("url") or ""
-            return f"[blue]⎇[/] commit {str(data.get('sha', ''))[:12]} {link}".rstrip()
-        case "message.applied":
-            return f"[dim]✉ message {data.get('message_id', '?')} joined the conversation[/]"
-        case "error":
-            return f"[red]✗ {data.get('reason', 'Error')}[/]: {data.get('message', '')}"
-        case "done":
-            mark = "[green]■[/]" if data.get("ok") else "[red]■[/]"
-            return f"{mark} done: {data.get('phase', '?')} {data.get('summary', '')}".rstrip()
-        case "stream.truncated":
-            return "[yellow]! older events were trimmed; some progress is not shown[/]"
-        case _:
-            return f"[dim]· {event}[/]"
+    """One line for a stream entry: the shared line of its event (event_lines)."""
+    try:
+        parsed = event_from_dict({**data, "type": event})
+    except EventSchemaError as error:  # a writer that breaks the schema: show, do not stop
+        return f"[yellow]! {escape(event)}: {escape(str(error))}[/]"
+    return event_lines.describe(parsed)
 
 
 async def _watch(args: argparse.Namespace, console: Console) -> int:
