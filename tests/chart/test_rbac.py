@@ -18,10 +18,18 @@ CRD_OBSERVATION = {
     "resources": ["customresourcedefinitions"],
     "verbs": ["list", "watch"],
 }
-OWN_RESOURCES = {
+NAMESPACE_OBSERVATION = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list", "watch"]}
+# `get` only on InfraDesigns: the chat inbox reads a design before appending to it; kopf
+# watches the other two. tests/operator/test_rbac_proven.py proves each verb is used.
+DESIGNS = {
     "apiGroups": ["autcloud.io"],
-    "resources": ["infradesigns", "projecttags", "monitortargets"],
+    "resources": ["infradesigns"],
     "verbs": ["get", "list", "watch", "patch"],
+}
+ACCOUNT_KINDS = {
+    "apiGroups": ["autcloud.io"],
+    "resources": ["projecttags", "monitortargets"],
+    "verbs": ["list", "watch", "patch"],
 }
 OWN_STATUS = {
     "apiGroups": ["autcloud.io"],
@@ -61,9 +69,9 @@ def _by_kind_and_namespace(name: str) -> dict[tuple[str, str, str], dict[str, An
 def test_default_operator_is_confined_to_the_release_namespace() -> None:
     objects = _by_kind_and_namespace("defaults")
     role = objects[("Role", NAMESPACE, OPERATOR_SA)]
-    assert role["rules"] == [OWN_RESOURCES, OWN_STATUS, EVENTS, ANY_SECRET]
+    assert role["rules"] == [DESIGNS, ACCOUNT_KINDS, OWN_STATUS, EVENTS, ANY_SECRET]
     cluster_role = objects[("ClusterRole", "", OPERATOR_SA)]
-    assert cluster_role["rules"] == [CRD_OBSERVATION]
+    assert cluster_role["rules"] == [CRD_OBSERVATION, NAMESPACE_OBSERVATION]
 
 
 def test_default_gateway_may_only_ask_for_reviews() -> None:
@@ -120,7 +128,8 @@ def test_watched_namespaces_each_get_a_role_restricted_to_the_named_secrets() ->
     for namespace in ("team-a", "team-b"):
         role = objects[("Role", namespace, OPERATOR_SA)]
         assert role["rules"] == [
-            OWN_RESOURCES,
+            DESIGNS,
+            ACCOUNT_KINDS,
             OWN_STATUS,
             EVENTS,
             {**ANY_SECRET, "resourceNames": ["github-token", "aws-readonly"]},
@@ -129,7 +138,10 @@ def test_watched_namespaces_each_get_a_role_restricted_to_the_named_secrets() ->
         # The subject stays in the release namespace, where the operator runs.
         assert binding["subjects"][0]["namespace"] == NAMESPACE
     assert ("Role", NAMESPACE, OPERATOR_SA) not in objects
-    assert objects[("ClusterRole", "", OPERATOR_SA)]["rules"] == [CRD_OBSERVATION]
+    assert objects[("ClusterRole", "", OPERATOR_SA)]["rules"] == [
+        CRD_OBSERVATION,
+        NAMESPACE_OBSERVATION,
+    ]
 
 
 def test_watched_namespaces_are_passed_to_the_operator() -> None:
@@ -157,7 +169,8 @@ def test_all_namespaces_is_cluster_wide_with_only_the_lease_in_a_role() -> None:
     objects = _by_kind_and_namespace("watch-all-namespaces-with-leader-election")
     assert objects[("ClusterRole", "", OPERATOR_SA)]["rules"] == [
         CRD_OBSERVATION,
-        OWN_RESOURCES,
+        DESIGNS,
+        ACCOUNT_KINDS,
         OWN_STATUS,
         EVENTS,
         ANY_SECRET,

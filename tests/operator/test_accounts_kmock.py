@@ -67,18 +67,21 @@ class CompanionOperator(OperatorThread):
 class Objects:
     """kubectl for ProjectTags and MonitorTargets, as HTTP calls to the emulator."""
 
-    def __init__(self, cluster: Cluster, plural: str, kind: str) -> None:
+    def __init__(
+        self, cluster: Cluster, plural: str, kind: str, namespace: str = "default"
+    ) -> None:
         self.cluster, self.plural, self.kind = cluster, plural, kind
+        self.namespace = namespace
 
-    def _path(self, name: str = "", namespace: str = "default") -> str:
-        path = API.format(namespace=namespace, plural=self.plural)
+    def _path(self, name: str = "") -> str:
+        path = API.format(namespace=self.namespace, plural=self.plural)
         return f"{path}/{name}" if name else path
 
     async def apply(self, name: str, spec: Mapping[str, Any]) -> None:
         body = {
             "apiVersion": "autcloud.io/v1alpha1",
             "kind": self.kind,
-            "metadata": {"name": name, "namespace": "default"},
+            "metadata": {"name": name, "namespace": self.namespace},
             "spec": dict(spec),
         }
         await self.cluster._call("POST", self._path(), body)

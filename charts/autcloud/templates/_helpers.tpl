@@ -203,8 +203,11 @@ seccompProfile:
 {{/* The operator's rules in a namespace it serves (see rbac-operator.yaml). */}}
 {{- define "autcloud.operator.namespacedRules" -}}
 - apiGroups: ["autcloud.io"]
-  resources: ["infradesigns", "projecttags", "monitortargets"]
+  resources: ["infradesigns"]
   verbs: ["get", "list", "watch", "patch"]
+- apiGroups: ["autcloud.io"]
+  resources: ["projecttags", "monitortargets"]
+  verbs: ["list", "watch", "patch"]
 - apiGroups: ["autcloud.io"]
   resources: ["infradesigns/status", "projecttags/status", "monitortargets/status"]
   verbs: ["patch"]
