@@ -33,6 +33,7 @@ from autcloud.accounts.project_tag import Event
 from autcloud.aws import SECRET_KEYS
 from autcloud.operator.kube import KubeApiError, KubeClient
 from autcloud.operator.settings import GROUP, PROJECT_TAGS, VERSION, OperatorSettings
+from autcloud.tracing import tracer
 
 log = logging.getLogger("autcloud.operator.accounts")
 
@@ -184,7 +185,11 @@ async def reconcile_account_object(
         if clients is None:
             result = _secret_not_found(secret_problem, status, generation, context.settings)
         else:
-            with context.metrics.reconcile(kind):
+            attributes = {"k8s.namespace.name": namespace, "autcloud.object": name}
+            with (
+                context.metrics.reconcile(kind),
+                tracer().start_as_current_span(f"reconcile {kind}", attributes=attributes),
+            ):
                 result = await asyncio.to_thread(
                     domain, dict(spec), clients, dict(status), generation, owner
                 )

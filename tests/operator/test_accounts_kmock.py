@@ -421,3 +421,24 @@ async def series_of(operator: CompanionOperator, resource: str) -> list[dict[str
         for labels, _ in samples.get("autcloud_resource_metric", [])
         if labels["resource"] == resource
     ]
+
+
+async def test_an_account_reconcile_is_a_span_of_its_kind_with_the_object(
+    operator: CompanionOperator, tags: Objects, moto: MotoServer, aws: Aws
+) -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from autcloud import tracing
+
+    exporter = InMemorySpanExporter()
+    tracing.configure("autcloud-operator", exporters=[exporter])
+    try:
+        run_instances(aws, 1)
+        await tags.apply("traced", project_tag(moto))
+        await tags.wait_for("traced", observed(1))
+    finally:
+        tracing.shutdown()
+
+    spans = [s for s in exporter.get_finished_spans() if s.name == "reconcile ProjectTag"]
+    assert spans and spans[0].attributes is not None
+    assert spans[0].attributes["autcloud.object"] == "traced"
