@@ -47,10 +47,22 @@ class Permission:
 
 
 def chart_values(settings: OperatorSettings) -> dict[str, Any]:
-    """The chart values that serve the namespaces these settings serve."""
-    if settings.clusterwide:
-        return {"operator": {"watchAllNamespaces": True}}
-    return {"operator": {"watchNamespaces": list(settings.namespaces)}}
+    """The chart values that run the operator with these settings (the namespaces it serves,
+    its leader election)."""
+    operator: dict[str, Any] = (
+        {"watchAllNamespaces": True}
+        if settings.clusterwide
+        else {"watchNamespaces": list(settings.namespaces)}
+    )
+    election = settings.leader_election
+    if election is not None:
+        assert election.namespace == NAMESPACE, "the chart's Lease is in the release namespace"
+        operator["leaderElection"] = {
+            "enabled": True,
+            "leaseName": election.lease,
+            "leaseDurationSeconds": election.lease_seconds,
+        }
+    return {"operator": operator}
 
 
 @functools.cache

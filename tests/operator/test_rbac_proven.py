@@ -29,7 +29,7 @@ import yaml
 
 from autcloud.gateway.kube_auth import KubeApiConfig, KubernetesAuthorizer
 from autcloud.operator.infradesign import OperatorRuntime
-from autcloud.operator.settings import OperatorSettings
+from autcloud.operator.settings import LeaderElection, OperatorSettings
 from tests.chart.rendering import NAMESPACE
 from tests.gateway.harness import RedisServer, gateway, messages_url
 from tests.gitsink.bare_remote import BareRemote
@@ -200,6 +200,8 @@ async def test_the_chart_grants_every_call_and_no_more(
         accounts_check_seconds=0.5,
         allow_local_repositories=True,  # the remote is a bare repository in tmp_path
         pod_name="operator-0",
+        # As with operator.leaderElection.enabled: the Lease in the release namespace.
+        leader_election=LeaderElection(f"{OPERATOR_SA}-lease", NAMESPACE, lease_seconds=15),
     )
     values = chart_values(settings)
     accounts = {OPERATOR_SA: OPERATOR_TOKEN, GATEWAY_SA: GATEWAY_TOKEN}
