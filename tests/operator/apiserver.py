@@ -425,6 +425,17 @@ class ApiServer(kmock.KubernetesEmulator):
         return pruned
 
 
+def broken_writes(calls: list[Call]) -> list[str]:
+    """The writes that lost something: a status the API server refused (only the operator
+    writes status, so it meant every field of it) or any field the schema pruned."""
+    return [
+        f"{call.verb} {call.resource}/{call.subresource} {call.name}: "
+        + (f"refused: {call.rejected}" if call.rejected else f"pruned {list(call.pruned)}")
+        for call in calls
+        if call.pruned or (call.rejected and call.subresource == "status")
+    ]
+
+
 def _pruned(warnings: list[str]) -> list[str]:
     return [warning.removeprefix('unknown field "').removesuffix('"') for warning in warnings]
 

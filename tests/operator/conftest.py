@@ -13,7 +13,7 @@ import pytest_asyncio
 from autcloud.operator.infradesign import OperatorRuntime
 from autcloud.operator.settings import OperatorSettings
 from tests.gitsink.bare_remote import BareRemote
-from tests.operator.apiserver import ApiServer
+from tests.operator.apiserver import ApiServer, broken_writes
 from tests.operator.harness import OPERATOR_TOKEN, Cluster, OperatorThread, write_kubeconfig
 
 
@@ -21,14 +21,8 @@ from tests.operator.harness import OPERATOR_TOKEN, Cluster, OperatorThread, writ
 async def apiserver() -> AsyncIterator[ApiServer]:
     async with ApiServer() as server, kmock.Server(server):
         yield server
-    # Every test holds the operator's writes to the CRDs: a status the API server refuses, or
-    # a field it prunes, is a status the operator meant to write and nobody will see.
-    problems = [
-        f"{call.verb} {call.resource}/{call.subresource or ''} {call.name}: "
-        + (f"refused: {call.rejected}" if call.rejected else f"pruned {list(call.pruned)}")
-        for call in server.calls_by(OPERATOR_TOKEN)
-        if call.pruned or (call.rejected and call.subresource == "status")
-    ]
+    # Every test holds the operator's writes to the CRDs (see broken_writes).
+    problems = broken_writes(server.calls_by(OPERATOR_TOKEN))
     assert not problems, "the operator's writes break the CRD:\n" + "\n".join(problems)
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from autcloud.operator.kube import KubeApiError, KubeClient
 from tests.crds.manifests import crds
-from tests.operator.apiserver import ApiServer
+from tests.operator.apiserver import ApiServer, broken_writes
 from tests.operator.harness import DESIGNS, Cluster
 
 pytestmark = pytest.mark.asyncio
@@ -187,3 +187,23 @@ async def test_the_operators_status_client_raises_on_a_refused_status_write(
     [call] = [call for call in apiserver.calls_by("operator-token")]
     assert (call.verb, call.resource, call.subresource) == ("patch", "infradesigns", "status")
     assert call.rejected is not None and "status.phase" in call.rejected
+
+
+async def test_a_refused_or_pruned_operator_status_write_is_reported_for_the_test_to_fail(
+    cluster: Cluster, apiserver: ApiServer
+) -> None:
+    # What tests/operator/conftest.py asserts after every operator test.
+    await cluster.apply("web", SPEC)
+    client = KubeClient(kopf.ConnectionInfo(server=cluster.server, token="operator-token"))
+    try:
+        await client.patch_design_status("default", "web", {"phase": "Ready", "mood": "happy"})
+        with pytest.raises(KubeApiError):
+            await client.patch_design_status("default", "web", {"phase": "Done"})
+    finally:
+        await client.aclose()
+
+    problems = broken_writes(apiserver.calls_by("operator-token"))
+
+    assert len(problems) == 2
+    assert "pruned ['status.mood']" in problems[0]
+    assert "refused" in problems[1] and "status.phase" in problems[1]
