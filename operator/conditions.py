@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from autcloud.accounts.conditions import CONDITION_MESSAGE_MAX, clip
+
 ConditionStatus = Literal["True", "False", "Unknown"]
 CONDITION_ORDER = ("Ready", "Reconciling", "Stalled", "Validated", "Committed")
 
@@ -39,7 +41,7 @@ def merge_conditions(
             "type": condition.type,
             "status": condition.status,
             "reason": condition.reason,
-            "message": condition.message,
+            "message": clip(condition.message, CONDITION_MESSAGE_MAX),  # git/provider text
             "lastTransitionTime": now if flipped else old.get("lastTransitionTime", now),  # type: ignore[union-attr]
             "observedGeneration": generation,
         }

@@ -16,6 +16,8 @@ from autcloud.operator.spec import (
     input_hash,
     parse_spec,
 )
+from tests.crds import samples
+from tests.crds.manifests import api_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -175,3 +177,16 @@ def test_the_operator_caps_are_the_crd_caps() -> None:
     assert conversation["items"]["properties"]["text"]["maxLength"] == MAX_CONVERSATION_TEXT_CHARS
     api = (REPO / "docs" / "api.md").read_text()
     assert f"string, 1–{MAX_REQUEST_CHARS} characters" in api
+
+
+def test_a_condition_message_is_cut_to_what_the_crd_accepts() -> None:
+    # A git or provider error can be any length; the CRD refuses the whole status past 32,768.
+    long = Condition("Committed", "False", "GitPushFailed", "fatal: " + "x" * 40000)
+    conditions = merge_conditions(None, [long], generation=1, now="2026-01-01T00:00:00Z")
+    api = api_for("InfraDesign")
+    stored = api.create(samples.infradesign()).object
+
+    written = api.update_status(stored, {"conditions": conditions}).object["status"]
+
+    message = written["conditions"][0]["message"]
+    assert len(message) == 32768 and message.startswith("fatal: ") and message.endswith("…")
