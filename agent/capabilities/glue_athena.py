@@ -12,7 +12,7 @@ from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.messaging import add_data_lake
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.hcl import Block, Call, Expr, jsonencode
 from autcloud.agent.requirements import read_schedule, read_schedule_timezone
 
 BLOCK = "glue_crawler"
@@ -34,6 +34,39 @@ _JOB = re.compile(
 )
 WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard")
 GLUE_VERSIONS = ("2.0", "3.0", "4.0", "5.0")
+
+
+def _lake_policy(s3_actions: list[str], log_groups: str) -> Call:
+    """What a Glue identity may do: ``s3_actions`` on the lake bucket, use the project key, and
+    encrypt its log groups (``/aws-glue/<log_groups>``) with it."""
+    return jsonencode(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": s3_actions,
+                    "Resource": [
+                        Expr("aws_s3_bucket.data_lake.arn"),
+                        interp("${aws_s3_bucket.data_lake.arn}/*"),
+                    ],
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
+                    "Resource": Expr("aws_kms_key.main.arn"),
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:AssociateKmsKey"],
+                    "Resource": interp(
+                        "arn:aws:logs:${var.region}:${data.aws_caller_identity.current.account_id}"
+                        f":log-group:/aws-glue/{log_groups}"
+                    ),
+                },
+            ],
+        }
+    )
 
 
 def _read_job(text: str) -> Iterator[tuple[str, Any]]:
@@ -129,37 +162,8 @@ def _glue_job(bp: Blueprint, ctx: Context) -> None:
             {
                 "name": "lake-etl",
                 "role": Expr("aws_iam_role.glue_job.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "s3:GetObject",
-                                    "s3:PutObject",
-                                    "s3:DeleteObject",
-                                    "s3:ListBucket",
-                                ],
-                                "Resource": [
-                                    Expr("aws_s3_bucket.data_lake.arn"),
-                                    interp("${aws_s3_bucket.data_lake.arn}/*"),
-                                ],
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
-                                "Resource": Expr("aws_kms_key.main.arn"),
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["logs:AssociateKmsKey"],
-                                "Resource": interp(
-                                    "arn:aws:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws-glue/*"
-                                ),
-                            },
-                        ],
-                    }
+                "policy": _lake_policy(
+                    ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"], "*"
                 ),
             },
             block=JOB_BLOCK,
@@ -277,33 +281,7 @@ def _build_lake(bp: Blueprint, ctx: Context) -> None:
             {
                 "name": "read-lake",
                 "role": Expr("aws_iam_role.glue_crawler.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["s3:GetObject", "s3:ListBucket"],
-                                "Resource": [
-                                    Expr("aws_s3_bucket.data_lake.arn"),
-                                    interp("${aws_s3_bucket.data_lake.arn}/*"),
-                                ],
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
-                                "Resource": Expr("aws_kms_key.main.arn"),
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["logs:AssociateKmsKey"],
-                                "Resource": interp(
-                                    "arn:aws:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws-glue/crawlers*"
-                                ),
-                            },
-                        ],
-                    }
-                ),
+                "policy": _lake_policy(["s3:GetObject", "s3:ListBucket"], "crawlers*"),
             },
             block=BLOCK,
         ),
