@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from autcloud import __version__
+from autcloud.agent.document import Cost, DesignDocument, DesignStatus, validated
 from autcloud.agent.graph import LevelSpans, build_graph
 from autcloud.agent.providers.base import ReportingProvider, ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
@@ -20,26 +20,35 @@ from autcloud.agent.validation.report import StepResult, StepStatus
 from autcloud.events import CostEstimated, Event, NodeFinished, NodeStarted
 from autcloud.tracing import current_traceparent, tracer
 
+__all__ = [
+    "DesignResult",
+    "DesignStatus",
+    "EventCallback",
+    "cost_event",
+    "run_design",
+    "score_pillars",
+]
+
 # Receives each progress event of a run, in order, as the wire schema's own classes.
 EventCallback = Callable[[Event], None]
-
-
-class DesignStatus(StrEnum):
-    DESIGNED = "designed"
-    REFUSED = "refused"
-    NEEDS_INPUT = "needs_input"
-    INVALID = "invalid"  # designed, but a validation step failed
 
 
 @dataclass
 class DesignResult:
     status: DesignStatus
     files: dict[str, str] = field(default_factory=dict)
-    document: dict[str, Any] = field(default_factory=dict)  # design.json
+    # design.json as written, in its key order; validated through DesignDocument when built.
+    document: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def design(self) -> DesignDocument:
+        """The document as the typed model (what readers read)."""
+        return validated(self.document)
 
     @property
     def refusal(self) -> str:
-        return str(self.document.get("refusal", {}).get("reason", ""))
+        refusal = self.design.refusal
+        return refusal.reason if refusal is not None else ""
 
 
 _GRAPH = build_graph()
@@ -101,26 +110,33 @@ async def _run(
         timings["generate"] = round((marks["levels_finished"] - marks["levels_started"]) * 1000, 2)
     timings["total"] = total_ms
     result = _result(request, final, timings, provider or OfflineProvider())
-    estimate = result.document.get("cost")
-    if on_event is not None and estimate:
+    estimate = result.design.cost
+    if on_event is not None and estimate is not None:
         on_event(cost_event(estimate, traceparent=current_traceparent()))
     return result
 
 
-def cost_event(
-    estimate: dict[str, Any], *, largest: int = 5, traceparent: str = ""
-) -> CostEstimated:
+def cost_event(estimate: Cost, *, largest: int = 5, traceparent: str = "") -> CostEstimated:
     """The estimate as an event: the total, the budget and the ``largest`` lines by cost."""
-    lines = sorted(estimate.get("lines", []), key=lambda line: -float(line["monthly_usd"]))
+    lines = sorted(estimate.lines, key=lambda line: -line.monthly_usd)
     return CostEstimated(
-        monthly_usd=float(estimate["total_usd"]),
-        budget_usd=estimate.get("budget_usd"),
-        breakdown={line["address"]: float(line["monthly_usd"]) for line in lines[:largest]},
+        monthly_usd=estimate.total_usd,
+        budget_usd=estimate.budget_usd,
+        breakdown={line.address: line.monthly_usd for line in lines[:largest]},
         traceparent=traceparent,
     )
 
 
 def _result(
+    request: str, final: dict[str, Any], timings: dict[str, float], provider: ResourceProvider
+) -> DesignResult:
+    """The run's outcome; its document holds to DesignDocument (a drift raises here, in tests)."""
+    result = _unchecked_result(request, final, timings, provider)
+    validated(result.document)
+    return result
+
+
+def _unchecked_result(
     request: str, final: dict[str, Any], timings: dict[str, float], provider: ResourceProvider
 ) -> DesignResult:
     document: dict[str, Any] = {

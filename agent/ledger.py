@@ -17,6 +17,7 @@ Terraform again (:func:`verify`), so a design that drops an honored ask fails va
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any, Literal
@@ -90,21 +91,19 @@ class Ledger(BaseModel):
         return [entry.model_dump(mode="json") for entry in self.entries]
 
 
-def describe(entry: dict[str, Any]) -> str:
+def describe(entry: LedgerEntry) -> str:
     """One line for a person (an entry of design.json): status, the quoted words, and why."""
-    why = f" — {entry['why']}" if entry.get("why") else ""
-    return f'{entry["status"]}: "{entry["quote"]}" ({entry["key"]}){why}'
+    why = f" — {entry.why}" if entry.why else ""
+    return f'{entry.status.value}: "{entry.quote}" ({entry.key}){why}'
 
 
-def summary_line(entries: list[dict[str, Any]]) -> str:
+def summary_line(entries: list[LedgerEntry]) -> str:
     """'14 asks: 11 honored, 2 unsupported, 1 conflict' (superseded ones left out)."""
-    counts: dict[str, int] = {}
-    for entry in entries:
-        if entry["status"] != AskStatus.SUPERSEDED.value:
-            counts[entry["status"]] = counts.get(entry["status"], 0) + 1
-    total = sum(counts.values())
-    parts = [f"{counts[s.value]} {s.value}" for s in AskStatus if counts.get(s.value)]
-    return f"{total} asks: {', '.join(parts) or 'none'}"
+    counts: Counter[AskStatus] = Counter(
+        e.status for e in entries if e.status is not AskStatus.SUPERSEDED
+    )
+    parts = [f"{counts[s]} {s.value}" for s in AskStatus if counts[s]]
+    return f"{counts.total()} asks: {', '.join(parts) or 'none'}"
 
 
 def ledger_json_schema() -> dict[str, Any]:

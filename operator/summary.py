@@ -1,6 +1,8 @@
 """From the design engine's design.json to the InfraDesign status sections and the commit.
 
-Every list is capped as the CRD caps it, so a large design never makes the status update fail.
+Each function reads the sections it needs through the typed model (autcloud.agent.document),
+from the model itself or from the document as a dict. Every list is capped as the CRD caps
+it, so a large design never makes the status update fail.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
+
+from autcloud.agent.document import Document, sections, validated
 
 MAX_QUESTIONS = 20
 MAX_ASSUMPTIONS = 50
@@ -29,44 +33,38 @@ PILLARS = {
 VOLATILE_KEYS = frozenset({"timings_ms", "duration_ms", "ms", "durationMs"})
 
 
-def questions(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+def questions(document: Document) -> list[dict[str, Any]]:
     result = []
-    for question in _dicts(document.get("questions"))[:MAX_QUESTIONS]:
-        item: dict[str, Any] = {
-            "id": _cut(question.get("id"), 63),
-            "text": _cut(question.get("text"), 2000),
-        }
-        if question.get("default") not in (None, ""):
-            item["default"] = _cut(question.get("default"), 500)
-        choices = question.get("choices")
-        if isinstance(choices, list) and choices:
-            item["choices"] = [_cut(choice, 200) for choice in choices[:20]]
+    for question in sections(document, "questions").questions[:MAX_QUESTIONS]:
+        item: dict[str, Any] = {"id": _cut(question.id, 63), "text": _cut(question.text, 2000)}
+        if question.default:
+            item["default"] = _cut(question.default, 500)
         result.append(item)
     return result
 
 
-def assumptions(document: Mapping[str, Any]) -> list[str]:
-    values = document.get("assumptions") or []
+def assumptions(document: Document) -> list[str]:
+    values = sections(document, "assumptions").assumptions
     return [_cut(value, 500) for value in values[:MAX_ASSUMPTIONS]]
 
 
-def resources(document: Mapping[str, Any]) -> dict[str, Any]:
-    planned = _dicts(document.get("resources"))
-    by_type = Counter(str(resource.get("type", "")) for resource in planned)
+def resources(document: Document) -> dict[str, Any]:
+    read = sections(document, "resources", "levels")
+    planned = read.resources
+    by_type = Counter(resource.type for resource in planned)
     items = []
     for resource in planned[:MAX_ITEMS]:
         item: dict[str, Any] = {
-            "address": _cut(resource.get("address"), 512),
-            "type": _cut(resource.get("type"), 128),
+            "address": _cut(resource.address, 512),
+            "type": _cut(resource.type, 128),
+            "level": resource.level,
         }
-        if isinstance(resource.get("level"), int):
-            item["level"] = resource["level"]
-        if resource.get("reason"):
-            item["reason"] = _cut(resource.get("reason"), 500)
+        if resource.reason:
+            item["reason"] = _cut(resource.reason, 500)
         items.append(item)
     return {
         "count": len(planned),
-        "levels": len(document.get("levels") or []),
+        "levels": len(read.levels),
         "byType": [
             {"type": _cut(kind, 128), "count": count}
             for kind, count in sorted(by_type.items(), key=lambda pair: (-pair[1], pair[0]))
@@ -76,46 +74,41 @@ def resources(document: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def validation(document: Mapping[str, Any]) -> dict[str, Any]:
-    report = document.get("validation")
-    report = report if isinstance(report, Mapping) else {}
-    steps = []
-    for step in _dicts(report.get("steps"))[:MAX_STEPS]:
-        status = step.get("status")
-        item: dict[str, Any] = {
-            "name": _cut(step.get("name"), 63),
-            "status": status if status in ("passed", "failed", "skipped") else "skipped",
-            "durationMs": max(0, round(float(step.get("duration_ms") or 0))),
-            "findings": len(step.get("findings") or []),
+def validation(document: Document) -> dict[str, Any]:
+    report = sections(document, "validation").validation
+    steps = [
+        {
+            "name": _cut(step.name, 63),
+            "status": step.status.value,
+            "durationMs": max(0, round(step.duration_ms)),
+            "findings": len(step.findings),
+            **({"reason": _cut(step.reason, 1024)} if step.reason else {}),
         }
-        if step.get("reason"):
-            item["reason"] = _cut(step.get("reason"), 1024)
-        steps.append(item)
+        for step in report.steps[:MAX_STEPS]
+    ]
     pillars = []
-    for pillar in _dicts(report.get("pillars")):
-        name = PILLARS.get(str(pillar.get("pillar")))
-        if name is None:
-            continue
+    for pillar in report.pillars or []:
         entry: dict[str, Any] = {
-            "pillar": name,
-            "assessed": pillar.get("score") is not None,
-            "failing": [_cut(check, 256) for check in (pillar.get("failing") or [])][:MAX_FAILING],
+            "pillar": PILLARS[pillar.pillar],
+            "assessed": pillar.score is not None,
+            "failing": [_cut(check, 256) for check in pillar.failing][:MAX_FAILING],
         }
-        if entry["assessed"]:  # no check ran: no score, rather than a perfect one
-            entry["score"] = max(0, min(100, round(float(pillar["score"]))))
+        if pillar.score is not None:  # no check ran: no score, rather than a perfect one
+            entry["score"] = pillar.score
         pillars.append(entry)
-    return {"passed": bool(report.get("passed")), "steps": steps, "pillars": pillars}
+    return {"passed": report.passed, "steps": steps, "pillars": pillars}
 
 
-def cost(document: Mapping[str, Any]) -> dict[str, Any] | None:
-    estimate = document.get("cost")
-    if not isinstance(estimate, Mapping) or estimate.get("total_usd") is None:
+def cost(document: Document) -> dict[str, Any] | None:
+    estimate = sections(document, "cost").cost
+    if estimate is None:
         return None
-    result: dict[str, Any] = {"monthlyUSD": round(float(estimate["total_usd"]), 2)}
-    if estimate.get("total_krw") is not None:
-        result["monthlyKRW"] = round(float(estimate["total_krw"]))
-    if estimate.get("as_of"):
-        result["asOf"] = str(estimate["as_of"])
+    result: dict[str, Any] = {
+        "monthlyUSD": round(estimate.total_usd, 2),
+        "monthlyKRW": estimate.total_krw,
+    }
+    if estimate.as_of:
+        result["asOf"] = estimate.as_of
     return result
 
 
@@ -127,6 +120,8 @@ def stable_document(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def design_json(document: Mapping[str, Any]) -> bytes:
+    """The committed design.json; it holds to docs/design.schema.json (else ValidationError)."""
+    validated(document)
     text = json.dumps(stable_document(document), indent=2, ensure_ascii=False, sort_keys=True)
     return (text + "\n").encode()
 
@@ -134,31 +129,28 @@ def design_json(document: Mapping[str, Any]) -> bytes:
 MAX_NOT_HONORED = 30
 
 
-def asks(document: Mapping[str, Any]) -> dict[str, Any] | None:
+def asks(document: Document) -> dict[str, Any] | None:
     """status.asks: counts by status and every ask not simply honored, with why."""
-    requirements = document.get("requirements")
-    ledger = _dicts(requirements.get("ledger")) if isinstance(requirements, Mapping) else []
-    if not ledger:
+    read = sections(document, "requirements")
+    if not read.ledger:
         return None
     counts = {"honored": 0, "adjusted": 0, "unsupported": 0, "conflict": 0}
-    not_honored: list[dict[str, str]] = []
-    for entry in ledger:
-        status = str(entry.get("status"))
-        if status in counts:
-            counts[status] += 1
-        if status in ("adjusted", "unsupported", "conflict"):
-            not_honored.append(
-                {
-                    "status": status,
-                    "quote": _cut(entry.get("quote"), 200),
-                    "key": _cut(entry.get("key"), 100),
-                    "why": _cut(entry.get("why"), 400),
-                }
-            )
+    for entry in read.ledger:
+        if entry.status.value in counts:
+            counts[entry.status.value] += 1
+    not_honored = [
+        {
+            "status": entry.status.value,
+            "quote": _cut(entry.quote, 200),
+            "key": _cut(entry.key, 100),
+            "why": _cut(entry.why, 400),
+        }
+        for entry in read.not_honored()
+    ]
     return {**counts, "notHonored": not_honored[:MAX_NOT_HONORED]}
 
 
-def asks_condition(document: Mapping[str, Any]) -> tuple[str, str, str] | None:
+def asks_condition(document: Document) -> tuple[str, str, str] | None:
     """(status, reason, message) of the AsksHonored condition, or None without a ledger."""
     summary = asks(document)
     if summary is None:
@@ -180,34 +172,37 @@ def asks_condition(document: Mapping[str, Any]) -> tuple[str, str, str] | None:
     )
 
 
-def pull_request_summary(name: str, document: Mapping[str, Any]) -> dict[str, Any]:
+def pull_request_summary(name: str, document: Document) -> dict[str, Any]:
     """The dict ``render_pull_request_body`` reads."""
-    estimate = cost(document)
-    hints = document.get("requirements") or {}
-    budget = hints.get("budget") if isinstance(hints, Mapping) else None
-    report = document.get("validation") or {}
+    read = sections(
+        document,
+        "request",
+        "resources",
+        "validation",
+        "cost",
+        "assumptions",
+        "requirements",
+        "required_inputs",
+    )
+    estimate = read.cost
     return {
         "title": f"AutCloud design {name}",
-        "request": document.get("request", ""),
+        "request": read.request,
         "resources": [
-            {"address": r.get("address"), "type": r.get("type"), "purpose": r.get("reason")}
-            for r in _dicts(document.get("resources"))
+            {"address": r.address, "type": r.type, "purpose": r.reason} for r in read.resources
         ],
-        "validation": _dicts(report.get("steps")) if isinstance(report, Mapping) else [],
-        "pillars": validation(document)["pillars"],
+        "validation": [step.model_dump(mode="json") for step in read.validation.steps],
+        "pillars": validation(read)["pillars"],
         "cost": {
-            "monthly_usd": estimate["monthlyUSD"],
-            "budget_usd": budget,
-            "unpriced": list((document.get("cost") or {}).get("unpriced") or []),
+            "monthly_usd": round(estimate.total_usd, 2),
+            "budget_usd": read.budget_usd,
+            "unpriced": list(estimate.unpriced),
         }
-        if estimate
+        if estimate is not None
         else None,
-        "assumptions": assumptions(document),
-        "asks": _dicts((hints or {}).get("ledger")) if isinstance(hints, Mapping) else [],
-        "required_inputs": [
-            f"var.{v.get('name')} — {v.get('description', '')}"
-            for v in _dicts(document.get("required_inputs"))
-        ],
+        "assumptions": assumptions(read),
+        "asks": [entry.model_dump(mode="json") for entry in read.ledger],
+        "required_inputs": [f"var.{v.name} — {v.description}" for v in read.required_inputs or []],
     }
 
 
@@ -217,10 +212,6 @@ def _strip(value: Any) -> Any:
     if isinstance(value, list):
         return [_strip(item) for item in value]
     return value
-
-
-def _dicts(value: Any) -> list[Mapping[str, Any]]:
-    return [item for item in value or [] if isinstance(item, Mapping)]
 
 
 def _cut(value: Any, limit: int) -> str:

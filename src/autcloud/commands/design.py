@@ -26,7 +26,8 @@ from rich.markup import escape
 from autcloud import tracing
 from autcloud.agent.design import DesignResult, DesignStatus, run_design
 from autcloud.agent.diagram import DiagramRenderError, write_diagram
-from autcloud.agent.ledger import describe, summary_line
+from autcloud.agent.document import DesignDocument, validated
+from autcloud.agent.ledger import AskStatus, describe, summary_line
 from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAICompatibleProvider
@@ -253,13 +254,10 @@ def write_output(out: Path, result: DesignResult) -> None:
     for name, text in result.files.items():
         _write_atomically(out / name, text)
     if result.files:
-        requirements = result.document.get("requirements") or {}
-        title = " · ".join(
-            str(part)
-            for part in (requirements.get("project"), result.document.get("region_name"))
-            if part
-        )
+        design = result.design
+        title = " · ".join(part for part in (design.project, design.region_name) if part)
         result.document["diagram"] = write_design_diagram(out, title)
+    validated(result.document)  # the file holds to docs/design.schema.json
     _write_atomically(
         out / DESIGN_JSON, json.dumps(result.document, indent=2, ensure_ascii=False) + "\n"
     )
@@ -305,38 +303,38 @@ class Progress:
         if self.enabled and isinstance(event, SHOWN_EVENTS):
             self.console.print(event_lines.describe(event))
 
-    def budget_table(self, doc: dict[str, Any]) -> None:
+    def budget_table(self, doc: DesignDocument) -> None:
         """Over budget: the cheaper structures with their prices, the applied ones marked."""
-        budget = doc.get("budget")
-        if not budget or not budget.get("alternatives"):
+        budget = doc.budget
+        if budget is None or not budget.alternatives:
             return
         from rich.table import Table
 
         table = Table(
-            title=f"Cheaper structures for a ${budget['limit_usd']:,.0f}/month budget "
-            f"(the design: about ${budget.get('before_usd', budget['estimate_usd']):,.0f})",
+            title=f"Cheaper structures for a ${budget.limit_usd:,.0f}/month budget "
+            f"(the design: about ${budget.before_usd:,.0f})",
             title_justify="left",
             box=None,
             padding=(0, 1),
         )
         for column in ("id", "$/month", "fits", "built", "instead", "trade-off"):
             table.add_column(column, overflow="fold")
-        for alternative in budget["alternatives"]:
-            trade_off = alternative["trade_off"]
-            if alternative["drops"]:
-                trade_off += f"; drops what you asked: {', '.join(alternative['drops'])}"
+        for alternative in budget.alternatives:
+            trade_off = alternative.trade_off
+            if alternative.drops:
+                trade_off += f"; drops what you asked: {', '.join(alternative.drops)}"
             table.add_row(
-                alternative["id"],
-                f"{alternative['monthly_usd']:,.0f}",
-                "yes" if alternative["fits"] else "no",
-                "yes" if alternative["applied"] else "",
-                escape(alternative["change"]),
+                alternative.id,
+                f"{alternative.monthly_usd:,.0f}",
+                "yes" if alternative.fits else "no",
+                "yes" if alternative.applied else "",
+                escape(alternative.change),
                 escape(trade_off),
             )
         self.console.print(table)
 
     def summary(self, result: DesignResult, out: Path) -> None:
-        doc = result.document
+        doc = result.design
         err = self.console
         if result.status is DesignStatus.REFUSED:
             print(f"refused: {result.refusal}", file=sys.stderr)
@@ -345,14 +343,14 @@ class Progress:
             err.print(
                 "[yellow]Questions before designing[/] (answer with --answer ID=VALUE, or --yes for the defaults):"
             )
-            for question in doc["questions"]:
-                text = question["text"]
-                if doc.get("budget"):  # the alternatives read better as the table below
+            for question in doc.questions:
+                text = question.text
+                if doc.budget:  # the alternatives read better as the table below
                     text = text.splitlines()[0]
-                print(f"  {question['id']}: {text} [default: {question['default']}]")
+                print(f"  {question.id}: {text} [default: {question.default}]")
             self.budget_table(doc)
             return
-        for assumption in doc.get("assumptions", []):
+        for assumption in doc.assumptions:
             err.print(f"  [dim]assumed:[/] {assumption}")
         self.budget_table(doc)
         verdict = (
@@ -361,24 +359,20 @@ class Progress:
             else "[red]designed, validation failed[/]"
         )
         err.print(
-            f"{verdict}: {len(doc['resources'])} resources in {doc['region']} → {out}/ "
-            f"({', '.join(doc.get('files', []))})"
+            f"{verdict}: {len(doc.resources)} resources in {doc.region} → {out}/ "
+            f"({', '.join(doc.files or [])})"
         )
-        for needed in doc.get("required_inputs", []):
+        for needed in doc.required_inputs or []:
+            err.print(f"  [yellow]you supply:[/] var.{needed.name} — {escape(needed.description)}")
+        if doc.ledger:
+            err.print(f"  {summary_line(doc.ledger)}")
+            for entry in doc.not_honored():
+                style = "yellow" if entry.status is AskStatus.ADJUSTED else "red"
+                err.print(f"  [{style}]{escape(describe(entry))}[/]")
+        notes = doc.provider_notes
+        if notes is not None and notes.fallbacks:
+            reasons = sorted({f.reason for f in notes.fallbacks})
             err.print(
-                f"  [yellow]you supply:[/] var.{needed['name']} — {escape(needed['description'])}"
-            )
-        ledger = doc.get("requirements", {}).get("ledger", [])
-        if ledger:
-            err.print(f"  {summary_line(ledger)}")
-            for entry in ledger:
-                if entry["status"] not in ("honored", "superseded"):
-                    style = "yellow" if entry["status"] == "adjusted" else "red"
-                    err.print(f"  [{style}]{escape(describe(entry))}[/]")
-        notes = doc.get("provider_notes")
-        if notes and notes.get("fallbacks"):
-            reasons = sorted({f["reason"] for f in notes["fallbacks"]})
-            err.print(
-                f"  [yellow]{len(notes['fallbacks'])} resource(s) rendered by the catalog instead "
-                f"of {notes['model']}[/] ({', '.join(reasons)}; see provider_notes in {DESIGN_JSON})"
+                f"  [yellow]{len(notes.fallbacks)} resource(s) rendered by the catalog instead "
+                f"of {notes.model}[/] ({', '.join(reasons)}; see provider_notes in {DESIGN_JSON})"
             )
