@@ -30,12 +30,13 @@ $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION):
 	rm -f $(CHECKOV_VENV)/.checkov-*
 	touch $@
 
-lint: setup ## ruff, mypy, the import-linter contracts and the chart README's values table
+lint: setup ## ruff, mypy, the import-linter contracts, the chart README's values table and design.schema.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/values_table.py --check  # the chart README's values table is current
+	$(BIN)/python scripts/design_schema.py --check  # docs/design.schema.json is the model's
 
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

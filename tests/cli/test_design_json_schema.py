@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from autcloud.agent.design import run_design
 from autcloud.agent.document import DesignDocument, QuestionId, design_json_schema, validated
 from autcloud.agent.requirements import ANSWERABLE
+from autcloud.gitsink.pr_body import render_pull_request_body
 from autcloud.operator import summary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,3 +193,9 @@ def test_the_status_reader_reads_the_model_and_the_dict_alike(designed: dict[str
 
 def test_question_ids_are_the_ids_answer_accepts() -> None:
     assert sorted(get_args(QuestionId)) == sorted(ANSWERABLE)
+
+
+def test_the_pull_request_body_states_the_budget_in_dollars() -> None:
+    body = render_pull_request_body(summary.pull_request_summary("platform", design(BUDGET)))
+
+    assert "(budget $200.00)" in body
