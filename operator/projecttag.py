@@ -243,6 +243,12 @@ async def _clients(
     except (KubeApiError, aiohttp.ClientError, TimeoutError) as error:
         code = _http_code(error)
         context.metrics.kubernetes_api_errors.labels("get", code).inc()
+        if code == "403":  # RBAC: the chart's rbac.secretNames does not list it
+            return None, (
+                f"the operator may not read Secret {namespace}/{secret_name} "
+                "(spec.credentials.secretRef.name): add it to the chart's rbac.secretNames, "
+                "or name a Secret listed there"
+            )
         raise kopf.TemporaryError(
             f"reading Secret {namespace}/{secret_name} failed ({code}); retrying", delay=30
         ) from None

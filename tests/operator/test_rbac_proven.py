@@ -260,3 +260,43 @@ def _rejected_writes(account: str, calls: list[Call]) -> list[str]:
         for call in calls
         if call.rejected
     ]
+
+
+async def test_a_secret_outside_rbac_secret_names_stalls_the_object_naming_the_value(
+    served_apiserver: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = str(served_apiserver.url).rstrip("/")
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server, token=OPERATOR_TOKEN)
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    cluster = Cluster(server)
+    await _install_crds(cluster)
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": SERVED}}
+    await cluster._call("POST", "/api/v1/namespaces", namespace)
+    await cluster.create_secret(SERVED, "aws-creds", {"AWS_ACCESS_KEY_ID": "AKIDX"})
+    settings = OperatorSettings(
+        namespaces=(SERVED,), git_cache_dir=tmp_path / "git-cache", accounts_check_seconds=0.5
+    )
+    values = {**chart_values(settings), "rbac": {"secretNames": ["github-token"]}}
+    permissions = granted(values, OPERATOR_SA)
+    user = f"system:serviceaccount:{NAMESPACE}:{OPERATOR_SA}"
+    served_apiserver.authorize(OPERATOR_TOKEN, user, functools.partial(_allows, permissions))
+    operator = CompanionOperator(OperatorRuntime(settings))
+    await asyncio.to_thread(operator.start)
+    tags = Objects(cluster, "projecttags", "ProjectTag", SERVED)
+    try:
+        await tags.apply(
+            "shop",
+            {
+                "tag": {"key": "Project", "value": "shop"},
+                "regions": [REGION],
+                "credentials": {"secretRef": {"name": "aws-creds"}},
+            },
+        )
+        obj = await tags.wait_for("shop", observed(1))
+    finally:
+        await asyncio.to_thread(operator.stop)
+
+    ready = next(c for c in obj["status"]["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "SecretNotFound")
+    assert "rbac.secretNames" in ready["message"] and "aws-creds" in ready["message"]
+    assert [c.verb for c in served_apiserver.calls_by(OPERATOR_TOKEN) if c.denied] == ["get"]
