@@ -109,10 +109,9 @@ async def _run(
     if "levels_started" in marks and "levels_finished" in marks:
         timings["generate"] = round((marks["levels_finished"] - marks["levels_started"]) * 1000, 2)
     timings["total"] = total_ms
-    result = _result(request, final, timings, provider or OfflineProvider())
-    estimate = result.design.cost
-    if on_event is not None and estimate is not None:
-        on_event(cost_event(estimate, traceparent=current_traceparent()))
+    result, design = _result(request, final, timings, provider or OfflineProvider())
+    if on_event is not None and design.cost is not None:
+        on_event(cost_event(design.cost, traceparent=current_traceparent()))
     return result
 
 
@@ -129,11 +128,11 @@ def cost_event(estimate: Cost, *, largest: int = 5, traceparent: str = "") -> Co
 
 def _result(
     request: str, final: dict[str, Any], timings: dict[str, float], provider: ResourceProvider
-) -> DesignResult:
-    """The run's outcome; its document holds to DesignDocument (a drift raises here, in tests)."""
+) -> tuple[DesignResult, DesignDocument]:
+    """The run's outcome and its document as the model: a document that drifts from
+    DesignDocument (docs/design.schema.json) raises here, so the tests catch it."""
     result = _unchecked_result(request, final, timings, provider)
-    validated(result.document)
-    return result
+    return result, validated(result.document)
 
 
 def _unchecked_result(

@@ -138,11 +138,11 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         tracing.shutdown()
-    write_output(args.out, result)
+    design = write_output(args.out, result)
     if args.json:
         print(json.dumps(result.document, indent=2, ensure_ascii=False))
     else:
-        progress.summary(result, args.out)
+        progress.summary(design, args.out)
     return {
         DesignStatus.DESIGNED: EXIT_DESIGNED,
         DesignStatus.REFUSED: EXIT_REFUSED,
@@ -243,8 +243,9 @@ def build_provider(args: argparse.Namespace) -> tuple[ResourceProvider | None, s
         return None, f"--{field.replace('_', '-')}:{rest}"
 
 
-def write_output(out: Path, result: DesignResult) -> None:
-    """Write design.json and, for a design, its files; *.tf files of an earlier design here are replaced."""
+def write_output(out: Path, result: DesignResult) -> DesignDocument:
+    """Write design.json and, for a design, its files; *.tf files of an earlier design here are
+    replaced. Returns design.json as written, as the model (it holds to the published schema)."""
     out.mkdir(parents=True, exist_ok=True)
     earlier = _earlier_design(out) or {}
     for name in earlier.get("files", []):  # only files an earlier design wrote: never a user's own
@@ -253,14 +254,15 @@ def write_output(out: Path, result: DesignResult) -> None:
             stale.unlink(missing_ok=True)
     for name, text in result.files.items():
         _write_atomically(out / name, text)
+    design = result.design
     if result.files:
-        design = result.design
         title = " · ".join(part for part in (design.project, design.region_name) if part)
         result.document["diagram"] = write_design_diagram(out, title)
-    validated(result.document)  # the file holds to docs/design.schema.json
+        design = validated(result.document)
     _write_atomically(
         out / DESIGN_JSON, json.dumps(result.document, indent=2, ensure_ascii=False) + "\n"
     )
+    return design
 
 
 def write_design_diagram(out: Path, title: str = "") -> list[str]:
@@ -333,13 +335,12 @@ class Progress:
             )
         self.console.print(table)
 
-    def summary(self, result: DesignResult, out: Path) -> None:
-        doc = result.design
+    def summary(self, doc: DesignDocument, out: Path) -> None:
         err = self.console
-        if result.status is DesignStatus.REFUSED:
-            print(f"refused: {result.refusal}", file=sys.stderr)
+        if doc.refusal is not None:
+            print(f"refused: {doc.refusal.reason}", file=sys.stderr)
             return
-        if result.status is DesignStatus.NEEDS_INPUT:
+        if doc.status is DesignStatus.NEEDS_INPUT:
             err.print(
                 "[yellow]Questions before designing[/] (answer with --answer ID=VALUE, or --yes for the defaults):"
             )
@@ -355,7 +356,7 @@ class Progress:
         self.budget_table(doc)
         verdict = (
             "[green]designed[/]"
-            if result.status is DesignStatus.DESIGNED
+            if doc.status is DesignStatus.DESIGNED
             else "[red]designed, validation failed[/]"
         )
         err.print(
