@@ -43,15 +43,13 @@ def collect_instances(ctx: ScanContext) -> list[Found]:
         tokens = instance.get("MetadataOptions", {}).get("HttpTokens")
         blocks = {"metadata_options": Block("", body={"http_tokens": tokens})} if tokens else {}
         found.append(
-            Found(
-                kind="aws_instance",
-                key=instance["InstanceId"],
-                import_id=instance["InstanceId"],
-                name_hint=name_tag(tags, instance["InstanceId"]),
-                region=ctx.region,
+            ctx.found(
+                "aws_instance",
+                instance["InstanceId"],
+                name=name_tag(tags, instance["InstanceId"]),
                 tags=tags,
                 arguments=arguments,
-                blocks=blocks,  # type: ignore[arg-type]
+                blocks=blocks,
                 ignore_changes=("user_data", "user_data_base64"),
                 notes=("user data is not exported (it may hold secrets)",),
                 skip_reason=(
@@ -115,12 +113,10 @@ def collect_autoscaling_groups(ctx: ScanContext) -> list[Found]:
             if not k.startswith("aws:")
         ]
         found.append(
-            Found(
-                kind="aws_autoscaling_group",
-                key=group["AutoScalingGroupARN"],
-                import_id=group["AutoScalingGroupName"],
-                name_hint=group["AutoScalingGroupName"],
-                region=ctx.region,
+            ctx.found(
+                "aws_autoscaling_group",
+                group["AutoScalingGroupARN"],
+                imported_as=group["AutoScalingGroupName"],
                 tags=tags,
                 arguments=arguments,
                 blocks=blocks,
@@ -172,12 +168,10 @@ def collect_lambda_functions(ctx: ScanContext) -> list[Found]:
                 },
             )
         found.append(
-            Found(
-                kind="aws_lambda_function",
-                key=function["FunctionArn"],
-                import_id=function["FunctionName"],
-                name_hint=function["FunctionName"],
-                region=ctx.region,
+            ctx.found(
+                "aws_lambda_function",
+                function["FunctionArn"],
+                imported_as=function["FunctionName"],
                 tags=dict(tags),
                 arguments=arguments,
                 blocks=blocks,
@@ -209,12 +203,10 @@ def collect_ecs(ctx: ScanContext) -> list[Found]:
             for s in cluster.get("settings", [])
         ]
         found.append(
-            Found(
-                kind="aws_ecs_cluster",
-                key=cluster["clusterArn"],
-                import_id=cluster["clusterName"],
-                name_hint=cluster["clusterName"],
-                region=ctx.region,
+            ctx.found(
+                "aws_ecs_cluster",
+                cluster["clusterArn"],
+                imported_as=cluster["clusterName"],
                 tags=tags,
                 arguments={"name": cluster["clusterName"]},
                 blocks={"setting": settings} if settings else {},
@@ -305,12 +297,11 @@ def _ecs_service(ctx: ScanContext, cluster: dict[str, Any], service: dict[str, A
     ]
     if strategy:
         blocks["capacity_provider_strategy"] = strategy
-    return Found(
-        kind="aws_ecs_service",
-        key=service["serviceArn"],
-        import_id=f"{cluster['clusterName']}/{service['serviceName']}",
-        name_hint=service["serviceName"],
-        region=ctx.region,
+    return ctx.found(
+        "aws_ecs_service",
+        service["serviceArn"],
+        imported_as=f"{cluster['clusterName']}/{service['serviceName']}",
+        name=service["serviceName"],
         tags=tag_map(service.get("tags"), "key", "value"),
         arguments=arguments,
         blocks=blocks,
@@ -338,13 +329,11 @@ def collect_eks_clusters(ctx: ScanContext) -> list[Found]:
             if body[name] is None
         )
         found.append(
-            Found(
-                kind="aws_eks_cluster",
-                key=cluster["arn"],
-                import_id=cluster["name"],
-                name_hint=cluster["name"],
-                region=ctx.region,
-                tags=resource.tags or {},
+            ctx.found(
+                "aws_eks_cluster",
+                cluster["arn"],
+                imported_as=cluster["name"],
+                tags=resource.tags,
                 arguments={
                     "name": cluster["name"],
                     "role_arn": cluster["roleArn"],  # IAM roles are not scanned: kept as an ARN

@@ -65,12 +65,10 @@ def collect_rds_instances(ctx: ScanContext) -> list[Found]:
                 },
             )
             found.append(
-                Found(
-                    kind="aws_rds_cluster_instance",
-                    key=db["DBInstanceArn"],
-                    import_id=db["DBInstanceIdentifier"],
-                    name_hint=db["DBInstanceIdentifier"],
-                    region=ctx.region,
+                ctx.found(
+                    "aws_rds_cluster_instance",
+                    db["DBInstanceArn"],
+                    imported_as=db["DBInstanceIdentifier"],
                     tags=tags,
                     arguments={
                         "identifier": db["DBInstanceIdentifier"],
@@ -100,12 +98,10 @@ def collect_rds_instances(ctx: ScanContext) -> list[Found]:
             },
         )
         found.append(
-            Found(
-                kind="aws_db_instance",
-                key=db["DBInstanceArn"],
-                import_id=db["DBInstanceIdentifier"],
-                name_hint=db["DBInstanceIdentifier"],
-                region=ctx.region,
+            ctx.found(
+                "aws_db_instance",
+                db["DBInstanceArn"],
+                imported_as=db["DBInstanceIdentifier"],
                 tags=tags,
                 arguments={
                     "identifier": db["DBInstanceIdentifier"],
@@ -181,13 +177,11 @@ def collect_rds_clusters(ctx: ScanContext) -> list[Found]:
         unrecorded += tuple(forwarding)
         groups = [Ref(g["VpcSecurityGroupId"]) for g in cluster.get("VpcSecurityGroups", [])]
         found.append(
-            Found(
-                kind="aws_rds_cluster",
-                key=cluster["DBClusterArn"],
-                import_id=cluster["DBClusterIdentifier"],
-                name_hint=cluster["DBClusterIdentifier"],
-                region=ctx.region,
-                tags=resource.tags or {},
+            ctx.found(
+                "aws_rds_cluster",
+                cluster["DBClusterArn"],
+                imported_as=cluster["DBClusterIdentifier"],
+                tags=resource.tags,
                 arguments={
                     "cluster_identifier": cluster["DBClusterIdentifier"],
                     "engine": cluster["Engine"],
@@ -234,12 +228,10 @@ def collect_s3_buckets(ctx: ScanContext) -> list[Found]:
     names = [str(bucket.name) for bucket in buckets]
     for name, tags in zip(names, ctx.each(tags_of, names), strict=True):
         found.append(
-            Found(
-                kind="aws_s3_bucket",
-                key=f"arn:aws:s3:::{name}",
-                import_id=name,
-                name_hint=name,
-                region=ctx.region,
+            ctx.found(
+                "aws_s3_bucket",
+                f"arn:aws:s3:::{name}",
+                imported_as=name,
                 tags=tags,
                 arguments={"bucket": name},
                 aliases={
@@ -266,12 +258,10 @@ def collect_elasticache_clusters(ctx: ScanContext) -> list[Found]:
         group = cluster.get("ReplicationGroupId")
         groups = [Ref(g["SecurityGroupId"]) for g in cluster.get("SecurityGroups", [])] or None
         found.append(
-            Found(
-                kind="aws_elasticache_cluster",
-                key=cluster["ARN"],
-                import_id=cluster["CacheClusterId"],
-                name_hint=cluster["CacheClusterId"],
-                region=ctx.region,
+            ctx.found(
+                "aws_elasticache_cluster",
+                cluster["ARN"],
+                imported_as=cluster["CacheClusterId"],
                 tags=tags,
                 arguments={
                     "cluster_id": cluster["CacheClusterId"],
@@ -323,12 +313,10 @@ def collect_elasticache_replication_groups(ctx: ScanContext) -> list[Found]:
             else {"num_cache_clusters": len(members) or None}
         )
         found.append(
-            Found(
-                kind="aws_elasticache_replication_group",
-                key=group["ARN"],
-                import_id=group["ReplicationGroupId"],
-                name_hint=group["ReplicationGroupId"],
-                region=ctx.region,
+            ctx.found(
+                "aws_elasticache_replication_group",
+                group["ARN"],
+                imported_as=group["ReplicationGroupId"],
                 tags=tags,
                 arguments={
                     "replication_group_id": group["ReplicationGroupId"],
@@ -381,12 +369,10 @@ def _table(ctx: ScanContext, table: dict[str, Any], tags: dict[str, str]) -> Fou
     local = [_index(index, False, gsi=False) for index in table.get("LocalSecondaryIndexes", [])]
     if local:
         blocks["local_secondary_index"] = local
-    return Found(
-        kind="aws_dynamodb_table",
-        key=table["TableArn"],
-        import_id=table["TableName"],
-        name_hint=table["TableName"],
-        region=ctx.region,
+    return ctx.found(
+        "aws_dynamodb_table",
+        table["TableArn"],
+        imported_as=table["TableName"],
         tags=tags,
         arguments={
             "name": table["TableName"],

@@ -197,12 +197,10 @@ def _queue(ctx: ScanContext, url: str, attributes: dict[str, str], tags: dict[st
         )
         max_size = None
 
-    return Found(
-        kind="aws_sqs_queue",
-        key=url,
-        import_id=url,
-        name_hint=name.removesuffix(".fifo"),
-        region=ctx.region,
+    return ctx.found(
+        "aws_sqs_queue",
+        url,
+        name=name.removesuffix(".fifo"),
         tags=tags,
         arguments={
             "name": name,
@@ -249,12 +247,10 @@ def collect_sns_topics(ctx: ScanContext) -> list[Found]:
         name = arn.rsplit(":", 1)[-1]
         fifo = attributes.get("FifoTopic") == "true"
         found.append(
-            Found(
-                kind="aws_sns_topic",
-                key=arn,
-                import_id=arn,
-                name_hint=name.removesuffix(".fifo"),
-                region=ctx.region,
+            ctx.found(
+                "aws_sns_topic",
+                arn,
+                name=name.removesuffix(".fifo"),
                 tags=tags,
                 arguments={
                     "name": name,
@@ -279,12 +275,11 @@ def _subscription(ctx: ScanContext, topic_name: str, item: dict[str, Any]) -> Fo
     pending = not str(item.get("SubscriptionArn", "")).startswith("arn:")
     # Only ARN endpoints become references; an e-mail or URL endpoint stays literal.
     endpoint_value: Any = Ref(endpoint, "arn") if endpoint.startswith("arn:") else endpoint
-    return Found(
-        kind="aws_sns_topic_subscription",
-        key=str(item.get("SubscriptionArn")) if not pending else f"{item['TopicArn']}#{endpoint}",
-        import_id=str(item.get("SubscriptionArn")),
-        name_hint=f"{topic_name}_to_{endpoint.rsplit(':', 1)[-1] or protocol}",
-        region=ctx.region,
+    return ctx.found(
+        "aws_sns_topic_subscription",
+        str(item.get("SubscriptionArn")) if not pending else f"{item['TopicArn']}#{endpoint}",
+        imported_as=str(item.get("SubscriptionArn")),
+        name=f"{topic_name}_to_{endpoint.rsplit(':', 1)[-1] or protocol}",
         arguments={
             "topic_arn": Ref(item["TopicArn"], "arn"),
             "protocol": protocol,

@@ -93,12 +93,10 @@ def collect_load_balancers(ctx: ScanContext) -> list[Found]:
         ]
         settings, blocks, unrecorded = _lb_settings(lb.get("Type", "application"), attributes)
         found.append(
-            Found(
-                kind="aws_lb",
-                key=arn,
-                import_id=arn,
-                name_hint=lb["LoadBalancerName"],
-                region=ctx.region,
+            ctx.found(
+                "aws_lb",
+                arn,
+                name=lb["LoadBalancerName"],
                 tags=tags.get(arn, {}),
                 arguments={
                     "name": lb["LoadBalancerName"],
@@ -161,12 +159,10 @@ def _listeners(ctx: ScanContext, lb: dict[str, Any]) -> list[Found]:
         certificates = listener.get("Certificates") or [{}]
         secure = listener.get("Protocol") in {"HTTPS", "TLS"}
         found.append(
-            Found(
-                kind="aws_lb_listener",
-                key=listener["ListenerArn"],
-                import_id=listener["ListenerArn"],
-                name_hint=f"{lb['LoadBalancerName']}_{listener.get('Protocol', '')}_{listener['Port']}",
-                region=ctx.region,
+            ctx.found(
+                "aws_lb_listener",
+                listener["ListenerArn"],
+                name=f"{lb['LoadBalancerName']}_{listener.get('Protocol', '')}_{listener['Port']}",
                 arguments={
                     "load_balancer_arn": Ref(lb["LoadBalancerArn"], "arn"),
                     "port": listener["Port"],
@@ -246,12 +242,10 @@ def collect_target_groups(ctx: ScanContext) -> list[Found]:
             "matcher": (group.get("Matcher") or {}).get("HttpCode"),
         }
         found.append(
-            Found(
-                kind="aws_lb_target_group",
-                key=arn,
-                import_id=arn,
-                name_hint=group["TargetGroupName"],
-                region=ctx.region,
+            ctx.found(
+                "aws_lb_target_group",
+                arn,
+                name=group["TargetGroupName"],
                 tags=tags.get(arn, {}),
                 arguments={
                     "name": group["TargetGroupName"],

@@ -61,12 +61,10 @@ def collect_vpcs(ctx: ScanContext) -> list[Found]:
                 **arguments,
             }
         found.append(
-            Found(
-                kind="aws_default_vpc" if default else "aws_vpc",
-                key=vpc["VpcId"],
-                import_id=vpc["VpcId"],
-                name_hint=name_tag(tags, "default" if default else vpc["VpcId"]),
-                region=ctx.region,
+            ctx.found(
+                "aws_default_vpc" if default else "aws_vpc",
+                vpc["VpcId"],
+                name=name_tag(tags, "default" if default else vpc["VpcId"]),
                 tags=tags,
                 arguments=arguments,
             )
@@ -97,12 +95,10 @@ def collect_subnets(ctx: ScanContext) -> list[Found]:
             if ipv6:
                 arguments["ipv6_cidr_block"] = ipv6[0]
         found.append(
-            Found(
-                kind="aws_default_subnet" if default else "aws_subnet",
-                key=subnet["SubnetId"],
-                import_id=subnet["SubnetId"],
-                name_hint=name_tag(tags, f"subnet_{subnet['AvailabilityZone']}"),
-                region=ctx.region,
+            ctx.found(
+                "aws_default_subnet" if default else "aws_subnet",
+                subnet["SubnetId"],
+                name=name_tag(tags, f"subnet_{subnet['AvailabilityZone']}"),
                 tags=tags,
                 arguments=arguments,
                 aliases={"vpc": subnet["VpcId"]},
@@ -126,32 +122,29 @@ def collect_route_tables(ctx: ScanContext) -> list[Found]:
         blocks = {"route": [block for block in routes if block is not None]}
         if main:
             found.append(
-                Found(
-                    kind="aws_default_route_table",
-                    key=table_id,
-                    import_id=table["VpcId"],
-                    name_hint=name_tag(tags, table["VpcId"]),  # named after its VPC
-                    region=ctx.region,
+                ctx.found(
+                    "aws_default_route_table",
+                    table_id,
+                    imported_as=table["VpcId"],
+                    name=name_tag(tags, table["VpcId"]),  # named after its VPC
                     tags=tags,
                     arguments={
                         "default_route_table_id": Ref(
                             table["VpcId"], "default_route_table_id", literal=table_id
                         )
                     },
-                    blocks=blocks,  # type: ignore[arg-type]
+                    blocks=blocks,
                 )
             )
         else:
             found.append(
-                Found(
-                    kind="aws_route_table",
-                    key=table_id,
-                    import_id=table_id,
-                    name_hint=name_tag(tags, table["VpcId"]),
-                    region=ctx.region,
+                ctx.found(
+                    "aws_route_table",
+                    table_id,
+                    name=name_tag(tags, table["VpcId"]),
                     tags=tags,
                     arguments={"vpc_id": Ref(table["VpcId"])},
-                    blocks=blocks,  # type: ignore[arg-type]
+                    blocks=blocks,
                 )
             )
         for association in table.get("Associations", []):
@@ -160,12 +153,11 @@ def collect_route_tables(ctx: ScanContext) -> list[Found]:
             if association.get("Main") or not subnet_id or state != "associated":
                 continue
             found.append(
-                Found(
-                    kind="aws_route_table_association",
-                    key=association["RouteTableAssociationId"],
-                    import_id=f"{subnet_id}/{table_id}",
-                    name_hint=subnet_id,  # renamed after its subnet by the exporter
-                    region=ctx.region,
+                ctx.found(
+                    "aws_route_table_association",
+                    association["RouteTableAssociationId"],
+                    imported_as=f"{subnet_id}/{table_id}",
+                    name=subnet_id,  # renamed after its subnet by the exporter
                     arguments={"subnet_id": Ref(subnet_id), "route_table_id": Ref(table_id)},
                     parent=table_id,
                     taggable=False,
@@ -193,12 +185,10 @@ def collect_internet_gateways(ctx: ScanContext) -> list[Found]:
         gateway, tags = resource.item, resource.tags or {}
         attached = [item["VpcId"] for item in gateway.get("Attachments", []) if item.get("VpcId")]
         found.append(
-            Found(
-                kind="aws_internet_gateway",
-                key=gateway["InternetGatewayId"],
-                import_id=gateway["InternetGatewayId"],
-                name_hint=name_tag(tags, attached[0] if attached else gateway["InternetGatewayId"]),
-                region=ctx.region,
+            ctx.found(
+                "aws_internet_gateway",
+                gateway["InternetGatewayId"],
+                name=name_tag(tags, attached[0] if attached else gateway["InternetGatewayId"]),
                 tags=tags,
                 arguments={"vpc_id": Ref(attached[0])} if attached else {},
             )
@@ -220,12 +210,10 @@ def collect_nat_gateways(ctx: ScanContext) -> list[Found]:
         if connectivity != "private" and primary:
             arguments["allocation_id"] = primary["AllocationId"]  # Elastic IPs are not scanned
         found.append(
-            Found(
-                kind="aws_nat_gateway",
-                key=gateway["NatGatewayId"],
-                import_id=gateway["NatGatewayId"],
-                name_hint=name_tag(tags, gateway["SubnetId"]),
-                region=ctx.region,
+            ctx.found(
+                "aws_nat_gateway",
+                gateway["NatGatewayId"],
+                name=name_tag(tags, gateway["SubnetId"]),
                 tags=tags,
                 arguments=arguments,
                 # Not reported: the provider's default ("public") would replace the gateway.
@@ -248,12 +236,10 @@ def collect_security_groups(ctx: ScanContext) -> list[Found]:
         if default:
             defaults.add(group["GroupId"])
         found.append(
-            Found(
-                kind="aws_security_group",
-                key=group["GroupId"],
-                import_id=group["GroupId"],
-                name_hint=group["GroupName"] if not default else f"{group.get('VpcId')}_default",
-                region=ctx.region,
+            ctx.found(
+                "aws_security_group",
+                group["GroupId"],
+                name=group["GroupName"] if not default else f"{group.get('VpcId')}_default",
                 tags=tags,
                 arguments={
                     "name": group["GroupName"],
@@ -304,13 +290,11 @@ def _rule(
         peer = names.get(other, other)
     ports = "all" if protocol == "-1" else f"{protocol}_{rule.get('FromPort')}"
     direction = "egress" if egress else "ingress"
-    return Found(
-        kind=f"aws_vpc_security_group_{direction}_rule",
-        key=rule["SecurityGroupRuleId"],
-        import_id=rule["SecurityGroupRuleId"],
-        name_hint=f"{group_name}_{direction}_{ports}_{'to' if egress else 'from'}_{peer}",
-        region=ctx.region,
-        tags=resource.tags or {},
+    return ctx.found(
+        f"aws_vpc_security_group_{direction}_rule",
+        rule["SecurityGroupRuleId"],
+        name=f"{group_name}_{direction}_{ports}_{'to' if egress else 'from'}_{peer}",
+        tags=resource.tags,
         arguments=arguments,
         parent=rule["GroupId"],
         skip_reason="a rule of the VPC's default security group (not exported)"

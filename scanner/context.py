@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from autcloud.aws import AwsClients, Resource, Where, list_resources
+from autcloud.scanner.model import Found
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,3 +39,30 @@ class ScanContext:
         """The resources of ``kind`` from the AWS layer's table of list calls."""
         where = Where(self.clients, region or self.region, self.account, each=self.each)
         return list_resources(where, kind)
+
+    def found(
+        self,
+        kind: str,
+        key: str,
+        *,
+        imported_as: str | None = None,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        **details: Any,
+    ) -> Found:
+        """One object of ``kind`` in the scanned region.
+
+        It is imported by its ``key`` (an EC2 ID, an ARN) unless ``imported_as`` says otherwise
+        (RDS and ECS import by name), and named after its import ID unless ``name`` is given.
+        ``tags`` None: the kind has no tags of its own (listeners, associations).
+        """
+        import_id = key if imported_as is None else imported_as
+        return Found(
+            kind=kind,
+            key=key,
+            import_id=import_id,
+            name_hint=import_id if name is None else name,
+            region=self.region,
+            tags=dict(tags or {}),
+            **details,
+        )
