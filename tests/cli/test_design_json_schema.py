@@ -22,8 +22,10 @@ from pydantic import ValidationError
 from autcloud.agent.design import run_design
 from autcloud.agent.document import DesignDocument, QuestionId, design_json_schema, validated
 from autcloud.agent.requirements import ANSWERABLE
+from autcloud.agent.validation.checkov_tool import find_checkov_python
 from autcloud.gitsink.pr_body import render_pull_request_body
 from autcloud.operator import summary
+from tests.tooling import missing_tool, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED = ROOT / "docs" / "design.schema.json"
@@ -199,3 +201,34 @@ def test_the_pull_request_body_states_the_budget_in_dollars() -> None:
     body = render_pull_request_body(summary.pull_request_summary("platform", design(BUDGET)))
 
     assert "(budget $200.00)" in body
+
+
+def test_a_fully_validated_design_json_holds_to_the_schema(tmp_path: Path) -> None:
+    require_tool("terraform", "--validate full runs terraform validate")
+    python, problem = find_checkov_python()
+    if python is None:
+        missing_tool(f"--validate full runs checkov: {problem}")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autcloud",
+            "design",
+            "A containerised web API with PostgreSQL in Seoul",
+            "--out",
+            str(tmp_path),
+            "--yes",
+            "--validate",
+            "full",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    document = json.loads((tmp_path / "design.json").read_text(encoding="utf-8"))
+
+    steps = {step["name"]: step["status"] for step in document["validation"]["steps"]}
+    assert steps["terraform validate"] == "passed" and steps["checkov"] == "passed", run.stderr
+    assert document["validation"]["skipped_checks"], "checkov's inline skips are listed"
+    assert [f"{e.json_path}: {e.message}" for e in schema_errors(document)] == []
