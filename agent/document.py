@@ -363,8 +363,8 @@ def _section(name: str) -> type[BaseModel]:
 def sections(document: Document, *names: str) -> DesignDocument:
     """The document with the sections ``names`` read (each validated, naming the field when it
     is wrong); a reader that needs a few sections pays for those, and takes a document a
-    person wrote with only them. A section that is missing reads as absent; a model is returned
-    as it is."""
+    person wrote with only them. A section the document lacks stays unset (None when optional);
+    a model is returned as it is."""
     if isinstance(document, DesignDocument):
         return document
     read = {
