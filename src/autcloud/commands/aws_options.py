@@ -1,4 +1,4 @@
-"""What the AWS-reading commands (tags, monitor) share: their options and their start-up."""
+"""What the AWS-reading commands (scan, tags, monitor) share: options, logging, start-up."""
 
 from __future__ import annotations
 
@@ -11,26 +11,44 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from autcloud.accounts import AwsClients
+from autcloud.aws import AwsClients
 
 SpecBuilder = Callable[[argparse.Namespace], dict[str, Any]]
 
 
-def add_aws_options(parser: argparse.ArgumentParser) -> None:
+def add_aws_options(
+    parser: argparse.ArgumentParser, *, json_help: str = "print the result as JSON to stdout"
+) -> None:
     parser.add_argument("--profile", help="the AWS profile to use (default: the usual chain)")
     parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (default: botocore's)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON to stdout")
+    parser.add_argument("--json", action="store_true", help=json_help)
+
+
+def log_to_stderr() -> None:
+    """Progress on stderr as plain lines; botocore's own chatter only from warnings up."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
+def parse_tag(text: str) -> dict[str, str]:
+    """``--tag KEY=VALUE`` as the spec's ``{"key", "value"}`` (VALUE may be empty)."""
+    key, sep, value = text.partition("=")
+    if not key.strip() or not sep:
+        raise ValueError(f"--tag {text!r}: give KEY=VALUE, e.g. --tag Project=checkout")
+    return {"key": key.strip(), "value": value}
 
 
 def start(
     command: str, args: argparse.Namespace, build_spec: SpecBuilder
 ) -> tuple[dict[str, Any], AwsClients] | None:
-    """Logging on stderr, the spec from the arguments and the AWS clients; None after printing
-    a usage error that names the argument."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+    """Logging on stderr, the spec from the arguments (with ``--endpoint-url`` as its
+    ``endpointURL``) and the AWS clients; None after printing a usage error that names the
+    argument."""
+    log_to_stderr()
     try:
         spec = build_spec(args)
+        if args.endpoint_url:
+            spec["endpointURL"] = args.endpoint_url
         clients = AwsClients(
             boto3.Session(profile_name=args.profile), endpoint_url=args.endpoint_url
         )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from autcloud.agent.diagram import VIEWS, DiagramRenderError, diagram_for_folder, write_diagram
 from autcloud.agent.tfparse import TerraformParseError
+from autcloud.commands.parsers import add_command
 
 EXIT_WRITTEN = 0
 EXIT_USAGE = 2
@@ -28,11 +29,11 @@ FORMATS = ("json", "dot", "svg", "png")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "diagram",
-        help="draw the architecture diagram of a Terraform folder",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="draw the architecture diagram of a Terraform folder",
+        doc=__doc__,
     )
     parser.add_argument("folder", type=Path, help="a folder of *.tf files")
     parser.add_argument(

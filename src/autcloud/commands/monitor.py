@@ -16,7 +16,8 @@ import sys
 from typing import Any
 
 from autcloud.accounts import reconcile_monitor_target
-from autcloud.commands.aws_options import add_aws_options, start
+from autcloud.commands.aws_options import add_aws_options, parse_tag, start
+from autcloud.commands.parsers import add_command
 
 EXIT_DONE = 0
 EXIT_USAGE = 2
@@ -24,11 +25,11 @@ EXIT_FAILED = 3
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "monitor",
-        help="read CloudWatch metrics of tagged resources and report insights",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="read CloudWatch metrics of tagged resources and report insights",
+        doc=__doc__,
     )
     parser.add_argument("--tag", metavar="KEY=VALUE", help="watch resources carrying this tag")
     parser.add_argument("--region", action="append", help="region to search (repeatable)")
@@ -44,19 +45,15 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError("give exactly one of --tag KEY=VALUE (with --region) or --arn ARN")
     spec: dict[str, Any] = {"defaultMetricSets": not args.no_default_metrics}
     if args.tag:
-        key, sep, value = str(args.tag).partition("=")
-        if not key.strip() or not sep:
-            raise ValueError(f"--tag {args.tag!r}: give KEY=VALUE, e.g. --tag Project=checkout")
+        tag = parse_tag(args.tag)
         if not args.region:
             raise ValueError(
                 "--tag needs --region: the region(s) to search, e.g. --region eu-west-1"
             )
-        spec["selector"] = {"tag": {"key": key.strip(), "value": value}}
+        spec["selector"] = {"tag": tag}
         spec["regions"] = args.region
     else:
         spec["arns"] = args.arn
-    if args.endpoint_url:
-        spec["endpointURL"] = args.endpoint_url
     return spec
 
 

@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from autcloud.commands.parsers import add_command
+
 EXIT_USAGE = 2
 ENV_REDIS_URL = "AUTCLOUD_REDIS_URL"
 ENV_POD_NAME = "POD_NAME"  # the chat inbox's consumer name (the Helm chart sets it)
@@ -39,11 +41,11 @@ _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "operator",
-        help="run the InfraDesign operator against the current Kubernetes cluster",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="run the InfraDesign operator against the current Kubernetes cluster",
+        doc=__doc__,
     )
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument(

@@ -12,18 +12,17 @@ import json
 import sys
 from typing import Any
 
-from autcloud.commands.watch import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, add_gateway_options
+from autcloud.commands.watch import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, add_design_command
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    parser = add_design_command(
+        subparsers,
         "say",
-        help="send a message to a design",
+        summary="send a message to a design",
         description="Send a message (an answer, a change) to a design's conversation.",
     )
-    parser.add_argument("design", metavar="NAMESPACE/NAME")
     parser.add_argument("text", help="the message")
-    add_gateway_options(parser)
     parser.add_argument(
         "--id", dest="message_id", help="idempotency key: sending again with the same id is a no-op"
     )

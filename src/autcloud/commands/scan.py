@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 
+from autcloud.commands.aws_options import add_aws_options, log_to_stderr
+from autcloud.commands.parsers import add_command
 from autcloud.scanner import (
     OutputFolderError,
     ScanError,
@@ -35,11 +36,11 @@ EXIT_INCOMPLETE = 5
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "scan",
-        help="scan an AWS account into Terraform with import blocks, an inventory and a diagram",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="scan an AWS account into Terraform with import blocks, an inventory and a diagram",
+        doc=__doc__,
     )
     parser.add_argument("--region", required=True, help="the region to scan, e.g. eu-west-1")
     parser.add_argument(
@@ -49,20 +50,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--out", required=True, type=Path, help="folder to write (new or empty)")
     parser.add_argument("--force", action="store_true", help="replace the contents of --out")
-    parser.add_argument("--profile", help="the AWS profile to use (default: the usual chain)")
-    parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (default: botocore's)")
     parser.add_argument(
         "--concurrency", type=int, default=8, help="parallel API calls (1-64, default 8)"
     )
     parser.add_argument(
         "--no-global", action="store_true", help="skip global services (CloudFront)"
     )
-    parser.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+    add_aws_options(parser, json_help="print a JSON summary to stdout")
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+    log_to_stderr()
     try:
         options = ScanOptions(
             region=args.region,

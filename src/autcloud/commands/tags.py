@@ -18,7 +18,8 @@ from typing import Any
 
 from autcloud.accounts import reconcile_project_tag
 from autcloud.accounts.arns import SUPPORTED_KINDS
-from autcloud.commands.aws_options import add_aws_options, start
+from autcloud.commands.aws_options import add_aws_options, parse_tag, start
+from autcloud.commands.parsers import add_command
 
 EXIT_DONE = 0
 EXIT_USAGE = 2
@@ -27,11 +28,11 @@ EXIT_PARTIAL = 5
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "tags",
-        help="report or add a project tag on the resources of an AWS account",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="report or add a project tag on the resources of an AWS account",
+        doc=__doc__,
     )
     parser.add_argument("action", choices=("report", "apply"), help="report only, or also tag")
     parser.add_argument("--tag", required=True, metavar="KEY=VALUE", help="e.g. Project=checkout")
@@ -54,9 +55,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    key, sep, value = str(args.tag).partition("=")
-    if not key.strip() or not sep:
-        raise ValueError(f"--tag {args.tag!r}: give KEY=VALUE, e.g. --tag Project=checkout")
     selectors: dict[str, Any] = {}
     if args.vpc:
         selectors["vpcIds"] = args.vpc
@@ -65,7 +63,7 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.arn:
         selectors["arns"] = args.arn
     spec: dict[str, Any] = {
-        "tag": {"key": key.strip(), "value": value},
+        "tag": parse_tag(args.tag),
         "regions": args.region,
         "mode": "enforce" if args.action == "apply" else "report",
         "overwrite": "always" if args.overwrite else "never",
@@ -73,8 +71,6 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.kinds:
         spec["resourceKinds"] = args.kinds
-    if args.endpoint_url:
-        spec["endpointURL"] = args.endpoint_url
     return spec
 
 

@@ -38,14 +38,26 @@ def add_gateway_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register(subparsers: Any) -> None:
+def add_design_command(
+    subparsers: Any, name: str, *, summary: str, description: str
+) -> argparse.ArgumentParser:
+    """A command that speaks to one design through the gateway: ``NAMESPACE/NAME`` first, then
+    the gateway options."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "watch",
-        help="follow a design's live progress",
-        description="Follow a design's events through the gateway until its run is done.",
+        name, help=summary, description=description
     )
     parser.add_argument("design", metavar="NAMESPACE/NAME")
     add_gateway_options(parser)
+    return parser
+
+
+def register(subparsers: Any) -> None:
+    parser = add_design_command(
+        subparsers,
+        "watch",
+        summary="follow a design's live progress",
+        description="Follow a design's events through the gateway until its run is done.",
+    )
     parser.add_argument("--json", action="store_true", help="print each event as JSON on stdout")
     parser.add_argument(
         "--follow", action="store_true", help="keep following after the run's 'done' event"
