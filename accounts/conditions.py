@@ -77,6 +77,38 @@ def outcome_conditions(
     )
 
 
+def outcome_status(
+    previous: Mapping[str, Any],
+    *,
+    ready: bool,
+    reason: str,
+    message: str,
+    stalled: bool,
+    now: datetime,
+    generation: int | None,
+    more_conditions: Iterable[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """What every reconcile's status patch holds: the outcome's conditions (then
+    ``more_conditions``) and, when known, the generation they describe."""
+    status: dict[str, Any] = {
+        "conditions": [
+            *outcome_conditions(
+                previous.get("conditions"),
+                ready=ready,
+                reason=reason,
+                message=message,
+                stalled=stalled,
+                now=now,
+                generation=generation,
+            ),
+            *more_conditions,
+        ]
+    }
+    if generation is not None:
+        status["observedGeneration"] = generation
+    return status
+
+
 def failed_status(
     previous: Mapping[str, Any],
     *,
@@ -88,17 +120,12 @@ def failed_status(
 ) -> dict[str, Any]:
     """The status patch of a reconcile that could not finish: its conditions (not Ready) and
     the generation they describe."""
-    status: dict[str, Any] = {
-        "conditions": outcome_conditions(
-            previous.get("conditions"),
-            ready=False,
-            reason=reason,
-            message=message,
-            stalled=stalled,
-            now=now,
-            generation=generation,
-        )
-    }
-    if generation is not None:
-        status["observedGeneration"] = generation
-    return status
+    return outcome_status(
+        previous,
+        ready=False,
+        reason=reason,
+        message=message,
+        stalled=stalled,
+        now=now,
+        generation=generation,
+    )

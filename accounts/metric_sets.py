@@ -1,8 +1,13 @@
-"""Which CloudWatch metrics to read for each monitored kind, and each resource's dimension."""
+"""Which CloudWatch metrics to read for each monitored kind (``metric_sets.yaml``), and each
+resource's dimension."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from autcloud.accounts.arns import Arn, parse_arn
 
@@ -28,70 +33,21 @@ class KindMetrics:
     metrics: tuple[MetricDef, ...]
 
 
-def _set(namespace: str, dimension: str, *metrics: tuple[str, str, str]) -> KindMetrics:
+def _kind_metrics(entry: dict[str, Any]) -> KindMetrics:
+    namespace = str(entry["namespace"])
     return KindMetrics(
-        namespace, dimension, tuple(MetricDef(namespace, n, s, unit=u) for n, s, u in metrics)
+        namespace,
+        str(entry["dimension"]),
+        tuple(MetricDef(namespace, name, stat, unit=unit) for name, stat, unit in entry["metrics"]),
     )
 
 
 # The default metric set of each kind: what the insights need, plus the usual health signals.
 DEFAULT_SETS: dict[str, KindMetrics] = {
-    "ec2:instance": _set(
-        "AWS/EC2",
-        "InstanceId",
-        ("CPUUtilization", "Average", "Percent"),
-        ("CPUUtilization", "Maximum", "Percent"),
-        ("StatusCheckFailed", "Maximum", "Count"),
-        ("NetworkIn", "Sum", "Bytes"),
-    ),
-    "rds:db": _set(
-        "AWS/RDS",
-        "DBInstanceIdentifier",
-        ("CPUUtilization", "Average", "Percent"),
-        ("CPUUtilization", "Maximum", "Percent"),
-        ("FreeStorageSpace", "Minimum", "Bytes"),
-        ("FreeableMemory", "Minimum", "Bytes"),
-        ("DatabaseConnections", "Average", "Count"),
-    ),
-    "elasticloadbalancing:loadbalancer": _set(
-        "AWS/ApplicationELB",
-        "LoadBalancer",
-        ("RequestCount", "Sum", "Count"),
-        ("HTTPCode_ELB_5XX_Count", "Sum", "Count"),
-        ("HTTPCode_Target_5XX_Count", "Sum", "Count"),
-        ("TargetResponseTime", "Average", "Seconds"),
-    ),
-    "lambda:function": _set(
-        "AWS/Lambda",
-        "FunctionName",
-        ("Invocations", "Sum", "Count"),
-        ("Errors", "Sum", "Count"),
-        ("Throttles", "Sum", "Count"),
-        ("Duration", "Average", "Milliseconds"),
-    ),
-    "elasticache:cluster": _set(
-        "AWS/ElastiCache",
-        "CacheClusterId",
-        ("CPUUtilization", "Average", "Percent"),
-        ("CPUUtilization", "Maximum", "Percent"),
-        ("Evictions", "Sum", "Count"),
-        ("DatabaseMemoryUsagePercentage", "Average", "Percent"),
-    ),
-    "dynamodb:table": _set(
-        "AWS/DynamoDB",
-        "TableName",
-        ("ConsumedReadCapacityUnits", "Sum", "Count"),
-        ("ConsumedWriteCapacityUnits", "Sum", "Count"),
-        ("ReadThrottleEvents", "Sum", "Count"),
-        ("WriteThrottleEvents", "Sum", "Count"),
-    ),
-    "sqs:queue": _set(
-        "AWS/SQS",
-        "QueueName",
-        ("ApproximateNumberOfMessagesVisible", "Maximum", "Count"),
-        ("ApproximateAgeOfOldestMessage", "Maximum", "Seconds"),
-        ("NumberOfMessagesSent", "Sum", "Count"),
-    ),
+    kind: _kind_metrics(entry)
+    for kind, entry in yaml.safe_load(
+        (Path(__file__).resolve().parent / "metric_sets.yaml").read_text(encoding="utf-8")
+    ).items()
 }
 MONITORED_KINDS: tuple[str, ...] = tuple(DEFAULT_SETS)
 

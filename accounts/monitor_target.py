@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from autcloud.accounts.arns import parse_arn
 from autcloud.accounts.collector import Series, Target, collect, queries_for
-from autcloud.accounts.conditions import failed_status, outcome_conditions, rfc3339
+from autcloud.accounts.conditions import failed_status, outcome_status, rfc3339
 from autcloud.accounts.discovery import tagged_resources
 from autcloud.accounts.errors import Failure, classify
 from autcloud.accounts.insights import Facts, Insight, find_insights
@@ -188,7 +188,7 @@ def _status(
             "NoResourcesMatched",
             "No monitorable resource carries the tag (or the ARNs name none).",
         )
-    status: dict[str, Any] = {
+    return {
         "counts": {
             "resources": len(result.targets),
             "readings": len(result.readings),
@@ -198,8 +198,8 @@ def _status(
         "insights": [i.as_status() for i in result.insights[:INSIGHTS_CAP]],
         "lastCollectionTime": rfc3339(now),
         "nextCollectionTime": rfc3339(now + timedelta(seconds=interval_s)),
-        "conditions": outcome_conditions(
-            previous.get("conditions"),
+        **outcome_status(
+            previous,
             ready=True,
             reason=reason,
             message=message,  # build_conditions clips it to the CRD's limit
@@ -208,9 +208,6 @@ def _status(
             generation=generation,
         ),
     }
-    if generation is not None:
-        status["observedGeneration"] = generation
-    return status
 
 
 def _events(result: MonitorTargetResult, previous: Mapping[str, Any]) -> list[Event]:

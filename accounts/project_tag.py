@@ -21,7 +21,7 @@ from autcloud.accounts.conditions import (
     build_conditions,
     clip,
     failed_status,
-    outcome_conditions,
+    outcome_status,
     rfc3339,
 )
 from autcloud.accounts.discovery import account_id, discover, display_name, regions_to_scan
@@ -172,7 +172,6 @@ def _finish(
         reason = "AccessDenied"
         message = f"AWS denied tagging {len(result.failed)} resources: grant tag:TagResources and the services' tagging permissions"
     result.status_patch = {
-        "observedGeneration": generation,
         "counts": counts,
         "untagged": [_untagged_item(u) for u in result.untagged[:STATUS_LIST_CAP]],
         "failed": [
@@ -188,19 +187,17 @@ def _finish(
         ],
         "lastScanTime": rfc3339(now),
         "nextScanTime": rfc3339(now + timedelta(seconds=interval_s)),
-        "conditions": outcome_conditions(
-            previous.get("conditions"),
+        **outcome_status(
+            previous,
             ready=ready,
             reason=reason,
             message=message,
             stalled=stalled,
             now=now,
             generation=generation,
-        )
-        + _arns_condition(result, spec, previous, now, generation),
+            more_conditions=_arns_condition(result, spec, previous, now, generation),
+        ),
     }
-    if generation is None:
-        del result.status_patch["observedGeneration"]
     result.requeue_after_s = interval_s
     result.events = _events(result, spec, previous, tag)
 
