@@ -193,52 +193,37 @@ def _create_blob(repo: Repository, path: str, data: bytes) -> None:
 
 
 def _base_ref(repo: Repository, remote: GitHubRepository, base: str, token: str | None) -> GitRef:
-    try:
-        ref = repo.get_git_ref(f"heads/{base}")
-        _ = ref.object.sha  # completes the ref if PyGithub was told to read lazily
-    except GithubException as error:
-        if error.status == 404:
-            raise invalid_target(
-                f"base_branch: {base!r} does not exist in {remote.full_name}; "
-                "name an existing branch"
-            ) from None
-        if error.status == 409:  # "Git Repository is empty."
-            raise invalid_target(
-                f"{remote.full_name} has no commits yet, and GitHub's API cannot write the first "
-                f"one: create the repository with a README (or push one commit to {base!r})"
-            ) from None
-        raise from_github(
-            error, action="reading the base branch", repository=remote.full_name, token=token
-        ) from None
-    except requests.RequestException as error:
-        raise from_transport(
-            error,
-            action="reading the repository",
-            api_url=remote.api_url,
-            repository=remote.full_name,
-        ) from None
+    with translated(remote, token, "reading the base branch"):
+        try:
+            ref = repo.get_git_ref(f"heads/{base}")
+            _ = ref.object.sha  # completes the ref if PyGithub was told to read lazily
+        except GithubException as error:
+            if error.status == 404:
+                raise invalid_target(
+                    f"base_branch: {base!r} does not exist in {remote.full_name}; "
+                    "name an existing branch"
+                ) from None
+            if error.status == 409:  # "Git Repository is empty."
+                raise invalid_target(
+                    f"{remote.full_name} has no commits yet, and GitHub's API cannot write the "
+                    f"first one: create the repository with a README (or push one commit to "
+                    f"{base!r})"
+                ) from None
+            raise
     return ref
 
 
 def _optional_ref(
     repo: Repository, remote: GitHubRepository, branch: str, token: str | None
 ) -> GitRef | None:
-    try:
-        ref = repo.get_git_ref(f"heads/{branch}")
-        _ = ref.object.sha
-    except GithubException as error:
-        if error.status == 404:
-            return None
-        raise from_github(
-            error, action="reading the design branch", repository=remote.full_name, token=token
-        ) from None
-    except requests.RequestException as error:
-        raise from_transport(
-            error,
-            action="reading the repository",
-            api_url=remote.api_url,
-            repository=remote.full_name,
-        ) from None
+    with translated(remote, token, "reading the design branch"):
+        try:
+            ref = repo.get_git_ref(f"heads/{branch}")
+            _ = ref.object.sha
+        except GithubException as error:
+            if error.status == 404:
+                return None
+            raise
     return ref
 
 
@@ -285,30 +270,25 @@ def _move_branch(
     token: str | None,
 ) -> None:
     """The one write that makes the commit visible; refused unless it is a fast-forward."""
-    try:
-        if branch_ref is None:
-            repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
-        else:
-            branch_ref.edit(commit.sha, force=False)
-    except GithubException as error:
-        detail = message_of(error).lower()
-        if error.status == 422 and ("fast forward" in detail or "already exists" in detail):
-            raise _BranchMovedError from None
-        if error.status in (409, 422):
-            raise GitSinkError(
-                "PushRejected",
-                f"GitHub refused to move {branch!r} of {remote.full_name} "
-                f"({error.status} {message_of(error)}); a protected branch takes mode pullRequest",
-                retryable=False,
-                secrets=(token,),
-            ) from None
-        raise from_github(
-            error, action="updating the branch", repository=remote.full_name, token=token
-        ) from None
-    except requests.RequestException as error:
-        raise from_transport(
-            error, action="updating the branch", api_url=remote.api_url, repository=remote.full_name
-        ) from None
+    with translated(remote, token, "updating the branch"):
+        try:
+            if branch_ref is None:
+                repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
+            else:
+                branch_ref.edit(commit.sha, force=False)
+        except GithubException as error:
+            detail = message_of(error).lower()
+            if error.status == 422 and ("fast forward" in detail or "already exists" in detail):
+                raise _BranchMovedError from None
+            if error.status in (409, 422):
+                raise GitSinkError(
+                    "PushRejected",
+                    f"GitHub refused to move {branch!r} of {remote.full_name} ({error.status} "
+                    f"{message_of(error)}); a protected branch takes mode pullRequest",
+                    retryable=False,
+                    secrets=(token,),
+                ) from None
+            raise
 
 
 def _ensure_pull_request(
