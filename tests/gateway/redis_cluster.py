@@ -46,6 +46,13 @@ class RedisCluster3:
         return "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in self.ports)
 
     def start(self) -> None:
+        try:
+            self._create()
+        except BaseException:
+            self.stop()  # no node outlives a failed start
+            raise
+
+    def _create(self) -> None:
         self._launch()
         subprocess.run(
             [
