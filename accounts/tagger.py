@@ -211,66 +211,54 @@ def _s3(
     return _each(arns, tag, "s3:PutBucketTagging")
 
 
-def _simple(
-    service: str, call: Callable[[Any, str, dict[str, str]], Any], operation: str
-) -> ServiceTagger:
+@dataclass(frozen=True)
+class _TagCall:
+    """A service's own one-resource tagging call: ``method(**{arn: ARN, tags: TAGS})``."""
+
+    method: str  # the client method, e.g. tag_resource; the IAM action is its CamelCase name
+    arn: str  # the parameter that names the resource
+    tags: str  # the parameter that carries the tags
+    pairs: tuple[str, str] | None = ("Key", "Value")  # None: the tags as a {key: value} map
+    wrapper: str | None = None  # the pairs wrapped in {wrapper: [...]} (CloudFront's Items)
+
+    def arguments(self, arn: str, tags: dict[str, str]) -> dict[str, Any]:
+        value: Any = tags if self.pairs is None else _pairs(tags, *self.pairs)
+        if self.wrapper is not None:
+            value = {self.wrapper: value}
+        return {self.arn: arn, self.tags: value}
+
+
+def _one_by_one(service: str, call: _TagCall) -> ServiceTagger:
+    operation = f"{service}:{''.join(word.title() for word in call.method.split('_'))}"
+
     def tagger(
         clients: AwsClients, region: str, arns: list[str], tags: dict[str, str]
     ) -> dict[str, TagFailure | None]:
-        client = clients.client(service, region)
-        return _each(arns, lambda arn: call(client, arn, tags), operation)
+        method = getattr(clients.client(service, region), call.method)
+        return _each(arns, lambda arn: method(**call.arguments(arn, tags)), operation)
 
     return tagger
 
+
+# The services whose tagging call takes one resource at a time.
+_TAG_CALLS: dict[str, _TagCall] = {
+    "rds": _TagCall("add_tags_to_resource", "ResourceName", "Tags"),
+    "elasticache": _TagCall("add_tags_to_resource", "ResourceName", "Tags"),
+    "lambda": _TagCall("tag_resource", "Resource", "Tags", pairs=None),
+    "dynamodb": _TagCall("tag_resource", "ResourceArn", "Tags"),
+    "sns": _TagCall("tag_resource", "ResourceArn", "Tags"),
+    "logs": _TagCall("tag_resource", "resourceArn", "tags", pairs=None),
+    "secretsmanager": _TagCall("tag_resource", "SecretId", "Tags"),
+    "ecs": _TagCall("tag_resource", "resourceArn", "tags", pairs=("key", "value")),
+    "eks": _TagCall("tag_resource", "resourceArn", "tags", pairs=None),
+    "kms": _TagCall("tag_resource", "KeyId", "Tags", pairs=("TagKey", "TagValue")),
+    "cloudfront": _TagCall("tag_resource", "Resource", "Tags", wrapper="Items"),
+}
 
 SERVICE_TAGGERS: dict[str, ServiceTagger] = {
     "ec2": _ec2,
     "elasticloadbalancing": _elbv2,
     "sqs": _sqs,
     "s3": _s3,
-    "rds": _simple(
-        "rds",
-        lambda c, a, t: c.add_tags_to_resource(ResourceName=a, Tags=_pairs(t)),
-        "rds:AddTagsToResource",
-    ),
-    "elasticache": _simple(
-        "elasticache",
-        lambda c, a, t: c.add_tags_to_resource(ResourceName=a, Tags=_pairs(t)),
-        "elasticache:AddTagsToResource",
-    ),
-    "lambda": _simple(
-        "lambda", lambda c, a, t: c.tag_resource(Resource=a, Tags=t), "lambda:TagResource"
-    ),
-    "dynamodb": _simple(
-        "dynamodb",
-        lambda c, a, t: c.tag_resource(ResourceArn=a, Tags=_pairs(t)),
-        "dynamodb:TagResource",
-    ),
-    "sns": _simple(
-        "sns", lambda c, a, t: c.tag_resource(ResourceArn=a, Tags=_pairs(t)), "sns:TagResource"
-    ),
-    "logs": _simple(
-        "logs", lambda c, a, t: c.tag_resource(resourceArn=a, tags=t), "logs:TagResource"
-    ),
-    "secretsmanager": _simple(
-        "secretsmanager",
-        lambda c, a, t: c.tag_resource(SecretId=a, Tags=_pairs(t)),
-        "secretsmanager:TagResource",
-    ),
-    "ecs": _simple(
-        "ecs",
-        lambda c, a, t: c.tag_resource(resourceArn=a, tags=_pairs(t, "key", "value")),
-        "ecs:TagResource",
-    ),
-    "eks": _simple("eks", lambda c, a, t: c.tag_resource(resourceArn=a, tags=t), "eks:TagResource"),
-    "kms": _simple(
-        "kms",
-        lambda c, a, t: c.tag_resource(KeyId=a, Tags=_pairs(t, "TagKey", "TagValue")),
-        "kms:TagResource",
-    ),
-    "cloudfront": _simple(
-        "cloudfront",
-        lambda c, a, t: c.tag_resource(Resource=a, Tags={"Items": _pairs(t)}),
-        "cloudfront:TagResource",
-    ),
+    **{service: _one_by_one(service, call) for service, call in _TAG_CALLS.items()},
 }
