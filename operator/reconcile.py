@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from autcloud.agent.design import DesignResult, DesignStatus, EventCallback
+from autcloud.agent.document import ProviderNotes
 from autcloud.agent.providers.base import ResourceProvider
 from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAICompatibleProvider
 from autcloud.agent.state import Hints, Turn
@@ -564,18 +565,19 @@ async def _aws_credentials(
 def _fallback_events(document: Mapping[str, Any]) -> list[KubeEvent]:
     """A Warning when the model's answers were not used for some resources (the design is still
     whole: the catalog rendered those)."""
-    notes = document.get("provider_notes") or {}
-    fallbacks = notes.get("fallbacks") or []
-    if not fallbacks:
+    if not document.get("provider_notes"):
         return []
-    reasons = ", ".join(sorted({str(f.get("reason")) for f in fallbacks}))
-    total = len(fallbacks) + len(notes.get("accepted") or [])
+    notes = ProviderNotes.model_validate(document["provider_notes"])
+    if not notes.fallbacks:
+        return []
+    reasons = ", ".join(sorted({fallback.reason for fallback in notes.fallbacks}))
+    total = len(notes.fallbacks) + len(notes.accepted)
     return [
         KubeEvent(
             "Warning",
             "ProviderFallback",
-            f"{len(fallbacks)} of {total} resources were rendered by the built-in catalog instead "
-            f"of model {notes.get('model')!s} ({reasons}); see provider_notes in design.json.",
+            f"{len(notes.fallbacks)} of {total} resources were rendered by the built-in catalog "
+            f"instead of model {notes.model} ({reasons}); see provider_notes in design.json.",
         )
     ]
 
