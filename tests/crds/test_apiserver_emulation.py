@@ -137,7 +137,7 @@ def test_wrong_api_version_and_kind_are_rejected() -> None:
 
 def test_entries_without_an_id_sit_beside_entries_with_ids() -> None:
     # The unique-id rule reads a.id inside exists_one for entries that have none: in CEL the
-    # error is absorbed by `!has(a.id) || ...`, as in the API server (cel_rules._Evaluator).
+    # error is absorbed by `!has(a.id) || ...`, as in the API server (cel_rules, logical_or).
     api = api_for("InfraDesign")
     old = api.create(edited(samples.infradesign(), removing("spec.conversation[0].id"))).object
     new = edited(old)
