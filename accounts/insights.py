@@ -68,6 +68,20 @@ class Facts:
     def short(self) -> str:
         return parse_arn(self.arn).resource_id
 
+    def insight(
+        self,
+        kind: str,
+        metric: str,
+        value: float,
+        threshold: float,
+        suggestion: str,
+        follow_up: str,
+    ) -> Insight:
+        """An insight about this resource, over the collection window."""
+        return Insight(
+            kind, self.arn, metric, WINDOW_LABEL, value, threshold, suggestion, follow_up
+        )
+
 
 def percentile(values: Sequence[float], share: float) -> float:
     """Nearest-rank percentile (``share`` 0-1) of a non-empty sequence."""
@@ -99,11 +113,9 @@ def _cpu(facts: Facts, t: Thresholds) -> list[Insight]:
     if maxima and max(maxima) < t.idle_cpu_percent and facts.kind != "elasticache:cluster":
         peak = max(maxima)
         found.append(
-            Insight(
+            facts.insight(
                 "Idle",
-                facts.arn,
                 f"{namespace}/CPUUtilization:Maximum",
-                WINDOW_LABEL,
                 peak,
                 t.idle_cpu_percent,
                 f"{what} is idle: its CPU never exceeded {peak:.1f}% in {WINDOW_LABEL}. Stop or delete it, "
@@ -114,11 +126,9 @@ def _cpu(facts: Facts, t: Thresholds) -> list[Insight]:
     elif maxima and percentile(maxima, 0.99) < t.over_provisioned_cpu_percent:
         p99 = percentile(maxima, 0.99)
         found.append(
-            Insight(
+            facts.insight(
                 "OverProvisioned",
-                facts.arn,
                 f"{namespace}/CPUUtilization:p99",
-                WINDOW_LABEL,
                 p99,
                 t.over_provisioned_cpu_percent,
                 f"{what} is over-provisioned: its p99 CPU was {p99:.1f}% over {WINDOW_LABEL}. Move it to the "
@@ -129,11 +139,9 @@ def _cpu(facts: Facts, t: Thresholds) -> list[Insight]:
     if averages and sum(averages) / len(averages) > t.under_provisioned_cpu_percent:
         mean = sum(averages) / len(averages)
         found.append(
-            Insight(
+            facts.insight(
                 "UnderProvisioned",
-                facts.arn,
                 f"{namespace}/CPUUtilization:Average",
-                WINDOW_LABEL,
                 mean,
                 t.under_provisioned_cpu_percent,
                 f"{what} is under-provisioned: its average CPU was {mean:.1f}% over {WINDOW_LABEL}. Move it to "
@@ -155,11 +163,9 @@ def _storage(facts: Facts, t: Thresholds) -> list[Insight]:
         return []
     grow = max(20, int(facts.allocated_storage_gib * 0.5))
     return [
-        Insight(
+        facts.insight(
             "LowStorage",
-            facts.arn,
             "AWS/RDS/FreeStorageSpace:Minimum (% of allocated)",
-            WINDOW_LABEL,
             percent,
             t.low_free_storage_percent,
             f"RDS instance {facts.short} has {percent:.1f}% free storage left. Add {grow} GiB of storage "
@@ -183,11 +189,9 @@ def _lambda(facts: Facts, t: Thresholds) -> list[Insight]:
     )
     if ratio is not None and ratio > t.lambda_error_ratio:
         found.append(
-            Insight(
+            facts.insight(
                 "LambdaErrors",
-                facts.arn,
                 "AWS/Lambda/Errors:Sum / Invocations:Sum",
-                WINDOW_LABEL,
                 ratio,
                 t.lambda_error_ratio,
                 f"Lambda function {facts.short} failed {ratio:.1%} of its invocations. Read its logs, add a "
@@ -198,11 +202,9 @@ def _lambda(facts: Facts, t: Thresholds) -> list[Insight]:
     throttles = sum(facts.values("AWS/Lambda/Throttles:Sum"))
     if throttles > t.lambda_throttles:
         found.append(
-            Insight(
+            facts.insight(
                 "LambdaThrottles",
-                facts.arn,
                 "AWS/Lambda/Throttles:Sum",
-                WINDOW_LABEL,
                 throttles,
                 float(t.lambda_throttles),
                 f"Lambda function {facts.short} was throttled {throttles:.0f} times. Raise its reserved "
@@ -224,11 +226,9 @@ def _alb(facts: Facts, t: Thresholds) -> list[Insight]:
         return []
     name = facts.short.split("/")[1] if "/" in facts.short else facts.short
     return [
-        Insight(
+        facts.insight(
             "Alb5xx",
-            facts.arn,
             "AWS/ApplicationELB/HTTPCode_*_5XX_Count:Sum / RequestCount:Sum",
-            WINDOW_LABEL,
             ratio,
             t.alb_5xx_ratio,
             f"Load balancer {name} answered {ratio:.1%} of requests with 5xx. Check the targets' health "
@@ -245,11 +245,9 @@ def _cache(facts: Facts, t: Thresholds) -> list[Insight]:
     if evictions <= t.cache_evictions:
         return []
     return [
-        Insight(
+        facts.insight(
             "CacheEvictions",
-            facts.arn,
             "AWS/ElastiCache/Evictions:Sum",
-            WINDOW_LABEL,
             evictions,
             float(t.cache_evictions),
             f"Cache {facts.short} evicted {evictions:.0f} keys: it is out of memory. Move to the next larger "
@@ -266,11 +264,9 @@ def _queue(facts: Facts, t: Thresholds) -> list[Insight]:
     if visible is None or visible <= t.queue_backlog:
         return []
     return [
-        Insight(
+        facts.insight(
             "QueueBacklog",
-            facts.arn,
             "AWS/SQS/ApproximateNumberOfMessagesVisible:Maximum",
-            WINDOW_LABEL,
             visible,
             float(t.queue_backlog),
             f"Queue {facts.short} has {visible:.0f} messages waiting. Add consumers (scale the workers on "

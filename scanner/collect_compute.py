@@ -172,7 +172,7 @@ def collect_lambda_functions(ctx: ScanContext) -> list[Found]:
                 "aws_lambda_function",
                 function["FunctionArn"],
                 imported_as=function["FunctionName"],
-                tags=dict(tags),
+                tags=tags,
                 arguments=arguments,
                 blocks=blocks,
                 ignore_changes=tuple(ignore),

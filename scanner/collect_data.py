@@ -20,6 +20,14 @@ _PASSWORD_NOTE = "the master password is not exported"
 # AWS holds no value for these, and an import records none (apply_immediately, force_destroy:
 # how terraform applies or deletes) or records true (skip_final_snapshot, written as such).
 _DB_TERRAFORM_ONLY = ("apply_immediately",)
+# Settings of every DB instance, clustered or not ({API field: argument}), each with a provider
+# default: written as they are live, ignored where AWS did not report them.
+_DB_INSTANCE_SETTINGS = {
+    "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
+    "CopyTagsToSnapshot": "copy_tags_to_snapshot",
+    "MonitoringInterval": "monitoring_interval",
+    "PerformanceInsightsEnabled": "performance_insights_enabled",
+}
 _SNAPSHOT_NOTE = (
     "skip_final_snapshot = true is what an import records; to keep a final snapshot on destroy,"
     " set false and final_snapshot_identifier (changes the state only)"
@@ -55,14 +63,7 @@ def collect_rds_instances(ctx: ScanContext) -> list[Found]:
         aliases = {"vpc": resource.vpc_id} if resource.vpc_id else {}
         if db.get("DBClusterIdentifier"):
             settings, unrecorded = _reported(
-                db,
-                {
-                    "PromotionTier": "promotion_tier",
-                    "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
-                    "CopyTagsToSnapshot": "copy_tags_to_snapshot",
-                    "MonitoringInterval": "monitoring_interval",
-                    "PerformanceInsightsEnabled": "performance_insights_enabled",
-                },
+                db, {"PromotionTier": "promotion_tier", **_DB_INSTANCE_SETTINGS}
             )
             found.append(
                 ctx.found(
@@ -88,15 +89,7 @@ def collect_rds_instances(ctx: ScanContext) -> list[Found]:
             )
             continue
         password, ignore = _password(db)
-        settings, unrecorded = _reported(
-            db,
-            {
-                "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
-                "CopyTagsToSnapshot": "copy_tags_to_snapshot",
-                "MonitoringInterval": "monitoring_interval",
-                "PerformanceInsightsEnabled": "performance_insights_enabled",
-            },
-        )
+        settings, unrecorded = _reported(db, _DB_INSTANCE_SETTINGS)
         found.append(
             ctx.found(
                 "aws_db_instance",

@@ -75,18 +75,33 @@ def _tags(ctx: ScanContext, arns: list[str]) -> dict[str, dict[str, str]]:
     }
 
 
-def collect_load_balancers(ctx: ScanContext) -> list[Found]:
+def _described(
+    ctx: ScanContext, kind: str, arn_field: str, attributes_call: str
+) -> list[tuple[dict[str, Any], dict[str, str], dict[str, str]]]:
+    """(item, tags, attributes) of each ``kind`` item; ``attributes_call`` is the ELBv2 call
+    that reads an item's attributes, given its ARN under ``arn_field``."""
     client = ctx.client("elbv2")
-    balancers = [item.item for item in ctx.resources("elasticloadbalancing:loadbalancer")]
-    tags = _tags(ctx, [lb["LoadBalancerArn"] for lb in balancers])
+    items = [resource.item for resource in ctx.resources(kind)]
+    tags = _tags(ctx, [item[arn_field] for item in items])
+    describe = getattr(client, attributes_call)
     attribute_sets = ctx.each(
-        lambda lb: _attributes(
-            client.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])
-        ),
-        balancers,
+        lambda item: _attributes(describe(**{arn_field: item[arn_field]})), items
+    )
+    return [
+        (item, tags.get(item[arn_field], {}), attributes)
+        for item, attributes in zip(items, attribute_sets, strict=True)
+    ]
+
+
+def collect_load_balancers(ctx: ScanContext) -> list[Found]:
+    described = _described(
+        ctx,
+        "elasticloadbalancing:loadbalancer",
+        "LoadBalancerArn",
+        "describe_load_balancer_attributes",
     )
     found: list[Found] = []
-    for lb, attributes in zip(balancers, attribute_sets, strict=True):
+    for lb, tags, attributes in described:
         arn = lb["LoadBalancerArn"]
         subnets = [
             zone["SubnetId"] for zone in lb.get("AvailabilityZones", []) if zone.get("SubnetId")
@@ -97,7 +112,7 @@ def collect_load_balancers(ctx: ScanContext) -> list[Found]:
                 "aws_lb",
                 arn,
                 name=lb["LoadBalancerName"],
-                tags=tags.get(arn, {}),
+                tags=tags,
                 arguments={
                     "name": lb["LoadBalancerName"],
                     "load_balancer_type": lb.get("Type", "application"),
@@ -112,7 +127,7 @@ def collect_load_balancers(ctx: ScanContext) -> list[Found]:
                 aliases={"dns_name": str(lb.get("DNSName", "")).lower()},
             )
         )
-    for listeners in ctx.each(lambda lb: _listeners(ctx, lb), balancers):
+    for listeners in ctx.each(lambda lb: _listeners(ctx, lb), [lb for lb, _, _ in described]):
         found.extend(listeners)
     return found
 
@@ -216,17 +231,14 @@ def _action(action: dict[str, Any]) -> Block | None:
 
 
 def collect_target_groups(ctx: ScanContext) -> list[Found]:
-    client = ctx.client("elbv2")
-    groups = [item.item for item in ctx.resources("elasticloadbalancing:targetgroup")]
-    tags = _tags(ctx, [group["TargetGroupArn"] for group in groups])
-    attribute_sets = ctx.each(
-        lambda group: _attributes(
-            client.describe_target_group_attributes(TargetGroupArn=group["TargetGroupArn"])
-        ),
-        groups,
+    described = _described(
+        ctx,
+        "elasticloadbalancing:targetgroup",
+        "TargetGroupArn",
+        "describe_target_group_attributes",
     )
     found = []
-    for group, attributes in zip(groups, attribute_sets, strict=True):
+    for group, tags, attributes in described:
         arn = group["TargetGroupArn"]
         lambda_target = group.get("TargetType") == "lambda"
         settings, unrecorded = _target_group_settings(group, attributes)
@@ -246,7 +258,7 @@ def collect_target_groups(ctx: ScanContext) -> list[Found]:
                 "aws_lb_target_group",
                 arn,
                 name=group["TargetGroupName"],
-                tags=tags.get(arn, {}),
+                tags=tags,
                 arguments={
                     "name": group["TargetGroupName"],
                     "target_type": group.get("TargetType", "instance"),
