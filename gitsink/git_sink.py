@@ -84,8 +84,8 @@ def publish_with_git(
             # Publishers sharing this cache take turns per branch (so they never race each
             # other's push) and share the cache itself only for the short local steps.
             with _locked(_branch_lock(cache, branch)):
-                with _locked(cache.with_suffix(".lock")):
-                    commit = _prepare_or_discard(runner, cache, target, content, branch, message)
+                with _locked(cache.with_suffix(".lock")), _discarded_when_broken(runner, cache):
+                    commit = _prepare(runner, cache, target, content, branch, message)
                 if commit.changed:
                     _push(runner, cache, commit.sha, branch)
             return PublishResult(commit.sha, commit.branch, None, commit.changed)
@@ -107,16 +107,11 @@ def publish_with_git(
     )
 
 
-def _prepare_or_discard(
-    runner: GitRunner,
-    cache: Path,
-    target: GitTarget,
-    content: FolderContent,
-    branch: str,
-    message: str,
-) -> _Commit:
+@contextlib.contextmanager
+def _discarded_when_broken(runner: GitRunner, cache: Path) -> Iterator[None]:
+    """A local git step that fails inside removes the cache and leaves as a retryable error."""
     try:
-        return _prepare(runner, cache, target, content, branch, message)
+        yield
     except _CacheBrokenError as broken:
         shutil.rmtree(cache, ignore_errors=True)  # only ever our own <name>-<hash>.git
         raise GitSinkError(

@@ -351,7 +351,7 @@ def someone_pushes_before_each_of_our_pushes(
     """After the sink has built its commit and before it pushes, another writer moves main —
     the race a non-fast-forward retry exists for, made to happen every time."""
     pushed: list[str] = []
-    prepare: Callable[..., object] = git_sink._prepare_or_discard
+    prepare: Callable[..., object] = git_sink._prepare
 
     def prepare_then_race(*args: object, **kwargs: object) -> object:
         commit = prepare(*args, **kwargs)
@@ -360,7 +360,7 @@ def someone_pushes_before_each_of_our_pushes(
             pushed.append(remote.commit_as_someone_else("main", {name: b"x\n"}, work))
         return commit
 
-    monkeypatch.setattr(git_sink, "_prepare_or_discard", prepare_then_race)
+    monkeypatch.setattr(git_sink, "_prepare", prepare_then_race)
     return pushed
 
 
