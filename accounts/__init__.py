@@ -7,10 +7,11 @@ and Events; it serves :class:`MetricsRegistry` on ``/metrics``. The CLI (``autcl
 the layer the scanner uses too.
 """
 
+from autcloud.accounts.conditions import Event
 from autcloud.accounts.insights import Insight
 from autcloud.accounts.metrics import CONTENT_TYPE, MetricsRegistry, Reading
 from autcloud.accounts.monitor_target import MonitorTargetResult, reconcile_monitor_target
-from autcloud.accounts.project_tag import Event, ProjectTagResult, reconcile_project_tag
+from autcloud.accounts.project_tag import ProjectTagResult, reconcile_project_tag
 from autcloud.aws import AwsClients, CredentialsSecretError
 
 __all__ = [

@@ -6,9 +6,15 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from autcloud.accounts.errors import Failure
+
 # The CRDs' maxLength for status.conditions[].message (ProjectTag and MonitorTarget): a longer
 # message would make the API server refuse the whole status write (422).
 CONDITION_MESSAGE_MAX = 32768
+# The first retry after a throttled or unreachable AWS call (the operator backs off from there).
+RETRY_AFTER_S = 60.0
+
+Event = tuple[str, str, str]  # (Normal|Warning, CamelCase reason, one sentence)
 
 
 def clip(text: str, limit: int) -> str:
@@ -129,3 +135,26 @@ def failed_status(
         now=now,
         generation=generation,
     )
+
+
+def failure_outcome(
+    failure: Failure,
+    previous: Mapping[str, Any],
+    *,
+    now: datetime,
+    generation: int | None,
+    stalled_requeue_s: float,
+) -> tuple[dict[str, Any], list[Event], float]:
+    """(status patch, events, seconds to the next reconcile) of a reconcile that could not
+    finish: not Ready, a Warning naming the failure, and a retry soon unless it is stalled
+    (then ``stalled_requeue_s``: only a change by a person helps)."""
+    status = failed_status(
+        previous,
+        reason=failure.reason,
+        message=failure.message,
+        stalled=failure.stalled,
+        now=now,
+        generation=generation,
+    )
+    requeue = stalled_requeue_s if failure.stalled else RETRY_AFTER_S
+    return status, [("Warning", failure.reason, failure.message[:1000])], requeue

@@ -17,13 +17,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from autcloud.accounts.arns import parse_arn
 from autcloud.accounts.collector import Series, Target, collect, queries_for
-from autcloud.accounts.conditions import failed_status, outcome_status, rfc3339
+from autcloud.accounts.conditions import Event, failure_outcome, outcome_status, rfc3339
 from autcloud.accounts.discovery import tagged_resources
 from autcloud.accounts.errors import Failure, classify
 from autcloud.accounts.insights import Facts, Insight, find_insights
 from autcloud.accounts.metric_sets import MONITORED_KINDS, monitorable
 from autcloud.accounts.metrics import MetricsRegistry, Reading
-from autcloud.accounts.project_tag import RETRY_AFTER_S, Event
 from autcloud.accounts.specs import InvalidSpecError, MonitorTargetSpec
 from autcloud.accounts.summary import Complete, summarize
 from autcloud.aws import AwsClients, Where, list_resources
@@ -225,15 +224,7 @@ def _failed(
     generation: int | None,
     interval_s: float,
 ) -> MonitorTargetResult:
-    status = failed_status(
-        previous,
-        reason=failure.reason,
-        message=failure.message,
-        stalled=failure.stalled,
-        now=now,
-        generation=generation,
+    status, events, requeue = failure_outcome(
+        failure, previous, now=now, generation=generation, stalled_requeue_s=interval_s
     )
-    requeue = interval_s if failure.stalled else RETRY_AFTER_S
-    return MonitorTargetResult(
-        status, [("Warning", failure.reason, failure.message[:1000])], requeue, failure=failure
-    )
+    return MonitorTargetResult(status, events, requeue, failure=failure)

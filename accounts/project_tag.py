@@ -18,9 +18,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from autcloud.accounts.conditions import (
+    Event as Event,  # re-exported: operator/projecttag.py imports it from here
+)
+from autcloud.accounts.conditions import (
     build_conditions,
     clip,
-    failed_status,
+    failure_outcome,
     outcome_status,
     rfc3339,
 )
@@ -36,9 +39,6 @@ STATUS_LIST_CAP = 100  # the CRD's maxItems for untagged, failed and plannedChan
 # The CRD's maxLength for status.failed[].reason and .message (AWS's own text, unbounded).
 FAILURE_REASON_MAX = 1024
 FAILURE_MESSAGE_MAX = 2048
-RETRY_AFTER_S = 60.0  # first retry after a throttled or unreachable scan (the operator backs off)
-
-Event = tuple[str, str, str]  # (Normal|Warning, CamelCase reason, one sentence)
 
 
 @dataclass(frozen=True)
@@ -296,14 +296,7 @@ def _failed(
     generation: int | None,
     interval_s: float | None,
 ) -> ProjectTagResult:
-    status = failed_status(
-        previous,
-        reason=failure.reason,
-        message=failure.message,
-        stalled=failure.stalled,
-        now=now,
-        generation=generation,
+    status, events, requeue = failure_outcome(
+        failure, previous, now=now, generation=generation, stalled_requeue_s=interval_s or 3600.0
     )
-    requeue = (interval_s or 3600.0) if failure.stalled else RETRY_AFTER_S
-    events = [("Warning", failure.reason, failure.message[:1000])]
     return ProjectTagResult(status, events, requeue, failure=failure)
