@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 from autcloud.events import (
     CONVERSATION_TEXT_MAX_CHARS,
     ChatRequest,
-    conversation_full_message,
+    conversation_backlog_message,
     design_ref_problem,
     events_key,
     is_terminal,
@@ -60,7 +60,7 @@ from autcloud.gateway.redis_url import redis_from_url
 from autcloud.gateway.streams import (
     DEFAULT_IDEMPOTENCY_TTL_S,
     DEFAULT_REQUESTS_MAXLEN,
-    ConversationFullError,
+    BacklogFullError,
     IdempotencyConflictError,
     enqueue_request,
     requests_maxlen_for,
@@ -69,6 +69,9 @@ from autcloud.tracing import context_from, current_traceparent, tracer
 
 log = logging.getLogger("autcloud.gateway")
 
+# How long a sender whose design has a full backlog is told to wait (the operator applies
+# a message in well under a second when it keeps up).
+BACKLOG_RETRY_S = 5.0
 EVENTS_ROUTE = "/v1/namespaces/{namespace}/infradesigns/{name}/events"
 MESSAGES_ROUTE = "/v1/namespaces/{namespace}/infradesigns/{name}/messages"
 
@@ -568,8 +571,10 @@ async def _messages(request: web.Request) -> web.Response:
         return _problem(
             409, "Conflict", f"id {chat.id!r} was already used for a different text: use a new id"
         )
-    except ConversationFullError as exc:
-        return _problem(400, "BadRequest", conversation_full_message(namespace, name, exc.entries))
+    except BacklogFullError as exc:
+        return _too_many(
+            BACKLOG_RETRY_S, conversation_backlog_message(namespace, name, exc.waiting)
+        )
     except (RedisError, OSError):
         state.metrics.redis_errors.inc()
         return _problem(

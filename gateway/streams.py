@@ -260,17 +260,17 @@ class EventPublisher:
 # Atomic "first time this idempotency key is seen → count it and append; otherwise → the
 # earlier entry". The stored value is "<entry id> <sha256 of the text>" so a reused key with
 # another text is told apart from a retry. The design's conversation hash (see
-# autcloud.events.conversation_key) counts accepted messages: a message that would take the
-# conversation past the CRD's maxItems is refused (code 2, with the expected entry count),
-# and each accepted one carries its number (field ``seq``) for the operator to report back.
+# autcloud.events.conversation_key) counts accepted messages; each carries its number (field
+# ``seq``), which the operator reports back once handled. A message finding ``ARGV[4]``
+# messages of its design accepted and not yet handled is refused (code 2, with that count):
+# the operator archives full conversations, so the CRD's maxItems bounds only this backlog.
 _ENQUEUE_ONCE = """
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 1} end
 local accepted = tonumber(redis.call('HGET', KEYS[3], 'accepted') or '0')
-local size = tonumber(redis.call('HGET', KEYS[3], 'size') or '0')
 local seen = tonumber(redis.call('HGET', KEYS[3], 'seq') or '0')
-local expected = size + accepted - seen
-if expected >= tonumber(ARGV[4]) then return {tostring(expected), 2} end
+local waiting = accepted - seen
+if waiting >= tonumber(ARGV[4]) then return {tostring(waiting), 2} end
 accepted = accepted + 1
 redis.call('HSET', KEYS[3], 'accepted', accepted)
 redis.call('EXPIRE', KEYS[3], ARGV[5])
@@ -288,13 +288,13 @@ class IdempotencyConflictError(Exception):
     """The idempotency key was already used for a different message."""
 
 
-class ConversationFullError(Exception):
-    """The design's conversation would pass the CRD's item limit with this message."""
+class BacklogFullError(Exception):
+    """``max_waiting`` messages of the design wait for the operator already."""
 
-    def __init__(self, entries: int, max_items: int) -> None:
-        super().__init__(f"{entries} entries expected, at most {max_items}")
-        self.entries = entries
-        self.max_items = max_items
+    def __init__(self, waiting: int, max_waiting: int) -> None:
+        super().__init__(f"{waiting} messages waiting, at most {max_waiting}")
+        self.waiting = waiting
+        self.max_waiting = max_waiting
 
 
 @dataclass(frozen=True)
@@ -315,13 +315,13 @@ async def enqueue_request(
     stream: str = REQUESTS_KEY,
     maxlen: int = DEFAULT_REQUESTS_MAXLEN,
     ttl_s: int = DEFAULT_IDEMPOTENCY_TTL_S,
-    max_items: int = CONVERSATION_MAX_ITEMS,
+    max_waiting: int = CONVERSATION_MAX_ITEMS,
 ) -> Enqueued:
     """Append a chat request once per idempotency key (per design), for ``ttl_s`` seconds.
 
-    Raises :class:`ConversationFullError` when the design's conversation, counting the messages
-    accepted and not yet applied, already holds ``max_items`` entries; a retry of a message
-    accepted earlier is still answered as a duplicate.
+    Raises :class:`BacklogFullError` when ``max_waiting`` messages of the design were accepted
+    and not yet handled by the operator; a retry of a message accepted earlier is still
+    answered as a duplicate.
     """
     digest = hashlib.sha256(request.text.encode()).hexdigest()
     flat: list[str] = []
@@ -337,7 +337,7 @@ async def enqueue_request(
         str(ttl_s),
         str(maxlen),
         digest,
-        str(max_items),
+        str(max_waiting),
         str(CONVERSATION_COUNT_TTL_S),
         *flat,
     )
@@ -345,7 +345,7 @@ async def enqueue_request(
     if int(raw[1]) == 0:
         return Enqueued(value, duplicate=False)
     if int(raw[1]) == 2:
-        raise ConversationFullError(int(value), max_items)
+        raise BacklogFullError(int(value), max_waiting)
     entry_id, _, earlier_digest = value.partition(" ")
     if earlier_digest != digest:
         raise IdempotencyConflictError(request.id)

@@ -16,10 +16,12 @@ applies those of its own namespaces. Sharing one group would let one deployment 
 A message that cannot be applied is never silent: besides the dead-letter stream, the inbox
 appends an ``error`` event to the design's stream and this module sets the design's
 ``ChatApplied`` condition to False with the reason (``MessageRejected``: the API server refused
-the entry; ``ConversationFull``: the conversation already holds the CRD's ``maxItems``;
-``ApplyFailed``: retries ran out). The next message applied sets it back to True. After each
-message it also reports the conversation's length to Redis (``conversation_key``), from which
-the gateway counts toward the CRD's item limit.
+the entry; ``ApplyFailed``: retries ran out). The next message applied sets it back to True.
+After each message it also reports to Redis which message it handled (``conversation_key``),
+from which the gateway counts the messages still waiting.
+
+A conversation never fills up: a message finding ``ARCHIVE_AT`` (20) entries or more moves
+them to an archive chunk of the design and starts the list again (``conversation_archive``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from autcloud.accounts import MetricsRegistry
-from autcloud.events import CONVERSATION_MAX_ITEMS, ChatRequest, conversation_key, now_timestamp
+from autcloud.events import ChatRequest, conversation_key, now_timestamp
 from autcloud.gateway.redis_url import redis_from_url
 from autcloud.operator.chat_inbox import (
     ApplyOutcome,
@@ -45,6 +47,13 @@ from autcloud.operator.chat_inbox import (
     PermanentApplyError,
 )
 from autcloud.operator.conditions import Condition, find, merge_conditions
+from autcloud.operator.conversation_archive import (
+    ARCHIVE_ANNOTATION,
+    ARCHIVE_AT,
+    archived_chunks,
+    read_chunk,
+    write_chunk,
+)
 from autcloud.operator.kube import KubeApiError, KubeClient
 from autcloud.operator.settings import GROUP, PLURAL, VERSION, OperatorSettings
 from autcloud.tracing import context_from, tracer
@@ -119,6 +128,7 @@ class ConversationAppender:
         self._metrics = metrics
         self._redis = redis  # where the conversation's length is reported for the gateway
         self._client: DesignConversationClient | None = None
+        self._archive_ids: dict[tuple[str, int], set[str]] = {}
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -157,17 +167,30 @@ class ConversationAppender:
                 return ApplyOutcome.NOT_MINE  # another shard's (--selector) operator applies it
             conversation = (design.get("spec") or {}).get("conversation")
             size = len(conversation or ())
-            if any(turn.get("id") == request.id for turn in conversation or ()):
+            meta = design.get("metadata") or {}
+            if any(turn.get("id") == request.id for turn in conversation or ()) or (
+                request.id in await self._archived_ids(client, request.namespace, meta)
+            ):
                 await self._report_size(request, size)
                 return ApplyOutcome.ALREADY_APPLIED
             if await self._clear_rejection(client, request, design):
                 continue  # the status write moved resourceVersion: read the design again
-            version = (design.get("metadata") or {}).get("resourceVersion")
+            version = meta.get("resourceVersion")
             operations: list[dict[str, Any]] = [
                 {"op": "test", "path": "/metadata/resourceVersion", "value": version}
             ]
             if conversation is None:
                 operations.append({"op": "add", "path": "/spec/conversation", "value": [entry]})
+            elif size >= ARCHIVE_AT:
+                # The entries move to an archive chunk and the message starts the list again
+                # (conversation_archive.py), in the same guarded patch.
+                chunks = archived_chunks(meta)
+                await write_chunk(client, design, chunks, list(conversation))
+                operations += [
+                    {"op": "replace", "path": "/spec/conversation", "value": [entry]},
+                    _annotation(meta, ARCHIVE_ANNOTATION, str(chunks + 1)),
+                ]
+                size = 0
             else:
                 operations.append({"op": "add", "path": "/spec/conversation/-", "value": entry})
             code, message = await client.json_patch(request.namespace, request.name, operations)
@@ -180,17 +203,24 @@ class ConversationAppender:
             if not await self._moved(client, request, version):
                 # Same version, still refused: the entry itself is invalid (schema, CEL rule).
                 await self._report_size(request, size)
-                if size >= CONVERSATION_MAX_ITEMS:
-                    raise PermanentApplyError(
-                        f"the conversation already holds {size} entries, the most the "
-                        f"InfraDesign CRD allows (spec.conversation maxItems "
-                        f"{CONVERSATION_MAX_ITEMS}); the API server said: {message}",
-                        reason="ConversationFull",
-                    )
                 raise PermanentApplyError(
                     f"InfraDesign {design_ref} refused the message: {message}"
                 )
         raise KubeApiError(f"{design_ref} kept changing while the message was being appended")
+
+    async def _archived_ids(
+        self, client: KubeClient, namespace: str, meta: dict[str, Any]
+    ) -> set[str]:
+        """Message ids in the design's archive chunks (immutable once written: cached)."""
+        ids: set[str] = set()
+        uid = str(meta.get("uid"))
+        for index in range(archived_chunks(meta)):
+            key = (uid, index)
+            if key not in self._archive_ids:
+                chunk = await read_chunk(client, namespace, uid, index)
+                self._archive_ids[key] = {str(turn.get("id")) for turn in chunk if "id" in turn}
+            ids |= self._archive_ids[key]
+        return ids
 
     async def report_rejection(self, request: ChatRequest, reason: str, message: str) -> None:
         """``ChatApplied=False`` on the design, with the reason (the inbox's dead-letter hook)."""
@@ -281,6 +311,13 @@ class ConversationAppender:
                 raise KubeApiError("not logged in to Kubernetes yet")  # the inbox retries
             self._client = DesignConversationClient.like(kube)
         return self._client
+
+
+def _annotation(meta: dict[str, Any], key: str, value: str) -> dict[str, Any]:
+    """A JSON-patch operation setting one annotation (the map is created when missing)."""
+    if meta.get("annotations") is None:
+        return {"op": "add", "path": "/metadata/annotations", "value": {key: value}}
+    return {"op": "add", "path": "/metadata/annotations/" + key.replace("/", "~1"), "value": value}
 
 
 def inbox_settings_for(settings: OperatorSettings) -> InboxSettings:

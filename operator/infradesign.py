@@ -18,8 +18,9 @@ import kopf
 from autcloud.agent.design import run_design
 from autcloud.gitsink import GitSinkError, PublishOptions, publish
 from autcloud.operator.conditions import Condition, ConditionStatus, merge_conditions
+from autcloud.operator.conversation_archive import full_spec
 from autcloud.operator.event_sink import EventSink, NullEventSink, PublishReport, RunEventSink
-from autcloud.operator.kube import KubeClient
+from autcloud.operator.kube import KubeApiError, KubeClient
 from autcloud.operator.reconcile import (
     Dependencies,
     DesignCache,
@@ -128,8 +129,14 @@ def build_registry(runtime: OperatorRuntime) -> kopf.OperatorRegistry:
         def post_event(event: KubeEvent) -> None:
             kopf.event(body, type=event.type, reason=event.reason, message=event.message)
 
+        try:  # a long conversation's earlier turns live in archive chunks
+            whole = await full_spec(runtime.kube, namespace or "", meta, spec)
+        except KubeApiError as error:
+            raise kopf.TemporaryError(
+                str(error), delay=runtime.settings.retry_delay_seconds
+            ) from None
         outcome = await reconcile_reporting_progress(
-            runtime, ref, dict(spec), dict(status), attempt=retry, post_event=post_event
+            runtime, ref, whole, dict(status), attempt=retry, post_event=post_event
         )
         if outcome.ran:
             runtime.runs += 1

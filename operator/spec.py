@@ -138,12 +138,9 @@ def _mapping(value: Any, field: str) -> Mapping[str, Any]:
 
 def _conversation(value: Any) -> list[Turn]:
     turns: list[Turn] = []
+    # No count cap here: the CRD caps spec.conversation itself (maxItems 100), and the turns
+    # the operator archived (conversation_archive.py) come before it, without a limit.
     entries = list(value or [])
-    if len(entries) > MAX_CONVERSATION_ENTRIES:
-        raise InvalidSpecError(
-            f"spec.conversation: {len(entries)} entries, over the cap of "
-            f"{MAX_CONVERSATION_ENTRIES}; start a new InfraDesign from the current request"
-        )
     for index, entry in enumerate(entries):
         field = f"spec.conversation[{index}]"
         entry = _mapping(entry, field)

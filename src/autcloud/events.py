@@ -26,8 +26,9 @@ Conversation limits
     limits on that list are the message limits: ``CONVERSATION_*`` below states them once (the
     gateway refuses what the cluster would, the operator reports what it still refused), and
     ``tests/gateway/test_conversation_limits.py`` compares them with both copies of the CRD.
-    The hash ``autcloud:conversation:{namespace}:{name}`` lets the gateway count entries
-    without reading the cluster; see :func:`conversation_key`.
+    The hash ``{autcloud:requests}:conversation:{namespace}:{name}`` lets the gateway count
+    the messages waiting for the operator without reading the cluster; see
+    :func:`conversation_key`.
 """
 
 from __future__ import annotations
@@ -487,12 +488,11 @@ def conversation_id_problem(message_id: str) -> str | None:
     return None
 
 
-def conversation_full_message(namespace: str, name: str, entries: int) -> str:
-    """The sentence for a message that would take a conversation past its item limit."""
+def conversation_backlog_message(namespace: str, name: str, waiting: int) -> str:
+    """The sentence for a message refused because its design's earlier ones still wait."""
     return (
-        f"the conversation of {namespace}/{name} has {entries} entries, counting messages "
-        f"accepted and not yet applied; the InfraDesign's spec.conversation holds at most "
-        f"{CONVERSATION_MAX_ITEMS} (maxItems): no further message can join it"
+        f"{waiting} messages to {namespace}/{name} wait for the operator (at most "
+        f"{CONVERSATION_MAX_ITEMS}, the InfraDesign's spec.conversation maxItems, may wait)"
     )
 
 
@@ -500,11 +500,10 @@ def conversation_key(namespace: str, name: str) -> str:
     """A hash counting one design's conversation entries, for the gateway's item limit.
 
     ``accepted``: messages the gateway accepted (each request's ``seq``); ``size`` and ``seq``:
-    the conversation's length the operator saw once it had handled the message numbered
-    ``seq``. The entries expected once everything accepted is applied are then
-    ``size + accepted - seq``. Entries added by other writers (``kubectl``) after the
-    operator's last look are not counted; a message they push past the limit is refused by the
-    API server and reported (an ``error`` event and the design's ``ChatApplied`` condition).
+    the length of ``spec.conversation`` the operator saw once it had handled the message
+    numbered ``seq``. ``accepted - seq`` messages wait for the operator; the gateway lets at
+    most ``CONVERSATION_MAX_ITEMS`` wait. The conversation itself has no cap: the operator
+    moves a full ``spec.conversation`` into archive chunks (``conversation_archive``).
     In the requests stream's cluster slot: the gateway's enqueue script updates it with the
     stream.
     """

@@ -37,6 +37,8 @@ OWN_STATUS = {
     "verbs": ["patch"],
 }
 EVENTS = {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}
+# The archive chunks of conversations past the CRD's 100 entries (written, then read back).
+ARCHIVE = {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "create"]}
 ANY_SECRET = {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}
 REVIEWS = [
     {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"]},
@@ -69,7 +71,7 @@ def _by_kind_and_namespace(name: str) -> dict[tuple[str, str, str], dict[str, An
 def test_default_operator_is_confined_to_the_release_namespace() -> None:
     objects = _by_kind_and_namespace("defaults")
     role = objects[("Role", NAMESPACE, OPERATOR_SA)]
-    assert role["rules"] == [DESIGNS, ACCOUNT_KINDS, OWN_STATUS, EVENTS, ANY_SECRET]
+    assert role["rules"] == [DESIGNS, ACCOUNT_KINDS, OWN_STATUS, EVENTS, ARCHIVE, ANY_SECRET]
     cluster_role = objects[("ClusterRole", "", OPERATOR_SA)]
     assert cluster_role["rules"] == [CRD_OBSERVATION, NAMESPACE_OBSERVATION]
 
@@ -132,6 +134,7 @@ def test_watched_namespaces_each_get_a_role_restricted_to_the_named_secrets() ->
             ACCOUNT_KINDS,
             OWN_STATUS,
             EVENTS,
+            ARCHIVE,
             {**ANY_SECRET, "resourceNames": ["github-token", "aws-readonly"]},
         ]
         binding = objects[("RoleBinding", namespace, OPERATOR_SA)]
@@ -173,6 +176,7 @@ def test_all_namespaces_is_cluster_wide_with_only_the_lease_in_a_role() -> None:
         ACCOUNT_KINDS,
         OWN_STATUS,
         EVENTS,
+        ARCHIVE,
         ANY_SECRET,
     ]
     roles = [key for key in objects if key[0] in {"Role", "RoleBinding"}]

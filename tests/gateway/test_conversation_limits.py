@@ -111,7 +111,12 @@ def test_an_id_the_crd_refuses_is_a_400_naming_the_pattern(redis_url: str) -> No
     run(scenario())
 
 
-def test_the_message_past_the_crds_item_count_is_a_400_naming_it(redis_url: str) -> None:
+def test_the_message_finding_100_of_its_design_waiting_is_a_429_naming_the_backlog(
+    redis_url: str,
+) -> None:
+    """The conversation has no cap (the operator archives full ones); the messages waiting
+    for the operator do: at most the CRD's maxItems per design."""
+
     async def scenario() -> None:
         async with (
             gateway(redis_url, message_rate=0) as base,
@@ -120,14 +125,17 @@ def test_the_message_past_the_crds_item_count_is_a_400_naming_it(redis_url: str)
             for i in range(CONVERSATION_MAX_ITEMS):
                 status, body = await _post(session, base, {"text": f"turn {i}", "id": f"m-{i}"})
                 assert status == 202, (i, body)
-            status, body = await _post(session, base, {"text": "one more", "id": "m-extra"})
-            assert status == 400
-            assert f"at most {CONVERSATION_MAX_ITEMS} (maxItems)" in body["message"]
-            assert "team/shop" in body["message"]
-            # A retry of an accepted message is still the same message, not a new entry.
+            async with session.post(
+                messages_url(base), json={"text": "one more", "id": "m-extra"}, headers=auth()
+            ) as response:
+                status, body = response.status, await response.json()
+                assert response.headers["Retry-After"] == "5"
+            assert status == 429
+            assert f"{CONVERSATION_MAX_ITEMS} messages to team/shop wait" in body["message"]
+            # A retry of an accepted message is still the same message, not a new one.
             retry = await _post(session, base, {"text": "turn 3", "id": "m-3"})
             assert retry[0] == 202 and retry[1]["duplicate"] is True
-            # Another design has a conversation of its own.
+            # Another design has a backlog of its own.
             other = await _post(session, base, {"text": "hi"}, name="blog")
             assert other[0] == 202
         redis = Redis.from_url(redis_url)
@@ -141,12 +149,13 @@ def test_the_message_past_the_crds_item_count_is_a_400_naming_it(redis_url: str)
     run(scenario())
 
 
-def test_the_count_starts_from_what_the_operator_saw_in_the_design(redis_url: str) -> None:
+def test_messages_the_operator_handled_leave_the_backlog(redis_url: str) -> None:
     async def scenario() -> None:
         redis = Redis.from_url(redis_url)
-        # The operator handled message 1 and saw 98 entries (97 written with kubectl).
+        # 100 accepted, the operator handled up to message 2 (its conversation had 140 turns,
+        # archived ones not counted: the length does not matter any more).
         await redis.hset(  # type: ignore[misc]
-            conversation_key("team", "shop"), mapping={"accepted": 1, "size": 98, "seq": 1}
+            conversation_key("team", "shop"), mapping={"accepted": 100, "size": 40, "seq": 2}
         )
         async with (
             gateway(redis_url, message_rate=0) as base,
@@ -154,7 +163,7 @@ def test_the_count_starts_from_what_the_operator_saw_in_the_design(redis_url: st
         ):
             statuses = [(await _post(session, base, {"text": f"turn {i}"}))[0] for i in range(3)]
         await redis.aclose()
-        assert statuses == [202, 202, 400]
+        assert statuses == [202, 202, 429]
 
     run(scenario())
 

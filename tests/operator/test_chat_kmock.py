@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -32,7 +33,13 @@ from autcloud.events import (
     events_key,
     from_fields,
 )
-from autcloud.gateway.streams import ConversationFullError, enqueue_request
+from autcloud.gateway.streams import enqueue_request
+from autcloud.operator.conversation_archive import (
+    ARCHIVE_ANNOTATION,
+    ARCHIVE_AT,
+    CHUNK_KEY,
+    chunk_name,
+)
 from autcloud.operator.infradesign import OperatorRuntime
 from autcloud.operator.settings import OperatorSettings
 from tests.gateway.harness import REPO, RedisServer, free_port
@@ -292,11 +299,14 @@ async def test_a_message_the_api_server_refuses_raises_an_error_event_and_a_cond
     assert condition(obj, "ChatApplied")["reason"] == "MessageApplied"
 
 
-async def test_the_message_past_the_item_limit_is_reported_and_the_gateway_then_refuses(
+async def test_a_full_conversation_moves_to_an_archive_and_the_message_is_applied(
     validating_conversation: None, cluster: Cluster, operator: CompanionOperator, redis: Redis
 ) -> None:
-    # A conversation filled to the CRD's maxItems by kubectl, which the gateway cannot count.
-    full = [{"type": "change", "text": f"turn {i}"} for i in range(CONVERSATION_MAX_ITEMS)]
+    # A conversation filled to the CRD's maxItems (by kubectl here, by chat alike).
+    full = [
+        {"type": "change", "text": f"turn {i}", "id": f"t-{i}"}
+        for i in range(CONVERSATION_MAX_ITEMS)
+    ]
     await cluster.apply("web", {**SPEC, "conversation": full})
     await cluster.wait_for("web", is_settled(), timeout=60, what="the design with 100 turns")
 
@@ -304,20 +314,41 @@ async def test_the_message_past_the_item_limit_is_reported_and_the_gateway_then_
         redis, ChatRequest(namespace="default", name="web", id="m-101", text="One more turn")
     )
 
-    error = await _wait_for_error(redis, "web")
-    assert (error.reason, error.message_id) == ("ConversationFull", "m-101")
-    assert f"maxItems {CONVERSATION_MAX_ITEMS}" in error.message
-    obj = await cluster.wait_for("web", _chat_condition_is("False"), what="ChatApplied=False")
-    assert condition(obj, "ChatApplied")["reason"] == "ConversationFull"
-    assert len(conversation(obj)) == CONVERSATION_MAX_ITEMS
+    obj = await cluster.wait_for(
+        "web", lambda o: [t.get("id") for t in conversation(o)] == ["m-101"], what="the archive"
+    )
+    assert obj["metadata"]["annotations"][ARCHIVE_ANNOTATION] == "1"
+    uid = obj["metadata"]["uid"]
+    chunk = await cluster._call(
+        "GET", f"/api/v1/namespaces/default/configmaps/{chunk_name(uid, 0)}"
+    )
+    assert json.loads(chunk["data"][CHUNK_KEY]) == full  # moved unchanged, in order
+    assert chunk["metadata"]["ownerReferences"][0]["uid"] == uid  # deleted with the design
+    # Redeliveries of the new message and of an archived one change nothing.
+    for message_id, text in (("m-101", "One more turn"), ("t-5", "turn 5")):
+        fields: dict[Any, Any] = ChatRequest(
+            namespace="default", name="web", id=message_id, text=text
+        ).to_fields()
+        await redis.xadd(REQUESTS_KEY, fields)
+    await all_handled(redis, 3)
+    obj = await cluster.wait_for("web", is_settled(2), timeout=60, what="the design revised")
+    assert [t.get("id") for t in conversation(obj)] == ["m-101"]
+    assert obj["status"]["phase"] == "Ready"  # the reconcile read all 101 turns
+    assert not await redis.xlen(DEAD_LETTER_KEY)
+    assert not await _error_events(redis, "web")
 
-    # The operator reported what it saw, so the gateway's path refuses the next message.
-    count = await redis.hgetall(conversation_key("default", "web"))  # type: ignore[misc]
-    assert count[b"size"] == str(CONVERSATION_MAX_ITEMS).encode()
-    with pytest.raises(ConversationFullError):
-        await enqueue_request(
-            redis, ChatRequest(namespace="default", name="web", id="m-102", text="Another")
-        )
+
+def test_the_crds_append_only_rule_lets_the_archive_through_at_the_same_size() -> None:
+    rules = [
+        rule["rule"]
+        for rule in yaml.safe_load((REPO / "crds" / "autcloud.io_infradesigns.yaml").read_text())[
+            "spec"
+        ]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"][
+            "x-kubernetes-validations"
+        ]
+        if "oldSelf.conversation" in rule["rule"]
+    ]
+    assert [f"size(oldSelf.conversation) >= {ARCHIVE_AT}" in rule for rule in rules] == [True]
 
 
 # --- Deleting a design drops its conversation count ----------------------------------------
@@ -326,15 +357,14 @@ async def test_the_message_past_the_item_limit_is_reported_and_the_gateway_then_
 async def test_a_deleted_and_recreated_design_starts_with_a_fresh_conversation_count(
     cluster: Cluster, operator: CompanionOperator, redis: Redis
 ) -> None:
-    full = [{"type": "change", "text": f"turn {i}"} for i in range(CONVERSATION_MAX_ITEMS - 1)]
-    await cluster.apply("web", {**SPEC, "conversation": full})
-    await cluster.wait_for("web", is_settled(), timeout=60, what="the design with 99 turns")
+    await cluster.apply("web", SPEC)
+    await cluster.wait_for("web", is_settled(), what="the design")
     await enqueue_request(
-        redis, ChatRequest(namespace="default", name="web", id="last", text="The 100th turn")
+        redis, ChatRequest(namespace="default", name="web", id="last", text="A turn")
     )
     await all_handled(redis, 1)
     key = conversation_key("default", "web")
-    assert (await redis.hgetall(key))[b"size"] == str(CONVERSATION_MAX_ITEMS).encode()  # type: ignore[misc]
+    assert (await redis.hgetall(key))[b"seq"] == b"1"  # type: ignore[misc]
 
     await cluster.delete("web")
     deadline = time.monotonic() + 30

@@ -214,6 +214,10 @@ seccompProfile:
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+# The archive chunks of long conversations (docs/operator.md "Long conversations").
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "create"]
 - apiGroups: [""]
   resources: ["secrets"]
   {{- with .Values.rbac.secretNames }}
