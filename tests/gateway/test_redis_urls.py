@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,8 +42,11 @@ def redis_server(*args: str, tls: ClusterTls | None = None) -> Iterator[int]:
         listen = ["--port", "0", "--tls-port", str(port), "--tls-auth-clients", "no"]
         listen += ["--tls-cert-file", str(tls.cert_file), "--tls-key-file", str(tls.key_file)]
         listen += ["--tls-ca-cert-file", str(tls.ca_file)]
+    # Its own folder: a replica's full sync writes an RDB file even with --save "", and the
+    # working directory is the checkout.
+    folder = tempfile.TemporaryDirectory(prefix="autcloud-redis-")
     process = subprocess.Popen(
-        [binary, *listen, "--bind", "127.0.0.1", "--save", "", *args],
+        [binary, *listen, "--bind", "127.0.0.1", "--save", "", "--dir", folder.name, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -52,6 +56,7 @@ def redis_server(*args: str, tls: ClusterTls | None = None) -> Iterator[int]:
     finally:
         process.kill()
         process.wait(5)
+        folder.cleanup()
 
 
 def stop_listening(port: int) -> None:
