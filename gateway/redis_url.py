@@ -7,6 +7,9 @@
   behind Sentinel; the Sentinels name the current master of SERVICE, and a failover is followed.
   ``rediss+sentinel://`` speaks TLS to the Sentinels and the master. The password is the
   master's; ``?sentinel_password=...`` authenticates to the Sentinels when they ask for one.
+- ``redis+cluster://[[user]:password@]host:port,host2:port`` (``rediss+cluster://``: TLS): a
+  Redis Cluster, e.g. ElastiCache in cluster mode (``autcloud.gateway.redis_cluster``;
+  docs/streaming.md "Redis Cluster").
 
 A user name or password in a URL is percent-encoded (``@`` is ``%40``, ``/`` is ``%2F``).
 When the URL carries no password, the one in ``$AUTCLOUD_REDIS_PASSWORD`` is used as is (no
@@ -34,7 +37,10 @@ ENV_REDIS_PASSWORD = "AUTCLOUD_REDIS_PASSWORD"
 PLAIN_SCHEMES = ("redis", "rediss", "unix")
 SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
 DEFAULT_SENTINEL_PORT = 26379
-EXAMPLE = "redis://redis:6379/0 or redis+sentinel://sentinel:26379/mymaster/0"
+EXAMPLE = (
+    "redis://redis:6379/0, redis+sentinel://sentinel:26379/mymaster/0 or "
+    "redis+cluster://node-1:6379,node-2:6379"
+)
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--redis-url",
         required=True,
-        help="e.g. redis://localhost:6379/0, rediss://... (TLS) or "
-        "redis+sentinel://host:26379/mymaster/0; a password may come from $AUTCLOUD_REDIS_PASSWORD "
+        help="e.g. redis://localhost:6379/0, rediss://... (TLS), "
+        "redis+sentinel://host:26379/mymaster/0 or redis+cluster://node-1:6379,node-2:6379 "
+        "(Redis Cluster); a password may come from $AUTCLOUD_REDIS_PASSWORD "
         "(docs/streaming.md 'Redis URLs')",
     )
     parser.add_argument(

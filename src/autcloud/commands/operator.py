@@ -114,7 +114,8 @@ def register(subparsers: Any) -> None:
         default=os.environ.get(ENV_REDIS_URL),
         metavar="URL",
         help="publish progress events to and take chat messages from Redis, e.g. "
-        "redis://localhost:6379/0, rediss://... (TLS) or redis+sentinel://host:26379/mymaster/0 "
+        "redis://localhost:6379/0, rediss://... (TLS), redis+sentinel://host:26379/mymaster/0 or "
+        "redis+cluster://node-1:6379,node-2:6379 (Redis Cluster) "
         f"(or ${ENV_REDIS_URL}; a password may come from $AUTCLOUD_REDIS_PASSWORD)",
     )
     parser.add_argument(
