@@ -3,7 +3,8 @@ and nothing they do not make.
 
 One end-to-end run drives every kind of call: the operator (in a namespaced install, as the
 chart's default) designs an InfraDesign into a bare git remote, takes a chat message that came
-in through the gateway (``--kubernetes-auth``: TokenReview and SubjectAccessReview), keeps a
+in through the gateway (``--kubernetes-auth``: TokenReview and SubjectAccessReview) and moves
+the full conversation to an archive ConfigMap, holds its Lease, keeps a
 ProjectTag (credentials from a Secret) and a MonitorTarget against a moto server, and lets the
 three go when they are deleted. The emulated API server records each call with the bearer token
 that made it; each (verb, group, resource, subresource, namespace) is checked against the Roles
@@ -28,6 +29,7 @@ import pytest_asyncio
 import yaml
 
 from autcloud.gateway.kube_auth import KubeApiConfig, KubernetesAuthorizer
+from autcloud.operator.conversation_archive import ARCHIVE_AT
 from autcloud.operator.infradesign import OperatorRuntime
 from autcloud.operator.settings import LeaderElection, OperatorSettings
 from tests.chart.rendering import NAMESPACE
@@ -62,12 +64,7 @@ SPEC = {"request": "A containerised web API with PostgreSQL in Seoul", "assumeDe
 
 # Grants the chart makes that no call in this run needs, each with the reason it stays.
 # (verb, group, resource[/subresource]); an entry no longer unused fails the test too.
-ALLOWED_UNUSED: dict[tuple[str, str, str], str] = {
-    # A conversation's archive (docs/operator.md "Long conversations") starts at 20 entries,
-    # which this run does not reach; test_long_conversation_kmock.py writes and reads chunks.
-    ("create", "", "configmaps"): "conversation archive chunks, written from the 21st message",
-    ("get", "", "configmaps"): "conversation archive chunks, read by each reconcile after",
-}
+ALLOWED_UNUSED: dict[tuple[str, str, str], str] = {}
 # Calls the chart does not grant on purpose, because the caller copes with the 403.
 # (verb, group, resource[/subresource]); an entry no longer refused fails the test too.
 # (Not kopf's namespace list: refused, kopf retries it for a minute before serving.)
@@ -136,7 +133,14 @@ async def _drive_everything(
     await cluster.create_secret(
         SERVED, "aws-creds", {"AWS_ACCESS_KEY_ID": "AKIDX", "AWS_SECRET_ACCESS_KEY": "s3cr3t"}
     )
-    await designs.apply("web", {**SPEC, "git": {"repository": remote.url}})
+    # A full conversation (ARCHIVE_AT entries): the gateway's message moves it to an archive
+    # chunk (a ConfigMap), which every later reconcile reads.
+    earlier = [
+        {"type": "change", "text": f"Keep note {index}", "id": f"note-{index}"}
+        for index in range(ARCHIVE_AT)
+    ]
+    git = {"repository": remote.url}
+    await designs.apply("web", {**SPEC, "git": git, "conversation": earlier})
     await designs.wait_for("web", is_settled())
     account = {"regions": [REGION], "endpointURL": moto.url}
     await tags.apply(
