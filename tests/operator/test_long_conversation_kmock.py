@@ -92,6 +92,15 @@ async def _post_until_accepted(session: aiohttp.ClientSession, base: str, body: 
         await asyncio.sleep(0.2)
 
 
+async def set_suspend(cluster: Cluster, suspend: bool) -> None:
+    await cluster._call(
+        "PATCH",
+        "/apis/autcloud.io/v1alpha1/namespaces/default/infradesigns/web",
+        {"spec": {"suspend": suspend}},
+        **{"Content-Type": "application/merge-patch+json"},
+    )
+
+
 async def test_a_300_message_chat_is_applied_whole_past_the_crds_100_entries(
     cluster: Cluster,
     operator: tuple[CompanionOperator, RecordingDesigner],
@@ -100,6 +109,10 @@ async def test_a_300_message_chat_is_applied_whole_past_the_crds_100_entries(
     _, designer = operator
     await cluster.apply("web", SPEC)
     await cluster.wait_for("web", is_settled(), what="the first design")
+    # Suspended while the chat goes on (spec.suspend: the operator applies messages but runs no
+    # design), so the test pays for one design of 300 turns instead of 300 designs; the run
+    # after resuming must still see every turn.
+    await set_suspend(cluster, True)
     texts = [f"change {index}: tag every resource with turn={index}" for index in range(MESSAGES)]
 
     async with (
@@ -113,8 +126,8 @@ async def test_a_300_message_chat_is_applied_whole_past_the_crds_100_entries(
         live = (obj.get("spec") or {}).get("conversation") or []
         return bool(live) and live[-1].get("id") == f"m-{MESSAGES - 1}"
 
-    # The last 100 wait in the backlog when the posting ends; each message costs a PATCH, the
-    # reconcile it starts and its status writes, all checked against the CRD by the emulator.
+    # The last 100 wait in the backlog when the posting ends; each message costs a PATCH and
+    # its status writes, all checked against the CRD by the emulator.
     obj = await cluster.wait_for("web", everything_applied, timeout=900, what="message 300")
     # Every 20 moved to an archive chunk (14 of them); 281-300 are the live conversation.
     chunks = (MESSAGES - 1) // ARCHIVE_AT
@@ -132,9 +145,14 @@ async def test_a_300_message_chat_is_applied_whole_past_the_crds_100_entries(
     assert [turn["text"] for turn in turns] == texts
 
     # The design run after the last message was given all 300 turns, in order.
+    runs_before = len(designer.conversations)
+    await set_suspend(cluster, False)
+    resumed = await cluster.get("web")
+    assert resumed is not None
     final = await cluster.wait_for(
-        "web", is_settled(int(obj["metadata"]["generation"])), timeout=120, what="the last run"
+        "web", is_settled(int(resumed["metadata"]["generation"])), timeout=300, what="the last run"
     )
+    assert runs_before == 1, "suspended: the messages ran no design"
     assert final["status"]["phase"] == "Ready"
     assert designer.conversations[-1] == texts
 
