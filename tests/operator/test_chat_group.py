@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,15 +22,6 @@ from autcloud.operator.chat_inbox import ApplyOutcome, ChatInbox
 from autcloud.operator.settings import DEFAULT_CHAT_GROUP, OperatorSettings
 from tests.gateway.harness import RedisServer
 from tests.operator.test_operator_cli import parse
-from tests.tooling import require_tool
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(require_tool("redis-server", "chat groups are Redis consumer groups"))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest_asyncio.fixture

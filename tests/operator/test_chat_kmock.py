@@ -12,7 +12,7 @@ import copy
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -46,20 +46,11 @@ from tests.gateway.harness import REPO, RedisServer, free_port
 from tests.operator.apiserver import ApiServer
 from tests.operator.harness import Cluster, condition, is_settled
 from tests.operator.test_accounts_kmock import CompanionOperator, scrape
-from tests.tooling import require_tool
 
 pytestmark = pytest.mark.asyncio
 
 SPEC = {"request": "A containerised web API with PostgreSQL in Seoul", "assumeDefaults": True}
 GROUP = "autcloud-operator"
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(require_tool("redis-server", "chat messages travel through real Redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest_asyncio.fixture

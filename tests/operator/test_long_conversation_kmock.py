@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +34,11 @@ from autcloud.operator.settings import OperatorSettings
 from tests.gateway.harness import RedisServer, auth, gateway, messages_url
 from tests.operator.harness import Cluster, is_settled
 from tests.operator.test_accounts_kmock import CompanionOperator
-from tests.tooling import require_tool
 
 pytestmark = pytest.mark.asyncio
 
 SPEC = {"request": "A containerised web API with PostgreSQL in Seoul", "assumeDefaults": True}
 MESSAGES = 300
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(require_tool("redis-server", "chat messages travel through real Redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 class RecordingDesigner:

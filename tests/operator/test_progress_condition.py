@@ -8,7 +8,7 @@ sink on a bare repository, the CRD schema. Not involved: Kubernetes (the domain 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +25,10 @@ from autcloud.operator.settings import OperatorSettings
 from tests.crds.manifests import api_for
 from tests.gateway.harness import RedisServer, free_port
 from tests.gitsink.bare_remote import BareRemote
-from tests.tooling import require_tool
 
 pytestmark = pytest.mark.asyncio
 REF = DesignRef("shop", "web", 1)
 WEB_API = "A containerised web API with PostgreSQL in Seoul"
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(require_tool("redis-server", "progress events go to a real Redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

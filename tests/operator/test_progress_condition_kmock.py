@@ -9,7 +9,6 @@ and the design engine are real.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +18,9 @@ from autcloud.operator.infradesign import OperatorRuntime
 from autcloud.operator.settings import OperatorSettings
 from tests.gateway.harness import RedisServer, free_port
 from tests.operator.harness import Cluster, OperatorThread, is_settled
-from tests.tooling import require_tool
 
 pytestmark = pytest.mark.asyncio
 SPEC = {"request": "A containerised web API with PostgreSQL in Seoul", "assumeDefaults": True}
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(require_tool("redis-server", "progress events go to a real Redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 async def settled_with(cluster: Cluster, redis_url: str, tmp_path: Path) -> dict[str, Any]:

@@ -6,7 +6,6 @@ questions, the commit, the error and a ``done`` whose summary says how the run e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +33,10 @@ from autcloud.operator.reconcile import NODE_PHASES, Dependencies, DesignRef, re
 from tests.gateway.harness import RedisServer
 from tests.gitsink.bare_remote import BareRemote
 from tests.operator.fakes import RecordingPublisher, Secrets
-from tests.tooling import require_tool
 
 pytestmark = pytest.mark.asyncio
 REF = DesignRef("shop", "web", 1)
 SPEC = {"request": "A containerised web API with PostgreSQL in Seoul"}
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(require_tool("redis-server", "progress events go to a real Redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 def dependencies(sink: object, publisher: Any = None) -> Dependencies:

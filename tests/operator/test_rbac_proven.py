@@ -49,7 +49,6 @@ from tests.operator.rbac import (
 )
 from tests.operator.test_accounts_kmock import CompanionOperator, Objects, observed
 from tests.scanner.conftest import MotoServer, aws_env, start_moto, stop
-from tests.tooling import require_tool
 
 __all__ = ["aws_env"]  # the session fixture: fake AWS credentials, no user configuration
 
@@ -69,14 +68,6 @@ ALLOWED_UNUSED: dict[tuple[str, str, str], str] = {}
 # (verb, group, resource[/subresource]); an entry no longer refused fails the test too.
 # (Not kopf's namespace list: refused, kopf retries it for a minute before serving.)
 DENIED_ON_PURPOSE: dict[tuple[str, str, str], str] = {}
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(require_tool("redis-server", "chat messages travel through real Redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ from tests.gateway.harness import RedisServer, free_port, python_command
 from tests.gitsink.bare_remote import BareRemote
 from tests.operator.harness import Cluster, is_settled
 from tests.operator.test_operator_kmock import spec_for
-from tests.tooling import require_tool
 
 pytestmark = pytest.mark.asyncio
 TOKEN = "gateway-test-token"
@@ -78,14 +77,6 @@ async def zipkin() -> AsyncIterator[ZipkinReceiver]:
     await receiver.start()
     yield receiver
     await receiver.stop()
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(require_tool("redis-server", "the gateway and the operator share Redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 class Processes:

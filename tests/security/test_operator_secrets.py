@@ -6,7 +6,6 @@ sink is the tests' recording fake (no push is expected at all)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import asdict
 
 import pytest
@@ -18,7 +17,6 @@ from autcloud.operator.event_sink import GatewayEventSink
 from autcloud.operator.reconcile import Dependencies, DesignRef, reconcile
 from tests.gateway.harness import RedisServer
 from tests.operator.fakes import RecordingPublisher, Secrets
-from tests.tooling import require_tool
 
 pytestmark = pytest.mark.asyncio
 REF = DesignRef("shop", "web", 1)
@@ -27,14 +25,6 @@ PLANTED = [
     "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD",
     "Sup3rS3cret!",
 ]
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(require_tool("redis-server", "the design's stream is a real Redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("secret", PLANTED)
