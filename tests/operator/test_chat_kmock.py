@@ -329,7 +329,7 @@ async def test_a_full_conversation_moves_to_an_archive_and_the_message_is_applie
     assert not await _error_events(redis, "web")
 
 
-def test_the_crds_append_only_rule_lets_the_archive_through_at_the_same_size() -> None:
+async def test_the_crds_append_only_rule_lets_the_archive_through_at_the_same_size() -> None:
     rules = [
         rule["rule"]
         for rule in yaml.safe_load((REPO / "crds" / "autcloud.io_infradesigns.yaml").read_text())[

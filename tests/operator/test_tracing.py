@@ -132,7 +132,7 @@ async def test_without_configuration_nothing_is_traced(tmp_path: Path) -> None:
     assert all(event.traceparent == "" for _, _, event in sink.events)
 
 
-def test_an_exporter_this_process_cannot_run_is_named_with_the_fix(
+async def test_an_exporter_this_process_cannot_run_is_named_with_the_fix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "jaeger")
