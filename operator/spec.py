@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autcloud.agent.state import Hints, Turn
+from autcloud.events import CONVERSATION_TEXT_MAX_CHARS
 from autcloud.gitsink import GitTarget
 
 DEFAULT_AUTHOR_NAME = "AutCloud"
@@ -22,9 +23,9 @@ DEFAULT_SECRET_KEY = "token"
 DEFAULT_PROVIDER_SECRET_KEY = "apiKey"
 # The CRD's caps (crds/autcloud.io_infradesigns.yaml; a test keeps them equal). The API server
 # enforces them, but objects can come from clusters or emulators that skip validation, and the
-# design engine must never see more than the API promises.
+# design engine must never see more than the API promises. The text cap of a conversation entry
+# is autcloud.events.CONVERSATION_TEXT_MAX_CHARS, which the gateway holds messages to as well.
 MAX_REQUEST_CHARS = 4000
-MAX_CONVERSATION_TEXT_CHARS = 2000
 MAX_CONVERSATION_ENTRIES = 100
 
 
@@ -150,10 +151,10 @@ def _conversation(value: Any) -> list[Turn]:
             raise InvalidSpecError(f"{field}.type: {kind!r}; use 'answer' or 'change'")
         if not isinstance(text, str) or not text.strip():
             raise InvalidSpecError(f"{field}.text: empty; write the answer or the change")
-        if len(text) > MAX_CONVERSATION_TEXT_CHARS:
+        if len(text) > CONVERSATION_TEXT_MAX_CHARS:
             raise InvalidSpecError(
                 f"{field}.text: {len(text):,} characters, over the cap of "
-                f"{MAX_CONVERSATION_TEXT_CHARS:,}; split it into several entries"
+                f"{CONVERSATION_TEXT_MAX_CHARS:,}; split it into several entries"
             )
         if kind == "answer":
             question = entry.get("questionId")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from autcloud.events import CONVERSATION_TEXT_MAX_CHARS
 from autcloud.operator.conditions import Condition, merge_conditions
 from autcloud.operator.spec import (
     MAX_CONVERSATION_ENTRIES,
-    MAX_CONVERSATION_TEXT_CHARS,
     MAX_REQUEST_CHARS,
     InvalidSpecError,
     input_hash,
@@ -162,7 +162,7 @@ def test_a_request_over_the_cap_is_refused_naming_the_field_and_the_cap() -> Non
 
 
 def test_a_conversation_text_over_the_cap_is_refused_naming_the_entry() -> None:
-    long_change = {"type": "change", "text": "y" * (MAX_CONVERSATION_TEXT_CHARS + 1)}
+    long_change = {"type": "change", "text": "y" * (CONVERSATION_TEXT_MAX_CHARS + 1)}
     with pytest.raises(InvalidSpecError, match=r"spec\.conversation\[0\]\.text: 2,001"):
         parse_spec("orders", {**BASE, "conversation": [long_change]})
 
@@ -174,7 +174,7 @@ def test_the_operator_caps_are_the_crd_caps() -> None:
 
     assert spec["properties"]["request"]["maxLength"] == MAX_REQUEST_CHARS
     assert conversation["maxItems"] == MAX_CONVERSATION_ENTRIES
-    assert conversation["items"]["properties"]["text"]["maxLength"] == MAX_CONVERSATION_TEXT_CHARS
+    assert conversation["items"]["properties"]["text"]["maxLength"] == CONVERSATION_TEXT_MAX_CHARS
     api = (REPO / "docs" / "api.md").read_text()
     assert f"string, 1–{MAX_REQUEST_CHARS} characters" in api
 
