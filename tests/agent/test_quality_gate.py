@@ -4,7 +4,6 @@ checkov in its own virtualenv, and the intent checks; plus the fix loop on broke
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 
 import pytest
@@ -14,7 +13,7 @@ from autcloud.agent.design import DesignResult, DesignStatus, run_design
 from autcloud.agent.providers.offline import OfflineProvider
 from autcloud.agent.requirements import Requirements
 from autcloud.agent.validation.checkov_tool import find_checkov_python
-from tests.tooling import require_tool
+from tests.tooling import missing_tool, require_tool
 
 REQUESTS = [
     "A containerised web API with PostgreSQL and Redis in Seoul, highly available, 50,000 daily users",
@@ -48,9 +47,7 @@ def tools() -> None:
     require_tool("terraform", "terraform validate runs the real AWS provider")
     python, problem = find_checkov_python()
     if python is None:
-        if os.environ.get("AUTCLOUD_REQUIRE_TOOLS") == "1":
-            pytest.fail(f"checkov is missing on CI: {problem}")
-        pytest.skip(problem)
+        missing_tool(problem)
 
 
 def design(request: str, **kwargs: object) -> DesignResult:

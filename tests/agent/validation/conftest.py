@@ -6,28 +6,20 @@ A missing tool skips its tests, except on CI (``AUTCLOUD_REQUIRE_TOOLS=1``) wher
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 
 from autcloud.agent.validation.checkov_tool import CheckovPython, find_checkov_python
 from autcloud.agent.validation.terraform_env import TerraformSetup
-from tests.tooling import require_tool
-
-
-def _missing(message: str) -> NoReturn:
-    if os.environ.get("AUTCLOUD_REQUIRE_TOOLS") == "1":
-        pytest.fail(f"{message} (AUTCLOUD_REQUIRE_TOOLS=1: CI must have it)")
-    pytest.skip(message)
+from tests.tooling import missing_tool, require_tool
 
 
 def _terraform_setup(cache: Path) -> TerraformSetup:
     require_tool("terraform", "the Terraform runner tests run the real binary")
     setup = TerraformSetup.discover()
     if setup.unavailable_reason:
-        _missing(f"terraform cannot install providers offline: {setup.unavailable_reason}")
+        missing_tool(f"terraform cannot install providers offline: {setup.unavailable_reason}")
     return dataclasses.replace(setup, cache_dir=cache)
 
 
@@ -47,6 +39,6 @@ def fresh_terraform_setup(tmp_path: Path) -> TerraformSetup:
 def checkov_python() -> CheckovPython:
     python, problem = find_checkov_python()
     if python is None:
-        _missing(problem)
+        missing_tool(problem)
     assert python is not None
     return python
