@@ -80,14 +80,14 @@ async def run_design(
         }
     }
     with tracer().start_as_current_span("design", attributes={"autcloud.provider": chosen.name}):
-        return await _run(request, state, config, provider, on_event)
+        return await _run(request, state, config, chosen, on_event)
 
 
 async def _run(
     request: str,
     state: DesignState,
     config: dict[str, Any],
-    provider: ResourceProvider | None,
+    provider: ResourceProvider,
     on_event: EventCallback | None,
 ) -> DesignResult:
     started = time.perf_counter()
@@ -109,7 +109,7 @@ async def _run(
     if "levels_started" in marks and "levels_finished" in marks:
         timings["generate"] = round((marks["levels_finished"] - marks["levels_started"]) * 1000, 2)
     timings["total"] = total_ms
-    result, design = _result(request, final, timings, provider or OfflineProvider())
+    result, design = _result(request, final, timings, provider)
     if on_event is not None and design.cost is not None:
         on_event(cost_event(design.cost, traceparent=current_traceparent()))
     return result
