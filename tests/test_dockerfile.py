@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from autcloud.agent.combine import AWS_PROVIDER_CONSTRAINT
+
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILE = REPO / "Dockerfile"
 LOCK = REPO / "requirements.lock"
@@ -224,3 +226,12 @@ def test_the_chart_readme_links_to_the_dockerfile_instead_of_copying_it() -> Non
     readme = (REPO / "charts" / "autcloud" / "README.md").read_text()
     assert "```dockerfile" not in readme
     assert "](../../Dockerfile)" in readme
+
+
+def test_the_deep_image_has_what_the_designs_and_the_tests_use(dockerfile: Parsed) -> None:
+    # The provider mirror must satisfy the constraint every design writes, and the image's
+    # checkov is the version `make checkov` installs for the tests.
+    assert dockerfile.global_args["AWS_PROVIDER_CONSTRAINT"] == AWS_PROVIDER_CONSTRAINT
+    makefile = (REPO / "Makefile").read_text()
+    (checkov,) = re.findall(r"^CHECKOV_VERSION \?= (\S+)$", makefile, re.MULTILINE)
+    assert dockerfile.global_args["CHECKOV_VERSION"] == checkov
