@@ -1,7 +1,7 @@
 """Write docs/design.schema.json, the JSON Schema of design.json, from its model.
 
-The model is autcloud.agent.document.DesignDocument; tests/agent/test_design_document.py fails
-while the published file is stale.
+The model is autcloud.agent.document.DesignDocument; tests/cli/test_design_json_schema.py and
+``make lint`` fail while the published file is stale.
 
 Run: .venv/bin/python scripts/design_schema.py            # rewrites docs/design.schema.json
      .venv/bin/python scripts/design_schema.py --check    # exit 1 if it is stale
