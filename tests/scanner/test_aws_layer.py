@@ -2,7 +2,8 @@
 
 One retry policy: a request AWS throttles is retried by botocore (shown against the moto
 server, the throttled answer injected by a ``before-send`` hook); items a 200 answer lists as
-throttled are retried by :func:`retry_leftovers` (shown with botocore's Stubber).
+throttled are retried by :func:`retry_leftovers` (shown through the tagger with botocore's
+Stubber).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from autcloud.accounts.arns import SUPPORTED_KINDS
+from autcloud.accounts.tagger import apply_tags
 from autcloud.aws import (
     LISTINGS,
     AwsClients,
@@ -60,32 +62,28 @@ def test_a_throttled_request_is_retried_by_botocore_then_succeeds(moto: MotoServ
 
 
 def test_items_left_throttled_in_a_200_answer_are_retried_with_backoff() -> None:
-    """botocore's Stubber: TagResources answers 200 with one ARN throttled, then all tagged."""
-    client = boto3.client(
-        "resourcegroupstaggingapi",
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+    """botocore's Stubber on the tagger's own client: TagResources answers 200 with one ARN
+    throttled, then tags it on the second round (the tagger's loop, not a copy of it)."""
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
     )
+    clients = AwsClients(session)
+    client = clients.client("resourcegroupstaggingapi", REGION)  # the one apply_tags reuses
     arns = [f"arn:aws:sns:{REGION}:123456789012:topic-{i}" for i in range(3)]
     throttled = {"StatusCode": 400, "ErrorCode": "ThrottlingException", "ErrorMessage": "slow"}
-    pending = list(arns)
     delays: list[float] = []
 
-    def attempt() -> list[str]:
-        nonlocal pending
-        answer = client.tag_resources(ResourceARNList=pending, Tags={"Project": "shop"})
-        failed = answer.get("FailedResourcesMap") or {}
-        pending = [arn for arn, info in failed.items() if is_transient(info["ErrorCode"], None)]
-        return pending
-
     with Stubber(client) as stub:
-        stub.add_response("tag_resources", {"FailedResourcesMap": {arns[1]: throttled}})
+        first = {"ResourceARNList": arns, "Tags": {"Project": "shop"}}
+        stub.add_response("tag_resources", {"FailedResourcesMap": {arns[1]: throttled}}, first)
         retried = {"ResourceARNList": [arns[1]], "Tags": {"Project": "shop"}}
         stub.add_response("tag_resources", {"FailedResourcesMap": {}}, retried)
-        left = retry_leftovers(attempt, attempts=4, base_delay_s=0.5, sleep=delays.append)
+        outcome = apply_tags(
+            clients, REGION, arns, {"Project": "shop"}, base_delay_s=0.5, sleep=delays.append
+        )
         stub.assert_no_pending_responses()
-    assert left == []
+    assert sorted(outcome.tagged) == sorted(arns)
+    assert outcome.failed == {}
     assert delays == [0.5]
 
 
