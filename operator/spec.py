@@ -24,9 +24,9 @@ DEFAULT_PROVIDER_SECRET_KEY = "apiKey"
 # The CRD's caps (crds/autcloud.io_infradesigns.yaml; a test keeps them equal). The API server
 # enforces them, but objects can come from clusters or emulators that skip validation, and the
 # design engine must never see more than the API promises. The text cap of a conversation entry
-# is autcloud.events.CONVERSATION_TEXT_MAX_CHARS, which the gateway holds messages to as well.
+# is autcloud.events.CONVERSATION_TEXT_MAX_CHARS, which the gateway holds messages to as well
+# (the list's own maxItems: CONVERSATION_MAX_ITEMS there; the operator archives, never caps).
 MAX_REQUEST_CHARS = 4000
-MAX_CONVERSATION_ENTRIES = 100
 
 
 class InvalidSpecError(ValueError):
