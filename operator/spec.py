@@ -141,8 +141,7 @@ def _conversation(value: Any) -> list[Turn]:
     turns: list[Turn] = []
     # No count cap here: the CRD caps spec.conversation itself (maxItems 100), and the turns
     # the operator archived (conversation_archive.py) come before it, without a limit.
-    entries = list(value or [])
-    for index, entry in enumerate(entries):
+    for index, entry in enumerate(value or []):
         field = f"spec.conversation[{index}]"
         entry = _mapping(entry, field)
         kind = entry.get("type")
