@@ -69,6 +69,7 @@ bench: setup checkov ## Run the benchmarks and print their figures
 	$(BIN)/python bench/metrics_scale.py
 	$(BIN)/python bench/sse_fanout.py
 	$(BIN)/python bench/operator_scale.py
+	$(BIN)/python bench/diagram_layout.py
 
 test-deploy: setup system-deps ## Apply every design of tests/deploy against moto (CI applies a subset)
 	AUTCLOUD_DEPLOY_ALL=1 $(BIN)/python -m pytest tests/deploy $(PYTEST_ARGS)
