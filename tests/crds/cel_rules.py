@@ -1,8 +1,8 @@
 """``x-kubernetes-validations`` rules, evaluated the way kube-apiserver evaluates them.
 
-cel-python implements standard CEL (its transpiler, see below). Kubernetes adds libraries on top; the few functions this
-project's rules call are provided here, and a rule calling any other Kubernetes function fails
-to evaluate, so a new rule can never pass here by accident. Values are bound by their schema,
+cel-python implements standard CEL (its transpiler, see below). Kubernetes adds libraries on
+top; the few functions this project's rules call are provided here, and a rule calling any other
+Kubernetes function fails to evaluate, so a new rule can never pass here by accident. Values are bound by their schema,
 as the apiserver binds them: ``number`` fields are doubles even when written as ``5``,
 ``date-time``/``date`` strings are timestamps, absent optional fields are absent (``has()``).
 """
