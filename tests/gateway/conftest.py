@@ -1,4 +1,5 @@
-"""Fixtures: a real redis-server per test worker (and fresh ones for restart tests)."""
+"""Fixtures: a real redis-server per test worker (a test that stops and restarts one takes
+``redis_server`` of tests/conftest.py, a server of its own)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,3 @@ def redis_url(shared_redis: RedisServer) -> str:
     """A real Redis, emptied before each test."""
     shared_redis.flush()
     return shared_redis.url
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis of this test's own, which the test may stop and restart."""
-    server = RedisServer(require_tool("redis-server", "the streaming tests run a real Redis"))
-    server.start()
-    yield server
-    server.stop()

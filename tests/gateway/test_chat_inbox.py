@@ -255,17 +255,17 @@ def test_messages_for_designs_of_another_deployment_are_acknowledged_untouched(
     run(scenario())
 
 
-def test_the_inbox_survives_a_redis_outage_and_reports_it(own_redis: RedisServer) -> None:
+def test_the_inbox_survives_a_redis_outage_and_reports_it(redis_server: RedisServer) -> None:
     async def scenario() -> None:
-        redis = Redis.from_url(own_redis.url, socket_connect_timeout=1)
+        redis = Redis.from_url(redis_server.url, socket_connect_timeout=1)
         store = FakeDesignStore()
         inbox = ChatInbox(redis, store.apply, settings("op-a"))
         async with running(inbox) as task:
             await until(lambda: inbox.health().leader)
-            own_redis.stop()
+            redis_server.stop()
             await until(lambda: inbox.health().reason == "RedisUnavailable", 5)
             assert not task.done()
-            own_redis.start()
+            redis_server.start()
             await send(redis, 3, designs=1)
             await until(lambda: inbox.applied == 3, 10)
             assert inbox.health().reason == "InboxReady"

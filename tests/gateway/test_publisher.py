@@ -101,16 +101,16 @@ def test_token_deltas_go_over_pubsub_not_the_stream(redis_url: str) -> None:
 
 
 def test_while_redis_is_down_emitting_goes_on_and_health_reports_it(
-    own_redis: RedisServer,
+    redis_server: RedisServer,
 ) -> None:
     """The operator keeps reconciling: emit never blocks or raises, the backlog is reported,
     and every event reaches the stream in order once Redis is back."""
 
     async def scenario() -> None:
-        redis = Redis.from_url(own_redis.url, socket_connect_timeout=1)
+        redis = Redis.from_url(redis_server.url, socket_connect_timeout=1)
         publisher = EventPublisher(redis, max_retry_delay_s=0.2)
         await publisher.start()
-        own_redis.stop()
+        redis_server.stop()
         loop = asyncio.get_running_loop()
         started = loop.time()
         for step in range(100):
@@ -123,7 +123,7 @@ def test_while_redis_is_down_emitting_goes_on_and_health_reports_it(
             "RedisUnavailable",
             100,
         )
-        own_redis.start()
+        redis_server.start()
         assert await publisher.flush(10)
         assert publisher.health().reason == "EventsFlowing"
         entries = await redis.xrange(events_key("team", "shop"))

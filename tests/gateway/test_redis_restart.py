@@ -14,10 +14,10 @@ from tests.gateway.harness import TOKEN, RedisServer, gateway, run
 
 
 def test_watchers_receive_the_events_published_after_redis_comes_back(
-    own_redis: RedisServer,
+    redis_server: RedisServer,
 ) -> None:
     async def scenario() -> None:
-        async with gateway(own_redis.url, heartbeat_s=0.2) as base:
+        async with gateway(redis_server.url, heartbeat_s=0.2) as base:
             client = GatewayClient(base, TOKEN)
             received: list[SseEvent] = []
 
@@ -26,22 +26,22 @@ def test_watchers_receive_the_events_published_after_redis_comes_back(
                     received.append(event)
 
             watchers = [asyncio.create_task(watch()) for _ in range(3)]
-            redis = Redis.from_url(own_redis.url)
+            redis = Redis.from_url(redis_server.url)
             await EventPublisher(redis).publish("team", "shop", NodeStarted(node="before"))
             await asyncio.sleep(0.5)
             await redis.aclose()
 
-            own_redis.stop()
+            redis_server.stop()
             async with aiohttp.ClientSession() as session:
                 async with session.get(f"{base}/readyz") as ready:
                     assert ready.status == 503
                 await asyncio.sleep(1.0)  # the readers retry meanwhile
-                own_redis.start()
+                redis_server.start()
                 await asyncio.sleep(0.5)
                 async with session.get(f"{base}/readyz") as ready:
                     assert ready.status == 200
 
-            redis = Redis.from_url(own_redis.url)
+            redis = Redis.from_url(redis_server.url)
             publisher = EventPublisher(redis)
             await publisher.publish("team", "shop", NodeStarted(node="after"))
             await publisher.publish("team", "shop", Done(phase="Ready", ok=True))
@@ -54,11 +54,11 @@ def test_watchers_receive_the_events_published_after_redis_comes_back(
 
 
 def test_a_client_connecting_while_redis_is_down_is_told_to_retry(
-    own_redis: RedisServer,
+    redis_server: RedisServer,
 ) -> None:
     async def scenario() -> None:
-        async with gateway(own_redis.url) as base, aiohttp.ClientSession() as session:
-            own_redis.stop()
+        async with gateway(redis_server.url) as base, aiohttp.ClientSession() as session:
+            redis_server.stop()
             async with session.get(
                 f"{base}/v1/namespaces/team/infradesigns/shop/events",
                 headers={"Authorization": f"Bearer {TOKEN}"},
