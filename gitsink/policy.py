@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from autcloud.gitsink.target import GITHUB_API_URL, GitHubRepository, GitTarget, parse_target
+from autcloud.gitsink.target import (
+    GITHUB_API_URL,
+    GitHubRepository,
+    GitTarget,
+    parse_target,
+    without_credentials,
+)
 
 Rule = Literal[
     "RemoteHelperRefused",  # transport::address or an unknown scheme: git would run a program
@@ -185,7 +191,5 @@ def _host(text: str, scheme: str | None) -> str | None:
 
 def _shown(text: str) -> str:
     """The URL for a message: without any user or password, cut to a readable length."""
-    parts = urlsplit(text) if _SCHEME.match(text) else None
-    if parts is not None and (parts.username or parts.password):
-        text = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+    text = without_credentials(text)
     return repr(text if len(text) <= 200 else text[:200] + "...")

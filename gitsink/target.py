@@ -91,11 +91,15 @@ class GitRemote:
     def commit_url(self, sha: str) -> str:
         """Where the commit is: the remote's URL without credentials (a plain git server has
         no web page of its own), then ``#`` and the commit."""
-        parts = urlsplit(self.url)
-        if parts.scheme and "@" in parts.netloc:
-            host = parts.netloc.rsplit("@", 1)[1]
-            return f"{parts._replace(netloc=host).geturl()}#{sha}"
-        return f"{self.url}#{sha}"
+        return f"{without_credentials(self.url)}#{sha}"
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without the user and password of a ``scheme://user:password@host`` URL."""
+    parts = urlsplit(url)
+    if parts.scheme and "@" in parts.netloc:
+        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+    return url
 
 
 Remote = GitHubRepository | GitRemote
