@@ -302,10 +302,12 @@ def redis_url() -> Iterator[str]:
 
 
 def test_every_crd_is_kept_when_the_release_is_uninstalled_or_pruned() -> None:
-    # Helm installs crds/ once and never deletes it; the annotation makes tools that render
-    # crds/ with the templates (Argo CD, `helm template | kubectl apply`) keep them as well.
+    # Helm installs crds/ once and never deletes it. Argo CD, which renders crds/ with the
+    # templates, reads `keep` as Delete=false (kept when the Application is deleted) but still
+    # prunes a CRD that leaves the manifests unless it says Prune=false.
     crds = sorted((CHART_DIR / "crds").glob("*.yaml"))
     assert len(crds) == 3
     for path in crds:
-        crd = yaml.safe_load(path.read_text())
-        assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep", path.name
+        annotations = yaml.safe_load(path.read_text())["metadata"]["annotations"]
+        assert annotations["helm.sh/resource-policy"] == "keep", path.name
+        assert annotations["argocd.argoproj.io/sync-options"] == "Prune=false", path.name
