@@ -148,3 +148,29 @@ def test_a_design_id_that_cannot_name_a_branch_is_refused(design_id: str) -> Non
 def test_redaction_hides_every_secret_but_not_short_fragments() -> None:
     assert redact("token abcdef and abcdef", "abcdef") == "token *** and ***"
     assert redact("a b c", "a") == "a b c"
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        (GitHubRepository("acme", "infra", GITHUB), "https://github.com/acme/infra/commit/abc123"),
+        (
+            GitHubRepository("acme", "infra", "https://ghe.example.com/api/v3"),
+            "https://ghe.example.com/acme/infra/commit/abc123",
+        ),
+        (
+            GitRemote("https://bot:s3cret@git.example.com/acme/infra.git"),
+            "https://git.example.com/acme/infra.git#abc123",
+        ),
+        (
+            GitRemote("git@git.example.com:acme/infra.git"),
+            "git@git.example.com:acme/infra.git#abc123",
+        ),
+    ],
+)
+def test_status_commit_url_names_the_commit_without_credentials(
+    remote: GitHubRepository | GitRemote, expected: str
+) -> None:
+    """status.git.commitURL: GitHub's (or GitHub Enterprise's) commit page; for plain git the
+    remote without its user and password, then the commit."""
+    assert remote.commit_url("abc123") == expected
