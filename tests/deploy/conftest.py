@@ -10,7 +10,7 @@ import pytest
 
 from autcloud.agent.validation.terraform_env import TerraformSetup
 from tests.scanner.conftest import MotoServer, start_moto, stop
-from tests.tooling import require_tool
+from tests.tooling import missing_tool, require_tool
 
 ALL = "AUTCLOUD_DEPLOY_ALL"
 
@@ -30,9 +30,7 @@ def terraform_ready() -> None:
     require_tool("terraform", "the apply tests run the real terraform and AWS provider")
     problem = TerraformSetup.discover().unavailable_reason
     if problem:
-        if os.environ.get("AUTCLOUD_REQUIRE_TOOLS") == "1":
-            pytest.fail(f"no AWS provider for terraform on CI: {problem}")
-        pytest.skip(problem)
+        missing_tool(f"no AWS provider for terraform: {problem}")
 
 
 @pytest.fixture(scope="session")
