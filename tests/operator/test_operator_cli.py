@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +107,72 @@ def test_the_flags_show_in_help(capsys: pytest.CaptureFixture[str]) -> None:
         "--allow-provider-host",
     ):
         assert flag in shown
+
+
+def test_each_option_sets_its_operator_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The command line as a user (or the chart) writes it reaches OperatorSettings."""
+    import kopf
+
+    from autcloud.operator.selector import parse_selector
+    from autcloud.operator.settings import LeaderElection, OperatorSettings
+    from autcloud.operator.spec import ProviderSpec
+
+    started: list[tuple[OperatorSettings, str | None]] = []
+    monkeypatch.setattr(
+        "autcloud.operator.runner.run",
+        lambda settings, liveness_endpoint=None: started.append((settings, liveness_endpoint)),
+    )
+    monkeypatch.setattr(kopf, "configure", lambda **_: None)
+    monkeypatch.delenv("OTEL_TRACES_EXPORTER", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-operator")
+    monkeypatch.setenv("POD_NAME", "autcloud-operator-0")
+
+    args = parse(
+        "--namespace=team-a",
+        "--namespace=team-b",
+        "--leader-election=autcloud-operator",
+        "--leader-election-namespace=autcloud",
+        "--lease-duration=20",
+        "--selector=autcloud.io/shard=a",
+        "--max-concurrent-runs=2",
+        f"--git-cache={tmp_path}",
+        "--redis-url=redis+cluster://node-1:6379,node-2:6379",
+        "--chat-group=team-a",
+        "--validate=full",
+        "--no-diagram",
+        "--metrics-listen=off",
+        "--liveness=http://0.0.0.0:8080/healthz",
+        "--log-level=WARNING",
+        "--default-provider=OpenAI",
+        "--default-model=qwen2.5-7b-instruct",
+        "--default-base-url=https://llm.internal:8000/v1",
+        "--allow-insecure-http",
+        "--allow-git-host=GitHub.com",
+        "--allow-provider-host=llm.internal:8000",
+    )
+    root = logging.getLogger()
+    level = root.level
+    try:
+        assert command.run(args) == 0
+        assert root.level == logging.WARNING
+    finally:
+        root.setLevel(level)  # run() sets the root logger's level: put it back
+
+    [(settings, liveness)] = started
+    assert liveness == "http://0.0.0.0:8080/healthz"
+    assert settings.namespaces == ("team-a", "team-b")
+    assert settings.leader_election == LeaderElection("autcloud-operator", "autcloud", 20)
+    assert settings.selector == parse_selector("autcloud.io/shard=a")
+    assert settings.max_concurrent_runs == 2 and settings.git_cache_dir == tmp_path
+    assert settings.redis_url == "redis+cluster://node-1:6379,node-2:6379"
+    assert settings.chat_group == "team-a" and settings.pod_name == "autcloud-operator-0"
+    assert settings.deep_validation and not settings.diagram and settings.metrics_listen is None
+    assert settings.default_llm == ProviderSpec(
+        "openai", "qwen2.5-7b-instruct", "https://llm.internal:8000/v1"
+    )
+    assert settings.default_llm_api_key == "sk-operator"
+    assert settings.allow_insecure_http and not settings.allow_local_repositories
+    assert settings.allowed_git_hosts == {"github.com"}
+    assert settings.allowed_provider_hosts == {"llm.internal:8000"}
