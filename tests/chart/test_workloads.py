@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 import pytest
+import yaml
 
+from autcloud.cli import build_parser
 from tests.chart.rendering import (
     CHART_DIR,
     NAMESPACE,
@@ -116,6 +118,29 @@ def test_gateway_serves_on_all_interfaces_with_kubernetes_auth() -> None:
     ]
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+
+
+def test_each_gateway_limit_becomes_the_flag_its_comment_names() -> None:
+    # Every gateway.limits key of values.yaml, set to a value of its own: the template must pass
+    # it as the flag the key's comment documents ("(--flag; default)"), and the CLI's parser
+    # must read that value back. A key the template forgets, or two keys crossed, fails here.
+    text = (CHART_DIR / "values.yaml").read_text()
+    limits = yaml.safe_load(text)["gateway"]["limits"]
+    documented = dict(re.findall(r"\((--[a-z-]+);.*?\n\s+(\w+): null", text, re.DOTALL))
+    flag_of = {key: flag for flag, key in documented.items() if key in limits}
+    assert set(flag_of) == set(limits), "every gateway.limits comment names its flag"
+    values = {key: 101 + index for index, key in enumerate(sorted(limits))}
+    values["requestsMaxBytes"] = 268_435_457  # large: Helm's float must not print as 2.68e+08
+    container = render({"gateway": {"limits": values}}).one("Deployment", "-gateway")["spec"][
+        "template"
+    ]["spec"]["containers"][0]
+    args = [arg.replace("$(AUTCLOUD_REDIS_URL)", "redis://r:6379/0") for arg in container["args"]]
+    rendered = dict(arg.split("=", 1) for arg in args if arg.startswith("--") and "=" in arg)
+    parser, _ = build_parser(args)
+    parsed = vars(parser.parse_args(args))
+    for key, flag in flag_of.items():
+        assert rendered[flag] == str(values[key]), f"{key}: {flag}={rendered.get(flag)}"
+        assert parsed[flag[2:].replace("-", "_")] == values[key], key
 
 
 def test_gateway_redis_url_is_a_variable_the_kubelet_expands() -> None:
