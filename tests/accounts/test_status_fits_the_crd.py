@@ -15,6 +15,7 @@ import yaml
 
 from autcloud.accounts import AwsClients, reconcile_project_tag
 from autcloud.accounts.conditions import CONDITION_MESSAGE_MAX
+from autcloud.accounts.project_tag import FAILURE_MESSAGE_MAX, FAILURE_REASON_MAX
 from tests.accounts.conftest import REGION
 from tests.accounts.seed import Aws, seed_kinds
 from tests.crds.manifests import CRD_DIR, api_for
@@ -41,6 +42,14 @@ def test_the_condition_message_limit_is_the_crds() -> None:
         status = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
         message = status["properties"]["conditions"]["items"]["properties"]["message"]
         assert message["maxLength"] == CONDITION_MESSAGE_MAX, name
+
+
+def test_the_failed_entry_limits_are_the_crds() -> None:
+    crd = yaml.safe_load((CRD_DIR / "autcloud.io_projecttags.yaml").read_text(encoding="utf-8"))
+    status = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    failed = status["properties"]["failed"]["items"]["properties"]
+    assert failed["reason"]["maxLength"] == FAILURE_REASON_MAX
+    assert failed["message"]["maxLength"] == FAILURE_MESSAGE_MAX
 
 
 def test_twenty_long_unknown_arns_still_make_a_status_the_crd_accepts(
@@ -89,5 +98,8 @@ def test_long_tagging_errors_still_make_a_status_the_crd_accepts(
     status = _written("ProjectTag", spec, result.status_patch)
     [failure] = status["failed"]
     assert failure["arn"] == topic
-    assert (len(failure["reason"]), len(failure["message"])) == (1024, 2048)
+    assert (len(failure["reason"]), len(failure["message"])) == (
+        FAILURE_REASON_MAX,
+        FAILURE_MESSAGE_MAX,
+    )
     assert failure["reason"].startswith("Refused") and failure["reason"].endswith("…")
