@@ -198,8 +198,8 @@ def register(subparsers: Any) -> None:
         type=float,
         default=DEFAULT_AUTH_NEGATIVE_TTL_S,
         metavar="SECONDS",
-        help="how long a 'no' review (token not valid, access denied) is kept "
-        f"(default: {DEFAULT_AUTH_NEGATIVE_TTL_S:g})",
+        help="how long a 'no' review (token not valid, access denied) is kept, at most "
+        f"--auth-cache-ttl (default: {DEFAULT_AUTH_NEGATIVE_TTL_S:g})",
     )
 
 
