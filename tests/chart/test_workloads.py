@@ -143,6 +143,46 @@ def test_each_gateway_limit_becomes_the_flag_its_comment_names() -> None:
         assert parsed[flag[2:].replace("-", "_")] == values[key], key
 
 
+def test_values_no_combination_sets_reach_their_pods() -> None:
+    # Settings none of SCENARIOS changes from their defaults, set once: each changes what runs.
+    rendered = render(
+        {
+            "operator": {
+                "chatGroup": "autcloud-team-a",
+                "healthPort": 8181,
+                "podLabels": {"o": "1"},
+            },
+            "gateway": {
+                "corsOrigins": ["https://a.example.com", "https://b.example.com"],
+                "heartbeatSeconds": 25,
+                "metricsPort": 9191,
+                "podLabels": {"g": "1"},
+            },
+            "redis": {"persistence": {"storageClass": "fast-ssd"}},
+        }
+    )
+    operator = rendered.one("Deployment", "-operator")["spec"]["template"]
+    container = operator["spec"]["containers"][0]
+    assert env_of(container)["AUTCLOUD_CHAT_GROUP"]["value"] == "autcloud-team-a"
+    assert "--liveness=http://0.0.0.0:8181/healthz" in container["args"]
+    assert {"name": "health", "containerPort": 8181, "protocol": "TCP"} in container["ports"]
+    assert operator["metadata"]["labels"]["o"] == "1"
+    gateway = rendered.one("Deployment", "-gateway")["spec"]["template"]
+    args = gateway["spec"]["containers"][0]["args"]
+    assert [arg for arg in args if arg.startswith("--cors-origin")] == [
+        "--cors-origin=https://a.example.com",
+        "--cors-origin=https://b.example.com",
+    ]
+    assert "--heartbeat=25" in args and "--metrics-listen=0.0.0.0:9191" in args
+    assert gateway["metadata"]["labels"]["g"] == "1"
+    service_ports = {p["name"]: p for p in rendered.one("Service", "-gateway")["spec"]["ports"]}
+    assert service_ports["metrics"]["port"] == 9191
+    claim = rendered.one("PersistentVolumeClaim", "-redis")
+    assert claim["spec"]["storageClassName"] == "fast-ssd"
+    parser, _ = build_parser(args)
+    parser.parse_args([arg.replace("$(AUTCLOUD_REDIS_URL)", "redis://r:6379/0") for arg in args])
+
+
 def test_gateway_redis_url_is_a_variable_the_kubelet_expands() -> None:
     # $(VAR) in args is only expanded when VAR is defined before use in the container's env.
     container = _container("redis-with-password", "-gateway")
