@@ -12,10 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from autcloud.agent.capabilities.base import Probe
 from autcloud.agent.capabilities.registry import registry
+from autcloud.agent.datafile import load_yaml
 from autcloud.agent.ledger import (
     Ask,
     AskKind,
@@ -218,9 +217,7 @@ def fold_asks(req: Requirements) -> None:
 # parameter key: (resource type, attribute, operator) — any one proves it (core_evidence.yaml)
 _CORE_EVIDENCE: dict[str, tuple[tuple[str, str, str], ...]] = {
     key: tuple((rtype, attribute, op) for rtype, attribute, op in options)
-    for key, options in yaml.safe_load(
-        (Path(__file__).resolve().parent / "core_evidence.yaml").read_text(encoding="utf-8")
-    ).items()
+    for key, options in load_yaml(Path(__file__).resolve().parent / "core_evidence.yaml").items()
 }
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
-import yaml
+from autcloud.agent.datafile import load_yaml
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ _DATA = Path(__file__).resolve().parent / "regions.yaml"
 
 
 def _load() -> tuple[tuple[Region, ...], tuple[_Area, ...]]:
-    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = load_yaml(_DATA)
     regions = tuple(
         Region(
             code=code,

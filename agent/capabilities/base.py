@@ -16,9 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.datafile import load_yaml
 from autcloud.agent.ledger import (
     Evidence,
     Operator,
@@ -163,7 +162,7 @@ def declare(
 
 @cache
 def _facts() -> dict[str, dict[str, Any]]:
-    facts: dict[str, dict[str, Any]] = yaml.safe_load(_FACTS.read_text(encoding="utf-8"))
+    facts: dict[str, dict[str, Any]] = load_yaml(_FACTS)
     return facts
 
 

@@ -8,10 +8,9 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from autcloud.agent import capabilities as _package
 from autcloud.agent.capabilities.base import Capability, Registry, Unsupported
+from autcloud.agent.datafile import load_yaml
 
 _FOLDER = Path(__file__).resolve().parent
 _NOT_CAPABILITIES = {"base", "registry"}
@@ -34,7 +33,7 @@ def registry() -> Registry:
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
         raise ValueError(f"capability keys declared twice: {', '.join(duplicates)}")
-    data = yaml.safe_load((_FOLDER / "unsupported.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(_FOLDER / "unsupported.yaml")
     for key, entry in data["services"].items():
         found.unsupported[key] = Unsupported(key=key, name=entry["name"], why=entry["why"])
     return found

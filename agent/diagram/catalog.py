@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from autcloud.agent.datafile import load_yaml
 
 # --- components -----------------------------------------------------------------------------
 
@@ -112,9 +112,7 @@ class Flow:
 
 # --- the tables (catalog.yaml) -------------------------------------------------------------
 
-_TABLES: dict[str, Any] = yaml.safe_load(
-    (Path(__file__).resolve().parent / "catalog.yaml").read_text(encoding="utf-8")
-)
+_TABLES: dict[str, Any] = load_yaml(Path(__file__).resolve().parent / "catalog.yaml")
 
 
 def _fields(entry: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from autcloud.agent.datafile import SafeLoader
+
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _FOLDER = Path(__file__).resolve().parent
 
@@ -90,14 +92,7 @@ class Lexicon:
         )
 
 
-# libyaml's parser when PyYAML has it: the language files load in ~7 ms instead of ~70.
-try:
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
-
-
-class _UniqueKeyLoader(_SafeLoader):
+class _UniqueKeyLoader(SafeLoader):  # libyaml's parser when PyYAML has it (autcloud.agent.datafile)
     """A YAML loader that refuses a key given twice (plain YAML keeps the last silently)."""
 
     file_name = ""
