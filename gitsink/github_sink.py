@@ -17,7 +17,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import requests
 from github import Auth, Github, GithubException, InputGitAuthor, InputGitTreeElement
@@ -313,7 +312,7 @@ def _ensure_pull_request(
                     base=target.base_branch, head=branch, title=title, body=body
                 )
             except GithubException as error:
-                messages = _all_messages(error.data)
+                messages = message_of(error).lower()  # a 422's errors[].message included
                 if error.status == 422 and "no commits between" in messages:
                     return None  # the branch holds nothing the base lacks (already merged)
                 if error.status != 422 or "already exists" not in messages:
@@ -333,14 +332,6 @@ def _open_pull(
 ) -> PullRequest | None:
     pulls = repo.get_pulls(state="open", head=f"{remote.owner}:{branch}", base=target.base_branch)
     return next(iter(pulls), None)
-
-
-def _all_messages(data: Any) -> str:
-    """GitHub puts a 422's reason in ``message`` or in ``errors[].message``; all of it, lowered."""
-    parts = [str(data.get("message", ""))] if isinstance(data, dict) else []
-    if isinstance(data, dict) and isinstance(data.get("errors"), list):
-        parts += [str(e.get("message", "")) for e in data["errors"] if isinstance(e, dict)]
-    return " ".join(parts).lower()
 
 
 @contextmanager
