@@ -81,8 +81,11 @@ def secrets(files: dict[str, str]) -> StepResult:
             )
         # Comments too: a request's words end up in them. Generated Terraform is full of long
         # identifiers, so only secrets of a known shape count here, not random-looking ones.
-        for secret in find_secrets(normalise(text), high_entropy=False):
-            line = text.count("\n", 0, secret.start) + 1
+        # Offsets are in the normalised text (NFKC and removed invisible characters change its
+        # length), so lines are counted there too.
+        readable = normalise(text)
+        for secret in find_secrets(readable, high_entropy=False):
+            line = readable.count("\n", 0, secret.start) + 1
             findings.append(
                 Finding(
                     "secrets.credential",
