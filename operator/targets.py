@@ -36,13 +36,12 @@ LabeledSecretReader = Callable[[str, str, str], Awaitable[SecretValue | None]]
 
 class RefusedError(Exception):
     """A target or Secret the operator will not use: a condition reason and a message with the
-    fix. ``recheck``: the fix is outside the spec (a Secret), so look again now and then."""
+    fix. Whether to look again is the caller's (a Secret's fix is outside the spec)."""
 
-    def __init__(self, reason: str, message: str, *, recheck: bool = False) -> None:
+    def __init__(self, reason: str, message: str) -> None:
         super().__init__(f"{reason}: {message}")
         self.reason = reason
         self.message = message
-        self.recheck = recheck
 
 
 def check_targets(
@@ -94,7 +93,6 @@ async def read_typed_secret(
             "SecretNotFound",
             f"{field}: Secret {secret.name!r} with key {secret.key!r} does not exist in "
             f"namespace {namespace!r}; create it ({again})",
-            recheck=True,
         )
     marked = found.labels.get(SECRET_TYPE_LABEL)
     if marked != kind:
@@ -104,7 +102,6 @@ async def read_typed_secret(
             f"{field}: Secret {secret.name!r} {has}; the operator uses only Secrets labelled "
             f"{SECRET_TYPE_LABEL}: {kind} — kubectl label secret {secret.name} -n {namespace} "
             f"{SECRET_TYPE_LABEL}={kind} --overwrite ({again})",
-            recheck=True,
         )
     return found.value
 
