@@ -84,10 +84,6 @@ class GitRemote:
 
     url: str
 
-    @property
-    def is_local(self) -> bool:
-        return self.url.startswith("/") or self.url.startswith("file://")
-
     def commit_url(self, sha: str) -> str:
         """Where the commit is: the remote's URL without credentials (a plain git server has
         no web page of its own), then ``#`` and the commit."""
