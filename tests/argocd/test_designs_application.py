@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 from typing import Any
 
@@ -107,3 +108,17 @@ def test_points_at_a_placeholder_repository_of_design_manifests() -> None:
     source = _application()["spec"]["source"]
     assert "example.com" in source["repoURL"]
     assert "placeholder" in APPLICATION.read_text()
+
+
+def test_the_rule_docs_gitops_tells_users_to_copy_is_the_applications() -> None:
+    # docs/gitops.md shows the rule for users to add to Applications of their own: it must be
+    # the one tested here, not a copy that drifted.
+    text = (REPO / "docs" / "gitops.md").read_text()
+    blocks = [
+        b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "ignoreDifferences" in b
+    ]
+    assert len(blocks) == 1
+    shown = yaml.safe_load(blocks[0])["spec"]
+    spec = _application()["spec"]
+    assert shown["ignoreDifferences"] == spec["ignoreDifferences"]
+    assert shown["syncPolicy"] == spec["syncPolicy"]
