@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from autcloud.accounts.arns import Arn, parse_arn
+from autcloud.agent.datafile import load_yaml
 
 
 @dataclass(frozen=True)
@@ -45,9 +44,7 @@ def _kind_metrics(entry: dict[str, Any]) -> KindMetrics:
 # The default metric set of each kind: what the insights need, plus the usual health signals.
 DEFAULT_SETS: dict[str, KindMetrics] = {
     kind: _kind_metrics(entry)
-    for kind, entry in yaml.safe_load(
-        (Path(__file__).resolve().parent / "metric_sets.yaml").read_text(encoding="utf-8")
-    ).items()
+    for kind, entry in load_yaml(Path(__file__).resolve().parent / "metric_sets.yaml").items()
 }
 MONITORED_KINDS: tuple[str, ...] = tuple(DEFAULT_SETS)
 
