@@ -9,7 +9,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from autcloud.aws.errors import (
     ACCESS_DENIED_CODES,
     THROTTLING_CODES,
-    UNREACHABLE_ERRORS,
     AwsCredentialsError,
     AwsEndpointError,
     error_code,
@@ -30,8 +29,8 @@ def classify(error: BaseException, doing: str) -> Failure:
     fatal = fatal_error(error, doing)
     if isinstance(fatal, AwsCredentialsError):
         return Failure("AccessDenied", str(fatal), stalled=True)
-    if isinstance(fatal, AwsEndpointError) or isinstance(error, UNREACHABLE_ERRORS):
-        return Failure("EndpointUnreachable", str(fatal or error), stalled=False)
+    if isinstance(fatal, AwsEndpointError):  # every UNREACHABLE_ERRORS is one
+        return Failure("EndpointUnreachable", str(fatal), stalled=False)
     if isinstance(error, ClientError):
         code = error_code(error)
         if code in ACCESS_DENIED_CODES:
