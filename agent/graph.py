@@ -95,8 +95,10 @@ class LevelSpans:
 
 
 def level_spans(config: RunnableConfig) -> LevelSpans:
-    spans: LevelSpans | None = config.get("configurable", {}).get("level_spans")
-    return spans if spans is not None else LevelSpans()
+    """The run's level spans (run_design, the graph's only caller, puts them in the config):
+    a level's span is started by one node and ended by another, so they must share them."""
+    spans: LevelSpans = config["configurable"]["level_spans"]
+    return spans
 
 
 def timed(name: str) -> Callable[[Node], Node]:
