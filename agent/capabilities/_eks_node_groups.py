@@ -22,17 +22,11 @@ from autcloud.agent.tfparse import TerraformModule
 NODE_GROUP = "aws_eks_node_group.default"
 SUPPORTED_VERSIONS = ("1.28", "1.29", "1.30", "1.31", "1.32", "1.33")
 
-VERSION = Parameter(
-    key="eks.version",
-    type="aws_eks_cluster",
-    attribute="version",
-    op="==",
-    read=reader(
-        r"\b(?:eks|kubernetes|k8s)\s*(?:version\s*)?v?(1\.\d{2})\b"
-        r"|(?:쿠버네티스|eks|EKS)\s*(?:클러스터\s*)?(?:버전\s*(?:은|는|:)?\s*)?v?(1\.\d{2})(?!\d)"
-        r"|(?:version|버전)\s*(?:은|는|:|of)?\s*v?(1\.\d{2})(?!\d)",
-        lambda m: next(g for g in m.groups() if g is not None),
-    ),
+read_version = reader(
+    r"\b(?:eks|kubernetes|k8s)\s*(?:version\s*)?v?(1\.\d{2})\b"
+    r"|(?:쿠버네티스|eks|EKS)\s*(?:클러스터\s*)?(?:버전\s*(?:은|는|:)?\s*)?v?(1\.\d{2})(?!\d)"
+    r"|(?:version|버전)\s*(?:은|는|:|of)?\s*v?(1\.\d{2})(?!\d)",
+    lambda m: next(g for g in m.groups() if g is not None),
 )
 
 _TYPE = r"[a-z][a-z0-9-]*\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|metal)"
@@ -136,7 +130,7 @@ def _split(text: str, start: int, end: int) -> int:
     return cut
 
 
-def _read(text: str) -> Iterator[tuple[str, Any]]:
+def read_groups(text: str) -> Iterator[tuple[str, Any]]:
     groups = read_node_groups(text)
     if groups and (len(groups) > 1 or len(groups[0]) > 1):
         types = ", ".join("/".join(g["instance_types"]) for g in groups)
@@ -236,15 +230,6 @@ class NodeGroupsParameter(Parameter):
             else:
                 found.append(Evidence(address=match))
         return found
-
-
-NODE_GROUPS = NodeGroupsParameter(
-    key="eks.node_groups",
-    type="aws_eks_node_group",
-    attribute="instance_types",
-    op="contains",
-    read=_read,
-)
 
 
 def apply_version(bp: Blueprint, ctx: Context) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.hcl import Expr
 
@@ -140,32 +140,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "alarm_options",
     build=build,
-    parameters=(
-        Parameter("alarm.cpu_threshold", "aws_cloudwatch_metric_alarm", "threshold", "==", _CPU),
-        Parameter("alarm.5xx_threshold", "aws_cloudwatch_metric_alarm", "threshold", "==", _5XX),
-        Parameter(
-            "alarm.consecutive_periods",
-            "aws_cloudwatch_metric_alarm",
-            "evaluation_periods",
-            "==",
-            _CONSECUTIVE,
-        ),
-        Parameter(
-            "alarm.latency_percentile",
-            "aws_cloudwatch_metric_alarm",
-            "extended_statistic",
-            "==",
-            _P99,
-        ),
-        Parameter(
-            "alarm.latency_threshold",
-            "aws_cloudwatch_metric_alarm",
-            "threshold",
-            "==",
-            _LATENCY_THRESHOLD,
-        ),
-        Parameter(
-            "alarm.https_endpoint", "aws_sns_topic_subscription", "endpoint", "==", _HTTPS_ENDPOINT
-        ),
-    ),
+    readers={
+        "alarm.cpu_threshold": _CPU,
+        "alarm.5xx_threshold": _5XX,
+        "alarm.consecutive_periods": _CONSECUTIVE,
+        "alarm.latency_percentile": _P99,
+        "alarm.latency_threshold": _LATENCY_THRESHOLD,
+        "alarm.https_endpoint": _HTTPS_ENDPOINT,
+    },
 )

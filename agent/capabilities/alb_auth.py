@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Variable
 from autcloud.agent.hcl import Block, Expr
 
@@ -105,7 +105,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "alb_auth",
     build=build,
-    parameters=(
-        Parameter("alb.authenticate", "aws_lb_listener", "default_action.type", "==", _read),
-    ),
+    readers={
+        "alb.authenticate": _read,
+    },
 )

@@ -55,7 +55,7 @@ def _read_mixed_types(text: str) -> Iterator[tuple[str, Any]]:
             yield match.group(0).strip(), ",".join(types)
 
 
-class _EveryType(Parameter):
+class EveryTypeParameter(Parameter):
     """Proven when the group's overrides hold every one of the stated types."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
@@ -141,21 +141,10 @@ CAPABILITY = declare(
     "asg_options",
     build=build,
     applies=_applies,
-    parameters=(
-        Parameter("asg.fixed_size", "aws_autoscaling_group", "max_size", "==", _read_fixed),
-        Parameter(
-            "asg.on_demand_above_base",
-            "aws_autoscaling_group",
-            "mixed_instances_policy.instances_distribution.on_demand_percentage_above_base_capacity",
-            "==",
-            _read_spot_share,
-        ),
-        _EveryType(
-            "asg.mixed_types",
-            "aws_autoscaling_group",
-            "mixed_instances_policy.launch_template.override.instance_type",
-            "==",
-            _read_mixed_types,
-        ),
-    ),
+    readers={
+        "asg.fixed_size": _read_fixed,
+        "asg.on_demand_above_base": _read_spot_share,
+        "asg.mixed_types": _read_mixed_types,
+    },
+    kinds=(EveryTypeParameter,),
 )

@@ -354,38 +354,16 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "backup",
     build=build,
-    parameters=(
-        Parameter(
-            "backup.retention_days",
-            "aws_backup_plan",
-            "rule.lifecycle.delete_after",
-            ">=",
-            _retention,
-        ),
-        Parameter("backup.schedule", "aws_backup_plan", "rule.schedule", "==", _schedule),
-        Parameter(
-            "backup.timezone",
-            "aws_backup_plan",
-            "rule.schedule_expression_timezone",
-            "==",
-            _timezone,
-        ),
-        Parameter(
-            "backup.weekly_retention_days",
-            "aws_backup_plan",
-            "rule.lifecycle.delete_after",
-            ">=",
-            _WEEKLY,
-        ),
-        TagParameter(
-            "backup.selection_tag", "aws_backup_selection", "selection_tag.value", "==", _TAG
-        ),
-        RegionParameter(
-            "backup.copy_region",
-            "aws_backup_vault",
-            "provider",
-            "exists",
-            _COPY,
-        ),
+    readers={
+        "backup.retention_days": _retention,
+        "backup.schedule": _schedule,
+        "backup.timezone": _timezone,
+        "backup.weekly_retention_days": _WEEKLY,
+        "backup.selection_tag": _TAG,
+        "backup.copy_region": _COPY,
+    },
+    kinds=(
+        TagParameter,
+        RegionParameter,
     ),
 )

@@ -10,7 +10,7 @@ entry in ``capabilities.yaml`` and its words in each ``agent/lexicon/<language>.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -41,6 +41,8 @@ _PHASES = {
 }
 _PHASE = re.compile(r"(?P<name>[a-z]+)(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+))?")
 _FACTS = Path(__file__).resolve().parent / "capabilities.yaml"
+# Reads a message: (the words quoted, the value) for each statement of a parameter.
+Reader = Callable[[str], Iterator[tuple[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class Parameter:
     type: str
     attribute: str
     op: Operator
-    read: Callable[[str], Iterator[tuple[str, Any]]]
+    read: Reader
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
         return self.first_holding(module, value, instances(module, self.type))
@@ -100,6 +102,8 @@ class Parameter:
 
 
 Builder = Callable[[Blueprint, Context], None]
+# What every parameter entry of capabilities.yaml says; any other field is its kind's own.
+_PARAMETER_FACTS = {"type", "attribute", "op", "kind"}
 
 
 @dataclass(frozen=True)
@@ -139,10 +143,15 @@ def declare(
     key: str,
     *,
     build: Builder | None = None,
-    parameters: tuple[Parameter, ...] = (),
+    readers: Mapping[str, Reader] | None = None,
+    kinds: Iterable[type[Parameter]] = (),
     applies: Callable[[Requirements], bool] | None = None,
 ) -> Capability:
-    """The capability ``key``: its facts from capabilities.yaml, its code from the calling module."""
+    """The capability ``key``: its facts from capabilities.yaml, its code from the calling module.
+
+    ``readers`` reads each parameter that capabilities.yaml lists for it; ``kinds`` are the
+    module's own Parameter classes that an entry names as its ``kind`` (proven its own way).
+    """
     entry = _facts().get(key)
     if entry is None:
         raise KeyError(f"capability {key!r} has no entry in {_FACTS.name}: add one")
@@ -154,10 +163,42 @@ def declare(
         category=entry["category"],
         build=build,
         phase=_phase(key, entry["phase"]),
-        parameters=parameters,
+        parameters=_parameters(key, entry.get("parameters", {}), readers or {}, kinds),
         requires=tuple(entry.get("requires", ())),
         applies=applies,
     )
+
+
+def _parameters(
+    key: str,
+    listed: Mapping[str, dict[str, Any]],
+    readers: Mapping[str, Reader],
+    kinds: Iterable[type[Parameter]],
+) -> tuple[Parameter, ...]:
+    """The parameters capabilities.yaml lists for ``key``, each with its reader from the module."""
+    unlisted = sorted(set(readers) - set(listed))
+    if unlisted:
+        raise KeyError(
+            f"{_FACTS.name}: {key}.parameters has no entry for {', '.join(unlisted)}: add one"
+        )
+    known: list[type[Parameter]] = [Parameter, *kinds]
+    classes = {cls.__name__: cls for cls in known}
+    built: list[Parameter] = []
+    for name, fact in listed.items():
+        if name not in readers:
+            raise KeyError(
+                f"capability {key!r}: parameter {name!r} has no reader: pass one in readers="
+            )
+        kind = fact.get("kind", "Parameter")
+        if kind not in classes:
+            raise KeyError(
+                f"capability {key!r}: parameter {name!r} is of kind {kind!r}: pass it in kinds="
+            )
+        own = {field: value for field, value in fact.items() if field not in _PARAMETER_FACTS}
+        built.append(
+            classes[kind](name, fact["type"], fact["attribute"], fact["op"], readers[name], **own)
+        )
+    return tuple(built)
 
 
 @cache
@@ -195,9 +236,7 @@ class Unsupported:
     why: str
 
 
-def reader(
-    pattern: str, value: Callable[[re.Match[str]], Any], flags: int = re.I
-) -> Callable[[str], Iterator[tuple[str, Any]]]:
+def reader(pattern: str, value: Callable[[re.Match[str]], Any], flags: int = re.I) -> Reader:
     """A parameter reader from one regular expression and a function of its match."""
     compiled = re.compile(pattern, flags)
 
@@ -210,9 +249,7 @@ def reader(
     return read
 
 
-def only_about(
-    subject: str, read: Callable[[str], Iterator[tuple[str, Any]]]
-) -> Callable[[str], Iterator[tuple[str, Any]]]:
+def only_about(subject: str, read: Reader) -> Reader:
     """A reader that reads only a message naming its subject (a regular expression): a word such
     as "namespace" or "memory" belongs to a service only when the message is about it."""
     about = re.compile(subject, re.I)

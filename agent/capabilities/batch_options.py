@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.capabilities.eventbridge import _allow_topic_publish
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr, jsonencode
@@ -203,41 +203,11 @@ CAPABILITY = declare(
     "batch_options",
     build=build,
     applies=_applies,
-    parameters=(
-        Parameter(
-            "batch.spot",
-            "aws_batch_compute_environment",
-            "compute_resources.type",
-            "contains",
-            _about_batch(_read_spot),
-        ),
-        Parameter(
-            "batch.max_vcpus",
-            "aws_batch_compute_environment",
-            "compute_resources.max_vcpus",
-            "==",
-            _about_batch(_read_max_vcpus),
-        ),
-        Parameter(
-            "batch.job_vcpus",
-            "aws_batch_job_definition",
-            "tags.Vcpus",
-            "==",
-            _about_batch(_read_job_vcpus),
-        ),
-        Parameter(
-            "batch.job_memory_mb",
-            "aws_batch_job_definition",
-            "tags.MemoryMiB",
-            "==",
-            _about_batch(_read_job_memory),
-        ),
-        Parameter(
-            "batch.failure_alert",
-            "aws_cloudwatch_event_rule",
-            "tags.Purpose",
-            "==",
-            _about_batch(_read_failure_alert),
-        ),
-    ),
+    readers={
+        "batch.spot": _about_batch(_read_spot),
+        "batch.max_vcpus": _about_batch(_read_max_vcpus),
+        "batch.job_vcpus": _about_batch(_read_job_vcpus),
+        "batch.job_memory_mb": _about_batch(_read_job_memory),
+        "batch.failure_alert": _about_batch(_read_failure_alert),
+    },
 )

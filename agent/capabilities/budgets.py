@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp
 from autcloud.agent.catalog.security import allow_key_use, allow_topic_publish
 from autcloud.agent.hcl import Block, Expr
@@ -114,9 +114,9 @@ def _let_budgets_publish(bp: Blueprint) -> None:
 CAPABILITY = declare(
     "budgets",
     build=build,
-    parameters=(
-        Parameter(ALERT_KEY, "aws_budgets_budget", "notification.threshold", "==", read_alert),
-    ),
+    readers={
+        ALERT_KEY: read_alert,
+    },
     applies=lambda req: (
         req.budget is not None or "budgets" in req.services or ALERT_KEY in req.params
     ),

@@ -305,22 +305,10 @@ CAPABILITIES = [
     declare(
         "cache_cluster_mode",
         build=build,
-        parameters=(
-            Parameter(
-                "cache.shards",
-                "aws_elasticache_replication_group",
-                "num_node_groups",
-                "==",
-                reader(_SHARDS, _count),
-            ),
-            Parameter(
-                "cache.replicas",
-                "aws_elasticache_replication_group",
-                "replicas_per_node_group",
-                "==",
-                reader(_REPLICAS, _count),
-            ),
-        ),
+        readers={
+            "cache.shards": reader(_SHARDS, _count),
+            "cache.replicas": reader(_REPLICAS, _count),
+        },
         applies=_wanted,
     ),
     declare("valkey", build=build, applies=_never),
@@ -328,29 +316,18 @@ CAPABILITIES = [
     declare(
         "cache_nodes",
         build=build,
-        parameters=(
-            NodesParameter(
-                "cache.nodes",
-                "aws_elasticache_cluster",
-                "num_cache_nodes",
-                "==",
-                reader(_NODES, _count),
-            ),
-        ),
+        readers={
+            "cache.nodes": reader(_NODES, _count),
+        },
+        kinds=(NodesParameter,),
         applies=_never,
     ),
     declare(
         "cache_serverless",
         build=build,
-        parameters=(
-            Parameter(
-                MAX_DATA_KEY,
-                "aws_elasticache_serverless_cache",
-                "cache_usage_limits.data_storage.maximum",
-                "==",
-                reader(_MAX_DATA, _max_data),
-            ),
-        ),
+        readers={
+            MAX_DATA_KEY: reader(_MAX_DATA, _max_data),
+        },
         applies=_never,
     ),
 ]

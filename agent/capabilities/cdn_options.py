@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context
 
 _CLASSES = (
@@ -54,13 +54,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "cdn_options",
     build=build,
-    parameters=(
-        Parameter(
-            "cdn.price_class",
-            "aws_cloudfront_distribution",
-            "price_class",
-            "==",
-            _read_price_class,
-        ),
-    ),
+    readers={
+        "cdn.price_class": _read_price_class,
+    },
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -296,27 +296,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "client_vpn",
     build=build,
-    parameters=(
-        Parameter(
-            "vpn.client_cidr",
-            "aws_ec2_client_vpn_endpoint",
-            "client_cidr_block",
-            "==",
-            _CLIENT_CIDR,
-        ),
-        Parameter(
-            "vpn.authentication",
-            "aws_ec2_client_vpn_endpoint",
-            "authentication_options.type",
-            "==",
-            _FEDERATED,
-        ),
-        Parameter(
-            "vpn.subnet_associations",
-            "aws_ec2_client_vpn_network_association",
-            "count",
-            ">=",
-            _ASSOCIATIONS,
-        ),
-    ),
+    readers={
+        "vpn.client_cidr": _CLIENT_CIDR,
+        "vpn.authentication": _FEDERATED,
+        "vpn.subnet_associations": _ASSOCIATIONS,
+    },
 )

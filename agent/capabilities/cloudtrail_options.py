@@ -3,7 +3,7 @@ data events for the design's buckets (not its own log buckets, which would loop)
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.security import s3_data_event_selector
 
@@ -31,13 +31,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "cloudtrail_options",
     build=build,
-    parameters=(
-        Parameter(
-            "cloudtrail.data_events",
-            "aws_cloudtrail",
-            "event_selector.data_resource.type",
-            "==",
-            _DATA_EVENTS,
-        ),
-    ),
+    readers={
+        "cloudtrail.data_events": _DATA_EVENTS,
+    },
 )

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -371,20 +371,12 @@ def _protect_http_api(bp: Blueprint) -> None:
 CAPABILITY = declare(
     "cognito",
     build=build,
-    parameters=(
-        Parameter(
-            "cognito.advanced_security",
-            "aws_cognito_user_pool",
-            "user_pool_add_ons.advanced_security_mode",
-            "==",
-            _ADVANCED,
-        ),
-        Parameter("cognito.mfa", "aws_cognito_user_pool", "mfa_configuration", "==", _MFA),
-        Parameter(
-            "cognito.google", "aws_cognito_identity_provider", "provider_type", "==", _GOOGLE
-        ),
-        Parameter("cognito.saml", "aws_cognito_identity_provider", "provider_type", "==", _SAML),
-        Parameter("cognito.oidc", "aws_cognito_identity_provider", "provider_type", "==", _OIDC),
-        Parameter("cognito.domain", "aws_cognito_user_pool_domain", "domain", "==", _DOMAIN),
-    ),
+    readers={
+        "cognito.advanced_security": _ADVANCED,
+        "cognito.mfa": _MFA,
+        "cognito.google": _GOOGLE,
+        "cognito.saml": _SAML,
+        "cognito.oidc": _OIDC,
+        "cognito.domain": _DOMAIN,
+    },
 )

@@ -436,24 +436,15 @@ CAPABILITIES = [
     declare(
         "database_options",
         build=build,
-        parameters=(
-            VersionParameter(
-                "db.engine_version", "aws_db_instance", "engine_version", "==", read_engine_version
-            ),
-            EitherParameter(
-                "db.backup_retention_days",
-                "aws_db_instance",
-                "backup_retention_period",
-                "==",
-                reader(_DB_BACKUP, _retention_days),
-            ),
-            InstancesParameter(
-                "aurora.instance_count",
-                "aws_rds_cluster_instance",
-                "count",
-                "==",
-                reader(_WRITER_READERS, _writer_readers),
-            ),
+        readers={
+            "db.engine_version": read_engine_version,
+            "db.backup_retention_days": reader(_DB_BACKUP, _retention_days),
+            "aurora.instance_count": reader(_WRITER_READERS, _writer_readers),
+        },
+        kinds=(
+            VersionParameter,
+            EitherParameter,
+            InstancesParameter,
         ),
         applies=_wanted,
     ),
@@ -461,32 +452,19 @@ CAPABILITIES = [
     declare(
         "aurora_serverless",
         build=build,
-        parameters=(
-            Parameter(
-                "aurora.min_acu",
-                "aws_rds_cluster",
-                "serverlessv2_scaling_configuration.min_capacity",
-                "==",
-                reader(_MIN_ACU, _acu),
-            ),
-            Parameter(
-                "aurora.max_acu",
-                "aws_rds_cluster",
-                "serverlessv2_scaling_configuration.max_capacity",
-                ">=",
-                reader(_MAX_ACU, _acu),
-            ),
-        ),
+        readers={
+            "aurora.min_acu": reader(_MIN_ACU, _acu),
+            "aurora.max_acu": reader(_MAX_ACU, _acu),
+        },
         applies=_never,
     ),
     declare(
         "read_replicas",
         build=build,
-        parameters=(
-            ReplicaParameter(
-                "db.read_replicas", "aws_db_instance", "count", ">=", reader(_REPLICAS, _replicas)
-            ),
-        ),
+        readers={
+            "db.read_replicas": reader(_REPLICAS, _replicas),
+        },
+        kinds=(ReplicaParameter,),
         applies=_never,
     ),
     declare("rds_data_api", build=build, applies=_never),

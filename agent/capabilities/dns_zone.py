@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.lexicon import domain_pattern
 
 _DOMAIN = domain_pattern().pattern
@@ -32,5 +32,7 @@ def _read_zone(text: str) -> Iterator[tuple[str, Any]]:
 
 CAPABILITY = declare(
     "dns_zone",
-    parameters=(Parameter("dns.zone_name", "aws_route53_zone", "name", "==", _read_zone),),
+    readers={
+        "dns.zone_name": _read_zone,
+    },
 )

@@ -828,75 +828,46 @@ CAPABILITIES = [
     declare(
         "dynamodb_streams",
         build=build,
-        parameters=(
-            Parameter(
-                "dynamodb.stream_view",
-                "aws_dynamodb_table",
-                "stream_view_type",
-                "==",
-                read_stream_view,
-            ),
-            Parameter("dynamodb.table_name", "aws_dynamodb_table", "name", "==", read_table_name),
-            TablesParameter(TABLES_KEY, "aws_dynamodb_table", "name", "contains", read_tables),
-            ReplicaParameter(
-                REPLICA_KEY,
-                "aws_dynamodb_table",
-                "replica.region_name",
-                "contains",
-                read_replica_regions,
-            ),
-            Parameter("dynamodb.hash_key", "aws_dynamodb_table", "hash_key", "==", _HASH_KEY),
-            Parameter("dynamodb.range_key", "aws_dynamodb_table", "range_key", "==", _RANGE_KEY),
+        readers={
+            "dynamodb.stream_view": read_stream_view,
+            "dynamodb.table_name": read_table_name,
+            TABLES_KEY: read_tables,
+            REPLICA_KEY: read_replica_regions,
+            "dynamodb.hash_key": _HASH_KEY,
+            "dynamodb.range_key": _RANGE_KEY,
+        },
+        kinds=(
+            TablesParameter,
+            ReplicaParameter,
         ),
         applies=_wanted,
     ),
     declare(
         "dynamodb_ttl",
         build=build,
-        parameters=(
-            Parameter(
-                TTL_KEY, "aws_dynamodb_table", "ttl.attribute_name", "==", read_ttl_attribute
-            ),
-        ),
+        readers={
+            TTL_KEY: read_ttl_attribute,
+        },
         applies=_never,
     ),
     declare(
         "dynamodb_gsi",
         build=build,
-        parameters=(
-            AllOfParameter(
-                "dynamodb.gsi",
-                "aws_dynamodb_table",
-                "global_secondary_index.hash_key",
-                "contains",
-                read_gsi,
-            ),
-        ),
+        readers={
+            "dynamodb.gsi": read_gsi,
+        },
+        kinds=(AllOfParameter,),
         applies=_never,
     ),
     declare(
         "dynamodb_provisioned",
         build=build,
-        parameters=(
-            Parameter(
-                "dynamodb.read_capacity",
-                "aws_dynamodb_table",
-                "read_capacity",
-                "==",
-                reader(_capacity("r"), _number),
-            ),
-            Parameter(
-                "dynamodb.write_capacity",
-                "aws_dynamodb_table",
-                "write_capacity",
-                "==",
-                reader(_capacity("w"), _number),
-            ),
-            Parameter(READ_TRAFFIC_KEY, "aws_dynamodb_table", "read_capacity", ">=", _traffic("r")),
-            Parameter(
-                WRITE_TRAFFIC_KEY, "aws_dynamodb_table", "write_capacity", ">=", _traffic("w")
-            ),
-        ),
+        readers={
+            "dynamodb.read_capacity": reader(_capacity("r"), _number),
+            "dynamodb.write_capacity": reader(_capacity("w"), _number),
+            READ_TRAFFIC_KEY: _traffic("r"),
+            WRITE_TRAFFIC_KEY: _traffic("w"),
+        },
         applies=_never,
     ),
 ]

@@ -92,5 +92,8 @@ def _repository(bp: Blueprint, resource: str, name: str | None) -> None:
 CAPABILITY = declare(
     "ecr",
     build=build,
-    parameters=(NamesParameter(KEY, "aws_ecr_repository", "name", "==", read_names),),
+    readers={
+        KEY: read_names,
+    },
+    kinds=(NamesParameter,),
 )

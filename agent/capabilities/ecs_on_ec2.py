@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import (
     capacity,
@@ -351,14 +351,8 @@ CAPABILITY = declare(
     "ecs_on_ec2",
     build=build,
     applies=_applies,
-    parameters=(
-        Parameter(
-            "ecs.ec2_capacity",
-            "aws_ecs_capacity_provider",
-            "auto_scaling_group_provider.managed_scaling.status",
-            "==",
-            _read_ec2_capacity,
-        ),
-        Parameter("ecs.desired_count", "aws_ecs_service", "desired_count", "==", _read_copies),
-    ),
+    readers={
+        "ecs.ec2_capacity": _read_ec2_capacity,
+        "ecs.desired_count": _read_copies,
+    },
 )

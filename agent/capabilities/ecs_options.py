@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 
 TASK = "aws_ecs_task_definition.app"
@@ -102,12 +102,8 @@ _MAX = reader(
     lambda m: int(next(g for g in m.groups() if g is not None)),
 )
 
-TASK_CPU = Parameter("ecs.task_cpu", "aws_ecs_task_definition", "cpu", ">=", _about_ecs(_read_cpu))
-TASK_MEMORY = Parameter(
-    "ecs.task_memory_mb", "aws_ecs_task_definition", "memory", ">=", _about_ecs(_read_memory)
-)
-MIN_TASKS = Parameter("ecs.min_tasks", "aws_appautoscaling_target", "min_capacity", "==", _MIN)
-MAX_TASKS = Parameter("ecs.max_tasks", "aws_appautoscaling_target", "max_capacity", "==", _MAX)
+read_task_cpu = _about_ecs(_read_cpu)
+read_task_memory = _about_ecs(_read_memory)
 
 
 def _set_default(bp: Blueprint, name: str, value: int) -> None:
@@ -167,5 +163,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 
 CAPABILITY = declare(
-    "ecs_options", build=build, parameters=(TASK_CPU, TASK_MEMORY, MIN_TASKS, MAX_TASKS)
+    "ecs_options",
+    build=build,
+    readers={
+        "ecs.task_cpu": read_task_cpu,
+        "ecs.task_memory_mb": read_task_memory,
+        "ecs.min_tasks": _MIN,
+        "ecs.max_tasks": _MAX,
+    },
 )

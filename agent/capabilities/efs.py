@@ -5,7 +5,7 @@ it (a task volume through the access point, TLS and IAM authorisation) when ther
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, tags
 from autcloud.agent.catalog.compute import egress, security_group
 from autcloud.agent.catalog.network import add_network
@@ -282,5 +282,7 @@ def _mount_in_task(bp: Blueprint) -> None:
 CAPABILITY = declare(
     "efs",
     build=build,
-    parameters=(Parameter(PATH_KEY, "aws_efs_access_point", "root_directory.path", "==", _PATH),),
+    readers={
+        PATH_KEY: _PATH,
+    },
 )

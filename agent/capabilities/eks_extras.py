@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities._eks_node_groups import (
-    NODE_GROUPS,
-    VERSION,
+    NodeGroupsParameter,
     apply_node_groups,
     apply_version,
+    read_groups,
+    read_version,
 )
 from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
@@ -55,54 +56,30 @@ def _first_number(match: re.Match[str]) -> int | None:
 
 
 # "node group with 3-10 nodes", "3 to 10 nodes", "min 3 max 10 nodes", "노드 최소 3개 최대 10개"
-MIN_NODES = Parameter(
-    key="eks.min_nodes",
-    type="aws_eks_node_group",
-    attribute="scaling_config.min_size",
-    op="==",
-    read=reader(
-        rf"\b(\d{{1,4}})\s*(?:-|–|to)\s*\d{{1,4}}\s*{_NODES}\b"
-        r"|\bmin(?:imum)?\s*(?:of\s*)?(\d{1,4})\b(?=[^.]{0,30}?\bnodes?\b)"
-        r"|노드[^.]{0,20}?최소\s*(\d{1,4})",
-        _first_number,
-    ),
+read_min_nodes = reader(
+    rf"\b(\d{{1,4}})\s*(?:-|–|to)\s*\d{{1,4}}\s*{_NODES}\b"
+    r"|\bmin(?:imum)?\s*(?:of\s*)?(\d{1,4})\b(?=[^.]{0,30}?\bnodes?\b)"
+    r"|노드[^.]{0,20}?최소\s*(\d{1,4})",
+    _first_number,
 )
-MAX_NODES = Parameter(
-    key="eks.max_nodes",
-    type="aws_eks_node_group",
-    attribute="scaling_config.max_size",
-    op="==",
-    read=reader(
-        rf"\b\d{{1,4}}\s*(?:-|–|to)\s*(\d{{1,4}})\s*{_NODES}\b"
-        r"|\bmax(?:imum)?\s*(?:of\s*)?(\d{1,4})\b(?=[^.]{0,30}?\bnodes?\b)"
-        r"|노드[^.]{0,30}?최대\s*(\d{1,4})",
-        _first_number,
-    ),
+read_max_nodes = reader(
+    rf"\b\d{{1,4}}\s*(?:-|–|to)\s*(\d{{1,4}})\s*{_NODES}\b"
+    r"|\bmax(?:imum)?\s*(?:of\s*)?(\d{1,4})\b(?=[^.]{0,30}?\bnodes?\b)"
+    r"|노드[^.]{0,30}?최대\s*(\d{1,4})",
+    _first_number,
 )
-DESIRED_NODES = Parameter(
-    key="eks.desired_nodes",
-    type="aws_eks_node_group",
-    attribute="scaling_config.desired_size",
-    op="==",
-    read=reader(
-        r"\bdesired\s*(?:size\s*)?(?:of\s*)?(\d{1,4})\b(?=[^.]{0,30}?\bnodes?\b)"
-        rf"|\b(\d{{1,4}})\s*desired\s*{_NODES}\b"
-        r"|노드[^.]{0,30}?(?:기본|희망|평소)\s*(\d{1,4})",
-        _first_number,
-    ),
+read_desired_nodes = reader(
+    r"\bdesired\s*(?:size\s*)?(?:of\s*)?(\d{1,4})\b(?=[^.]{0,30}?\bnodes?\b)"
+    rf"|\b(\d{{1,4}})\s*desired\s*{_NODES}\b"
+    r"|노드[^.]{0,30}?(?:기본|희망|평소)\s*(\d{1,4})",
+    _first_number,
 )
-FARGATE_NAMESPACE = Parameter(
-    key="eks.fargate_namespace",
-    type="aws_eks_fargate_profile",
-    attribute="selector.namespace",
-    op="==",
-    read=reader(
-        r"\bnamespace\s+[\"'`]?([a-z0-9][a-z0-9-]{0,62})\b"
-        r"|\b([a-z0-9][a-z0-9-]{0,62})[\"'`]?\s+namespace\b"
-        r"|[\"'`]?([a-z0-9][a-z0-9-]{0,62})[\"'`]?\s*네임스페이스"
-        r"|네임스페이스\s*[\"'`]?([a-z0-9][a-z0-9-]{0,62})",
-        lambda m: next((g for g in m.groups() if g and g.lower() not in _NOT_NAMES), None),
-    ),
+read_fargate_namespace = reader(
+    r"\bnamespace\s+[\"'`]?([a-z0-9][a-z0-9-]{0,62})\b"
+    r"|\b([a-z0-9][a-z0-9-]{0,62})[\"'`]?\s+namespace\b"
+    r"|[\"'`]?([a-z0-9][a-z0-9-]{0,62})[\"'`]?\s*네임스페이스"
+    r"|네임스페이스\s*[\"'`]?([a-z0-9][a-z0-9-]{0,62})",
+    lambda m: next((g for g in m.groups() if g and g.lower() not in _NOT_NAMES), None),
 )
 
 
@@ -150,32 +127,13 @@ class NamespacesParameter(Parameter):
         return found
 
 
-FARGATE_NAMESPACES = NamespacesParameter(
-    key="eks.fargate_namespaces",
-    type="aws_eks_fargate_profile",
-    attribute="selector.namespace",
-    op="==",
-    read=_read_namespaces,
-)
 # "no EC2 nodes", "fargate only", "EC2 노드그룹 없이", "전부 Fargate 프로파일로만"
-FARGATE_ONLY = Parameter(
-    key="eks.fargate_only",
-    type="aws_eks_fargate_profile",
-    attribute="selector.namespace",
-    op="==",
-    read=reader(
-        r"fargate[\s-]+only\b|\bonly\s+(?:on\s+)?fargate\b|\bno\s+(?:ec2\s+)?(?:worker\s+)?nodes?\b(?:\s+groups?)?"
-        r"|노드\s*그?룹?\s*없이|전부\s*fargate|fargate\s*(?:프로파일|프로필)?\s*로만|파게이트로만",
-        lambda m: "kube-system",
-    ),
+read_fargate_only = reader(
+    r"fargate[\s-]+only\b|\bonly\s+(?:on\s+)?fargate\b|\bno\s+(?:ec2\s+)?(?:worker\s+)?nodes?\b(?:\s+groups?)?"
+    r"|노드\s*그?룹?\s*없이|전부\s*fargate|fargate\s*(?:프로파일|프로필)?\s*로만|파게이트로만",
+    lambda m: "kube-system",
 )
-EFS_CSI = Parameter(
-    key="eks.efs_csi",
-    type="aws_eks_addon",
-    attribute="addon_name",
-    op="==",
-    read=reader(r"\befs[\s-]*csi|efs\s*csi\s*드라이버", lambda m: "aws-efs-csi-driver"),
-)
+read_efs_csi = reader(r"\befs[\s-]*csi|efs\s*csi\s*드라이버", lambda m: "aws-efs-csi-driver")
 
 
 def _pod_identity_trust() -> Call:
@@ -472,12 +430,25 @@ CAPABILITIES = [
     declare(
         "eks_extras",
         build=build_addons,
-        parameters=(MIN_NODES, MAX_NODES, DESIRED_NODES, VERSION, NODE_GROUPS, EFS_CSI),
+        readers={
+            "eks.min_nodes": read_min_nodes,
+            "eks.max_nodes": read_max_nodes,
+            "eks.desired_nodes": read_desired_nodes,
+            "eks.version": read_version,
+            "eks.node_groups": read_groups,
+            "eks.efs_csi": read_efs_csi,
+        },
+        kinds=(NodeGroupsParameter,),
         applies=lambda req: req.compute == "eks",
     ),
     declare(
         "eks_fargate_profile",
         build=build_fargate_profile,
-        parameters=(FARGATE_NAMESPACE, FARGATE_NAMESPACES, FARGATE_ONLY),
+        readers={
+            "eks.fargate_namespace": read_fargate_namespace,
+            "eks.fargate_namespaces": _read_namespaces,
+            "eks.fargate_only": read_fargate_only,
+        },
+        kinds=(NamespacesParameter,),
     ),
 ]

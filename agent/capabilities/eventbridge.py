@@ -12,7 +12,7 @@ from typing import Any
 
 from autcloud.agent.capabilities._event_wiring import _statements, allow_queue_send
 from autcloud.agent.capabilities._names import NamesParameter, name_reader
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -429,11 +429,10 @@ def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:
 
 CAPABILITY = declare(
     "eventbridge",
-    parameters=(
-        Parameter(NAME_KEY, "aws_cloudwatch_event_bus", "name", "==", read_bus_name),
-        DetailTypesParameter(
-            TYPES_KEY, "aws_cloudwatch_event_rule", "event_pattern", "contains", read_detail_types
-        ),
-    ),
+    readers={
+        NAME_KEY: read_bus_name,
+        TYPES_KEY: read_detail_types,
+    },
+    kinds=(DetailTypesParameter,),
     build=build,
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import egress, role, security_group
 from autcloud.agent.catalog.security import log_group
@@ -330,7 +330,7 @@ def _search_destination(bp: Blueprint, body: dict[str, Any], bucket: str, loggin
 CAPABILITY = declare(
     "firehose",
     build=build,
-    parameters=(
-        Parameter(NAME_KEY, "aws_kinesis_firehose_delivery_stream", "name", "==", read_name),
-    ),
+    readers={
+        NAME_KEY: read_name,
+    },
 )

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.messaging import add_data_lake
@@ -315,11 +315,11 @@ def _build_lake(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "glue_athena",
     build=build,
-    parameters=(
-        Parameter("glue.job", "aws_glue_job", "command.name", "==", _read_job),
-        Parameter("glue.version", "aws_glue_job", "glue_version", "==", _read_version),
-        Parameter("glue.worker_type", "aws_glue_job", "worker_type", "==", _read_worker_type),
-        Parameter("glue.workers", "aws_glue_job", "number_of_workers", "==", _read_workers),
-        Parameter("glue.schedule", "aws_glue_trigger", "schedule", "==", _read_schedule),
-    ),
+    readers={
+        "glue.job": _read_job,
+        "glue.version": _read_version,
+        "glue.worker_type": _read_worker_type,
+        "glue.workers": _read_workers,
+        "glue.schedule": _read_schedule,
+    },
 )

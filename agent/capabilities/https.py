@@ -36,22 +36,16 @@ class HttpsParameter(Parameter):
 
 
 # "https" as the way clients connect — not an HTTPS URL, nor an HTTPS subscription/webhook target.
-HTTPS = HttpsParameter(
-    key="https.required",
-    type="aws_lb_listener",
-    attribute="protocol",
-    op="==",
-    read=reader(
-        r"(?<![A-Za-z0-9/])(?:https|tls\s+termination|ssl\s+termination|tls\s*종료)"
-        r"(?![A-Za-z0-9:])(?!\s*(?:subscription|subscriber|endpoint|webhook|url|callback|구독|엔드포인트))",
-        lambda match: True,
-    ),
+read_https = reader(
+    r"(?<![A-Za-z0-9/])(?:https|tls\s+termination|ssl\s+termination|tls\s*종료)"
+    r"(?![A-Za-z0-9:])(?!\s*(?:subscription|subscriber|endpoint|webhook|url|callback|구독|엔드포인트))",
+    lambda match: True,
 )
 
 
 def https_asked(ctx: Context) -> bool:
     """Whether the request asks for HTTPS, by word or by a compliance scope that requires it."""
-    return bool(ctx.req.params.get(HTTPS.key)) or bool(TLS_SCOPES & set(ctx.req.compliance))
+    return bool(ctx.req.params.get("https.required")) or bool(TLS_SCOPES & set(ctx.req.compliance))
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -63,4 +57,11 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = declare("https", build=build, parameters=(HTTPS,))
+CAPABILITY = declare(
+    "https",
+    build=build,
+    readers={
+        "https.required": read_https,
+    },
+    kinds=(HttpsParameter,),
+)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.security import log_group
@@ -289,8 +289,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "iot",
     build=build,
-    parameters=(
-        Parameter(TOPIC_KEY, "aws_iot_topic_rule", "sql", "contains", read_topic),
-        Parameter(CONDITION_KEY, "aws_iot_topic_rule", "sql", "contains", read_condition),
-    ),
+    readers={
+        TOPIC_KEY: read_topic,
+        CONDITION_KEY: read_condition,
+    },
 )

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.messaging import add_stream
 from autcloud.agent.hcl import Block
@@ -342,32 +342,20 @@ CAPABILITIES = [
     declare(
         "kinesis_capacity",
         build=build,
-        parameters=(
-            Parameter(KEY, "aws_kinesis_stream", "shard_count", ">=", read),
-            Parameter(
-                RETENTION_KEY, "aws_kinesis_stream", "retention_period", "==", read_retention
-            ),
-            Parameter(
-                MODE_KEY, "aws_kinesis_stream", "stream_mode_details.stream_mode", "==", read_mode
-            ),
-        ),
+        readers={
+            KEY: read,
+            RETENTION_KEY: read_retention,
+            MODE_KEY: read_mode,
+        },
     ),
     declare(
         "stream_consumer_options",
         build=build_consumer,
-        parameters=(
-            Parameter(BATCH_KEY, "aws_lambda_event_source_mapping", "batch_size", "==", read_batch),
-            Parameter(
-                PARALLEL_KEY,
-                "aws_lambda_event_source_mapping",
-                "parallelization_factor",
-                "==",
-                read_parallel,
-            ),
-            Parameter(
-                START_KEY, "aws_lambda_event_source_mapping", "starting_position", "==", read_start
-            ),
-        ),
+        readers={
+            BATCH_KEY: read_batch,
+            PARALLEL_KEY: read_parallel,
+            START_KEY: read_start,
+        },
         applies=lambda req: any(k in req.params for k in (BATCH_KEY, PARALLEL_KEY, START_KEY)),
     ),
 ]

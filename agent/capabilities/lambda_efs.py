@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities._event_wiring import role_policy
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.catalog.compute import egress, lambda_vpc_config
 from autcloud.agent.hcl import Block, Expr
@@ -122,9 +122,7 @@ CAPABILITY = declare(
     "lambda_efs",
     build=build,
     applies=_applies,
-    parameters=(
-        Parameter(
-            KEY, "aws_lambda_function", "file_system_config.local_mount_path", "==", _read_mount
-        ),
-    ),
+    readers={
+        KEY: _read_mount,
+    },
 )

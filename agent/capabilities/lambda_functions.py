@@ -104,7 +104,7 @@ def _read_names(text: str) -> Iterator[tuple[str, Any]]:
         yield best[0], SEPARATOR.join(best[2][:MAX_FUNCTIONS])
 
 
-class _Count(Parameter):
+class FunctionCountParameter(Parameter):
     """Proven when the design has at least that many Lambda functions."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
@@ -114,7 +114,7 @@ class _Count(Parameter):
         return []
 
 
-class _Names(Parameter):
+class FunctionNamesParameter(Parameter):
     """Proven when every named function is in the design."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
@@ -164,8 +164,12 @@ CAPABILITY = declare(
     "lambda_functions",
     build=build,
     applies=_applies,
-    parameters=(
-        _Count(COUNT_KEY, "aws_lambda_function", "function_name", ">=", _read_count),
-        _Names(NAMES_KEY, "aws_lambda_function", "function_name", "==", _read_names),
+    readers={
+        COUNT_KEY: _read_count,
+        NAMES_KEY: _read_names,
+    },
+    kinds=(
+        FunctionCountParameter,
+        FunctionNamesParameter,
     ),
 )

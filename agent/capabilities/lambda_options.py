@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare, only_about
+from autcloud.agent.capabilities.base import declare, only_about
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable
 from autcloud.agent.hcl import Expr
 
@@ -273,54 +273,14 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "lambda_options",
     build=build,
-    parameters=(
-        Parameter(
-            "lambda.runtime", "aws_lambda_function", "runtime", "==", _about_lambda(_read_runtime)
-        ),
-        Parameter(
-            "lambda.memory_mb",
-            "aws_lambda_function",
-            "memory_size",
-            "==",
-            _about_lambda(_read_memory),
-        ),
-        Parameter(
-            "lambda.timeout_s", "aws_lambda_function", "timeout", "==", _about_lambda(_read_timeout)
-        ),
-        Parameter(
-            "lambda.reserved_concurrency",
-            "aws_lambda_function",
-            "reserved_concurrent_executions",
-            "==",
-            _about_lambda(_first_number(_RESERVED)),
-        ),
-        Parameter(
-            "lambda.provisioned_concurrency",
-            "aws_lambda_provisioned_concurrency_config",
-            "provisioned_concurrent_executions",
-            "==",
-            _about_lambda(_first_number(_PROVISIONED)),
-        ),
-        Parameter(
-            "lambda.batch_size",
-            "aws_lambda_event_source_mapping",
-            "batch_size",
-            "==",
-            _about_lambda(_first_number(_BATCH)),
-        ),
-        Parameter(
-            "lambda.parallelization_factor",
-            "aws_lambda_event_source_mapping",
-            "parallelization_factor",
-            "==",
-            _about_lambda(_first_number(_PARALLEL)),
-        ),
-        Parameter(
-            "lambda.starting_position",
-            "aws_lambda_event_source_mapping",
-            "starting_position",
-            "==",
-            _about_lambda(_read_starting),
-        ),
-    ),
+    readers={
+        "lambda.runtime": _about_lambda(_read_runtime),
+        "lambda.memory_mb": _about_lambda(_read_memory),
+        "lambda.timeout_s": _about_lambda(_read_timeout),
+        "lambda.reserved_concurrency": _about_lambda(_first_number(_RESERVED)),
+        "lambda.provisioned_concurrency": _about_lambda(_first_number(_PROVISIONED)),
+        "lambda.batch_size": _about_lambda(_first_number(_BATCH)),
+        "lambda.parallelization_factor": _about_lambda(_first_number(_PARALLEL)),
+        "lambda.starting_position": _about_lambda(_read_starting),
+    },
 )

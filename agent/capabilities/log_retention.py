@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.requirements import RETENTION_UNITS, Requirements, log_retention_period
 
@@ -78,6 +78,8 @@ def _applies(req: Requirements) -> bool:
 CAPABILITY = declare(
     "log_retention",
     build=build,
-    parameters=(Parameter(KEY, "aws_cloudwatch_log_group", "retention_in_days", ">=", read),),
+    readers={
+        KEY: read,
+    },
     applies=_applies,
 )

@@ -242,11 +242,13 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "messaging_names",
     build=build,
-    parameters=(
-        Parameter(TOPIC_KEY, "aws_sns_topic", "name", "contains", read_topic_name),
-        QueueNamesParameter(QUEUES_KEY, "aws_sqs_queue", "name", "contains", read_queue_names),
-        QueueCountParameter(
-            COUNT_KEY, "aws_sqs_queue", "redrive_policy", "exists", read_queue_count
-        ),
+    readers={
+        TOPIC_KEY: read_topic_name,
+        QUEUES_KEY: read_queue_names,
+        COUNT_KEY: read_queue_count,
+    },
+    kinds=(
+        QueueNamesParameter,
+        QueueCountParameter,
     ),
 )

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
@@ -174,10 +174,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "mq",
     build=build,
-    parameters=(
-        Parameter(ENGINE_KEY, "aws_mq_broker", "engine_type", "==", read_engine),
-        Parameter(INSTANCE_KEY, "aws_mq_broker", "host_instance_type", "==", read_instance),
-        # multi-AZ is ACTIVE_STANDBY_MULTI_AZ (ActiveMQ) or CLUSTER_MULTI_AZ (RabbitMQ)
-        Parameter(MODE_KEY, "aws_mq_broker", "deployment_mode", "contains", read_mode),
-    ),
+    readers={
+        ENGINE_KEY: read_engine,
+        INSTANCE_KEY: read_instance,
+        MODE_KEY: read_mode,
+    },
 )

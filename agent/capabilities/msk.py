@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from autcloud.agent.capabilities._event_wiring import role_policy
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.capabilities.network_options import _set_az_count
 from autcloud.agent.catalog.base import (
     Blueprint,
@@ -423,26 +423,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "msk",
     build=build,
-    parameters=(
-        Parameter(VERSION_KEY, "aws_msk_cluster", "kafka_version", "==", read_version),
-        Parameter(BROKERS_KEY, "aws_msk_cluster", "number_of_broker_nodes", ">=", read_brokers),
-        Parameter(
-            INSTANCE_KEY,
-            "aws_msk_cluster",
-            "broker_node_group_info.instance_type",
-            "==",
-            read_instance,
-        ),
-        Parameter(
-            STORAGE_KEY,
-            "aws_msk_cluster",
-            "broker_node_group_info.storage_info.ebs_storage_info.volume_size",
-            ">=",
-            read_storage,
-        ),
-        Parameter(TOPIC_KEY, "aws_lambda_event_source_mapping", "topics", "contains", read_topic),
-        Parameter(
-            SERVERLESS_KEY, "aws_msk_serverless_cluster", "cluster_name", "exists", read_serverless
-        ),
-    ),
+    readers={
+        VERSION_KEY: read_version,
+        BROKERS_KEY: read_brokers,
+        INSTANCE_KEY: read_instance,
+        STORAGE_KEY: read_storage,
+        TOPIC_KEY: read_topic,
+        SERVERLESS_KEY: read_serverless,
+    },
 )

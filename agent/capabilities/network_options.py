@@ -362,13 +362,15 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "network_options",
     build=build,
-    parameters=(
-        Parameter("network.az_count", "aws_subnet", "count", "==", _read_az_count),
-        NatParameter("network.nat", "aws_nat_gateway", "count", "==", _read_nat),
-        Parameter("network.vpc_cidr", "aws_vpc", "cidr_block", "==", _read_vpc_cidr),
-        AbsentParameter(
-            "network.internet", "aws_internet_gateway", "id", "absent", _read_no_internet
-        ),
-        Parameter("network.isolated", "aws_subnet", "tags.Tier", "==", _read_isolated),
+    readers={
+        "network.az_count": _read_az_count,
+        "network.nat": _read_nat,
+        "network.vpc_cidr": _read_vpc_cidr,
+        "network.internet": _read_no_internet,
+        "network.isolated": _read_isolated,
+    },
+    kinds=(
+        NatParameter,
+        AbsentParameter,
     ),
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -35,16 +35,10 @@ def _port(match: Any) -> int | None:
     return value if 1 <= value <= 65535 else None
 
 
-PORT = Parameter(
-    key="nlb.port",
-    type="aws_lb_listener",
-    attribute="port",
-    op="==",
-    read=reader(
-        r"\b(?:tcp|udp|tls)\s*(?:listener\s*)?(?:on\s*)?(?:port|포트)?\s*:?\s*(\d{2,5})\b"
-        r"|\b(\d{2,5})\s*(?:번\s*)?포트\s*(?:로\s*|에서\s*|는\s*)?(?:tls|udp)",
-        lambda m: _port_of(m),
-    ),
+read_port = reader(
+    r"\b(?:tcp|udp|tls)\s*(?:listener\s*)?(?:on\s*)?(?:port|포트)?\s*:?\s*(\d{2,5})\b"
+    r"|\b(\d{2,5})\s*(?:번\s*)?포트\s*(?:로\s*|에서\s*|는\s*)?(?:tls|udp)",
+    lambda m: _port_of(m),
 )
 
 
@@ -58,19 +52,13 @@ def _protocol(match: Any) -> str:
 
 
 # The listener's protocol: UDP for datagram traffic, TLS when the balancer ends TLS.
-PROTOCOL = Parameter(
-    key="nlb.protocol",
-    type="aws_lb_listener",
-    attribute="protocol",
-    op="==",
-    read=reader(
-        r"\budp\s+(?:listener|port|traffic)"
-        r"|\budp\s*(?:포트|리스너|로)"
-        r"|\b(?:terminat\w*|end\w*|offload\w*)\s+tls\s+(?:at|on)\s+the\s+(?:nlb|network\s+load\s+balancer)"
-        r"|\btls\s+listener"
-        r"|포트\s*tls|nlb\s*에서\s*tls\s*(?:종료|termination)",
-        _protocol,
-    ),
+read_protocol = reader(
+    r"\budp\s+(?:listener|port|traffic)"
+    r"|\budp\s*(?:포트|리스너|로)"
+    r"|\b(?:terminat\w*|end\w*|offload\w*)\s+tls\s+(?:at|on)\s+the\s+(?:nlb|network\s+load\s+balancer)"
+    r"|\btls\s+listener"
+    r"|포트\s*tls|nlb\s*에서\s*tls\s*(?:종료|termination)",
+    _protocol,
 )
 
 
@@ -81,17 +69,11 @@ def _target_port(match: Any) -> int | None:
 
 # The port behind the balancer when it differs from the listener: "뒤로는 1883 TCP로",
 # "forward to the brokers on TCP 1883".
-TARGET_PORT = Parameter(
-    key="nlb.target_port",
-    type="aws_lb_target_group",
-    attribute="port",
-    op="==",
-    read=reader(
-        r"(?:뒤로는|뒤쪽은|백엔드는?|타깃은?|타겟은?)\s*(\d{2,5})\s*(?:번\s*)?(?:포트\s*)?(?:tcp|로)"
-        r"|\b(?:forward\w*|pass\w*|send\w*)\s+(?:it\s+|traffic\s+|connections\s+)?(?:on\s+)?to\s+"
-        r"(?:the\s+)?(?:\w+\s+)?(?:on\s+)?(?:plain\s+)?(?:tcp\s+)?(?:port\s+)?(\d{2,5})\b",
-        lambda m: _port_of(m),
-    ),
+read_target_port = reader(
+    r"(?:뒤로는|뒤쪽은|백엔드는?|타깃은?|타겟은?)\s*(\d{2,5})\s*(?:번\s*)?(?:포트\s*)?(?:tcp|로)"
+    r"|\b(?:forward\w*|pass\w*|send\w*)\s+(?:it\s+|traffic\s+|connections\s+)?(?:on\s+)?to\s+"
+    r"(?:the\s+)?(?:\w+\s+)?(?:on\s+)?(?:plain\s+)?(?:tcp\s+)?(?:port\s+)?(\d{2,5})\b",
+    lambda m: _port_of(m),
 )
 
 
@@ -411,4 +393,12 @@ def _attach_ecs(bp: Blueprint, service: ResourceSpec, port: Expr) -> None:
     service.reason += " Also registered with the network load balancer."
 
 
-CAPABILITY = declare("nlb", build=build, parameters=(PORT, PROTOCOL, TARGET_PORT))
+CAPABILITY = declare(
+    "nlb",
+    build=build,
+    readers={
+        "nlb.port": read_port,
+        "nlb.protocol": read_protocol,
+        "nlb.target_port": read_target_port,
+    },
+)

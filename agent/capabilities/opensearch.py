@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network, spanned_zones
@@ -276,12 +276,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "opensearch",
     build=build,
-    parameters=(
-        Parameter(
-            COUNT_KEY, "aws_opensearch_domain", "cluster_config.instance_count", ">=", read_count
-        ),
-        Parameter(
-            TYPE_KEY, "aws_opensearch_domain", "cluster_config.instance_type", "==", read_type
-        ),
-    ),
+    readers={
+        COUNT_KEY: read_count,
+        TYPE_KEY: read_type,
+    },
 )

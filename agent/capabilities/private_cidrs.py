@@ -130,13 +130,8 @@ def _narrow(rule: ResourceSpec, cidr: str) -> None:
 CAPABILITY = declare(
     "private_cidrs",
     build=build,
-    parameters=(
-        AllowedCidrs(
-            "exposure.allowed_cidrs",
-            "aws_vpc_security_group_ingress_rule",
-            "cidr_ipv4",
-            "==",
-            _read_allowed,
-        ),
-    ),
+    readers={
+        "exposure.allowed_cidrs": _read_allowed,
+    },
+    kinds=(AllowedCidrs,),
 )

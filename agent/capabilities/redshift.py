@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from autcloud.agent.capabilities.base import Parameter, declare, only_about, reader
+from autcloud.agent.capabilities.base import declare, only_about, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
@@ -176,12 +176,8 @@ _NAMESPACE = only_about(
 CAPABILITY = declare(
     "redshift",
     build=build,
-    parameters=(
-        Parameter(
-            CAPACITY_KEY, "aws_redshiftserverless_workgroup", "base_capacity", ">=", read_capacity
-        ),
-        Parameter(
-            NAMESPACE_KEY, "aws_redshiftserverless_namespace", "namespace_name", "==", _NAMESPACE
-        ),
-    ),
+    readers={
+        CAPACITY_KEY: read_capacity,
+        NAMESPACE_KEY: _NAMESPACE,
+    },
 )

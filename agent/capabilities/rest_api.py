@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -619,30 +619,10 @@ def _usage_plan(bp: Blueprint, rate: Expr, burst: Expr) -> None:
 CAPABILITY = declare(
     "rest_api",
     build=build,
-    parameters=(
-        Parameter(
-            "rest_api.endpoint_type",
-            "aws_api_gateway_rest_api",
-            "endpoint_configuration.types",
-            "contains",
-            _read_endpoint_type,
-        ),
-        Parameter(
-            "rest_api.rate_limit",
-            "aws_api_gateway_method_settings",
-            "settings.throttling_rate_limit",
-            "==",
-            _read_rate,
-        ),
-        Parameter(
-            "rest_api.burst_limit",
-            "aws_api_gateway_method_settings",
-            "settings.throttling_burst_limit",
-            "==",
-            _read_burst,
-        ),
-        Parameter(
-            "rest_api.usage_plan", "aws_api_gateway_usage_plan", "name", "exists", _read_usage_plan
-        ),
-    ),
+    readers={
+        "rest_api.endpoint_type": _read_endpoint_type,
+        "rest_api.rate_limit": _read_rate,
+        "rest_api.burst_limit": _read_burst,
+        "rest_api.usage_plan": _read_usage_plan,
+    },
 )

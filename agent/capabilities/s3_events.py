@@ -397,7 +397,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "s3_events",
     build=build,
-    parameters=(
-        ViaParameter("s3_events.via", "aws_s3_bucket_notification", "", "exists", _read_via),
-    ),
+    readers={
+        "s3_events.via": _read_via,
+    },
+    kinds=(ViaParameter,),
 )

@@ -361,43 +361,14 @@ def _tune(
 CAPABILITY = declare(
     "s3_lifecycle",
     build=build,
-    parameters=(
-        RuleParameter(
-            "s3.expiration_days",
-            "aws_s3_bucket_lifecycle_configuration",
-            "rule.expiration.days",
-            ">=",
-            read_expiration,
-        ),
-        RuleParameter(
-            "s3.transition_days",
-            "aws_s3_bucket_lifecycle_configuration",
-            "rule.transition.days",
-            "==",
-            read_transition_days,
-        ),
-        RuleParameter(
-            "s3.transition_class",
-            "aws_s3_bucket_lifecycle_configuration",
-            "rule.transition.storage_class",
-            "==",
-            read_transition_class,
-        ),
-        RuleParameter(
-            "s3.log_expiration_days",
-            "aws_s3_bucket_lifecycle_configuration",
-            "rule.expiration.days",
-            "==",
-            read_log_expiration,
-        ),
-        Parameter(
-            "s3.noncurrent_days",
-            "aws_s3_bucket_lifecycle_configuration",
-            "rule.noncurrent_version_expiration.noncurrent_days",
-            "==",
-            read_noncurrent,
-        ),
-    ),
+    readers={
+        "s3.expiration_days": read_expiration,
+        "s3.transition_days": read_transition_days,
+        "s3.transition_class": read_transition_class,
+        "s3.log_expiration_days": read_log_expiration,
+        "s3.noncurrent_days": read_noncurrent,
+    },
+    kinds=(RuleParameter,),
     applies=lambda req: (
         "s3_lifecycle" in req.services
         or any(

@@ -142,6 +142,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "s3_names",
     build=build,
-    parameters=(NamesParameter(KEY, "aws_s3_bucket", "bucket", "==", read_names),),
+    readers={
+        KEY: read_names,
+    },
+    kinds=(NamesParameter,),
     applies=lambda req: KEY in req.params,
 )

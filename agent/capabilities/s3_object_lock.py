@@ -102,20 +102,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "s3_object_lock",
     build=build,
-    parameters=(
-        LockDaysParameter(
-            "s3.lock_days",
-            "aws_s3_bucket_object_lock_configuration",
-            "rule.default_retention.days",
-            "==",
-            reader(_DAYS, _days),
-        ),
-        Parameter(
-            "s3.lock_mode",
-            "aws_s3_bucket_object_lock_configuration",
-            "rule.default_retention.mode",
-            "==",
-            reader(_MODE, _mode),
-        ),
-    ),
+    readers={
+        "s3.lock_days": reader(_DAYS, _days),
+        "s3.lock_mode": reader(_MODE, _mode),
+    },
+    kinds=(LockDaysParameter,),
 )

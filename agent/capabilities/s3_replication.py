@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities._dr_region import RegionParameter, ensure_region
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.capabilities.s3_lifecycle import _CLASS, _storage_class, ensure_data_bucket
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.catalog.compute import role
@@ -194,14 +194,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "s3_replication",
     build=build,
-    parameters=(
-        RegionParameter(REGION_KEY, "aws_s3_bucket", "provider", "contains", read_region),
-        Parameter(
-            CLASS_KEY,
-            "aws_s3_bucket_replication_configuration",
-            "rule.destination.storage_class",
-            "==",
-            _CLASS_PATTERNS,
-        ),
-    ),
+    readers={
+        REGION_KEY: read_region,
+        CLASS_KEY: _CLASS_PATTERNS,
+    },
+    kinds=(RegionParameter,),
 )

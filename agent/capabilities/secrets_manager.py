@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
@@ -145,13 +145,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "secrets_manager",
     build=build,
-    parameters=(
-        Parameter(
-            ROTATION_KEY,
-            "aws_secretsmanager_secret_rotation",
-            "rotation_rules.automatically_after_days",
-            "==",
-            read_rotation,
-        ),
-    ),
+    readers={
+        ROTATION_KEY: read_rotation,
+    },
 )

@@ -121,13 +121,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "security_hub",
     build=build,
-    parameters=(
-        StandardsParameter(
-            KEY,
-            "aws_securityhub_standards_subscription",
-            "standards_arn",
-            "contains",
-            read_standards,
-        ),
-    ),
+    readers={
+        KEY: read_standards,
+    },
+    kinds=(StandardsParameter,),
 )

@@ -3,7 +3,7 @@ or a sender address) and a configuration set that requires TLS and suppresses bo
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -241,29 +241,11 @@ CAPABILITIES = [
     declare(
         "ses",
         build=build,
-        parameters=(
-            Parameter(
-                "ses.from_address",
-                "aws_sesv2_email_identity",
-                "email_identity",
-                "==",
-                _FROM_ADDRESS,
-            ),
-            Parameter(
-                "ses.verify_domain",
-                "aws_sesv2_email_identity",
-                "dkim_signing_attributes.next_signing_key_length",
-                "==",
-                _VERIFY_DOMAIN,
-            ),
-            Parameter(
-                "ses.notifications",
-                "aws_sesv2_configuration_set_event_destination",
-                "event_destination.matching_event_types",
-                "==",
-                _NOTIFICATIONS,
-            ),
-        ),
+        readers={
+            "ses.from_address": _FROM_ADDRESS,
+            "ses.verify_domain": _VERIFY_DOMAIN,
+            "ses.notifications": _NOTIFICATIONS,
+        },
     ),
     declare(
         "ses_cognito",

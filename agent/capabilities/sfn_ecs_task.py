@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Call, Expr, jsonencode
 from autcloud.agent.requirements import Requirements
@@ -185,5 +185,7 @@ CAPABILITY = declare(
     "sfn_ecs_task",
     build=build,
     applies=_applies,
-    parameters=(Parameter(KEY, "aws_sfn_state_machine", "tags.EcsTask", "==", _read),),
+    readers={
+        KEY: _read,
+    },
 )

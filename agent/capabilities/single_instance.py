@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, tags
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.requirements import Requirements
@@ -134,7 +134,7 @@ CAPABILITY = declare(
     "single_instance",
     build=build,
     applies=_applies,
-    parameters=(
-        Parameter("ec2.single_instance", "aws_instance", "instance_type", "exists", _read_single),
-    ),
+    readers={
+        "ec2.single_instance": _read_single,
+    },
 )

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import log_group
@@ -224,27 +224,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "site_vpn",
     build=build,
-    parameters=(
-        Parameter(
-            "vpn.customer_gateway_ip",
-            "aws_customer_gateway",
-            "ip_address",
-            "==",
-            _only_with_vpn(_GATEWAY_IP),
-        ),
-        Parameter(
-            "vpn.office_cidr",
-            "aws_vpn_connection_route",
-            "destination_cidr_block",
-            "==",
-            _only_with_vpn(_OFFICE_CIDR),
-        ),
-        Parameter(
-            "vpn.bgp_asn",
-            "aws_customer_gateway",
-            "bgp_asn",
-            "==",
-            _only_with_vpn(_BGP_ASN),
-        ),
-    ),
+    readers={
+        "vpn.customer_gateway_ip": _only_with_vpn(_GATEWAY_IP),
+        "vpn.office_cidr": _only_with_vpn(_OFFICE_CIDR),
+        "vpn.bgp_asn": _only_with_vpn(_BGP_ASN),
+    },
 )

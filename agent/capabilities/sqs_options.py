@@ -207,29 +207,14 @@ CAPABILITIES = [
     declare(
         "sqs_options",
         build=build,
-        parameters=(
-            RedriveParameter(
-                "sqs.max_receive_count",
-                "aws_sqs_queue",
-                "redrive_policy",
-                "==",
-                read_max_receive,
-            ),
-            ScaledParameter(
-                "sqs.retention_days",
-                "aws_sqs_queue",
-                "message_retention_seconds",
-                "==",
-                read_retention,
-                scale=86400,
-            ),
-            Parameter(
-                "sqs.visibility_timeout",
-                "aws_sqs_queue",
-                "visibility_timeout_seconds",
-                "==",
-                read_visibility,
-            ),
+        readers={
+            "sqs.max_receive_count": read_max_receive,
+            "sqs.retention_days": read_retention,
+            "sqs.visibility_timeout": read_visibility,
+        },
+        kinds=(
+            RedriveParameter,
+            ScaledParameter,
         ),
         # The dead-letter queue itself is core; only stated values need this builder (and FIFO's
         # builder applies them too, so a request naming both runs it once).

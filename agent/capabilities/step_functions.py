@@ -532,26 +532,11 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "step_functions",
     build=build,
-    parameters=(
-        Parameter(KEY, "aws_sfn_state_machine", "tags.Steps", "==", read),
-        DefinitionParameter(
-            ATTEMPTS_KEY,
-            "aws_sfn_state_machine",
-            "definition",
-            "contains",
-            read_attempts,
-            pattern=r"MaxAttempts\W{{0,4}}{value}\b",
-            tag="MaxAttempts",
-        ),
-        DefinitionParameter(
-            ON_FAILURE_KEY,
-            "aws_sfn_state_machine",
-            "definition",
-            "contains",
-            read_on_failure,
-            pattern=r"{value}:publish",
-            tag="OnFailure",
-        ),
-        Parameter(NAME_KEY, "aws_sfn_state_machine", "name", "==", read_name),
-    ),
+    readers={
+        KEY: read,
+        ATTEMPTS_KEY: read_attempts,
+        ON_FAILURE_KEY: read_on_failure,
+        NAME_KEY: read_name,
+    },
+    kinds=(DefinitionParameter,),
 )

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.edge import managed_rule
 from autcloud.agent.hcl import Block
@@ -86,20 +86,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "waf_options",
     build=build,
-    parameters=(
-        Parameter(
-            "waf.rate_limit",
-            "aws_wafv2_web_acl",
-            "rule.statement.rate_based_statement.limit",
-            "==",
-            _read_limit,
-        ),
-        Parameter(
-            "waf.managed_rule_group",
-            "aws_wafv2_web_acl",
-            "rule.statement.managed_rule_group_statement.name",
-            "==",
-            _read_group,
-        ),
-    ),
+    readers={
+        "waf.rate_limit": _read_limit,
+        "waf.managed_rule_group": _read_group,
+    },
 )

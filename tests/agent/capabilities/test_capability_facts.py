@@ -3,7 +3,9 @@ declares would be read by nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -24,3 +26,42 @@ def test_every_entry_of_capabilities_yaml_is_declared_by_a_module() -> None:
 def test_a_capability_without_an_entry_is_refused_naming_the_file() -> None:
     with pytest.raises(KeyError, match=r"capabilities\.yaml"):
         declare("no_such_capability")
+
+
+def _read_nothing(text: str) -> Iterator[tuple[str, Any]]:
+    return iter(())
+
+
+def test_a_listed_parameter_without_a_reader_is_refused_naming_it() -> None:
+    with pytest.raises(KeyError, match=r"budget\.alert_usd.*readers="):
+        declare("budgets")
+
+
+def test_a_reader_for_a_parameter_capabilities_yaml_does_not_list_is_refused() -> None:
+    readers = {"budget.alert_usd": _read_nothing, "budget.typo": _read_nothing}
+    with pytest.raises(KeyError, match=r"budgets\.parameters has no entry for budget\.typo"):
+        declare("budgets", readers=readers)
+
+
+def test_a_parameter_kind_the_module_does_not_pass_is_refused_naming_it() -> None:
+    with pytest.raises(KeyError, match=r"is of kind '\w+Parameter'.*kinds="):
+        declare("sqs_options", readers={key: _read_nothing for key in _listed("sqs_options")})
+
+
+def test_each_parameter_carries_its_facts_from_capabilities_yaml() -> None:
+    entries = yaml.safe_load(FACTS.read_text(encoding="utf-8"))
+    for capability in registry().capabilities:
+        listed = entries[capability.key].get("parameters", {})
+        assert [p.key for p in capability.parameters] == list(listed)
+        for parameter in capability.parameters:
+            fact = listed[parameter.key]
+            assert (parameter.type, parameter.attribute, parameter.op) == (
+                fact["type"],
+                fact["attribute"],
+                fact["op"],
+            )
+            assert type(parameter).__name__ == fact.get("kind", "Parameter")
+
+
+def _listed(key: str) -> list[str]:
+    return list(yaml.safe_load(FACTS.read_text(encoding="utf-8"))[key]["parameters"])

@@ -61,14 +61,14 @@ def test_the_efs_csi_driver_add_on_is_built_when_named() -> None:
 def test_a_later_change_updates_only_the_group_it_names() -> None:
     from types import SimpleNamespace
 
-    from autcloud.agent.capabilities._eks_node_groups import _read, folded_groups
+    from autcloud.agent.capabilities._eks_node_groups import folded_groups, read_groups
 
     first = list(
-        _read(
+        read_groups(
             "기본 노드그룹 t3.xlarge 온디맨드 최소 3 최대 6, 배치용은 스팟으로 c6i.2xlarge 최소 0 최대 10"
         )
     )
-    change = list(_read("스팟 노드 그룹 최대 20대로 늘려줘"))
+    change = list(read_groups("스팟 노드 그룹 최대 20대로 늘려줘"))
     asks = [
         SimpleNamespace(key="eks.node_groups", value=v, negated=False) for _, v in first + change
     ]

@@ -61,9 +61,9 @@ def test_a_request_not_asking_https_keeps_the_http_listener() -> None:
 
 
 def test_an_https_subscription_is_not_an_https_ask() -> None:
-    from autcloud.agent.capabilities.https import HTTPS
+    from autcloud.agent.capabilities.https import read_https
 
-    assert list(HTTPS.read("an HTTPS subscription to our PagerDuty endpoint")) == []
+    assert list(read_https("an HTTPS subscription to our PagerDuty endpoint")) == []
 
 
 def test_a_public_http_only_front_door_is_an_explicit_assumption() -> None:
