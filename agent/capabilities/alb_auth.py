@@ -102,10 +102,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = declare(
-    "alb_auth",
-    build=build,
-    readers={
-        "alb.authenticate": _read,
-    },
-)
+CAPABILITY = declare("alb_auth", build=build, readers={"alb.authenticate": _read})

@@ -146,5 +146,4 @@ CAPABILITY = declare(
         "asg.on_demand_above_base": _read_spot_share,
         "asg.mixed_types": _read_mixed_types,
     },
-    kinds=(EveryTypeParameter,),
 )

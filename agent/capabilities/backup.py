@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities._dr_region import RegionParameter, ensure_region
+from autcloud.agent.capabilities._dr_region import ensure_region
 from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
@@ -362,8 +362,4 @@ CAPABILITY = declare(
         "backup.selection_tag": _TAG,
         "backup.copy_region": _COPY,
     },
-    kinds=(
-        TagParameter,
-        RegionParameter,
-    ),
 )

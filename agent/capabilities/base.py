@@ -43,6 +43,8 @@ _PHASE = re.compile(r"(?P<name>[a-z]+)(?:\s*(?P<sign>[+-])\s*(?P<offset>\d+))?")
 _FACTS = Path(__file__).resolve().parent / "capabilities.yaml"
 # Reads a message: (the words quoted, the value) for each statement of a parameter.
 Reader = Callable[[str], Iterator[tuple[str, Any]]]
+# Parameter and its subclasses by class name: the kinds capabilities.yaml may name.
+_KINDS: dict[str, type[Parameter]] = {}
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Parameter:
 
     ``read`` returns (quote, value) for each statement in a message; the value is then proven by
     ``attribute`` of a resource of ``type`` with ``op`` (``>=`` for capacities that may round up).
+    A subclass proves its value its own way; capabilities.yaml names it as a parameter's ``kind``.
     """
 
     key: str
@@ -82,6 +85,15 @@ class Parameter:
     attribute: str
     op: Operator
     read: Reader
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        known = _KINDS.setdefault(cls.__name__, cls)
+        if known is not cls:
+            raise TypeError(
+                f"Parameter kind {cls.__name__} is defined in {cls.__module__} and in "
+                f"{known.__module__}: capabilities.yaml names kinds by class name, rename one"
+            )
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
         return self.first_holding(module, value, instances(module, self.type))
@@ -100,6 +112,8 @@ class Parameter:
                 ]
         return []
 
+
+_KINDS[Parameter.__name__] = Parameter
 
 Builder = Callable[[Blueprint, Context], None]
 # What every parameter entry of capabilities.yaml says; any other field is its kind's own.
@@ -144,13 +158,11 @@ def declare(
     *,
     build: Builder | None = None,
     readers: Mapping[str, Reader] | None = None,
-    kinds: Iterable[type[Parameter]] = (),
     applies: Callable[[Requirements], bool] | None = None,
 ) -> Capability:
     """The capability ``key``: its facts from capabilities.yaml, its code from the calling module.
 
-    ``readers`` reads each parameter that capabilities.yaml lists for it; ``kinds`` are the
-    module's own Parameter classes that an entry names as its ``kind`` (proven its own way).
+    ``readers`` reads each parameter that capabilities.yaml lists for it.
     """
     entry = _facts().get(key)
     if entry is None:
@@ -163,7 +175,7 @@ def declare(
         category=entry["category"],
         build=build,
         phase=_phase(key, entry["phase"]),
-        parameters=_parameters(key, entry.get("parameters", {}), readers or {}, kinds),
+        parameters=_parameters(key, entry.get("parameters", {}), readers or {}),
         requires=tuple(entry.get("requires", ())),
         applies=applies,
     )
@@ -173,7 +185,6 @@ def _parameters(
     key: str,
     listed: Mapping[str, dict[str, Any]],
     readers: Mapping[str, Reader],
-    kinds: Iterable[type[Parameter]],
 ) -> tuple[Parameter, ...]:
     """The parameters capabilities.yaml lists for ``key``, each with its reader from the module."""
     unlisted = sorted(set(readers) - set(listed))
@@ -181,23 +192,20 @@ def _parameters(
         raise KeyError(
             f"{_FACTS.name}: {key}.parameters has no entry for {', '.join(unlisted)}: add one"
         )
-    known: list[type[Parameter]] = [Parameter, *kinds]
-    classes = {cls.__name__: cls for cls in known}
     built: list[Parameter] = []
     for name, fact in listed.items():
         if name not in readers:
             raise KeyError(
                 f"capability {key!r}: parameter {name!r} has no reader: pass one in readers="
             )
-        kind = fact.get("kind", "Parameter")
-        if kind not in classes:
+        kind = _KINDS.get(fact.get("kind", "Parameter"))
+        if kind is None:
             raise KeyError(
-                f"capability {key!r}: parameter {name!r} is of kind {kind!r}: pass it in kinds="
+                f"{_FACTS.name}: {key}.parameters.{name} is of kind {fact['kind']!r}, which no "
+                "module defines: name a Parameter subclass"
             )
         own = {field: value for field, value in fact.items() if field not in _PARAMETER_FACTS}
-        built.append(
-            classes[kind](name, fact["type"], fact["attribute"], fact["op"], readers[name], **own)
-        )
+        built.append(kind(name, fact["type"], fact["attribute"], fact["op"], readers[name], **own))
     return tuple(built)
 
 

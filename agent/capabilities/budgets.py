@@ -114,9 +114,7 @@ def _let_budgets_publish(bp: Blueprint) -> None:
 CAPABILITY = declare(
     "budgets",
     build=build,
-    readers={
-        ALERT_KEY: read_alert,
-    },
+    readers={ALERT_KEY: read_alert},
     applies=lambda req: (
         req.budget is not None or "budgets" in req.services or ALERT_KEY in req.params
     ),

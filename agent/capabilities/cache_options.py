@@ -314,20 +314,12 @@ CAPABILITIES = [
     declare("valkey", build=build, applies=_never),
     declare("memcached", build=build, applies=_never),
     declare(
-        "cache_nodes",
-        build=build,
-        readers={
-            "cache.nodes": reader(_NODES, _count),
-        },
-        kinds=(NodesParameter,),
-        applies=_never,
+        "cache_nodes", build=build, readers={"cache.nodes": reader(_NODES, _count)}, applies=_never
     ),
     declare(
         "cache_serverless",
         build=build,
-        readers={
-            MAX_DATA_KEY: reader(_MAX_DATA, _max_data),
-        },
+        readers={MAX_DATA_KEY: reader(_MAX_DATA, _max_data)},
         applies=_never,
     ),
 ]

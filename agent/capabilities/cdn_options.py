@@ -51,10 +51,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
             spec.body["price_class"] = price_class
 
 
-CAPABILITY = declare(
-    "cdn_options",
-    build=build,
-    readers={
-        "cdn.price_class": _read_price_class,
-    },
-)
+CAPABILITY = declare("cdn_options", build=build, readers={"cdn.price_class": _read_price_class})

@@ -29,9 +29,5 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 
 CAPABILITY = declare(
-    "cloudtrail_options",
-    build=build,
-    readers={
-        "cloudtrail.data_events": _DATA_EVENTS,
-    },
+    "cloudtrail_options", build=build, readers={"cloudtrail.data_events": _DATA_EVENTS}
 )

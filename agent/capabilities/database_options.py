@@ -44,7 +44,7 @@ class VersionParameter(Parameter):
 
 
 @dataclass(frozen=True)
-class ReplicaParameter(Parameter):
+class ReadReplicasParameter(Parameter):
     """Read replicas: RDS replica instances (``count``), or Aurora instances beyond the writer."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
@@ -441,11 +441,6 @@ CAPABILITIES = [
             "db.backup_retention_days": reader(_DB_BACKUP, _retention_days),
             "aurora.instance_count": reader(_WRITER_READERS, _writer_readers),
         },
-        kinds=(
-            VersionParameter,
-            EitherParameter,
-            InstancesParameter,
-        ),
         applies=_wanted,
     ),
     declare("mariadb", build=build, applies=_never),
@@ -461,10 +456,7 @@ CAPABILITIES = [
     declare(
         "read_replicas",
         build=build,
-        readers={
-            "db.read_replicas": reader(_REPLICAS, _replicas),
-        },
-        kinds=(ReplicaParameter,),
+        readers={"db.read_replicas": reader(_REPLICAS, _replicas)},
         applies=_never,
     ),
     declare("rds_data_api", build=build, applies=_never),

@@ -30,9 +30,4 @@ def _read_zone(text: str) -> Iterator[tuple[str, Any]]:
             yield match.group(0).strip(), name.lower().rstrip(".")
 
 
-CAPABILITY = declare(
-    "dns_zone",
-    readers={
-        "dns.zone_name": _read_zone,
-    },
-)
+CAPABILITY = declare("dns_zone", readers={"dns.zone_name": _read_zone})

@@ -348,7 +348,7 @@ def read_replica_regions(text: str) -> Iterator[tuple[str, Any]]:
 
 
 @dataclass(frozen=True)
-class ReplicaParameter(Parameter):
+class ReplicaRegionsParameter(Parameter):
     """Every stated region carries a replica of some table."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
@@ -836,29 +836,10 @@ CAPABILITIES = [
             "dynamodb.hash_key": _HASH_KEY,
             "dynamodb.range_key": _RANGE_KEY,
         },
-        kinds=(
-            TablesParameter,
-            ReplicaParameter,
-        ),
         applies=_wanted,
     ),
-    declare(
-        "dynamodb_ttl",
-        build=build,
-        readers={
-            TTL_KEY: read_ttl_attribute,
-        },
-        applies=_never,
-    ),
-    declare(
-        "dynamodb_gsi",
-        build=build,
-        readers={
-            "dynamodb.gsi": read_gsi,
-        },
-        kinds=(AllOfParameter,),
-        applies=_never,
-    ),
+    declare("dynamodb_ttl", build=build, readers={TTL_KEY: read_ttl_attribute}, applies=_never),
+    declare("dynamodb_gsi", build=build, readers={"dynamodb.gsi": read_gsi}, applies=_never),
     declare(
         "dynamodb_provisioned",
         build=build,

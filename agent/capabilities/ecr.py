@@ -3,7 +3,7 @@ a lifecycle policy that keeps the last 30 images."""
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities._names import NamesParameter, identifier, name_reader
+from autcloud.agent.capabilities._names import identifier, name_reader
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Expr, jsonencode
@@ -89,11 +89,4 @@ def _repository(bp: Blueprint, resource: str, name: str | None) -> None:
     )
 
 
-CAPABILITY = declare(
-    "ecr",
-    build=build,
-    readers={
-        KEY: read_names,
-    },
-    kinds=(NamesParameter,),
-)
+CAPABILITY = declare("ecr", build=build, readers={KEY: read_names})

@@ -351,8 +351,5 @@ CAPABILITY = declare(
     "ecs_on_ec2",
     build=build,
     applies=_applies,
-    readers={
-        "ecs.ec2_capacity": _read_ec2_capacity,
-        "ecs.desired_count": _read_copies,
-    },
+    readers={"ecs.ec2_capacity": _read_ec2_capacity, "ecs.desired_count": _read_copies},
 )

@@ -279,10 +279,4 @@ def _mount_in_task(bp: Blueprint) -> None:
         )
 
 
-CAPABILITY = declare(
-    "efs",
-    build=build,
-    readers={
-        PATH_KEY: _PATH,
-    },
-)
+CAPABILITY = declare("efs", build=build, readers={PATH_KEY: _PATH})

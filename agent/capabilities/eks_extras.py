@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities._eks_node_groups import (
-    NodeGroupsParameter,
     apply_node_groups,
     apply_version,
     read_groups,
@@ -438,7 +437,6 @@ CAPABILITIES = [
             "eks.node_groups": read_groups,
             "eks.efs_csi": read_efs_csi,
         },
-        kinds=(NodeGroupsParameter,),
         applies=lambda req: req.compute == "eks",
     ),
     declare(
@@ -449,6 +447,5 @@ CAPABILITIES = [
             "eks.fargate_namespaces": _read_namespaces,
             "eks.fargate_only": read_fargate_only,
         },
-        kinds=(NamespacesParameter,),
     ),
 ]

@@ -428,11 +428,5 @@ def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:
 
 
 CAPABILITY = declare(
-    "eventbridge",
-    readers={
-        NAME_KEY: read_bus_name,
-        TYPES_KEY: read_detail_types,
-    },
-    kinds=(DetailTypesParameter,),
-    build=build,
+    "eventbridge", readers={NAME_KEY: read_bus_name, TYPES_KEY: read_detail_types}, build=build
 )

@@ -327,10 +327,4 @@ def _search_destination(bp: Blueprint, body: dict[str, Any], bucket: str, loggin
     body["depends_on"] = [Expr("aws_iam_role_policy.firehose_delivery")]
 
 
-CAPABILITY = declare(
-    "firehose",
-    build=build,
-    readers={
-        NAME_KEY: read_name,
-    },
-)
+CAPABILITY = declare("firehose", build=build, readers={NAME_KEY: read_name})

@@ -57,11 +57,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = declare(
-    "https",
-    build=build,
-    readers={
-        "https.required": read_https,
-    },
-    kinds=(HttpsParameter,),
-)
+CAPABILITY = declare("https", build=build, readers={"https.required": read_https})

@@ -287,10 +287,5 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 
 CAPABILITY = declare(
-    "iot",
-    build=build,
-    readers={
-        TOPIC_KEY: read_topic,
-        CONDITION_KEY: read_condition,
-    },
+    "iot", build=build, readers={TOPIC_KEY: read_topic, CONDITION_KEY: read_condition}
 )

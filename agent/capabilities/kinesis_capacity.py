@@ -342,20 +342,12 @@ CAPABILITIES = [
     declare(
         "kinesis_capacity",
         build=build,
-        readers={
-            KEY: read,
-            RETENTION_KEY: read_retention,
-            MODE_KEY: read_mode,
-        },
+        readers={KEY: read, RETENTION_KEY: read_retention, MODE_KEY: read_mode},
     ),
     declare(
         "stream_consumer_options",
         build=build_consumer,
-        readers={
-            BATCH_KEY: read_batch,
-            PARALLEL_KEY: read_parallel,
-            START_KEY: read_start,
-        },
+        readers={BATCH_KEY: read_batch, PARALLEL_KEY: read_parallel, START_KEY: read_start},
         applies=lambda req: any(k in req.params for k in (BATCH_KEY, PARALLEL_KEY, START_KEY)),
     ),
 ]

@@ -118,11 +118,4 @@ def _applies(req: Requirements) -> bool:
     return KEY in req.params
 
 
-CAPABILITY = declare(
-    "lambda_efs",
-    build=build,
-    applies=_applies,
-    readers={
-        KEY: _read_mount,
-    },
-)
+CAPABILITY = declare("lambda_efs", build=build, applies=_applies, readers={KEY: _read_mount})

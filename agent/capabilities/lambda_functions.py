@@ -164,12 +164,5 @@ CAPABILITY = declare(
     "lambda_functions",
     build=build,
     applies=_applies,
-    readers={
-        COUNT_KEY: _read_count,
-        NAMES_KEY: _read_names,
-    },
-    kinds=(
-        FunctionCountParameter,
-        FunctionNamesParameter,
-    ),
+    readers={COUNT_KEY: _read_count, NAMES_KEY: _read_names},
 )

@@ -75,11 +75,4 @@ def _applies(req: Requirements) -> bool:
     return _stated(req) is not None or req.log_retention_days < YEAR
 
 
-CAPABILITY = declare(
-    "log_retention",
-    build=build,
-    readers={
-        KEY: read,
-    },
-    applies=_applies,
-)
+CAPABILITY = declare("log_retention", build=build, readers={KEY: read}, applies=_applies)

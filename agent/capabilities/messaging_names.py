@@ -242,13 +242,5 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "messaging_names",
     build=build,
-    readers={
-        TOPIC_KEY: read_topic_name,
-        QUEUES_KEY: read_queue_names,
-        COUNT_KEY: read_queue_count,
-    },
-    kinds=(
-        QueueNamesParameter,
-        QueueCountParameter,
-    ),
+    readers={TOPIC_KEY: read_topic_name, QUEUES_KEY: read_queue_names, COUNT_KEY: read_queue_count},
 )

@@ -174,9 +174,5 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "mq",
     build=build,
-    readers={
-        ENGINE_KEY: read_engine,
-        INSTANCE_KEY: read_instance,
-        MODE_KEY: read_mode,
-    },
+    readers={ENGINE_KEY: read_engine, INSTANCE_KEY: read_instance, MODE_KEY: read_mode},
 )

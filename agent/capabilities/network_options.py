@@ -369,8 +369,4 @@ CAPABILITY = declare(
         "network.internet": _read_no_internet,
         "network.isolated": _read_isolated,
     },
-    kinds=(
-        NatParameter,
-        AbsentParameter,
-    ),
 )

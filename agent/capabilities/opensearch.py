@@ -274,10 +274,5 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 
 CAPABILITY = declare(
-    "opensearch",
-    build=build,
-    readers={
-        COUNT_KEY: read_count,
-        TYPE_KEY: read_type,
-    },
+    "opensearch", build=build, readers={COUNT_KEY: read_count, TYPE_KEY: read_type}
 )

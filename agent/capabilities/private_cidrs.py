@@ -128,10 +128,5 @@ def _narrow(rule: ResourceSpec, cidr: str) -> None:
 
 
 CAPABILITY = declare(
-    "private_cidrs",
-    build=build,
-    readers={
-        "exposure.allowed_cidrs": _read_allowed,
-    },
-    kinds=(AllowedCidrs,),
+    "private_cidrs", build=build, readers={"exposure.allowed_cidrs": _read_allowed}
 )

@@ -174,10 +174,5 @@ _NAMESPACE = only_about(
 
 
 CAPABILITY = declare(
-    "redshift",
-    build=build,
-    readers={
-        CAPACITY_KEY: read_capacity,
-        NAMESPACE_KEY: _NAMESPACE,
-    },
+    "redshift", build=build, readers={CAPACITY_KEY: read_capacity, NAMESPACE_KEY: _NAMESPACE}
 )

@@ -394,11 +394,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
     drop_notification_skip(bp, bucket)
 
 
-CAPABILITY = declare(
-    "s3_events",
-    build=build,
-    readers={
-        "s3_events.via": _read_via,
-    },
-    kinds=(ViaParameter,),
-)
+CAPABILITY = declare("s3_events", build=build, readers={"s3_events.via": _read_via})

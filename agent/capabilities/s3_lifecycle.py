@@ -368,7 +368,6 @@ CAPABILITY = declare(
         "s3.log_expiration_days": read_log_expiration,
         "s3.noncurrent_days": read_noncurrent,
     },
-    kinds=(RuleParameter,),
     applies=lambda req: (
         "s3_lifecycle" in req.services
         or any(

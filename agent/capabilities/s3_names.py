@@ -75,7 +75,7 @@ def read_names(text: str) -> Iterator[tuple[str, Any]]:
 
 
 @dataclass(frozen=True)
-class NamesParameter(Parameter):
+class BucketNamesParameter(Parameter):
     """Every stated name is some bucket's ``bucket``."""
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
@@ -140,11 +140,5 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 
 CAPABILITY = declare(
-    "s3_names",
-    build=build,
-    readers={
-        KEY: read_names,
-    },
-    kinds=(NamesParameter,),
-    applies=lambda req: KEY in req.params,
+    "s3_names", build=build, readers={KEY: read_names}, applies=lambda req: KEY in req.params
 )

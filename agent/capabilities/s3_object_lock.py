@@ -102,9 +102,5 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "s3_object_lock",
     build=build,
-    readers={
-        "s3.lock_days": reader(_DAYS, _days),
-        "s3.lock_mode": reader(_MODE, _mode),
-    },
-    kinds=(LockDaysParameter,),
+    readers={"s3.lock_days": reader(_DAYS, _days), "s3.lock_mode": reader(_MODE, _mode)},
 )

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities._dr_region import RegionParameter, ensure_region
+from autcloud.agent.capabilities._dr_region import ensure_region
 from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.capabilities.s3_lifecycle import _CLASS, _storage_class, ensure_data_bucket
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
@@ -192,11 +192,5 @@ def build(bp: Blueprint, ctx: Context) -> None:
 
 
 CAPABILITY = declare(
-    "s3_replication",
-    build=build,
-    readers={
-        REGION_KEY: read_region,
-        CLASS_KEY: _CLASS_PATTERNS,
-    },
-    kinds=(RegionParameter,),
+    "s3_replication", build=build, readers={REGION_KEY: read_region, CLASS_KEY: _CLASS_PATTERNS}
 )

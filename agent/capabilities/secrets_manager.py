@@ -142,10 +142,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
-CAPABILITY = declare(
-    "secrets_manager",
-    build=build,
-    readers={
-        ROTATION_KEY: read_rotation,
-    },
-)
+CAPABILITY = declare("secrets_manager", build=build, readers={ROTATION_KEY: read_rotation})

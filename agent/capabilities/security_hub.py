@@ -118,11 +118,4 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
 
 
-CAPABILITY = declare(
-    "security_hub",
-    build=build,
-    readers={
-        KEY: read_standards,
-    },
-    kinds=(StandardsParameter,),
-)
+CAPABILITY = declare("security_hub", build=build, readers={KEY: read_standards})

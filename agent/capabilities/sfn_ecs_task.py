@@ -181,11 +181,4 @@ def _applies(req: Requirements) -> bool:
     return KEY in req.params
 
 
-CAPABILITY = declare(
-    "sfn_ecs_task",
-    build=build,
-    applies=_applies,
-    readers={
-        KEY: _read,
-    },
-)
+CAPABILITY = declare("sfn_ecs_task", build=build, applies=_applies, readers={KEY: _read})

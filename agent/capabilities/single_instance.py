@@ -131,10 +131,5 @@ def _applies(req: Requirements) -> bool:
 
 
 CAPABILITY = declare(
-    "single_instance",
-    build=build,
-    applies=_applies,
-    readers={
-        "ec2.single_instance": _read_single,
-    },
+    "single_instance", build=build, applies=_applies, readers={"ec2.single_instance": _read_single}
 )

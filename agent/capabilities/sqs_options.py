@@ -212,10 +212,6 @@ CAPABILITIES = [
             "sqs.retention_days": read_retention,
             "sqs.visibility_timeout": read_visibility,
         },
-        kinds=(
-            RedriveParameter,
-            ScaledParameter,
-        ),
         # The dead-letter queue itself is core; only stated values need this builder (and FIFO's
         # builder applies them too, so a request naming both runs it once).
         applies=lambda req: (

@@ -538,5 +538,4 @@ CAPABILITY = declare(
         ON_FAILURE_KEY: read_on_failure,
         NAME_KEY: read_name,
     },
-    kinds=(DefinitionParameter,),
 )

@@ -86,8 +86,5 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "waf_options",
     build=build,
-    readers={
-        "waf.rate_limit": _read_limit,
-        "waf.managed_rule_group": _read_group,
-    },
+    readers={"waf.rate_limit": _read_limit, "waf.managed_rule_group": _read_group},
 )

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from autcloud.agent.capabilities import base
-from autcloud.agent.capabilities.base import declare
+from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.capabilities.registry import registry
 
 FACTS = Path(base.__file__).resolve().parent / "capabilities.yaml"
@@ -43,9 +43,22 @@ def test_a_reader_for_a_parameter_capabilities_yaml_does_not_list_is_refused() -
         declare("budgets", readers=readers)
 
 
-def test_a_parameter_kind_the_module_does_not_pass_is_refused_naming_it() -> None:
-    with pytest.raises(KeyError, match=r"is of kind '\w+Parameter'.*kinds="):
-        declare("sqs_options", readers={key: _read_nothing for key in _listed("sqs_options")})
+def test_a_parameter_kind_no_module_defines_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry = base._facts()["budgets"]
+    parameters = {"budget.alert_usd": {**entry["parameters"]["budget.alert_usd"], "kind": "Nope"}}
+    monkeypatch.setitem(base._facts(), "budgets", {**entry, "parameters": parameters})
+    with pytest.raises(KeyError, match=r"budgets\.parameters\.budget\.alert_usd is of kind 'Nope'"):
+        declare("budgets", readers={"budget.alert_usd": _read_nothing})
+
+
+def test_two_parameter_kinds_of_one_name_are_refused_naming_both_modules() -> None:
+    from autcloud.agent.capabilities.cache_options import NodesParameter
+
+    with pytest.raises(TypeError, match=r"NodesParameter is defined in .*test_capability_facts"):
+        type("NodesParameter", (Parameter,), {})
+    assert base._KINDS["NodesParameter"] is NodesParameter
 
 
 def test_each_parameter_carries_its_facts_from_capabilities_yaml() -> None:
@@ -61,7 +74,3 @@ def test_each_parameter_carries_its_facts_from_capabilities_yaml() -> None:
                 fact["op"],
             )
             assert type(parameter).__name__ == fact.get("kind", "Parameter")
-
-
-def _listed(key: str) -> list[str]:
-    return list(yaml.safe_load(FACTS.read_text(encoding="utf-8"))[key]["parameters"])
