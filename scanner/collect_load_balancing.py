@@ -47,6 +47,31 @@ _LB_LOGS = (
     ("connection_logs", "connection_logs.s3", _APPLICATION),
 )
 _TCP_PROTOCOLS = frozenset({"TCP", "UDP", "TCP_UDP", "TLS"})
+# Listener actions written from their configuration alone: action type → (block, API field,
+# {argument: configuration field}).
+_ACTION_CONFIGS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "redirect": (
+        "redirect",
+        "RedirectConfig",
+        {
+            "status_code": "StatusCode",
+            "protocol": "Protocol",
+            "port": "Port",
+            "host": "Host",
+            "path": "Path",
+            "query": "Query",
+        },
+    ),
+    "fixed-response": (
+        "fixed_response",
+        "FixedResponseConfig",
+        {
+            "content_type": "ContentType",
+            "message_body": "MessageBody",
+            "status_code": "StatusCode",
+        },
+    ),
+}
 
 
 def _typed(value: str, kind: type) -> Any:
@@ -202,29 +227,10 @@ def _action(action: dict[str, Any]) -> Block | None:
     body: dict[str, Any] = {"type": kind, "order": action.get("Order")}
     if kind == "forward" and action.get("TargetGroupArn"):
         body["target_group_arn"] = Ref(action["TargetGroupArn"], "arn")
-    elif kind == "redirect":
-        config = action.get("RedirectConfig", {})
-        body["redirect"] = Block(
-            "",
-            body={
-                "status_code": config.get("StatusCode"),
-                "protocol": config.get("Protocol"),
-                "port": config.get("Port"),
-                "host": config.get("Host"),
-                "path": config.get("Path"),
-                "query": config.get("Query"),
-            },
-        )
-    elif kind == "fixed-response":
-        config = action.get("FixedResponseConfig", {})
-        body["fixed_response"] = Block(
-            "",
-            body={
-                "content_type": config.get("ContentType"),
-                "message_body": config.get("MessageBody"),
-                "status_code": config.get("StatusCode"),
-            },
-        )
+    elif kind in _ACTION_CONFIGS:
+        block, field, arguments = _ACTION_CONFIGS[kind]
+        config = action.get(field, {})
+        body[block] = Block("", body={arg: config.get(name) for arg, name in arguments.items()})
     else:
         return None
     return Block("", body=body)
