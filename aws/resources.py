@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from autcloud.agent.datafile import load_yaml
 from autcloud.aws.clients import AwsClients
 
 GONE_STATES = frozenset({"terminated", "shutting-down", "deleting", "deleted", "failed"})
@@ -232,99 +234,45 @@ def _distributions(where: Where) -> Iterator[Resource]:
             yield Resource(item["ARN"], "cloudfront:distribution", where.region, item=item)
 
 
-def _vpc_of_subnet_group(item: Any) -> str | None:
-    return (item.get("DBSubnetGroup") or {}).get("VpcId")
+def _vpc_at(path: list[str]) -> Callable[[Any], str | None]:
+    """An item's VPC ID at ``path`` of its fields (an empty or missing one: no VPC)."""
+
+    def vpc(item: Any) -> str | None:
+        for key in path:
+            item = (item or {}).get(key)
+        return item or None
+
+    return vpc
 
 
-# Every kind read by the scanner, tagging or monitoring, and the call(s) that list it.
+def _data_listings(path: Path) -> list[Listing]:
+    """The listings of ``listings.yaml``: the calls that need no code of their own."""
+    data = load_yaml(path)
+    ec2 = [_ec2(kind, *row) for kind, row in data["ec2"].items()]
+    listed = [
+        _listed(
+            kind,
+            row["service"],
+            row["call"],
+            row["result"],
+            _field(row["arn"]),
+            name=row.get("name"),
+            tags=row.get("tags"),
+            vpc=_vpc_at(row["vpc"]) if "vpc" in row else lambda item: None,
+        )
+        for kind, row in data["listed"].items()
+    ]
+    return ec2 + listed
+
+
+# Every kind read by the scanner, tagging or monitoring, and the call(s) that list it: the
+# calls of listings.yaml, and the listers that need code of their own.
 LISTINGS: dict[str, Lister] = dict(
     [
+        *_data_listings(Path(__file__).resolve().parent / "listings.yaml"),
         ("ec2:instance", _instances),
-        _ec2("ec2:vpc", "describe_vpcs", "Vpcs", "VpcId"),
-        _ec2("ec2:subnet", "describe_subnets", "Subnets", "SubnetId"),
-        _ec2("ec2:route-table", "describe_route_tables", "RouteTables", "RouteTableId"),
-        _ec2("ec2:security-group", "describe_security_groups", "SecurityGroups", "GroupId"),
-        _ec2(
-            "ec2:security-group-rule",
-            "describe_security_group_rules",
-            "SecurityGroupRules",
-            "SecurityGroupRuleId",
-        ),
-        _ec2("ec2:natgateway", "describe_nat_gateways", "NatGateways", "NatGatewayId"),
         ("ec2:internet-gateway", _internet_gateways),
-        _ec2("ec2:volume", "describe_volumes", "Volumes", "VolumeId"),
-        _listed(
-            "autoscaling:autoScalingGroup",
-            "autoscaling",
-            "describe_auto_scaling_groups",
-            "AutoScalingGroups",
-            _field("AutoScalingGroupARN"),
-            name="AutoScalingGroupName",
-            tags="Tags",
-        ),
-        _listed(
-            "rds:db",
-            "rds",
-            "describe_db_instances",
-            "DBInstances",
-            _field("DBInstanceArn"),
-            name="DBInstanceIdentifier",
-            tags="TagList",
-            vpc=_vpc_of_subnet_group,
-        ),
-        _listed(
-            "rds:cluster",
-            "rds",
-            "describe_db_clusters",
-            "DBClusters",
-            _field("DBClusterArn"),
-            name="DBClusterIdentifier",
-            tags="TagList",
-        ),
         ("s3:bucket", _buckets),
-        _listed(
-            "lambda:function",
-            "lambda",
-            "list_functions",
-            "Functions",
-            _field("FunctionArn"),
-            name="FunctionName",
-            vpc=lambda item: (item.get("VpcConfig") or {}).get("VpcId") or None,
-        ),
-        _listed(
-            "elasticache:cluster",
-            "elasticache",
-            "describe_cache_clusters",
-            "CacheClusters",
-            _field("ARN"),
-            name="CacheClusterId",
-        ),
-        _listed(
-            "elasticache:replicationgroup",
-            "elasticache",
-            "describe_replication_groups",
-            "ReplicationGroups",
-            _field("ARN"),
-            name="ReplicationGroupId",
-        ),
-        _listed(
-            "elasticloadbalancing:loadbalancer",
-            "elbv2",
-            "describe_load_balancers",
-            "LoadBalancers",
-            _field("LoadBalancerArn"),
-            name="LoadBalancerName",
-            vpc=lambda item: item.get("VpcId"),
-        ),
-        _listed(
-            "elasticloadbalancing:targetgroup",
-            "elbv2",
-            "describe_target_groups",
-            "TargetGroups",
-            _field("TargetGroupArn"),
-            name="TargetGroupName",
-            vpc=lambda item: item.get("VpcId"),
-        ),
         _names(
             "dynamodb:table",
             "dynamodb",
@@ -346,7 +294,6 @@ LISTINGS: dict[str, Lister] = dict(
             arn=lambda where, url: where.arn("sqs", _queue_name(url)),
             name=_queue_name,
         ),
-        _listed("sns:topic", "sns", "list_topics", "Topics", _field("TopicArn")),
         _listed(
             "logs:log-group",
             "logs",
@@ -355,15 +302,6 @@ LISTINGS: dict[str, Lister] = dict(
             # the tagging API names log groups without the trailing :*
             lambda _, item: str(item["arn"]).removesuffix(":*"),
             name="logGroupName",
-        ),
-        _listed(
-            "secretsmanager:secret",
-            "secretsmanager",
-            "list_secrets",
-            "SecretList",
-            _field("ARN"),
-            name="Name",
-            tags="Tags",
         ),
         ("cloudfront:distribution", _distributions),
         # kms:key: ListKeys includes AWS-managed keys, which cannot be tagged: the tagging API
