@@ -30,16 +30,15 @@ _VARIABLE = re.compile(r"(?<![\w.])var\.([a-z_][a-z0-9_]*)")
 _LOCAL = re.compile(r"(?<![\w.])local\.([a-z_][a-z0-9_]*)")
 
 
+def policy_document(statements: list[dict[str, Any]]) -> Call:
+    """An IAM policy document (identity, trust, key, bucket or topic policy) of ``statements``."""
+    return Call("jsonencode", {"Version": "2012-10-17", "Statement": statements})
+
+
 def assume_role(service: str) -> Call:
     """The trust policy that lets one AWS service assume a role."""
-    return Call(
-        "jsonencode",
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}
-            ],
-        },
+    return policy_document(
+        [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}]
     )
 
 

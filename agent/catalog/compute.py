@@ -13,6 +13,7 @@ from autcloud.agent.catalog.base import (
     Variable,
     assume_role,
     interp,
+    policy_document,
     tags,
 )
 from autcloud.agent.catalog.security import alarm, log_group
@@ -43,7 +44,11 @@ def role(
     topic: str,
     block: str,
     managed: tuple[str, ...] = (),
+    *,
+    role_name: str = "",
 ) -> None:
+    """A role ``service`` assumes (named ``role_name``, or after ``name``), with the AWS-managed
+    policies in ``managed`` attached."""
     bp.add(
         ResourceSpec(
             "aws_iam_role",
@@ -51,7 +56,7 @@ def role(
             topic,
             reason,
             {
-                "name": interp(f"${{local.name}}-{name.replace('_', '-')}"),
+                "name": interp(f"${{local.name}}-{role_name or name.replace('_', '-')}"),
                 "assume_role_policy": assume_role(service),
             },
             block=block,
@@ -71,6 +76,35 @@ def role(
                 block=block,
             )
         )
+
+
+def role_policy(
+    bp: Blueprint,
+    role: str,
+    policy_name: str,
+    statements: list[dict[str, Any]],
+    reason: str,
+    topic: str,
+    block: str,
+    *,
+    name: str = "",
+) -> None:
+    """The inline policy of our role ``role``: ``statements`` and nothing more (the resource is
+    named ``name``, or after the role)."""
+    bp.add(
+        ResourceSpec(
+            "aws_iam_role_policy",
+            name or role,
+            topic,
+            reason,
+            {
+                "name": policy_name,
+                "role": Expr(f"aws_iam_role.{role}.id"),
+                "policy": policy_document(statements),
+            },
+            block=block,
+        )
+    )
 
 
 def security_group(bp: Blueprint, name: str, description: str, reason: str, block: str) -> None:
@@ -645,50 +679,36 @@ def add_ecs_service(
         "ecs",
     )
     if app_secrets:
-        bp.add(
-            ResourceSpec(
-                "aws_iam_role_policy",
-                "task_execution_secrets",
-                "compute",
-                "Lets ECS inject the database secret at start.",
+        role_policy(
+            bp,
+            "task_execution",
+            "read-app-secrets",
+            [
                 {
-                    "name": "read-app-secrets",
-                    "role": Expr("aws_iam_role.task_execution.id"),
-                    "policy": jsonencode(
-                        {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": ["secretsmanager:GetSecretValue"],
-                                    "Resource": list(app_secrets.values()),
-                                },
-                                {
-                                    "Effect": "Allow",
-                                    "Action": ["kms:Decrypt"],
-                                    "Resource": Expr("aws_kms_key.main.arn"),
-                                },
-                            ],
-                        }
-                    ),
+                    "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue"],
+                    "Resource": list(app_secrets.values()),
                 },
-                block="ecs",
-            )
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt"],
+                    "Resource": Expr("aws_kms_key.main.arn"),
+                },
+            ],
+            "Lets ECS inject the database secret at start.",
+            "compute",
+            "ecs",
+            name="task_execution_secrets",
         )
     if task_policy:
-        bp.add(
-            ResourceSpec(
-                "aws_iam_role_policy",
-                "task",
-                "compute",
-                "The application's permissions, each scoped to one resource.",
-                {
-                    "name": "app-permissions",
-                    "role": Expr("aws_iam_role.task.id"),
-                    "policy": jsonencode({"Version": "2012-10-17", "Statement": task_policy}),
-                },
-                block="ecs",
-            )
+        role_policy(
+            bp,
+            "task",
+            "app-permissions",
+            task_policy,
+            "The application's permissions, each scoped to one resource.",
+            "compute",
+            "ecs",
         )
     container = {
         "name": "app",
@@ -993,19 +1013,15 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
         ("AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"),
     )
     if task_policy:
-        bp.add(
-            ResourceSpec(
-                "aws_iam_role_policy",
-                "instance_app",
-                "compute",
-                "The application's own permissions.",
-                {
-                    "name": "app-permissions",
-                    "role": Expr("aws_iam_role.instance.id"),
-                    "policy": jsonencode({"Version": "2012-10-17", "Statement": task_policy}),
-                },
-                block="ec2",
-            )
+        role_policy(
+            bp,
+            "instance",
+            "app-permissions",
+            task_policy,
+            "The application's own permissions.",
+            "compute",
+            "ec2",
+            name="instance_app",
         )
     bp.add(
         ResourceSpec(
@@ -1338,19 +1354,16 @@ def add_lambda(
             "Resource": Expr("aws_kms_key.main.arn"),
         },
     ]
+    role_policy(
+        bp,
+        f"{name}_lambda",
+        f"{name}-permissions",
+        statements,
+        f"The {name} function's permissions, each scoped.",
+        "compute",
+        "lambda",
+    )
     bp.add(
-        ResourceSpec(
-            "aws_iam_role_policy",
-            f"{name}_lambda",
-            "compute",
-            f"The {name} function's permissions, each scoped.",
-            {
-                "name": f"{name}-permissions",
-                "role": Expr(f"aws_iam_role.{name}_lambda.id"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
-            },
-            block="lambda",
-        ),
         ResourceSpec(
             "aws_sqs_queue",
             f"{name}_dlq",

@@ -14,6 +14,7 @@ from autcloud.agent.catalog.base import (
     ResourceSpec,
     Variable,
     interp,
+    policy_document,
     tags,
 )
 from autcloud.agent.catalog.storage import (
@@ -21,7 +22,7 @@ from autcloud.agent.catalog.storage import (
     add_bucket,
     deny_insecure_transport,
 )
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.hcl import Block, Expr
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -355,27 +356,22 @@ def add_static_site(bp: Blueprint, ctx: Context) -> None:
             "Lets only this CloudFront distribution read the site; TLS only.",
             {
                 "bucket": Expr("aws_s3_bucket.site.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "CloudFrontRead",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "cloudfront.amazonaws.com"},
-                                "Action": "s3:GetObject",
-                                "Resource": Expr('"${aws_s3_bucket.site.arn}/*"'),
-                                "Condition": {
-                                    "StringEquals": {
-                                        "AWS:SourceArn": Expr(
-                                            "aws_cloudfront_distribution.main.arn"
-                                        )
-                                    }
-                                },
+                "policy": policy_document(
+                    [
+                        {
+                            "Sid": "CloudFrontRead",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3:GetObject",
+                            "Resource": Expr('"${aws_s3_bucket.site.arn}/*"'),
+                            "Condition": {
+                                "StringEquals": {
+                                    "AWS:SourceArn": Expr("aws_cloudfront_distribution.main.arn")
+                                }
                             },
-                            deny_insecure_transport("site"),
-                        ],
-                    }
+                        },
+                        deny_insecure_transport("site"),
+                    ]
                 ),
             },
             block="static_site",

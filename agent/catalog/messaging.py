@@ -10,10 +10,10 @@ from autcloud.agent.catalog.base import (
     Output,
     ResourceSpec,
     Variable,
-    assume_role,
     interp,
     tags,
 )
+from autcloud.agent.catalog.compute import egress, role, role_policy, security_group
 from autcloud.agent.catalog.security import alarm
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
@@ -212,41 +212,24 @@ def add_schedule(
         target = {"arn": Expr(f"aws_lambda_function.{target_function}.arn")}
         what = "invoke the job function"
     expression = schedule_expression(bp, ctx)
+    role(
+        bp,
+        "scheduler",
+        "scheduler.amazonaws.com",
+        f"Lets EventBridge Scheduler {what}, nothing else.",
+        "messaging",
+        "eventbridge",
+    )
+    role_policy(
+        bp,
+        "scheduler",
+        "invoke-job",
+        [{"Effect": "Allow", "Action": action, "Resource": resources}],
+        "The scheduler's only permission: invoke the job.",
+        "messaging",
+        "eventbridge",
+    )
     bp.add(
-        ResourceSpec(
-            "aws_iam_role",
-            "scheduler",
-            "messaging",
-            f"Lets EventBridge Scheduler {what}, nothing else.",
-            {
-                "name": interp("${local.name}-scheduler"),
-                "assume_role_policy": assume_role("scheduler.amazonaws.com"),
-            },
-            block="eventbridge",
-        ),
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "scheduler",
-            "messaging",
-            "The scheduler's only permission: invoke the job.",
-            {
-                "name": "invoke-job",
-                "role": Expr("aws_iam_role.scheduler.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": action,
-                                "Resource": resources,
-                            }
-                        ],
-                    }
-                ),
-            },
-            block="eventbridge",
-        ),
         ResourceSpec(
             "aws_scheduler_schedule",
             "job",
@@ -391,8 +374,6 @@ def add_data_lake(bp: Blueprint, ctx: Context) -> None:
 
 def add_batch(bp: Blueprint, ctx: Context) -> None:
     """AWS Batch on Fargate: a compute environment in the private subnets, a queue, a job definition."""
-    from autcloud.agent.catalog.compute import egress, role, security_group
-
     bp.blocks.append("batch")
     image = bp.var(
         Variable(
@@ -505,64 +486,53 @@ def add_batch(bp: Blueprint, ctx: Context) -> None:
 def add_stream_to_lake(bp: Blueprint) -> None:
     """Kinesis Data Firehose: delivers the event stream into the data lake, compressed, by date."""
     bp.blocks.append("firehose")
+    role(
+        bp,
+        "firehose",
+        "firehose.amazonaws.com",
+        "Lets Firehose read the stream and write to the lake, nothing else.",
+        "analytics",
+        "firehose",
+    )
+    role_policy(
+        bp,
+        "firehose",
+        "stream-to-lake",
+        [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "kinesis:DescribeStream",
+                    "kinesis:GetShardIterator",
+                    "kinesis:GetRecords",
+                    "kinesis:ListShards",
+                ],
+                "Resource": Expr("aws_kinesis_stream.events.arn"),
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "s3:PutObject",
+                    "s3:GetBucketLocation",
+                    "s3:ListBucket",
+                    "s3:AbortMultipartUpload",
+                ],
+                "Resource": [
+                    Expr("aws_s3_bucket.data_lake.arn"),
+                    Expr('"${aws_s3_bucket.data_lake.arn}/*"'),
+                ],
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": Expr("aws_kms_key.main.arn"),
+            },
+        ],
+        "Firehose's permissions: read the stream, write the lake bucket, use the key.",
+        "analytics",
+        "firehose",
+    )
     bp.add(
-        ResourceSpec(
-            "aws_iam_role",
-            "firehose",
-            "analytics",
-            "Lets Firehose read the stream and write to the lake, nothing else.",
-            {
-                "name": interp("${local.name}-firehose"),
-                "assume_role_policy": assume_role("firehose.amazonaws.com"),
-            },
-            block="firehose",
-        ),
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "firehose",
-            "analytics",
-            "Firehose's permissions: read the stream, write the lake bucket, use the key.",
-            {
-                "name": "stream-to-lake",
-                "role": Expr("aws_iam_role.firehose.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "kinesis:DescribeStream",
-                                    "kinesis:GetShardIterator",
-                                    "kinesis:GetRecords",
-                                    "kinesis:ListShards",
-                                ],
-                                "Resource": Expr("aws_kinesis_stream.events.arn"),
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "s3:PutObject",
-                                    "s3:GetBucketLocation",
-                                    "s3:ListBucket",
-                                    "s3:AbortMultipartUpload",
-                                ],
-                                "Resource": [
-                                    Expr("aws_s3_bucket.data_lake.arn"),
-                                    Expr('"${aws_s3_bucket.data_lake.arn}/*"'),
-                                ],
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                                "Resource": Expr("aws_kms_key.main.arn"),
-                            },
-                        ],
-                    }
-                ),
-            },
-            block="firehose",
-        ),
         ResourceSpec(
             "aws_kinesis_firehose_delivery_stream",
             "lake",

@@ -8,11 +8,12 @@ from autcloud.agent.catalog.base import (
     Output,
     ResourceSpec,
     Variable,
-    assume_role,
     interp,
     tags,
 )
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.catalog.compute import role, role_policy
+from autcloud.agent.catalog.security import log_group
+from autcloud.agent.hcl import Block, Expr
 
 
 def spanned_zones(bp: Blueprint, ctx: Context) -> int:
@@ -320,56 +321,38 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
 
 
 def _flow_logs(bp: Blueprint) -> None:
-    assume = assume_role("vpc-flow-logs.amazonaws.com")
-    write_logs = jsonencode(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogStreams",
-                    ],
-                    "Resource": Expr('"${aws_cloudwatch_log_group.flow_logs.arn}:*"'),
-                }
-            ],
-        }
+    log_group(
+        bp,
+        "flow_logs",
+        "/aws/vpc/${local.name}/flow-logs",
+        "Keeps VPC flow logs for incident investigation, encrypted, with bounded retention.",
+        "network",
+        "network",
+    )
+    role(
+        bp,
+        "flow_logs",
+        "vpc-flow-logs.amazonaws.com",
+        "Lets the flow-log service write to its log group, nothing more.",
+        "network",
+        "network",
+    )
+    role_policy(
+        bp,
+        "flow_logs",
+        "write-flow-logs",
+        [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": Expr('"${aws_cloudwatch_log_group.flow_logs.arn}:*"'),
+            }
+        ],
+        "The flow-log role's only permission: its own log group.",
+        "network",
+        "network",
     )
     bp.add(
-        ResourceSpec(
-            "aws_cloudwatch_log_group",
-            "flow_logs",
-            "network",
-            "Keeps VPC flow logs for incident investigation, encrypted, with bounded retention.",
-            {
-                "name": interp("/aws/vpc/${local.name}/flow-logs"),
-                "retention_in_days": Expr("var.log_retention_days"),
-                "kms_key_id": Expr("aws_kms_key.main.arn"),
-            },
-            block="network",
-        ),
-        ResourceSpec(
-            "aws_iam_role",
-            "flow_logs",
-            "network",
-            "Lets the flow-log service write to its log group, nothing more.",
-            {"name": interp("${local.name}-flow-logs"), "assume_role_policy": assume},
-            block="network",
-        ),
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "flow_logs",
-            "network",
-            "The flow-log role's only permission: its own log group.",
-            {
-                "name": "write-flow-logs",
-                "role": Expr("aws_iam_role.flow_logs.id"),
-                "policy": write_logs,
-            },
-            block="network",
-        ),
         ResourceSpec(
             "aws_flow_log",
             "main",

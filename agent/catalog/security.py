@@ -7,8 +7,8 @@ from autcloud.agent.catalog.base import (
     Output,
     ResourceSpec,
     Variable,
-    assume_role,
     interp,
+    policy_document,
     tags,
 )
 from autcloud.agent.catalog.storage import (
@@ -16,48 +16,45 @@ from autcloud.agent.catalog.storage import (
     deny_insecure_transport,
     ensure_caller_identity,
 )
-from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+from autcloud.agent.hcl import Block, Call, Expr
 
 
 def add_kms(bp: Blueprint) -> None:
     """A customer-managed key for everything encrypted at rest, usable by the services that need it."""
     bp.blocks.append("kms")
     account_root = Expr('"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"')
-    policy = jsonencode(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministration",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": account_root},
-                    "Action": "kms:*",
-                    "Resource": "*",
+    policy = policy_document(
+        [
+            {
+                "Sid": "AccountAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "ServicesEncryptWithThisKey",
+                "Effect": "Allow",
+                "Principal": {
+                    "Service": [
+                        Expr('"logs.${var.region}.amazonaws.com"'),
+                        "cloudtrail.amazonaws.com",
+                        "sns.amazonaws.com",
+                        "sqs.amazonaws.com",
+                        "events.amazonaws.com",
+                        "delivery.logs.amazonaws.com",
+                    ]
                 },
-                {
-                    "Sid": "ServicesEncryptWithThisKey",
-                    "Effect": "Allow",
-                    "Principal": {
-                        "Service": [
-                            Expr('"logs.${var.region}.amazonaws.com"'),
-                            "cloudtrail.amazonaws.com",
-                            "sns.amazonaws.com",
-                            "sqs.amazonaws.com",
-                            "events.amazonaws.com",
-                            "delivery.logs.amazonaws.com",
-                        ]
-                    },
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                },
-            ],
-        }
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                "Resource": "*",
+            },
+        ]
     )
     ensure_caller_identity(bp)
     bp.add(
@@ -91,56 +88,43 @@ def add_kms(bp: Blueprint) -> None:
 
 def add_audit_trail(bp: Blueprint) -> None:
     """CloudTrail across regions, validated and encrypted, into its own bucket and CloudWatch."""
+    # compute declares the roles and imports this module for alarms and log groups
+    from autcloud.agent.catalog.compute import role, role_policy
+
     bp.blocks.append("cloudtrail")
     add_bucket(
         bp, "trail", "Holds CloudTrail's audit log files.", topic="security", log_target=True
     )
     trail_arn = "arn:aws:cloudtrail:${var.region}:${data.aws_caller_identity.current.account_id}:trail/${local.name}"
-    bucket_policy = jsonencode(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "CloudTrailAclCheck",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": "s3:GetBucketAcl",
-                    "Resource": Expr("aws_s3_bucket.trail.arn"),
-                    "Condition": {"StringEquals": {"aws:SourceArn": Expr(f'"{trail_arn}"')}},
+    bucket_policy = policy_document(
+        [
+            {
+                "Sid": "CloudTrailAclCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:GetBucketAcl",
+                "Resource": Expr("aws_s3_bucket.trail.arn"),
+                "Condition": {"StringEquals": {"aws:SourceArn": Expr(f'"{trail_arn}"')}},
+            },
+            {
+                "Sid": "CloudTrailWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": Expr(
+                    '"${aws_s3_bucket.trail.arn}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"'
+                ),
+                "Condition": {
+                    "StringEquals": {
+                        "s3:x-amz-acl": "bucket-owner-full-control",
+                        "aws:SourceArn": Expr(f'"{trail_arn}"'),
+                    }
                 },
-                {
-                    "Sid": "CloudTrailWrite",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": Expr(
-                        '"${aws_s3_bucket.trail.arn}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"'
-                    ),
-                    "Condition": {
-                        "StringEquals": {
-                            "s3:x-amz-acl": "bucket-owner-full-control",
-                            "aws:SourceArn": Expr(f'"{trail_arn}"'),
-                        }
-                    },
-                },
-                deny_insecure_transport("trail"),
-            ],
-        }
+            },
+            deny_insecure_transport("trail"),
+        ]
     )
     _trail_publishes_alerts(bp, trail_arn)
-    assume = assume_role("cloudtrail.amazonaws.com")
-    write_logs = jsonencode(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": Expr('"${aws_cloudwatch_log_group.trail.arn}:*"'),
-                }
-            ],
-        }
-    )
     bp.add(
         ResourceSpec(
             "aws_s3_bucket_policy",
@@ -149,39 +133,41 @@ def add_audit_trail(bp: Blueprint) -> None:
             "Lets only CloudTrail write audit logs; TLS only.",
             {"bucket": Expr("aws_s3_bucket.trail.id"), "policy": bucket_policy},
             block="cloudtrail",
-        ),
-        ResourceSpec(
-            "aws_cloudwatch_log_group",
-            "trail",
-            "security",
-            "Audit events searchable in CloudWatch, encrypted.",
+        )
+    )
+    log_group(
+        bp,
+        "trail",
+        "/aws/cloudtrail/${local.name}",
+        "Audit events searchable in CloudWatch, encrypted.",
+        "security",
+        "cloudtrail",
+    )
+    role(
+        bp,
+        "trail",
+        "cloudtrail.amazonaws.com",
+        "Lets CloudTrail deliver to its log group.",
+        "security",
+        "cloudtrail",
+        role_name="cloudtrail",
+    )
+    role_policy(
+        bp,
+        "trail",
+        "write-trail-logs",
+        [
             {
-                "name": interp("/aws/cloudtrail/${local.name}"),
-                "retention_in_days": Expr("var.log_retention_days"),
-                "kms_key_id": Expr("aws_kms_key.main.arn"),
-            },
-            block="cloudtrail",
-        ),
-        ResourceSpec(
-            "aws_iam_role",
-            "trail",
-            "security",
-            "Lets CloudTrail deliver to its log group.",
-            {"name": interp("${local.name}-cloudtrail"), "assume_role_policy": assume},
-            block="cloudtrail",
-        ),
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "trail",
-            "security",
-            "CloudTrail's only permission: its log group.",
-            {
-                "name": "write-trail-logs",
-                "role": Expr("aws_iam_role.trail.id"),
-                "policy": write_logs,
-            },
-            block="cloudtrail",
-        ),
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": Expr('"${aws_cloudwatch_log_group.trail.arn}:*"'),
+            }
+        ],
+        "CloudTrail's only permission: its log group.",
+        "security",
+        "cloudtrail",
+    )
+    bp.add(
         ResourceSpec(
             "aws_cloudtrail",
             "main",
@@ -406,7 +392,7 @@ def allow_topic_publish(
             "Who may publish to the topic: the account, and the named AWS sources by their ARN.",
             {
                 "arn": Expr(f"aws_sns_topic.{topic}.arn"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": [owner, statement]}),
+                "policy": policy_document([owner, statement]),
             },
             block=block,
         )

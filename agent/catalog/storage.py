@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Output, ResourceSpec, tags
-from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+from autcloud.agent.catalog.base import Blueprint, Output, ResourceSpec, policy_document, tags
+from autcloud.agent.hcl import Block, Call, Expr
 
 REPLICATION_SKIP = "checkov:skip=CKV_AWS_144:Cross-region replication doubles storage cost; versioning and backups cover a startup baseline"
 NOTIFICATION_SKIP = (
@@ -72,27 +72,24 @@ def ensure_access_logs(bp: Blueprint) -> None:
             "Lets the log services of this account deliver access logs; TLS only.",
             {
                 "bucket": Expr("aws_s3_bucket.access_logs.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "S3ServerAccessLogs",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "logging.s3.amazonaws.com"},
-                                "Action": "s3:PutObject",
-                                "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
-                                "Condition": {
-                                    "StringEquals": {
-                                        "aws:SourceAccount": Expr(
-                                            "data.aws_caller_identity.current.account_id"
-                                        )
-                                    }
-                                },
+                "policy": policy_document(
+                    [
+                        {
+                            "Sid": "S3ServerAccessLogs",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
+                            "Condition": {
+                                "StringEquals": {
+                                    "aws:SourceAccount": Expr(
+                                        "data.aws_caller_identity.current.account_id"
+                                    )
+                                }
                             },
-                            deny_insecure_transport("access_logs"),
-                        ],
-                    }
+                        },
+                        deny_insecure_transport("access_logs"),
+                    ]
                 ),
             },
             block="s3",
