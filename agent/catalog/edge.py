@@ -14,13 +14,12 @@ from autcloud.agent.catalog.base import (
     ResourceSpec,
     Variable,
     interp,
-    policy_document,
     tags,
 )
 from autcloud.agent.catalog.storage import (
     accept_acl_log_delivery,
     add_bucket,
-    deny_insecure_transport,
+    bucket_policy,
 )
 from autcloud.agent.hcl import Block, Expr
 
@@ -348,34 +347,24 @@ def add_static_site(bp: Blueprint, ctx: Context) -> None:
         transition_to_ia_days=None,
     )
     _distribution(bp, ctx, origin="s3")
-    bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_policy",
-            "site",
-            "edge",
-            "Lets only this CloudFront distribution read the site; TLS only.",
+    bucket_policy(
+        bp,
+        "site",
+        [
             {
-                "bucket": Expr("aws_s3_bucket.site.id"),
-                "policy": policy_document(
-                    [
-                        {
-                            "Sid": "CloudFrontRead",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudfront.amazonaws.com"},
-                            "Action": "s3:GetObject",
-                            "Resource": Expr('"${aws_s3_bucket.site.arn}/*"'),
-                            "Condition": {
-                                "StringEquals": {
-                                    "AWS:SourceArn": Expr("aws_cloudfront_distribution.main.arn")
-                                }
-                            },
-                        },
-                        deny_insecure_transport("site"),
-                    ]
-                ),
-            },
-            block="static_site",
-        )
+                "Sid": "CloudFrontRead",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": Expr('"${aws_s3_bucket.site.arn}/*"'),
+                "Condition": {
+                    "StringEquals": {"AWS:SourceArn": Expr("aws_cloudfront_distribution.main.arn")}
+                },
+            }
+        ],
+        "Lets only this CloudFront distribution read the site; TLS only.",
+        "edge",
+        "static_site",
     )
 
 

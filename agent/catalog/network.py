@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -14,6 +16,20 @@ from autcloud.agent.catalog.base import (
 from autcloud.agent.catalog.compute import role, role_policy
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr
+
+# The services a free gateway endpoint keeps off the NAT path, and why each is there.
+GATEWAY_ENDPOINTS = {
+    "s3": "Gateway endpoint: S3 traffic stays on the AWS network and skips NAT charges.",
+    "dynamodb": "Gateway endpoint for DynamoDB: free, private and off the NAT path.",
+}
+
+# The subnet tiers, one subnet per zone each: where their /24s start in the VPC's range, and
+# the role tag by which Kubernetes' load balancer controller finds them.
+SUBNET_OFFSETS = {"public": 0, "private": 10, "data": 20}
+SUBNET_ELB_ROLES = {
+    "public": "kubernetes.io/role/elb",
+    "private": "kubernetes.io/role/internal-elb",
+}
 
 
 def spanned_zones(bp: Blueprint, ctx: Context) -> int:
@@ -99,59 +115,20 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
             {"vpc_id": Expr("aws_vpc.main.id"), "tags": tags("igw")},
             block="network",
         ),
-        ResourceSpec(
-            "aws_subnet",
+        _subnets(
+            cidr,
             "public",
-            "network",
             "Public subnets, one per zone, for load balancers and NAT gateways only.",
-            {
-                "count": Expr("length(local.azs)"),
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "cidr_block": Expr(f"cidrsubnet({cidr.text}, 8, count.index)"),
-                "availability_zone": Expr("local.azs[count.index]"),
-                "map_public_ip_on_launch": False,
-                "tags": tags(
-                    "public-${local.azs[count.index]}",
-                    Tier="public",
-                    **{"kubernetes.io/role/elb": "1"},
-                ),
-            },
-            block="network",
+            map_public_ip_on_launch=False,
         ),
-        ResourceSpec(
-            "aws_subnet",
-            "private",
-            "network",
-            "Private subnets, one per zone, for the application tier.",
-            {
-                "count": Expr("length(local.azs)"),
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "cidr_block": Expr(f"cidrsubnet({cidr.text}, 8, count.index + 10)"),
-                "availability_zone": Expr("local.azs[count.index]"),
-                "tags": tags(
-                    "private-${local.azs[count.index]}",
-                    Tier="private",
-                    **{"kubernetes.io/role/internal-elb": "1"},
-                ),
-            },
-            block="network",
-        ),
+        _subnets(cidr, "private", "Private subnets, one per zone, for the application tier."),
     )
     if isolated_subnets:
         bp.add(
-            ResourceSpec(
-                "aws_subnet",
+            _subnets(
+                cidr,
                 "data",
-                "network",
                 "Isolated subnets, one per zone, for databases and caches: no route to the internet.",
-                {
-                    "count": Expr("length(local.azs)"),
-                    "vpc_id": Expr("aws_vpc.main.id"),
-                    "cidr_block": Expr(f"cidrsubnet({cidr.text}, 8, count.index + 20)"),
-                    "availability_zone": Expr("local.azs[count.index]"),
-                    "tags": tags("data-${local.azs[count.index]}", Tier="data"),
-                },
-                block="network",
             )
         )
     nat_count = "var.az_count" if ctx.nat_per_az else "1"
@@ -205,17 +182,8 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
             },
             block="network",
         ),
-        ResourceSpec(
-            "aws_route_table_association",
-            "public",
-            "network",
-            "Attaches each public subnet to the public routes.",
-            {
-                "count": Expr("length(local.azs)"),
-                "subnet_id": Expr("aws_subnet.public[count.index].id"),
-                "route_table_id": Expr("aws_route_table.public.id"),
-            },
-            block="network",
+        _associations(
+            "public", "aws_route_table.public", "Attaches each public subnet to the public routes."
         ),
         ResourceSpec(
             "aws_route_table",
@@ -240,17 +208,10 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
             },
             block="network",
         ),
-        ResourceSpec(
-            "aws_route_table_association",
+        _associations(
             "private",
-            "network",
+            "aws_route_table.private[count.index]",
             "Attaches each private subnet to its zone's routes.",
-            {
-                "count": Expr("length(local.azs)"),
-                "subnet_id": Expr("aws_subnet.private[count.index].id"),
-                "route_table_id": Expr("aws_route_table.private[count.index].id"),
-            },
-            block="network",
         ),
     )
     route_tables = "concat([aws_route_table.public.id], aws_route_table.private[*].id)"
@@ -264,50 +225,30 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
                 {"vpc_id": Expr("aws_vpc.main.id"), "tags": tags("data")},
                 block="network",
             ),
-            ResourceSpec(
-                "aws_route_table_association",
+            _associations(
                 "data",
-                "network",
+                "aws_route_table.data",
                 "Attaches each data subnet to the local-only routes.",
-                {
-                    "count": Expr("length(local.azs)"),
-                    "subnet_id": Expr("aws_subnet.data[count.index].id"),
-                    "route_table_id": Expr("aws_route_table.data.id"),
-                },
-                block="network",
             ),
         )
         route_tables = "concat([aws_route_table.public.id, aws_route_table.data.id], aws_route_table.private[*].id)"
-    bp.add(
-        ResourceSpec(
-            "aws_vpc_endpoint",
-            "s3",
-            "network",
-            "Gateway endpoint: S3 traffic stays on the AWS network and skips NAT charges.",
-            {
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "service_name": interp("com.amazonaws.${var.region}.s3"),
-                "vpc_endpoint_type": "Gateway",
-                "route_table_ids": Expr(route_tables),
-                "tags": tags("s3-endpoint"),
-            },
-            block="network",
-        ),
-        ResourceSpec(
-            "aws_vpc_endpoint",
-            "dynamodb",
-            "network",
-            "Gateway endpoint for DynamoDB: free, private and off the NAT path.",
-            {
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "service_name": interp("com.amazonaws.${var.region}.dynamodb"),
-                "vpc_endpoint_type": "Gateway",
-                "route_table_ids": Expr(route_tables),
-                "tags": tags("dynamodb-endpoint"),
-            },
-            block="network",
-        ),
-    )
+    for service, reason in GATEWAY_ENDPOINTS.items():
+        bp.add(
+            ResourceSpec(
+                "aws_vpc_endpoint",
+                service,
+                "network",
+                reason,
+                {
+                    "vpc_id": Expr("aws_vpc.main.id"),
+                    "service_name": interp(f"com.amazonaws.${{var.region}}.{service}"),
+                    "vpc_endpoint_type": "Gateway",
+                    "route_table_ids": Expr(route_tables),
+                    "tags": tags(f"{service}-endpoint"),
+                },
+                block="network",
+            )
+        )
     _flow_logs(bp)
     bp.out(
         Output("vpc_id", "aws_vpc.main.id", "ID of the VPC."),
@@ -317,6 +258,49 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
             "aws_subnet.private[*].id",
             "IDs of the private (application) subnets.",
         ),
+    )
+
+
+def _subnets(cidr: Expr, tier: str, reason: str, **settings: Any) -> ResourceSpec:
+    """The tier's subnets, one /24 per zone, with any ``settings`` of the tier's own."""
+    offset = SUBNET_OFFSETS[tier]
+    elb_role = SUBNET_ELB_ROLES.get(tier)
+    return ResourceSpec(
+        "aws_subnet",
+        tier,
+        "network",
+        reason,
+        {
+            "count": Expr("length(local.azs)"),
+            "vpc_id": Expr("aws_vpc.main.id"),
+            "cidr_block": Expr(
+                f"cidrsubnet({cidr.text}, 8, count.index{f' + {offset}' if offset else ''})"
+            ),
+            "availability_zone": Expr("local.azs[count.index]"),
+            **settings,
+            "tags": tags(
+                f"{tier}-${{local.azs[count.index]}}",
+                Tier=tier,
+                **({elb_role: "1"} if elb_role else {}),
+            ),
+        },
+        block="network",
+    )
+
+
+def _associations(tier: str, route_table: str, reason: str) -> ResourceSpec:
+    """Each subnet of the tier attached to ``route_table`` (an address)."""
+    return ResourceSpec(
+        "aws_route_table_association",
+        tier,
+        "network",
+        reason,
+        {
+            "count": Expr("length(local.azs)"),
+            "subnet_id": Expr(f"aws_subnet.{tier}[count.index].id"),
+            "route_table_id": Expr(f"{route_table}.id"),
+        },
+        block="network",
     )
 
 

@@ -13,7 +13,7 @@ from autcloud.agent.catalog.base import (
 )
 from autcloud.agent.catalog.storage import (
     add_bucket,
-    deny_insecure_transport,
+    bucket_policy,
     ensure_caller_identity,
 )
 from autcloud.agent.hcl import Block, Call, Expr
@@ -96,7 +96,10 @@ def add_audit_trail(bp: Blueprint) -> None:
         bp, "trail", "Holds CloudTrail's audit log files.", topic="security", log_target=True
     )
     trail_arn = "arn:aws:cloudtrail:${var.region}:${data.aws_caller_identity.current.account_id}:trail/${local.name}"
-    bucket_policy = policy_document(
+    _trail_publishes_alerts(bp, trail_arn)
+    bucket_policy(
+        bp,
+        "trail",
         [
             {
                 "Sid": "CloudTrailAclCheck",
@@ -121,19 +124,10 @@ def add_audit_trail(bp: Blueprint) -> None:
                     }
                 },
             },
-            deny_insecure_transport("trail"),
-        ]
-    )
-    _trail_publishes_alerts(bp, trail_arn)
-    bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_policy",
-            "trail",
-            "security",
-            "Lets only CloudTrail write audit logs; TLS only.",
-            {"bucket": Expr("aws_s3_bucket.trail.id"), "policy": bucket_policy},
-            block="cloudtrail",
-        )
+        ],
+        "Lets only CloudTrail write audit logs; TLS only.",
+        "security",
+        "cloudtrail",
     )
     log_group(
         bp,

@@ -32,6 +32,30 @@ def deny_insecure_transport(bucket: str) -> dict[str, Any]:
     }
 
 
+def bucket_policy(
+    bp: Blueprint,
+    bucket: str,
+    statements: list[dict[str, Any]],
+    reason: str,
+    topic: str,
+    block: str,
+) -> None:
+    """Our bucket's policy: ``statements``, and no request without TLS."""
+    bp.add(
+        ResourceSpec(
+            "aws_s3_bucket_policy",
+            bucket,
+            topic,
+            reason,
+            {
+                "bucket": Expr(f"aws_s3_bucket.{bucket}.id"),
+                "policy": policy_document([*statements, deny_insecure_transport(bucket)]),
+            },
+            block=block,
+        )
+    )
+
+
 def load_balancer_access_logs(prefix: str) -> dict[str, Any]:
     """A load balancer's access_logs, under ``prefix`` in the access-log bucket, and the wait for
     the bucket policy that lets the load balancer write there (the body of ``aws_lb``)."""
@@ -64,36 +88,26 @@ def ensure_access_logs(bp: Blueprint) -> None:
         sse_kms=False,
     )
     ensure_caller_identity(bp)
-    bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_policy",
-            "access_logs",
-            "storage",
-            "Lets the log services of this account deliver access logs; TLS only.",
+    bucket_policy(
+        bp,
+        "access_logs",
+        [
             {
-                "bucket": Expr("aws_s3_bucket.access_logs.id"),
-                "policy": policy_document(
-                    [
-                        {
-                            "Sid": "S3ServerAccessLogs",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "logging.s3.amazonaws.com"},
-                            "Action": "s3:PutObject",
-                            "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
-                            "Condition": {
-                                "StringEquals": {
-                                    "aws:SourceAccount": Expr(
-                                        "data.aws_caller_identity.current.account_id"
-                                    )
-                                }
-                            },
-                        },
-                        deny_insecure_transport("access_logs"),
-                    ]
-                ),
-            },
-            block="s3",
-        )
+                "Sid": "S3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/*"'),
+                "Condition": {
+                    "StringEquals": {
+                        "aws:SourceAccount": Expr("data.aws_caller_identity.current.account_id")
+                    }
+                },
+            }
+        ],
+        "Lets the log services of this account deliver access logs; TLS only.",
+        "storage",
+        "s3",
     )
 
 
