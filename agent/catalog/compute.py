@@ -16,7 +16,7 @@ from autcloud.agent.catalog.base import (
     policy_document,
     tags,
 )
-from autcloud.agent.catalog.security import alarm, log_group
+from autcloud.agent.catalog.security import log_group, standard_alarm
 from autcloud.agent.catalog.storage import (
     add_bucket,
     allow_access_log_delivery,
@@ -498,29 +498,8 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
     bp.out(
         Output("load_balancer_dns_name", "aws_lb.app.dns_name", "DNS name of the load balancer.")
     )
-    alarm(
-        bp,
-        "alb_5xx",
-        "Pages when the application answers with server errors.",
-        namespace="AWS/ApplicationELB",
-        metric="HTTPCode_Target_5XX_Count",
-        dimensions={"LoadBalancer": Expr("aws_lb.app.arn_suffix")},
-        threshold=10,
-        statistic="Sum",
-    )
-    alarm(
-        bp,
-        "alb_unhealthy_hosts",
-        "Pages when targets fail their health checks.",
-        namespace="AWS/ApplicationELB",
-        metric="UnHealthyHostCount",
-        dimensions={
-            "LoadBalancer": Expr("aws_lb.app.arn_suffix"),
-            "TargetGroup": Expr("aws_lb_target_group.app.arn_suffix"),
-        },
-        threshold=0,
-        statistic="Maximum",
-    )
+    standard_alarm(bp, "alb_5xx")
+    standard_alarm(bp, "alb_unhealthy_hosts")
 
 
 TASK_SIZES = ((256, 512), (512, 1024), (1024, 2048), (2048, 4096), (4096, 8192))
@@ -859,18 +838,7 @@ def add_ecs_service(
             block="ecs",
         ),
     )
-    alarm(
-        bp,
-        "app_cpu_high",
-        "Warns when the service runs hot even after scaling.",
-        namespace="AWS/ECS",
-        metric="CPUUtilization",
-        dimensions={
-            "ClusterName": Expr("aws_ecs_cluster.main.name"),
-            "ServiceName": Expr("aws_ecs_service.app.name"),
-        },
-        threshold=85,
-    )
+    standard_alarm(bp, "app_cpu_high")
     bp.out(
         Output("ecs_cluster_name", "aws_ecs_cluster.main.name", "Name of the ECS cluster."),
         Output("ecs_service_name", "aws_ecs_service.app.name", "Name of the ECS service."),
@@ -1429,17 +1397,7 @@ def add_lambda(
             block="lambda",
         )
     )
-    alarm(
-        bp,
-        f"{name}_errors",
-        f"Pages when the {name} function fails.",
-        namespace="AWS/Lambda",
-        metric="Errors",
-        dimensions={"FunctionName": Expr(f"aws_lambda_function.{name}.function_name")},
-        threshold=5,
-        statistic="Sum",
-        periods=1,
-    )
+    standard_alarm(bp, "lambda_errors", name)
 
 
 def add_http_api(bp: Blueprint, ctx: Context, function: str, *, websocket: bool) -> None:

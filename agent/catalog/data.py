@@ -15,7 +15,7 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.catalog.compute import egress, ingress, security_group
-from autcloud.agent.catalog.security import alarm
+from autcloud.agent.catalog.security import standard_alarm
 from autcloud.agent.hcl import Block, Expr
 
 ENGINE_PORTS = {"postgres": 5432, "mysql": 3306, "aurora-postgresql": 5432, "aurora-mysql": 3306}
@@ -206,26 +206,8 @@ def add_relational(bp: Blueprint, ctx: Context, engine: str, clients: list[str])
             block="rds",
         )
     )
-    alarm(
-        bp,
-        "db_cpu_high",
-        "Warns when the database CPU stays high.",
-        namespace="AWS/RDS",
-        metric="CPUUtilization",
-        dimensions={"DBInstanceIdentifier": Expr("aws_db_instance.main.identifier")},
-        threshold=80,
-    )
-    alarm(
-        bp,
-        "db_storage_low",
-        "Warns before the database runs out of storage.",
-        namespace="AWS/RDS",
-        metric="FreeStorageSpace",
-        dimensions={"DBInstanceIdentifier": Expr("aws_db_instance.main.identifier")},
-        threshold=2_147_483_648,
-        comparison="LessThanThreshold",
-        statistic="Minimum",
-    )
+    standard_alarm(bp, "db_instance_cpu_high")
+    standard_alarm(bp, "db_instance_storage_low")
     bp.out(
         Output("database_endpoint", "aws_db_instance.main.address", "Hostname of the database."),
         Output(
@@ -363,15 +345,7 @@ def _aurora(bp: Blueprint, ctx: Context, engine: str, port: int, db_name: Expr) 
             block="aurora",
         ),
     )
-    alarm(
-        bp,
-        "db_cpu_high",
-        "Warns when the database CPU stays high.",
-        namespace="AWS/RDS",
-        metric="CPUUtilization",
-        dimensions={"DBClusterIdentifier": Expr("aws_rds_cluster.main.cluster_identifier")},
-        threshold=80,
-    )
+    standard_alarm(bp, "db_cluster_cpu_high")
     bp.out(
         Output(
             "database_endpoint",

@@ -14,7 +14,7 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.catalog.compute import egress, role, role_policy, security_group
-from autcloud.agent.catalog.security import alarm
+from autcloud.agent.catalog.security import standard_alarm
 from autcloud.agent.hcl import Block, Expr, jsonencode
 
 
@@ -56,29 +56,8 @@ def add_queue(bp: Blueprint, ctx: Context) -> list[dict[str, Any]]:
             block="sqs",
         ),
     )
-    alarm(
-        bp,
-        "jobs_backlog",
-        "Warns when jobs pile up faster than workers finish them.",
-        namespace="AWS/SQS",
-        metric="ApproximateAgeOfOldestMessage",
-        dimensions={"QueueName": Expr("aws_sqs_queue.jobs.name")},
-        threshold=900,
-        statistic="Maximum",
-        block="sqs",
-    )
-    alarm(
-        bp,
-        "jobs_dead_letters",
-        "Pages when a job lands in the dead-letter queue.",
-        namespace="AWS/SQS",
-        metric="ApproximateNumberOfMessagesVisible",
-        dimensions={"QueueName": Expr("aws_sqs_queue.jobs_dlq.name")},
-        threshold=0,
-        statistic="Maximum",
-        periods=1,
-        block="sqs",
-    )
+    standard_alarm(bp, "jobs_backlog")
+    standard_alarm(bp, "jobs_dead_letters")
     bp.out(Output("jobs_queue_url", "aws_sqs_queue.jobs.url", "URL of the work queue."))
     return [
         {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from autcloud.agent.catalog.base import (
     Blueprint,
     Output,
@@ -16,6 +19,7 @@ from autcloud.agent.catalog.storage import (
     bucket_policy,
     ensure_caller_identity,
 )
+from autcloud.agent.datafile import load_yaml
 from autcloud.agent.hcl import Block, Call, Expr
 
 
@@ -323,6 +327,34 @@ def alarm(
             },
             block=block,
         )
+    )
+
+
+# The standard alarms, as data: which metric each watches and when it fires.
+STANDARD_ALARMS: dict[str, dict[str, Any]] = load_yaml(
+    Path(__file__).resolve().parent / "alarms.yaml"
+)
+
+
+def standard_alarm(bp: Blueprint, kind: str, name: str = "") -> None:
+    """The alarm ``kind`` of alarms.yaml; ``name`` (the watched resource's) fills its {name}."""
+    entry = STANDARD_ALARMS[kind]
+    alarm(
+        bp,
+        entry.get("alarm", kind).format(name=name),
+        entry["reason"].format(name=name),
+        namespace=entry["namespace"],
+        metric=entry["metric"],
+        dimensions={
+            dimension: Expr(value.format(name=name))
+            for dimension, value in entry["dimensions"].items()
+        },
+        threshold=entry["threshold"],
+        **{
+            setting: entry[setting]
+            for setting in ("comparison", "statistic", "periods", "period", "block")
+            if setting in entry
+        },
     )
 
 
