@@ -327,37 +327,31 @@ async def _reconcile(
             provider = deps.make_provider(design.llm, api_key)
         except InvalidSpecError as error:
             return builder.stalled("InvalidSpec", str(error), phase="Failed")
+    run = _Run(ref, design, digest, token, builder, deps, attempt, spec.get("importExisting"))
     slots = deps.run_slots or contextlib.nullcontext()
     async with slots:
-        return await _run(
-            ref,
-            design,
-            digest,
-            token,
-            builder,
-            deps,
-            attempt,
-            spec.get("importExisting"),
-            provider,
-        )
+        return await _run(run, provider)
 
 
-async def _run(
-    ref: DesignRef,
-    design: DesignInput,
-    digest: str,
-    token: str | None,
-    builder: _StatusBuilder,
-    deps: Dependencies,
-    attempt: int,
-    account: Any = None,
-    provider: ResourceProvider | None = None,
-) -> Outcome:
-    reused = deps.designs.get(ref, digest)
+@dataclass(frozen=True)
+class _Run:
+    """What one reconcile's run designs and publishes, and where it reports."""
+
+    ref: DesignRef
+    design: DesignInput
+    digest: str
+    token: str | None = field(repr=False)
+    builder: _StatusBuilder
+    deps: Dependencies
+    attempt: int
+    account: Any = None  # spec.importExisting, when set
+
+
+async def _run(run: _Run, provider: ResourceProvider | None = None) -> Outcome:
+    ref, design, builder, deps = run.ref, run.design, run.builder, run.deps
+    reused = deps.designs.get(ref, run.digest)
     if reused is not None:
-        return await _publish_again(
-            ref, design, digest, token, reused, builder, deps, attempt, account
-        )
+        return await _publish_again(run, reused)
     run_id = f"{ref.name}-{uuid.uuid4().hex[:12]}"
     builder.status["runID"] = run_id
     started = KubeEvent("Normal", "DesignStarted", f"Design run {run_id} started.")
@@ -398,59 +392,35 @@ async def _run(
         return builder.retrying(
             "DesignFailed",
             f"The design workflow failed ({type(error).__name__}); retrying.",
-            _backoff(deps, attempt, None),
+            _backoff(deps, run.attempt, None),
             events,
         )
     events.extend(_fallback_events(result.document))
-    outcome = await _settle(
-        ref, design, digest, token, result, builder, deps, attempt, phases, account
-    )
+    outcome = await _settle(run, result, phases)
     await phases.close()
     outcome.events[:0] = events
     outcome.ran = True
     return outcome
 
 
-async def _publish_again(
-    ref: DesignRef,
-    design: DesignInput,
-    digest: str,
-    token: str | None,
-    result: DesignResult,
-    builder: _StatusBuilder,
-    deps: Dependencies,
-    attempt: int,
-    account: Any = None,
-) -> Outcome:
+async def _publish_again(run: _Run, result: DesignResult) -> Outcome:
     """A retry of a failed push: the design this input already produced, published again."""
     log.info(
         "event=publish_retry design=%s/%s attempt=%d reused_design=true",
-        ref.namespace,
-        ref.name,
-        attempt,
+        run.ref.namespace,
+        run.ref.name,
+        run.attempt,
     )
-    phases = _PhaseQueue(deps.report_phase)
+    phases = _PhaseQueue(run.deps.report_phase)
     try:
-        outcome = await _settle(
-            ref, design, digest, token, result, builder, deps, attempt, phases, account
-        )
+        outcome = await _settle(run, result, phases)
     finally:
         await phases.close()
     return outcome
 
 
-async def _settle(
-    ref: DesignRef,
-    design: DesignInput,
-    digest: str,
-    token: str | None,
-    result: DesignResult,
-    builder: _StatusBuilder,
-    deps: Dependencies,
-    attempt: int,
-    phases: _PhaseQueue,
-    account: Any = None,
-) -> Outcome:
+async def _settle(run: _Run, result: DesignResult, phases: _PhaseQueue) -> Outcome:
+    ref, design, digest, builder, deps = run.ref, run.design, run.digest, run.builder, run.deps
     document = result.document
     builder.from_document(document)
     if result.status is DesignStatus.REFUSED:
@@ -461,7 +431,7 @@ async def _settle(
         return builder.validation_failed(digest)
     builder.validated()
     if design.git is None:
-        if account is not None:
+        if run.account is not None:
             builder.imported = Condition(
                 "Imported", "False", "NoGitTarget", "spec.git is not set: nowhere to import into."
             )
@@ -472,8 +442,8 @@ async def _settle(
         result.files, document, diagram=deps.diagram, title=f"{ref.namespace}/{ref.name}"
     )
     extra = [KubeEvent("Normal", "DiagramSkipped", f"{note}.")] if note else []
-    if account is not None:
-        imported, import_event, builder.imported = await _import_account(ref, account, deps)
+    if run.account is not None:
+        imported, import_event, builder.imported = await _import_account(ref, run.account, deps)
         files.update({f"{IMPORTED_FOLDER}/{name}": data for name, data in imported.items()})
         extra.append(import_event)
     target = design.git.target
@@ -492,12 +462,12 @@ async def _settle(
                 design_id=ref.name,
                 pr_title=f"AutCloud design {ref.name}",
                 pr_body=body,
-                token=token,
+                token=run.token,
                 options=deps.publish_options,
             )
     except GitSinkError as error:
         deps.designs.put(ref, digest, result)  # the retry publishes this design, not a new one
-        outcome = builder.git_failed(error, _backoff(deps, attempt, error.retry_after), deps)
+        outcome = builder.git_failed(error, _backoff(deps, run.attempt, error.retry_after), deps)
         outcome.events[:0] = extra
         return outcome
     deps.designs.discard(ref)
