@@ -19,7 +19,7 @@ from autcloud.agent.catalog.base import (
 from autcloud.agent.catalog.security import log_group, standard_alarm
 from autcloud.agent.catalog.storage import (
     add_bucket,
-    allow_access_log_delivery,
+    allow_load_balancer_logs,
     load_balancer_access_logs,
 )
 from autcloud.agent.hcl import Block, Expr, jsonencode
@@ -210,6 +210,22 @@ def egress(
     )
 
 
+def app_rules(bp: Blueprint, port: Expr, https_out: str, block: str, *, fronted: bool) -> None:
+    """The application's firewall rules (security group ``app``): requests from the load
+    balancer only, when it is ``fronted`` by one, and HTTPS out (``https_out`` says for what)."""
+    if fronted:
+        ingress(
+            bp,
+            "app_from_alb",
+            "app",
+            port,
+            "Requests from the load balancer only.",
+            source_group="alb",
+            block=block,
+        )
+    egress(bp, "app_https_out", "app", 443, https_out, cidr="0.0.0.0/0", block=block)
+
+
 def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Expr) -> None:
     """An ALB: HTTPS when a domain was given (HTTP otherwise), logs, strict headers.
 
@@ -262,26 +278,7 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
         target_group="app",
         block="alb",
     )
-    bp.add(
-        ResourceSpec(
-            "aws_elb_service_account",
-            "main",
-            "compute",
-            "The regional load-balancer account that writes access logs.",
-            data_source=True,
-            block="alb",
-        )
-    )
-    allow_access_log_delivery(
-        bp,
-        {
-            "Sid": "LoadBalancerAccessLogs",
-            "Effect": "Allow",
-            "Principal": {"AWS": Expr("data.aws_elb_service_account.main.arn")},
-            "Action": "s3:PutObject",
-            "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/alb/*"'),
-        },
-    )
+    allow_load_balancer_logs(bp, "alb", "LoadBalancerAccessLogs", "alb")
     comments: list[str] = []
     if not ctx.req.has("waf"):
         comments.append(
@@ -409,52 +406,18 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
         )
     if https:
         bp.add(
-            ResourceSpec(
-                "aws_lb_listener",
+            _listener(
                 "https",
-                "compute",
                 "Terminates TLS 1.3/1.2 and forwards to the application.",
-                {
-                    "load_balancer_arn": Expr("aws_lb.app.arn"),
-                    "port": 443,
-                    "protocol": "HTTPS",
-                    "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                    "certificate_arn": certificate,
-                    "default_action": Block(
-                        "default_action",
-                        body={
-                            "type": "forward",
-                            "target_group_arn": Expr("aws_lb_target_group.app.arn"),
-                        },
-                    ),
-                },
-                block="alb",
+                443,
+                ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+                certificate_arn=certificate,
             ),
-            ResourceSpec(
-                "aws_lb_listener",
+            _listener(
                 "http_redirect",
-                "compute",
                 "Sends plain-HTTP visitors to HTTPS.",
-                {
-                    "load_balancer_arn": Expr("aws_lb.app.arn"),
-                    "port": 80,
-                    "protocol": "HTTP",
-                    "default_action": Block(
-                        "default_action",
-                        body={
-                            "type": "redirect",
-                            "redirect": Block(
-                                "redirect",
-                                body={
-                                    "port": "443",
-                                    "protocol": "HTTPS",
-                                    "status_code": "HTTP_301",
-                                },
-                            ),
-                        },
-                    ),
-                },
-                block="alb",
+                80,
+                redirect={"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
             ),
         )
         bp.out(
@@ -468,28 +431,14 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
         )
     else:
         bp.add(
-            ResourceSpec(
-                "aws_lb_listener",
+            _listener(
                 "http",
-                "compute",
                 "Forwards HTTP to the application (HTTPS needs a domain).",
-                {
-                    "load_balancer_arn": Expr("aws_lb.app.arn"),
-                    "port": 80,
-                    "protocol": "HTTP",
-                    "default_action": Block(
-                        "default_action",
-                        body={
-                            "type": "forward",
-                            "target_group_arn": Expr("aws_lb_target_group.app.arn"),
-                        },
-                    ),
-                },
+                80,
                 comments=(
                     "checkov:skip=CKV_AWS_2:No domain was given for a certificate; name one to switch to HTTPS",
                     "checkov:skip=CKV_AWS_103:TLS applies once a domain and certificate exist",
                 ),
-                block="alb",
             )
         )
         bp.out(
@@ -500,6 +449,39 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
     )
     standard_alarm(bp, "alb_5xx")
     standard_alarm(bp, "alb_unhealthy_hosts")
+
+
+def _listener(
+    name: str,
+    reason: str,
+    port: int,
+    *,
+    redirect: dict[str, str] | None = None,
+    comments: tuple[str, ...] = (),
+    **settings: Any,
+) -> ResourceSpec:
+    """A listener of the application load balancer: HTTPS on 443, HTTP otherwise; it forwards
+    to the application, or answers with ``redirect``."""
+    action: dict[str, Any] = (
+        {"type": "redirect", "redirect": Block("redirect", body=redirect)}
+        if redirect
+        else {"type": "forward", "target_group_arn": Expr("aws_lb_target_group.app.arn")}
+    )
+    return ResourceSpec(
+        "aws_lb_listener",
+        name,
+        "compute",
+        reason,
+        {
+            "load_balancer_arn": Expr("aws_lb.app.arn"),
+            "port": port,
+            "protocol": "HTTPS" if port == 443 else "HTTP",
+            **settings,
+            "default_action": Block("default_action", body=action),
+        },
+        comments=comments,
+        block="alb",
+    )
 
 
 TASK_SIZES = ((256, 512), (512, 1024), (1024, 2048), (2048, 4096), (4096, 8192))
@@ -614,23 +596,8 @@ def add_ecs_service(
     )
     if public:
         add_load_balancer(bp, ctx, target_type="ip", port=port)
-        ingress(
-            bp,
-            "app_from_alb",
-            "app",
-            port,
-            "Requests from the load balancer only.",
-            source_group="alb",
-            block="ecs",
-        )
-    egress(
-        bp,
-        "app_https_out",
-        "app",
-        443,
-        "HTTPS out (AWS APIs, image pulls, third-party APIs).",
-        cidr="0.0.0.0/0",
-        block="ecs",
+    app_rules(
+        bp, port, "HTTPS out (AWS APIs, image pulls, third-party APIs).", "ecs", fronted=public
     )
     log_group(
         bp,
@@ -921,6 +888,24 @@ def hardened_instance(volume_gb: int) -> dict[str, Any]:
     }
 
 
+def rolling_launch(template: str) -> dict[str, Block]:
+    """An Auto Scaling group's instances from our launch template ``template`` (its latest
+    version), replaced in a rolling refresh that keeps half the group in service."""
+    return {
+        "launch_template": Block(
+            "launch_template",
+            body={"id": Expr(f"aws_launch_template.{template}.id"), "version": "$Latest"},
+        ),
+        "instance_refresh": Block(
+            "instance_refresh",
+            body={
+                "strategy": "Rolling",
+                "preferences": Block("preferences", body={"min_healthy_percentage": 50}),
+            },
+        ),
+    }
+
+
 def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]) -> None:
     """An Auto Scaling group of EC2 instances (IMDSv2, encrypted disks, SSM access) behind the ALB."""
     bp.blocks.append("ec2")
@@ -952,25 +937,7 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
         else "The instances' firewall: nothing gets in (Session Manager needs no inbound port).",
         "ec2",
     )
-    if fronted:
-        ingress(
-            bp,
-            "app_from_alb",
-            "app",
-            port,
-            "Requests from the load balancer only.",
-            source_group="alb",
-            block="ec2",
-        )
-    egress(
-        bp,
-        "app_https_out",
-        "app",
-        443,
-        "HTTPS out (updates, AWS APIs, SSM).",
-        cidr="0.0.0.0/0",
-        block="ec2",
-    )
+    app_rules(bp, port, "HTTPS out (updates, AWS APIs, SSM).", "ec2", fronted=fronted)
     role(
         bp,
         "instance",
@@ -1048,17 +1015,7 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
                 "target_group_arns": [Expr("aws_lb_target_group.app.arn")] if fronted else None,
                 "health_check_type": "ELB" if fronted else "EC2",
                 "health_check_grace_period": 120,
-                "launch_template": Block(
-                    "launch_template",
-                    body={"id": Expr("aws_launch_template.app.id"), "version": "$Latest"},
-                ),
-                "instance_refresh": Block(
-                    "instance_refresh",
-                    body={
-                        "strategy": "Rolling",
-                        "preferences": Block("preferences", body={"min_healthy_percentage": 50}),
-                    },
-                ),
+                **rolling_launch("app"),
                 "tag": Block(
                     "tag",
                     body={

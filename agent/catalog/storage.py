@@ -72,6 +72,32 @@ def load_balancer_access_logs(prefix: str) -> dict[str, Any]:
     }
 
 
+def allow_load_balancer_logs(bp: Blueprint, prefix: str, sid: str, block: str) -> None:
+    """Lets the region's load-balancer account write access logs under ``prefix`` in the
+    access-log bucket (statement ``sid`` of its policy)."""
+    if not bp.has("data.aws_elb_service_account.main"):
+        bp.add(
+            ResourceSpec(
+                "aws_elb_service_account",
+                "main",
+                "compute",
+                "The regional load-balancer account that writes access logs.",
+                data_source=True,
+                block=block,
+            )
+        )
+    allow_access_log_delivery(
+        bp,
+        {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"AWS": Expr("data.aws_elb_service_account.main.arn")},
+            "Action": "s3:PutObject",
+            "Resource": Expr(f'"${{aws_s3_bucket.access_logs.arn}}/{prefix}/*"'),
+        },
+    )
+
+
 def ensure_access_logs(bp: Blueprint) -> None:
     """The bucket that receives S3, load balancer and CloudFront access logs (SSE-S3: they
     require it), with a policy that lets S3's logging service write into it: without one, S3
