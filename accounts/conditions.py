@@ -55,8 +55,8 @@ def build_conditions(
     return conditions
 
 
-def outcome_conditions(
-    previous: Iterable[Mapping[str, Any]] | None,
+def outcome_status(
+    previous: Mapping[str, Any],
     *,
     ready: bool,
     reason: str,
@@ -64,10 +64,13 @@ def outcome_conditions(
     stalled: bool,
     now: datetime,
     generation: int | None,
-) -> list[dict[str, Any]]:
-    """Ready, Reconciling (False: the work finished) and Stalled after a reconcile."""
-    return build_conditions(
-        previous,
+    more_conditions: Iterable[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """What every reconcile's status patch holds: Ready, Reconciling (False: the work
+    finished) and Stalled (then ``more_conditions``) and, when known, the generation they
+    describe."""
+    outcome = build_conditions(
+        previous.get("conditions"),
         [
             ("Ready", "True" if ready else "False", reason, message),
             ("Reconciling", "False", "Idle" if ready else reason, "No work is under way."),
@@ -81,60 +84,10 @@ def outcome_conditions(
         now=now,
         generation=generation,
     )
-
-
-def outcome_status(
-    previous: Mapping[str, Any],
-    *,
-    ready: bool,
-    reason: str,
-    message: str,
-    stalled: bool,
-    now: datetime,
-    generation: int | None,
-    more_conditions: Iterable[dict[str, Any]] = (),
-) -> dict[str, Any]:
-    """What every reconcile's status patch holds: the outcome's conditions (then
-    ``more_conditions``) and, when known, the generation they describe."""
-    status: dict[str, Any] = {
-        "conditions": [
-            *outcome_conditions(
-                previous.get("conditions"),
-                ready=ready,
-                reason=reason,
-                message=message,
-                stalled=stalled,
-                now=now,
-                generation=generation,
-            ),
-            *more_conditions,
-        ]
-    }
+    status: dict[str, Any] = {"conditions": [*outcome, *more_conditions]}
     if generation is not None:
         status["observedGeneration"] = generation
     return status
-
-
-def failed_status(
-    previous: Mapping[str, Any],
-    *,
-    reason: str,
-    message: str,
-    stalled: bool,
-    now: datetime,
-    generation: int | None,
-) -> dict[str, Any]:
-    """The status patch of a reconcile that could not finish: its conditions (not Ready) and
-    the generation they describe."""
-    return outcome_status(
-        previous,
-        ready=False,
-        reason=reason,
-        message=message,
-        stalled=stalled,
-        now=now,
-        generation=generation,
-    )
 
 
 def failure_outcome(
@@ -148,8 +101,9 @@ def failure_outcome(
     """(status patch, events, seconds to the next reconcile) of a reconcile that could not
     finish: not Ready, a Warning naming the failure, and a retry soon unless it is stalled
     (then ``stalled_requeue_s``: only a change by a person helps)."""
-    status = failed_status(
+    status = outcome_status(
         previous,
+        ready=False,
         reason=failure.reason,
         message=failure.message,
         stalled=failure.stalled,

@@ -27,7 +27,7 @@ import kopf
 
 from autcloud.accounts import AwsClients, CredentialsSecretError, MetricsRegistry
 from autcloud.accounts import reconcile_project_tag as reconcile_project_tag_domain
-from autcloud.accounts.conditions import outcome_conditions
+from autcloud.accounts.conditions import failure_outcome
 from autcloud.accounts.errors import Failure
 from autcloud.accounts.project_tag import Event
 from autcloud.aws import SECRET_KEYS
@@ -266,21 +266,15 @@ async def _clients(
 def _secret_not_found(
     message: str, status: Mapping[str, Any], generation: int, settings: OperatorSettings
 ) -> AccountResult:
-    conditions = outcome_conditions(
-        status.get("conditions"),
-        ready=False,
-        reason="SecretNotFound",
-        message=message,
-        stalled=True,
+    failure = Failure("SecretNotFound", message, stalled=True)
+    patch, events, requeue = failure_outcome(
+        failure,
+        status,
         now=datetime.now(UTC),
         generation=generation,
+        stalled_requeue_s=settings.secret_recheck_seconds,
     )
-    return _SecretResult(
-        {"observedGeneration": generation, "conditions": conditions},
-        [("Warning", "SecretNotFound", message)],
-        settings.secret_recheck_seconds,
-        Failure("SecretNotFound", message, stalled=True),
-    )
+    return _SecretResult(patch, events, requeue, failure)
 
 
 def _http_code(error: BaseException) -> str:

@@ -17,7 +17,7 @@ import lupa.lua51  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from autcloud.accounts.conditions import failed_status, outcome_conditions
+from autcloud.accounts.conditions import outcome_status
 from autcloud.agent.design import run_design
 from autcloud.operator.conditions import Condition, merge_conditions
 from autcloud.operator.reconcile import (
@@ -218,18 +218,15 @@ def scanned(kind: str, status: dict[str, Any] | None, generation: int = GENERATI
 
 
 def conditions(*, ready: bool, reason: str, message: str, stalled: bool) -> dict[str, Any]:
-    return {
-        "observedGeneration": GENERATION,
-        "conditions": outcome_conditions(
-            None,
-            ready=ready,
-            reason=reason,
-            message=message,
-            stalled=stalled,
-            now=WHEN,
-            generation=GENERATION,
-        ),
-    }
+    return outcome_status(
+        {},
+        ready=ready,
+        reason=reason,
+        message=message,
+        stalled=stalled,
+        now=WHEN,
+        generation=GENERATION,
+    )
 
 
 KINDS = ["ProjectTag", "MonitorTarget"]
@@ -249,8 +246,9 @@ def test_a_successful_scan_is_healthy(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_stalled_scan_is_degraded(kind: str) -> None:
-    status = failed_status(
+    status = outcome_status(
         {},
+        ready=False,
         reason="AccessDenied",
         message="AWS denied tagging 2 resources",
         stalled=True,
@@ -262,8 +260,9 @@ def test_a_stalled_scan_is_degraded(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_scan_failing_for_a_while_is_degraded(kind: str) -> None:
-    status = failed_status(
+    status = outcome_status(
         {},
+        ready=False,
         reason="Throttled",
         message="AWS throttled the scan; retrying",
         stalled=False,
