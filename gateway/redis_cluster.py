@@ -41,23 +41,31 @@ def is_cluster(client: object) -> bool:
     return isinstance(client, RedisCluster)
 
 
+def host_ports(hosts: str, default_port: int, *, where: str, fix: str) -> list[tuple[str, int]]:
+    """The comma-separated ``HOST[:PORT]`` list of a Redis URL (an IPv6 host in brackets),
+    ``default_port`` where an entry names none; ValueError names the entry, ``where`` it
+    stands and the ``fix``."""
+    addresses: list[tuple[str, int]] = []
+    for address in hosts.split(","):
+        host, sep, port = address.rpartition(":")
+        if not sep:
+            host, port = address, str(default_port)
+        host = host.strip("[]")
+        if not host or not port.isdigit():
+            raise ValueError(f"{where}: {address!r} is not HOST:PORT; {fix}")
+        addresses.append((host, int(port)))
+    return addresses
+
+
 def cluster_seeds(url: str) -> list[tuple[str, int]]:
     """The seed nodes of a ``redis+cluster://`` URL; ValueError names the fix."""
     parts = urlsplit(url)
     if parts.scheme not in CLUSTER_SCHEMES:
         raise ValueError(f"a Redis Cluster URL starts with redis+cluster://; e.g. {EXAMPLE}")
     hosts = parts.netloc.rpartition("@")[2]
-    seeds: list[tuple[str, int]] = []
-    for address in hosts.split(","):
-        host, sep, port = address.rpartition(":")
-        if not sep:
-            host, port = address, str(DEFAULT_PORT)
-        host = host.strip("[]")
-        if not host or not port.isdigit():
-            raise ValueError(
-                f"Redis Cluster URL: {address!r} is not HOST:PORT; list seed nodes as {EXAMPLE}"
-            )
-        seeds.append((host, int(port)))
+    seeds = host_ports(
+        hosts, DEFAULT_PORT, where="Redis Cluster URL", fix=f"list seed nodes as {EXAMPLE}"
+    )
     database = parts.path.strip("/")
     if database not in ("", "0"):
         raise ValueError(

@@ -30,6 +30,7 @@ from autcloud.gateway.redis_cluster import (
     CLUSTER_SCHEMES,
     cluster_from_url,
     cluster_seeds,
+    host_ports,
     is_cluster_url,
 )
 
@@ -74,10 +75,12 @@ def parse_sentinel_url(url: str) -> SentinelTarget:
         raise ValueError(f"{_shown(url)}: a Sentinel URL starts with redis+sentinel://")
     credentials, _, hosts = parts.netloc.rpartition("@")
     username, _, password = credentials.partition(":") if credentials else ("", "", "")
-    sentinels: list[tuple[str, int]] = []
-    for address in hosts.split(","):
-        host, port = _host_port(address, url)
-        sentinels.append((host, port))
+    sentinels = host_ports(
+        hosts,
+        DEFAULT_SENTINEL_PORT,
+        where=_shown(url),
+        fix="list the Sentinels as host:26379,host2:26379",
+    )
     path = [segment for segment in parts.path.split("/") if segment]
     if not path or len(path) > 2:
         raise ValueError(
@@ -152,19 +155,6 @@ def _sentinel_client(
     client = Redis(connection_pool=pool, single_connection_client=single)
     client.auto_close_connection_pool = True  # the client owns its pool, as Redis.from_url's does
     return client
-
-
-def _host_port(address: str, url: str) -> tuple[str, int]:
-    host, sep, port = address.rpartition(":")
-    if not sep:
-        host, port = address, str(DEFAULT_SENTINEL_PORT)
-    host = host.strip("[]")
-    if not host or not port.isdigit():
-        raise ValueError(
-            f"{_shown(url)}: {address!r} is not HOST:PORT; list the Sentinels as "
-            "host:26379,host2:26379"
-        )
-    return host, int(port)
 
 
 def _shown(url: str) -> str:
