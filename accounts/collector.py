@@ -60,10 +60,10 @@ def queries_for(
             queries.extend(Query(target, m, (own,)) for m in kind_set.metrics)
         for request in extra:
             # An AWS namespace applies to its own kind; a custom namespace to every resource.
-            if request.namespace.startswith("AWS/") and request.namespace != kind_set.namespace:
+            namespace = request.metric.namespace
+            if namespace.startswith("AWS/") and namespace != kind_set.namespace:
                 continue
-            metric = MetricDef(request.namespace, request.name, request.stat, request.period)
-            queries.append(Query(target, metric, tuple(sorted({own, *request.dimensions}))))
+            queries.append(Query(target, request.metric, tuple(sorted({own, *request.dimensions}))))
     return queries
 
 

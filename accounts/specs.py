@@ -14,6 +14,7 @@ from typing import Any
 import re2  # type: ignore[import-untyped]  # google-re2 ships no type hints
 
 from autcloud.accounts.arns import SUPPORTED_KINDS, parse_arn
+from autcloud.accounts.metric_sets import MetricDef
 
 
 class InvalidSpecError(ValueError):
@@ -106,12 +107,10 @@ def compile_name_pattern(pattern: str) -> Any:
 
 @dataclass(frozen=True)
 class MetricRequest:
-    """One extra CloudWatch metric from ``spec.metrics``."""
+    """One extra CloudWatch metric from ``spec.metrics``, with the dimensions it adds to the
+    resource's own."""
 
-    namespace: str
-    name: str
-    stat: str
-    period: int = 300
+    metric: MetricDef
     dimensions: tuple[tuple[str, str], ...] = ()
 
 
@@ -192,10 +191,12 @@ class MonitorTargetSpec:
                 raise InvalidSpecError(f"spec.arns: {error}") from error
         metrics = tuple(
             MetricRequest(
-                namespace=str(item["namespace"]),
-                name=str(item["name"]),
-                stat=str(item["stat"]),
-                period=int(item.get("period", 300)),
+                MetricDef(
+                    namespace=str(item["namespace"]),
+                    name=str(item["name"]),
+                    stat=str(item["stat"]),
+                    period=int(item.get("period", 300)),
+                ),
                 dimensions=tuple(sorted((item.get("dimensions") or {}).items())),
             )
             for item in spec.get("metrics") or ()
