@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import SkipJsonSchema
 
 from autcloud.agent.ledger import Ask, AskStatus, LedgerEntry
+from autcloud.agent.validation.pillars import Pillar
 from autcloud.agent.validation.report import StepStatus
 
 SCHEMA_ID = "https://autcloud.io/schemas/design.schema.json"
@@ -56,14 +57,6 @@ StepName = Literal[
     "deploy checks",
     "intent",
     "cost",
-]
-Pillar = Literal[
-    "operational_excellence",
-    "security",
-    "reliability",
-    "performance_efficiency",
-    "cost_optimization",
-    "sustainability",
 ]
 
 

@@ -186,13 +186,3 @@ def _line(
     if notes:
         basis += "; " + "; ".join(dict.fromkeys(notes))
     return CostLine(address, rtype, priced.monthly_usd * instances, basis)
-
-
-__all__ = [
-    "NOT_PRICED",
-    "NO_CHARGE",
-    "PRICED_TYPES",
-    "CostEstimate",
-    "CostLine",
-    "estimate_cost",
-]

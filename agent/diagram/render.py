@@ -439,6 +439,20 @@ class _Dot:
     def _cluster(self, group: Group, depth: int) -> list[str]:
         raise NotImplementedError
 
+    def _legend_entries(self) -> list[str]:
+        raise NotImplementedError
+
+    def _legend(self) -> list[str]:
+        """The legend box around the view's entries; none when the legend is empty."""
+        if not self.diagram.legend:
+            return []
+        return [
+            "  subgraph cluster_legend {",
+            '    label="Legend"; labeljust=l; fontsize=12; style="rounded"; color="#AAB7B8";',
+            *self._legend_entries(),
+            "  }",
+        ]
+
     def _cluster_contents(self, group: Group, pad: str, depth: int) -> list[str]:
         """A cluster's nodes and sub-clusters, and its closing brace."""
         lines = [f"{pad}  {self._node(node)}" for node in self.members.get(group.id, [])]
@@ -535,14 +549,9 @@ class _ArchitectureDot(_Dot):
         ]
         return lines_out + self._cluster_contents(group, pad, depth)
 
-    def _legend(self) -> list[str]:
+    def _legend_entries(self) -> list[str]:
         """Only what appears: the categories drawn and the kinds of flow."""
-        if not self.diagram.legend:
-            return []
-        lines = [
-            "  subgraph cluster_legend {",
-            '    label="Legend"; labeljust=l; fontsize=12; style="rounded"; color="#AAB7B8";',
-        ]
+        lines: list[str] = []
         for entry in self.diagram.legend:
             key = _q(f"legend:{entry.category}")
             if entry.category.startswith("flow:"):
@@ -569,7 +578,6 @@ class _ArchitectureDot(_Dot):
                         f'style="rounded,filled", fillcolor={_q(entry.color)}, '
                         f'fontcolor="#FFFFFF", color={_q(entry.color)}, fontsize=9];'
                     )
-        lines.append("  }")
         return lines
 
 
@@ -616,26 +624,16 @@ class _GraphDot(_Dot):
 
     def _cluster(self, group: Group, depth: int) -> list[str]:
         pad = "  " * depth
-        style_key = group.kind
-        if group.kind == "subnet":
-            style_key = "subnet_public" if group.public else "subnet_private"
-        border, style, font = _GROUP_STYLE[style_key]
-        fill = _GROUP_FILL.get(style_key, "#FFFFFF")
-        safe_id = re.sub(r"[^A-Za-z0-9_]", "_", group.id)
+        border, style, font, fill = _group_style(group)
         lines = [
-            f"{pad}subgraph cluster_{safe_id} {{",
+            f"{pad}subgraph {_cluster_name(group.id)} {{",
             f"{pad}  label={_q(group.label)}; labeljust=l; fontsize=12; fontcolor={_q(font)};",
             f'{pad}  style="{style},filled"; color={_q(border)}; fillcolor={_q(fill)}; penwidth=1.5;',
         ]
         return lines + self._cluster_contents(group, pad, depth)
 
-    def _legend(self) -> list[str]:
-        if not self.diagram.legend:
-            return []
-        lines = [
-            "  subgraph cluster_legend {",
-            '    label="Legend"; labeljust=l; fontsize=12; style="rounded"; color="#AAB7B8";',
-        ]
+    def _legend_entries(self) -> list[str]:
+        lines: list[str] = []
         previous = None
         for entry in self.diagram.legend:
             style = "filled,rounded" if entry.shape == "box" else "filled"
@@ -647,5 +645,4 @@ class _GraphDot(_Dot):
             if previous:
                 lines.append(f"    {previous} -> {node_id} [style=invis];")
             previous = node_id
-        lines.append("  }")
         return lines

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from autcloud.agent.validation.design_files import checked_name, write_design
-from autcloud.agent.validation.report import Finding, StepResult, StepStatus
+from autcloud.agent.validation.report import Finding, StepResult, StepStatus, elapsed_ms
 
 CHECKOV_STEP = "checkov"
 CHECKOV_PYTHON_ENV = "AUTCLOUD_CHECKOV_PYTHON"
@@ -113,7 +113,7 @@ def scan(
             return StepResult(
                 CHECKOV_STEP,
                 StepStatus.SKIPPED,
-                duration_ms=_ms_since(started),
+                duration_ms=elapsed_ms(started, 1),
                 reason=str(error),
             )
     return _step_result(answer, worker, started_worker, started)
@@ -161,7 +161,7 @@ def _step_result(
     return StepResult(
         CHECKOV_STEP,
         StepStatus.FAILED if findings else StepStatus.PASSED,
-        duration_ms=_ms_since(started),
+        duration_ms=elapsed_ms(started, 1),
         findings=findings,
         reason=f"{len(failed)} of {total} checks failed" if failed else "",
         details={
@@ -269,7 +269,7 @@ class CheckovWorker:
                 f"({self.python.found_by}): {hello.get('error')}; {INSTALL_HINT}"
             )
         self.checkov_version = str(hello.get("checkov_version", ""))
-        self.start_ms = _ms_since(started)
+        self.start_ms = elapsed_ms(started, 1)
 
     def _exchange(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
         process = self._process
@@ -390,7 +390,3 @@ def _shebang_interpreter(command: Path) -> Path | None:
     if "python" in interpreter.name and _is_executable(interpreter):
         return interpreter
     return None
-
-
-def _ms_since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)

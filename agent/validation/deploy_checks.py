@@ -41,7 +41,7 @@ from typing import Any
 from autcloud.agent.catalog.compute import is_nvidia_gpu
 from autcloud.agent.ledger import attribute_values, instances
 from autcloud.agent.tfparse import TerraformModule
-from autcloud.agent.validation.report import Finding, StepResult, StepStatus
+from autcloud.agent.validation.report import Finding, StepResult
 
 Rule = Callable[[TerraformModule], Iterator[Finding]]
 
@@ -601,12 +601,5 @@ def deploy_checks(module: TerraformModule) -> StepResult:
     started = time.perf_counter()
     findings = [finding for rule in RULES for finding in rule(module)]
     errors = [f for f in findings if f.severity == "error"]
-    status = StepStatus.FAILED if errors else StepStatus.PASSED
     reason = f"{len(findings)} deploy problem(s)" if findings else f"{len(RULES)} deploy rules hold"
-    return StepResult(
-        "deploy checks",
-        status,
-        round((time.perf_counter() - started) * 1000, 2),
-        findings,
-        reason=reason,
-    )
+    return StepResult.from_findings("deploy checks", started, findings, reason, failed=bool(errors))

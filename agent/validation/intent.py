@@ -13,7 +13,7 @@ from typing import Any
 from autcloud.agent.ledger import AskStatus, Ledger, verify
 from autcloud.agent.requirements import Requirements
 from autcloud.agent.tfparse import TerraformModule
-from autcloud.agent.validation.report import Finding, StepResult, StepStatus
+from autcloud.agent.validation.report import Finding, StepResult
 
 INTENT_STEP = "intent"
 RELATIONAL = {
@@ -45,15 +45,12 @@ def check_intent(
             )
             for entry, problem in verify(module, ledger)
         ]
-    status = StepStatus.FAILED if findings else StepStatus.PASSED
     reason = (
         f"{len(findings)} of {checked} intent checks failed"
         if findings
         else f"{checked} intent checks passed"
     )
-    return StepResult(
-        INTENT_STEP, status, round((time.perf_counter() - started) * 1000, 2), findings, reason
-    )
+    return StepResult.from_findings(INTENT_STEP, started, findings, reason)
 
 
 def _checks_named(req: Requirements) -> Iterator[str]:

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Literal, get_args
 
-PILLARS = (
+# The six pillars in the order they are reported (design.json's schema names them from here).
+Pillar = Literal[
     "operational_excellence",
     "security",
     "reliability",
     "performance_efficiency",
     "cost_optimization",
     "sustainability",
-)
+]
+PILLARS: tuple[Pillar, ...] = get_args(Pillar)
 
-EXPLICIT: dict[str, str] = {
+EXPLICIT: dict[str, Pillar] = {
     "intent.region": "operational_excellence",
     "intent.engine": "performance_efficiency",
     "intent.value": "operational_excellence",
@@ -48,7 +51,7 @@ EXPLICIT: dict[str, str] = {
     "CKV_AWS_28": "reliability",  # DynamoDB PITR
     "CKV_AWS_394": "reliability",
 }
-_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+_KEYWORDS: tuple[tuple[Pillar, tuple[str, ...]], ...] = (
     (
         "security",
         (
@@ -111,7 +114,7 @@ class CheckOutcome:
 
 @dataclass
 class PillarScore:
-    pillar: str
+    pillar: Pillar
     # 0..100, the share of the pillar's checks that passed; None when no check of the pillar ran:
     # "not assessed", never a perfect score for want of evidence.
     score: int | None
@@ -127,7 +130,7 @@ class PillarScore:
         return {**asdict(self), "assessed": self.assessed}
 
 
-def pillar_of(check_id: str, name: str = "") -> str:
+def pillar_of(check_id: str, name: str = "") -> Pillar:
     if check_id in EXPLICIT:
         return EXPLICIT[check_id]
     lowered = f"{check_id} {name}".lower()

@@ -18,7 +18,7 @@ from autcloud.agent.tfparse import TerraformModule
 from autcloud.agent.validation import checkov_tool, static_checks, terraform_tool
 from autcloud.agent.validation.deploy_checks import deploy_checks
 from autcloud.agent.validation.intent import check_intent
-from autcloud.agent.validation.report import StepResult, StepStatus
+from autcloud.agent.validation.report import StepResult, StepStatus, elapsed_ms
 
 StepCallback = Callable[[StepResult], None]
 
@@ -90,7 +90,7 @@ def cost_step(module: TerraformModule, requirements: Requirements) -> StepResult
     return StepResult(
         "cost",
         StepStatus.PASSED,
-        round((time.perf_counter() - started) * 1000, 2),
+        elapsed_ms(started),
         reason=summary,
         details=details,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -36,6 +37,22 @@ class StepResult:
     reason: str = ""  # why it was skipped, or a one-line summary
     details: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_findings(
+        cls,
+        name: str,
+        started: float,
+        findings: list[Finding],
+        reason: str,
+        *,
+        failed: bool | None = None,
+    ) -> StepResult:
+        """A step that ran its checks since ``started``: failed when it found anything, unless
+        ``failed`` says otherwise (warnings alone, say)."""
+        failing = bool(findings) if failed is None else failed
+        status = StepStatus.FAILED if failing else StepStatus.PASSED
+        return cls(name, status, elapsed_ms(started), findings, reason=reason)
+
     @property
     def ok(self) -> bool:
         return self.status is not StepStatus.FAILED
@@ -44,3 +61,8 @@ class StepResult:
         data = asdict(self)
         data["status"] = self.status.value
         return data
+
+
+def elapsed_ms(started: float, digits: int = 2) -> float:
+    """Milliseconds since ``started``, a :func:`time.perf_counter` reading."""
+    return round((time.perf_counter() - started) * 1000, digits)

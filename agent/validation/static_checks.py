@@ -7,7 +7,7 @@ import time
 
 from autcloud.agent.secrets import find_secrets, normalise
 from autcloud.agent.tfparse import TerraformModule, TerraformParseError, load_texts
-from autcloud.agent.validation.report import Finding, StepResult, StepStatus
+from autcloud.agent.validation.report import Finding, StepResult, StepStatus, elapsed_ms
 
 _RESOURCE_REF = re.compile(r"(?<![\w.\"/-])((?:data\.)?aws_[a-z0-9_]+\.[a-z_][a-z0-9_]*)")
 _VAR_REF = re.compile(r"(?<![\w.])var\.([a-z_][a-z0-9_]*)")
@@ -28,12 +28,12 @@ def parse(files: dict[str, str]) -> tuple[StepResult, TerraformModule | None]:
         return StepResult(
             "parse",
             StepStatus.FAILED,
-            _ms(started),
+            elapsed_ms(started),
             [Finding("terraform.parse", str(error))],
             reason="HCL does not parse",
         ), None
     return StepResult(
-        "parse", StepStatus.PASSED, _ms(started), reason=f"{len(files)} files parse"
+        "parse", StepStatus.PASSED, elapsed_ms(started), reason=f"{len(files)} files parse"
     ), module
 
 
@@ -54,13 +54,11 @@ def references(files: dict[str, str], module: TerraformModule) -> StepResult:
                 if found not in declared:
                     where = address.format(found)
                     findings.append(Finding(check, message.format(where), where, name))
-    status = StepStatus.FAILED if findings else StepStatus.PASSED
-    return StepResult(
+    return StepResult.from_findings(
         "references",
-        status,
-        _ms(started),
+        started,
         findings,
-        reason=f"{len(findings)} dangling references" if findings else "every reference resolves",
+        f"{len(findings)} dangling references" if findings else "every reference resolves",
     )
 
 
@@ -94,15 +92,9 @@ def secrets(files: dict[str, str]) -> StepResult:
                     line=line,
                 )
             )
-    status = StepStatus.FAILED if findings else StepStatus.PASSED
-    return StepResult(
+    return StepResult.from_findings(
         "secrets",
-        status,
-        _ms(started),
+        started,
         findings,
-        reason=f"{len(findings)} secrets written down" if findings else "no literal secrets",
+        f"{len(findings)} secrets written down" if findings else "no literal secrets",
     )
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 2)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from autcloud.agent.validation.design_files import checked_name, write_design
-from autcloud.agent.validation.report import Finding, StepResult, StepStatus
+from autcloud.agent.validation.report import Finding, StepResult, StepStatus, elapsed_ms
 from autcloud.agent.validation.terraform_env import CACHE_ENV, TERRAFORM_ENV, TerraformSetup
 
 FMT_STEP = "terraform fmt"
@@ -70,10 +70,10 @@ def _skipped_on_trouble(
     try:
         return run()
     except TerraformRunError as error:
-        return StepResult(step, StepStatus.SKIPPED, _ms_since(started), reason=str(error))
+        return StepResult(step, StepStatus.SKIPPED, elapsed_ms(started, 1), reason=str(error))
     except OSError as error:
         reason = _cache_trouble(setup, error)
-        return StepResult(step, StepStatus.SKIPPED, _ms_since(started), reason=reason)
+        return StepResult(step, StepStatus.SKIPPED, elapsed_ms(started, 1), reason=reason)
 
 
 def _fmt_check(files: Mapping[str, str], setup: TerraformSetup, started: float) -> StepResult:
@@ -103,7 +103,7 @@ def _fmt_check(files: Mapping[str, str], setup: TerraformSetup, started: float) 
     return StepResult(
         FMT_STEP,
         StepStatus.FAILED if findings else StepStatus.PASSED,
-        duration_ms=_ms_since(started),
+        duration_ms=elapsed_ms(started, 1),
         findings=findings,
         reason=f"{len(diffs)} of {_count(len(formattable), 'file')} not `terraform fmt`-clean"
         if diffs
@@ -150,7 +150,7 @@ def _validate(files: Mapping[str, str], setup: TerraformSetup, started: float) -
     return StepResult(
         VALIDATE_STEP,
         StepStatus.FAILED if errors or not outcome.valid else StepStatus.PASSED,
-        duration_ms=_ms_since(started),
+        duration_ms=elapsed_ms(started, 1),
         findings=outcome.findings,
         reason=outcome.reason or (_count(len(errors), "error") if errors else ""),
         details={
@@ -206,7 +206,7 @@ def _initialised_providers(
         write_design({n: t for n, t in files.items() if n.endswith((".tf", ".tf.json"))}, folder)
         started = time.perf_counter()
         completed = _terraform(setup, folder, "init", "-backend=false", "-json", "-no-color")
-        init = _Init(folder, cached=False, duration_ms=_ms_since(started))
+        init = _Init(folder, cached=False, duration_ms=elapsed_ms(started, 1))
         init.diagnostics = [
             message["diagnostic"]
             for message in _json_lines(completed.stdout)
@@ -230,7 +230,7 @@ def _init_failure(init: _Init, started: float) -> StepResult:
         return StepResult(
             VALIDATE_STEP,
             StepStatus.FAILED,
-            duration_ms=_ms_since(started),
+            duration_ms=elapsed_ms(started, 1),
             findings=sorted(
                 (_diagnostic_finding(d) for d in ranged), key=lambda f: (f.file, f.line)
             ),
@@ -242,7 +242,7 @@ def _init_failure(init: _Init, started: float) -> StepResult:
     return StepResult(
         VALIDATE_STEP,
         StepStatus.SKIPPED,
-        duration_ms=_ms_since(started),
+        duration_ms=elapsed_ms(started, 1),
         reason=f"terraform init could not install the providers: {summary}",
         details={"init_ms": init.duration_ms, "init_cached": False},
     )
@@ -275,9 +275,9 @@ def _validate_in_fresh_folder(
             if got.returncode != 0:
                 message = _last_lines(got.stderr)
                 finding = Finding("terraform.init", f"terraform get failed: {message}")
-                return _Outcome([finding], False, _ms_since(started), "modules not installed")
+                return _Outcome([finding], False, elapsed_ms(started, 1), "modules not installed")
         completed = _terraform(setup, folder, "validate", "-json", "-no-color")
-        duration_ms = _ms_since(started)
+        duration_ms = elapsed_ms(started, 1)
     try:
         report = json.loads(completed.stdout)
     except json.JSONDecodeError:
@@ -482,7 +482,3 @@ def _cache_trouble(setup: TerraformSetup, error: OSError) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _ms_since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
