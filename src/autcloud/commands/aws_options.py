@@ -5,15 +5,28 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, Protocol, TypeVar
 
 import boto3
 from botocore.exceptions import BotoCoreError
 
+from autcloud.accounts.errors import Failure
 from autcloud.aws import AwsClients
 
 SpecBuilder = Callable[[argparse.Namespace], dict[str, Any]]
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+
+
+class Reconciled(Protocol):
+    """What a reconcile returns: its failure, if it could not finish."""
+
+    @property
+    def failure(self) -> Failure | None: ...
+
+
+R = TypeVar("R", bound=Reconciled)
 
 
 def add_aws_options(
@@ -38,12 +51,18 @@ def parse_tag(text: str) -> dict[str, str]:
     return {"key": key.strip(), "value": value}
 
 
-def start(
-    command: str, args: argparse.Namespace, build_spec: SpecBuilder
-) -> tuple[dict[str, Any], AwsClients] | None:
+def reconcile_once(
+    command: str,
+    args: argparse.Namespace,
+    build_spec: SpecBuilder,
+    reconcile: Callable[..., R],
+    *,
+    usage_reasons: Collection[str] = ("InvalidSpec",),
+) -> tuple[R, AwsClients] | int:
     """Logging on stderr, the spec from the arguments (with ``--endpoint-url`` as its
-    ``endpointURL``) and the AWS clients; None after printing a usage error that names the
-    argument."""
+    ``endpointURL``), the AWS clients and one ``reconcile(spec, clients=...)``. The exit code
+    instead, after printing what went wrong: EXIT_USAGE for an argument or a failure whose
+    reason is one of ``usage_reasons``, else EXIT_FAILED."""
     log_to_stderr()
     try:
         spec = build_spec(args)
@@ -54,5 +73,9 @@ def start(
         )
     except (ValueError, BotoCoreError) as error:
         print(f"autcloud {command}: {error}", file=sys.stderr)
-        return None
-    return spec, clients
+        return EXIT_USAGE
+    result = reconcile(spec, clients=clients)
+    if result.failure is not None:
+        print(f"autcloud {command}: {result.failure.message}", file=sys.stderr)
+        return EXIT_USAGE if result.failure.reason in usage_reasons else EXIT_FAILED
+    return result, clients

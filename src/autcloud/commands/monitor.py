@@ -16,12 +16,10 @@ import sys
 from typing import Any
 
 from autcloud.accounts import reconcile_monitor_target
-from autcloud.commands.aws_options import add_aws_options, parse_tag, start
+from autcloud.commands.aws_options import add_aws_options, parse_tag, reconcile_once
 from autcloud.commands.parsers import add_command
 
 EXIT_DONE = 0
-EXIT_USAGE = 2
-EXIT_FAILED = 3
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,14 +56,10 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    started = start("monitor", args, spec_from_args)
-    if started is None:
-        return EXIT_USAGE
-    spec, clients = started
-    result = reconcile_monitor_target(spec, clients=clients)
-    if result.failure is not None:
-        print(f"autcloud monitor: {result.failure.message}", file=sys.stderr)
-        return EXIT_USAGE if result.failure.reason == "InvalidSpec" else EXIT_FAILED
+    reconciled = reconcile_once("monitor", args, spec_from_args, reconcile_monitor_target)
+    if isinstance(reconciled, int):
+        return reconciled
+    result, clients = reconciled
     if args.json:
         output = {
             "counts": result.status_patch["counts"],

@@ -18,12 +18,10 @@ from typing import Any
 
 from autcloud.accounts import reconcile_project_tag
 from autcloud.accounts.arns import SUPPORTED_KINDS
-from autcloud.commands.aws_options import add_aws_options, parse_tag, start
+from autcloud.commands.aws_options import add_aws_options, parse_tag, reconcile_once
 from autcloud.commands.parsers import add_command
 
 EXIT_DONE = 0
-EXIT_USAGE = 2
-EXIT_FAILED = 3
 EXIT_PARTIAL = 5
 
 
@@ -75,18 +73,16 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    started = start("tags", args, spec_from_args)
-    if started is None:
-        return EXIT_USAGE
-    spec, clients = started
-    result = reconcile_project_tag(spec, clients=clients)
-    if result.failure is not None:
-        print(f"autcloud tags: {result.failure.message}", file=sys.stderr)
-        return (
-            EXIT_USAGE
-            if result.failure.reason in ("InvalidSpec", "InvalidSelector")
-            else EXIT_FAILED
-        )
+    reconciled = reconcile_once(
+        "tags",
+        args,
+        spec_from_args,
+        reconcile_project_tag,
+        usage_reasons=("InvalidSpec", "InvalidSelector"),
+    )
+    if isinstance(reconciled, int):
+        return reconciled
+    result, clients = reconciled
     status = result.status_patch
     if args.json:
         output = {
