@@ -381,18 +381,23 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
         add_ec2_fleet(bp, ctx, policy + _secret_read(app_secrets))
     elif req.compute == "eks":
         add_eks(bp, ctx)
-    fronted = web or req.has("api_gateway") or req.has("websocket")
-    # A scheduled function alone needs no request handler: nothing would invoke one.
-    if req.compute == "lambda" and (fronted or not req.has("schedule")):
+
+    def add_app_function(name: str, description: str) -> None:
+        """A Lambda function of the application: its settings, secrets, permissions and reach."""
         add_lambda(
             bp,
             ctx,
-            "api",
-            "Handles the requests: the application's code.",
+            name,
+            description,
             {**app_env, **app_secrets},
             policy + _secret_read(app_secrets),
             in_vpc=bool(relational) or req.has("cache"),
         )
+
+    fronted = web or req.has("api_gateway") or req.has("websocket")
+    # A scheduled function alone needs no request handler: nothing would invoke one.
+    if req.compute == "lambda" and (fronted or not req.has("schedule")):
+        add_app_function("api", "Handles the requests: the application's code.")
         if fronted:
             add_http_api(bp, ctx, "api", websocket=req.has("websocket"))
     if req.has("schedule") and req.has("batch"):
@@ -400,15 +405,7 @@ def _plan(req: Requirements, ctx: Context, notes: list[str]) -> Plan:
     elif req.has("schedule") and "step_functions" in req.services:
         add_schedule(bp, ctx, None, state_machine="workflow")  # built by step_functions.py
     elif req.has("schedule") and not _schedule_runs_elsewhere(req):
-        add_lambda(
-            bp,
-            ctx,
-            "job",
-            "Runs the scheduled job.",
-            {**app_env, **app_secrets},
-            policy + _secret_read(app_secrets),
-            in_vpc=bool(relational) or req.has("cache"),
-        )
+        add_app_function("job", "Runs the scheduled job.")
         add_schedule(bp, ctx, "job")
 
     has_alb = (req.compute == "ec2" and fleet_serves_http(req)) or (

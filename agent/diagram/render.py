@@ -30,6 +30,7 @@ from typing import Any
 from autcloud.agent.diagram.model import (
     Diagram,
     DiagramRenderError,
+    Edge,
     Group,
     Node,
 )
@@ -433,7 +434,34 @@ class _Dot:
         for node in diagram.nodes:
             self.members.setdefault(node.group, []).append(node)
 
+    def render(self) -> str:
+        """The DOT text: the view's preamble, what sits at the top level, the edges, the legend."""
+        lines = self._preamble() + self._top_level()
+        lines += [f"  {self._edge(edge)}" for edge in self.diagram.edges]
+        lines += self._legend()
+        if not self.diagram.nodes:
+            lines.append('  empty [label="No resources", shape=plaintext, fontcolor="#545B64"];')
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def _preamble(self) -> list[str]:
+        """The opening line and the graph, node and edge defaults."""
+        raise NotImplementedError
+
+    def _top_level(self) -> list[str]:
+        """The nodes outside any group and the outermost clusters, in the view's order."""
+        raise NotImplementedError
+
+    def _loose_nodes(self) -> list[str]:
+        return [f"  {self._node(node)}" for node in self.members.get("", [])]
+
+    def _top_clusters(self) -> list[str]:
+        return [line for group in self.children.get(None, []) for line in self._cluster(group, 1)]
+
     def _node(self, node: Node) -> str:
+        raise NotImplementedError
+
+    def _edge(self, edge: Edge) -> str:
         raise NotImplementedError
 
     def _cluster(self, group: Group, depth: int) -> list[str]:
@@ -476,8 +504,8 @@ class _ArchitectureDot(_Dot):
         self.icons = icons
         self.flow_kinds = FLOW_KINDS
 
-    def render(self) -> str:
-        lines = [
+    def _preamble(self) -> list[str]:
+        return [
             "digraph architecture {",
             f"  graph [rankdir=LR, compound=true, newrank=true, fontname=Helvetica, "
             f"fontsize=18, labelloc=t, labeljust=l, "
@@ -486,24 +514,19 @@ class _ArchitectureDot(_Dot):
             '  node [fontname=Helvetica, shape=box, fontsize=10, margin="0.12,0.06"];',
             "  edge [fontname=Helvetica, fontsize=10, arrowsize=0.8, penwidth=1.4];",
         ]
-        for node in self.members.get("", []):
-            lines.append("  " + self._node(node))
-        for group in self.children.get(None, []):
-            lines.extend(self._cluster(group, 1))
-        for edge in self.diagram.edges:
-            _, color, style = self.flow_kinds.get(edge.kind, ("", "#545B64", "solid"))
-            tooltip = f"{edge.kind}: {edge.label}\n" + "\n".join(edge.via)
-            constraint = "false" if edge.kind == "management" else "true"
-            lines.append(
-                f"  {_q(edge.source)} -> {_q(edge.target)} [label={_q(edge.label)}, "
-                f"color={_q(color)}, fontcolor={_q(color)}, style={style}, "
-                f"constraint={constraint}, tooltip={_q(tooltip)}];"
-            )
-        lines.extend(self._legend())
-        if not self.diagram.nodes:
-            lines.append('  empty [label="No resources", shape=plaintext, fontcolor="#545B64"];')
-        lines.append("}")
-        return "\n".join(lines) + "\n"
+
+    def _top_level(self) -> list[str]:
+        return self._loose_nodes() + self._top_clusters()
+
+    def _edge(self, edge: Edge) -> str:
+        _, color, style = self.flow_kinds.get(edge.kind, ("", "#545B64", "solid"))
+        tooltip = f"{edge.kind}: {edge.label}\n" + "\n".join(edge.via)
+        constraint = "false" if edge.kind == "management" else "true"
+        return (
+            f"{_q(edge.source)} -> {_q(edge.target)} [label={_q(edge.label)}, "
+            f"color={_q(color)}, fontcolor={_q(color)}, style={style}, "
+            f"constraint={constraint}, tooltip={_q(tooltip)}];"
+        )
 
     def _node(self, node: Node) -> str:
         lines = node.label.split("\n")
@@ -582,9 +605,9 @@ class _ArchitectureDot(_Dot):
 
 
 class _GraphDot(_Dot):
-    def render(self) -> str:
+    def _preamble(self) -> list[str]:
         big = len(self.diagram.nodes) > 150
-        lines = [
+        return [
             "digraph autcloud {",
             f"  graph [rankdir=LR, compound=true, fontname=Helvetica, fontsize=16, "
             f"labelloc=t, label={_q(self.diagram.title or 'Architecture')}, "
@@ -595,20 +618,13 @@ class _GraphDot(_Dot):
             '  edge [color="#545B64", fontname=Helvetica, fontsize=9, arrowsize=0.7, '
             'fontcolor="#545B64"];',
         ]
-        for group in self.children.get(None, []):
-            lines.extend(self._cluster(group, 1))
-        for node in self.members.get("", []):
-            lines.append("  " + self._node(node))
-        for edge in self.diagram.edges:
-            label = "" if len(self.diagram.edges) > 80 else f", label={_q(edge.label)}"
-            lines.append(
-                f"  {_q(edge.source)} -> {_q(edge.target)} [tooltip={_q(edge.label)}{label}];"
-            )
-        lines.extend(self._legend())
-        if not self.diagram.nodes:
-            lines.append('  empty [label="No resources", shape=plaintext, fontcolor="#545B64"];')
-        lines.append("}")
-        return "\n".join(lines) + "\n"
+
+    def _top_level(self) -> list[str]:
+        return self._top_clusters() + self._loose_nodes()
+
+    def _edge(self, edge: Edge) -> str:
+        label = "" if len(self.diagram.edges) > 80 else f", label={_q(edge.label)}"
+        return f"{_q(edge.source)} -> {_q(edge.target)} [tooltip={_q(edge.label)}{label}];"
 
     def _node(self, node: Node) -> str:
         tooltip = node.id + "".join(f"\n+ {d}" for d in node.details)
