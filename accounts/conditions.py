@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from autcloud.accounts.errors import Failure
 
@@ -90,25 +91,39 @@ def outcome_status(
     return status
 
 
-def failure_outcome(
-    failure: Failure,
-    previous: Mapping[str, Any],
-    *,
-    now: datetime,
-    generation: int | None,
-    stalled_requeue_s: float,
-) -> tuple[dict[str, Any], list[Event], float]:
-    """(status patch, events, seconds to the next reconcile) of a reconcile that could not
-    finish: not Ready, a Warning naming the failure, and a retry soon unless it is stalled
-    (then ``stalled_requeue_s``: only a change by a person helps)."""
-    status = outcome_status(
-        previous,
-        ready=False,
-        reason=failure.reason,
-        message=failure.message,
-        stalled=failure.stalled,
-        now=now,
-        generation=generation,
-    )
-    requeue = stalled_requeue_s if failure.stalled else RETRY_AFTER_S
-    return status, [("Warning", failure.reason, failure.message[:1000])], requeue
+@dataclass
+class AccountResult:
+    """What a reconcile of a ProjectTag or MonitorTarget returns (each kind adds what it
+    found): ``status_patch`` goes to ``.status`` as a merge patch, ``events`` become Kubernetes
+    Events, and the next reconcile comes after ``requeue_after_s``."""
+
+    status_patch: dict[str, Any]
+    events: list[Event]
+    requeue_after_s: float
+    failure: Failure | None = None
+
+    @classmethod
+    def from_failure(
+        cls,
+        failure: Failure,
+        previous: Mapping[str, Any],
+        *,
+        now: datetime,
+        generation: int | None,
+        stalled_requeue_s: float,
+    ) -> Self:
+        """A reconcile that could not finish: not Ready, a Warning naming the failure, and a
+        retry soon unless it is stalled (then ``stalled_requeue_s``: only a change by a person
+        helps)."""
+        status = outcome_status(
+            previous,
+            ready=False,
+            reason=failure.reason,
+            message=failure.message,
+            stalled=failure.stalled,
+            now=now,
+            generation=generation,
+        )
+        requeue = stalled_requeue_s if failure.stalled else RETRY_AFTER_S
+        events: list[Event] = [("Warning", failure.reason, failure.message[:1000])]
+        return cls(status, events, requeue, failure=failure)

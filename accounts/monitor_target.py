@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from autcloud.accounts.arns import parse_arn
 from autcloud.accounts.collector import Series, Target, collect, queries_for
-from autcloud.accounts.conditions import Event, failure_outcome, outcome_status, rfc3339
+from autcloud.accounts.conditions import AccountResult, Event, outcome_status, rfc3339
 from autcloud.accounts.discovery import tagged_resources
 from autcloud.accounts.errors import Failure, classify
 from autcloud.accounts.insights import Facts, Insight, find_insights
@@ -34,16 +34,14 @@ INSIGHTS_CAP = 100
 
 
 @dataclass
-class MonitorTargetResult:
-    status_patch: dict[str, Any]
-    events: list[Event]
-    requeue_after_s: float
+class MonitorTargetResult(AccountResult):
+    """What a collection read and found."""
+
     targets: list[Target] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)
     insights: list[Insight] = field(default_factory=list)
     summary: str = ""
     warnings: list[str] = field(default_factory=list)
-    failure: Failure | None = None
 
 
 def resolve_targets(spec: MonitorTargetSpec, clients: AwsClients) -> tuple[list[Target], list[str]]:
@@ -99,8 +97,9 @@ def reconcile_monitor_target(
     try:
         parsed = MonitorTargetSpec.from_dict(spec)
     except InvalidSpecError as error:
-        return _failed(
-            Failure(error.reason, str(error), stalled=True), previous, now, generation, 3600.0
+        failure = Failure(error.reason, str(error), stalled=True)
+        return MonitorTargetResult.from_failure(
+            failure, previous, now=now, generation=generation, stalled_requeue_s=3600.0
         )
     interval_s = parsed.interval_minutes * 60.0
     project = project or (parsed.tag[1] if parsed.tag else owner) or "unnamed"
@@ -113,7 +112,10 @@ def reconcile_monitor_target(
         series = collect(clients, queries, now=now)
         storage = _allocated_storage(clients, result.targets)
     except (ClientError, BotoCoreError) as error:
-        return _failed(classify(error, "the collection"), previous, now, generation, interval_s)
+        failure = classify(error, "the collection")
+        return MonitorTargetResult.from_failure(
+            failure, previous, now=now, generation=generation, stalled_requeue_s=interval_s
+        )
     result.readings = _readings(series)
     result.insights = find_insights(_facts(result.targets, series, storage), parsed.thresholds)
     result.summary = summarize(result.insights, len(result.targets), complete)
@@ -215,16 +217,3 @@ def _events(result: MonitorTargetResult, previous: Mapping[str, Any]) -> list[Ev
     if not new:
         return []
     return [("Warning", "InsightsFound", f"{len(new)} new insights: {result.summary}"[:1000])]
-
-
-def _failed(
-    failure: Failure,
-    previous: Mapping[str, Any],
-    now: datetime,
-    generation: int | None,
-    interval_s: float,
-) -> MonitorTargetResult:
-    status, events, requeue = failure_outcome(
-        failure, previous, now=now, generation=generation, stalled_requeue_s=interval_s
-    )
-    return MonitorTargetResult(status, events, requeue, failure=failure)

@@ -18,12 +18,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from autcloud.accounts.conditions import (
-    Event as Event,  # re-exported: operator/projecttag.py imports it from here
-)
-from autcloud.accounts.conditions import (
+    AccountResult,
+    Event,
     build_conditions,
     clip,
-    failure_outcome,
     outcome_status,
     rfc3339,
 )
@@ -48,12 +46,9 @@ class Untagged:
 
 
 @dataclass
-class ProjectTagResult:
-    """What a reconcile found and did. ``status_patch`` goes to ``.status`` as a merge patch."""
+class ProjectTagResult(AccountResult):
+    """What a reconcile found and did."""
 
-    status_patch: dict[str, Any]
-    events: list[Event]
-    requeue_after_s: float
     matched: list[Resource] = field(default_factory=list)
     untagged: list[Untagged] = field(default_factory=list)
     planned: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -62,7 +57,6 @@ class ProjectTagResult:
     warnings: list[str] = field(default_factory=list)
     # spec.selectors.arns the scan did not find (deleted, mistyped, or outside regions/kinds).
     unknown_arns: list[str] = field(default_factory=list)
-    failure: Failure | None = None
 
 
 def reconcile_project_tag(
@@ -82,14 +76,19 @@ def reconcile_project_tag(
         parsed = ProjectTagSpec.from_dict(spec)
     except InvalidSpecError as error:
         failure = Failure(error.reason, str(error), stalled=True)
-        return _failed(failure, previous, now, generation, interval_s=None)
+        return ProjectTagResult.from_failure(
+            failure, previous, now=now, generation=generation, stalled_requeue_s=3600.0
+        )
     if mode is not None:
         parsed = dataclasses.replace(parsed, enforce=mode == "enforce")
     interval_s = parsed.interval_minutes * 60.0
     try:
         result = _scan_and_tag(parsed, clients, sleep)
     except (ClientError, BotoCoreError) as error:
-        return _failed(classify(error, "the scan"), previous, now, generation, interval_s)
+        failure = classify(error, "the scan")
+        return ProjectTagResult.from_failure(
+            failure, previous, now=now, generation=generation, stalled_requeue_s=interval_s
+        )
     _finish(result, parsed, previous, now, generation, interval_s)
     return result
 
@@ -287,16 +286,3 @@ def _events(
             ("Normal", "Untagged", f"{len(result.untagged)} resources lack {tag} (report mode).")
         )
     return events
-
-
-def _failed(
-    failure: Failure,
-    previous: Mapping[str, Any],
-    now: datetime,
-    generation: int | None,
-    interval_s: float | None,
-) -> ProjectTagResult:
-    status, events, requeue = failure_outcome(
-        failure, previous, now=now, generation=generation, stalled_requeue_s=interval_s or 3600.0
-    )
-    return ProjectTagResult(status, events, requeue, failure=failure)

@@ -12,8 +12,8 @@ from typing import Any
 import kopf
 
 from autcloud.accounts import AwsClients, reconcile_monitor_target
+from autcloud.accounts.conditions import AccountResult
 from autcloud.operator.projecttag import (
-    AccountResult,
     AccountsContext,
     legacy_ids,
     register_account_kind,

@@ -20,16 +20,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 import kopf
 
 from autcloud.accounts import AwsClients, CredentialsSecretError, MetricsRegistry
 from autcloud.accounts import reconcile_project_tag as reconcile_project_tag_domain
-from autcloud.accounts.conditions import failure_outcome
+from autcloud.accounts.conditions import AccountResult
 from autcloud.accounts.errors import Failure
-from autcloud.accounts.project_tag import Event
 from autcloud.aws import SECRET_KEYS
 from autcloud.operator.kube import KubeApiError, KubeClient
 from autcloud.operator.settings import GROUP, PROJECT_TAGS, VERSION, OperatorSettings
@@ -38,15 +37,6 @@ from autcloud.tracing import tracer
 log = logging.getLogger("autcloud.operator.accounts")
 
 _LOCK = "autcloud.reconcile_lock"  # memo key: one reconcile of an object at a time
-
-
-class AccountResult(Protocol):
-    """What both domain reconciles return (ProjectTagResult, MonitorTargetResult)."""
-
-    status_patch: dict[str, Any]
-    events: list[Event]
-    requeue_after_s: float
-    failure: Failure | None
 
 
 # spec, clients, previous status, generation, "namespace/name" -> result (runs in a thread)
@@ -214,14 +204,6 @@ async def reconcile_account_object(
         )
 
 
-@dataclass
-class _SecretResult:
-    status_patch: dict[str, Any]
-    events: list[Event]
-    requeue_after_s: float
-    failure: Failure | None
-
-
 async def _clients(
     context: AccountsContext, kind: str, namespace: str, spec: Mapping[str, Any]
 ) -> tuple[AwsClients | None, str]:
@@ -266,15 +248,13 @@ async def _clients(
 def _secret_not_found(
     message: str, status: Mapping[str, Any], generation: int, settings: OperatorSettings
 ) -> AccountResult:
-    failure = Failure("SecretNotFound", message, stalled=True)
-    patch, events, requeue = failure_outcome(
-        failure,
+    return AccountResult.from_failure(
+        Failure("SecretNotFound", message, stalled=True),
         status,
         now=datetime.now(UTC),
         generation=generation,
         stalled_requeue_s=settings.secret_recheck_seconds,
     )
-    return _SecretResult(patch, events, requeue, failure)
 
 
 def _http_code(error: BaseException) -> str:

@@ -6,27 +6,19 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Collection
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from autcloud.accounts.errors import Failure
+from autcloud.accounts.conditions import AccountResult
 from autcloud.aws import AwsClients
 
 SpecBuilder = Callable[[argparse.Namespace], dict[str, Any]]
 EXIT_USAGE = 2
 EXIT_FAILED = 3
 
-
-class Reconciled(Protocol):
-    """What a reconcile returns: its failure, if it could not finish."""
-
-    @property
-    def failure(self) -> Failure | None: ...
-
-
-R = TypeVar("R", bound=Reconciled)
+R = TypeVar("R", bound=AccountResult)
 
 
 def add_aws_options(
