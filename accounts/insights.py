@@ -199,19 +199,6 @@ def _lambda(facts: Facts, t: Thresholds) -> list[Insight]:
                 f"Add a dead-letter queue and an Errors alarm to Lambda function {facts.short} ({ratio:.1%} of invocations failed).",
             )
         )
-    throttles = sum(facts.values("AWS/Lambda/Throttles:Sum"))
-    if throttles > t.lambda_throttles:
-        found.append(
-            facts.insight(
-                "LambdaThrottles",
-                "AWS/Lambda/Throttles:Sum",
-                throttles,
-                float(t.lambda_throttles),
-                f"Lambda function {facts.short} was throttled {throttles:.0f} times. Raise its reserved "
-                "concurrency (or the account's concurrency quota), or put a queue in front of it.",
-                f"Raise the reserved concurrency of Lambda function {facts.short} ({throttles:.0f} throttles in {WINDOW_LABEL}).",
-            )
-        )
     return found
 
 
@@ -238,42 +225,70 @@ def _alb(facts: Facts, t: Thresholds) -> list[Insight]:
     ]
 
 
-def _cache(facts: Facts, t: Thresholds) -> list[Insight]:
-    if facts.kind != "elasticache:cluster":
-        return []
-    evictions = sum(facts.values("AWS/ElastiCache/Evictions:Sum"))
-    if evictions <= t.cache_evictions:
-        return []
-    return [
-        facts.insight(
-            "CacheEvictions",
-            "AWS/ElastiCache/Evictions:Sum",
-            evictions,
-            float(t.cache_evictions),
-            f"Cache {facts.short} evicted {evictions:.0f} keys: it is out of memory. Move to the next larger "
-            "node type, or add shards, and review key TTLs.",
-            f"Move ElastiCache cluster {facts.short} to the next larger node type ({evictions:.0f} evictions in {WINDOW_LABEL}).",
-        )
-    ]
+@dataclass(frozen=True)
+class _CountRule:
+    """A count of one kind's resource over its threshold: the window's ``Sum`` points added
+    up, or (``latest``) the newest reading. ``suggestion`` and ``follow_up`` are formatted
+    with ``short`` (the resource's ID), ``value`` and ``window``."""
+
+    kind: str
+    insight: str
+    metric: str
+    threshold: Callable[[Thresholds], float]
+    suggestion: str
+    follow_up: str
+    latest: bool = False
+
+    def __call__(self, facts: Facts, t: Thresholds) -> list[Insight]:
+        if facts.kind != self.kind:
+            return []
+        value = facts.latest(self.metric) if self.latest else sum(facts.values(self.metric))
+        limit = float(self.threshold(t))
+        if value is None or value <= limit:
+            return []
+        words = {"short": facts.short, "value": value, "window": WINDOW_LABEL}
+        return [
+            facts.insight(
+                self.insight,
+                self.metric,
+                value,
+                limit,
+                self.suggestion.format(**words),
+                self.follow_up.format(**words),
+            )
+        ]
 
 
-def _queue(facts: Facts, t: Thresholds) -> list[Insight]:
-    if facts.kind != "sqs:queue":
-        return []
-    visible = facts.latest("AWS/SQS/ApproximateNumberOfMessagesVisible:Maximum")
-    if visible is None or visible <= t.queue_backlog:
-        return []
-    return [
-        facts.insight(
-            "QueueBacklog",
-            "AWS/SQS/ApproximateNumberOfMessagesVisible:Maximum",
-            visible,
-            float(t.queue_backlog),
-            f"Queue {facts.short} has {visible:.0f} messages waiting. Add consumers (scale the workers on "
-            "queue depth) and an alarm on ApproximateAgeOfOldestMessage.",
-            f"Scale the consumers of SQS queue {facts.short} on queue depth ({visible:.0f} messages waiting).",
-        )
-    ]
+_COUNT_RULES = (
+    _CountRule(
+        "lambda:function",
+        "LambdaThrottles",
+        "AWS/Lambda/Throttles:Sum",
+        lambda t: t.lambda_throttles,
+        "Lambda function {short} was throttled {value:.0f} times. Raise its reserved "
+        "concurrency (or the account's concurrency quota), or put a queue in front of it.",
+        "Raise the reserved concurrency of Lambda function {short} ({value:.0f} throttles in {window}).",
+    ),
+    _CountRule(
+        "elasticache:cluster",
+        "CacheEvictions",
+        "AWS/ElastiCache/Evictions:Sum",
+        lambda t: t.cache_evictions,
+        "Cache {short} evicted {value:.0f} keys: it is out of memory. Move to the next larger "
+        "node type, or add shards, and review key TTLs.",
+        "Move ElastiCache cluster {short} to the next larger node type ({value:.0f} evictions in {window}).",
+    ),
+    _CountRule(
+        "sqs:queue",
+        "QueueBacklog",
+        "AWS/SQS/ApproximateNumberOfMessagesVisible:Maximum",
+        lambda t: t.queue_backlog,
+        "Queue {short} has {value:.0f} messages waiting. Add consumers (scale the workers on "
+        "queue depth) and an alarm on ApproximateAgeOfOldestMessage.",
+        "Scale the consumers of SQS queue {short} on queue depth ({value:.0f} messages waiting).",
+        latest=True,
+    ),
+)
 
 
 RULES: tuple[Callable[[Facts, Thresholds], list[Insight]], ...] = (
@@ -281,8 +296,7 @@ RULES: tuple[Callable[[Facts, Thresholds], list[Insight]], ...] = (
     _storage,
     _lambda,
     _alb,
-    _cache,
-    _queue,
+    *_COUNT_RULES,
 )
 
 
