@@ -19,9 +19,7 @@ DEFAULT_EKS_NODE_TYPE = "t3.medium"  # the EKS managed node group default
 
 
 def instance_hour(ctx: PricingContext, instance_type: str) -> float:
-    if not ctx.table.has("ec2_instance_hour", instance_type):
-        raise NotPricedError(f"instance type {instance_type} is not in the price table")
-    return ctx.price("ec2_instance_hour", instance_type)
+    return ctx.listed_price("ec2_instance_hour", instance_type, "instance type")
 
 
 def volume(
@@ -36,9 +34,7 @@ def volume(
         kind = attrs.text("volume_type", attrs.text("type", default_type))
         iops = attrs.number("iops", 0.0)
         throughput = attrs.number("throughput", 0.0)
-    if not ctx.table.has("ebs_gb_month", kind):
-        raise NotPricedError(f"EBS volume type {kind} is not in the price table")
-    per_gb = ctx.price("ebs_gb_month", kind)
+    per_gb = ctx.listed_price("ebs_gb_month", kind, "EBS volume type")
     monthly = size * per_gb
     basis = f"{qty(size)} GB {kind} @ {usd(per_gb)}/GB-month"
     if kind == "gp3" and iops > 3000:

@@ -164,6 +164,15 @@ class PricingContext:
     def price(self, kind: str, name: str | None = None) -> float:
         return self.table.price(kind, self.region, name)
 
+    def listed_price(self, kind: str, name: str, what: str, *, naming_kind: bool = False) -> float:
+        """The price of ``name`` (an instance class, a volume type) under ``kind``; a resource
+        whose name the table does not list is not priced: "<what> <name> is not in the price
+        table", followed by the kind where one name has prices under several kinds."""
+        if not self.table.has(kind, name):
+            where = f" ({kind})" if naming_kind else ""
+            raise NotPricedError(f"{what} {name} is not in the price table{where}")
+        return self.price(kind, name)
+
     @property
     def hours(self) -> float:
         return self.usage.hours_per_month

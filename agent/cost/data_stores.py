@@ -18,9 +18,7 @@ MULTI_AZ_CLUSTER_INSTANCES = 3  # a Multi-AZ DB cluster (non-Aurora) runs one wr
 
 
 def _rds_hourly(ctx: PricingContext, instance_class: str, kind: str = "rds_instance_hour") -> float:
-    if not ctx.table.has(kind, instance_class):
-        raise NotPricedError(f"instance class {instance_class} is not in the price table ({kind})")
-    return ctx.price(kind, instance_class)
+    return ctx.listed_price(kind, instance_class, "instance class", naming_kind=True)
 
 
 def price_db_instance(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
@@ -35,9 +33,7 @@ def price_db_instance(ctx: PricingContext, attrs: Attrs, address: str) -> Priced
         storage_gb = ctx.usage.database_storage_gb
         attrs.notes.append(f"allocated_storage not set; assumed {storage_gb:g} GB")
     storage_type = attrs.text("storage_type", DEFAULT_RDS_STORAGE_TYPE)
-    if not ctx.table.has("rds_storage_gb_month", storage_type):
-        raise NotPricedError(f"RDS storage type {storage_type} is not in the price table")
-    per_gb = ctx.price("rds_storage_gb_month", storage_type)
+    per_gb = ctx.listed_price("rds_storage_gb_month", storage_type, "RDS storage type")
     compute = copies * hourly * ctx.hours
     storage = copies * storage_gb * per_gb
     basis = (
@@ -107,9 +103,7 @@ def price_rds_cluster_instance(ctx: PricingContext, attrs: Attrs, address: str) 
 
 
 def _cache_nodes(ctx: PricingContext, node_type: str, nodes: float, what: str) -> Priced:
-    if not ctx.table.has("elasticache_node_hour", node_type):
-        raise NotPricedError(f"node type {node_type} is not in the price table")
-    hourly = ctx.price("elasticache_node_hour", node_type)
+    hourly = ctx.listed_price("elasticache_node_hour", node_type, "node type")
     return Priced(
         nodes * hourly * ctx.hours,
         f"{qty(nodes)} × {node_type} {what} × {qty(ctx.hours)} h @ {usd(hourly)}/h",
@@ -210,34 +204,32 @@ def price_ecr_repository(ctx: PricingContext, attrs: Attrs, address: str) -> Pri
     )
 
 
-def _named_hourly(ctx: PricingContext, kind: str, name: str, what: str) -> float:
-    if not ctx.table.has(kind, name):
-        raise NotPricedError(f"{what} {name} is not in the price table ({kind})")
-    return ctx.price(kind, name)
-
-
 def price_opensearch_domain(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
     cluster = attrs.block("cluster_config")
     if cluster is None:
         raise NotPricedError("cluster_config is not set")
     instance_type = cluster.required_text("instance_type")
     nodes = cluster.number("instance_count", 1)
-    hourly = _named_hourly(ctx, "opensearch_instance_hour", instance_type, "instance type")
+    hourly = ctx.listed_price(
+        "opensearch_instance_hour", instance_type, "instance type", naming_kind=True
+    )
     monthly = nodes * hourly * ctx.hours
     basis = f"{qty(nodes)} × {instance_type} × {qty(ctx.hours)} h @ {usd(hourly)}/h"
     if cluster.flag("dedicated_master_enabled", False):
         master_type = cluster.required_text("dedicated_master_type")
         masters = cluster.number("dedicated_master_count", 3)
-        per_master = _named_hourly(ctx, "opensearch_instance_hour", master_type, "instance type")
+        per_master = ctx.listed_price(
+            "opensearch_instance_hour", master_type, "instance type", naming_kind=True
+        )
         monthly += masters * per_master * ctx.hours
         basis += f" + {qty(masters)} × {master_type} masters @ {usd(per_master)}/h"
     ebs = attrs.block("ebs_options")
     if ebs is not None and ebs.flag("ebs_enabled", True):
         size = ebs.number("volume_size", 10)
         volume_type = ebs.text("volume_type", "gp2")
-        if not ctx.table.has("opensearch_storage_gb_month", volume_type):
-            raise NotPricedError(f"OpenSearch volume type {volume_type} is not in the price table")
-        per_gb = ctx.price("opensearch_storage_gb_month", volume_type)
+        per_gb = ctx.listed_price(
+            "opensearch_storage_gb_month", volume_type, "OpenSearch volume type"
+        )
         monthly += nodes * size * per_gb
         basis += f" + {qty(nodes)} × {qty(size)} GB {volume_type} @ {usd(per_gb)}/GB-month"
     if cluster.flag("warm_enabled", False):
@@ -251,7 +243,7 @@ def price_msk_cluster(ctx: PricingContext, attrs: Attrs, address: str) -> Priced
     if group is None:
         raise NotPricedError("broker_node_group_info is not set")
     instance_type = group.required_text("instance_type")
-    hourly = _named_hourly(ctx, "msk_broker_hour", instance_type, "broker type")
+    hourly = ctx.listed_price("msk_broker_hour", instance_type, "broker type", naming_kind=True)
     storage = group.block("storage_info")
     ebs = storage.block("ebs_storage_info") if storage else None
     size = ebs.number("volume_size", 1000) if ebs else group.number("ebs_volume_size", 1000)
@@ -289,13 +281,11 @@ def price_mq_broker(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
     instance_type = attrs.required_text("host_instance_type")
     mode = attrs.text("deployment_mode", "SINGLE_INSTANCE")
     brokers = _MQ_BROKERS.get(mode, 1)
-    hourly = _named_hourly(ctx, "mq_broker_hour", instance_type, "broker type")
+    hourly = ctx.listed_price("mq_broker_hour", instance_type, "broker type", naming_kind=True)
     engine = attrs.text("engine_type", "ActiveMQ")
     default_storage = "ebs" if engine == "RabbitMQ" else "efs"
     storage_type = attrs.text("storage_type", default_storage).lower()
-    if not ctx.table.has("mq_storage_gb_month", storage_type):
-        raise NotPricedError(f"Amazon MQ storage type {storage_type} is not in the price table")
-    per_gb = ctx.price("mq_storage_gb_month", storage_type)
+    per_gb = ctx.listed_price("mq_storage_gb_month", storage_type, "Amazon MQ storage type")
     stored = ctx.usage.mq_storage_gb * ctx.share("aws_mq_broker")
     return Priced(
         brokers * hourly * ctx.hours + stored * per_gb,
