@@ -180,26 +180,25 @@ def _ratio(numerator: Sequence[float], denominator: Sequence[float]) -> float | 
     return sum(numerator) / total if total > 0 else None
 
 
-def _lambda(facts: Facts, t: Thresholds) -> list[Insight]:
+def _lambda_errors(facts: Facts, t: Thresholds) -> list[Insight]:
     if facts.kind != "lambda:function":
         return []
-    found: list[Insight] = []
     ratio = _ratio(
         facts.values("AWS/Lambda/Errors:Sum"), facts.values("AWS/Lambda/Invocations:Sum")
     )
-    if ratio is not None and ratio > t.lambda_error_ratio:
-        found.append(
-            facts.insight(
-                "LambdaErrors",
-                "AWS/Lambda/Errors:Sum / Invocations:Sum",
-                ratio,
-                t.lambda_error_ratio,
-                f"Lambda function {facts.short} failed {ratio:.1%} of its invocations. Read its logs, add a "
-                "dead-letter queue (or an on-failure destination) and an alarm on Errors.",
-                f"Add a dead-letter queue and an Errors alarm to Lambda function {facts.short} ({ratio:.1%} of invocations failed).",
-            )
+    if ratio is None or ratio <= t.lambda_error_ratio:
+        return []
+    return [
+        facts.insight(
+            "LambdaErrors",
+            "AWS/Lambda/Errors:Sum / Invocations:Sum",
+            ratio,
+            t.lambda_error_ratio,
+            f"Lambda function {facts.short} failed {ratio:.1%} of its invocations. Read its logs, add a "
+            "dead-letter queue (or an on-failure destination) and an alarm on Errors.",
+            f"Add a dead-letter queue and an Errors alarm to Lambda function {facts.short} ({ratio:.1%} of invocations failed).",
         )
-    return found
+    ]
 
 
 def _alb(facts: Facts, t: Thresholds) -> list[Insight]:
@@ -294,7 +293,7 @@ _COUNT_RULES = (
 RULES: tuple[Callable[[Facts, Thresholds], list[Insight]], ...] = (
     _cpu,
     _storage,
-    _lambda,
+    _lambda_errors,
     _alb,
     *_COUNT_RULES,
 )
