@@ -267,6 +267,11 @@ def _too_many(wait_s: float, message: str) -> web.Response:
     )
 
 
+def _unavailable(reason: str, what: str) -> web.Response:
+    """503 while ``what`` (a service the gateway depends on) is down: retry in a moment."""
+    return _problem(503, reason, f"{what} is unavailable, retry shortly", **{"Retry-After": "2"})
+
+
 def client_address(request: web.Request, trusted_proxy_hops: int) -> str:
     """The caller's address: the peer's, or the one the nearest trusted proxy saw.
 
@@ -311,12 +316,7 @@ async def _authenticated(
         return _problem(403, "Forbidden", str(exc))
     except AuthUnavailableError as exc:
         log.warning("event=auth_unavailable error=%s", exc)
-        return _problem(
-            503,
-            "AuthUnavailableError",
-            "authorization is unavailable, retry shortly",
-            **{"Retry-After": "2"},
-        )
+        return _unavailable("AuthUnavailableError", "authorization")
 
 
 async def _authorize(
@@ -364,12 +364,7 @@ async def _events(request: web.Request) -> web.StreamResponse:
         subscription = await state.hub.subscribe(key)
     except (RedisError, OSError):
         state.metrics.redis_errors.inc()
-        return _problem(
-            503,
-            "RedisUnavailable",
-            "the event store is unavailable, retry shortly",
-            **{"Retry-After": "2"},
-        )
+        return _unavailable("RedisUnavailable", "the event store")
     state.metrics.sse_clients.inc()
     try:
         response = web.StreamResponse(
@@ -577,12 +572,7 @@ async def _messages(request: web.Request) -> web.Response:
         )
     except (RedisError, OSError):
         state.metrics.redis_errors.inc()
-        return _problem(
-            503,
-            "RedisUnavailable",
-            "the message queue is unavailable, retry shortly",
-            **{"Retry-After": "2"},
-        )
+        return _unavailable("RedisUnavailable", "the message queue")
     state.metrics.messages_accepted.labels(duplicate=str(enqueued.duplicate).lower()).inc()
     return web.json_response(
         {"id": chat.id, "entry": enqueued.entry_id, "duplicate": enqueued.duplicate},
