@@ -422,8 +422,8 @@ def _group_style(group: Group) -> tuple[str, str, str, str]:
 
 
 class _Dot:
-    """What both views share: the groups nested by parent, the nodes by group, and how a
-    cluster's contents are written."""
+    """What both views share: the groups nested by parent, the nodes by group, and the shape of
+    the DOT text (clusters, edges, legend box); each view says how its parts are drawn."""
 
     def __init__(self, diagram: Diagram) -> None:
         self.diagram = diagram
@@ -464,7 +464,8 @@ class _Dot:
     def _edge(self, edge: Edge) -> str:
         raise NotImplementedError
 
-    def _cluster(self, group: Group, depth: int) -> list[str]:
+    def _cluster_statements(self, group: Group) -> list[str]:
+        """A cluster's label and style, as the view draws them."""
         raise NotImplementedError
 
     def _legend_entries(self) -> list[str]:
@@ -481,9 +482,12 @@ class _Dot:
             "  }",
         ]
 
-    def _cluster_contents(self, group: Group, pad: str, depth: int) -> list[str]:
-        """A cluster's nodes and sub-clusters, and its closing brace."""
-        lines = [f"{pad}  {self._node(node)}" for node in self.members.get(group.id, [])]
+    def _cluster(self, group: Group, depth: int) -> list[str]:
+        """A group as a DOT cluster: its statements, nodes and sub-clusters, its closing brace."""
+        pad = "  " * depth
+        lines = [f"{pad}subgraph {_cluster_name(group.id)} {{"]
+        lines += [f"{pad}  {statement}" for statement in self._cluster_statements(group)]
+        lines += [f"{pad}  {self._node(node)}" for node in self.members.get(group.id, [])]
         for child in self.children.get(group.id, []):
             lines.extend(self._cluster(child, depth + 1))
         if not self.members.get(group.id) and not self.children.get(group.id):
@@ -554,8 +558,7 @@ class _ArchitectureDot(_Dot):
             f'fontcolor="#FFFFFF", color={_q(node.color)}];'
         )
 
-    def _cluster(self, group: Group, depth: int) -> list[str]:
-        pad = "  " * depth
+    def _cluster_statements(self, group: Group) -> list[str]:
         border, style, font, fill = _group_style(group)
         badges = list(group.badges[:6]) + (
             [f"+{len(group.badges) - 6} more"] if len(group.badges) > 6 else []
@@ -564,13 +567,11 @@ class _ArchitectureDot(_Dot):
             " · ".join(badges[i : i + 3]) for i in range(0, len(badges), 3)
         ]
         label = "".join(_esc(line) + "\\l" for line in lines)
-        lines_out = [
-            f"{pad}subgraph {_cluster_name(group.id)} {{",
-            f'{pad}  label="{label}"; labeljust=l; fontsize=11; fontcolor={_q(font)};',
-            f'{pad}  style="{style},rounded,filled"; color={_q(border)}; '
+        return [
+            f'label="{label}"; labeljust=l; fontsize=11; fontcolor={_q(font)};',
+            f'style="{style},rounded,filled"; color={_q(border)}; '
             f"fillcolor={_q(fill)}; penwidth=1.5; margin=12;",
         ]
-        return lines_out + self._cluster_contents(group, pad, depth)
 
     def _legend_entries(self) -> list[str]:
         """Only what appears: the categories drawn and the kinds of flow."""
@@ -638,15 +639,12 @@ class _GraphDot(_Dot):
             f"fillcolor={_q(node.color)}, tooltip={_q(tooltip)}];"
         )
 
-    def _cluster(self, group: Group, depth: int) -> list[str]:
-        pad = "  " * depth
+    def _cluster_statements(self, group: Group) -> list[str]:
         border, style, font, fill = _group_style(group)
-        lines = [
-            f"{pad}subgraph {_cluster_name(group.id)} {{",
-            f"{pad}  label={_q(group.label)}; labeljust=l; fontsize=12; fontcolor={_q(font)};",
-            f'{pad}  style="{style},filled"; color={_q(border)}; fillcolor={_q(fill)}; penwidth=1.5;',
+        return [
+            f"label={_q(group.label)}; labeljust=l; fontsize=12; fontcolor={_q(font)};",
+            f'style="{style},filled"; color={_q(border)}; fillcolor={_q(fill)}; penwidth=1.5;',
         ]
-        return lines + self._cluster_contents(group, pad, depth)
 
     def _legend_entries(self) -> list[str]:
         lines: list[str] = []
