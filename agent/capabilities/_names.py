@@ -15,9 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter
-from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
-from autcloud.agent.tfparse import TerraformModule
+from autcloud.agent.capabilities.base import EveryValueParameter
 
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,78}[A-Za-z0-9]|[A-Za-z0-9]"
 _OPEN, _CLOSE = r"[\"'“‘(「]", r"[\"'”’)」]"
@@ -86,28 +84,10 @@ def name_reader(
 
 
 @dataclass(frozen=True)
-class NamesParameter(Parameter):
+class NamesParameter(EveryValueParameter):
     """Several names: proven when every one is the ``attribute`` of some resource of ``type``."""
 
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        wanted = value if isinstance(value, list) else [value]
-        evidence: list[Evidence] = []
-        for name in wanted:
-            hit = next(
-                (
-                    Evidence(address=address, attribute=self.attribute, op=self.op, value=name)
-                    for address, body in instances(module, self.type)
-                    if any(
-                        holds(module, v, self.op, name)
-                        for v in attribute_values(module, body, self.attribute)
-                    )
-                ),
-                None,
-            )
-            if hit is None:
-                return []
-            evidence.append(hit)
-        return evidence[:3]
+    shown = 3
 
 
 def identifier(name: str) -> str:

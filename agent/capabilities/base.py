@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.datafile import load_yaml
@@ -114,6 +114,35 @@ class Parameter:
 
 
 _KINDS[Parameter.__name__] = Parameter
+
+
+def stated(value: Any) -> list[Any]:
+    """A parameter's value as a list: several stated values as they are, one as a list of one."""
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass(frozen=True)
+class EveryValueParameter(Parameter):
+    """Several stated values, proven when every one is: the evidence of each, at most ``shown``.
+
+    ``find_one`` proves one value; by default as ``Parameter`` does (``attribute`` ``op`` value on
+    some resource of ``type``), a subclass may prove it its own way.
+    """
+
+    shown: ClassVar[int | None] = None
+
+    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        evidence: list[Evidence] = []
+        for item in stated(value):
+            found = self.find_one(module, item)
+            if not found:
+                return []
+            evidence.extend(found)
+        return evidence[: self.shown]
+
+    def find_one(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        return super().find(module, value)
+
 
 Builder = Callable[[Blueprint, Context], None]
 # What every parameter entry of capabilities.yaml says; any other field is its kind's own.

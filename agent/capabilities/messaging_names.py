@@ -15,7 +15,7 @@ from typing import Any
 
 from autcloud.agent.capabilities._event_wiring import allow_queue_send
 from autcloud.agent.capabilities._names import identifier, name_reader
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import EveryValueParameter, Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.catalog.messaging import add_queue, add_topic
 from autcloud.agent.catalog.security import alarm
@@ -93,20 +93,10 @@ class QueueCountParameter(Parameter):
 
 
 @dataclass(frozen=True)
-class QueueNamesParameter(Parameter):
+class QueueNamesParameter(EveryValueParameter):
     """Every stated name is (part of) some queue's name."""
 
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        names = value if isinstance(value, list) else [value]
-        evidence: list[Evidence] = []
-        for name in names:
-            hits = Parameter(self.key, self.type, self.attribute, "contains", self.read).find(
-                module, name
-            )
-            if not hits:
-                return []
-            evidence.extend(hits)
-        return evidence[:3]
+    shown = 3
 
 
 def _max_receive(bp: Blueprint) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import EveryValueParameter, declare
 from autcloud.agent.capabilities.network_options import private_range
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Expr
@@ -58,21 +58,15 @@ def _nearest_before(words: re.Pattern[str], before: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class AllowedCidrs(Parameter):
-    """Proven when every allowed CIDR is the source of an ingress rule."""
+class AllowedCidrs(EveryValueParameter):
+    """Proven when every allowed CIDR is the source of an ingress rule (written as stated)."""
 
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        cidrs = value if isinstance(value, list) else [value]
-        evidence: list[Evidence] = []
-        for cidr in cidrs:
-            address = next(
-                (a for a, body in instances(module, self.type) if body.get("cidr_ipv4") == cidr),
-                None,
-            )
-            if address is None:
-                return []
-            evidence.append(Evidence(address=address, attribute="cidr_ipv4", op="==", value=cidr))
-        return evidence
+    def find_one(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        return [
+            Evidence(address=address, attribute="cidr_ipv4", op="==", value=value)
+            for address, body in instances(module, self.type)
+            if body.get("cidr_ipv4") == value
+        ][:1]
 
 
 def _open_rules(bp: Blueprint) -> list[ResourceSpec]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import EveryValueParameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.ledger import Evidence, attribute_values, instances
@@ -75,28 +75,16 @@ def read_names(text: str) -> Iterator[tuple[str, Any]]:
 
 
 @dataclass(frozen=True)
-class BucketNamesParameter(Parameter):
-    """Every stated name is some bucket's ``bucket``."""
+class BucketNamesParameter(EveryValueParameter):
+    """Every stated name is some bucket's ``bucket`` (ignoring case)."""
 
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        names = value if isinstance(value, list) else [value]
-        evidence: list[Evidence] = []
-        for name in names:
-            hit = next(
-                (
-                    address
-                    for address, body in instances(module, self.type)
-                    if any(
-                        str(v).lower() == str(name).lower()
-                        for v in attribute_values(module, body, self.attribute)
-                    )
-                ),
-                None,
-            )
-            if hit is None:
-                return []
-            evidence.append(Evidence(address=hit, attribute=self.attribute, op="==", value=name))
-        return evidence
+    def find_one(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        name = str(value).lower()
+        return [
+            Evidence(address=address, attribute=self.attribute, op="==", value=value)
+            for address, body in instances(module, self.type)
+            if any(str(v).lower() == name for v in attribute_values(module, body, self.attribute))
+        ][:1]
 
 
 def _buckets(bp: Blueprint) -> list[str]:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import EveryValueParameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.hcl import Expr
-from autcloud.agent.ledger import Evidence
-from autcloud.agent.tfparse import TerraformModule
 
 KEY = "security_hub.standards"
 # Standards a person names, by the words they use, and the standard's ARN path.
@@ -48,20 +45,8 @@ def read_standards(text: str) -> Iterator[tuple[str, list[str]]]:
             return
 
 
-class StandardsParameter(Parameter):
+class StandardsParameter(EveryValueParameter):
     """Every named standard has a subscription."""
-
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        wanted = value if isinstance(value, list) else [value]
-        evidence: list[Evidence] = []
-        for key in wanted:
-            hits = Parameter(self.key, self.type, self.attribute, "contains", self.read).find(
-                module, key
-            )
-            if not hits:
-                return []
-            evidence.extend(hits)
-        return evidence
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
