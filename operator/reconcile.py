@@ -304,7 +304,6 @@ async def _reconcile(
                 ref.namespace,
                 design.git.secret,
                 kind="git",
-                field="spec.git.secretRef",
                 recheck_seconds=deps.recheck_seconds,
             )
         if design.llm.name != "offline" and design.llm.secret is not None:
@@ -313,7 +312,6 @@ async def _reconcile(
                 ref.namespace,
                 design.llm.secret,
                 kind="llm",
-                field="spec.provider.secretRef",
                 recheck_seconds=deps.recheck_seconds,
             )
     except RefusedError as refused:

@@ -50,7 +50,6 @@ async def closing_token(
             namespace,
             git.secret,
             kind="git",
-            field="spec.git.secretRef",
             recheck_seconds=None,
         )
     except RefusedError as refused:

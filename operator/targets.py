@@ -20,6 +20,11 @@ from autcloud.operator.spec import DesignInput, GitSpec, SecretRef
 
 SECRET_TYPE_LABEL = "autcloud.io/secret-type"
 SecretType = Literal["git", "llm"]
+# Where the spec names each type's Secret (messages name the field to fix).
+SECRET_FIELDS: dict[SecretType, str] = {
+    "git": "spec.git.secretRef",
+    "llm": "spec.provider.secretRef",
+}
 
 
 @dataclass(frozen=True)
@@ -77,11 +82,11 @@ async def read_typed_secret(
     secret: SecretRef,
     *,
     kind: SecretType,
-    field: str,
     recheck_seconds: float | None,
 ) -> str:
     """The Secret's value when it exists and is marked for ``kind``; else :class:`RefusedError`
     (never with the value in it)."""
+    field = SECRET_FIELDS[kind]
     found = await read(namespace, secret.name, secret.key)
     again = (
         f"the operator looks again every {recheck_seconds:.0f} s"
