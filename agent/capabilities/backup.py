@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autcloud.agent.capabilities._dr_region import ensure_region
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import Parameter, declare, reader, sentences_naming
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -83,15 +83,9 @@ _WEEKLY = reader(
 _BACKUP_WORDS = re.compile(r"backup|백업", re.I)
 
 
-def _sentences(text: str) -> Iterator[str]:
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        if _BACKUP_WORDS.search(sentence):
-            yield sentence
-
-
 def _schedule(text: str) -> Iterator[tuple[str, Any]]:
     """A clock time stated with the backups ("back up daily at 03:00 UTC", "매일 새벽 3시에 백업")."""
-    for sentence in _sentences(text):
+    for sentence in sentences_naming(_BACKUP_WORDS, text):
         clock = read_clock(sentence)
         if clock is None:
             continue

@@ -298,6 +298,16 @@ def only_about(subject: str, read: Reader) -> Reader:
     return guarded
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def sentences_naming(subject: re.Pattern[str], text: str) -> Iterator[str]:
+    """Each sentence of a message (ended by . ! ? or a line break) in which ``subject`` occurs."""
+    for sentence in _SENTENCE_BREAK.split(text):
+        if subject.search(sentence):
+            yield sentence
+
+
 @dataclass
 class Registry:
     capabilities: list[Capability] = field(default_factory=list)

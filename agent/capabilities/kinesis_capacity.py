@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autcloud.agent.capabilities.base import declare, reader
+from autcloud.agent.capabilities.base import declare, reader, sentences_naming
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.messaging import add_stream
 from autcloud.agent.hcl import Block
@@ -212,15 +212,8 @@ _ON_DEMAND = re.compile(r"on[- ]demand|온\s*디맨드", re.I)
 _PROVISIONED = re.compile(r"\bprovisioned\b|프로비저닝(?!된\s*동시성)", re.I)
 
 
-def _stream_sentences(text: str) -> Iterator[str]:
-    """Each sentence (or clause) that names a stream."""
-    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
-        if _STREAM.search(sentence):
-            yield sentence
-
-
 def read_retention(text: str) -> Iterator[tuple[str, int]]:
-    for sentence in _stream_sentences(text):
+    for sentence in sentences_naming(_STREAM, text):
         for pattern in _RETENTION:
             match = pattern.search(sentence)
             if match:
@@ -234,7 +227,7 @@ def read_retention(text: str) -> Iterator[tuple[str, int]]:
 def read_mode(text: str) -> Iterator[tuple[str, str]]:
     """ON_DEMAND when a stream is asked on demand; PROVISIONED when provisioned mode is named or
     on-demand is asked away ("온디맨드 말고 프로비저닝 모드로", "not on-demand")."""
-    for sentence in _stream_sentences(text):
+    for sentence in sentences_naming(_STREAM, text):
         if not re.search(r"kinesis|키네시스|stream|스트림", sentence, re.I):
             continue
         provisioned = _PROVISIONED.search(sentence)
