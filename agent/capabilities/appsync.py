@@ -20,8 +20,8 @@ from autcloud.agent.catalog.base import (
     interp,
     tags,
 )
-from autcloud.agent.catalog.compute import role
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.catalog.compute import role, role_policy
+from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "appsync"
 API = "aws_appsync_graphql_api.main"
@@ -198,19 +198,14 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "compute",
             BLOCK,
         )
-        bp.add(
-            ResourceSpec(
-                "aws_iam_role_policy",
-                "appsync_data",
-                "compute",
-                f"AppSync's only data permission: {what}.",
-                {
-                    "name": "read-data-source",
-                    "role": Expr("aws_iam_role.appsync_data.id"),
-                    "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
-                },
-                block=BLOCK,
-            )
+        role_policy(
+            bp,
+            "appsync_data",
+            "read-data-source",
+            statements,
+            f"AppSync's only data permission: {what}.",
+            "compute",
+            BLOCK,
         )
         source_body["service_role_arn"] = Expr("aws_iam_role.appsync_data.arn")
     bp.add(

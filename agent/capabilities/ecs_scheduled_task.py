@@ -8,11 +8,11 @@ from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
     ResourceSpec,
-    assume_role,
     interp,
 )
+from autcloud.agent.catalog.compute import role, role_policy
 from autcloud.agent.catalog.messaging import schedule_expression
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "ecs_scheduled_task"
 
@@ -59,30 +59,24 @@ def build(bp: Blueprint, ctx: Context) -> None:
     }
     if bp.has("aws_security_group.app"):
         network["security_groups"] = [Expr("aws_security_group.app.id")]
+    role(
+        bp,
+        "ecs_scheduler",
+        "scheduler.amazonaws.com",
+        "Lets EventBridge Scheduler start the ECS task, nothing else.",
+        "messaging",
+        BLOCK,
+    )
+    role_policy(
+        bp,
+        "ecs_scheduler",
+        "run-ecs-task",
+        statements,
+        "The scheduler's only permissions: run this task definition in this cluster, hand it its roles.",
+        "messaging",
+        BLOCK,
+    )
     bp.add(
-        ResourceSpec(
-            "aws_iam_role",
-            "ecs_scheduler",
-            "messaging",
-            "Lets EventBridge Scheduler start the ECS task, nothing else.",
-            {
-                "name": interp("${local.name}-ecs-scheduler"),
-                "assume_role_policy": assume_role("scheduler.amazonaws.com"),
-            },
-            block=BLOCK,
-        ),
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "ecs_scheduler",
-            "messaging",
-            "The scheduler's only permissions: run this task definition in this cluster, hand it its roles.",
-            {
-                "name": "run-ecs-task",
-                "role": Expr("aws_iam_role.ecs_scheduler.id"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
-            },
-            block=BLOCK,
-        ),
         ResourceSpec(
             "aws_scheduler_schedule",
             "ecs_task",

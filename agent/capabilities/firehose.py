@@ -9,10 +9,10 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
-from autcloud.agent.catalog.compute import egress, role, security_group
+from autcloud.agent.catalog.compute import egress, role, role_policy, security_group
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.catalog.storage import add_bucket
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "firehose_delivery"
 STREAM = "aws_kinesis_stream.events"
@@ -165,21 +165,16 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
     if to_search:
         statements += _opensearch_statements()
-    bp.add(
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "firehose_delivery",
-            "analytics",
-            "Firehose's permissions: its bucket, the project key, its log group"
-            + (", the stream" if from_stream else "")
-            + ".",
-            {
-                "name": "deliver-to-opensearch" if to_search else "deliver-to-s3",
-                "role": Expr("aws_iam_role.firehose_delivery.id"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
-            },
-            block=BLOCK,
-        )
+    role_policy(
+        bp,
+        "firehose_delivery",
+        "deliver-to-opensearch" if to_search else "deliver-to-s3",
+        statements,
+        "Firehose's permissions: its bucket, the project key, its log group"
+        + (", the stream" if from_stream else "")
+        + ".",
+        "analytics",
+        BLOCK,
     )
     stated = ctx.req.params.get(NAME_KEY)
     body: dict[str, Any] = {

@@ -10,9 +10,9 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
-from autcloud.agent.catalog.compute import role
+from autcloud.agent.catalog.compute import role, role_policy
 from autcloud.agent.catalog.messaging import add_data_lake
-from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.requirements import read_schedule, read_schedule_timezone
 
 BLOCK = "glue_crawler"
@@ -32,41 +32,57 @@ _JOB = re.compile(
     r"|(?:glue|글루)\s*(?:etl\s*)?(?:잡|작업)|etl\s*(?:잡|작업)",
     re.I,
 )
+_GLUE_SERVICE_ROLE = "service-role/AWSGlueServiceRole"
 WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard")
 GLUE_VERSIONS = ("2.0", "3.0", "4.0", "5.0")
 
 
-def _lake_policy(s3_actions: list[str], log_groups: str) -> Call:
-    """What a Glue identity may do: ``s3_actions`` on the lake bucket, use the project key, and
-    encrypt its log groups (``/aws-glue/<log_groups>``) with it."""
-    return jsonencode(
+def _lake_identity(
+    bp: Blueprint,
+    name: str,
+    block: str,
+    says: str,
+    policy: str,
+    allows: str,
+    s3_actions: list[str],
+    log_groups: str,
+) -> None:
+    """The role a Glue job or crawler runs as (``name``, with AWSGlueServiceRole) and its inline
+    ``policy``: ``s3_actions`` on the lake bucket, use the project key, and encrypt its log groups
+    (``/aws-glue/<log_groups>``) with it."""
+    role(bp, name, "glue.amazonaws.com", says, "analytics", block, (_GLUE_SERVICE_ROLE,))
+    statements: list[dict[str, Any]] = [
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": s3_actions,
-                    "Resource": [
-                        Expr("aws_s3_bucket.data_lake.arn"),
-                        interp("${aws_s3_bucket.data_lake.arn}/*"),
-                    ],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
-                    "Resource": Expr("aws_kms_key.main.arn"),
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["logs:AssociateKmsKey"],
-                    "Resource": interp(
-                        "arn:aws:logs:${var.region}:${data.aws_caller_identity.current.account_id}"
-                        f":log-group:/aws-glue/{log_groups}"
-                    ),
-                },
+            "Effect": "Allow",
+            "Action": s3_actions,
+            "Resource": [
+                Expr("aws_s3_bucket.data_lake.arn"),
+                interp("${aws_s3_bucket.data_lake.arn}/*"),
             ],
-        }
-    )
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
+            "Resource": Expr("aws_kms_key.main.arn"),
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["logs:AssociateKmsKey"],
+            "Resource": interp(
+                "arn:aws:logs:${var.region}:${data.aws_caller_identity.current.account_id}"
+                f":log-group:/aws-glue/{log_groups}"
+            ),
+        },
+    ]
+    role_policy(bp, name, policy, statements, allows, "analytics", block)
+
+
+def _lake_security(bp: Blueprint) -> dict[str, Any]:
+    """The lake's security configuration (encrypted logs) for a Glue job or crawler, when the
+    design has one."""
+    if bp.has("aws_glue_security_configuration.lake"):
+        return {"security_configuration": Expr("aws_glue_security_configuration.lake.name")}
+    return {}
 
 
 def _read_job(text: str) -> Iterator[tuple[str, Any]]:
@@ -144,30 +160,15 @@ def _glue_job(bp: Blueprint, ctx: Context) -> None:
         return
     params = ctx.req.params
     bp.blocks.append(JOB_BLOCK)
-    role(
+    _lake_identity(
         bp,
         "glue_job",
-        "glue.amazonaws.com",
-        "The ETL job's identity: reads and writes the lake, logs to CloudWatch.",
-        "analytics",
         JOB_BLOCK,
-        ("service-role/AWSGlueServiceRole",),
-    )
-    bp.add(
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "glue_job",
-            "analytics",
-            "The job reads its script and the lake, writes its output back, and uses the project key.",
-            {
-                "name": "lake-etl",
-                "role": Expr("aws_iam_role.glue_job.id"),
-                "policy": _lake_policy(
-                    ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"], "*"
-                ),
-            },
-            block=JOB_BLOCK,
-        ),
+        "The ETL job's identity: reads and writes the lake, logs to CloudWatch.",
+        "lake-etl",
+        "The job reads its script and the lake, writes its output back, and uses the project key.",
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+        "*",
     )
     version = params.get("glue.version") or "4.0"
     worker_type = params.get("glue.worker_type") or "G.1X"
@@ -194,9 +195,8 @@ def _glue_job(bp: Blueprint, ctx: Context) -> None:
             "--TempDir": interp("s3://${aws_s3_bucket.data_lake.bucket}/tmp/"),
         },
         "tags": tags("lake-etl"),
+        **_lake_security(bp),
     }
-    if bp.has("aws_glue_security_configuration.lake"):
-        body["security_configuration"] = Expr("aws_glue_security_configuration.lake.name")
     bp.add(
         ResourceSpec(
             "aws_glue_job",
@@ -263,28 +263,15 @@ def _build_lake(bp: Blueprint, ctx: Context) -> None:
     if bp.has("aws_glue_crawler.lake"):
         return
     bp.blocks.append(BLOCK)
-    role(
+    _lake_identity(
         bp,
         "glue_crawler",
-        "glue.amazonaws.com",
-        "The crawler's identity: reads the lake, updates the catalog.",
-        "analytics",
         BLOCK,
-        ("service-role/AWSGlueServiceRole",),
-    )
-    bp.add(
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "glue_crawler",
-            "analytics",
-            "The crawler reads only the lake bucket and decrypts with the project key.",
-            {
-                "name": "read-lake",
-                "role": Expr("aws_iam_role.glue_crawler.id"),
-                "policy": _lake_policy(["s3:GetObject", "s3:ListBucket"], "crawlers*"),
-            },
-            block=BLOCK,
-        ),
+        "The crawler's identity: reads the lake, updates the catalog.",
+        "read-lake",
+        "The crawler reads only the lake bucket and decrypts with the project key.",
+        ["s3:GetObject", "s3:ListBucket"],
+        "crawlers*",
     )
     body: dict[str, Any] = {
         "name": interp("${local.name}-lake"),
@@ -295,9 +282,8 @@ def _build_lake(bp: Blueprint, ctx: Context) -> None:
             "s3_target", body={"path": interp("s3://${aws_s3_bucket.data_lake.bucket}/")}
         ),
         "tags": tags("lake-crawler"),
+        **_lake_security(bp),
     }
-    if bp.has("aws_glue_security_configuration.lake"):
-        body["security_configuration"] = Expr("aws_glue_security_configuration.lake.name")
     bp.add(
         ResourceSpec(
             "aws_glue_crawler",

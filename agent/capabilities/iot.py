@@ -10,9 +10,9 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
-from autcloud.agent.catalog.compute import role
+from autcloud.agent.catalog.compute import role, role_policy
 from autcloud.agent.catalog.security import log_group
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "iot"
 TOPIC = "devices/+/telemetry"
@@ -20,6 +20,7 @@ TABLE = "aws_dynamodb_table.main"
 STREAM = "aws_kinesis_stream.events"
 TOPIC_KEY = "iot.topic"
 CONDITION_KEY = "iot.condition"
+_ROLE_ARN = Expr("aws_iam_role.iot_rule.arn")
 _CONTEXT = re.compile(r"\biot\b|mqtt|devices?|sensors?|기기|센서|디바이스|사물인터넷", re.I)
 _FILTER = r"([A-Za-z0-9_-]+(?:/(?:[A-Za-z0-9_-]+|\+|#)){1,7})"
 _TOPIC = (
@@ -78,6 +79,17 @@ def read_condition(text: str) -> Iterator[tuple[str, str]]:
         yield match.group(0).strip(), f"{_FIELDS_KO[match.group(1)]} {op} {match.group(2)}"
 
 
+def _log_action() -> Block:
+    """The rule action that writes a message to the rule's log group."""
+    return Block(
+        "cloudwatch_logs",
+        body={
+            "log_group_name": Expr("aws_cloudwatch_log_group.iot_rule.name"),
+            "role_arn": _ROLE_ARN,
+        },
+    )
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append(BLOCK)
     functions = [
@@ -130,65 +142,45 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "sql_version": "2016-03-23",
     }
     destinations: list[str] = []
-    if table:
-        statements.append(
-            {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": Expr(f"{TABLE}.arn")}
-        )
-        body["dynamodbv2"] = Block(
+    # The stores the rule writes each message to: (the store, the rule's action block, what the
+    # role may do on the store, the action's settings, how the description names it).
+    stores: tuple[tuple[str | None, str, list[str], dict[str, Any], str], ...] = (
+        (
+            TABLE if table else None,
             "dynamodbv2",
-            body={
-                "role_arn": Expr("aws_iam_role.iot_rule.arn"),
-                "put_item": Block("put_item", body={"table_name": Expr(f"{TABLE}.name")}),
-            },
-        )
-        destinations.append("the DynamoDB table")
-    if stream:
-        statements.append(
-            {
-                "Effect": "Allow",
-                "Action": ["kinesis:PutRecord"],
-                "Resource": Expr(f"{STREAM}.arn"),
-            }
-        )
-        body["kinesis"] = Block(
+            ["dynamodb:PutItem"],
+            {"put_item": Block("put_item", body={"table_name": Expr(f"{TABLE}.name")})},
+            "the DynamoDB table",
+        ),
+        (
+            STREAM if stream else None,
             "kinesis",
-            body={
-                "role_arn": Expr("aws_iam_role.iot_rule.arn"),
-                "stream_name": Expr(f"{STREAM}.name"),
-                "partition_key": "${topic(2)}",
-            },
-        )
-        destinations.append("the Kinesis stream (one partition per device)")
-    if firehose is not None:
-        statements.append(
-            {
-                "Effect": "Allow",
-                "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
-                "Resource": Expr(f"{firehose}.arn"),
-            }
-        )
-        body["firehose"] = Block(
+            ["kinesis:PutRecord"],
+            {"stream_name": Expr(f"{STREAM}.name"), "partition_key": "${topic(2)}"},
+            "the Kinesis stream (one partition per device)",
+        ),
+        (
+            firehose,
             "firehose",
-            body={
-                "role_arn": Expr("aws_iam_role.iot_rule.arn"),
-                "delivery_stream_name": Expr(f"{firehose}.name"),
-                "separator": "\\n",
-            },
-        )
-        destinations.append("the Firehose delivery stream (raw payloads)")
+            ["firehose:PutRecord", "firehose:PutRecordBatch"],
+            {"delivery_stream_name": Expr(f"{firehose}.name"), "separator": "\\n"},
+            "the Firehose delivery stream (raw payloads)",
+        ),
+    )
+    for store, action, permits, settings, says in stores:
+        if store is not None:
+            statements.append(
+                {"Effect": "Allow", "Action": permits, "Resource": Expr(f"{store}.arn")}
+            )
+            body[action] = Block(action, body={"role_arn": _ROLE_ARN, **settings})
+            destinations.append(says)
     if function is not None and not alert_rule:
         body["lambda"] = Block(
             "lambda", body={"function_arn": Expr(f"aws_lambda_function.{function}.arn")}
         )
         destinations.append(f"the {function} function")
     if not destinations:
-        body["cloudwatch_logs"] = Block(
-            "cloudwatch_logs",
-            body={
-                "log_group_name": Expr("aws_cloudwatch_log_group.iot_rule.name"),
-                "role_arn": Expr("aws_iam_role.iot_rule.arn"),
-            },
-        )
+        body["cloudwatch_logs"] = _log_action()
         destinations.append("an encrypted log group")
     if table or stream or firehose:
         # Kinesis and DynamoDB are encrypted with the project key: the rule's role encrypts with it.
@@ -199,32 +191,18 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "Resource": Expr("aws_kms_key.main.arn"),
             }
         )
-    body["error_action"] = Block(
-        "error_action",
-        body={
-            "cloudwatch_logs": Block(
-                "cloudwatch_logs",
-                body={
-                    "log_group_name": Expr("aws_cloudwatch_log_group.iot_rule.name"),
-                    "role_arn": Expr("aws_iam_role.iot_rule.arn"),
-                },
-            )
-        },
-    )
+    body["error_action"] = Block("error_action", body={"cloudwatch_logs": _log_action()})
     body["tags"] = tags("telemetry")
+    role_policy(
+        bp,
+        "iot_rule",
+        "deliver-telemetry",
+        statements,
+        "The IoT rule's permissions: write to its destinations and its error log, each scoped.",
+        "messaging",
+        BLOCK,
+    )
     bp.add(
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "iot_rule",
-            "messaging",
-            "The IoT rule's permissions: write to its destinations and its error log, each scoped.",
-            {
-                "name": "deliver-telemetry",
-                "role": Expr("aws_iam_role.iot_rule.id"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
-            },
-            block=BLOCK,
-        ),
         ResourceSpec(
             "aws_iot_topic_rule",
             "telemetry",

@@ -7,8 +7,8 @@ from __future__ import annotations
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.capabilities.cache_options import rewrite
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
-from autcloud.agent.catalog.compute import egress, ingress, role, security_group
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.catalog.compute import egress, ingress, role, role_policy, security_group
+from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "rds"
 APP_TYPES = ("aws_lambda_function", "aws_ecs_task_definition", "aws_apprunner_service")
@@ -90,35 +90,23 @@ def build(bp: Blueprint, ctx: Context) -> None:
         target_group="database",
         block=BLOCK,
     )
-    bp.add(
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "db_proxy",
-            "security",
-            "Reads the database secret and decrypts it, nothing else.",
+    role_policy(
+        bp,
+        "db_proxy",
+        "read-database-secret",
+        [
+            {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": secret},
             {
-                "name": "read-database-secret",
-                "role": Expr("aws_iam_role.db_proxy.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["secretsmanager:GetSecretValue"],
-                                "Resource": secret,
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["kms:Decrypt"],
-                                "Resource": Expr("aws_kms_key.main.arn"),
-                            },
-                        ],
-                    }
-                ),
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": Expr("aws_kms_key.main.arn"),
             },
-            block=BLOCK,
-        ),
+        ],
+        "Reads the database secret and decrypts it, nothing else.",
+        "security",
+        BLOCK,
+    )
+    bp.add(
         ResourceSpec(
             "aws_db_proxy",
             "main",

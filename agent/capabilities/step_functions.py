@@ -18,7 +18,7 @@ from typing import Any
 from autcloud.agent.capabilities._names import name_reader
 from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
-from autcloud.agent.catalog.compute import add_lambda, role
+from autcloud.agent.catalog.compute import add_lambda, role, role_policy
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.ledger import Evidence, instances
@@ -431,7 +431,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "compute",
         BLOCK,
     )
-    statements = [
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "InvokeTheSteps",
             "Effect": "Allow",
@@ -483,19 +483,16 @@ def build(bp: Blueprint, ctx: Context) -> None:
         extra_tags["MaxAttempts"] = str(attempts)
     if topic is not None:
         extra_tags["OnFailure"] = "sns"
+    role_policy(
+        bp,
+        "state_machine",
+        "invoke-steps",
+        statements,
+        f"The workflow may invoke exactly its {len(steps)} step function(s), nothing else.",
+        "compute",
+        BLOCK,
+    )
     bp.add(
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "state_machine",
-            "compute",
-            f"The workflow may invoke exactly its {len(steps)} step function(s), nothing else.",
-            {
-                "name": "invoke-steps",
-                "role": Expr("aws_iam_role.state_machine.id"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
-            },
-            block=BLOCK,
-        ),
         ResourceSpec(
             "aws_sfn_state_machine",
             "workflow",
