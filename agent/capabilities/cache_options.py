@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from autcloud.agent.capabilities._applies import built_by_first
 from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr
@@ -297,10 +298,6 @@ def _wanted(req: Any) -> bool:
     )
 
 
-def _never(req: Any) -> bool:
-    return False  # the first capability of this module builds every option asked, once
-
-
 CAPABILITIES = [
     declare(
         "cache_cluster_mode",
@@ -311,15 +308,18 @@ CAPABILITIES = [
         },
         applies=_wanted,
     ),
-    declare("valkey", build=build, applies=_never),
-    declare("memcached", build=build, applies=_never),
+    declare("valkey", build=build, applies=built_by_first),
+    declare("memcached", build=build, applies=built_by_first),
     declare(
-        "cache_nodes", build=build, readers={"cache.nodes": reader(_NODES, _count)}, applies=_never
+        "cache_nodes",
+        build=build,
+        readers={"cache.nodes": reader(_NODES, _count)},
+        applies=built_by_first,
     ),
     declare(
         "cache_serverless",
         build=build,
         readers={MAX_DATA_KEY: reader(_MAX_DATA, _max_data)},
-        applies=_never,
+        applies=built_by_first,
     ),
 ]

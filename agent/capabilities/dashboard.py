@@ -3,84 +3,44 @@ API, ECS service, databases, Lambda functions, queues and tables."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp
+from autcloud.agent.datafile import load_yaml
 from autcloud.agent.hcl import Expr, jsonencode
 
 Metric = tuple[str, str, str]  # (metric name, statistic, label)
+
+
+# The dashboard's rows by resource type: title, namespace, dimensions and metrics.
+_ROWS: dict[str, dict[str, Any]] = load_yaml(Path(__file__).resolve().parent / "dashboard.yaml")
+
+
+def _watched(bp: Blueprint, spec: ResourceSpec) -> bool:
+    if spec.data_source or spec.type not in _ROWS:
+        return False
+    if spec.type == "aws_ecs_service":
+        return bp.has("aws_ecs_cluster.main")  # its ClusterName dimension names that cluster
+    if spec.type == "aws_sqs_queue":
+        return "dlq" not in spec.name and "dead" not in spec.name  # dead-letter queues stay quiet
+    return True
 
 
 def _rows(bp: Blueprint) -> list[tuple[str, str, list[tuple[str, Expr]], list[Metric]]]:
     """(title, namespace, dimensions, metrics) for each thing worth watching."""
     rows: list[tuple[str, str, list[tuple[str, Expr]], list[Metric]]] = []
     for spec in bp.resources:
-        if spec.data_source:
+        if not _watched(bp, spec):
             continue
-        address = spec.address
-        if spec.type == "aws_lb":
-            rows.append((
-                f"Load balancer {spec.name}",
-                "AWS/ApplicationELB",
-                [("LoadBalancer", Expr(f"{address}.arn_suffix"))],
-                [("RequestCount", "Sum", "Requests"), ("HTTPCode_Target_5XX_Count", "Sum", "5xx"),
-                 ("TargetResponseTime", "p95", "p95 latency (s)")],
-            ))  # fmt: skip
-        elif spec.type == "aws_apigatewayv2_api":
-            rows.append((
-                f"API {spec.name}",
-                "AWS/ApiGateway",
-                [("ApiId", Expr(f"{address}.id"))],
-                [("Count", "Sum", "Requests"), ("5xx", "Sum", "5xx"), ("Latency", "p95", "p95 latency (ms)")],
-            ))  # fmt: skip
-        elif spec.type == "aws_ecs_service" and bp.has("aws_ecs_cluster.main"):
-            rows.append((
-                f"ECS service {spec.name}",
-                "AWS/ECS",
-                [("ClusterName", Expr("aws_ecs_cluster.main.name")), ("ServiceName", Expr(f"{address}.name"))],
-                [("CPUUtilization", "Average", "CPU %"), ("MemoryUtilization", "Average", "Memory %")],
-            ))  # fmt: skip
-        elif spec.type == "aws_db_instance":
-            rows.append((
-                f"Database {spec.name}",
-                "AWS/RDS",
-                [("DBInstanceIdentifier", Expr(f"{address}.identifier"))],
-                [("CPUUtilization", "Average", "CPU %"), ("DatabaseConnections", "Average", "Connections"),
-                 ("FreeStorageSpace", "Minimum", "Free storage (bytes)")],
-            ))  # fmt: skip
-        elif spec.type == "aws_rds_cluster":
-            rows.append((
-                f"Aurora cluster {spec.name}",
-                "AWS/RDS",
-                [("DBClusterIdentifier", Expr(f"{address}.cluster_identifier"))],
-                [("CPUUtilization", "Average", "CPU %"), ("DatabaseConnections", "Average", "Connections"),
-                 ("FreeableMemory", "Minimum", "Freeable memory (bytes)")],
-            ))  # fmt: skip
-        elif spec.type == "aws_lambda_function":
-            rows.append((
-                f"Function {spec.name}",
-                "AWS/Lambda",
-                [("FunctionName", Expr(f"{address}.function_name"))],
-                [("Invocations", "Sum", "Invocations"), ("Errors", "Sum", "Errors"),
-                 ("Duration", "p95", "p95 duration (ms)"), ("Throttles", "Sum", "Throttles")],
-            ))  # fmt: skip
-        elif spec.type == "aws_sqs_queue" and "dlq" not in spec.name and "dead" not in spec.name:
-            rows.append((
-                f"Queue {spec.name}",
-                "AWS/SQS",
-                [("QueueName", Expr(f"{address}.name"))],
-                [("ApproximateNumberOfMessagesVisible", "Maximum", "Waiting"),
-                 ("ApproximateAgeOfOldestMessage", "Maximum", "Oldest (s)")],
-            ))  # fmt: skip
-        elif spec.type == "aws_dynamodb_table":
-            rows.append((
-                f"Table {spec.name}",
-                "AWS/DynamoDB",
-                [("TableName", Expr(f"{address}.name"))],
-                [("ConsumedReadCapacityUnits", "Sum", "Reads"), ("ConsumedWriteCapacityUnits", "Sum", "Writes"),
-                 ("ThrottledRequests", "Sum", "Throttled")],
-            ))  # fmt: skip
+        row = _ROWS[spec.type]
+        dimensions = [
+            (name, Expr(value.format(address=spec.address)))
+            for name, value in row["dimensions"].items()
+        ]
+        metrics: list[Metric] = [(metric, stat, label) for metric, stat, label in row["metrics"]]
+        rows.append((f"{row['title']} {spec.name}", row["namespace"], dimensions, metrics))
     return rows
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
+from autcloud.agent.capabilities._applies import built_by_first
 from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
 from autcloud.agent.hcl import Block, Expr
@@ -428,10 +429,6 @@ def _wanted(req: Any) -> bool:
     return any(k in req.services for k in _KEYS) or any(k in req.params for k in _PARAMS)
 
 
-def _never(req: Any) -> bool:
-    return False  # the first capability of this module builds every option asked, once
-
-
 CAPABILITIES = [
     declare(
         "database_options",
@@ -443,7 +440,7 @@ CAPABILITIES = [
         },
         applies=_wanted,
     ),
-    declare("mariadb", build=build, applies=_never),
+    declare("mariadb", build=build, applies=built_by_first),
     declare(
         "aurora_serverless",
         build=build,
@@ -451,13 +448,13 @@ CAPABILITIES = [
             "aurora.min_acu": reader(_MIN_ACU, _acu),
             "aurora.max_acu": reader(_MAX_ACU, _acu),
         },
-        applies=_never,
+        applies=built_by_first,
     ),
     declare(
         "read_replicas",
         build=build,
         readers={"db.read_replicas": reader(_REPLICAS, _replicas)},
-        applies=_never,
+        applies=built_by_first,
     ),
-    declare("rds_data_api", build=build, applies=_never),
+    declare("rds_data_api", build=build, applies=built_by_first),
 ]

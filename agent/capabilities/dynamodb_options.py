@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from autcloud.agent.capabilities._applies import built_by_first
 from autcloud.agent.capabilities._dr_region import ensure_region
 from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
@@ -27,16 +28,24 @@ DEFAULT_CAPACITY = 5
 
 @dataclass(frozen=True)
 class AllOfParameter(Parameter):
-    """A list of values, every one of which some instance of ``attribute`` must carry."""
+    """A list of values, every one of which one instance must carry in ``attribute``.
+
+    Values are compared as ``compared`` makes them (any case by default); the evidence names
+    each value as stated.
+    """
+
+    def compared(self, value: Any) -> str:
+        return str(value).lower()
 
     def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        wanted = [str(v).lower() for v in (value if isinstance(value, list) else [value])]
+        values = value if isinstance(value, list) else [value]
+        wanted = [self.compared(v) for v in values]
         for address, body in instances(module, self.type):
-            carried = {str(v).lower() for v in attribute_values(module, body, self.attribute)}
+            carried = {self.compared(v) for v in attribute_values(module, body, self.attribute)}
             if all(w in carried for w in wanted):
                 return [
                     Evidence(address=address, attribute=self.attribute, op="==", value=v)
-                    for v in value
+                    for v in values
                 ]
         return []
 
@@ -348,19 +357,11 @@ def read_replica_regions(text: str) -> Iterator[tuple[str, Any]]:
 
 
 @dataclass(frozen=True)
-class ReplicaRegionsParameter(Parameter):
-    """Every stated region carries a replica of some table."""
+class ReplicaRegionsParameter(AllOfParameter):
+    """Every stated region carries a replica of some table; region codes compare as written."""
 
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        wanted = [str(v) for v in (value if isinstance(value, list) else [value])]
-        for address, body in instances(module, self.type):
-            carried = {str(v) for v in attribute_values(module, body, self.attribute)}
-            if all(w in carried for w in wanted):
-                return [
-                    Evidence(address=address, attribute=self.attribute, op="==", value=w)
-                    for w in wanted
-                ]
-        return []
+    def compared(self, value: Any) -> str:
+        return str(value)
 
 
 # Several tables, by name: "users": ..., "sessions": ... ; two tables (posts, comments).
@@ -820,10 +821,6 @@ def _wanted(req: Any) -> bool:
     )
 
 
-def _never(req: Any) -> bool:
-    return False  # the first capability of this module builds every option asked, once
-
-
 CAPABILITIES = [
     declare(
         "dynamodb_streams",
@@ -838,8 +835,12 @@ CAPABILITIES = [
         },
         applies=_wanted,
     ),
-    declare("dynamodb_ttl", build=build, readers={TTL_KEY: read_ttl_attribute}, applies=_never),
-    declare("dynamodb_gsi", build=build, readers={"dynamodb.gsi": read_gsi}, applies=_never),
+    declare(
+        "dynamodb_ttl", build=build, readers={TTL_KEY: read_ttl_attribute}, applies=built_by_first
+    ),
+    declare(
+        "dynamodb_gsi", build=build, readers={"dynamodb.gsi": read_gsi}, applies=built_by_first
+    ),
     declare(
         "dynamodb_provisioned",
         build=build,
@@ -849,6 +850,6 @@ CAPABILITIES = [
             READ_TRAFFIC_KEY: _traffic("r"),
             WRITE_TRAFFIC_KEY: _traffic("w"),
         },
-        applies=_never,
+        applies=built_by_first,
     ),
 ]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities._event_wiring import _statements, allow_queue_send
+from autcloud.agent.capabilities._event_wiring import _statements, allow_queue_send, lambda_names
 from autcloud.agent.capabilities._names import NamesParameter, name_reader
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import (
@@ -331,9 +331,7 @@ def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:
             block=BLOCK,
         )
     )
-    functions = [
-        r.name for r in bp.resources if r.type == "aws_lambda_function" and not r.data_source
-    ]
+    functions = lambda_names(bp)
     queue = _first(bp, "aws_sqs_queue", "_dlq")
     topic = "events" if bp.has("aws_sns_topic.events") else _first(bp, "aws_sns_topic")
     machine = _first(bp, "aws_sfn_state_machine")
@@ -352,6 +350,20 @@ def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:
     if not from_s3:
         base["event_bus_name"] = Expr("aws_cloudwatch_event_bus.app.name")
     source = Expr(f"aws_cloudwatch_event_rule.{rule}.arn")
+
+    def deliver(target: str, reason: str, **more: Expr) -> None:
+        """The rule's delivery to one target (its address), named after both."""
+        bp.add(
+            ResourceSpec(
+                "aws_cloudwatch_event_target",
+                f"{rule}_{target.rsplit('.', 1)[1]}",
+                "messaging",
+                reason,
+                {**base, "arn": Expr(f"{target}.arn"), **more},
+                block=BLOCK,
+            )
+        )
+
     if wants["function"] and functions:
         function = next((f for f in functions if f.replace("_", " ") in segment), functions[0])
         bp.add(
@@ -368,15 +380,11 @@ def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:
                     "source_arn": source,
                 },
                 block=BLOCK,
-            ),
-            ResourceSpec(
-                "aws_cloudwatch_event_target",
-                f"{rule}_{function}",
-                "messaging",
-                f"Delivers {detail_type} events to the {function} function.",
-                {**base, "arn": Expr(f"aws_lambda_function.{function}.arn")},
-                block=BLOCK,
-            ),
+            )
+        )
+        deliver(
+            f"aws_lambda_function.{function}",
+            f"Delivers {detail_type} events to the {function} function.",
         )
     if wants["queue"] and queue is not None:
         allow_queue_send(
@@ -387,43 +395,16 @@ def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:
             f"Allow{_snake(detail_type).title().replace('_', '')}Rule",
             BLOCK,
         )
-        bp.add(
-            ResourceSpec(
-                "aws_cloudwatch_event_target",
-                f"{rule}_{queue}",
-                "messaging",
-                f"Delivers {detail_type} events to the {queue} queue.",
-                {**base, "arn": Expr(f"aws_sqs_queue.{queue}.arn")},
-                block=BLOCK,
-            )
-        )
+        deliver(f"aws_sqs_queue.{queue}", f"Delivers {detail_type} events to the {queue} queue.")
     if wants["topic"] and topic is not None:
         _allow_topic_publish(bp, topic, rule)
-        bp.add(
-            ResourceSpec(
-                "aws_cloudwatch_event_target",
-                f"{rule}_{topic}",
-                "messaging",
-                f"Publishes {detail_type} events to the {topic} topic.",
-                {**base, "arn": Expr(f"aws_sns_topic.{topic}.arn")},
-                block=BLOCK,
-            )
-        )
+        deliver(f"aws_sns_topic.{topic}", f"Publishes {detail_type} events to the {topic} topic.")
     if wants["machine"] and machine is not None:
         _events_role(bp, [Expr(f"aws_sfn_state_machine.{machine}.arn")], "states:StartExecution")
-        bp.add(
-            ResourceSpec(
-                "aws_cloudwatch_event_target",
-                f"{rule}_{machine}",
-                "messaging",
-                f"Starts the {machine} state machine on each {detail_type} event.",
-                {
-                    **base,
-                    "arn": Expr(f"aws_sfn_state_machine.{machine}.arn"),
-                    "role_arn": Expr("aws_iam_role.events_targets.arn"),
-                },
-                block=BLOCK,
-            )
+        deliver(
+            f"aws_sfn_state_machine.{machine}",
+            f"Starts the {machine} state machine on each {detail_type} event.",
+            role_arn=Expr("aws_iam_role.events_targets.arn"),
         )
 
 

@@ -15,16 +15,11 @@ from autcloud.agent.hcl import Block, Expr
 SPOT_WEIGHT = 3  # three tasks on Spot for every one on on-demand Fargate, above the base
 
 
-def _strategy() -> list[Block]:
+def _strategy(block: str = "capacity_provider_strategy") -> list[Block]:
+    """One task on on-demand Fargate, the rest mostly on Spot, as ``block`` blocks."""
     return [
-        Block(
-            "capacity_provider_strategy",
-            body={"capacity_provider": "FARGATE", "base": 1, "weight": 1},
-        ),
-        Block(
-            "capacity_provider_strategy",
-            body={"capacity_provider": "FARGATE_SPOT", "weight": SPOT_WEIGHT},
-        ),
+        Block(block, body={"capacity_provider": "FARGATE", "base": 1, "weight": 1}),
+        Block(block, body={"capacity_provider": "FARGATE_SPOT", "weight": SPOT_WEIGHT}),
     ]
 
 
@@ -68,16 +63,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
             {
                 "cluster_name": Expr("aws_ecs_cluster.main.name"),
                 "capacity_providers": ["FARGATE", "FARGATE_SPOT"],
-                "default_capacity_provider_strategy": [
-                    Block(
-                        "default_capacity_provider_strategy",
-                        body={"capacity_provider": "FARGATE", "base": 1, "weight": 1},
-                    ),
-                    Block(
-                        "default_capacity_provider_strategy",
-                        body={"capacity_provider": "FARGATE_SPOT", "weight": SPOT_WEIGHT},
-                    ),
-                ],
+                "default_capacity_provider_strategy": _strategy(
+                    "default_capacity_provider_strategy"
+                ),
             },
             block="fargate_spot",
         )

@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from autcloud.agent.capabilities._event_wiring import role_policy
+from autcloud.agent.capabilities._event_wiring import lambda_names, role_policy
 from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.capabilities.network_options import _set_az_count
 from autcloud.agent.catalog.base import (
@@ -142,13 +142,23 @@ def _firewall(bp: Blueprint) -> None:
         )
 
 
+def _clients(bp: Blueprint, ctx: Context, cluster_address: str) -> None:
+    """How clients reach the cluster: its bootstrap brokers, and the design's consumer."""
+    bp.out(
+        Output(
+            "kafka_bootstrap_brokers",
+            f"{cluster_address}.bootstrap_brokers_sasl_iam",
+            "Kafka bootstrap brokers (TLS, IAM auth).",
+        )
+    )
+    _consumer(bp, ctx, cluster_address)
+
+
 def _consumer(bp: Blueprint, ctx: Context, cluster_address: str) -> None:
     """The design's first Lambda function reads the topic through an event source mapping."""
     stated_topic = ctx.req.params.get(TOPIC_KEY)
     topic = stated_topic if isinstance(stated_topic, str) else TOPIC
-    functions = [
-        r.name for r in bp.resources if r.type == "aws_lambda_function" and not r.data_source
-    ]
+    functions = lambda_names(bp)
     if not functions:
         return
     function = functions[0]
@@ -279,14 +289,7 @@ def _serverless(bp: Blueprint, ctx: Context) -> None:
             block=BLOCK,
         )
     )
-    _consumer(bp, ctx, "aws_msk_serverless_cluster.main")
-    bp.out(
-        Output(
-            "kafka_bootstrap_brokers",
-            "aws_msk_serverless_cluster.main.bootstrap_brokers_sasl_iam",
-            "Kafka bootstrap brokers (TLS, IAM auth).",
-        )
-    )
+    _clients(bp, ctx, "aws_msk_serverless_cluster.main")
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
@@ -410,14 +413,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             block=BLOCK,
         )
     )
-    _consumer(bp, ctx, "aws_msk_cluster.main")
-    bp.out(
-        Output(
-            "kafka_bootstrap_brokers",
-            "aws_msk_cluster.main.bootstrap_brokers_sasl_iam",
-            "Kafka bootstrap brokers (TLS, IAM auth).",
-        )
-    )
+    _clients(bp, ctx, "aws_msk_cluster.main")
 
 
 CAPABILITY = declare(

@@ -131,28 +131,34 @@ def _permission(bp: Blueprint, name: str, function: str, service: str, source: E
     )
 
 
+def _notification(bucket: str, reason: str, kind: str, target: str, after: str) -> ResourceSpec:
+    """The bucket's new objects sent to one target (its address) of a kind (``lambda_function``,
+    ``queue``, ``topic``), once ``after`` (what lets S3 send there) exists."""
+    return ResourceSpec(
+        "aws_s3_bucket_notification",
+        bucket,
+        "storage",
+        reason,
+        {
+            "bucket": Expr(f"aws_s3_bucket.{bucket}.id"),
+            kind: Block(kind, body={f"{kind}_arn": Expr(f"{target}.arn"), "events": EVENTS}),
+            "depends_on": [Expr(after)],
+        },
+        block=BLOCK,
+    )
+
+
 def _direct(bp: Blueprint, bucket: str, function: str) -> None:
     _permission(
         bp, f"{bucket}_s3_invoke", function, "s3.amazonaws.com", Expr(f"aws_s3_bucket.{bucket}.arn")
     )
     bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_notification",
+        _notification(
             bucket,
-            "storage",
             f"Every new object in the {bucket} bucket invokes the {function} function.",
-            {
-                "bucket": Expr(f"aws_s3_bucket.{bucket}.id"),
-                "lambda_function": Block(
-                    "lambda_function",
-                    body={
-                        "lambda_function_arn": Expr(f"aws_lambda_function.{function}.arn"),
-                        "events": EVENTS,
-                    },
-                ),
-                "depends_on": [Expr(f"aws_lambda_permission.{bucket}_s3_invoke")],
-            },
-            block=BLOCK,
+            "lambda_function",
+            f"aws_lambda_function.{function}",
+            f"aws_lambda_permission.{bucket}_s3_invoke",
         )
     )
 
@@ -165,20 +171,12 @@ def _via_queue(bp: Blueprint, ctx: Context, bucket: str, function: str) -> None:
         bp, "jobs", "s3.amazonaws.com", Expr(f"aws_s3_bucket.{bucket}.arn"), "S3Uploads", BLOCK
     )
     bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_notification",
+        _notification(
             bucket,
-            "storage",
             f"Every new object in the {bucket} bucket is queued for processing (SQS buffers bursts).",
-            {
-                "bucket": Expr(f"aws_s3_bucket.{bucket}.id"),
-                "queue": Block(
-                    "queue",
-                    body={"queue_arn": Expr("aws_sqs_queue.jobs.arn"), "events": EVENTS},
-                ),
-                "depends_on": [Expr("aws_sqs_queue_policy.jobs")],
-            },
-            block=BLOCK,
+            "queue",
+            "aws_sqs_queue.jobs",
+            "aws_sqs_queue_policy.jobs",
         )
     )
     add_queue_mapping(bp, ctx, "jobs", function)
@@ -192,20 +190,12 @@ def _via_topic(bp: Blueprint, bucket: str, function: str) -> None:
         bp, "events", "s3.amazonaws.com", Expr(f"aws_s3_bucket.{bucket}.arn"), "S3Uploads", BLOCK
     )
     bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_notification",
+        _notification(
             bucket,
-            "storage",
             f"Every new object in the {bucket} bucket is published to the events topic.",
-            {
-                "bucket": Expr(f"aws_s3_bucket.{bucket}.id"),
-                "topic": Block(
-                    "topic",
-                    body={"topic_arn": Expr("aws_sns_topic.events.arn"), "events": EVENTS},
-                ),
-                "depends_on": [Expr("aws_sns_topic_policy.events")],
-            },
-            block=BLOCK,
+            "topic",
+            "aws_sns_topic.events",
+            "aws_sns_topic_policy.events",
         ),
         ResourceSpec(
             "aws_sns_topic_subscription",
