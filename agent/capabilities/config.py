@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
-from autcloud.agent.catalog.compute import role
-from autcloud.agent.catalog.storage import add_bucket, deny_insecure_transport
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.catalog.compute import role, role_policy
+from autcloud.agent.catalog.storage import add_bucket, bucket_policy
+from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "config"
 # Managed rules every design should pass: (resource name, rule identifier, what it checks).
@@ -33,54 +33,36 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
     account = "${data.aws_caller_identity.current.account_id}"
     prefix = Expr(f'"${{aws_s3_bucket.config.arn}}/AWSLogs/{account}/Config/*"')
-    bp.add(
-        ResourceSpec(
-            "aws_s3_bucket_policy",
-            "config",
-            "security",
-            "Lets only AWS Config of this account write to the bucket; TLS only.",
+    source_account = Expr("data.aws_caller_identity.current.account_id")
+    bucket_policy(
+        bp,
+        "config",
+        [
             {
-                "bucket": Expr("aws_s3_bucket.config.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "ConfigAclCheck",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "config.amazonaws.com"},
-                                "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
-                                "Resource": Expr("aws_s3_bucket.config.arn"),
-                                "Condition": {
-                                    "StringEquals": {
-                                        "AWS:SourceAccount": Expr(
-                                            "data.aws_caller_identity.current.account_id"
-                                        )
-                                    }
-                                },
-                            },
-                            {
-                                "Sid": "ConfigWrite",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "config.amazonaws.com"},
-                                "Action": "s3:PutObject",
-                                "Resource": prefix,
-                                "Condition": {
-                                    "StringEquals": {
-                                        "s3:x-amz-acl": "bucket-owner-full-control",
-                                        "AWS:SourceAccount": Expr(
-                                            "data.aws_caller_identity.current.account_id"
-                                        ),
-                                    }
-                                },
-                            },
-                            deny_insecure_transport("config"),
-                        ],
-                    }
-                ),
+                "Sid": "ConfigAclCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "config.amazonaws.com"},
+                "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+                "Resource": Expr("aws_s3_bucket.config.arn"),
+                "Condition": {"StringEquals": {"AWS:SourceAccount": source_account}},
             },
-            block=BLOCK,
-        )
+            {
+                "Sid": "ConfigWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "config.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": prefix,
+                "Condition": {
+                    "StringEquals": {
+                        "s3:x-amz-acl": "bucket-owner-full-control",
+                        "AWS:SourceAccount": source_account,
+                    }
+                },
+            },
+        ],
+        "Lets only AWS Config of this account write to the bucket; TLS only.",
+        "security",
+        BLOCK,
     )
     role(
         bp,
@@ -91,43 +73,34 @@ def build(bp: Blueprint, ctx: Context) -> None:
         BLOCK,
         managed=("service-role/AWS_ConfigRole",),
     )
-    bp.add(
-        ResourceSpec(
-            "aws_iam_role_policy",
-            "config_delivery",
-            "security",
-            "AWS Config's only other permissions: its bucket and the key that encrypts it.",
+    role_policy(
+        bp,
+        "config",
+        "deliver-to-config-bucket",
+        [
             {
-                "name": "deliver-to-config-bucket",
-                "role": Expr("aws_iam_role.config.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["s3:PutObject"],
-                                "Resource": prefix,
-                                "Condition": {
-                                    "StringLike": {"s3:x-amz-acl": "bucket-owner-full-control"}
-                                },
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["s3:GetBucketAcl"],
-                                "Resource": Expr("aws_s3_bucket.config.arn"),
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                                "Resource": Expr("aws_kms_key.main.arn"),
-                            },
-                        ],
-                    }
-                ),
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": prefix,
+                "Condition": {"StringLike": {"s3:x-amz-acl": "bucket-owner-full-control"}},
             },
-            block=BLOCK,
-        ),
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketAcl"],
+                "Resource": Expr("aws_s3_bucket.config.arn"),
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": Expr("aws_kms_key.main.arn"),
+            },
+        ],
+        "AWS Config's only other permissions: its bucket and the key that encrypts it.",
+        "security",
+        BLOCK,
+        name="config_delivery",
+    )
+    bp.add(
         ResourceSpec(
             "aws_config_configuration_recorder",
             "main",

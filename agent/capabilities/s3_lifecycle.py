@@ -138,13 +138,21 @@ def _about_logs(match: re.Match[str]) -> bool:
     return bool(_LOG_NOUN.search(match.group(0)) or _LOG_NOUN.search(before))
 
 
-def read_expiration(text: str) -> Iterator[tuple[str, Any]]:
-    for pattern in _EXPIRATION:
+def _stated_days(
+    patterns: tuple[re.Pattern[str], ...], text: str, *, skip_logs: bool = False
+) -> Iterator[tuple[str, int]]:
+    """Each period a pattern reads (its last two groups: number, unit), in days, with its quote;
+    with ``skip_logs``, not the statements about logs."""
+    for pattern in patterns:
         for match in pattern.finditer(text):
-            if _about_logs(match):
+            if skip_logs and _about_logs(match):
                 continue
             number, unit = [g for g in match.groups() if g is not None][-2:]
             yield match.group(0).strip(), _days(number, unit)
+
+
+def read_expiration(text: str) -> Iterator[tuple[str, Any]]:
+    yield from _stated_days(_EXPIRATION, text, skip_logs=True)
 
 
 # Log objects in S3 (the trail, delivery and access-log buckets) that "expire" or are "deleted":
@@ -165,10 +173,7 @@ _LOG_EXPIRATION = (
 
 
 def read_log_expiration(text: str) -> Iterator[tuple[str, Any]]:
-    for pattern in _LOG_EXPIRATION:
-        for match in pattern.finditer(text):
-            number, unit = [g for g in match.groups() if g is not None][-2:]
-            yield match.group(0).strip(), _days(number, unit)
+    yield from _stated_days(_LOG_EXPIRATION, text)
 
 
 _NONCURRENT = (
@@ -190,12 +195,9 @@ _NONCURRENT = (
 
 
 def read_noncurrent(text: str) -> Iterator[tuple[str, Any]]:
-    for pattern in _NONCURRENT:
-        for match in pattern.finditer(text):
-            number, unit = [g for g in match.groups() if g is not None][-2:]
-            days = _days(number, unit)
-            if 1 <= days <= 36500:
-                yield match.group(0).strip(), days
+    for quote, days in _stated_days(_NONCURRENT, text):
+        if 1 <= days <= 36500:
+            yield quote, days
 
 
 def _transitions(text: str) -> Iterator[tuple[str, int, str]]:
