@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, policy_document
 from autcloud.agent.catalog.compute import add_lambda
-from autcloud.agent.hcl import Call, Expr, jsonencode
+from autcloud.agent.hcl import Call, Expr
 
 # An existing function is reused in this order: a dedicated processor or worker first.
 CONSUMER_PREFERENCE = ("processor", "worker", "api", "job")
@@ -78,7 +78,7 @@ def role_policy(
             {
                 "name": f"{function}-{purpose.replace('_', '-')}",
                 "role": Expr(f"aws_iam_role.{function}_lambda.id"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": statements}),
+                "policy": policy_document(statements),
             },
             block=block,
         )
@@ -115,7 +115,7 @@ def allow_queue_send(
             "Who may send to the queue: only the named AWS sources, each by its ARN.",
             {
                 "queue_url": Expr(f"aws_sqs_queue.{queue}.id"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": [statement]}),
+                "policy": policy_document([statement]),
             },
             block=block,
         )

@@ -15,9 +15,9 @@ from typing import Any
 from autcloud.agent.capabilities._applies import built_by_first
 from autcloud.agent.capabilities._dr_region import ensure_region
 from autcloud.agent.capabilities.base import Parameter, declare, reader
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, policy_document
 from autcloud.agent.catalog.data import TABLES_KEY, table_names
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
 from autcloud.agent.tfparse import TerraformModule
 
@@ -561,26 +561,23 @@ def _streams(bp: Blueprint, table: ResourceSpec, view: str = "NEW_AND_OLD_IMAGES
             {
                 "name": "read-table-stream",
                 "role": Expr(f"aws_iam_role.{role}.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "dynamodb:DescribeStream",
-                                    "dynamodb:GetRecords",
-                                    "dynamodb:GetShardIterator",
-                                ],
-                                "Resource": Expr("aws_dynamodb_table.main.stream_arn"),
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["dynamodb:ListStreams"],
-                                "Resource": Expr('"${aws_dynamodb_table.main.arn}/stream/*"'),
-                            },
-                        ],
-                    }
+                "policy": policy_document(
+                    [
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "dynamodb:DescribeStream",
+                                "dynamodb:GetRecords",
+                                "dynamodb:GetShardIterator",
+                            ],
+                            "Resource": Expr("aws_dynamodb_table.main.stream_arn"),
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": ["dynamodb:ListStreams"],
+                            "Resource": Expr('"${aws_dynamodb_table.main.arn}/stream/*"'),
+                        },
+                    ]
                 ),
             },
             block="dynamodb",

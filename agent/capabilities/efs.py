@@ -6,10 +6,17 @@ it (a task volume through the access point, TLS and IAM authorisation) when ther
 from __future__ import annotations
 
 from autcloud.agent.capabilities.base import declare, reader
-from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    Output,
+    ResourceSpec,
+    policy_document,
+    tags,
+)
 from autcloud.agent.catalog.compute import egress, security_group
 from autcloud.agent.catalog.network import add_network
-from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+from autcloud.agent.hcl import Block, Call, Expr
 
 TASK = "aws_ecs_task_definition.app"
 MOUNT_PATH = "/mnt/shared"
@@ -96,20 +103,17 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "Refuses every NFS connection that is not encrypted in transit (TLS).",
             {
                 "file_system_id": Expr("aws_efs_file_system.shared.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "DenyUnencryptedTransport",
-                                "Effect": "Deny",
-                                "Principal": {"AWS": "*"},
-                                "Action": "*",
-                                "Resource": Expr("aws_efs_file_system.shared.arn"),
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            }
-                        ],
-                    }
+                "policy": policy_document(
+                    [
+                        {
+                            "Sid": "DenyUnencryptedTransport",
+                            "Effect": "Deny",
+                            "Principal": {"AWS": "*"},
+                            "Action": "*",
+                            "Resource": Expr("aws_efs_file_system.shared.arn"),
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ]
                 ),
             },
             block=BLOCK,
@@ -241,27 +245,24 @@ def _mount_in_task(bp: Blueprint) -> None:
                 {
                     "name": "mount-shared-efs",
                     "role": Expr("aws_iam_role.task.id"),
-                    "policy": jsonencode(
-                        {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": [
-                                        "elasticfilesystem:ClientMount",
-                                        "elasticfilesystem:ClientWrite",
-                                    ],
-                                    "Resource": Expr("aws_efs_file_system.shared.arn"),
-                                    "Condition": {
-                                        "StringEquals": {
-                                            "elasticfilesystem:AccessPointArn": Expr(
-                                                "aws_efs_access_point.shared.arn"
-                                            )
-                                        }
-                                    },
-                                }
-                            ],
-                        }
+                    "policy": policy_document(
+                        [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "elasticfilesystem:ClientMount",
+                                    "elasticfilesystem:ClientWrite",
+                                ],
+                                "Resource": Expr("aws_efs_file_system.shared.arn"),
+                                "Condition": {
+                                    "StringEquals": {
+                                        "elasticfilesystem:AccessPointArn": Expr(
+                                            "aws_efs_access_point.shared.arn"
+                                        )
+                                    }
+                                },
+                            }
+                        ]
                     ),
                 },
                 block=BLOCK,

@@ -18,7 +18,15 @@ from autcloud.agent.capabilities._eks_node_groups import (
     read_version,
 )
 from autcloud.agent.capabilities.base import Parameter, declare, reader
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    ResourceSpec,
+    Variable,
+    interp,
+    policy_document,
+    tags,
+)
 from autcloud.agent.hcl import Block, Call, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
 from autcloud.agent.tfparse import TerraformModule
@@ -136,18 +144,14 @@ read_efs_csi = reader(r"\befs[\s-]*csi|efs\s*csi\s*드라이버", lambda m: "aws
 
 
 def _pod_identity_trust() -> Call:
-    return Call(
-        "jsonencode",
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "pods.eks.amazonaws.com"},
-                    "Action": ["sts:AssumeRole", "sts:TagSession"],
-                }
-            ],
-        },
+    return policy_document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ]
     )
 
 
@@ -256,25 +260,21 @@ def build_addons(bp: Blueprint, ctx: Context) -> None:
             {
                 "name": "encrypt-volumes",
                 "role": Expr("aws_iam_role.ebs_csi.id"),
-                "policy": Call(
-                    "jsonencode",
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "kms:CreateGrant",
-                                    "kms:Decrypt",
-                                    "kms:DescribeKey",
-                                    "kms:Encrypt",
-                                    "kms:GenerateDataKeyWithoutPlaintext",
-                                    "kms:ReEncrypt*",
-                                ],
-                                "Resource": Expr("aws_kms_key.main.arn"),
-                            }
-                        ],
-                    },
+                "policy": policy_document(
+                    [
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "kms:CreateGrant",
+                                "kms:Decrypt",
+                                "kms:DescribeKey",
+                                "kms:Encrypt",
+                                "kms:GenerateDataKeyWithoutPlaintext",
+                                "kms:ReEncrypt*",
+                            ],
+                            "Resource": Expr("aws_kms_key.main.arn"),
+                        }
+                    ]
                 ),
             },
             block=BLOCK,
@@ -371,25 +371,21 @@ def build_fargate_profile(bp: Blueprint, ctx: Context) -> None:
             "The Fargate pods' identity: pull images and write logs.",
             {
                 "name": interp("${local.name}-eks-fargate-pods"),
-                "assume_role_policy": Call(
-                    "jsonencode",
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "sts:AssumeRole",
-                                "Principal": {"Service": "eks-fargate-pods.amazonaws.com"},
-                                "Condition": {
-                                    "ArnLike": {
-                                        "aws:SourceArn": Expr(
-                                            '"arn:aws:eks:${var.region}:${data.aws_caller_identity.current.account_id}:fargateprofile/${aws_eks_cluster.main.name}/*"'
-                                        )
-                                    }
-                                },
-                            }
-                        ],
-                    },
+                "assume_role_policy": policy_document(
+                    [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "eks-fargate-pods.amazonaws.com"},
+                            "Condition": {
+                                "ArnLike": {
+                                    "aws:SourceArn": Expr(
+                                        '"arn:aws:eks:${var.region}:${data.aws_caller_identity.current.account_id}:fargateprofile/${aws_eks_cluster.main.name}/*"'
+                                    )
+                                }
+                            },
+                        }
+                    ]
                 ),
             },
             block=BLOCK,

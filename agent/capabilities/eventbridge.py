@@ -20,6 +20,7 @@ from autcloud.agent.catalog.base import (
     ResourceSpec,
     assume_role,
     interp,
+    policy_document,
     tags,
 )
 from autcloud.agent.catalog.security import allow_topic_publish, log_group
@@ -193,25 +194,20 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "Lets EventBridge, for this account only, write the events to their log group.",
                 {
                     "policy_name": interp("${local.name}-event-bus-logs"),
-                    "policy_document": jsonencode(
-                        {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Principal": {
-                                        "Service": [
-                                            "events.amazonaws.com",
-                                            "delivery.logs.amazonaws.com",
-                                        ]
-                                    },
-                                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                    "Resource": interp(
-                                        "${aws_cloudwatch_log_group.event_bus.arn}:*"
-                                    ),
-                                }
-                            ],
-                        }
+                    "policy_document": policy_document(
+                        [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {
+                                    "Service": [
+                                        "events.amazonaws.com",
+                                        "delivery.logs.amazonaws.com",
+                                    ]
+                                },
+                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                "Resource": interp("${aws_cloudwatch_log_group.event_bus.arn}:*"),
+                            }
+                        ]
                     ),
                 },
                 block=BLOCK,
@@ -289,7 +285,7 @@ def _events_role(bp: Blueprint, resources: list[Expr], action: str) -> None:
             {
                 "name": "start-targets",
                 "role": Expr("aws_iam_role.events_targets.id"),
-                "policy": jsonencode({"Version": "2012-10-17", "Statement": [statement]}),
+                "policy": policy_document([statement]),
             },
             block=BLOCK,
         ),

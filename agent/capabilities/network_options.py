@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.hcl import Block, Expr
@@ -25,22 +25,18 @@ MIN_PREFIX, MAX_PREFIX = 16, 20  # subnets are /prefix+8; /28 is the smallest AW
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "두": 2, "세": 3, "네": 4}
 _N = r"(\d|two|three|four|five|six)"
 _ZONES = r"(?:availability\s+zones?|azs?|a\.z\.s?|zones)"
-_AZ_COUNT = re.compile(
+_AZ_COUNT = (
     rf"\b(?:across|over|in|spanning|spans?|using|use)\s+{_N}\s+{_ZONES}(?![\w-])"
     rf"|\b{_N}[\s-]*{_ZONES}(?![\w-])"
     rf"|\b{_ZONES}\s*(?:는|은|을|를)?\s*(?:count\s*)?(?:=|:|of)?\s*(\d)\s*개?"
     r"|(\d|두|세|네)\s*개\s*(?:의\s*)?(?:가용\s*영역|az|존|가용영역)"
-    r"|(?:가용\s*영역|az)\s*(\d)\s*개",
-    re.I,
+    r"|(?:가용\s*영역|az)\s*(\d)\s*개"
 )
 
 
-def _read_az_count(text: str) -> Iterator[tuple[str, Any]]:
-    for match in _AZ_COUNT.finditer(text):
-        word = next(g for g in match.groups() if g)
-        value = _NUMBERS.get(word.lower()) or (int(word) if word.isdigit() else None)
-        if value is not None:
-            yield match.group(0).strip(), value
+def _zone_count(match: re.Match[str]) -> int | None:
+    word = next(g for g in match.groups() if g)
+    return _NUMBERS.get(word.lower()) or (int(word) if word.isdigit() else None)
 
 
 _NAT = re.compile(
@@ -76,19 +72,13 @@ def _read_nat(text: str) -> Iterator[tuple[str, Any]]:
 
 
 # "private subnets only", "no internet gateway": nothing in the VPC reaches the internet directly.
-_NO_INTERNET = re.compile(
+_NO_INTERNET = (
     r"\b(?:no|without(?:\s+an?)?)\s+(?:internet\s+gateway|igw)\b"
     r"|\b(?:internet\s+gateway|igw)\s+(?:is\s+)?not\s+needed"
     r"|\bprivate\s+subnets\s+only\b|\bonly\s+private\s+subnets\b"
     r"|(?:인터넷\s*게이트웨이|igw)\s*(?:는|은|를|을)?\s*(?:필요\s*없|없이|빼|제거|두지\s*마)"
-    r"|프라이빗\s*서브넷만",
-    re.I,
+    r"|프라이빗\s*서브넷만"
 )
-
-
-def _read_no_internet(text: str) -> Iterator[tuple[str, Any]]:
-    for match in _NO_INTERNET.finditer(text):
-        yield match.group(0).strip(), "none"
 
 
 _CIDR = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
@@ -321,15 +311,7 @@ def _set_vpc_cidr(bp: Blueprint, cidr: Any) -> None:
     bp.variables["vpc_cidr"] = dataclasses.replace(variable, default=str(network))
 
 
-_ISOLATED = re.compile(
-    r"\b(?:isolated|database|db|data)\s+subnets?\b|(?:격리|데이터베이스|db|데이터)\s*(?:전용\s*)?서브넷",
-    re.I,
-)
-
-
-def _read_isolated(text: str) -> Iterator[tuple[str, Any]]:
-    for match in _ISOLATED.finditer(text):
-        yield match.group(0).strip(), "data"
+_ISOLATED = r"\b(?:isolated|database|db|data)\s+subnets?\b|(?:격리|데이터베이스|db|데이터)\s*(?:전용\s*)?서브넷"
 
 
 def _network_asked(ctx: Context) -> bool:
@@ -363,10 +345,10 @@ CAPABILITY = declare(
     "network_options",
     build=build,
     readers={
-        "network.az_count": _read_az_count,
+        "network.az_count": reader(_AZ_COUNT, _zone_count),
         "network.nat": _read_nat,
         "network.vpc_cidr": _read_vpc_cidr,
-        "network.internet": _read_no_internet,
-        "network.isolated": _read_isolated,
+        "network.internet": reader(_NO_INTERNET, lambda match: "none"),
+        "network.isolated": reader(_ISOLATED, lambda match: "data"),
     },
 )

@@ -21,6 +21,7 @@ from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import alarm
 from autcloud.agent.catalog.storage import (
     allow_access_log_delivery,
+    allow_load_balancer_logs,
     ensure_access_logs,
     load_balancer_access_logs,
 )
@@ -89,25 +90,8 @@ def _rule(name: str, kind: str, reason: str, body: dict[str, Any]) -> ResourceSp
 
 
 def _log_delivery(bp: Blueprint) -> None:
-    """Lets the load balancer write its access logs under nlb/ in the access-log bucket."""
-    if not bp.has("data.aws_elb_service_account.main"):
-        bp.add(
-            ResourceSpec(
-                "aws_elb_service_account",
-                "main",
-                "compute",
-                "The regional load-balancer account that writes access logs.",
-                data_source=True,
-                block=BLOCK,
-            )
-        )
-    statement = {
-        "Sid": "NetworkLoadBalancerAccessLogs",
-        "Effect": "Allow",
-        "Principal": {"AWS": Expr("data.aws_elb_service_account.main.arn")},
-        "Action": "s3:PutObject",
-        "Resource": Expr('"${aws_s3_bucket.access_logs.arn}/nlb/*"'),
-    }
+    """Lets the load balancer write its access logs under nlb/ in the access-log bucket: the
+    log-delivery service's statements, then (first in the policy) the load-balancer account's."""
     delivery = [
         {
             "Sid": "LogDeliveryWrite",
@@ -125,7 +109,8 @@ def _log_delivery(bp: Blueprint) -> None:
             "Resource": Expr("aws_s3_bucket.access_logs.arn"),
         },
     ]
-    allow_access_log_delivery(bp, statement, *delivery)
+    allow_access_log_delivery(bp, *delivery)
+    allow_load_balancer_logs(bp, "nlb", "NetworkLoadBalancerAccessLogs", BLOCK)
 
 
 def _expose_container_port(bp: Blueprint, port: Expr) -> None:

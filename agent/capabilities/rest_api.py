@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import declare
+from autcloud.agent.capabilities.base import declare, only_about, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -20,6 +20,7 @@ from autcloud.agent.catalog.base import (
     ResourceSpec,
     Variable,
     interp,
+    policy_document,
     tags,
 )
 from autcloud.agent.catalog.compute import role, security_group
@@ -66,17 +67,13 @@ _PRIVATE = re.compile(
 
 # Values that only belong to a REST API when the message is about API Gateway: "a private API"
 # or "500 requests per second" alone describe other designs too.
-_ABOUT_API_GATEWAY = re.compile(
-    r"api\s*gateway|rest\s*api|api\s*게이트웨이|usage\s+plan|사용량\s*계획", re.I
-)
+_ABOUT_API_GATEWAY = r"api\s*gateway|rest\s*api|api\s*게이트웨이|usage\s+plan|사용량\s*계획"
 _THROTTLING = re.compile(
     r"throttl|usage\s+plan|\bburst|rate\s+limit|스로틀|버스트|사용량\s*계획|제한", re.I
 )
 
 
 def _read_rate(text: str) -> Iterator[tuple[str, Any]]:
-    if not _ABOUT_API_GATEWAY.search(text):
-        return
     for match in re.finditer(_RATE, text, re.I):
         around = text[max(0, match.start() - 40) : match.end() + 40]
         value = _first_group(match)
@@ -85,8 +82,6 @@ def _read_rate(text: str) -> Iterator[tuple[str, Any]]:
 
 
 def _read_burst(text: str) -> Iterator[tuple[str, Any]]:
-    if not _ABOUT_API_GATEWAY.search(text):
-        return
     for match in re.finditer(_BURST, text, re.I):
         value = _first_group(match)
         if value:
@@ -94,22 +89,13 @@ def _read_burst(text: str) -> Iterator[tuple[str, Any]]:
 
 
 def _read_endpoint_type(text: str) -> Iterator[tuple[str, Any]]:
-    if not _ABOUT_API_GATEWAY.search(text):
-        return
     for match in _PRIVATE.finditer(text):
         yield match.group(0).strip(), "PRIVATE"
     for match in re.finditer(r"\bedge[\s-]optimi[sz]ed\b|엣지\s*최적화", text, re.I):
         yield match.group(0).strip(), "EDGE"
 
 
-_USAGE_PLAN = re.compile(r"\busage\s+plans?\b|\bapi\s+keys?\b|사용량\s*계획|api\s*키", re.I)
-
-
-def _read_usage_plan(text: str) -> Iterator[tuple[str, Any]]:
-    if not _ABOUT_API_GATEWAY.search(text):
-        return
-    for match in _USAGE_PLAN.finditer(text):
-        yield match.group(0).strip(), True
+_USAGE_PLAN = r"\busage\s+plans?\b|\bapi\s+keys?\b|사용량\s*계획|api\s*키"
 
 
 def _drop_http_api(bp: Blueprint) -> bool:
@@ -539,29 +525,26 @@ def _private_access(bp: Blueprint) -> None:
             "Admits calls only when they arrive through the VPC's execute-api endpoint.",
             {
                 "rest_api_id": Expr(f"{API}.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": "*",
-                                "Action": "execute-api:Invoke",
-                                "Resource": interp(f"${{{API}.execution_arn}}/*"),
+                "policy": policy_document(
+                    [
+                        {
+                            "Effect": "Allow",
+                            "Principal": "*",
+                            "Action": "execute-api:Invoke",
+                            "Resource": interp(f"${{{API}.execution_arn}}/*"),
+                        },
+                        {
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "execute-api:Invoke",
+                            "Resource": interp(f"${{{API}.execution_arn}}/*"),
+                            "Condition": {
+                                "StringNotEquals": {
+                                    "aws:SourceVpce": Expr("aws_vpc_endpoint.execute_api.id")
+                                }
                             },
-                            {
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "execute-api:Invoke",
-                                "Resource": interp(f"${{{API}.execution_arn}}/*"),
-                                "Condition": {
-                                    "StringNotEquals": {
-                                        "aws:SourceVpce": Expr("aws_vpc_endpoint.execute_api.id")
-                                    }
-                                },
-                            },
-                        ],
-                    }
+                        },
+                    ]
                 ),
             },
             block=BLOCK,
@@ -620,9 +603,9 @@ CAPABILITY = declare(
     "rest_api",
     build=build,
     readers={
-        "rest_api.endpoint_type": _read_endpoint_type,
-        "rest_api.rate_limit": _read_rate,
-        "rest_api.burst_limit": _read_burst,
-        "rest_api.usage_plan": _read_usage_plan,
+        "rest_api.endpoint_type": only_about(_ABOUT_API_GATEWAY, _read_endpoint_type),
+        "rest_api.rate_limit": only_about(_ABOUT_API_GATEWAY, _read_rate),
+        "rest_api.burst_limit": only_about(_ABOUT_API_GATEWAY, _read_burst),
+        "rest_api.usage_plan": only_about(_ABOUT_API_GATEWAY, reader(_USAGE_PLAN, lambda m: True)),
     },
 )

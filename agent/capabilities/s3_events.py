@@ -16,7 +16,14 @@ from autcloud.agent.capabilities._event_wiring import (
 )
 from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.capabilities.queue_consumers import add_queue_mapping
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, assume_role, interp
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    ResourceSpec,
+    assume_role,
+    interp,
+    policy_document,
+)
 from autcloud.agent.catalog.messaging import add_queue, add_topic
 from autcloud.agent.catalog.security import allow_key_use, allow_topic_publish
 from autcloud.agent.catalog.storage import add_bucket
@@ -306,17 +313,14 @@ def _eventbridge_to_workflow(bp: Blueprint, bucket: str, workflow: str) -> None:
             {
                 "name": "start-workflow",
                 "role": Expr(f"aws_iam_role.{rule}_events.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "states:StartExecution",
-                                "Resource": Expr(f"aws_sfn_state_machine.{workflow}.arn"),
-                            }
-                        ],
-                    }
+                "policy": policy_document(
+                    [
+                        {
+                            "Effect": "Allow",
+                            "Action": "states:StartExecution",
+                            "Resource": Expr(f"aws_sfn_state_machine.{workflow}.arn"),
+                        }
+                    ]
                 ),
             },
             block=BLOCK,

@@ -13,10 +13,10 @@ from typing import Any
 from autcloud.agent.capabilities._dr_region import ensure_region
 from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.capabilities.s3_lifecycle import _CLASS, _storage_class, ensure_data_bucket
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
+from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, policy_document
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.storage import REPLICATION_SKIP, add_bucket
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.hcl import Block, Expr
 
 REGION_KEY, CLASS_KEY = "s3.replica_region", "s3.replica_storage_class"
 _ABOUT_S3 = re.compile(r"bucket|\bs3\b|objects?|버킷|객체|오브젝트", re.I)
@@ -97,47 +97,44 @@ def build(bp: Blueprint, ctx: Context) -> None:
             {
                 "name": "replicate-objects",
                 "role": Expr(f"aws_iam_role.{name}_replication.id"),
-                "policy": jsonencode(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                                "Resource": Expr(source_arn),
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "s3:GetObjectVersionForReplication",
-                                    "s3:GetObjectVersionAcl",
-                                    "s3:GetObjectVersionTagging",
-                                    "s3:GetObjectRetention",
-                                    "s3:GetObjectLegalHold",
-                                ],
-                                "Resource": Expr(f'"${{{source_arn}}}/*"'),
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "s3:ReplicateObject",
-                                    "s3:ReplicateDelete",
-                                    "s3:ReplicateTags",
-                                ],
-                                "Resource": Expr(f'"${{{replica_arn}}}/*"'),
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["kms:Decrypt"],
-                                "Resource": Expr("aws_kms_key.main.arn"),
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-                                "Resource": Expr(replica_key),
-                            },
-                        ],
-                    }
+                "policy": policy_document(
+                    [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                            "Resource": Expr(source_arn),
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "s3:GetObjectVersionForReplication",
+                                "s3:GetObjectVersionAcl",
+                                "s3:GetObjectVersionTagging",
+                                "s3:GetObjectRetention",
+                                "s3:GetObjectLegalHold",
+                            ],
+                            "Resource": Expr(f'"${{{source_arn}}}/*"'),
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "s3:ReplicateObject",
+                                "s3:ReplicateDelete",
+                                "s3:ReplicateTags",
+                            ],
+                            "Resource": Expr(f'"${{{replica_arn}}}/*"'),
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": ["kms:Decrypt"],
+                            "Resource": Expr("aws_kms_key.main.arn"),
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                            "Resource": Expr(replica_key),
+                        },
+                    ]
                 ),
             },
             block="s3",
