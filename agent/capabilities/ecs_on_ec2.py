@@ -21,6 +21,7 @@ from autcloud.agent.catalog.compute import (
     egress,
     hardened_instance,
     role,
+    rolling_launch,
     security_group,
 )
 from autcloud.agent.hcl import Block, Call, Expr
@@ -193,17 +194,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "health_check_type": "EC2",
                 "health_check_grace_period": 120,
                 "protect_from_scale_in": False,
-                "launch_template": Block(
-                    "launch_template",
-                    body={"id": Expr("aws_launch_template.ecs.id"), "version": "$Latest"},
-                ),
-                "instance_refresh": Block(
-                    "instance_refresh",
-                    body={
-                        "strategy": "Rolling",
-                        "preferences": Block("preferences", body={"min_healthy_percentage": 50}),
-                    },
-                ),
+                **rolling_launch("ecs"),
                 "tag": [
                     Block(
                         "tag",
