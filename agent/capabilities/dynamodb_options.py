@@ -14,11 +14,11 @@ from typing import Any
 
 from autcloud.agent.capabilities._applies import built_by_first
 from autcloud.agent.capabilities._dr_region import ensure_region
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import EveryValueParameter, Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, policy_document
 from autcloud.agent.catalog.data import TABLES_KEY, table_names
 from autcloud.agent.hcl import Block, Expr
-from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.ledger import Evidence, attribute_values, instances
 from autcloud.agent.tfparse import TerraformModule
 
 TABLE = "aws_dynamodb_table.main"
@@ -508,28 +508,13 @@ def read_tables(text: str) -> Iterator[tuple[str, Any]]:
 
 
 @dataclass(frozen=True)
-class TablesParameter(Parameter):
+class TablesParameter(EveryValueParameter):
     """Every stated table exists: a DynamoDB table whose name carries the stated name."""
 
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        wanted = [str(t.get("name") if isinstance(t, dict) else t) for t in value or []]
-        found: list[Evidence] = []
-        for name in wanted:
-            hit = next(
-                (
-                    address
-                    for address, body in instances(module, self.type)
-                    if any(
-                        holds(module, v, "contains", name)
-                        for v in attribute_values(module, body, "name")
-                    )
-                ),
-                None,
-            )
-            if hit is None:
-                return []
-            found.append(Evidence(address=hit, attribute="name", op="contains", value=name))
-        return found
+    def find_one(self, module: TerraformModule, value: Any) -> list[Evidence]:
+        return super().find_one(
+            module, str(value.get("name") if isinstance(value, dict) else value)
+        )
 
 
 def _lambda_target(bp: Blueprint) -> str | None:

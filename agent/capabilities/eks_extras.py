@@ -17,7 +17,7 @@ from autcloud.agent.capabilities._eks_node_groups import (
     read_groups,
     read_version,
 )
-from autcloud.agent.capabilities.base import Parameter, declare, reader
+from autcloud.agent.capabilities.base import EveryValueParameter, declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -28,8 +28,6 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.hcl import Block, Call, Expr
-from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
-from autcloud.agent.tfparse import TerraformModule
 
 BLOCK = "eks_extras"
 NODE_GROUP = "aws_eks_node_group.default"
@@ -109,29 +107,8 @@ def _read_namespaces(text: str) -> Iterator[tuple[str, Any]]:
 
 
 @dataclasses.dataclass(frozen=True)
-class NamespacesParameter(Parameter):
+class NamespacesParameter(EveryValueParameter):
     """Proven when every stated namespace is selected by a Fargate profile."""
-
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        found = []
-        for namespace in value if isinstance(value, list) else []:
-            address = next(
-                (
-                    a
-                    for a, body in instances(module, self.type)
-                    if any(
-                        holds(module, v, "==", namespace)
-                        for v in attribute_values(module, body, self.attribute)
-                    )
-                ),
-                None,
-            )
-            if address is None:
-                return []
-            found.append(
-                Evidence(address=address, attribute=self.attribute, op="==", value=namespace)
-            )
-        return found
 
 
 # "no EC2 nodes", "fargate only", "EC2 노드그룹 없이", "전부 Fargate 프로파일로만"
