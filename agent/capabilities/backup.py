@@ -159,6 +159,32 @@ def _protected(bp: Blueprint) -> list[str]:
     return [r.address for r in bp.resources if r.type in PROTECTED_TYPES and not r.data_source]
 
 
+def _rule(
+    name: str, schedule: Expr | str, keep: Expr | int, tag: str, copied: bool, zone: Any = None
+) -> Block:
+    """A backup plan rule: back up on ``schedule`` (in ``zone``, else UTC) into the vault and keep
+    each recovery point ``keep`` days; with ``copied``, a copy as long in the other region's vault."""
+    lifecycle = Block("lifecycle", body={"delete_after": keep})
+    copy = Block(
+        "copy_action",
+        body={"destination_vault_arn": Expr("aws_backup_vault.dr.arn"), "lifecycle": lifecycle},
+    )
+    return Block(
+        "rule",
+        body={
+            "rule_name": name,
+            "target_vault_name": Expr("aws_backup_vault.main.name"),
+            "schedule": schedule,
+            "schedule_expression_timezone": zone,
+            "start_window": 60,
+            "completion_window": 360,
+            "lifecycle": lifecycle,
+            "copy_action": copy if copied else None,
+            "recovery_point_tags": tags(tag),
+        },
+    )
+
+
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append("backup")
     stated = ctx.req.params.get("backup.retention_days")
@@ -197,8 +223,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
         ),
     )
     copy_region = params.get("backup.copy_region")
-    copy_actions: list[Block] = []
-    if copy_region and copy_region != ctx.req.region:
+    copied = bool(copy_region and copy_region != ctx.req.region)
+    if copied:
         alias = ensure_region(bp, str(copy_region))
         bp.add(
             ResourceSpec(
@@ -215,62 +241,14 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 block="backup",
             )
         )
-        copy_actions.append(
-            Block(
-                "copy_action",
-                body={
-                    "destination_vault_arn": Expr("aws_backup_vault.dr.arn"),
-                    "lifecycle": Block("lifecycle", body={"delete_after": retention}),
-                },
-            )
-        )
-    rules = [
-        Block(
-            "rule",
-            body={
-                "rule_name": "daily",
-                "target_vault_name": Expr("aws_backup_vault.main.name"),
-                "schedule": schedule,
-                "schedule_expression_timezone": zone,
-                "start_window": 60,
-                "completion_window": 360,
-                "lifecycle": Block("lifecycle", body={"delete_after": retention}),
-                "copy_action": copy_actions[0] if copy_actions else None,
-                "recovery_point_tags": tags("backup"),
-            },
-        )
-    ]
+    rules = [_rule("daily", schedule, retention, "backup", copied, zone)]
     weekly = params.get("backup.weekly_retention_days")
     if weekly:
-        rules.append(
-            Block(
-                "rule",
-                body={
-                    "rule_name": "weekly",
-                    "target_vault_name": Expr("aws_backup_vault.main.name"),
-                    "schedule": "cron(0 5 ? * SUN *)",
-                    "start_window": 60,
-                    "completion_window": 360,
-                    "lifecycle": Block("lifecycle", body={"delete_after": int(weekly)}),
-                    "copy_action": (
-                        Block(
-                            "copy_action",
-                            body={
-                                "destination_vault_arn": Expr("aws_backup_vault.dr.arn"),
-                                "lifecycle": Block("lifecycle", body={"delete_after": int(weekly)}),
-                            },
-                        )
-                        if copy_actions
-                        else None
-                    ),
-                    "recovery_point_tags": tags("backup-weekly"),
-                },
-            )
-        )
+        rules.append(_rule("weekly", "cron(0 5 ? * SUN *)", int(weekly), "backup-weekly", copied))
     said = f"Backs up daily and keeps each recovery point {stated or DEFAULT_RETENTION_DAYS} days"
     if weekly:
         said += f", weekly ones {int(weekly)} days"
-    if copy_actions:
+    if copied:
         said += f", copying each to {copy_region}"
     bp.add(
         ResourceSpec(
