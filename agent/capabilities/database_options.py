@@ -155,17 +155,6 @@ class EitherParameter(Parameter):
         return self.first_holding(module, value, candidates)
 
 
-@dataclass(frozen=True)
-class InstancesParameter(Parameter):
-    """Aurora instances (writer plus readers): the cluster instances' ``count``."""
-
-    def find(self, module: TerraformModule, value: Any) -> list[Evidence]:
-        for address, body in instances(module, "aws_rds_cluster_instance"):
-            if any(holds(module, v, "==", value) for v in attribute_values(module, body, "count")):
-                return [Evidence(address=address, attribute="count", op="==", value=value)]
-        return []
-
-
 _WORD_NUMBERS = {
     "one": 1,
     "two": 2,
