@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from autcloud.agent.capabilities._event_wiring import lambda_names
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import role, role_policy
@@ -92,9 +93,7 @@ def _log_action() -> Block:
 
 def build(bp: Blueprint, ctx: Context) -> None:
     bp.blocks.append(BLOCK)
-    functions = [
-        r.name for r in bp.resources if r.type == "aws_lambda_function" and not r.data_source
-    ]
+    functions = lambda_names(bp)
     function = functions[0] if functions else None
     table, stream = bp.has(TABLE), bp.has(STREAM)
     firehose = next(

@@ -15,9 +15,17 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from autcloud.agent.capabilities._event_wiring import lambda_names
 from autcloud.agent.capabilities._names import name_reader
 from autcloud.agent.capabilities.base import Parameter, declare
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    ResourceSpec,
+    interp,
+    policy_document,
+    tags,
+)
 from autcloud.agent.catalog.compute import add_lambda, role, role_policy
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
@@ -273,14 +281,10 @@ def read(text: str) -> Iterator[tuple[str, str]]:
             return
 
 
-def _functions(bp: Blueprint) -> list[str]:
-    return [r.name for r in bp.resources if r.type == "aws_lambda_function" and not r.data_source]
-
-
 def _steps(bp: Blueprint, ctx: Context) -> list[str]:
     stated = ctx.req.params.get(KEY)
     if not (isinstance(stated, str) and stated.strip()):
-        return _functions(bp) or list(DEFAULT_STEPS)
+        return lambda_names(bp) or list(DEFAULT_STEPS)
     steps: list[str] = []
     for step in (s.strip() for s in stated.split(SEPARATOR.strip()) if s.strip()):
         # A new function's companions ({step}_dlq, ...) must not meet the design's own names.
@@ -393,17 +397,14 @@ def _schedule_workflow(bp: Blueprint) -> None:
     if not isinstance(target, Block) or "aws_lambda_function" not in str(target.body.get("arn")):
         return
     target.body["arn"] = Expr("aws_sfn_state_machine.workflow.arn")
-    policy.body["policy"] = jsonencode(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": "states:StartExecution",
-                    "Resource": Expr("aws_sfn_state_machine.workflow.arn"),
-                }
-            ],
-        }
+    policy.body["policy"] = policy_document(
+        [
+            {
+                "Effect": "Allow",
+                "Action": "states:StartExecution",
+                "Resource": Expr("aws_sfn_state_machine.workflow.arn"),
+            }
+        ]
     )
     schedule.reason = "Starts the workflow on schedule, retrying twice before giving up."
     policy.reason = "The scheduler's only permission: start the workflow."
