@@ -6,9 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, policy_document
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Context,
+    ResourceSpec,
+    from_source,
+    gather_statement,
+    policy_document,
+    policy_statements,
+)
 from autcloud.agent.catalog.compute import add_lambda
-from autcloud.agent.hcl import Call, Expr
+from autcloud.agent.hcl import Expr
 
 # An existing function is reused in this order: a dedicated processor or worker first.
 CONSUMER_PREFERENCE = ("processor", "worker", "api", "job")
@@ -67,7 +75,7 @@ def role_policy(
     address = f"aws_iam_role_policy.{name}"
     existing = bp.find(address)
     if existing is not None:
-        _statements(existing.body["policy"]).extend(statements)
+        policy_statements(existing.body["policy"]).extend(statements)
         return address
     bp.add(
         ResourceSpec(
@@ -93,19 +101,9 @@ def allow_queue_send(
 
     A queue has one policy, so every sender's statement goes into the same resource.
     """
-    statement = {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"Service": service},
-        "Action": "sqs:SendMessage",
-        "Resource": Expr(f"aws_sqs_queue.{queue}.arn"),
-        "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
-    }
-    existing = bp.find(f"aws_sqs_queue_policy.{queue}")
-    if existing is not None:
-        statements = _statements(existing.body["policy"])
-        if not any(s.get("Sid") == sid for s in statements):
-            statements.append(statement)
+    arn = Expr(f"aws_sqs_queue.{queue}.arn")
+    statement = from_source(sid, service, "sqs:SendMessage", arn, source_arn, "ArnEquals")
+    if gather_statement(bp, f"aws_sqs_queue_policy.{queue}", statement):
         return
     bp.add(
         ResourceSpec(
@@ -127,9 +125,3 @@ def drop_notification_skip(bp: Blueprint, bucket: str) -> None:
     spec = bp.find(f"aws_s3_bucket.{bucket}")
     if spec is not None:
         spec.comments = tuple(c for c in spec.comments if "CKV2_AWS_62" not in c)
-
-
-def _statements(policy: Any) -> list[dict[str, Any]]:
-    document = policy.argument if isinstance(policy, Call) else policy
-    statements: list[dict[str, Any]] = document["Statement"]
-    return statements

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autcloud.agent.capabilities._event_wiring import _statements, allow_queue_send, lambda_names
+from autcloud.agent.capabilities._event_wiring import allow_queue_send, lambda_names
 from autcloud.agent.capabilities._names import NamesParameter, name_reader
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import (
@@ -21,6 +21,7 @@ from autcloud.agent.catalog.base import (
     assume_role,
     interp,
     policy_document,
+    policy_statements,
     tags,
 )
 from autcloud.agent.catalog.security import allow_topic_publish, log_group
@@ -263,7 +264,7 @@ def _events_role(bp: Blueprint, resources: list[Expr], action: str) -> None:
     policy = bp.find("aws_iam_role_policy.events_targets")
     statement = {"Effect": "Allow", "Action": action, "Resource": resources}
     if policy is not None:
-        _statements(policy.body["policy"]).append(statement)
+        policy_statements(policy.body["policy"]).append(statement)
         return
     bp.add(
         ResourceSpec(

@@ -35,6 +35,39 @@ def policy_document(statements: list[dict[str, Any]]) -> Call:
     return Call("jsonencode", {"Version": "2012-10-17", "Statement": statements})
 
 
+def policy_statements(policy: Any) -> list[dict[str, Any]]:
+    """The statements of a policy document, rendered (``jsonencode``) or not: appending adds one."""
+    document = policy.argument if isinstance(policy, Call) else policy
+    statements: list[dict[str, Any]] = document["Statement"]
+    return statements
+
+
+def from_source(
+    sid: str, service: str, action: str, resource: Expr, source: Expr, match: str = "ArnLike"
+) -> dict[str, Any]:
+    """A resource-policy statement letting one AWS service act only on behalf of one source."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": action,
+        "Resource": resource,
+        "Condition": {match: {"aws:SourceArn": source}},
+    }
+
+
+def gather_statement(bp: Blueprint, address: str, statement: dict[str, Any]) -> bool:
+    """Adds ``statement`` (once per Sid) to the resource policy at ``address``, which a queue or
+    topic has one of; False when that policy does not exist yet."""
+    existing = bp.find(address)
+    if existing is None:
+        return False
+    statements = policy_statements(existing.body["policy"])
+    if not any(s.get("Sid") == statement["Sid"] for s in statements):
+        statements.append(statement)
+    return True
+
+
 def assume_role(service: str) -> Call:
     """The trust policy that lets one AWS service assume a role."""
     return policy_document(

@@ -10,6 +10,8 @@ from autcloud.agent.catalog.base import (
     Output,
     ResourceSpec,
     Variable,
+    from_source,
+    gather_statement,
     interp,
     policy_document,
     tags,
@@ -380,19 +382,10 @@ def allow_topic_publish(
     A topic has one policy: it keeps the account's own rights (alarms publish through them) and
     gathers every service's statement.
     """
-    statement = {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"Service": service},
-        "Action": "sns:Publish",
-        "Resource": Expr(f"aws_sns_topic.{topic}.arn"),
-        "Condition": {"ArnLike": {"aws:SourceArn": source_arn}},
-    }
-    existing = bp.find(f"aws_sns_topic_policy.{topic}")
-    if existing is not None and isinstance(existing.body.get("policy"), Call):
-        statements = existing.body["policy"].argument["Statement"]
-        if not any(s.get("Sid") == sid for s in statements):
-            statements.append(statement)
+    statement = from_source(
+        sid, service, "sns:Publish", Expr(f"aws_sns_topic.{topic}.arn"), source_arn
+    )
+    if gather_statement(bp, f"aws_sns_topic_policy.{topic}", statement):
         return
     ensure_caller_identity(bp)
     owner = {
