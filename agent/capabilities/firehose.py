@@ -217,14 +217,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
         body["extended_s3_configuration"] = Block(
             "extended_s3_configuration",
             body={
-                "role_arn": Expr("aws_iam_role.firehose_delivery.arn"),
-                "bucket_arn": Expr(f"aws_s3_bucket.{bucket}.arn"),
-                "prefix": "delivery/!{timestamp:yyyy/MM/dd}/",
-                "error_output_prefix": "delivery-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                "compression_format": "GZIP",
-                "kms_key_arn": Expr("aws_kms_key.main.arn"),
-                "buffering_interval": 300,
-                "buffering_size": 64,
+                **_s3_delivery(bucket, "delivery/!{timestamp:yyyy/MM/dd}/", 64),
                 "cloudwatch_logging_options": logging,
             },
         )
@@ -257,6 +250,21 @@ def build(bp: Blueprint, ctx: Context) -> None:
             "Name of the Firehose delivery stream.",
         )
     )
+
+
+def _s3_delivery(bucket: str, prefix: str, buffer_mb: int) -> dict[str, Any]:
+    """How Firehose writes to the bucket: under ``prefix``, every 5 minutes or ``buffer_mb`` MB,
+    GZIP-compressed, encrypted with the project key; failures under their own prefix."""
+    return {
+        "role_arn": Expr("aws_iam_role.firehose_delivery.arn"),
+        "bucket_arn": Expr(f"aws_s3_bucket.{bucket}.arn"),
+        "prefix": prefix,
+        "error_output_prefix": "delivery-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
+        "compression_format": "GZIP",
+        "kms_key_arn": Expr("aws_kms_key.main.arn"),
+        "buffering_interval": 300,
+        "buffering_size": buffer_mb,
+    }
 
 
 def _search_destination(bp: Blueprint, body: dict[str, Any], bucket: str, logging: Block) -> None:
@@ -296,17 +304,7 @@ def _search_destination(bp: Blueprint, body: dict[str, Any], bucket: str, loggin
             "retry_duration": 300,
             "s3_backup_mode": "FailedDocumentsOnly",
             "s3_configuration": Block(
-                "s3_configuration",
-                body={
-                    "role_arn": Expr("aws_iam_role.firehose_delivery.arn"),
-                    "bucket_arn": Expr(f"aws_s3_bucket.{bucket}.arn"),
-                    "prefix": "failed-documents/",
-                    "error_output_prefix": "delivery-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                    "compression_format": "GZIP",
-                    "kms_key_arn": Expr("aws_kms_key.main.arn"),
-                    "buffering_interval": 300,
-                    "buffering_size": 5,
-                },
+                "s3_configuration", body=_s3_delivery(bucket, "failed-documents/", 5)
             ),
             "vpc_config": Block(
                 "vpc_config",
