@@ -13,7 +13,6 @@ A publish whose tree equals its parent's makes no commit.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import random
@@ -25,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from autcloud.agent.locks import exclusive_lock
 from autcloud.gitsink.content import FILE_MODE, FolderContent
 from autcloud.gitsink.errors import GitSinkError, invalid_target
 from autcloud.gitsink.git_cli import GitCommandError, GitRunner
@@ -83,8 +83,11 @@ def publish_with_git(
         try:
             # Publishers sharing this cache take turns per branch (so they never race each
             # other's push) and share the cache itself only for the short local steps.
-            with _locked(_branch_lock(cache, branch)):
-                with _locked(cache.with_suffix(".lock")), _discarded_when_broken(runner, cache):
+            with exclusive_lock(_branch_lock(cache, branch)):
+                with (
+                    exclusive_lock(cache.with_suffix(".lock")),
+                    _discarded_when_broken(runner, cache),
+                ):
                     commit = _prepare(runner, cache, target, content, branch, message)
                 if commit.changed:
                     _push(runner, cache, commit.sha, branch)
@@ -359,17 +362,3 @@ def _cache_path(cache_dir: Path, url: str) -> Path:
 
 def _branch_lock(cache: Path, branch: str) -> Path:
     return cache.with_name(f"{cache.stem}.{hashlib.sha256(branch.encode()).hexdigest()[:12]}.lock")
-
-
-@contextlib.contextmanager
-def _locked(lock: Path) -> Iterator[None]:
-    """Hold an exclusive lock on a file: fetches and ref updates in one cache must not
-    interleave, whether the other publisher is a thread of this process or another process
-    (flock locks belong to the open file, so threads exclude each other too)."""
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import fcntl
 import hashlib
 import json
 import re
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autcloud.agent.locks import exclusive_lock
 from autcloud.agent.validation.design_files import checked_name, write_design
 from autcloud.agent.validation.report import Finding, StepResult, StepStatus, elapsed_ms
 from autcloud.agent.validation.terraform_env import CACHE_ENV, TERRAFORM_ENV, TerraformSetup
@@ -197,7 +197,7 @@ def _initialised_providers(
     root.mkdir(parents=True, exist_ok=True)
     folder = root / key
     ready = folder / ".ready"
-    with _file_lock(root / f"{key}.lock"):
+    with exclusive_lock(root / f"{key}.lock"):
         if ready.exists() and not discard_cached:
             return _Init(folder, cached=True)
         shutil.rmtree(folder, ignore_errors=True)
@@ -440,16 +440,6 @@ def _scratch_folder(setup: TerraformSetup, purpose: str) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _remove(path: Path) -> None:
