@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -63,6 +64,8 @@ log = logging.getLogger("autcloud.operator.chat")
 CONFLICT_ATTEMPTS = 5  # another writer changed the design between our read and our patch
 HEALTH_POLL_S = 2.0
 CHAT_CONDITION = "ChatApplied"
+# Archive chunks whose message ids are kept in memory (about 20 ids each; least recently used go).
+ARCHIVE_CACHE_CHUNKS = 2048
 
 # "The conversation had ``size`` entries once message ``seq`` was handled", kept only when no
 # later message has reported yet (a redelivery after a failover must not move it back).
@@ -128,7 +131,9 @@ class ConversationAppender:
         self._metrics = metrics
         self._redis = redis  # where the conversation's length is reported for the gateway
         self._client: DesignConversationClient | None = None
-        self._archive_ids: dict[tuple[str, int], set[str]] = {}
+        # Archive chunks never change once written, so their ids are kept, the most recently used
+        # first, up to a bound: a long-lived operator sees designs come and go.
+        self._archive_ids: OrderedDict[tuple[str, int], frozenset[str]] = OrderedDict()
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -216,9 +221,15 @@ class ConversationAppender:
         uid = str(meta.get("uid"))
         for index in range(archived_chunks(meta)):
             key = (uid, index)
-            if key not in self._archive_ids:
+            if key in self._archive_ids:
+                self._archive_ids.move_to_end(key)
+            else:
                 chunk = await read_chunk(client, namespace, uid, index)
-                self._archive_ids[key] = {str(turn.get("id")) for turn in chunk if "id" in turn}
+                self._archive_ids[key] = frozenset(
+                    str(turn.get("id")) for turn in chunk if "id" in turn
+                )
+                if len(self._archive_ids) > ARCHIVE_CACHE_CHUNKS:
+                    self._archive_ids.popitem(last=False)
             ids |= self._archive_ids[key]
         return ids
 
