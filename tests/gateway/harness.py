@@ -24,6 +24,32 @@ from autcloud.gateway.client import SseEvent, read_sse
 T = TypeVar("T")
 TOKEN = "test-token-1234"
 REPO = Path(__file__).resolve().parents[2]
+# A throwaway redis-server: nothing written to disk, reachable without a password, quiet.
+EPHEMERAL_REDIS = (
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--protected-mode",
+    "no",
+    "--loglevel",
+    "warning",
+)
+
+
+def wait_for_pong(port: int, seconds: float = 10) -> None:
+    """Returns once the redis-server on 127.0.0.1:``port`` answers PING."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock,
+        ):
+            sock.sendall(b"PING\r\n")
+            if sock.recv(16).startswith(b"+PONG"):
+                return
+        time.sleep(0.02)
+    raise RuntimeError(f"redis-server did not start on port {port}")
 
 
 def free_port() -> int:
@@ -53,29 +79,12 @@ class RedisServer:
                 str(self.port),
                 "--bind",
                 "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--protected-mode",
-                "no",
-                "--loglevel",
-                "warning",
+                *EPHEMERAL_REDIS,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock,
-            ):
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    return
-            time.sleep(0.02)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
+        wait_for_pong(self.port)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -16,6 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.gateway.harness import EPHEMERAL_REDIS, wait_for_pong
+
 
 def free_cluster_port() -> int:
     """A free port whose cluster bus port (port + 10,000) is free too; Redis wants ≤ 55,535."""
@@ -95,21 +97,14 @@ class RedisCluster3:
                         "2000",
                         "--dir",
                         str(folder),
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--protected-mode",
-                        "no",
-                        "--loglevel",
-                        "warning",
+                        *EPHEMERAL_REDIS,
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
             )
         for port in self.ports:
-            self._wait_for_pong(port)
+            wait_for_pong(port)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -117,19 +112,6 @@ class RedisCluster3:
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait(5)
         self.processes = []
-
-    def _wait_for_pong(self, port: int) -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock,
-            ):
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    return
-            time.sleep(0.02)
-        raise RuntimeError(f"redis-server did not start on port {port}")
 
     def _wait_until_ok(self) -> None:
         """Every node agrees the cluster is up (all slots covered) before a test uses it."""
