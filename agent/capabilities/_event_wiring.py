@@ -124,4 +124,4 @@ def drop_notification_skip(bp: Blueprint, bucket: str) -> None:
     """The bucket now has event notifications: its checkov skip for them no longer applies."""
     spec = bp.find(f"aws_s3_bucket.{bucket}")
     if spec is not None:
-        spec.comments = tuple(c for c in spec.comments if "CKV2_AWS_62" not in c)
+        spec.unskip("CKV2_AWS_62")

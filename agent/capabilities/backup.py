@@ -295,20 +295,19 @@ def build(bp: Blueprint, ctx: Context) -> None:
             if spec is None or not isinstance(spec.body.get("tags"), dict):
                 continue
             spec.body["tags"] = {**spec.body["tags"], tag_key: tag_value}
-            spec.comments = (
-                *(c for c in spec.comments if "CKV2_AWS_8" not in c and "CKV2_AWS_18" not in c),
-                *(
-                    f"checkov:skip={check}:In the AWS Backup plan through its {tag} tag (a tag selection), which this check does not follow"
-                    for check in _PLAN_CHECKS.get(spec.type, ())
-                ),
-            )
+            spec.unskip("CKV2_AWS_8", "CKV2_AWS_18")
+            for check in _PLAN_CHECKS.get(spec.type, ()):
+                spec.skip(
+                    check,
+                    f"In the AWS Backup plan through its {tag} tag (a tag selection), which this check does not follow",
+                )
     elif protected:
         selection["resources"] = [Expr(f"{address}.arn") for address in protected]
         reason = "Puts the design's data stores in the plan: " + ", ".join(protected) + "."
         for address in protected:
             spec = bp.find(address)
             if spec is not None:  # now covered by AWS Backup
-                spec.comments = tuple(c for c in spec.comments if "CKV2_AWS_8" not in c)
+                spec.unskip("CKV2_AWS_8")
     else:
         selection["selection_tag"] = Block(
             "selection_tag", body={"type": "STRINGEQUALS", "key": "Backup", "value": "true"}

@@ -308,14 +308,6 @@ def sentences_naming(subject: re.Pattern[str], text: str) -> Iterator[str]:
             yield sentence
 
 
-def skip_check(bp: Blueprint, address: str, check: str, why: str) -> None:
-    """Tells checkov to skip ``check`` on the design's resource ``address`` (if it has it): ``why``
-    is the reason the finding does not apply."""
-    spec = bp.find(address)
-    if spec is not None:
-        spec.comments = (*spec.comments, f"checkov:skip={check}:{why}")
-
-
 @dataclass
 class Registry:
     capabilities: list[Capability] = field(default_factory=list)

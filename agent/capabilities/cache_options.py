@@ -123,7 +123,7 @@ def _cluster_mode(bp: Blueprint, ctx: Context, group: ResourceSpec) -> None:
     body["parameter_group_name"] = (
         "default.valkey8.cluster.on" if engine == "valkey" else "default.redis7.cluster.on"
     )
-    group.comments = tuple(c for c in group.comments if "CKV2_AWS_50" not in c)
+    group.unskip("CKV2_AWS_50")
     group.reason = (
         f"{'Valkey' if engine == 'valkey' else 'Redis'} in cluster mode: {shards} shard(s) with "
         f"{replicas} replica(s) each, automatic failover; TLS and encryption at rest."
@@ -196,7 +196,7 @@ def _nodes(group: ResourceSpec, nodes: int) -> None:
     body["automatic_failover_enabled"] = nodes > 1
     body["multi_az_enabled"] = nodes > 1
     if nodes > 1:
-        group.comments = tuple(c for c in group.comments if "CKV2_AWS_50" not in c)
+        group.unskip("CKV2_AWS_50")
     group.reason = re.sub(r"with \d+ node\(s\)", f"with {nodes} node(s)", group.reason)
 
 

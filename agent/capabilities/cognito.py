@@ -360,7 +360,7 @@ def _protect_http_api(bp: Blueprint) -> None:
     )
     route.body["authorization_type"] = "JWT"
     route.body["authorizer_id"] = Expr("aws_apigatewayv2_authorizer.cognito.id")
-    route.comments = tuple(c for c in route.comments if "CKV_AWS_309" not in c)
+    route.unskip("CKV_AWS_309")
     route.reason += " Only signed-in users (a valid Cognito token) get through."
     bp.notes.append(
         "Cognito: the API's routes require a signed-in user's token; add a route with "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.capabilities.base import declare, reader, skip_check
+from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import egress, role, role_policy, security_group
 from autcloud.agent.catalog.security import log_group
@@ -277,12 +277,12 @@ def _search_destination(bp: Blueprint, body: dict[str, Any], bucket: str, loggin
         "Firehose's network interfaces in the VPC: they only call the search domain over HTTPS.",
         BLOCK,
     )
-    skip_check(
-        bp,
-        "aws_security_group.firehose",
-        "CKV2_AWS_5",
-        "Attached to the delivery stream (opensearch_configuration.vpc_config), a resource this check does not follow",
-    )
+    group = bp.find("aws_security_group.firehose")
+    if group is not None:
+        group.skip(
+            "CKV2_AWS_5",
+            "Attached to the delivery stream (opensearch_configuration.vpc_config), a resource this check does not follow",
+        )
     egress(
         bp,
         "firehose_to_opensearch",

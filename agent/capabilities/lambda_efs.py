@@ -64,7 +64,7 @@ def _into_vpc(bp: Blueprint, function: ResourceSpec) -> None:
             block=BLOCK,
         )
     function.body["vpc_config"] = vpc_config
-    function.comments = tuple(c for c in function.comments if "CKV_AWS_117" not in c)
+    function.unskip("CKV_AWS_117")
     attachment = bp.find(f"aws_iam_role_policy_attachment.{function.name}_lambda")
     if attachment is not None:
         attachment.body["policy_arn"] = (

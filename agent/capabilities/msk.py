@@ -258,9 +258,9 @@ def _serverless(bp: Blueprint, ctx: Context) -> None:
     _firewall(bp)
     group = bp.find("aws_security_group.msk")
     if group is not None:
-        group.comments = (
-            *group.comments,
-            "checkov:skip=CKV2_AWS_5:Attached through the MSK Serverless cluster's vpc_config, which checkov does not follow",
+        group.skip(
+            "CKV2_AWS_5",
+            "Attached through the MSK Serverless cluster's vpc_config, which checkov does not follow",
         )
     bp.add(
         ResourceSpec(

@@ -118,7 +118,7 @@ def _narrow(rule: ResourceSpec, cidr: str) -> None:
     rule.body["cidr_ipv4"] = cidr
     rule.body["description"] = f"{what} from {cidr} only, as asked."
     rule.reason = f"{what} only from {cidr}, as asked: the entry point is closed to everyone else."
-    rule.comments = tuple(c for c in rule.comments if "CKV_AWS_260" not in c)
+    rule.unskip("CKV_AWS_260")
 
 
 CAPABILITY = declare(

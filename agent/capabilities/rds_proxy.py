@@ -4,7 +4,7 @@ the database's Secrets Manager secret. The application connects through the prox
 
 from __future__ import annotations
 
-from autcloud.agent.capabilities.base import declare, skip_check
+from autcloud.agent.capabilities.base import declare
 from autcloud.agent.capabilities.cache_options import rewrite
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import egress, ingress, role, role_policy, security_group
@@ -40,12 +40,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "The proxy's firewall: the application tier in, the database out.",
         BLOCK,
     )
-    skip_check(
-        bp,
-        "aws_security_group.db_proxy",
-        "CKV2_AWS_5",
-        "Attached to aws_db_proxy.main (vpc_security_group_ids), a resource this check does not follow",
-    )
+    group = bp.find("aws_security_group.db_proxy")
+    if group is not None:
+        group.skip(
+            "CKV2_AWS_5",
+            "Attached to aws_db_proxy.main (vpc_security_group_ids), a resource this check does not follow",
+        )
     clients = sorted(
         {
             r.name.removeprefix("database_from_")

@@ -15,7 +15,7 @@ from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.capabilities.s3_lifecycle import _CLASS, _storage_class, ensure_data_bucket
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, policy_document
 from autcloud.agent.catalog.compute import role
-from autcloud.agent.catalog.storage import REPLICATION_SKIP, add_bucket
+from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block, Expr
 
 REGION_KEY, CLASS_KEY = "s3.replica_region", "s3.replica_storage_class"
@@ -77,7 +77,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
     alias = ensure_region(bp, region) if region else None
     locked = bool(source.body.get("object_lock_enabled"))
     replica = _replica_bucket(bp, name, alias, locked)
-    source.comments = tuple(c for c in source.comments if c != REPLICATION_SKIP)
+    source.unskip("CKV_AWS_144")
     replica_key = f"aws_kms_key.{alias}.arn" if alias else "aws_kms_key.main.arn"
     role(
         bp,

@@ -50,9 +50,9 @@ def build(bp: Blueprint, ctx: Context) -> None:
         bp.variables["container_port"] = replace(bp.variables["container_port"], default=PORT)
         from_alb = bp.find("aws_vpc_security_group_ingress_rule.app_from_alb")
         if from_alb is not None:  # checkov reads port 80 without seeing the source is a group
-            from_alb.comments = (
-                *from_alb.comments,
-                "checkov:skip=CKV_AWS_260:Port 80 is open to the load balancer's security group only, not 0.0.0.0/0",
+            from_alb.skip(
+                "CKV_AWS_260",
+                "Port 80 is open to the load balancer's security group only, not 0.0.0.0/0",
             )
 
     # The shared file system (efs.py, required) holds wp-content, owned by the web server's user.
@@ -65,9 +65,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
     # the image copies WordPress into /var/www/html when it starts, so the root must be writable
     container["readonlyRootFilesystem"] = False
-    task.comments = (
-        *task.comments,
-        "checkov:skip=CKV_AWS_336:The official WordPress image installs itself into /var/www/html at start",
+    task.skip(
+        "CKV_AWS_336", "The official WordPress image installs itself into /var/www/html at start"
     )
     _database_settings(bp, container)
     task.reason = "WordPress (official image) on Fargate, wp-content on EFS over TLS."

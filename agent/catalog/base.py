@@ -104,6 +104,16 @@ class ResourceSpec:
     def address(self) -> str:
         return f"{'data.' if self.data_source else ''}{self.type}.{self.name}"
 
+    def skip(self, check: str, why: str) -> None:
+        """Tells checkov to skip ``check`` here; ``why`` is the reason its finding does not apply."""
+        self.comments = (*self.comments, f"checkov:skip={check}:{why}")
+
+    def unskip(self, *checks: str) -> None:
+        """Drops the checkov skips of ``checks``: what they excused is now done."""
+        self.comments = tuple(
+            c for c in self.comments if not any(c.startswith(f"checkov:skip={k}:") for k in checks)
+        )
+
     def to_block(self) -> Block:
         kind = "data" if self.data_source else "resource"
         return Block(kind, (self.type, self.name), self.body, comments=self.comments)

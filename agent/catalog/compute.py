@@ -828,9 +828,8 @@ def _without_service(bp: Blueprint) -> None:
         bp.variables.pop(name, None)
     group = bp.find("aws_security_group.app")
     if group is not None:
-        group.comments = (
-            *group.comments,
-            "checkov:skip=CKV2_AWS_5:The scheduled task's network configuration attaches it at each run",
+        group.skip(
+            "CKV2_AWS_5", "The scheduled task's network configuration attaches it at each run"
         )
 
 
