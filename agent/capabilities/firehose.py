@@ -276,13 +276,10 @@ def _search_destination(bp: Blueprint, body: dict[str, Any], bucket: str, loggin
         "Firehose delivery to OpenSearch",
         "Firehose's network interfaces in the VPC: they only call the search domain over HTTPS.",
         BLOCK,
+    ).skip(
+        "CKV2_AWS_5",
+        "Attached to the delivery stream (opensearch_configuration.vpc_config), a resource this check does not follow",
     )
-    group = bp.find("aws_security_group.firehose")
-    if group is not None:
-        group.skip(
-            "CKV2_AWS_5",
-            "Attached to the delivery stream (opensearch_configuration.vpc_config), a resource this check does not follow",
-        )
     egress(
         bp,
         "firehose_to_opensearch",

@@ -105,8 +105,9 @@ read_serverless = reader(
 )
 
 
-def _firewall(bp: Blueprint) -> None:
-    security_group(
+def _firewall(bp: Blueprint) -> ResourceSpec:
+    """The brokers' security group with its rules; returns the group."""
+    group = security_group(
         bp,
         "msk",
         "Kafka brokers",
@@ -140,6 +141,7 @@ def _firewall(bp: Blueprint) -> None:
                 block=BLOCK,
             )
         )
+    return group
 
 
 def _clients(bp: Blueprint, ctx: Context, cluster_address: str) -> None:
@@ -255,13 +257,10 @@ def _consumer(bp: Blueprint, ctx: Context, cluster_address: str) -> None:
 
 def _serverless(bp: Blueprint, ctx: Context) -> None:
     """MSK Serverless: no brokers to size or patch; IAM auth only, in the private subnets."""
-    _firewall(bp)
-    group = bp.find("aws_security_group.msk")
-    if group is not None:
-        group.skip(
-            "CKV2_AWS_5",
-            "Attached through the MSK Serverless cluster's vpc_config, which checkov does not follow",
-        )
+    _firewall(bp).skip(
+        "CKV2_AWS_5",
+        "Attached through the MSK Serverless cluster's vpc_config, which checkov does not follow",
+    )
     bp.add(
         ResourceSpec(
             "aws_msk_serverless_cluster",

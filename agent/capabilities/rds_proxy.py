@@ -39,13 +39,10 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "Database proxy",
         "The proxy's firewall: the application tier in, the database out.",
         BLOCK,
+    ).skip(
+        "CKV2_AWS_5",
+        "Attached to aws_db_proxy.main (vpc_security_group_ids), a resource this check does not follow",
     )
-    group = bp.find("aws_security_group.db_proxy")
-    if group is not None:
-        group.skip(
-            "CKV2_AWS_5",
-            "Attached to aws_db_proxy.main (vpc_security_group_ids), a resource this check does not follow",
-        )
     clients = sorted(
         {
             r.name.removeprefix("database_from_")

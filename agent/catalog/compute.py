@@ -107,23 +107,26 @@ def role_policy(
     )
 
 
-def security_group(bp: Blueprint, name: str, description: str, reason: str, block: str) -> None:
-    bp.add(
-        ResourceSpec(
-            "aws_security_group",
-            name,
-            "security",
-            reason,
-            {
-                "name_prefix": interp(f"${{local.name}}-{name.replace('_', '-')}-"),
-                "description": description,
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "tags": tags(name.replace("_", "-")),
-                "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
-            },
-            block=block,
-        )
+def security_group(
+    bp: Blueprint, name: str, description: str, reason: str, block: str
+) -> ResourceSpec:
+    """A security group in the VPC (rules are added on their own); returns it, e.g. to skip a check."""
+    group = ResourceSpec(
+        "aws_security_group",
+        name,
+        "security",
+        reason,
+        {
+            "name_prefix": interp(f"${{local.name}}-{name.replace('_', '-')}-"),
+            "description": description,
+            "vpc_id": Expr("aws_vpc.main.id"),
+            "tags": tags(name.replace("_", "-")),
+            "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+        },
+        block=block,
     )
+    bp.add(group)
+    return group
 
 
 def ingress(
