@@ -16,11 +16,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from autcloud.agent.datafile import SafeLoader
+from autcloud.agent.datafile import DuplicateKeyError, load_yaml_unique_keys
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _FOLDER = Path(__file__).resolve().parent
@@ -92,31 +89,11 @@ class Lexicon:
         )
 
 
-class _UniqueKeyLoader(SafeLoader):  # libyaml's parser when PyYAML has it (autcloud.agent.datafile)
-    """A YAML loader that refuses a key given twice (plain YAML keeps the last silently)."""
-
-    file_name = ""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise LexiconError(
-                    f"{self.file_name}: {key!r} is given twice; merge its words into one line"
-                )
-            seen.add(key)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
-
-
 def _load_language(path: Path) -> Language:
-    loader = _UniqueKeyLoader(path.read_text(encoding="utf-8"))
-    loader.file_name = path.name
     try:
-        data = loader.get_single_data()
-    finally:
-        loader.dispose()
+        data = load_yaml_unique_keys(path)
+    except DuplicateKeyError as error:
+        raise LexiconError(f"{error}; merge its words into one line") from None
     if not isinstance(data, dict):
         raise LexiconError(f"{path.name}: expected a mapping at the top")
     matching = data.get("matching")
