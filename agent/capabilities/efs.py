@@ -11,6 +11,7 @@ from autcloud.agent.catalog.base import (
     Context,
     Output,
     ResourceSpec,
+    deny_without_tls,
     policy_document,
     tags,
 )
@@ -105,14 +106,12 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 "file_system_id": Expr("aws_efs_file_system.shared.id"),
                 "policy": policy_document(
                     [
-                        {
-                            "Sid": "DenyUnencryptedTransport",
-                            "Effect": "Deny",
-                            "Principal": {"AWS": "*"},
-                            "Action": "*",
-                            "Resource": Expr("aws_efs_file_system.shared.arn"),
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
+                        deny_without_tls(
+                            "DenyUnencryptedTransport",
+                            {"AWS": "*"},
+                            "*",
+                            Expr("aws_efs_file_system.shared.arn"),
+                        )
                     ]
                 ),
             },

@@ -16,7 +16,7 @@ from autcloud.agent.catalog.base import (
     Variable,
     tags,
 )
-from autcloud.agent.catalog.compute import security_group
+from autcloud.agent.catalog.compute import security_group, target_group
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import alarm
 from autcloud.agent.catalog.storage import (
@@ -258,29 +258,17 @@ def build(bp: Blueprint, ctx: Context) -> None:
             comments=tuple(comments),
             block=BLOCK,
         ),
-        ResourceSpec(
-            "aws_lb_target_group",
+        target_group(
             "nlb",
-            "compute",
             f"Where the network load balancer sends connections: {what}, health-checked over TCP.",
-            {
-                "name_prefix": "nlb-",
-                "port": target_port,
-                "protocol": "UDP" if protocol == "UDP" else "TCP",
-                "target_type": target_type,
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "deregistration_delay": 30,
-                "health_check": Block(
-                    "health_check",
-                    body={
-                        "protocol": "TCP",
-                        "interval": 10,
-                        "healthy_threshold": 3,
-                        "unhealthy_threshold": 3,
-                    },
-                ),
-                "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
-                "tags": tags("nlb"),
+            port=target_port,
+            protocol="UDP" if protocol == "UDP" else "TCP",
+            target_type=target_type,
+            health_check={
+                "protocol": "TCP",
+                "interval": 10,
+                "healthy_threshold": 3,
+                "unhealthy_threshold": 3,
             },
             block=BLOCK,
         ),

@@ -13,9 +13,8 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
-from autcloud.agent.catalog.compute import security_group
-from autcloud.agent.catalog.security import log_group
-from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.catalog.compute import api_access_log, api_stage, security_group
+from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "vpc_link"
 _ALB_INGRESS = ("alb_http", "alb_https", "alb_http_redirect")
@@ -86,14 +85,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
     )
     if not bp.has("aws_apigatewayv2_api.main"):
-        log_group(
-            bp,
-            "api",
-            "/aws/apigateway/${local.name}",
-            "API access logs, encrypted.",
-            "edge",
-            BLOCK,
-        )
+        api_access_log(bp, "edge", BLOCK)
         bp.add(
             ResourceSpec(
                 "aws_apigatewayv2_api",
@@ -107,38 +99,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
                 },
                 block=BLOCK,
             ),
-            ResourceSpec(
-                "aws_apigatewayv2_stage",
-                "default",
-                "edge",
-                "Deploys the API automatically, logs every request, throttles bursts.",
-                {
-                    "api_id": Expr("aws_apigatewayv2_api.main.id"),
-                    "name": "$default",
-                    "auto_deploy": True,
-                    "access_log_settings": Block(
-                        "access_log_settings",
-                        body={
-                            "destination_arn": Expr("aws_cloudwatch_log_group.api.arn"),
-                            "format": jsonencode(
-                                {
-                                    "requestId": "$context.requestId",
-                                    "ip": "$context.identity.sourceIp",
-                                    "status": "$context.status",
-                                    "routeKey": "$context.routeKey",
-                                    "latency": "$context.integrationLatency",
-                                }
-                            ),
-                        },
-                    ),
-                    "default_route_settings": Block(
-                        "default_route_settings",
-                        body={"throttling_burst_limit": 500, "throttling_rate_limit": 1000},
-                    ),
-                    "tags": tags("api-stage"),
-                },
-                block=BLOCK,
-            ),
+            api_stage("$default", "edge", BLOCK),
         )
         bp.out(
             Output(

@@ -56,6 +56,19 @@ def from_source(
     }
 
 
+def deny_without_tls(sid: str, principal: Any, action: str, resource: Any) -> dict[str, Any]:
+    """A resource-policy statement refusing ``action`` on ``resource`` to any request made
+    without TLS."""
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": principal,
+        "Action": action,
+        "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def gather_statement(bp: Blueprint, address: str, statement: dict[str, Any]) -> bool:
     """Adds ``statement`` (once per Sid) to the resource policy at ``address``, which a queue or
     topic has one of; False when that policy does not exist yet."""

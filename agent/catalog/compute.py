@@ -329,38 +329,25 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
             "health_check_path", "string", "HTTP path the load balancer checks for health.", "/"
         )
     )
-    bp.add(
-        ResourceSpec(
-            "aws_lb_target_group",
-            "app",
-            "compute",
-            "Where the load balancer sends traffic, with health checks.",
-            {
-                "name_prefix": "app-",
-                "port": port,
-                "protocol": "HTTP",
-                "target_type": target_type,
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "deregistration_delay": 30,
-                "health_check": Block(
-                    "health_check",
-                    body={
-                        "path": health,
-                        "matcher": "200-399",
-                        "interval": 15,
-                        "healthy_threshold": 2,
-                        "unhealthy_threshold": 3,
-                    },
-                ),
-                "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
-                "tags": tags("app"),
-            },
-            comments=(
-                "checkov:skip=CKV_AWS_378:TLS ends at the load balancer; traffic to targets stays inside the VPC",
-            ),
-            block="alb",
-        )
+    targets = target_group(
+        "app",
+        "Where the load balancer sends traffic, with health checks.",
+        port=port,
+        protocol="HTTP",
+        target_type=target_type,
+        health_check={
+            "path": health,
+            "matcher": "200-399",
+            "interval": 15,
+            "healthy_threshold": 2,
+            "unhealthy_threshold": 3,
+        },
+        block="alb",
     )
+    targets.skip(
+        "CKV_AWS_378", "TLS ends at the load balancer; traffic to targets stays inside the VPC"
+    )
+    bp.add(targets)
     if byo_certificate:
         certificate: Expr = bp.var(
             Variable(
@@ -452,6 +439,38 @@ def add_load_balancer(bp: Blueprint, ctx: Context, *, target_type: str, port: Ex
     )
     standard_alarm(bp, "alb_5xx")
     standard_alarm(bp, "alb_unhealthy_hosts")
+
+
+def target_group(
+    name: str,
+    reason: str,
+    *,
+    port: int | Expr,
+    protocol: str,
+    target_type: str,
+    health_check: dict[str, Any],
+    block: str,
+) -> ResourceSpec:
+    """A load balancer's target group ``name`` in the VPC: targets drain for 30 seconds, and a
+    replacement is made before the old group goes (its name_prefix lets both exist at once)."""
+    return ResourceSpec(
+        "aws_lb_target_group",
+        name,
+        "compute",
+        reason,
+        {
+            "name_prefix": f"{name}-",
+            "port": port,
+            "protocol": protocol,
+            "target_type": target_type,
+            "vpc_id": Expr("aws_vpc.main.id"),
+            "deregistration_delay": 30,
+            "health_check": Block("health_check", body=health_check),
+            "lifecycle": Block("lifecycle", body={"create_before_destroy": True}),
+            "tags": tags(name),
+        },
+        block=block,
+    )
 
 
 def _listener(
@@ -1359,18 +1378,57 @@ def add_lambda(
     standard_alarm(bp, "lambda_errors", name)
 
 
+# What an API Gateway (v2) stage writes of each request to its access log.
+API_ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "status": "$context.status",
+    "routeKey": "$context.routeKey",
+    "latency": "$context.integrationLatency",
+}
+
+
+def api_access_log(bp: Blueprint, topic: str, block: str) -> None:
+    """The encrypted log group ``api`` that the API's stage (``api_stage``) writes requests to."""
+    log_group(
+        bp, "api", "/aws/apigateway/${local.name}", "API access logs, encrypted.", topic, block
+    )
+
+
+def api_stage(name: str, topic: str, block: str) -> ResourceSpec:
+    """The API's stage ``name`` (resource ``default``): deployed on every change, every request
+    logged to the ``api`` log group, bursts throttled."""
+    return ResourceSpec(
+        "aws_apigatewayv2_stage",
+        "default",
+        topic,
+        "Deploys the API automatically, logs every request, throttles bursts.",
+        {
+            "api_id": Expr("aws_apigatewayv2_api.main.id"),
+            "name": name,
+            "auto_deploy": True,
+            "access_log_settings": Block(
+                "access_log_settings",
+                body={
+                    "destination_arn": Expr("aws_cloudwatch_log_group.api.arn"),
+                    "format": jsonencode(API_ACCESS_LOG_FORMAT),
+                },
+            ),
+            "default_route_settings": Block(
+                "default_route_settings",
+                body={"throttling_burst_limit": 500, "throttling_rate_limit": 1000},
+            ),
+            "tags": tags("api-stage"),
+        },
+        block=block,
+    )
+
+
 def add_http_api(bp: Blueprint, ctx: Context, function: str, *, websocket: bool) -> None:
     """API Gateway (HTTP or WebSocket) in front of a Lambda function, with access logs."""
     bp.blocks.append("api_gateway")
     kind = "WEBSOCKET" if websocket else "HTTP"
-    log_group(
-        bp,
-        "api",
-        "/aws/apigateway/${local.name}",
-        "API access logs, encrypted.",
-        "compute",
-        "api_gateway",
-    )
+    api_access_log(bp, "compute", "api_gateway")
     api_body: dict[str, Any] = {
         "name": interp("${local.name}-api"),
         "protocol_type": kind,
@@ -1439,43 +1497,14 @@ def add_http_api(bp: Blueprint, ctx: Context, function: str, *, websocket: bool)
                 block="api_gateway",
             )
         )
-    log_format = {
-        "requestId": "$context.requestId",
-        "ip": "$context.identity.sourceIp",
-        "status": "$context.status",
-        "routeKey": "$context.routeKey",
-        "latency": "$context.integrationLatency",
-    }
+    stage = api_stage("live" if websocket else "$default", "compute", "api_gateway")
+    if websocket:
+        stage.skip(
+            "CKV2_AWS_51",
+            "WebSocket clients are browsers and mobile apps, which cannot present client certificates",
+        )
     bp.add(
-        ResourceSpec(
-            "aws_apigatewayv2_stage",
-            "default",
-            "compute",
-            "Deploys the API automatically, logs every request, throttles bursts.",
-            {
-                "api_id": Expr("aws_apigatewayv2_api.main.id"),
-                "name": "$default" if not websocket else "live",
-                "auto_deploy": True,
-                "access_log_settings": Block(
-                    "access_log_settings",
-                    body={
-                        "destination_arn": Expr("aws_cloudwatch_log_group.api.arn"),
-                        "format": jsonencode(log_format),
-                    },
-                ),
-                "default_route_settings": Block(
-                    "default_route_settings",
-                    body={"throttling_burst_limit": 500, "throttling_rate_limit": 1000},
-                ),
-                "tags": tags("api-stage"),
-            },
-            comments=(
-                "checkov:skip=CKV2_AWS_51:WebSocket clients are browsers and mobile apps, which cannot present client certificates",
-            )
-            if websocket
-            else (),
-            block="api_gateway",
-        ),
+        stage,
         ResourceSpec(
             "aws_lambda_permission",
             "api",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from autcloud.agent.catalog.base import Blueprint, Output, ResourceSpec, policy_document, tags
+from autcloud.agent.catalog.base import (
+    Blueprint,
+    Output,
+    ResourceSpec,
+    deny_without_tls,
+    policy_document,
+    tags,
+)
 from autcloud.agent.hcl import Block, Call, Expr
 
 REPLICATION_SKIP = "checkov:skip=CKV_AWS_144:Cross-region replication doubles storage cost; versioning and backups cover a startup baseline"
@@ -22,14 +29,9 @@ BUCKET_PREFIX_MAX = 37
 def deny_insecure_transport(bucket: str) -> dict[str, Any]:
     """The bucket-policy statement every policy of ours carries: no request without TLS."""
     arn = f"aws_s3_bucket.{bucket}.arn"
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [Expr(arn), Expr(f'"${{{arn}}}/*"')],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
+    return deny_without_tls(
+        "DenyInsecureTransport", "*", "s3:*", [Expr(arn), Expr(f'"${{{arn}}}/*"')]
+    )
 
 
 def bucket_policy(
