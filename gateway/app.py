@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import time
@@ -134,6 +135,9 @@ class GatewayState:
 
 
 STATE = web.AppKey("state", GatewayState)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# A handler of a design's route, given the namespace and name from its path.
+DesignHandler = Callable[[web.Request, str, str], Awaitable[web.StreamResponse]]
 
 
 def _redis_client(url: str, *, pool_size: int, socket_timeout: float | None) -> Redis:
@@ -328,13 +332,20 @@ async def _authorize(
     )
 
 
-def _design(request: web.Request) -> tuple[str, str] | web.Response:
-    namespace = request.match_info["namespace"]
-    name = request.match_info["name"]
-    problem = design_ref_problem(namespace, name)
-    if problem:
-        return _problem(400, "BadRequest", problem)
-    return namespace, name
+def _design_route(handler: DesignHandler) -> Handler:
+    """The handler of a design's route, called with the namespace and name of the design the
+    path names; a path naming no valid design is answered 400 before the handler runs."""
+
+    @functools.wraps(handler)
+    async def resolved(request: web.Request) -> web.StreamResponse:
+        namespace = request.match_info["namespace"]
+        name = request.match_info["name"]
+        problem = design_ref_problem(namespace, name)
+        if problem:
+            return _problem(400, "BadRequest", problem)
+        return await handler(request, namespace, name)
+
+    return resolved
 
 
 # --- Events (SSE) ---------------------------------------------------------------------------
@@ -344,12 +355,9 @@ class _ClientGoneError(Exception):
     """The client closed the connection, or read so slowly that it was cut off."""
 
 
-async def _events(request: web.Request) -> web.StreamResponse:
+@_design_route
+async def _events(request: web.Request, namespace: str, name: str) -> web.StreamResponse:
     state = request.app[STATE]
-    design = _design(request)
-    if isinstance(design, web.Response):
-        return design
-    namespace, name = design
     try:
         start = parse_resume_point(request.headers.get("Last-Event-ID"), request.query.get("since"))
         until_done = parse_until(request.query.get("until"))
@@ -508,12 +516,9 @@ def _id_text(cursor: tuple[int, int]) -> str:
 # --- Messages -------------------------------------------------------------------------------
 
 
-async def _messages(request: web.Request) -> web.Response:
+@_design_route
+async def _messages(request: web.Request, namespace: str, name: str) -> web.Response:
     state = request.app[STATE]
-    design = _design(request)
-    if isinstance(design, web.Response):
-        return design
-    namespace, name = design
     identity = await _authorize(request, namespace, name, "patch")
     if isinstance(identity, web.Response):
         return identity
@@ -612,8 +617,6 @@ def _metrics_response(metrics: GatewayMetrics) -> web.Response:
 
 
 # --- Middlewares ----------------------------------------------------------------------------
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class _Cors:

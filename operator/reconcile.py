@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal, Protocol
 
 from autcloud.agent.design import DesignResult, DesignStatus, EventCallback
@@ -289,7 +290,6 @@ async def _reconcile(
     digest = input_hash(spec)
     if status.get("inputHash") == digest and status.get("phase") in SETTLED_PHASES:
         return Outcome(status={"observedGeneration": ref.generation})
-    read = deps.read_labeled_secret or without_labels(deps.read_secret)
     token: str | None = None
     api_key: str | None = None
     if not names_provider(spec) and deps.default_llm.name != "offline":
@@ -297,23 +297,18 @@ async def _reconcile(
         # which guards where a design may send a Secret of its namespace.
         design = replace(design, provider=deps.default_llm.name, llm=deps.default_llm)
         api_key = deps.default_llm_api_key
+    # The design's own Secrets, each used only when labelled for its use (git or llm).
+    read_secret = partial(
+        read_typed_secret,
+        deps.read_labeled_secret or without_labels(deps.read_secret),
+        ref.namespace,
+        recheck_seconds=deps.recheck_seconds,
+    )
     try:
         if design.git is not None and design.git.secret is not None:
-            token = await read_typed_secret(
-                read,
-                ref.namespace,
-                design.git.secret,
-                kind="git",
-                recheck_seconds=deps.recheck_seconds,
-            )
+            token = await read_secret(design.git.secret, kind="git")
         if design.llm.name != "offline" and design.llm.secret is not None:
-            api_key = await read_typed_secret(
-                read,
-                ref.namespace,
-                design.llm.secret,
-                kind="llm",
-                recheck_seconds=deps.recheck_seconds,
-            )
+            api_key = await read_secret(design.llm.secret, kind="llm")
     except RefusedError as refused:
         # The fix is on the Secret, not the spec: look again now and then.
         return builder.stalled(
