@@ -164,49 +164,23 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
             },
             block="network",
         ),
-        ResourceSpec(
-            "aws_route_table",
+        _route_table(
             "public",
-            "network",
             "Routes the public subnets to the internet gateway.",
-            {
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "route": Block(
-                    "route",
-                    body={
-                        "cidr_block": "0.0.0.0/0",
-                        "gateway_id": Expr("aws_internet_gateway.main.id"),
-                    },
-                ),
-                "tags": tags("public"),
-            },
-            block="network",
+            gateway_id=Expr("aws_internet_gateway.main.id"),
         ),
         _associations(
             "public", "aws_route_table.public", "Attaches each public subnet to the public routes."
         ),
-        ResourceSpec(
-            "aws_route_table",
+        _route_table(
             "private",
-            "network",
             "Routes each private subnet out through a NAT gateway.",
-            {
-                "count": Expr("length(local.azs)"),
-                "vpc_id": Expr("aws_vpc.main.id"),
-                "route": Block(
-                    "route",
-                    body={
-                        "cidr_block": "0.0.0.0/0",
-                        "nat_gateway_id": Expr(
-                            "aws_nat_gateway.main[count.index].id"
-                            if ctx.nat_per_az
-                            else "aws_nat_gateway.main[0].id"
-                        ),
-                    },
-                ),
-                "tags": tags("private-${local.azs[count.index]}"),
-            },
-            block="network",
+            per_zone=True,
+            nat_gateway_id=Expr(
+                "aws_nat_gateway.main[count.index].id"
+                if ctx.nat_per_az
+                else "aws_nat_gateway.main[0].id"
+            ),
         ),
         _associations(
             "private",
@@ -217,14 +191,7 @@ def add_network(bp: Blueprint, ctx: Context, *, isolated_subnets: bool) -> None:
     route_tables = "concat([aws_route_table.public.id], aws_route_table.private[*].id)"
     if isolated_subnets:
         bp.add(
-            ResourceSpec(
-                "aws_route_table",
-                "data",
-                "network",
-                "Local-only routes for the isolated data subnets.",
-                {"vpc_id": Expr("aws_vpc.main.id"), "tags": tags("data")},
-                block="network",
-            ),
+            _route_table("data", "Local-only routes for the isolated data subnets."),
             _associations(
                 "data",
                 "aws_route_table.data",
@@ -286,6 +253,20 @@ def _subnets(cidr: Expr, tier: str, reason: str, **settings: Any) -> ResourceSpe
         },
         block="network",
     )
+
+
+def _route_table(
+    tier: str, reason: str, *, per_zone: bool = False, **default_route: Expr
+) -> ResourceSpec:
+    """The tier's route table, one per zone when ``per_zone``. ``default_route`` names the
+    gateway of its 0.0.0.0/0 route (``gateway_id=...``, ``nat_gateway_id=...``); without one
+    the table routes inside the VPC only."""
+    body: dict[str, Any] = {"count": Expr("length(local.azs)")} if per_zone else {}
+    body["vpc_id"] = Expr("aws_vpc.main.id")
+    if default_route:
+        body["route"] = Block("route", body={"cidr_block": "0.0.0.0/0", **default_route})
+    body["tags"] = tags(f"{tier}-${{local.azs[count.index]}}" if per_zone else tier)
+    return ResourceSpec("aws_route_table", tier, "network", reason, body, block="network")
 
 
 def _associations(tier: str, route_table: str, reason: str) -> ResourceSpec:
