@@ -14,21 +14,13 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from autcloud import __version__
+from autcloud.commands.parsers import command_names
 
 EXIT_USAGE = 2
 
-# Each command is a module of autcloud.commands with register(subparsers) and run(args).
-COMMANDS: tuple[str, ...] = (
-    "design",
-    "scan",
-    "diagram",
-    "tags",
-    "monitor",
-    "gateway",
-    "watch",
-    "say",
-    "operator",
-)
+# Each command is a module of autcloud.commands with register(subparsers) and run(args), and an
+# entry of the command table (autcloud/commands/commands.yaml: its summary, exit codes, options).
+COMMANDS = command_names()
 
 
 def build_parser(

@@ -1,4 +1,7 @@
-"""What the AWS-reading commands (scan, tags, monitor) share: options, logging, start-up."""
+"""What the AWS-reading commands (scan, tags, monitor) share: logging, start-up, ``--tag``.
+
+Their common options (``--profile``, ``--endpoint-url``) are the ``aws`` option set of
+commands.yaml."""
 
 from __future__ import annotations
 
@@ -19,14 +22,6 @@ EXIT_USAGE = 2
 EXIT_FAILED = 3
 
 R = TypeVar("R", bound=AccountResult)
-
-
-def add_aws_options(
-    parser: argparse.ArgumentParser, *, json_help: str = "print the result as JSON to stdout"
-) -> None:
-    parser.add_argument("--profile", help="the AWS profile to use (default: the usual chain)")
-    parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (default: botocore's)")
-    parser.add_argument("--json", action="store_true", help=json_help)
 
 
 def log_to_stderr() -> None:

@@ -34,6 +34,7 @@ from autcloud.agent.providers.openai_compatible import DEFAULT_BASE_URL, OpenAIC
 from autcloud.agent.requirements import ANSWERABLE
 from autcloud.agent.state import Turn
 from autcloud.commands import event_lines
+from autcloud.commands.parsers import add_command
 from autcloud.events import Event, FixApplied, LevelStarted, NodeFinished, PlanReady, ValidationStep
 
 EXIT_DESIGNED = 0
@@ -46,57 +47,11 @@ API_KEY_ENV = "OPENAI_API_KEY"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    add_command(
+        subparsers,
         "design",
-        help="design AWS infrastructure from a request in plain English or Korean",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("request", help="what you need, e.g. 'a web API with PostgreSQL in Seoul'")
-    parser.add_argument(
-        "--out", required=True, type=Path, help="folder for the Terraform files and design.json"
-    )
-    parser.add_argument(
-        "--yes", action="store_true", help="take documented defaults instead of asking questions"
-    )
-    parser.add_argument(
-        "--answer",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="answer a question by its id, e.g. --answer region=ap-northeast-2 (repeatable)",
-    )
-    parser.add_argument(
-        "--change",
-        action="append",
-        default=[],
-        metavar="TEXT",
-        help="a follow-up change to the request, e.g. --change 'add a Redis cache' (repeatable, in order)",
-    )
-    parser.add_argument(
-        "--validate",
-        choices=("quick", "full"),
-        default="quick",
-        help="quick: parse, references, secrets, fmt; full: also terraform validate and checkov",
-    )
-    parser.add_argument(
-        "--provider",
-        choices=("offline", "openai"),
-        default="offline",
-        help="offline: built-in rules, no network (default); openai: an OpenAI-compatible "
-        f"server reviews each resource (API key from {API_KEY_ENV})",
-    )
-    parser.add_argument("--model", help="model id for --provider openai, e.g. gpt-4o-mini")
-    parser.add_argument(
-        "--base-url",
-        help=f"API root of an OpenAI-compatible server for --provider openai (default {DEFAULT_BASE_URL})",
-    )
-    parser.add_argument("--json", action="store_true", help="print only design.json to stdout")
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="write into an --out folder that holds files but no earlier design "
-        "(files of the same name are replaced)",
+        doc=__doc__,
+        values={"API_KEY_ENV": API_KEY_ENV, "DEFAULT_BASE_URL": DEFAULT_BASE_URL},
     )
 
 

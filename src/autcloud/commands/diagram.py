@@ -29,26 +29,7 @@ FORMATS = ("json", "dot", "svg", "png")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "diagram",
-        summary="draw the architecture diagram of a Terraform folder",
-        doc=__doc__,
-    )
-    parser.add_argument("folder", type=Path, help="a folder of *.tf files")
-    parser.add_argument(
-        "--format",
-        default="json,svg",
-        help="comma-separated: json, dot, svg, png (default json,svg)",
-    )
-    parser.add_argument(
-        "--view",
-        choices=VIEWS,
-        default="architecture",
-        help="architecture (components and flows, the default) or graph (every resource)",
-    )
-    parser.add_argument("--out-dir", type=Path, help="where to write (default: the folder)")
-    parser.add_argument("--json", action="store_true", help="print the diagram JSON to stdout")
+    add_command(subparsers, "diagram", doc=__doc__, values={"VIEWS": VIEWS})
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,26 +16,14 @@ import sys
 from typing import Any
 
 from autcloud.accounts import reconcile_monitor_target
-from autcloud.commands.aws_options import add_aws_options, parse_tag, reconcile_once
+from autcloud.commands.aws_options import parse_tag, reconcile_once
 from autcloud.commands.parsers import add_command
 
 EXIT_DONE = 0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "monitor",
-        summary="read CloudWatch metrics of tagged resources and report insights",
-        doc=__doc__,
-    )
-    parser.add_argument("--tag", metavar="KEY=VALUE", help="watch resources carrying this tag")
-    parser.add_argument("--region", action="append", help="region to search (repeatable)")
-    parser.add_argument("--arn", action="append", help="watch this resource (repeatable)")
-    parser.add_argument(
-        "--no-default-metrics", action="store_true", help="skip the built-in metric sets"
-    )
-    add_aws_options(parser)
+    add_command(subparsers, "monitor", doc=__doc__)
 
 
 def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:

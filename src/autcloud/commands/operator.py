@@ -21,7 +21,6 @@ import os
 import re
 import socket
 import sys
-from pathlib import Path
 from typing import Any
 
 from autcloud.commands.parsers import add_command
@@ -41,174 +40,25 @@ _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def register(subparsers: Any) -> None:
-    parser = add_command(
+    add_command(
         subparsers,
         "operator",
-        summary="run the InfraDesign operator against the current Kubernetes cluster",
         doc=__doc__,
-    )
-    scope = parser.add_mutually_exclusive_group()
-    scope.add_argument(
-        "--namespace",
-        "-n",
-        action="append",
-        default=[],
-        metavar="NS",
-        help="watch only this namespace (repeatable)",
-    )
-    scope.add_argument(
-        "--all-namespaces",
-        "-A",
-        action="store_true",
-        help="watch every namespace (the default when no --namespace is given)",
-    )
-    replicas = parser.add_mutually_exclusive_group()
-    replicas.add_argument(
-        "--standalone",
-        action="store_true",
-        help="run as the only replica, handling objects at once (the default)",
-    )
-    replicas.add_argument(
-        "--leader-election",
-        metavar="LEASE",
-        help="run as one of several replicas: work only while holding the coordination.k8s.io "
-        "Lease LEASE, wait as a standby otherwise (docs/operator.md)",
-    )
-    parser.add_argument(
-        "--leader-election-namespace",
-        metavar="NS",
-        default=os.environ.get(ENV_POD_NAMESPACE),
-        help=f"the Lease's namespace (default: ${ENV_POD_NAMESPACE}, which the Helm chart sets)",
-    )
-    parser.add_argument(
-        "--lease-duration",
-        type=int,
-        default=DEFAULT_LEASE_SECONDS,
-        metavar="SECONDS",
-        help="a standby takes over at most this long (plus 2/15 of it) after the leader "
-        f"stopped renewing (default: {DEFAULT_LEASE_SECONDS})",
-    )
-    parser.add_argument(
-        "--selector",
-        "-l",
-        metavar="SELECTOR",
-        help="handle only objects whose labels match, e.g. autcloud.io/shard=a or "
-        "'team in (payments,search)' (kubectl's syntax): shards objects between releases",
-    )
-    parser.add_argument(
-        "--max-concurrent-runs",
-        type=int,
-        default=4,
-        metavar="N",
-        help="design runs at the same time across all objects (default: 4)",
-    )
-    parser.add_argument(
-        "--git-cache",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="where plain-git remotes are cached (default: $XDG_CACHE_HOME/autcloud/git)",
-    )
-    parser.add_argument(
-        "--redis-url",
-        default=os.environ.get(ENV_REDIS_URL),
-        metavar="URL",
-        help="publish progress events to and take chat messages from Redis, e.g. "
-        "redis://localhost:6379/0, rediss://... (TLS), redis+sentinel://host:26379/mymaster/0 or "
-        "redis+cluster://node-1:6379,node-2:6379 (Redis Cluster) "
-        f"(or ${ENV_REDIS_URL}; a password may come from $AUTCLOUD_REDIS_PASSWORD)",
-    )
-    parser.add_argument(
-        "--chat-group",
-        default=os.environ.get(ENV_CHAT_GROUP) or DEFAULT_CHAT_GROUP,
-        metavar="NAME",
-        help="the chat inbox's Redis consumer group; give each operator deployment sharing a "
-        f"Redis its own (default: {DEFAULT_CHAT_GROUP}, or ${ENV_CHAT_GROUP})",
-    )
-    parser.add_argument(
-        "--validate",
-        choices=("quick", "full"),
-        default="full" if _env_true(ENV_VALIDATION_DEEP) else "quick",
-        help="quick: parse, references, secrets, fmt; full: also terraform validate and checkov "
-        f"(default: quick, or full when ${ENV_VALIDATION_DEEP} is true)",
-    )
-    parser.add_argument(
-        "--no-diagram", action="store_true", help="do not commit diagram.svg (needs graphviz)"
-    )
-    model = parser.add_argument_group(
-        "the model of designs whose spec.provider names none (docs/operator.md)"
-    )
-    model.add_argument(
-        "--default-provider",
-        type=str.lower,
-        choices=("offline", "openai"),
-        default="offline",
-        help="offline (built in, no network; the default) or openai (any OpenAI-compatible "
-        f"server; its API key from ${ENV_API_KEY})",
-    )
-    model.add_argument(
-        "--default-model", metavar="MODEL", help="model id for --default-provider openai"
-    )
-    model.add_argument(
-        "--default-base-url",
-        metavar="URL",
-        help="API root for --default-provider openai, e.g. http://llm.internal:8000/v1 "
-        "(default: the OpenAI API)",
-    )
-    parser.add_argument(
-        "--liveness",
-        metavar="URL",
-        help="serve a liveness probe, e.g. http://0.0.0.0:8080/healthz",
-    )
-    parser.add_argument(
-        "--metrics-listen",
-        default=DEFAULT_METRICS_LISTEN,
-        metavar="HOST:PORT",
-        help=f"serve Prometheus /metrics here (default: {DEFAULT_METRICS_LISTEN}; 'off' disables)",
-    )
-    parser.add_argument(
-        "--log-level",
-        type=str.lower,  # any case: the chart and most tools write INFO
-        choices=LOG_LEVELS,
-        default=None,
-        help="debug, info (the default), warning or error, in any case; -v is --log-level debug",
-    )
-    parser.add_argument(
-        "--log-format",
-        choices=("json", "full", "plain"),
-        default="full",
-        help="json: one JSON object a line (for log collectors); default: full",
-    )
-    parser.add_argument("--verbose", "-v", action="store_true", help="log debug details")
-    targets = parser.add_argument_group(
-        "where designs may send files and credentials (docs/security.md)"
-    )
-    targets.add_argument(
-        "--allow-local-repositories",
-        action="store_true",
-        help="accept spec.git.repository as a local path or file:// URL, i.e. a repository on "
-        "the operator's own disk (local demo and tests only; the Helm chart never sets it)",
-    )
-    targets.add_argument(
-        "--allow-insecure-http",
-        action="store_true",
-        help="send a Secret's token or API key to http:// git remotes and model servers "
-        "(in clear; default: refused, https:// only)",
-    )
-    targets.add_argument(
-        "--allow-git-host",
-        action="append",
-        default=[],
-        metavar="HOST",
-        help="git hosts designs may push to, e.g. github.com, git.example.com:8443 or "
-        "*.example.com (repeatable; default: any host)",
-    )
-    targets.add_argument(
-        "--allow-provider-host",
-        action="append",
-        default=[],
-        metavar="HOST",
-        help="hosts spec.provider.baseURL may name (repeatable; default: any host)",
+        values={
+            "ENV_POD_NAMESPACE": ENV_POD_NAMESPACE,
+            "pod_namespace": os.environ.get(ENV_POD_NAMESPACE),
+            "DEFAULT_LEASE_SECONDS": DEFAULT_LEASE_SECONDS,
+            "ENV_REDIS_URL": ENV_REDIS_URL,
+            "redis_url": os.environ.get(ENV_REDIS_URL),
+            "ENV_CHAT_GROUP": ENV_CHAT_GROUP,
+            "DEFAULT_CHAT_GROUP": DEFAULT_CHAT_GROUP,
+            "chat_group": os.environ.get(ENV_CHAT_GROUP) or DEFAULT_CHAT_GROUP,
+            "ENV_VALIDATION_DEEP": ENV_VALIDATION_DEEP,
+            "validate": "full" if _env_true(ENV_VALIDATION_DEEP) else "quick",
+            "ENV_API_KEY": ENV_API_KEY,
+            "DEFAULT_METRICS_LISTEN": DEFAULT_METRICS_LISTEN,
+            "LOG_LEVELS": LOG_LEVELS,
+        },
     )
 
 

@@ -12,21 +12,17 @@ import json
 import sys
 from typing import Any
 
-from autcloud.commands.watch import EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, add_design_command
+from autcloud.commands.parsers import add_command
+from autcloud.commands.watch import (
+    EXIT_REFUSED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    gateway_client_values,
+)
 
 
 def register(subparsers: Any) -> None:
-    parser = add_design_command(
-        subparsers,
-        "say",
-        summary="send a message to a design",
-        description="Send a message (an answer, a change) to a design's conversation.",
-    )
-    parser.add_argument("text", help="the message")
-    parser.add_argument(
-        "--id", dest="message_id", help="idempotency key: sending again with the same id is a no-op"
-    )
-    parser.add_argument("--json", action="store_true", help="print the gateway's answer as JSON")
+    add_command(subparsers, "say", values=gateway_client_values())
 
 
 def run(args: argparse.Namespace) -> int:

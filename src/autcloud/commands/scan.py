@@ -15,9 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from autcloud.commands.aws_options import add_aws_options, log_to_stderr
+from autcloud.commands.aws_options import log_to_stderr
 from autcloud.commands.parsers import add_command
 from autcloud.scanner import (
     OutputFolderError,
@@ -36,27 +35,7 @@ EXIT_INCOMPLETE = 5
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "scan",
-        summary="scan an AWS account into Terraform with import blocks, an inventory and a diagram",
-        doc=__doc__,
-    )
-    parser.add_argument("--region", required=True, help="the region to scan, e.g. eu-west-1")
-    parser.add_argument(
-        "--tag",
-        metavar="KEY=VALUE",
-        help="scan only resources carrying this tag (KEY alone: any value), e.g. project=shop",
-    )
-    parser.add_argument("--out", required=True, type=Path, help="folder to write (new or empty)")
-    parser.add_argument("--force", action="store_true", help="replace the contents of --out")
-    parser.add_argument(
-        "--concurrency", type=int, default=8, help="parallel API calls (1-64, default 8)"
-    )
-    parser.add_argument(
-        "--no-global", action="store_true", help="skip global services (CloudFront)"
-    )
-    add_aws_options(parser, json_help="print a JSON summary to stdout")
+    add_command(subparsers, "scan", doc=__doc__)
 
 
 def run(args: argparse.Namespace) -> int:

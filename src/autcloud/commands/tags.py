@@ -18,7 +18,7 @@ from typing import Any
 
 from autcloud.accounts import reconcile_project_tag
 from autcloud.accounts.arns import SUPPORTED_KINDS
-from autcloud.commands.aws_options import add_aws_options, parse_tag, reconcile_once
+from autcloud.commands.aws_options import parse_tag, reconcile_once
 from autcloud.commands.parsers import add_command
 
 EXIT_DONE = 0
@@ -26,30 +26,9 @@ EXIT_PARTIAL = 5
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "tags",
-        summary="report or add a project tag on the resources of an AWS account",
-        doc=__doc__,
+    add_command(
+        subparsers, "tags", doc=__doc__, values={"SUPPORTED_KINDS": ", ".join(SUPPORTED_KINDS)}
     )
-    parser.add_argument("action", choices=("report", "apply"), help="report only, or also tag")
-    parser.add_argument("--tag", required=True, metavar="KEY=VALUE", help="e.g. Project=checkout")
-    parser.add_argument(
-        "--region", required=True, action="append", help="region to scan (repeatable)"
-    )
-    parser.add_argument(
-        "--kinds",
-        nargs="+",
-        metavar="KIND",
-        help=f"kinds in scope (default all): {', '.join(SUPPORTED_KINDS)}",
-    )
-    parser.add_argument("--vpc", action="append", help="only resources in this VPC (repeatable)")
-    parser.add_argument("--name-pattern", help="RE2 expression the Name tag (or name) must match")
-    parser.add_argument("--arn", action="append", help="only this resource (repeatable)")
-    parser.add_argument(
-        "--overwrite", action="store_true", help="also replace a different value of the key"
-    )
-    add_aws_options(parser)
 
 
 def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:

@@ -19,56 +19,29 @@ from rich.console import Console
 from rich.markup import escape
 
 from autcloud.commands import event_lines
+from autcloud.commands.parsers import add_command
 from autcloud.events import EventSchemaError, event_from_dict
 
 ENV_URL = "AUTCLOUD_GATEWAY_URL"
 ENV_TOKEN = "AUTCLOUD_GATEWAY_TOKEN"
+DEFAULT_URL = "http://127.0.0.1:8080"
 EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED, EXIT_UNREACHABLE = 1, 2, 3, 4
 
 
-def add_gateway_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--gateway",
-        default=os.environ.get(ENV_URL, "http://127.0.0.1:8080"),
-        metavar="URL",
-        help=f"gateway base URL (default: ${ENV_URL} or http://127.0.0.1:8080)",
-    )
-    parser.add_argument(
-        "--token", default=os.environ.get(ENV_TOKEN), help=f"bearer token (default: ${ENV_TOKEN})"
-    )
-
-
-def add_design_command(
-    subparsers: Any, name: str, *, summary: str, description: str
-) -> argparse.ArgumentParser:
-    """A command that speaks to one design through the gateway: ``NAMESPACE/NAME`` first, then
-    the gateway options."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        name, help=summary, description=description
-    )
-    parser.add_argument("design", metavar="NAMESPACE/NAME")
-    add_gateway_options(parser)
-    return parser
+def gateway_client_values() -> dict[str, str | None]:
+    """The values of the ``gateway_client`` option set (commands.yaml) of watch and say: the
+    gateway and the token from the environment when set there."""
+    return {
+        "ENV_URL": ENV_URL,
+        "ENV_TOKEN": ENV_TOKEN,
+        "DEFAULT_URL": DEFAULT_URL,
+        "gateway_url": os.environ.get(ENV_URL, DEFAULT_URL),
+        "gateway_token": os.environ.get(ENV_TOKEN),
+    }
 
 
 def register(subparsers: Any) -> None:
-    parser = add_design_command(
-        subparsers,
-        "watch",
-        summary="follow a design's live progress",
-        description="Follow a design's events through the gateway until its run is done.",
-    )
-    parser.add_argument("--json", action="store_true", help="print each event as JSON on stdout")
-    parser.add_argument(
-        "--follow", action="store_true", help="keep following after the run's 'done' event"
-    )
-    parser.add_argument(
-        "--give-up-after",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="stop when the gateway stays unreachable this long (default: 60)",
-    )
+    add_command(subparsers, "watch", values=gateway_client_values())
 
 
 def describe(event: str, data: dict[str, Any]) -> str:
