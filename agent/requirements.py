@@ -17,12 +17,15 @@ from typing import Any
 from autcloud.agent.cost.prices import default_table
 from autcloud.agent.ledger import Ask
 from autcloud.agent.lexicon import HANGUL, Words, domain_pattern, lexicon
+from autcloud.agent.patterns import patterns
 from autcloud.agent.regions import find_region_mention, get_region
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary: the words live in agent/lexicon/<language>.yaml; these are views of it by group.
+# The patterns that read amounts, names, times and sizes live in agent/patterns/requirements.yaml.
 
 _LEXICON = lexicon()
+PATTERNS = patterns("requirements")
 WORKLOADS: dict[str, Words] = _LEXICON.table("workload")
 ENGINES: dict[str, Words] = _LEXICON.table("engine")
 RELATIONAL_ENGINES = ("postgres", "mysql", "aurora-postgresql", "aurora-mysql")
@@ -48,27 +51,6 @@ IMAGE = re.compile(
     r"|(?:[a-z0-9-]+\.)+[a-z]{2,}/[a-z0-9._/-]+)(?![\w])"
 )
 DOMAIN = domain_pattern()
-_SERVICE_SERVERLESS = re.compile(
-    r"\b(aurora|redshift|opensearch|msk|emr|elasticache|오로라|레드시프트|오픈서치)\s*(?:serverless|서버리스)(?:\s*v2)?",
-    re.IGNORECASE,
-)
-# Service names whose words would read as another feature: "Step Functions" is not Lambda
-# functions, "Kinesis Firehose" is not a Kinesis data stream.
-_NAMED_NOT_FEATURE = re.compile(
-    r"\b(step\s*functions?|firehose)\b|\bkinesis\s+(?:data\s+)?(firehose)\b"
-    # A Lambda packaged as a container image is still Lambda, not ECS.
-    r"|\b(lambda|람다)\s*(?:container|컨테이너)(?:\s*images?|\s*이미지)?",
-    re.IGNORECASE,
-)
-_SERVERLESS_CACHE = re.compile(
-    r"\b(?:serverless|서버리스)\s*(?=(?:캐시|cache|valkey|redis|밸키|레디스|elasticache)|v2\b)",
-    re.IGNORECASE,
-)
-_PORT = re.compile(
-    r"(?:port|포트)(?:는|은|를|번호는)?\s*:?\s*(\d{2,5})|listens?\s+on\s+(?:port\s+)?:?(\d{2,5})"
-    r"|(\d{2,5})\s*(?:번\s*)?포트",
-    re.IGNORECASE,
-)
 _NOT_DOMAINS = {"asp.net", "vb.net", "ado.net", "socket.io", "chart.js", "p5.js"}
 INSTANCE_TYPE = re.compile(
     # Not after a dot: "kafka.m7g.large" and "mq.m5.large" are other services' classes.
@@ -277,19 +259,6 @@ def _inside_longer_korean_word(lowered: str, start: int, word: str) -> bool:
     return False
 
 
-_NAMED_THING = (
-    r"(?:namespace|topic|queue|table|bucket|function|stream|service|database|cluster|repository|"
-    r"secret|parameter|index|schema|bus|workgroup|folder|prefix|네임스페이스|토픽|큐|테이블|버킷|"
-    r"함수|스트림|서비스|데이터베이스|클러스터|리포지토리|저장소)"
-)
-_QUOTED = r"[\"“'‘][A-Za-z0-9][A-Za-z0-9_.-]{0,62}[\"”'’]"
-_QUOTED_NAME = re.compile(
-    rf"(?P<before>{_QUOTED})(?=\s*{_NAMED_THING})"
-    rf"|(?P<noun>{_NAMED_THING}(?:\s+(?:named|called))?\s*:?\s*)(?P<after>{_QUOTED})",
-    re.IGNORECASE,
-)
-
-
 def blank_quoted_names(text: str) -> str:
     """``text`` with the quoted names of things blanked (same length, so spans still quote the
     text): the "batch" namespace, topic "orders" name a thing; they ask for no service."""
@@ -299,7 +268,7 @@ def blank_quoted_names(text: str) -> str:
             return " " * len(match.group("before"))
         return match.group("noun") + " " * len(match.group("after"))
 
-    return _QUOTED_NAME.sub(blank, text)
+    return PATTERNS["quoted_name"].sub(blank, text)
 
 
 def is_negated(text: str, span: tuple[int, int]) -> bool:
@@ -351,28 +320,15 @@ def parse_number(number: str, unit: str = "") -> float:
     return value
 
 
-NUM = r"(\d[\d,]*(?:\.\d+)?)"
-
-
 def _budget(text: str, quotes: dict[str, str]) -> Budget | None:
-    patterns: list[tuple[str, str]] = [
-        (rf"(?:\$|usd\s*){NUM}\s*(k|m)?\b", "USD"),
-        (rf"{NUM}\s*(k|m)?\s*(?:usd|dollars?|달러|불)\b", "USD"),
-        (rf"{NUM}\s*(k|m)?\s*(?:usd|dollars?|달러)", "USD"),
-        (rf"(?:₩|krw\s*){NUM}\s*(만|천|억|k|m)?", "KRW"),
-        # Not "S3 원본" (the original bucket): a number of its own, and 원 not starting a word.
-        (
-            rf"(?<![A-Za-z0-9.]){NUM}\s*(만|천|억|백만|천만|k|m|thousand|million)?\s*(?:원(?!본|래|칙|인|형|리)|krw\b|won\b)",
-            "KRW",
-        ),
-    ]
-    for pattern, currency in patterns:
-        match = re.search(pattern, text, re.IGNORECASE)
-        if match:
-            amount = parse_number(match.group(1), match.group(2) or "")
-            if amount > 0:
-                quotes["budget"] = match.group(0).strip()
-                return Budget(amount=amount, currency=currency)
+    for currency, key in (("USD", "budget_usd"), ("KRW", "budget_krw")):
+        for pattern in PATTERNS.each(key):
+            match = pattern.search(text)
+            if match:
+                amount = parse_number(match.group(1), match.group(2) or "")
+                if amount > 0:
+                    quotes["budget"] = match.group(0).strip()
+                    return Budget(amount=amount, currency=currency)
     return None
 
 
@@ -385,52 +341,20 @@ class _Count:
     only_with: re.Pattern[str] | None = None  # a word elsewhere that makes the match mean it
 
 
-_I = re.IGNORECASE
 # Daily users, in the order they are tried: the most explicit statement first.
 _DAILY_USERS = (
-    _Count(
-        re.compile(
-            rf"\b(?:dau|daily active users)\s*(?:of|:|=|는|은|가|이)?\s*(?:약\s*|about\s*|~\s*)?{NUM}\s*(k|m|thousand|million|만|천|억)?",
-            _I,
-        )
-    ),
-    _Count(
-        re.compile(
-            rf"{NUM}\s*(k|m|thousand|million)?\s*(?:daily (?:active )?users|dau|users (?:a|per) day|"
-            r"daily visitors|visitors (?:a|per) day|users daily)",
-            _I,
-        )
-    ),
-    _Count(
-        re.compile(
-            rf"{NUM}\s*(k|m|thousand|million)?\s*(?:monthly (?:active )?users|mau|users (?:a|per) month)",
-            _I,
-        ),
-        per_day=10,
-    ),
-    _Count(
-        re.compile(
-            rf"(?:하루|일일|일간|일)\s*(?:사용자|이용자|방문자)?\s*(?:약\s*)?{NUM}\s*(만|천|억)?\s*명"
-        )
-    ),
-    _Count(
-        re.compile(rf"{NUM}\s*(만|천|억)?\s*명"),
-        only_with=re.compile(r"하루|일일|일간|dau|DAU|매일"),
-    ),
-    _Count(
-        re.compile(rf"(?:월간|한 달|월)\s*(?:사용자|이용자)?\s*{NUM}\s*(만|천|억)?\s*명"),
-        per_day=10,
-    ),
-    _Count(re.compile(rf"{NUM}\s*(k|m|thousand|million)?\s*users\b", _I)),
-    _Count(re.compile(rf"(?:사용자|이용자)\s*{NUM}\s*(만|천|억)?\s*명?")),
+    _Count(PATTERNS["dau"]),
+    _Count(PATTERNS["daily_users"]),
+    _Count(PATTERNS["monthly_users"], per_day=10),
+    _Count(PATTERNS["daily_users_ko"]),
+    _Count(PATTERNS["people_ko"], only_with=PATTERNS["daily_ko"]),
+    _Count(PATTERNS["monthly_users_ko"], per_day=10),
+    _Count(PATTERNS["users"]),
+    _Count(PATTERNS["users_ko"]),
 )
 _REQUESTS_PER_SECOND = (
-    _Count(
-        re.compile(
-            rf"{NUM}\s*(k)?\s*(?:rps|req/s|requests? (?:per|a|/) ?(?:second|sec|s)\b|tps|qps)", _I
-        )
-    ),
-    _Count(re.compile(rf"(?:초당|tps|TPS)\s*{NUM}\s*(만|천)?")),
+    _Count(PATTERNS["requests_per_second"]),
+    _Count(PATTERNS["requests_per_second_ko"]),
 )
 
 
@@ -496,14 +420,6 @@ _DAYS = {
     "saturday": "SAT", "sunday": "SUN", "월요일": "MON", "화요일": "TUE", "수요일": "WED",
     "목요일": "THU", "금요일": "FRI", "토요일": "SAT", "일요일": "SUN",
 }  # fmt: skip
-_CLOCK_EN = re.compile(
-    r"\b(?:at|@)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
-    r"|\b(\d{1,2})(?::(\d{2}))\s*(am|pm)?|\b(\d{1,2})\s*(am|pm)\b",
-    re.IGNORECASE,
-)
-_CLOCK_KO = re.compile(
-    r"(새벽|오전|오후|저녁|밤|아침)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분|\s*반)?"
-)
 _TIMEZONES = {
     "utc": "UTC", "gmt": "UTC", "kst": "Asia/Seoul", "seoul time": "Asia/Seoul",
     "한국 시간": "Asia/Seoul", "한국시간": "Asia/Seoul", "jst": "Asia/Tokyo", "tokyo time": "Asia/Tokyo",
@@ -516,7 +432,7 @@ _IANA = re.compile(r"\b((?:Asia|Europe|America|Australia|Africa|Pacific)/[A-Za-z
 
 def read_clock(text: str) -> tuple[int, int] | None:
     """The time of day a schedule names: "at 02:00", "2am", "새벽 2시", "오후 3시 30분"."""
-    ko = _CLOCK_KO.search(text)
+    ko = PATTERNS["clock_ko"].search(text)
     if ko:
         hour = int(ko.group(2))
         minute = int(ko.group(3)) if ko.group(3) else (30 if ko.group(0).endswith("반") else 0)
@@ -525,7 +441,7 @@ def read_clock(text: str) -> tuple[int, int] | None:
         if ko.group(1) == "밤" and hour == 24:
             hour = 0
         return (hour % 24, minute) if hour <= 24 and minute < 60 else None
-    en = _CLOCK_EN.search(text)
+    en = PATTERNS["clock_en"].search(text)
     if not en:
         return None
     hour_s, minute_s, half = (
@@ -601,29 +517,11 @@ def read_schedule_timezone(text: str, expression: str) -> str | None:
     for word, zone in _TIMEZONES.items():
         if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered):
             return zone
-    if _CLOCK_KO.search(text):
+    if PATTERNS["clock_ko"].search(text):
         return "Asia/Seoul"
     return None
 
 
-_TASK_SIZE = re.compile(
-    r"\d+(?:\.\d+)?\s*v?cpus?\s*(?:and|/|,|와|과|에)?\s*\d+(?:\.\d+)?\s*(?:gb|gib|mb)(?:\s*(?:of\s+)?(?:memory|ram|메모리))?",
-    re.IGNORECASE,
-)
-# "200 GB of storage" sizes a disk or a database; it does not ask for an S3 bucket.
-_SIZE = r"(\d+(?:\.\d+)?)\s*(gb|gib|tb|tib)(?![a-z])(?!\s*(?:of\s+)?(?:memory|ram|메모리|램))"
-_STORAGE_NOUNS = r"(?:storage|disk space|disk|space|volume|스토리지|저장 ?공간|디스크|용량)"
-STORAGE_SIZE = re.compile(
-    rf"{_SIZE}(?:\s*(?:of\s+)?(?:의\s*)?{_STORAGE_NOUNS})?"
-    rf"|{_STORAGE_NOUNS}\s*(?:of\s+|:\s*|은\s*|는\s*)?{_SIZE}",
-    re.IGNORECASE,
-)
-# "DB instance", "RDS instances", "db.t4g.large 인스턴스": a database server, not an EC2 fleet.
-_DATA_INSTANCE = re.compile(
-    r"((?<![a-z])(?:db|database|rds|aurora|cache|redis|elasticache)(?![a-z])"
-    r"|(?:db|cache)\.[a-z0-9-]+\.[a-z0-9]+|데이터베이스|디비|오로라|레디스|캐시)\s*(?:instances?(?![a-z])|인스턴스)",
-    re.IGNORECASE,
-)
 # Words that only say "it is on the web": with a static site named, they describe the site.
 _GENERIC_WEB_WORDS: Words = _LEXICON.words("web.generic")
 
@@ -643,7 +541,7 @@ def read_message(text: str) -> Signals:
     )
     if domain:
         signals.domain = domain.group(1).lower()
-    scrubbed = _DATA_INSTANCE.sub(lambda m: m.group(1) + " ", scrubbed)
+    scrubbed = PATTERNS["data_instance"].sub(lambda m: m.group(1) + " ", scrubbed)
     for match in INSTANCE_TYPE.finditer(scrubbed):
         value = match.group(1)
         if value.startswith("db."):
@@ -660,20 +558,20 @@ def read_message(text: str) -> Signals:
         ),
     )
     # "0.5 vCPU and 1 GB": a task size, not storage.
-    plain = _TASK_SIZE.sub(" ", plain)
-    storage = STORAGE_SIZE.search(plain)
+    plain = PATTERNS["task_size"].sub(" ", plain)
+    storage = PATTERNS["storage_size"].search(plain)
     if storage:
         number, unit = (
             (storage.group(1), storage.group(2)) if storage.group(1) else storage.group(3, 4)
         )
         size = float(number) * (1024 if unit.lower().startswith("t") else 1)
         signals.storage_gb = int(size)
-        plain = STORAGE_SIZE.sub(" ", plain)
+        plain = PATTERNS["storage_size"].sub(" ", plain)
 
     # "Aurora Serverless", "Redshift Serverless": a flavour of that service, not a Lambda workload.
-    plain = _SERVICE_SERVERLESS.sub(lambda m: m.group(1), plain)
-    plain = _SERVERLESS_CACHE.sub("", plain)
-    plain = _NAMED_NOT_FEATURE.sub(
+    plain = PATTERNS["service_serverless"].sub(lambda m: m.group(1), plain)
+    plain = PATTERNS["serverless_cache"].sub("", plain)
+    plain = PATTERNS["named_not_feature"].sub(
         lambda m: (m.group(1) or m.group(2) or m.group(3)).replace(" ", ""), plain
     )
     mention = find_region_mention(plain)
@@ -710,7 +608,7 @@ def read_message(text: str) -> Signals:
     port = next(
         (
             m
-            for m in _PORT.finditer(plain)
+            for m in PATTERNS["port"].finditer(plain)
             # "SSH 22번 포트": an administrative port, not the one the application serves on.
             if not re.search(
                 r"ssh|rdp|bastion|배스천", plain[max(0, m.start() - 16) : m.end()], re.I
@@ -742,30 +640,6 @@ def _specific_web_words() -> Words:
     )
 
 
-# A project name becomes part of resource names: the variable's validation allows 2-21
-# lowercase letters, digits and hyphens, starting with a letter.
-_NAME = r"([A-Za-z][A-Za-z0-9-]{1,20})(?![A-Za-z0-9-])"
-_OPEN_QUOTE = r"[\"'“‘]"
-_CLOSE_QUOTE = r"[\"'”’]"
-_PROJECT_PATTERNS = (
-    re.compile(rf"\b(?:called|named)\s+{_OPEN_QUOTE}?{_NAME}", re.IGNORECASE),
-    re.compile(
-        rf"\b(?:project|app|application|service)(?:\s+name)?\s*[:=]\s*{_OPEN_QUOTE}?{_NAME}",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        rf"\b(?:project|app|application|service)\s+{_OPEN_QUOTE}{_NAME}{_CLOSE_QUOTE}",
-        re.IGNORECASE,
-    ),
-    re.compile(rf"{_OPEN_QUOTE}{_NAME}{_CLOSE_QUOTE}\s*(?:project|app|service|프로젝트|서비스|앱)"),
-    # "project Acme", "project orders-api": capitalised or hyphenated, so not an English word.
-    re.compile(r"\b[Pp]roject\s+((?:[A-Z][A-Za-z0-9-]{1,20}|[a-z][a-z0-9]*-[a-z0-9-]+))(?![\w-])"),
-    re.compile(rf"\b(?:the|our|my)\s+{_NAME}\s+project\b", re.IGNORECASE),
-    re.compile(
-        rf"(?:프로젝트|서비스|앱)\s*(?:이름|명)\s*(?:은|는|이|:|=)?\s*{_OPEN_QUOTE}?{_NAME}"
-    ),
-    re.compile(rf"(?<![A-Za-z0-9-]){_NAME}\s*(?:이라는|라는)?\s*(?:프로젝트|서비스|앱)"),
-)
 _NOT_NAMES = {
     "a", "an", "the", "with", "for", "that", "in", "on", "to", "of", "and", "or", "is", "are",
     "using", "running", "which", "where", "will", "should", "needs", "need", "must", "can",
@@ -785,7 +659,7 @@ def _vocabulary_words() -> set[str]:
 def _project_name(text: str) -> str | None:
     """A name the person gave their project, or None; never a word of the request's vocabulary."""
     vocabulary = _vocabulary_words()
-    for pattern in _PROJECT_PATTERNS:
+    for pattern in PATTERNS.each("project_patterns"):
         for match in pattern.finditer(text):
             name = match.group(1).lower().strip("-")
             if (
@@ -807,26 +681,10 @@ RETENTION_UNITS = {
     "day": 1, "days": 1, "month": 30, "months": 30, "year": 365, "years": 365,
     "일": 1, "개월": 30, "달": 30, "년": 365,
 }  # fmt: skip
-_RETENTION_PATTERNS = (
-    re.compile(
-        r"(?:keep|retain|store)\s+(?:the\s+|all\s+)?(?:application\s+|app\s+|access\s+)?logs?\s+(?:for\s+)?(\d+)\s*(days?|months?|years?)\b"
-        r"|log\s+retention\s+(?:of\s+|:\s*)?(\d+)\s*(days?|months?|years?)\b",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"\blogs?\s+(?:are\s+|must\s+be\s+|should\s+be\s+)?(?:kept\s+|retained\s+|stored\s+)?(?:for\s+)?(\d+)\s*(days?|months?|years?)\b",
-        re.IGNORECASE,
-    ),
-    re.compile(r"(\d+)[\s-]*(day|month|year)s?\s+(?:log\s+)?retention\b", re.IGNORECASE),
-    re.compile(
-        r"로그\S*\s*(?:를|은|는)?\s*(?:그룹\s*)?(?:보관\s*기간(?:은|는)?\s*)?(\d+)\s*(일|개월|달|년)"
-    ),
-    re.compile(r"로그[^.,\n]{0,12}?(\d+)\s*(일|개월|달|년)\s*(?:동안|간)?\s*(?:보관|보존|유지)"),
-)
 
 
 def _log_retention(text: str) -> int | None:
-    for pattern in _RETENTION_PATTERNS:
+    for pattern in PATTERNS.each("retention_patterns"):
         match = pattern.search(text)
         if match:
             number, unit = next(
