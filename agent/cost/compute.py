@@ -12,6 +12,7 @@ from autcloud.agent.cost.context import (
     qty,
     usd,
 )
+from autcloud.agent.cost.formulas import hourly_pricer
 
 DEFAULT_ROOT_VOLUME_GB = 8.0  # what common Linux AMIs ask for when no size is given
 DEFAULT_EKS_NODE_DISK_GB = 20.0  # the EKS managed node group default
@@ -170,11 +171,6 @@ def _spot_tasks(attrs: Attrs, desired: float) -> float:
     return spot_base + rest * share
 
 
-def price_eks_cluster(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    hourly = ctx.price("eks_cluster_hour")
-    return Priced(hourly * ctx.hours, f"control plane × {qty(ctx.hours)} h @ {usd(hourly)}/h")
-
-
 def price_eks_node_group(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
     types = attrs.strings("instance_types") or [DEFAULT_EKS_NODE_TYPE]
     scaling = attrs.block("scaling_config")
@@ -228,11 +224,6 @@ def price_batch_compute_environment(ctx: PricingContext, attrs: Attrs, address: 
         hours * per_vcpu,
         f"{qty(hours)} vCPU-h on EC2 (the larger of usage and min_vcpus) @ {usd(per_vcpu)}/vCPU-h",
     )
-
-
-def price_eip(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    hourly = ctx.price("public_ipv4_hour")
-    return Priced(hourly * ctx.hours, f"public IPv4 × {qty(ctx.hours)} h @ {usd(hourly)}/h")
 
 
 def price_apprunner_service(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
@@ -289,11 +280,11 @@ COMPUTE_PRICERS: dict[str, Pricer] = {
     "aws_ebs_volume": price_ebs_volume,
     "aws_autoscaling_group": price_autoscaling_group,
     "aws_ecs_service": price_ecs_service,
-    "aws_eks_cluster": price_eks_cluster,
+    "aws_eks_cluster": hourly_pricer("eks_cluster_hour", "control plane"),
     "aws_eks_node_group": price_eks_node_group,
     "aws_lambda_function": price_lambda_function,
     "aws_batch_compute_environment": price_batch_compute_environment,
-    "aws_eip": price_eip,
+    "aws_eip": hourly_pricer("public_ipv4_hour", "public IPv4"),
     "aws_apprunner_service": price_apprunner_service,
     "aws_lambda_provisioned_concurrency_config": price_lambda_provisioned_concurrency,
 }

@@ -12,6 +12,7 @@ from autcloud.agent.cost.context import (
     qty,
     usd,
 )
+from autcloud.agent.cost.formulas import usage_pricer
 
 DEFAULT_RDS_STORAGE_TYPE = "gp2"  # the RDS API default when storage_type is not given
 MULTI_AZ_CLUSTER_INSTANCES = 3  # a Multi-AZ DB cluster (non-Aurora) runs one writer, two readers
@@ -186,24 +187,6 @@ def price_s3_bucket(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
     )
 
 
-def _stored(ctx: PricingContext, rtype: str, total_gb: float, kind: str, what: str) -> Priced:
-    stored = total_gb * ctx.share(rtype)
-    per_gb = ctx.price(kind)
-    return Priced(stored * per_gb, f"{qty(stored)} GB {what} @ {usd(per_gb)}/GB-month")
-
-
-def price_efs(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    return _stored(
-        ctx, "aws_efs_file_system", ctx.usage.efs_storage_gb, "efs_standard_gb_month", "Standard"
-    )
-
-
-def price_ecr_repository(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    return _stored(
-        ctx, "aws_ecr_repository", ctx.usage.ecr_storage_gb, "ecr_storage_gb_month", "of images"
-    )
-
-
 def price_opensearch_domain(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
     cluster = attrs.block("cluster_config")
     if cluster is None:
@@ -306,12 +289,6 @@ def price_redshift_serverless_workgroup(ctx: PricingContext, attrs: Attrs, addre
     )
 
 
-def price_redshift_serverless_namespace(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    stored = ctx.usage.database_storage_gb * ctx.share("aws_redshiftserverless_namespace")
-    per_gb = ctx.price("redshift_managed_storage_gb_month")
-    return Priced(stored * per_gb, f"{qty(stored)} GB managed storage @ {usd(per_gb)}/GB-month")
-
-
 _SIZE_VCPUS = {"nano": 2, "micro": 2, "small": 2, "medium": 2, "large": 2, "xlarge": 4}
 PROXY_MIN_VCPUS = 2
 PROXY_MIN_ACUS = 8
@@ -379,13 +356,22 @@ DATA_STORE_PRICERS: dict[str, Pricer] = {
     "aws_elasticache_serverless_cache": price_elasticache_serverless,
     "aws_dynamodb_table": price_dynamodb_table,
     "aws_s3_bucket": price_s3_bucket,
-    "aws_efs_file_system": price_efs,
-    "aws_ecr_repository": price_ecr_repository,
+    "aws_efs_file_system": usage_pricer(
+        "efs_storage_gb", "efs_standard_gb_month", "GB Standard", "/GB-month"
+    ),
+    "aws_ecr_repository": usage_pricer(
+        "ecr_storage_gb", "ecr_storage_gb_month", "GB of images", "/GB-month"
+    ),
     "aws_opensearch_domain": price_opensearch_domain,
     "aws_msk_cluster": price_msk_cluster,
     "aws_msk_serverless_cluster": price_msk_serverless_cluster,
     "aws_mq_broker": price_mq_broker,
     "aws_redshiftserverless_workgroup": price_redshift_serverless_workgroup,
-    "aws_redshiftserverless_namespace": price_redshift_serverless_namespace,
+    "aws_redshiftserverless_namespace": usage_pricer(
+        "database_storage_gb",
+        "redshift_managed_storage_gb_month",
+        "GB managed storage",
+        "/GB-month",
+    ),
     "aws_db_proxy": price_db_proxy,
 }

@@ -4,6 +4,7 @@ WAF, Route 53, API Gateway, Site-to-Site and Client VPN."""
 from __future__ import annotations
 
 from autcloud.agent.cost.context import Attrs, Priced, Pricer, PricingContext, qty, usd
+from autcloud.agent.cost.formulas import hourly_pricer, monthly_pricer, usage_pricer
 
 DEFAULT_ENDPOINT_AZS = 2  # interface endpoints whose subnets are not literal: one per AZ of two
 
@@ -95,16 +96,6 @@ def price_waf_web_acl(ctx: PricingContext, attrs: Attrs, address: str) -> Priced
     )
 
 
-def price_route53_zone(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    monthly = ctx.price("route53_hosted_zone_month")
-    return Priced(monthly, f"hosted zone @ {usd(monthly)}/month (queries not estimated)")
-
-
-def price_route53_health_check(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    monthly = ctx.price("route53_health_check_month")
-    return Priced(monthly, f"health check @ {usd(monthly)}/month")
-
-
 _API_TYPES = ("aws_apigatewayv2_api", "aws_api_gateway_rest_api")
 
 
@@ -140,31 +131,6 @@ def price_api_gateway_rest_api(ctx: PricingContext, attrs: Attrs, address: str) 
     return _api_requests(ctx, "rest")
 
 
-def price_vpn_connection(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    hourly = ctx.price("vpn_connection_hour")
-    return Priced(
-        hourly * ctx.hours,
-        f"Site-to-Site VPN connection × {qty(ctx.hours)} h @ {usd(hourly)}/h"
-        " (data transfer out not estimated)",
-    )
-
-
-def price_client_vpn_endpoint(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    hours = ctx.usage.client_vpn_connection_hours_per_month * ctx.share(
-        "aws_ec2_client_vpn_endpoint"
-    )
-    hourly = ctx.price("client_vpn_connection_hour")
-    return Priced(
-        hours * hourly,
-        f"{qty(hours)} connection-hours @ {usd(hourly)}/h (subnet associations on their own lines)",
-    )
-
-
-def price_client_vpn_association(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    hourly = ctx.price("client_vpn_association_hour")
-    return Priced(hourly * ctx.hours, f"subnet association × {qty(ctx.hours)} h @ {usd(hourly)}/h")
-
-
 NETWORK_PRICERS: dict[str, Pricer] = {
     "aws_nat_gateway": price_nat_gateway,
     "aws_lb": price_load_balancer,
@@ -173,11 +139,23 @@ NETWORK_PRICERS: dict[str, Pricer] = {
     "aws_flow_log": price_flow_log,
     "aws_cloudfront_distribution": price_cloudfront,
     "aws_wafv2_web_acl": price_waf_web_acl,
-    "aws_route53_zone": price_route53_zone,
-    "aws_route53_health_check": price_route53_health_check,
+    "aws_route53_zone": monthly_pricer(
+        "route53_hosted_zone_month", "hosted zone", " (queries not estimated)"
+    ),
+    "aws_route53_health_check": monthly_pricer("route53_health_check_month", "health check"),
     "aws_apigatewayv2_api": price_apigatewayv2_api,
     "aws_api_gateway_rest_api": price_api_gateway_rest_api,
-    "aws_vpn_connection": price_vpn_connection,
-    "aws_ec2_client_vpn_endpoint": price_client_vpn_endpoint,
-    "aws_ec2_client_vpn_network_association": price_client_vpn_association,
+    "aws_vpn_connection": hourly_pricer(
+        "vpn_connection_hour", "Site-to-Site VPN connection", " (data transfer out not estimated)"
+    ),
+    "aws_ec2_client_vpn_endpoint": usage_pricer(
+        "client_vpn_connection_hours_per_month",
+        "client_vpn_connection_hour",
+        "connection-hours",
+        "/h",
+        note=" (subnet associations on their own lines)",
+    ),
+    "aws_ec2_client_vpn_network_association": hourly_pricer(
+        "client_vpn_association_hour", "subnet association"
+    ),
 }

@@ -6,16 +6,7 @@ from __future__ import annotations
 import re
 
 from autcloud.agent.cost.context import Attrs, Priced, Pricer, PricingContext, qty, usd
-
-
-def _monthly(kind: str, what: str) -> Pricer:
-    """A pricer for something billed a flat amount a month (a key, a secret, an alarm)."""
-
-    def price(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-        monthly = ctx.price(kind)
-        return Priced(monthly, f"{what} @ {usd(monthly)}/month")
-
-    return price
+from autcloud.agent.cost.formulas import monthly_pricer, usage_pricer
 
 
 def price_ssm_parameter(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
@@ -138,16 +129,14 @@ def price_kinesis_stream(ctx: PricingContext, attrs: Attrs, address: str) -> Pri
     )
 
 
-def price_glue_work(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    hours = ctx.usage.glue_dpu_hours_per_month * ctx.share("aws_glue_crawler", "aws_glue_job")
-    per_dpu = ctx.price("glue_dpu_hour")
-    return Priced(hours * per_dpu, f"{qty(hours)} DPU-h @ {usd(per_dpu)}/DPU-h")
-
-
-def price_athena_workgroup(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-    tb = ctx.usage.athena_tb_scanned_per_month * ctx.share("aws_athena_workgroup")
-    per_tb = ctx.price("athena_tb_scanned")
-    return Priced(tb * per_tb, f"{qty(tb)} TB scanned @ {usd(per_tb)}/TB")
+# Crawlers and jobs share the DPU-hours.
+price_glue_work = usage_pricer(
+    "glue_dpu_hours_per_month",
+    "glue_dpu_hour",
+    "DPU-h",
+    "/DPU-h",
+    shared_by=("aws_glue_crawler", "aws_glue_job"),
+)
 
 
 def price_glue_catalog(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
@@ -215,20 +204,6 @@ def price_state_machine(ctx: PricingContext, attrs: Attrs, address: str) -> Pric
     )
 
 
-def _usage_priced(field: str, rtype: str, kind: str, per: float, what: str) -> Pricer:
-    """A pricer for a usage figure (shared by resources of ``rtype``) at ``kind`` per ``per``."""
-
-    def price(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-        amount = float(getattr(ctx.usage, field)) * ctx.share(rtype)
-        unit_price = ctx.price(kind)
-        per_text = "" if per == 1 else f"/{qty(per)}"
-        return Priced(
-            amount / per * unit_price, f"{qty(amount)} {what} @ {usd(unit_price)}{per_text}"
-        )
-
-    return price
-
-
 IOT_ACTIONS = (
     "cloudwatch_alarm",
     "cloudwatch_logs",
@@ -290,49 +265,13 @@ def price_guardduty(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
     )
 
 
-# Resources billed for one usage figure: type → (UsageAssumptions field, kind, per, what).
-USAGE_PRICED: dict[str, tuple[str, str, float, str]] = {
-    "aws_appsync_graphql_api": (
-        "requests_per_month",
-        "appsync_request_million",
-        1e6,
-        "GraphQL requests",
-    ),
-    "aws_config_configuration_recorder": (
-        "config_items_per_month",
-        "config_item",
-        1,
-        "configuration items",
-    ),
-    "aws_config_config_rule": (
-        "config_rule_evaluations_per_month",
-        "config_rule_evaluation",
-        1,
-        "rule evaluations",
-    ),
-    "aws_securityhub_account": (
-        "security_hub_checks_per_month",
-        "securityhub_check",
-        1,
-        "security checks",
-    ),
-    "aws_cloudwatch_event_archive": (
-        "event_archive_gb_per_month",
-        "eventbridge_archive_gb",
-        1,
-        "GB of events archived",
-    ),
-    "aws_sesv2_email_identity": ("emails_per_month", "ses_email_thousand", 1e3, "emails"),
-}
-
-
 SERVICE_PRICERS: dict[str, Pricer] = {
-    "aws_kms_key": _monthly("kms_key_month", "customer managed key"),
-    "aws_secretsmanager_secret": _monthly("secretsmanager_secret_month", "secret"),
+    "aws_kms_key": monthly_pricer("kms_key_month", "customer managed key"),
+    "aws_secretsmanager_secret": monthly_pricer("secretsmanager_secret_month", "secret"),
     "aws_ssm_parameter": price_ssm_parameter,
     "aws_cloudwatch_log_group": price_log_group,
     "aws_cloudwatch_metric_alarm": price_metric_alarm,
-    "aws_cloudwatch_dashboard": _monthly("cloudwatch_dashboard_month", "dashboard"),
+    "aws_cloudwatch_dashboard": monthly_pricer("cloudwatch_dashboard_month", "dashboard"),
     "aws_cloudtrail": price_cloudtrail,
     "aws_sqs_queue": price_sqs_queue,
     "aws_sns_topic": _per_million("aws_sns_topic", "sns_publish_million", "publishes"),
@@ -345,14 +284,30 @@ SERVICE_PRICERS: dict[str, Pricer] = {
     "aws_glue_job": price_glue_work,
     "aws_glue_catalog_database": price_glue_catalog,
     "aws_glue_catalog_table": price_glue_catalog,
-    "aws_athena_workgroup": price_athena_workgroup,
+    "aws_athena_workgroup": usage_pricer(
+        "athena_tb_scanned_per_month", "athena_tb_scanned", "TB scanned", "/TB"
+    ),
     "aws_kinesis_firehose_delivery_stream": price_firehose,
     "aws_sfn_state_machine": price_state_machine,
     "aws_iot_topic_rule": price_iot_topic_rule,
     "aws_cognito_user_pool": price_cognito_user_pool,
     "aws_guardduty_detector": price_guardduty,
-    **{
-        rtype: _usage_priced(field, rtype, kind, per, what)
-        for rtype, (field, kind, per, what) in USAGE_PRICED.items()
-    },
+    "aws_appsync_graphql_api": usage_pricer(
+        "requests_per_month", "appsync_request_million", "GraphQL requests", "/1M", per=1e6
+    ),
+    "aws_config_configuration_recorder": usage_pricer(
+        "config_items_per_month", "config_item", "configuration items", ""
+    ),
+    "aws_config_config_rule": usage_pricer(
+        "config_rule_evaluations_per_month", "config_rule_evaluation", "rule evaluations", ""
+    ),
+    "aws_securityhub_account": usage_pricer(
+        "security_hub_checks_per_month", "securityhub_check", "security checks", ""
+    ),
+    "aws_cloudwatch_event_archive": usage_pricer(
+        "event_archive_gb_per_month", "eventbridge_archive_gb", "GB of events archived", ""
+    ),
+    "aws_sesv2_email_identity": usage_pricer(
+        "emails_per_month", "ses_email_thousand", "emails", "/1,000", per=1e3
+    ),
 }
