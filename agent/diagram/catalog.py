@@ -7,6 +7,8 @@ tables are data in ``catalog.yaml``, read into the dataclasses below.
   and how to find what it serves; it becomes a badge on that component or group.
 - :data:`FLOWS`: how edges are derived: which resource type, which arguments name the two
   ends, the kind of flow and its label in words.
+- The words labels use (:data:`ENGINE_WORDS`, :data:`PORT_WORDS`, :data:`SPEAKS`...) and the
+  flow kinds' legend (:data:`FLOW_KINDS`).
 
 A type in none of the tables is a component when its category is one people draw (compute,
 data, messaging, edge, analytics, other) and plumbing otherwise; a type extending a component's
@@ -36,29 +38,8 @@ class Component:
     multi_az: tuple[str, ...] = ()  # arguments that, when true, mean it spans zones
 
 
-# A load balancer's label and icon follow its type.
-LOAD_BALANCER_TYPES = {
-    "application": ("ALB", "network/elb-application-load-balancer.png"),
-    "network": ("NLB", "network/elb-network-load-balancer.png"),
-    "gateway": ("GWLB", "network/elastic-load-balancing.png"),
-}
 # The synthetic endpoints flows may start or end at.
 INTERNET_COMPONENT = Component("Internet", "other", "general/internet-alt1.png", "edge")
-ENGINE_WORDS = {
-    "postgres": "PostgreSQL",
-    "aurora-postgresql": "Aurora PostgreSQL",
-    "mysql": "MySQL",
-    "aurora-mysql": "Aurora MySQL",
-    "mariadb": "MariaDB",
-    "redis": "Redis",
-    "valkey": "Valkey",
-    "memcached": "Memcached",
-    "sqlserver-ex": "SQL Server",
-    "sqlserver-se": "SQL Server",
-    "oracle-se2": "Oracle",
-    "FARGATE": "Fargate",
-    "EC2": "EC2",
-}
 
 
 # --- plumbing -------------------------------------------------------------------------------
@@ -138,75 +119,21 @@ PREFIX_FOLDS: tuple[tuple[str, Fold], ...] = tuple(
 )
 FLOWS: tuple[Flow, ...] = tuple(Flow(**_fields(entry)) for entry in _TABLES["flows"])
 
-# Ports named in words; a listener or target group's protocol wins when it has one.
-PORT_WORDS = {
-    22: "SSH",
-    53: "DNS",
-    80: "HTTP",
-    443: "HTTPS",
-    1433: "SQL Server",
-    1521: "Oracle",
-    2049: "NFS",
-    3306: "MySQL",
-    3389: "RDP",
-    5432: "PostgreSQL",
-    5439: "Redshift",
-    5671: "AMQPS",
-    5672: "AMQP",
-    6379: "Redis",
-    8080: "HTTP",
-    8443: "HTTPS",
-    9092: "Kafka",
-    9094: "Kafka TLS",
-    9200: "OpenSearch",
-    11211: "Memcached",
-    27017: "MongoDB",
+# Words and defaults the labels use: a load balancer type's (label, icon), engines in words,
+# ports in words (a listener or target group's protocol wins when it has one), what a component
+# speaks ({speaks(dst)}), an engine's default port, what an event source delivers
+# ({events(src)}), and the flow kinds' (legend label, colour, graphviz style).
+LOAD_BALANCER_TYPES: dict[str, tuple[str, str]] = {
+    kind: (label, icon) for kind, (label, icon) in _TABLES["load_balancer_types"].items()
 }
-# What a component speaks, for flows found in configuration ({speaks(dst)}).
-SPEAKS = {
-    "aws_db_instance": "{engine} :{port}",
-    "aws_rds_cluster": "{engine} :{port}",
-    "aws_elasticache_replication_group": "{engine} :{port}",
-    "aws_elasticache_cluster": "{engine} :{port}",
-    "aws_dynamodb_table": "DynamoDB API (HTTPS)",
-    "aws_s3_bucket": "S3 API (HTTPS)",
-    "aws_sqs_queue": "sends messages",
-    "aws_sns_topic": "publishes",
-    "aws_kinesis_stream": "puts records",
-    "aws_kinesis_firehose_delivery_stream": "puts records",
-    "aws_cloudwatch_event_bus": "puts events",
-    "aws_sfn_state_machine": "starts executions",
-    "aws_lambda_function": "invokes",
-    "aws_opensearch_domain": "HTTPS :443",
-    "aws_efs_file_system": "NFS :2049",
-    "aws_lb": "HTTP",
-}
-DEFAULT_PORTS = {
-    "postgres": 5432,
-    "mysql": 3306,
-    "mariadb": 3306,
-    "redis": 6379,
-    "valkey": 6379,
-    "memcached": 11211,
-    "aurora-postgresql": 5432,
-    "aurora-mysql": 3306,
-}
-# What an event source delivers ({events(src)}).
-EVENT_WORDS = {
-    "aws_sqs_queue": "messages",
-    "aws_kinesis_stream": "stream records",
-    "aws_dynamodb_table": "table changes",
-    "aws_msk_cluster": "Kafka records",
-    "aws_mq_broker": "messages",
-    "aws_sns_topic": "notifications",
-}
-FLOW_KINDS = {
-    # kind: (legend label, colour, graphviz style)
-    "request": ("Request", "#232F3E", "solid"),
-    "event": ("Event", "#E7157B", "dashed"),
-    "data": ("Data movement", "#147EBA", "solid"),
-    "replication": ("Replication", "#8C4FFF", "dotted"),
-    "management": ("Management", "#7D8998", "dotted"),
+ENGINE_WORDS: dict[str, str] = _TABLES["engine_words"]
+PORT_WORDS: dict[int, str] = _TABLES["port_words"]
+SPEAKS: dict[str, str] = _TABLES["speaks"]
+DEFAULT_PORTS: dict[str, int] = _TABLES["default_ports"]
+EVENT_WORDS: dict[str, str] = _TABLES["event_words"]
+FLOW_KINDS: dict[str, tuple[str, str, str]] = {
+    kind: (entry["label"], entry["color"], entry["style"])
+    for kind, entry in _TABLES["flow_kinds"].items()
 }
 # Categories whose unknown types are drawn as components (the rest fold as plumbing).
 COMPONENT_CATEGORIES = frozenset({"compute", "data", "edge", "messaging", "analytics", "other"})

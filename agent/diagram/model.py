@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from autcloud.agent.datafile import load_yaml
+
 SCHEMA = "autcloud.io/diagram/v1"
 GLOBAL_GROUP = "global"
 INTERNET = "internet"  # the synthetic node requests come from (architecture view)
@@ -127,108 +129,20 @@ class DiagramRenderError(RuntimeError):
     """No layout engine could draw the picture; the message says how to fix it."""
 
 
-# --- kinds: label, category, shape ----------------------------------------------------------
+# --- kinds: label, category, shape (data in kinds.yaml) --------------------------------------
 
-# Colours after the AWS architecture icon palette.
+_TABLES: dict[str, Any] = load_yaml(Path(__file__).resolve().parent / "kinds.yaml")
+# category: (legend label, fill colour, graphviz shape), in legend order
 CATEGORIES: dict[str, tuple[str, str, str]] = {
-    # category: (legend label, fill colour, graphviz shape)
-    "network": ("Networking", "#8C4FFF", "box"),
-    "compute": ("Compute and containers", "#ED7100", "box"),
-    "data": ("Databases and storage", "#C925D1", "cylinder"),
-    "edge": ("Edge and delivery", "#0073BB", "hexagon"),
-    "messaging": ("Application integration", "#E7157B", "cds"),
-    "security": ("Security and identity", "#DD344C", "octagon"),
-    "observability": ("Monitoring and logs", "#759C3E", "note"),
-    "analytics": ("Analytics", "#01A88D", "parallelogram"),
-    "other": ("Other", "#7D8998", "box"),
+    name: (entry["label"], entry["color"], entry["shape"])
+    for name, entry in _TABLES["categories"].items()
 }
-
+# type: (short label, category)
 _KINDS: dict[str, tuple[str, str]] = {
-    # type: (short label, category)
-    "aws_internet_gateway": ("Internet gateway", "network"),
-    "aws_nat_gateway": ("NAT gateway", "network"),
-    "aws_eip": ("Elastic IP", "network"),
-    "aws_route_table": ("Route table", "network"),
-    "aws_default_route_table": ("Main route table", "network"),
-    "aws_vpc_endpoint": ("VPC endpoint", "network"),
-    "aws_lb": ("Load balancer", "network"),
-    "aws_alb": ("ALB", "network"),
-    "aws_lb_target_group": ("Target group", "network"),
-    "aws_route53_zone": ("Route 53 zone", "network"),
-    "aws_route53_record": ("DNS record", "network"),
-    "aws_instance": ("EC2", "compute"),
-    "aws_launch_template": ("Launch template", "compute"),
-    "aws_autoscaling_group": ("Auto Scaling", "compute"),
-    "aws_lambda_function": ("Lambda", "compute"),
-    "aws_ecs_cluster": ("ECS cluster", "compute"),
-    "aws_ecs_service": ("ECS service", "compute"),
-    "aws_ecs_task_definition": ("Task definition", "compute"),
-    "aws_eks_cluster": ("EKS", "compute"),
-    "aws_eks_node_group": ("EKS nodes", "compute"),
-    "aws_ecr_repository": ("ECR", "compute"),
-    "aws_db_instance": ("RDS", "data"),
-    "aws_rds_cluster": ("Aurora", "data"),
-    "aws_rds_cluster_instance": ("Aurora instance", "data"),
-    "aws_elasticache_cluster": ("ElastiCache", "data"),
-    "aws_elasticache_replication_group": ("ElastiCache", "data"),
-    "aws_dynamodb_table": ("DynamoDB", "data"),
-    "aws_s3_bucket": ("S3", "data"),
-    "aws_efs_file_system": ("EFS", "data"),
-    "aws_cloudfront_distribution": ("CloudFront", "edge"),
-    "aws_wafv2_web_acl": ("WAF", "security"),
-    "aws_apigatewayv2_api": ("API Gateway", "edge"),
-    "aws_api_gateway_rest_api": ("API Gateway", "edge"),
-    "aws_acm_certificate": ("Certificate", "security"),
-    "aws_sqs_queue": ("SQS", "messaging"),
-    "aws_sns_topic": ("SNS", "messaging"),
-    "aws_cloudwatch_event_rule": ("EventBridge rule", "messaging"),
-    "aws_sfn_state_machine": ("Step Functions", "messaging"),
-    "aws_kinesis_stream": ("Kinesis", "analytics"),
-    "aws_security_group": ("Security group", "security"),
-    "aws_default_security_group": ("Default SG", "security"),
-    "aws_iam_role": ("IAM role", "security"),
-    "aws_iam_policy": ("IAM policy", "security"),
-    "aws_kms_key": ("KMS key", "security"),
-    "aws_secretsmanager_secret": ("Secret", "security"),
-    "aws_cloudwatch_log_group": ("Log group", "observability"),
-    "aws_cloudwatch_metric_alarm": ("Alarm", "observability"),
-    "aws_flow_log": ("Flow log", "observability"),
-    "aws_cloudtrail": ("CloudTrail", "observability"),
-    "aws_athena_workgroup": ("Athena", "analytics"),
-    "aws_glue_catalog_database": ("Glue", "analytics"),
+    kind: (entry["label"], entry["category"]) for kind, entry in _TABLES["kinds"].items()
 }
-_CATEGORY_BY_PREFIX = (
-    ("aws_iam_", "security"),
-    ("aws_kms_", "security"),
-    ("aws_secretsmanager_", "security"),
-    ("aws_wafv2_", "security"),
-    ("aws_guardduty_", "security"),
-    ("aws_securityhub_", "security"),
-    ("aws_config_", "observability"),
-    ("aws_cloudwatch_", "observability"),
-    ("aws_cloudtrail", "observability"),
-    ("aws_backup_", "data"),
-    ("aws_s3_", "data"),
-    ("aws_db_", "data"),
-    ("aws_rds_", "data"),
-    ("aws_elasticache_", "data"),
-    ("aws_dynamodb_", "data"),
-    ("aws_lambda_", "compute"),
-    ("aws_ecs_", "compute"),
-    ("aws_eks_", "compute"),
-    ("aws_autoscaling_", "compute"),
-    ("aws_cloudfront_", "edge"),
-    ("aws_api_gateway", "edge"),
-    ("aws_apigatewayv2_", "edge"),
-    ("aws_sqs_", "messaging"),
-    ("aws_sns_", "messaging"),
-    ("aws_kinesis_", "analytics"),
-    ("aws_athena_", "analytics"),
-    ("aws_glue_", "analytics"),
-    ("aws_vpc", "network"),
-    ("aws_route", "network"),
-    ("aws_lb", "network"),
-    ("aws_network_", "network"),
+_CATEGORY_BY_PREFIX: tuple[tuple[str, str], ...] = tuple(
+    (prefix, category) for prefix, category in _TABLES["category_prefixes"]
 )
 VPC_KINDS = frozenset({"aws_vpc", "aws_default_vpc"})
 SUBNET_KINDS = frozenset({"aws_subnet", "aws_default_subnet"})
