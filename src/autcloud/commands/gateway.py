@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 # Light modules only (no aiohttp/redis): `autcloud --help` stays fast.
-from autcloud.commands.parsers import add_command
+from autcloud.commands.parsers import add_command, settings_from
 from autcloud.events import CONVERSATION_TEXT_MAX_CHARS
 from autcloud.gateway.inputs import DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_CHARS
 from autcloud.gateway.limits import (
@@ -25,6 +25,8 @@ from autcloud.gateway.limits import (
 )
 
 ENV_TOKEN = "AUTCLOUD_GATEWAY_TOKEN"
+EXIT_STOPPED = 0
+EXIT_USAGE = 2
 
 
 def register(subparsers: Any) -> None:
@@ -113,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         host, port = _listen(args.listen)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     token = args.token or os.environ.get(ENV_TOKEN)
     authorizer: Authorizer
     if args.kubernetes_auth:
@@ -126,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             )
         except KubeConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
     elif token:
         authorizer = StaticTokenAuthorizer(token)
     elif _is_loopback(host):
@@ -141,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             f"add --token (or ${ENV_TOKEN}) or --kubernetes-auth",
             file=sys.stderr,
         )
-        return 2
+        return EXIT_USAGE
     problem = _limits_problem(args)
     try:
         check_redis_url(args.redis_url)
@@ -149,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         problem = problem or f"--redis-url: {exc}"
     if problem:
         print(f"error: {problem}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     metrics_host: str | None = None
     metrics_port = 0
     if args.metrics_listen:
@@ -157,36 +159,24 @@ def run(args: argparse.Namespace) -> int:
             metrics_host, metrics_port = _listen(args.metrics_listen, "--metrics-listen")
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
     config = GatewayConfig(
-        redis_url=args.redis_url,
         host=host,
         port=port,
-        readers=args.readers,
-        heartbeat_s=args.heartbeat,
-        queue_limit=args.queue_limit,
         cors_origins=tuple(args.cors_origin),
-        max_message_chars=args.max_message_chars,
-        max_json_depth=args.max_json_depth,
-        header_timeout_s=args.header_timeout,
-        body_timeout_s=args.body_timeout,
-        message_rate=args.message_rate,
-        message_burst=args.message_burst,
-        auth_failure_rate=args.auth_failure_rate,
-        auth_failure_burst=args.auth_failure_burst,
-        trusted_proxy_hops=args.trusted_proxy_hops,
-        requests_max_bytes=args.requests_max_bytes,
         metrics_host=metrics_host,
         metrics_port=metrics_port,
+        # the options that set a field as given (their `setting` in commands.yaml)
+        **settings_from(args, "gateway"),
     )
     from autcloud import tracing
 
     problem = tracing.start("autcloud-gateway")
     if problem:
         print(f"error: {problem}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         asyncio.run(serve(config, authorizer))
     finally:
         tracing.shutdown()
-    return 0
+    return EXIT_STOPPED

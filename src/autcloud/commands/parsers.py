@@ -32,7 +32,7 @@ TYPES: dict[str, Callable[[str], Any]] = {
 ACTIONS = ("store_true", "append")
 # The fields an option may have that argparse takes as they are.
 PLAIN_FIELDS = ("action", "nargs", "dest", "metavar", "choices", "default", "required", "help")
-FIELDS = (*PLAIN_FIELDS, "also", "type", "group", "exclusive")
+FIELDS = (*PLAIN_FIELDS, "also", "type", "group", "exclusive", "setting")
 COMMAND_FIELDS = ("summary", "description", "exits", "groups", "options")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -49,10 +49,12 @@ class Option:
     settings: Mapping[str, Any]
     group: str | None = None
     exclusive: str | None = None
+    setting: str | None = None
 
     @property
-    def positional(self) -> bool:
-        return not self.flags[0].startswith("-")
+    def dest(self) -> str:
+        """The attribute argparse stores the value in."""
+        return str(self.settings.get("dest") or self.flags[0].lstrip("-").replace("-", "_"))
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,17 @@ def _option(where: str, item: dict[str, Any], groups: Mapping[str, Any]) -> Opti
         settings=settings,
         group=fields.get("group"),
         exclusive=fields.get("exclusive"),
+        setting=fields.get("setting"),
     )
+
+
+def settings_from(args: argparse.Namespace, command: str) -> dict[str, Any]:
+    """The values of ``command``'s options that name a ``setting``, by that setting."""
+    return {
+        option.setting: getattr(args, option.dest)
+        for option in command_table()[command].options
+        if option.setting is not None
+    }
 
 
 def add_command(
