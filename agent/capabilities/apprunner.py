@@ -18,7 +18,7 @@ from autcloud.agent.catalog.base import (
     Variable,
     tags,
 )
-from autcloud.agent.catalog.compute import capacity, egress, role, security_group
+from autcloud.agent.catalog.compute import capacity, egress, ingress, role, security_group
 from autcloud.agent.catalog.data import ENGINE_PORTS
 from autcloud.agent.hcl import Block, Expr
 
@@ -247,22 +247,15 @@ def _vpc_connector(bp: Blueprint, ctx: Context) -> None:
             target_group=group,
             block=BLOCK,
         )
-        bp.add(
-            ResourceSpec(
-                "aws_vpc_security_group_ingress_rule",
-                f"{group}_from_apprunner",
-                "security",
-                f"{group.capitalize()} connections from the App Runner service only.",
-                {
-                    "security_group_id": Expr(f"aws_security_group.{group}.id"),
-                    "description": f"{group.capitalize()} connections from App Runner",
-                    "ip_protocol": "tcp",
-                    "from_port": port,
-                    "to_port": port,
-                    "referenced_security_group_id": Expr("aws_security_group.apprunner.id"),
-                },
-                block=BLOCK,
-            )
+        ingress(
+            bp,
+            f"{group}_from_apprunner",
+            group,
+            port,
+            f"{group.capitalize()} connections from the App Runner service only.",
+            source_group="apprunner",
+            block=BLOCK,
+            description=f"{group.capitalize()} connections from App Runner",
         )
     bp.add(
         ResourceSpec(

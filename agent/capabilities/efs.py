@@ -15,7 +15,7 @@ from autcloud.agent.catalog.base import (
     policy_document,
     tags,
 )
-from autcloud.agent.catalog.compute import egress, security_group
+from autcloud.agent.catalog.compute import egress, ingress, security_group
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.hcl import Block, Call, Expr
 
@@ -47,22 +47,17 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "The file system's firewall: NFS from inside the VPC only.",
         BLOCK,
     )
+    ingress(
+        bp,
+        "efs_nfs_in",
+        "efs",
+        NFS_PORT,
+        "NFS to the mount targets from inside the VPC.",
+        cidr=Expr("aws_vpc.main.cidr_block"),
+        block=BLOCK,
+        description="NFS (TLS via the EFS mount helper) from inside the VPC.",
+    )
     bp.add(
-        ResourceSpec(
-            "aws_vpc_security_group_ingress_rule",
-            "efs_nfs_in",
-            "security",
-            "NFS to the mount targets from inside the VPC.",
-            {
-                "security_group_id": Expr("aws_security_group.efs.id"),
-                "description": "NFS (TLS via the EFS mount helper) from inside the VPC.",
-                "ip_protocol": "tcp",
-                "from_port": NFS_PORT,
-                "to_port": NFS_PORT,
-                "cidr_ipv4": Expr("aws_vpc.main.cidr_block"),
-            },
-            block=BLOCK,
-        ),
         ResourceSpec(
             "aws_efs_file_system",
             "shared",

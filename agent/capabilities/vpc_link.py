@@ -13,7 +13,7 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
-from autcloud.agent.catalog.compute import api_access_log, api_stage, security_group
+from autcloud.agent.catalog.compute import api_access_log, api_stage, egress, security_group
 from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "vpc_link"
@@ -67,22 +67,15 @@ def build(bp: Blueprint, ctx: Context) -> None:
         "The VPC link's firewall: it only talks to the load balancer.",
         BLOCK,
     )
-    bp.add(
-        ResourceSpec(
-            "aws_vpc_security_group_egress_rule",
-            "vpc_link_to_alb",
-            "security",
-            "The VPC link reaches the load balancer's listener only.",
-            {
-                "security_group_id": Expr("aws_security_group.vpc_link.id"),
-                "description": "VPC link to the load balancer",
-                "ip_protocol": "tcp",
-                "from_port": port,
-                "to_port": port,
-                "referenced_security_group_id": Expr("aws_security_group.alb.id"),
-            },
-            block=BLOCK,
-        )
+    egress(
+        bp,
+        "vpc_link_to_alb",
+        "vpc_link",
+        port,
+        "The VPC link reaches the load balancer's listener only.",
+        target_group="alb",
+        block=BLOCK,
+        description="VPC link to the load balancer",
     )
     if not bp.has("aws_apigatewayv2_api.main"):
         api_access_log(bp, "edge", BLOCK)

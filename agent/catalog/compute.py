@@ -129,6 +129,27 @@ def security_group(
     return group
 
 
+def _rule_body(
+    group: str, port: int | Expr, description: str, peer: str | Expr | None, cidr: str | Expr | None
+) -> dict[str, Any]:
+    """A TCP rule of security group ``group`` on ``port``, to or from another group (one of ours
+    by name, or a group ID expression) and/or a CIDR range."""
+    body: dict[str, Any] = {
+        "security_group_id": Expr(f"aws_security_group.{group}.id"),
+        "description": description,
+        "ip_protocol": "tcp",
+        "from_port": port,
+        "to_port": port,
+    }
+    if isinstance(peer, Expr):
+        body["referenced_security_group_id"] = peer
+    elif peer:
+        body["referenced_security_group_id"] = Expr(f"aws_security_group.{peer}.id")
+    if cidr:
+        body["cidr_ipv4"] = cidr
+    return body
+
+
 def ingress(
     bp: Blueprint,
     name: str,
@@ -142,19 +163,7 @@ def ingress(
     description: str = "",
 ) -> None:
     """An ingress rule; ``source_group`` is one of ours by name, or any group ID expression."""
-    body: dict[str, Any] = {
-        "security_group_id": Expr(f"aws_security_group.{group}.id"),
-        "description": description or reason,
-        "ip_protocol": "tcp",
-        "from_port": port,
-        "to_port": port,
-    }
-    if isinstance(source_group, Expr):
-        body["referenced_security_group_id"] = source_group
-    elif source_group:
-        body["referenced_security_group_id"] = Expr(f"aws_security_group.{source_group}.id")
-    if cidr:
-        body["cidr_ipv4"] = cidr
+    body = _rule_body(group, port, description or reason, source_group, cidr)
     comments: tuple[str, ...] = ()
     if cidr == "0.0.0.0/0" and port == 80:
         comments = (
@@ -194,18 +203,10 @@ def egress(
     target_group: str | None = None,
     cidr: str | None = None,
     block: str = "security",
+    description: str = "",
 ) -> None:
-    body: dict[str, Any] = {
-        "security_group_id": Expr(f"aws_security_group.{group}.id"),
-        "description": reason,
-        "ip_protocol": "tcp",
-        "from_port": port,
-        "to_port": port,
-    }
-    if target_group:
-        body["referenced_security_group_id"] = Expr(f"aws_security_group.{target_group}.id")
-    if cidr:
-        body["cidr_ipv4"] = cidr
+    """An egress rule; ``target_group`` is one of ours by name."""
+    body = _rule_body(group, port, description or reason, target_group, cidr)
     bp.add(
         ResourceSpec(
             "aws_vpc_security_group_egress_rule", name, "security", reason, body, block=block
