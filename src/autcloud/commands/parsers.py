@@ -46,7 +46,7 @@ class Option:
     """One argument of a command: its flags (or positional name) and argparse's keywords."""
 
     flags: tuple[str, ...]
-    settings: Mapping[str, Any]
+    keywords: Mapping[str, Any]
     group: str | None = None
     exclusive: str | None = None
     setting: str | None = None
@@ -54,7 +54,7 @@ class Option:
     @property
     def dest(self) -> str:
         """The attribute argparse stores the value in."""
-        return str(self.settings.get("dest") or self.flags[0].lstrip("-").replace("-", "_"))
+        return str(self.keywords.get("dest") or self.flags[0].lstrip("-").replace("-", "_"))
 
 
 @dataclass(frozen=True)
@@ -75,19 +75,31 @@ def command_names() -> tuple[str, ...]:
 @functools.cache
 def command_table() -> Mapping[str, Command]:
     """The commands of commands.yaml, checked."""
-    data = load_yaml_unique_keys(TABLE)
+    return read_table(TABLE)
+
+
+def read_table(path: Path) -> dict[str, Command]:
+    """The commands of a command table, checked (:class:`CommandTableError` names the place)."""
+    data = load_yaml_unique_keys(path)
     sets = {
-        name: tuple(_option(f"option_sets.{name}", entry, {}) for entry in entries)
+        name: tuple(_option(f"{path.name}: option_sets.{name}", entry, {}) for entry in entries)
         for name, entries in data["option_sets"].items()
     }
-    return {name: _command(name, entry, sets) for name, entry in data["commands"].items()}
+    return {
+        name: _command(f"{path.name}: commands.{name}", name, entry, sets)
+        for name, entry in data["commands"].items()
+    }
 
 
-def _command(name: str, entry: dict[str, Any], sets: Mapping[str, tuple[Option, ...]]) -> Command:
-    where = f"{TABLE.name}: commands.{name}"
+def _command(
+    where: str, name: str, entry: dict[str, Any], sets: Mapping[str, tuple[Option, ...]]
+) -> Command:
     unknown = sorted(set(entry) - set(COMMAND_FIELDS))
     if unknown:
         raise CommandTableError(f"{where}: unknown field {unknown[0]!r}; use {COMMAND_FIELDS}")
+    missing = [key for key in ("summary", "exits", "options") if key not in entry]
+    if missing:
+        raise CommandTableError(f"{where}: no {missing[0]!r}; every command needs one")
     groups = entry.get("groups", {})
     options: list[Option] = []
     for item in entry["options"]:
@@ -124,12 +136,12 @@ def _option(where: str, item: dict[str, Any], groups: Mapping[str, Any]) -> Opti
         raise CommandTableError(f"{where}: type {fields['type']!r}; use one of {tuple(TYPES)}")
     if "group" in fields and fields["group"] not in groups:
         raise CommandTableError(f"{where}: group {fields['group']!r}; name one of its groups")
-    settings = {key: value for key, value in fields.items() if key in PLAIN_FIELDS}
+    keywords = {key: value for key, value in fields.items() if key in PLAIN_FIELDS}
     if "type" in fields:
-        settings["type"] = TYPES[fields["type"]]
+        keywords["type"] = TYPES[fields["type"]]
     return Option(
         flags=(flag, *fields.get("also", ())),
-        settings=settings,
+        keywords=keywords,
         group=fields.get("group"),
         exclusive=fields.get("exclusive"),
         setting=fields.get("setting"),
@@ -178,11 +190,11 @@ def add_command(
                 exclusive[option.exclusive] = parser.add_mutually_exclusive_group()
             container = exclusive[option.exclusive]
         where = f"{TABLE.name}: commands.{name} {option.flags[0]}"
-        settings = {
+        keywords = {
             key: _filled(copy.deepcopy(value), values or {}, where)
-            for key, value in option.settings.items()
+            for key, value in option.keywords.items()
         }
-        container.add_argument(*option.flags, **settings)
+        container.add_argument(*option.flags, **keywords)
     return parser
 
 
