@@ -278,17 +278,12 @@ def is_negated(text: str, span: tuple[int, int]) -> bool:
     if any(re.search(rf"(?<![\w]){re.escape(n)}\s+(?:\w+\s+)?$", before) for n in NEGATIONS_EN):
         return True
     # "switch Postgres to MySQL", "move from Redis to Valkey": what is left behind is asked away.
-    if re.search(
-        r"\b(?:switch|move|migrate|change|replace|swap)\s+(?:from\s+)?(?:the\s+|our\s+)?$", before
-    ) and re.match(
-        r"\s+(?:\w+\s+)?(?:to|with|for|by)\s", text[span[1] : span[1] + 24], re.IGNORECASE
+    if PATTERNS["switch_from"].search(before) and PATTERNS["switch_to"].match(
+        text[span[1] : span[1] + 24]
     ):
         return True
     # "포스트그레스에서 MySQL로 바꿔줘"
-    if re.match(
-        r"\s*(?:을|를)?\s*에서\s*\S+?\s*(?:으로|로)\s*(?:바꿔|변경|전환|교체|옮겨|마이그레이션)",
-        text[span[1] : span[1] + 40],
-    ):
+    if PATTERNS["switch_ko"].match(text[span[1] : span[1] + 40]):
         return True
     return any(
         after.lstrip().startswith(n) or after.startswith(f"는 {n}") for n in NEGATIONS_KO
@@ -378,39 +373,18 @@ def _rps(text: str, quotes: dict[str, str]) -> int | None:
 
 
 def _capacity(text: str, signals: Signals) -> None:
-    span = re.search(
-        r"(?:between\s+)?(\d+)\s*(?:to|-|–|and)\s*(\d+)\s*(?:tasks|containers|instances|nodes|replicas|servers)",
-        text,
-        re.IGNORECASE,
-    )
+    span = PATTERNS["capacity_range"].search(text)
     if span:
         signals.min_capacity, signals.max_capacity = int(span.group(1)), int(span.group(2))
-    # "max 16 ACU", "최대 2GB": a bound of something else, not a count of tasks or nodes.
-    not_a_count = r"(?!\d|\.\d|\s*(?:acus?|gb|gib|mb|tb|%|ms|rcus?|wcus?|vcpus?|cpus?|seconds?|secs?|minutes?|mins?|hours?|days?|초|분|시간|일|개월|년|명|원|달러|만|천))"
-    minimum = re.search(
-        rf"(?:min(?:imum)?|최소)(?:는|은|로)?\s*:?\s*(\d+){not_a_count}", text, re.IGNORECASE
-    )
-    maximum = re.search(
-        rf"(?:max(?:imum)?|최대)(?:는|은|로)?\s*:?\s*(\d+){not_a_count}", text, re.IGNORECASE
-    )
-    units = r"\s*(?:tasks|containers|instances|nodes|replicas|servers)\b"
-    minimum = minimum or re.search(r"at least\s+(\d+)" + units, text, re.IGNORECASE)
-    maximum = maximum or re.search(r"(?:up to|at most)\s+(\d+)" + units, text, re.IGNORECASE)
+    minimum = PATTERNS["minimum"].search(text) or PATTERNS["at_least"].search(text)
+    maximum = PATTERNS["maximum"].search(text) or PATTERNS["at_most"].search(text)
     if minimum:
         signals.min_capacity = int(minimum.group(1))
     if maximum:
         signals.max_capacity = int(maximum.group(1))
-    desired = re.search(
-        r"(?<![\w.$₩])(\d+)\s*(?:tasks|containers|instances|nodes|replicas|servers|worker nodes)\b",
-        text,
-        re.IGNORECASE,
-    ) or re.search(r"(?:노드|인스턴스|컨테이너|태스크|서버|평소)\s*(\d+)\s*(?:개|대)", text)
+    desired = PATTERNS["desired"].search(text) or PATTERNS["desired_ko"].search(text)
     # "max 8 tasks" is a bound, not the normal count.
-    bound = desired is not None and re.search(
-        r"(?:min(?:imum)?|max(?:imum)?|최소|최대|up to|at most|at least)\s*:?\s*$",
-        text[: desired.start()],
-        re.IGNORECASE,
-    )
+    bound = desired is not None and PATTERNS["bound_before"].search(text[: desired.start()])
     if desired and not span and not bound:
         signals.desired_count = int(desired.group(1))
 
@@ -462,9 +436,9 @@ def read_clock(text: str) -> tuple[int, int] | None:
 
 def read_days(text: str) -> str:
     lowered = text.lower()
-    if re.search(r"\bweekdays?\b|monday (?:to|through|-) friday|mon-fri|평일|주중", lowered):
+    if PATTERNS["weekdays"].search(lowered):
         return "MON-FRI"
-    if re.search(r"\bweekends?\b|주말", lowered):
+    if PATTERNS["weekends"].search(lowered):
         return "SAT,SUN"
     named = [
         code
@@ -475,12 +449,12 @@ def read_days(text: str) -> str:
 
 
 def read_schedule(text: str) -> str | None:
-    every = re.search(r"every\s+(\d+)\s*(minute|min|hour|hr|day)s?\b", text, re.IGNORECASE)
+    every = PATTERNS["every"].search(text)
     if every:
         unit = {"min": "minute", "hr": "hour"}.get(every.group(2).lower(), every.group(2).lower())
         count = int(every.group(1))
         return f"rate({count} {unit}{'s' if count != 1 else ''})"
-    ko = re.search(r"(\d+)\s*(분|시간|일)\s*(?:마다|간격)", text)
+    ko = PATTERNS["every_ko"].search(text)
     if ko:
         unit = {"분": "minute", "시간": "hour", "일": "day"}[ko.group(2)]
         count = int(ko.group(1))
@@ -488,7 +462,7 @@ def read_schedule(text: str) -> str | None:
     cron = re.search(r"cron\(([^)]+)\)", text)
     if cron:
         return f"cron({cron.group(1)})"
-    if re.search(r"\bhourly\b|every hour|매시간|매 시간|매시 정각", text, re.IGNORECASE):
+    if PATTERNS["hourly"].search(text):
         return "rate(1 hour)"
     clock = read_clock(text)
     days = read_days(text)
@@ -499,9 +473,7 @@ def read_schedule(text: str) -> str | None:
         return f"cron({minute} {hour} ? * {days} *)"
     if days != "*":
         return f"cron(0 0 ? * {days} *)"
-    if re.search(
-        r"\bnightly\b|\bdaily\b|every day|every night|매일|하루 한 번|매일 밤", text, re.IGNORECASE
-    ):
+    if PATTERNS["daily"].search(text):
         return "cron(0 18 * * ? *)"  # 03:00 KST / 18:00 UTC: off-peak for most users
     return None
 
@@ -610,19 +582,13 @@ def read_message(text: str) -> Signals:
             m
             for m in PATTERNS["port"].finditer(plain)
             # "SSH 22번 포트": an administrative port, not the one the application serves on.
-            if not re.search(
-                r"ssh|rdp|bastion|배스천", plain[max(0, m.start() - 16) : m.end()], re.I
-            )
+            if not PATTERNS["admin_port"].search(plain[max(0, m.start() - 16) : m.end()])
         ),
         None,
     )
     if port:
         signals.container_port = int(next(g for g in port.groups() if g))
-    if "schedule" in signals.add or re.search(
-        r"every\s+\d+|마다|cron\(|\bat\s+\d{1,2}(?::\d{2})?\s*(?:am|pm|utc|kst)|\d{1,2}\s*시",
-        plain,
-        re.IGNORECASE,
-    ):
+    if "schedule" in signals.add or PATTERNS["schedule_words"].search(plain):
         signals.schedule_expression = read_schedule(plain)
         if signals.schedule_expression:
             signals.add.add("schedule")
