@@ -6,21 +6,8 @@ from typing import Any
 
 from autcloud.agent.hcl import Block
 from autcloud.aws import pages, tag_map
-from autcloud.scanner.collect_network import name_tag
 from autcloud.scanner.context import ScanContext
 from autcloud.scanner.model import Found, Ref
-
-# Terraform-only settings (how terraform deletes or waits): AWS holds no value for them, so an
-# import records none, and writing the provider's default would still be a change.
-_ASG_TERRAFORM_ONLY = (
-    "force_delete",
-    "force_delete_warm_pool",
-    "ignore_failed_scaling_activities",
-    "wait_for_capacity_timeout",
-)
-_ECS_SERVICE_TERRAFORM_ONLY = ("wait_for_steady_state",)
-# Read by nothing (a choice made when the cluster was created, not reported by DescribeCluster).
-_EKS_CREATE_ONLY = ("bootstrap_self_managed_addons",)
 
 
 def collect_instances(ctx: ScanContext) -> list[Found]:
@@ -29,24 +16,19 @@ def collect_instances(ctx: ScanContext) -> list[Found]:
         instance, tags = resource.item, resource.tags or {}
         group = tags.get("aws:autoscaling:groupName")
         arguments: dict[str, Any] = {
-            "ami": instance["ImageId"],
-            "instance_type": instance["InstanceType"],
             "subnet_id": Ref(instance["SubnetId"]) if instance.get("SubnetId") else None,
             "vpc_security_group_ids": [
                 Ref(g["GroupId"]) for g in instance.get("SecurityGroups", [])
             ]
             or None,
-            "key_name": instance.get("KeyName"),
             "iam_instance_profile": _profile_name(instance),
-            "ebs_optimized": instance.get("EbsOptimized"),
         }
         tokens = instance.get("MetadataOptions", {}).get("HttpTokens")
         blocks = {"metadata_options": Block("", body={"http_tokens": tokens})} if tokens else {}
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_instance",
-                instance["InstanceId"],
-                name=name_tag(tags, instance["InstanceId"]),
+                instance,
                 tags=tags,
                 arguments=arguments,
                 blocks=blocks,
@@ -74,19 +56,13 @@ def collect_autoscaling_groups(ctx: ScanContext) -> list[Found]:
         propagate = {t["Key"]: bool(t.get("PropagateAtLaunch")) for t in group.get("Tags", [])}
         subnets = [s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s]
         arguments: dict[str, Any] = {
-            "name": group["AutoScalingGroupName"],
-            "min_size": group["MinSize"],
-            "max_size": group["MaxSize"],
-            "desired_capacity": group.get("DesiredCapacity"),
             "vpc_zone_identifier": [Ref(subnet) for subnet in subnets] or None,
             "availability_zones": None if subnets else group.get("AvailabilityZones"),
-            "health_check_type": group.get("HealthCheckType"),
-            "health_check_grace_period": group.get("HealthCheckGracePeriod"),
             "target_group_arns": [Ref(arn, "arn") for arn in group.get("TargetGroupARNs", [])]
             or None,
         }
         blocks: dict[str, Any] = {}
-        unrecorded = list(_ASG_TERRAFORM_ONLY)
+        unrecorded: tuple[str, ...] = ()
         reservation = (group.get("CapacityReservationSpecification") or {}).get(
             "CapacityReservationPreference"
         )
@@ -95,7 +71,7 @@ def collect_autoscaling_groups(ctx: ScanContext) -> list[Found]:
                 "", body={"capacity_reservation_preference": reservation}
             )
         else:  # not reported: the provider would otherwise plan its own empty preference
-            unrecorded.append("capacity_reservation_specification")
+            unrecorded = ("capacity_reservation_specification",)
         skip = None
         if group.get("LaunchTemplate"):
             template = group["LaunchTemplate"]
@@ -113,16 +89,15 @@ def collect_autoscaling_groups(ctx: ScanContext) -> list[Found]:
             if not k.startswith("aws:")
         ]
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_autoscaling_group",
-                group["AutoScalingGroupARN"],
-                imported_as=group["AutoScalingGroupName"],
+                group,
                 tags=tags,
                 arguments=arguments,
                 blocks=blocks,
                 taggable=False,  # tags are `tag` blocks, written above
                 skip_reason=skip,
-                unrecorded=tuple(unrecorded),
+                unrecorded=unrecorded,
             )
         )
     return found
@@ -138,15 +113,10 @@ def collect_lambda_functions(ctx: ScanContext) -> list[Found]:
     for function, tags in zip(functions, tag_sets, strict=True):
         image = function.get("PackageType") == "Image"
         arguments: dict[str, Any] = {
-            "function_name": function["FunctionName"],
-            "role": function["Role"],  # IAM roles are not scanned: kept as an ARN
             "description": function.get("Description") or None,
             "package_type": function.get("PackageType", "Zip"),
             "handler": None if image else function.get("Handler"),
             "runtime": None if image else function.get("Runtime"),
-            "memory_size": function.get("MemorySize"),
-            "timeout": function.get("Timeout"),
-            "architectures": function.get("Architectures"),
             "layers": [layer["Arn"] for layer in function.get("Layers", [])] or None,
         }
         ignore = ["environment"]
@@ -168,10 +138,9 @@ def collect_lambda_functions(ctx: ScanContext) -> list[Found]:
                 },
             )
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_lambda_function",
-                function["FunctionArn"],
-                imported_as=function["FunctionName"],
+                function,
                 tags=tags,
                 arguments=arguments,
                 blocks=blocks,
@@ -203,12 +172,10 @@ def collect_ecs(ctx: ScanContext) -> list[Found]:
             for s in cluster.get("settings", [])
         ]
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_ecs_cluster",
-                cluster["clusterArn"],
-                imported_as=cluster["clusterName"],
+                cluster,
                 tags=tags,
-                arguments={"name": cluster["clusterName"]},
                 blocks={"setting": settings} if settings else {},
             )
         )
@@ -236,27 +203,6 @@ def _ecs_service(ctx: ScanContext, cluster: dict[str, Any], service: dict[str, A
     # Task definitions are not scanned. The provider records a task definition in the same
     # form it was given, FAMILY:REVISION for an import: written that way, not as the ARN.
     task_definition = str(service.get("taskDefinition") or "").rsplit("task-definition/", 1)[-1]
-    deployment = service.get("deploymentConfiguration") or {}
-    arguments: dict[str, Any] = {
-        "name": service["serviceName"],
-        "cluster": Ref(cluster["clusterArn"]),
-        "task_definition": task_definition or None,
-        "desired_count": service.get("desiredCount"),
-        "launch_type": service.get("launchType"),
-        "deployment_maximum_percent": deployment.get("maximumPercent"),
-        "deployment_minimum_healthy_percent": deployment.get("minimumHealthyPercent"),
-        "availability_zone_rebalancing": service.get("availabilityZoneRebalancing"),
-    }
-    # Settings with a provider default that AWS did not report are ignored, never reset.
-    unrecorded = _ECS_SERVICE_TERRAFORM_ONLY + tuple(
-        name
-        for name in (
-            "deployment_maximum_percent",
-            "deployment_minimum_healthy_percent",
-            "availability_zone_rebalancing",
-        )
-        if arguments[name] is None
-    )
     blocks: dict[str, Any] = {}
     network = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration")
     if network:
@@ -297,16 +243,17 @@ def _ecs_service(ctx: ScanContext, cluster: dict[str, Any], service: dict[str, A
     ]
     if strategy:
         blocks["capacity_provider_strategy"] = strategy
-    return ctx.found(
+    return ctx.record(
         "aws_ecs_service",
-        service["serviceArn"],
+        service,
         imported_as=f"{cluster['clusterName']}/{service['serviceName']}",
-        name=service["serviceName"],
         tags=tag_map(service.get("tags"), "key", "value"),
-        arguments=arguments,
+        arguments={
+            "cluster": Ref(cluster["clusterArn"]),
+            "task_definition": task_definition or None,
+        },
         blocks=blocks,
         parent=None,
-        unrecorded=unrecorded,
     )
 
 
@@ -323,23 +270,17 @@ def collect_eks_clusters(ctx: ScanContext) -> list[Found]:
         }
         logging = cluster.get("logging", {}).get("clusterLogging", [])
         log_types = sorted({t for item in logging if item.get("enabled") for t in item["types"]})
-        unrecorded = _EKS_CREATE_ONLY + tuple(
+        unrecorded = tuple(
             f"vpc_config[0].{name}"
             for name in ("endpoint_private_access", "endpoint_public_access")
             if body[name] is None
         )
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_eks_cluster",
-                cluster["arn"],
-                imported_as=cluster["name"],
+                cluster,
                 tags=resource.tags,
-                arguments={
-                    "name": cluster["name"],
-                    "role_arn": cluster["roleArn"],  # IAM roles are not scanned: kept as an ARN
-                    "version": cluster.get("version"),
-                    "enabled_cluster_log_types": log_types or None,
-                },
+                arguments={"enabled_cluster_log_types": log_types or None},
                 blocks={"vpc_config": Block("", body=body)},
                 unrecorded=unrecorded,
             )

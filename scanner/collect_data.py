@@ -17,17 +17,7 @@ from autcloud.scanner.context import ScanContext
 from autcloud.scanner.model import Found, Ref
 
 _PASSWORD_NOTE = "the master password is not exported"
-# AWS holds no value for these, and an import records none (apply_immediately, force_destroy:
-# how terraform applies or deletes) or records true (skip_final_snapshot, written as such).
-_DB_TERRAFORM_ONLY = ("apply_immediately",)
-# Settings of every DB instance, clustered or not ({API field: argument}), each with a provider
-# default: written as they are live, ignored where AWS did not report them.
-_DB_INSTANCE_SETTINGS = {
-    "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
-    "CopyTagsToSnapshot": "copy_tags_to_snapshot",
-    "MonitoringInterval": "monitoring_interval",
-    "PerformanceInsightsEnabled": "performance_insights_enabled",
-}
+# AWS holds no value for skip_final_snapshot, and an import records true: written as such.
 _SNAPSHOT_NOTE = (
     "skip_final_snapshot = true is what an import records; to keep a final snapshot on destroy,"
     " set false and final_snapshot_identifier (changes the state only)"
@@ -45,84 +35,38 @@ def _password(resource: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]
     return {}, ("password",)
 
 
-def _reported(
-    resource: dict[str, Any], fields: dict[str, str]
-) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """({argument: live value}, arguments AWS did not report) for ``{API field: argument}``;
-    each argument has a provider default, so an unreported one is ignored, not reset."""
-    arguments = {arg: resource[field] for field, arg in fields.items() if field in resource}
-    return arguments, tuple(arg for field, arg in fields.items() if field not in resource)
-
-
 def collect_rds_instances(ctx: ScanContext) -> list[Found]:
     found = []
     for resource in ctx.resources("rds:db"):
         db, tags = resource.item, resource.tags or {}
         groups = [Ref(g["VpcSecurityGroupId"]) for g in db.get("VpcSecurityGroups", [])] or None
-        subnet_group = (db.get("DBSubnetGroup") or {}).get("DBSubnetGroupName")
         aliases = {"vpc": resource.vpc_id} if resource.vpc_id else {}
         if db.get("DBClusterIdentifier"):
-            settings, unrecorded = _reported(
-                db, {"PromotionTier": "promotion_tier", **_DB_INSTANCE_SETTINGS}
-            )
+            cluster = Ref(_cluster_arn(db), literal=db["DBClusterIdentifier"])
             found.append(
-                ctx.found(
+                ctx.record(
                     "aws_rds_cluster_instance",
-                    db["DBInstanceArn"],
-                    imported_as=db["DBInstanceIdentifier"],
+                    db,
                     tags=tags,
-                    arguments={
-                        "identifier": db["DBInstanceIdentifier"],
-                        "cluster_identifier": Ref(
-                            _cluster_arn(db), literal=db["DBClusterIdentifier"]
-                        ),
-                        "instance_class": db["DBInstanceClass"],
-                        "engine": db["Engine"],
-                        "db_subnet_group_name": subnet_group,
-                        "publicly_accessible": db.get("PubliclyAccessible"),
-                        "monitoring_role_arn": db.get("MonitoringRoleArn"),
-                        **settings,
-                    },
+                    arguments={"cluster_identifier": cluster},
                     aliases=aliases,
-                    unrecorded=("force_destroy", *unrecorded),  # force_destroy: terraform-only
                 )
             )
             continue
         password, ignore = _password(db)
-        settings, unrecorded = _reported(db, _DB_INSTANCE_SETTINGS)
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_db_instance",
-                db["DBInstanceArn"],
-                imported_as=db["DBInstanceIdentifier"],
+                db,
                 tags=tags,
                 arguments={
-                    "identifier": db["DBInstanceIdentifier"],
-                    "engine": db["Engine"],
-                    "engine_version": db.get("EngineVersion"),
-                    "instance_class": db["DBInstanceClass"],
-                    "allocated_storage": db.get("AllocatedStorage"),
-                    "storage_type": db.get("StorageType"),
-                    "storage_encrypted": db.get("StorageEncrypted"),
-                    "username": db.get("MasterUsername"),
                     **password,
-                    "db_subnet_group_name": subnet_group,
                     "vpc_security_group_ids": groups,
-                    "multi_az": db.get("MultiAZ"),
-                    "publicly_accessible": db.get("PubliclyAccessible"),
-                    "backup_retention_period": db.get("BackupRetentionPeriod"),
-                    "deletion_protection": db.get("DeletionProtection"),
-                    "iam_database_authentication_enabled": db.get(
-                        "IAMDatabaseAuthenticationEnabled"
-                    ),
-                    "monitoring_role_arn": db.get("MonitoringRoleArn"),
-                    **settings,
                     "skip_final_snapshot": True,
                 },
                 ignore_changes=ignore,
                 notes=(_PASSWORD_NOTE, _SNAPSHOT_NOTE),
                 aliases=aliases,
-                unrecorded=(*_DB_TERRAFORM_ONLY, *unrecorded),
             )
         )
     return found
@@ -138,7 +82,7 @@ def collect_rds_clusters(ctx: ScanContext) -> list[Found]:
     for resource in ctx.resources("rds:cluster"):
         cluster = resource.item
         password, ignore = _password(cluster)
-        settings, unrecorded = _reported(cluster, {"CopyTagsToSnapshot": "copy_tags_to_snapshot"})
+        unrecorded: tuple[str, ...] = ()
         blocks: dict[str, Any] = {}
         scaling = {
             key: value
@@ -160,39 +104,21 @@ def collect_rds_clusters(ctx: ScanContext) -> list[Found]:
         elif "ScalingConfigurationInfo" in cluster:
             # Reported without values: the provider would fill in its defaults on adoption.
             unrecorded += ("scaling_configuration",)
-        forwarding = {
-            "enable_global_write_forwarding": cluster.get("GlobalWriteForwardingRequested"),
-            "enable_local_write_forwarding": {"enabled": True, "disabled": False}.get(
-                str(cluster.get("LocalWriteForwardingStatus"))
-            ),
-        }
+        local_forwarding = {"enabled": True, "disabled": False}.get(
+            str(cluster.get("LocalWriteForwardingStatus"))
+        )
         # Written as they are live, and ignored: the provider does not read them back.
-        unrecorded += tuple(forwarding)
+        unrecorded += ("enable_global_write_forwarding", "enable_local_write_forwarding")
         groups = [Ref(g["VpcSecurityGroupId"]) for g in cluster.get("VpcSecurityGroups", [])]
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_rds_cluster",
-                cluster["DBClusterArn"],
-                imported_as=cluster["DBClusterIdentifier"],
+                cluster,
                 tags=resource.tags,
                 arguments={
-                    "cluster_identifier": cluster["DBClusterIdentifier"],
-                    "engine": cluster["Engine"],
-                    "engine_version": cluster.get("EngineVersion"),
-                    "engine_mode": cluster.get("EngineMode"),
-                    "database_name": cluster.get("DatabaseName"),
-                    "master_username": cluster.get("MasterUsername"),
                     **password,
-                    "db_subnet_group_name": cluster.get("DBSubnetGroup"),
                     "vpc_security_group_ids": groups or None,
-                    "storage_encrypted": cluster.get("StorageEncrypted"),
-                    "backup_retention_period": cluster.get("BackupRetentionPeriod"),
-                    "deletion_protection": cluster.get("DeletionProtection"),
-                    "iam_database_authentication_enabled": cluster.get(
-                        "IAMDatabaseAuthenticationEnabled"
-                    ),
-                    **forwarding,
-                    **settings,
+                    "enable_local_write_forwarding": local_forwarding,
                     "skip_final_snapshot": True,
                 },
                 blocks=blocks,
@@ -251,21 +177,11 @@ def collect_elasticache_clusters(ctx: ScanContext) -> list[Found]:
         group = cluster.get("ReplicationGroupId")
         groups = [Ref(g["SecurityGroupId"]) for g in cluster.get("SecurityGroups", [])] or None
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_elasticache_cluster",
-                cluster["ARN"],
-                imported_as=cluster["CacheClusterId"],
+                cluster,
                 tags=tags,
                 arguments={
-                    "cluster_id": cluster["CacheClusterId"],
-                    "engine": cluster.get("Engine"),
-                    "engine_version": cluster.get("EngineVersion"),
-                    "node_type": cluster.get("CacheNodeType"),
-                    "num_cache_nodes": cluster.get("NumCacheNodes"),
-                    "parameter_group_name": (cluster.get("CacheParameterGroup") or {}).get(
-                        "CacheParameterGroupName"
-                    ),
-                    "subnet_group_name": cluster.get("CacheSubnetGroupName"),
                     "security_group_ids": groups,
                     # A string argument in the provider ("true"/"false").
                     "auto_minor_version_upgrade": str(cluster["AutoMinorVersionUpgrade"]).lower()
@@ -306,22 +222,16 @@ def collect_elasticache_replication_groups(ctx: ScanContext) -> list[Found]:
             else {"num_cache_clusters": len(members) or None}
         )
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_elasticache_replication_group",
-                group["ARN"],
-                imported_as=group["ReplicationGroupId"],
+                group,
                 tags=tags,
                 arguments={
-                    "replication_group_id": group["ReplicationGroupId"],
                     "description": group.get("Description") or group["ReplicationGroupId"],
-                    "engine": group.get("Engine"),
-                    "node_type": group.get("CacheNodeType"),
                     **shape,
                     "automatic_failover_enabled": group.get("AutomaticFailover")
                     in {"enabled", "enabling"},
                     "multi_az_enabled": group.get("MultiAZ") == "enabled",
-                    "at_rest_encryption_enabled": group.get("AtRestEncryptionEnabled"),
-                    "transit_encryption_enabled": group.get("TransitEncryptionEnabled"),
                 },
                 ignore_changes=("auth_token",) if group.get("AuthTokenEnabled") else (),
                 notes=("the AUTH token is not exported",) if group.get("AuthTokenEnabled") else (),
@@ -362,13 +272,11 @@ def _table(ctx: ScanContext, table: dict[str, Any], tags: dict[str, str]) -> Fou
     local = [_index(index, False, gsi=False) for index in table.get("LocalSecondaryIndexes", [])]
     if local:
         blocks["local_secondary_index"] = local
-    return ctx.found(
+    return ctx.record(
         "aws_dynamodb_table",
-        table["TableArn"],
-        imported_as=table["TableName"],
+        table,
         tags=tags,
         arguments={
-            "name": table["TableName"],
             "billing_mode": billing,
             "hash_key": keys.get("HASH"),
             "range_key": keys.get("RANGE"),
@@ -378,7 +286,6 @@ def _table(ctx: ScanContext, table: dict[str, Any], tags: dict[str, str]) -> Fou
             "stream_view_type": stream.get("StreamViewType")
             if stream.get("StreamEnabled")
             else None,
-            "deletion_protection_enabled": table.get("DeletionProtectionEnabled"),
         },
         blocks=blocks,
     )

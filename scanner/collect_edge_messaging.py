@@ -165,7 +165,6 @@ def collect_sqs_queues(ctx: ScanContext) -> list[Found]:
 def _queue(ctx: ScanContext, url: str, attributes: dict[str, str], tags: dict[str, str]) -> Found:
     arn = attributes.get("QueueArn", url)
     name = arn.rsplit(":", 1)[-1]
-    fifo = attributes.get("FifoQueue") == "true"
     redrive: Any = None
     ignore: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -204,10 +203,7 @@ def _queue(ctx: ScanContext, url: str, attributes: dict[str, str], tags: dict[st
         tags=tags,
         arguments={
             "name": name,
-            "fifo_queue": fifo or None,
-            "content_based_deduplication": (attributes.get("ContentBasedDeduplication") == "true")
-            if fifo
-            else None,
+            **_fifo(attributes, "FifoQueue", "fifo_queue"),
             "delay_seconds": number("DelaySeconds"),
             "max_message_size": max_size,
             "message_retention_seconds": number("MessageRetentionPeriod"),
@@ -223,6 +219,14 @@ def _queue(ctx: ScanContext, url: str, attributes: dict[str, str], tags: dict[st
         ignore_changes=ignore,
         notes=notes,
     )
+
+
+def _fifo(attributes: dict[str, str], flag: str, argument: str) -> dict[str, Any]:
+    """A queue's or topic's FIFO arguments: ``argument`` (written only for a FIFO one, whose
+    attribute ``flag`` is "true") and content-based deduplication (FIFO only)."""
+    fifo = attributes.get(flag) == "true"
+    deduplication = attributes.get("ContentBasedDeduplication") == "true"
+    return {argument: fifo or None, "content_based_deduplication": deduplication if fifo else None}
 
 
 def _normalized_json(value: Any) -> str:
@@ -245,7 +249,6 @@ def collect_sns_topics(ctx: ScanContext) -> list[Found]:
     found: list[Found] = []
     for arn, (attributes, tags, subscriptions) in zip(arns, ctx.each(details, arns), strict=True):
         name = arn.rsplit(":", 1)[-1]
-        fifo = attributes.get("FifoTopic") == "true"
         found.append(
             ctx.found(
                 "aws_sns_topic",
@@ -255,12 +258,7 @@ def collect_sns_topics(ctx: ScanContext) -> list[Found]:
                 arguments={
                     "name": name,
                     "display_name": attributes.get("DisplayName") or None,
-                    "fifo_topic": fifo or None,
-                    "content_based_deduplication": (
-                        attributes.get("ContentBasedDeduplication") == "true"
-                    )
-                    if fifo
-                    else None,
+                    **_fifo(attributes, "FifoTopic", "fifo_topic"),
                     "kms_master_key_id": attributes.get("KmsMasterKeyId") or None,
                 },
             )

@@ -127,22 +127,18 @@ def collect_load_balancers(ctx: ScanContext) -> list[Found]:
     )
     found: list[Found] = []
     for lb, tags, attributes in described:
-        arn = lb["LoadBalancerArn"]
         subnets = [
             zone["SubnetId"] for zone in lb.get("AvailabilityZones", []) if zone.get("SubnetId")
         ]
         settings, blocks, unrecorded = _lb_settings(lb.get("Type", "application"), attributes)
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_lb",
-                arn,
-                name=lb["LoadBalancerName"],
+                lb,
                 tags=tags,
                 arguments={
-                    "name": lb["LoadBalancerName"],
                     "load_balancer_type": lb.get("Type", "application"),
                     "internal": lb.get("Scheme") == "internal",
-                    "ip_address_type": lb.get("IpAddressType"),
                     "subnets": [Ref(subnet) for subnet in subnets],
                     "security_groups": [Ref(g) for g in lb.get("SecurityGroups", [])] or None,
                     **settings,
@@ -245,7 +241,6 @@ def collect_target_groups(ctx: ScanContext) -> list[Found]:
     )
     found = []
     for group, tags, attributes in described:
-        arn = group["TargetGroupArn"]
         lambda_target = group.get("TargetType") == "lambda"
         settings, unrecorded = _target_group_settings(group, attributes)
         health: dict[str, Any] = {
@@ -260,13 +255,11 @@ def collect_target_groups(ctx: ScanContext) -> list[Found]:
             "matcher": (group.get("Matcher") or {}).get("HttpCode"),
         }
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_lb_target_group",
-                arn,
-                name=group["TargetGroupName"],
+                group,
                 tags=tags,
                 arguments={
-                    "name": group["TargetGroupName"],
                     "target_type": group.get("TargetType", "instance"),
                     "port": None if lambda_target else group.get("Port"),
                     "protocol": None if lambda_target else group.get("Protocol"),

@@ -28,10 +28,6 @@ _ROUTE_DESTINATIONS = (
 )
 
 
-def name_tag(tags: dict[str, str], fallback: str) -> str:
-    return tags.get("Name") or fallback
-
-
 def collect_vpcs(ctx: ScanContext) -> list[Found]:
     ec2 = ctx.client("ec2")
     vpcs = ctx.resources("ec2:vpc")
@@ -54,17 +50,13 @@ def collect_vpcs(ctx: ScanContext) -> list[Found]:
             "enable_dns_support": dns_support,
             "enable_dns_hostnames": dns_hostnames,
         }
-        if not default:  # aws_default_vpc adopts the CIDR AWS chose; it cannot be set
-            arguments = {
-                "cidr_block": vpc["CidrBlock"],
-                "instance_tenancy": vpc.get("InstanceTenancy", "default"),
-                **arguments,
-            }
+        if not default:
+            arguments["instance_tenancy"] = vpc.get("InstanceTenancy", "default")
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_default_vpc" if default else "aws_vpc",
-                vpc["VpcId"],
-                name=name_tag(tags, "default" if default else vpc["VpcId"]),
+                vpc,
+                name="default" if default else None,
                 tags=tags,
                 arguments=arguments,
             )
@@ -78,15 +70,10 @@ def collect_subnets(ctx: ScanContext) -> list[Found]:
         subnet, tags = resource.item, resource.tags or {}
         default = bool(subnet.get("DefaultForAz"))
         arguments: dict[str, Any] = {
-            "availability_zone": subnet["AvailabilityZone"],
             "map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch")),
         }
         if not default:
-            arguments = {
-                "vpc_id": Ref(subnet["VpcId"]),
-                "cidr_block": subnet["CidrBlock"],
-                **arguments,
-            }
+            arguments["vpc_id"] = Ref(subnet["VpcId"])
             ipv6 = [
                 item["Ipv6CidrBlock"]
                 for item in subnet.get("Ipv6CidrBlockAssociationSet", [])
@@ -95,10 +82,10 @@ def collect_subnets(ctx: ScanContext) -> list[Found]:
             if ipv6:
                 arguments["ipv6_cidr_block"] = ipv6[0]
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_default_subnet" if default else "aws_subnet",
-                subnet["SubnetId"],
-                name=name_tag(tags, f"subnet_{subnet['AvailabilityZone']}"),
+                subnet,
+                name=f"subnet_{subnet['AvailabilityZone']}",
                 tags=tags,
                 arguments=arguments,
                 aliases={"vpc": subnet["VpcId"]},
@@ -121,43 +108,21 @@ def collect_route_tables(ctx: ScanContext) -> list[Found]:
         routes = [_route_block(route) for route in table.get("Routes", [])]
         blocks = {"route": [block for block in routes if block is not None]}
         if main:
-            found.append(
-                ctx.found(
-                    "aws_default_route_table",
-                    table_id,
-                    imported_as=table["VpcId"],
-                    name=name_tag(tags, table["VpcId"]),  # named after its VPC
-                    tags=tags,
-                    arguments={
-                        "default_route_table_id": Ref(
-                            table["VpcId"], "default_route_table_id", literal=table_id
-                        )
-                    },
-                    blocks=blocks,
-                )
-            )
+            vpc = Ref(table["VpcId"], "default_route_table_id", literal=table_id)
+            kind, arguments = "aws_default_route_table", {"default_route_table_id": vpc}
         else:
-            found.append(
-                ctx.found(
-                    "aws_route_table",
-                    table_id,
-                    name=name_tag(tags, table["VpcId"]),
-                    tags=tags,
-                    arguments={"vpc_id": Ref(table["VpcId"])},
-                    blocks=blocks,
-                )
-            )
+            kind, arguments = "aws_route_table", {"vpc_id": Ref(table["VpcId"])}
+        found.append(ctx.record(kind, table, tags=tags, arguments=arguments, blocks=blocks))
         for association in table.get("Associations", []):
             subnet_id = association.get("SubnetId")
             state = association.get("AssociationState", {}).get("State", "associated")
             if association.get("Main") or not subnet_id or state != "associated":
                 continue
             found.append(
-                ctx.found(
+                ctx.record(
                     "aws_route_table_association",
-                    association["RouteTableAssociationId"],
+                    association,
                     imported_as=f"{subnet_id}/{table_id}",
-                    name=subnet_id,  # renamed after its subnet by the exporter
                     arguments={"subnet_id": Ref(subnet_id), "route_table_id": Ref(table_id)},
                     parent=table_id,
                     taggable=False,
@@ -185,10 +150,10 @@ def collect_internet_gateways(ctx: ScanContext) -> list[Found]:
         gateway, tags = resource.item, resource.tags or {}
         attached = [item["VpcId"] for item in gateway.get("Attachments", []) if item.get("VpcId")]
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_internet_gateway",
-                gateway["InternetGatewayId"],
-                name=name_tag(tags, attached[0] if attached else gateway["InternetGatewayId"]),
+                gateway,
+                name=attached[0] if attached else None,
                 tags=tags,
                 arguments={"vpc_id": Ref(attached[0])} if attached else {},
             )
@@ -201,19 +166,15 @@ def collect_nat_gateways(ctx: ScanContext) -> list[Found]:
     for resource in ctx.resources("ec2:natgateway"):
         gateway, tags = resource.item, resource.tags or {}
         connectivity = gateway.get("ConnectivityType")
-        arguments: dict[str, Any] = {
-            "subnet_id": Ref(gateway["SubnetId"]),
-            "connectivity_type": connectivity,
-        }
+        arguments: dict[str, Any] = {"subnet_id": Ref(gateway["SubnetId"])}
         addresses = gateway.get("NatGatewayAddresses", [])
         primary = next((item for item in addresses if item.get("AllocationId")), None)
         if connectivity != "private" and primary:
-            arguments["allocation_id"] = primary["AllocationId"]  # Elastic IPs are not scanned
+            arguments["allocation_id"] = primary["AllocationId"]
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_nat_gateway",
-                gateway["NatGatewayId"],
-                name=name_tag(tags, gateway["SubnetId"]),
+                gateway,
                 tags=tags,
                 arguments=arguments,
                 # Not reported: the provider's default ("public") would replace the gateway.
@@ -236,13 +197,12 @@ def collect_security_groups(ctx: ScanContext) -> list[Found]:
         if default:
             defaults.add(group["GroupId"])
         found.append(
-            ctx.found(
+            ctx.record(
                 "aws_security_group",
-                group["GroupId"],
+                group,
                 name=group["GroupName"] if not default else f"{group.get('VpcId')}_default",
                 tags=tags,
                 arguments={
-                    "name": group["GroupName"],
                     "description": group.get("Description", ""),
                     "vpc_id": Ref(group["VpcId"]) if group.get("VpcId") else None,
                 },

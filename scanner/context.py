@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from autcloud.aws import AwsClients, Resource, Where, list_resources
 from autcloud.scanner.model import Found
+from autcloud.scanner.records import RECORDS
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,5 +65,37 @@ class ScanContext:
             name_hint=import_id if name is None else name,
             region=self.region,
             tags=dict(tags or {}),
+            **details,
+        )
+
+    def record(
+        self,
+        kind: str,
+        item: Mapping[str, Any],
+        *,
+        tags: Mapping[str, str] | None = None,
+        arguments: Mapping[str, Any] | None = None,
+        unrecorded: tuple[str, ...] = (),
+        **details: Any,
+    ) -> Found:
+        """``item``, the API's answer for one object of ``kind``, as :meth:`found` makes it,
+        read as ``records.yaml`` says: its key, import ID, name and the arguments read from its
+        fields; ``arguments`` are the ones the collector computes, ``unrecorded`` the ones it
+        found AWS did not report (after the table's). A ``name`` given is used where the kind's
+        name tag is not set."""
+        shape = RECORDS[kind]
+        written, table_unrecorded = shape.read(item, arguments or {})
+        if shape.import_id is not None:
+            details.setdefault("imported_as", item[shape.import_id])
+        if shape.name is not None:
+            details.setdefault("name", item[shape.name])
+        if shape.name_tag is not None and (tags or {}).get(shape.name_tag):
+            details["name"] = (tags or {})[shape.name_tag]
+        return self.found(
+            kind,
+            item[shape.key],
+            tags=tags,
+            arguments=written,
+            unrecorded=(*table_unrecorded, *unrecorded),
             **details,
         )
