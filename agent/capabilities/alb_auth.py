@@ -8,30 +8,23 @@ Load balancers authenticate only on HTTPS listeners; a design without one gets a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Variable
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
 
-_AT_ALB = re.compile(
-    r"\b(?:alb|load\s*balancer)\b[^.]{0,40}?\b(?:makes?|forces?|requires?|handles?|does|enforces?)\b"
-    r"[^.]{0,30}?(?:log\s?in|sign[- ]?in|sso|authenticat\w*)"
-    r"|(?:authenticat\w*|log\s?in|sign[- ]?in|sso)\s+(?:at|on|in)\s+the\s+(?:alb|load\s*balancer|listener)"
-    r"|(?:alb|로드\s*밸런서|리스너)\s*(?:단|레벨|리스너)?\s*에서\s*[^.]{0,20}?(?:로그인|인증|sso)",
-    re.I,
-)
-_COGNITO = re.compile(r"cognito|user\s*pool|코그니토|유저\s*풀|사용자\s*풀", re.I)
+PATTERNS = patterns("alb_auth")
 
 
 def _read(text: str) -> Iterator[tuple[str, Any]]:
-    match = _AT_ALB.search(text)
+    match = PATTERNS["at_alb"].search(text)
     if match:
         yield (
             match.group(0).strip(),
-            "authenticate-cognito" if _COGNITO.search(text) else "authenticate-oidc",
+            "authenticate-cognito" if PATTERNS["cognito"].search(text) else "authenticate-oidc",
         )
 
 

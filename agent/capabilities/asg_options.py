@@ -14,10 +14,11 @@ from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import INSTANCE_TYPE, Requirements
 from autcloud.agent.tfparse import TerraformModule
 
-_FLEET = re.compile(r"auto\s*scaling|\basg\b|\bec2\b|오토\s*스케일링", re.I)
+PATTERNS = patterns("asg_options")
 
 
 def _read_fixed(text: str) -> Iterator[tuple[str, Any]]:
@@ -34,7 +35,7 @@ def _read_fixed(text: str) -> Iterator[tuple[str, Any]]:
 
 def _read_spot_share(text: str) -> Iterator[tuple[str, Any]]:
     """The on-demand share above base: "50% Spot above base" → 50, "스팟 70%" → 30."""
-    if not _FLEET.search(text):
+    if not PATTERNS["fleet"].search(text):
         return
     pattern = r"(\d{1,3})\s*%\s*(?:on\s+)?spot|(?:spot|스팟)\s*(?:비율\s*)?(\d{1,3})\s*%"
     for match in re.finditer(pattern, text, re.I):

@@ -21,8 +21,11 @@ from autcloud.agent.catalog.base import (
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import read_clock, read_days, read_schedule_timezone
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("backup")
 
 DEFAULT_RETENTION_DAYS = 35
 # Resource types AWS Backup protects, in the order a reader meets them.
@@ -37,8 +40,6 @@ _UNITS = {
     "day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30, "year": 365, "years": 365,
     "일": 1, "주": 7, "주일": 7, "개월": 30, "달": 30, "년": 365,
 }  # fmt: skip
-_EN_UNIT = r"(days?|weeks?|months?|years?)\b"
-_KO_UNIT = r"(일|주일|주|개월|달|년)"
 
 
 def _days(match: re.Match[str]) -> int | None:
@@ -51,23 +52,10 @@ def _days(match: re.Match[str]) -> int | None:
     return days if 1 <= days <= 36500 else None
 
 
-_RETENTION_PATTERN = re.compile(
-    rf"(?:keep|retain|store|hold)\s+(?:the\s+|all\s+|each\s+|every\s+)?backups?\s+(?:for\s+)?(\d+)\s*{_EN_UNIT}"
-    rf"|backups?\s+(?:retention|kept|retained|stored)\s+(?:of\s+|for\s+|is\s+)?(\d+)\s*{_EN_UNIT}"
-    rf"|(\d+)[\s-]*(day|week|month|year)s?\s+(?:of\s+)?backups?(?:\s+retention)?\b"
-    rf"|백업\S*\s*(?:을|은|는|도)?\s*(\d+)\s*{_KO_UNIT}\s*(?:간|동안)?\s*(?:보관|보존|유지)"
-    rf"|(\d+)\s*{_KO_UNIT}\s*(?:간|동안|치)?\s*백업"
-    rf"|backups?\b[^.;]{{0,80}}?\b(?:retained|kept|stored)\s+(?:for\s+)?(\d+)\s*{_EN_UNIT}"
-    rf"|백업[^.,;]{{0,30}}?(\d+)\s*{_KO_UNIT}\s*(?:간|동안)?\s*(?:보관|보존|유지)",
-    re.I,
-)
-_PERIODIC = re.compile(r"(?:weekly|monthly|주간|주별|매주|월간|매월)\s*$", re.I)
-
-
 def _retention(text: str) -> Iterator[tuple[str, Any]]:
     """Retention of the daily backups (a "weekly backups kept 1 year" is the weekly rule's)."""
-    for match in _RETENTION_PATTERN.finditer(text):
-        if _PERIODIC.search(text[max(0, match.start() - 10) : match.start()]):
+    for match in PATTERNS["retention_pattern"].finditer(text):
+        if PATTERNS["periodic"].search(text[max(0, match.start() - 10) : match.start()]):
             continue
         days = _days(match)
         if days is not None:
@@ -75,17 +63,14 @@ def _retention(text: str) -> Iterator[tuple[str, Any]]:
 
 
 _WEEKLY = reader(
-    rf"\bweekly\s+backups?\s+(?:(?:are|is)\s+)?(?:kept|retained|stored)\s+(?:for\s+)?(\d+)\s*{_EN_UNIT}"
-    rf"|\bkeep\s+weekly\s+backups?\s+(?:for\s+)?(\d+)\s*{_EN_UNIT}"
-    rf"|(?:주간|주별|매주)\s*백업\S*\s*(?:은|는|을|를)?\s*(\d+)\s*{_KO_UNIT}\s*(?:간|동안)?\s*(?:보관|보존|유지)",
+    PATTERNS["weekly"].pattern,
     _days,
 )
-_BACKUP_WORDS = re.compile(r"backup|백업", re.I)
 
 
 def _schedule(text: str) -> Iterator[tuple[str, Any]]:
     """A clock time stated with the backups ("back up daily at 03:00 UTC", "매일 새벽 3시에 백업")."""
-    for sentence in sentences_naming(_BACKUP_WORDS, text):
+    for sentence in sentences_naming(PATTERNS["backup_words"], text):
         clock = read_clock(sentence)
         if clock is None:
             continue
@@ -108,7 +93,7 @@ def _timezone(text: str) -> Iterator[tuple[str, Any]]:
 
 
 _TAG = reader(
-    r"(?:tagged|tag|태그)\s*:?\s*[\"'`]?([A-Za-z][\w:-]{0,40})\s*=\s*([\w:-]{1,40})",
+    PATTERNS["tag"].pattern,
     lambda m: f"{m.group(1)}={m.group(2)}",
 )
 
@@ -132,9 +117,7 @@ class TagParameter(Parameter):
 
 
 _COPY = reader(
-    r"(?:cop(?:y|ied|ies|ying)|replicat\w*)\s+(?:[\w-]+\s+){0,4}?(?:to|into)\s+(?:a|an|another|the|our)?\s*"
-    r"(?:backup\s+)?vault\s+in\s+([^,.;]{2,40})"
-    r"|([^\s,.;()]{2,20}\s*(?:\([a-z]{2}-[a-z]+-\d\))?)\s*리전\S*\s*(?:의\s*)?(?:백업\s*)?볼트\S*\s*(?:로|에|으로)?\s*(?:도\s*)?(?:복사|복제)",
+    PATTERNS["copy"].pattern,
     lambda m: _region_code(m.group(1) or m.group(2)),
 )
 

@@ -16,7 +16,10 @@ from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp, tags
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("database_options")
 
 INSTANCE, CLUSTER = "aws_db_instance.main", "aws_rds_cluster.main"
 MARIADB_VERSION = "10.11"
@@ -107,21 +110,7 @@ def read_engine_version(text: str) -> Iterator[tuple[str, Any]]:
         yield quote, version
 
 
-_ACU = r"(\d+(?:\.\d+)?)\s*acus?(?![a-z])"
-_MIN_ACU = (
-    rf"\bmin(?:imum)?\s*(?:of\s+)?{_ACU}|최소\s*{_ACU}"
-    rf"|(?<![\d.])(\d+(?:\.\d+)?)\s*(?:-|–|to|~|and)\s*\d+(?:\.\d+)?\s*acus?(?![a-z])"
-)
-_MAX_ACU = (
-    rf"\b(?:max(?:imum)?|up\s+to)\s*(?:of\s+)?{_ACU}|최대\s*{_ACU}"
-    rf"|(?<![\d.])\d+(?:\.\d+)?\s*(?:-|–|to|~|and)\s*(\d+(?:\.\d+)?)\s*acus?(?![a-z])"
-)
 _COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "하나": 1}
-_N = r"(\d|a|an|one|two|three|four|five)"
-_WRITER_READERS = (
-    rf"\b(?:{_N}\s+)?writers?\s*(?:\+|and|plus|,|with)\s*(?:{_N}\s+)?readers?\b"
-    r"|라이터\s*(\d)?\s*(?:개|대)?\s*(?:\+|,|와|과|및|하나(?:와|에)?)?\s*리더\s*(\d)?\s*(?:개|대)?"
-)
 
 
 def _writer_readers(match: re.Match[str]) -> int | None:
@@ -129,14 +118,6 @@ def _writer_readers(match: re.Match[str]) -> int | None:
     writers, readers = (groups[0], groups[1]) if match.group(0)[:1].isascii() else groups[2:4]
     total = sum(_COUNT_WORDS.get((g or "1").lower()) or int(g or 1) for g in (writers, readers))
     return total if 2 <= total <= 16 else None
-
-
-_DB_BACKUP = (
-    r"\b(?:automated|automatic)\s+backups?\s+(?:(?:retained|kept|retention|for|of)\s+)*(\d{1,2})[\s-]*days?\b"
-    r"|\bbackup\s+retention\s+(?:period\s+)?(?:of\s+|is\s+|:\s*)?(\d{1,2})[\s-]*days?\b"
-    r"|\b(\d{1,2})[\s-]*days?\s+(?:of\s+)?(?:automated\s+|point-in-time\s+)?backups?\b"
-    r"|(?:자동\s*)?백업\s*(?:보관\s*(?:기간)?\s*)?(?:은|는|을)?\s*(\d{1,2})\s*일"
-)
 
 
 def _retention_days(match: re.Match[str]) -> int | None:
@@ -167,11 +148,6 @@ _WORD_NUMBERS = {
     "네": 4,
     "다섯": 5,
 }
-_REPLICAS = (
-    r"\b(\d|one|two|three|four|five)\s+(?:read[\s-]+replicas?|reader\s+instances?|readers)\b"
-    r"|(?:읽기\s*전용\s*복제본|읽기\s*복제본|리드\s*레플리카|읽기\s*전용\s*인스턴스)\s*(\d)\s*(?:개|대)?"
-    r"|(\d|한|두|세|네|다섯)\s*(?:개|대)?\s*의?\s*(?:읽기\s*전용\s*복제본|읽기\s*복제본|리드\s*레플리카)"
-)
 
 
 def _number(match: re.Match[str]) -> float | None:
@@ -424,8 +400,8 @@ CAPABILITIES = [
         build=build,
         readers={
             "db.engine_version": read_engine_version,
-            "db.backup_retention_days": reader(_DB_BACKUP, _retention_days),
-            "aurora.instance_count": reader(_WRITER_READERS, _writer_readers),
+            "db.backup_retention_days": reader(PATTERNS["db_backup"].pattern, _retention_days),
+            "aurora.instance_count": reader(PATTERNS["writer_readers"].pattern, _writer_readers),
         },
         applies=_wanted,
     ),
@@ -434,15 +410,15 @@ CAPABILITIES = [
         "aurora_serverless",
         build=build,
         readers={
-            "aurora.min_acu": reader(_MIN_ACU, _acu),
-            "aurora.max_acu": reader(_MAX_ACU, _acu),
+            "aurora.min_acu": reader(PATTERNS["min_acu"].pattern, _acu),
+            "aurora.max_acu": reader(PATTERNS["max_acu"].pattern, _acu),
         },
         applies=built_by_first,
     ),
     declare(
         "read_replicas",
         build=build,
-        readers={"db.read_replicas": reader(_REPLICAS, _replicas)},
+        readers={"db.read_replicas": reader(PATTERNS["replicas"].pattern, _replicas)},
         applies=built_by_first,
     ),
     declare("rds_data_api", build=build, applies=built_by_first),

@@ -19,7 +19,10 @@ from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.catalog.data import TABLES_KEY, table_names
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("dynamodb_options")
 
 TABLE = "aws_dynamodb_table.main"
 TTL_ATTRIBUTE = "expires_at"
@@ -65,27 +68,13 @@ _STOP = {
     "on",
     "in",
 }
-_NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
-_GSI_EN = re.compile(
-    rf"\b(?:gsis?|global\s+secondary\s+index(?:es)?|secondary\s+index(?:es)?)\s+(?:on|for|by|over)\s+"
-    rf"((?:the\s+)?{_NAME}(?:\s*(?:,|and|&)\s*(?:the\s+)?{_NAME})*)",
-    re.I,
-)
-_GSI_KO = re.compile(
-    rf"({_NAME}(?:\s*(?:,|와|과|및)\s*{_NAME})*)\s*(?:(?:으로|로|에|을|를)\s*(?:기준(?:으로)?\s*)?|기준(?:으로)?\s*)"
-    r"(?:gsi|글로벌\s*보조\s*인덱스|보조\s*인덱스)",
-    re.I,
-)
-
-
-_ITEM = re.compile(rf"\s*(?:,|\band\b|&|와|과|및)?\s*(?:the\s+)?({_NAME})", re.I)
 
 
 def _names(listed: str, trailing: bool) -> list[str]:
     """Attribute names of "email, user_id and tenant_id"; a word followed by another word
     ("provisioned capacity") ends the list, as does a stop word ("and a TTL")."""
     found: list[tuple[str, bool]] = []
-    for match in _ITEM.finditer(listed):
+    for match in PATTERNS["item"].finditer(listed):
         rest = listed[match.end() :].lstrip()
         phrase = bool(rest) and not re.match(r"(?:,|and\b|&|와|과|및|$)", rest, re.I)
         found.append((match.group(1).rstrip("."), phrase))
@@ -104,18 +93,12 @@ def _names(listed: str, trailing: bool) -> list[str]:
     return list(dict.fromkeys(reversed(names) if trailing else names))
 
 
-_GSI_NAMED = re.compile(
-    r"\b(?:gsis?|(?:global\s+)?secondary\s+index|index)\s+(?:named\s+|called\s+)?[\"'`“]?([A-Za-z][A-Za-z0-9_.]*)-index(?![A-Za-z0-9_-])",
-    re.I,
-)
-
-
 def read_gsi(text: str) -> Iterator[tuple[str, Any]]:
-    named = [m for m in _GSI_NAMED.finditer(text)]
+    named = [m for m in PATTERNS["gsi_named"].finditer(text)]
     if named:
         yield ", ".join(m.group(0) for m in named), [m.group(1) for m in named]
         return
-    for pattern, trailing in ((_GSI_EN, False), (_GSI_KO, True)):
+    for pattern, trailing in ((PATTERNS["gsi_en"], False), (PATTERNS["gsi_ko"], True)):
         for match in pattern.finditer(text):
             listed = (
                 match.group(1)
@@ -127,20 +110,12 @@ def read_gsi(text: str) -> Iterator[tuple[str, Any]]:
                 yield match.group(0).strip(), names
 
 
-_TABLE_NAME = r"([A-Za-z0-9_.-]{3,255})"
-_TABLE_NAMES = (
-    re.compile(rf"\btable\s+(?:named\s+|called\s+)?[\"“'`]{_TABLE_NAME}[\"”'`]", re.I),
-    re.compile(rf"[\"“'`]{_TABLE_NAME}[\"”'`]\s+(?:dynamodb\s+)?table\b", re.I),
-    re.compile(rf"\btable\s+(?:named|called)\s+{_TABLE_NAME}", re.I),
-    re.compile(rf"테이블\s*\(\s*{_TABLE_NAME}\s*\)"),
-    re.compile(rf"테이블\s*(?:이름은?\s*)?{_TABLE_NAME}(?=\s|$|[,.)]|에|을|를|은|는|로|으로)"),
-)
 _NOT_TABLE_NAMES = {"dynamodb", "table", "tables", "the", "and", "with"}
 
 
 def read_table_name(text: str) -> Iterator[tuple[str, Any]]:
     """The name stated for the (first) DynamoDB table."""
-    for index, pattern in enumerate(_TABLE_NAMES):
+    for index, pattern in enumerate(PATTERNS.each("table_names")):
         for match in pattern.finditer(text):
             name = match.group(1).strip(".")
             if name.lower() in _NOT_TABLE_NAMES:
@@ -151,10 +126,8 @@ def read_table_name(text: str) -> Iterator[tuple[str, Any]]:
             return
 
 
-_KEY_NAME = r"[\"'`“]?([A-Za-z_][A-Za-z0-9_.-]{0,254})"
 _HASH_KEY = reader(
-    rf"\b(?:partition|hash)\s+key\s*(?:is\s+|of\s+|=\s*|:\s*|named\s+)?{_KEY_NAME}"
-    rf"|파티션\s*키\s*(?:는|은|를|:|=)?\s*{_KEY_NAME}",
+    PATTERNS["hash_key"].pattern,
     lambda m: (
         next(g for g in m.groups() if g is not None)
         if next(g for g in m.groups() if g is not None).lower() not in ("and", "with", "of", "is")
@@ -162,8 +135,7 @@ _HASH_KEY = reader(
     ),
 )
 _RANGE_KEY = reader(
-    rf"\b(?:sort|range)\s+key\s*(?:is\s+|of\s+|=\s*|:\s*|named\s+)?{_KEY_NAME}"
-    rf"|(?:정렬|소트)\s*키\s*(?:는|은|를|:|=)?\s*{_KEY_NAME}",
+    PATTERNS["range_key"].pattern,
     lambda m: (
         next(g for g in m.groups() if g is not None)
         if next(g for g in m.groups() if g is not None).lower() not in ("and", "with", "of", "is")
@@ -213,15 +185,6 @@ TTL_KEY = "dynamodb.ttl_attribute"
 READ_TRAFFIC_KEY, WRITE_TRAFFIC_KEY = "dynamodb.read_traffic", "dynamodb.write_traffic"
 REPLICA_KEY = "dynamodb.replica_regions"
 
-_ATTR = r"[\"'`“]?([A-Za-z_][A-Za-z0-9_]{0,254})[\"'`”]?"
-_TTL_EN = re.compile(
-    rf"\b(?:ttl|time[\s-]+to[\s-]+live)\s+(?:attribute\s+|field\s+)?(?:on|of|=|:|using|via|attribute|field)\s+"
-    rf"(?:the\s+)?{_ATTR}",
-    re.I,
-)
-_TTL_KO = re.compile(
-    rf"{_ATTR}\s*(?:속성|필드|컬럼|attribute)?\s*(?:에|으로|로|기준\s*)\s*ttl", re.I
-)
 _NOT_ATTRIBUTES = {
     "a",
     "an",
@@ -239,7 +202,7 @@ _NOT_ATTRIBUTES = {
 
 def read_ttl_attribute(text: str) -> Iterator[tuple[str, Any]]:
     """The attribute a stated TTL expires items on ("TTL on expires_at", "expires_at로 TTL")."""
-    for pattern in (_TTL_EN, _TTL_KO):
+    for pattern in (PATTERNS["ttl_en"], PATTERNS["ttl_ko"]):
         for match in pattern.finditer(text):
             name = match.group(1)
             if name.lower() in _NOT_ATTRIBUTES or not re.search(r"[_a-z]", name):
@@ -252,10 +215,6 @@ _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|천|만)?"
 _PER_SECOND = (
     r"(?:\s*/\s*(?:s|sec|second|초)\b|\s+(?:per|a|each)\s+second\b|\s*per\s*sec\b|\s*ps\b)"
 )
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(kb|kib|bytes?|b)\b", re.I)
-_CONSISTENCY = re.compile(
-    r"(strongly|strong|eventually|eventual|transactional|강력한|강한|최종|트랜잭션)", re.I
-)
 
 
 def _amount(number: str, unit: str | None) -> float:
@@ -264,7 +223,7 @@ def _amount(number: str, unit: str | None) -> float:
 
 
 def _item_kb(near: str) -> float:
-    size = _SIZE.search(near)
+    size = PATTERNS["size"].search(near)
     if size is None:
         return 1.0
     value = float(size.group(1))
@@ -296,29 +255,21 @@ def _traffic(kind: str) -> Callable[[str], Iterator[tuple[str, Any]]]:
                 after = sentence[:40]
                 before = text[max(0, match.start() - 30) : match.start()]
                 rate = _amount(match.group(1), match.group(2))
-                kb = _item_kb(after) if _SIZE.search(after) else _item_kb(before)
+                kb = _item_kb(after) if PATTERNS["size"].search(after) else _item_kb(before)
                 units = rate * (math.ceil(kb) if kind == "w" else math.ceil(kb / 4))
-                consistency = _CONSISTENCY.search(match.group(0) + " " + after[:20])
+                consistency = PATTERNS["consistency"].search(match.group(0) + " " + after[:20])
                 word = consistency.group(1).lower() if consistency else ""
                 if word.startswith(("transactional", "트랜잭션")):
                     units *= 2
                 elif kind == "r" and word.startswith(("eventual", "최종")):
                     units /= 2
-                size = _SIZE.search(after)
+                size = PATTERNS["size"].search(after)
                 quote = match.group(0) + (after[: size.end()] if size else "")
                 if 1 <= units <= 400000:
                     yield quote.strip(), math.ceil(units)
                     return
 
     return read
-
-
-_REPLICA = re.compile(
-    r"\b(?:global\s+tables?|replicas?|replicated)\b[^.;]{0,40}?\b(?:in|to|into)\s+([^.;]{2,60})"
-    r"|(?:글로벌\s*테이블|복제본|레플리카|리플리카)[^.;]{0,40}?"
-    r"|([^\s.;]{2,20})\s*(?:리전)?\S*\s*(?:에|으로|로)\s*(?:\S+\s*){0,2}(?:글로벌\s*테이블|복제본|레플리카)",
-    re.I,
-)
 
 
 def read_replica_regions(text: str) -> Iterator[tuple[str, Any]]:
@@ -328,7 +279,7 @@ def read_replica_regions(text: str) -> Iterator[tuple[str, Any]]:
 
     if not re.search(r"dynamo|global\s+table|글로벌\s*테이블|다이나모", text, re.I):
         return
-    for match in _REPLICA.finditer(text):
+    for match in PATTERNS["replica"].finditer(text):
         sentence_start = max(text.rfind(".", 0, match.start()), 0)
         sentence_end = text.find(".", match.end())
         sentence = text[sentence_start : sentence_end if sentence_end > 0 else len(text)]
@@ -395,22 +346,6 @@ _KO_TABLES = {
     "센서": "sensors",
 }
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "두": 2, "세": 3, "네": 4, "다섯": 5}
-_COUNT_EN = re.compile(
-    r"\b(two|three|four|five|[2-5])\s+(?:separate\s+)?(?:dynamodb\s+|ddb\s+|nosql\s+)?tables\b"
-    r"(?:\s*\(([^)]*)\)|\s*:\s*([^.;]*))?",
-    re.I,
-)
-_COUNT_KO = re.compile(
-    r"테이블\s*(두|세|네|다섯|[2-5])\s*개(?:\s*\(([^)]*)\))?"
-    r"|(두|세|네|다섯|[2-5])\s*개(?:의)?\s*(?:dynamodb\s*|다이나모\S*\s*)?테이블(?:\s*\(([^)]*)\))?",
-    re.I,
-)
-_QUOTED_SEGMENT = re.compile(r"[\"“]([A-Za-z][A-Za-z0-9_.-]{1,60})[\"”]\s*(?:table\s*)?:")
-_PAIR_EN = re.compile(
-    r"\b([a-z][a-z0-9_-]{1,40})\s*(?:,\s*[a-z][a-z0-9_-]{1,40}\s*)*(?:,\s*)?(?:and|&)\s+"
-    r"([a-z][a-z0-9_-]{1,40})\s+(?:dynamodb\s+)?tables\b",
-    re.I,
-)
 _NOT_TABLE_WORDS = {
     "dynamodb", "table", "tables", "the", "and", "with", "two", "three", "four", "five", "main",
     "global", "single", "one", "separate", "new", "our", "its", "a", "an", "both", "other",
@@ -471,7 +406,7 @@ def read_tables(text: str) -> Iterator[tuple[str, Any]]:
     part of the message; options stated before the first (or for all) apply to every table."""
     if not re.search(r"dynamo|ddb|다이나모", text, re.I):
         return
-    segments = list(_QUOTED_SEGMENT.finditer(text))
+    segments = list(PATTERNS["quoted_segment"].finditer(text))
     if len(segments) >= 2:
         preamble = _segment_options(text[: segments[0].start()])
         tables = []
@@ -484,7 +419,7 @@ def read_tables(text: str) -> Iterator[tuple[str, Any]]:
             tables.append({"name": match.group(1).lower(), "options": options})
         yield text[segments[0].start() : segments[-1].end()].strip(), tables
         return
-    for pattern in (_COUNT_EN, _COUNT_KO):
+    for pattern in (PATTERNS["count_en"], PATTERNS["count_ko"]):
         for match in pattern.finditer(text):
             groups = match.groups()
             count_word = next(g for g in (groups[0], groups[2] if len(groups) > 2 else None) if g)
@@ -498,7 +433,7 @@ def read_tables(text: str) -> Iterator[tuple[str, Any]]:
             options = _segment_options(text)
             yield match.group(0).strip(), [{"name": n, "options": options} for n in names]
             return
-    for match in _PAIR_EN.finditer(text):
+    for match in PATTERNS["pair_en"].finditer(text):
         names = _listed(match.group(0)[: match.group(0).lower().rfind("tables")])
         names = [n for n in names if n and n not in _NOT_TABLE_WORDS]
         if len(names) >= 2:

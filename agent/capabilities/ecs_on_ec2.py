@@ -25,34 +25,24 @@ from autcloud.agent.catalog.compute import (
     security_group,
 )
 from autcloud.agent.hcl import Block, Call, Expr
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import INSTANCE_TYPE, Requirements
+
+PATTERNS = patterns("ecs_on_ec2")
 
 BLOCK = "ecs_on_ec2"
 DEFAULT_INSTANCE_TYPE = "t3.medium"
 # Graviton families: a "g" after the generation digit (t4g, c7g, m6gd, c6gn).
 _GRAVITON = re.compile(r"^[a-z]+\d+g[a-z]*\.", re.I)
 
-_CONTAINERS = re.compile(
-    r"\b(?:ecs|containers?|containeri[sz]ed|docker|wordpress)\b|컨테이너|워드프레스|도커", re.I
-)
-_EC2 = re.compile(
-    r"\bec2\b|\bauto\s*scaling\s+group\b|\basg\b|\bgraviton\b|오토\s*스케일링|그래비톤", re.I
-)
-_FARGATE = re.compile(r"\bfargate\b|파게이트", re.I)
-_NOT_FARGATE = re.compile(
-    r"\b(?:not|no|instead\s+of|rather\s+than|without)\s+(?:on\s+)?fargate\b"
-    r"|(?:fargate|파게이트)\s*(?:말고|아니|대신|없이)",
-    re.I,
-)
-
 
 def _read_ec2_capacity(text: str) -> Iterator[tuple[str, Any]]:
     """Containers that run on named EC2 instances: "ECS on EC2", "WordPress on two EC2 instances"."""
-    if not _CONTAINERS.search(text):
+    if not PATTERNS["containers"].search(text):
         return
-    if _FARGATE.search(text) and not _NOT_FARGATE.search(text):
+    if PATTERNS["fargate"].search(text) and not PATTERNS["not_fargate"].search(text):
         return
-    match = _EC2.search(text)
+    match = PATTERNS["ec2"].search(text)
     if match:
         yield match.group(0).strip(), "ENABLED"
 

@@ -28,13 +28,15 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.hcl import Block, Call, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("eks_extras")
 
 BLOCK = "eks_extras"
 NODE_GROUP = "aws_eks_node_group.default"
 ADDONS = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-ebs-csi-driver")
 NEEDS_NODES = ("coredns", "aws-ebs-csi-driver")  # their pods must be scheduled somewhere
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
-_NODES = r"(?:worker\s+)?nodes?"
 _NOT_NAMES = {
     "the",
     "a",
@@ -62,28 +64,19 @@ def _first_number(match: re.Match[str]) -> int | None:
 
 # "node group with 3-10 nodes", "3 to 10 nodes", "min 3 max 10 nodes", "노드 최소 3개 최대 10개"
 read_min_nodes = reader(
-    rf"\b(\d{{1,4}})\s*(?:-|–|to)\s*\d{{1,4}}\s*{_NODES}\b"
-    r"|\bmin(?:imum)?\s*(?:of\s*)?(\d{1,4})\b(?=[^.]{0,30}?\bnodes?\b)"
-    r"|노드[^.]{0,20}?최소\s*(\d{1,4})",
+    PATTERNS["read_min_nodes"].pattern,
     _first_number,
 )
 read_max_nodes = reader(
-    rf"\b\d{{1,4}}\s*(?:-|–|to)\s*(\d{{1,4}})\s*{_NODES}\b"
-    r"|\bmax(?:imum)?\s*(?:of\s*)?(\d{1,4})\b(?=[^.]{0,30}?\bnodes?\b)"
-    r"|노드[^.]{0,30}?최대\s*(\d{1,4})",
+    PATTERNS["read_max_nodes"].pattern,
     _first_number,
 )
 read_desired_nodes = reader(
-    r"\bdesired\s*(?:size\s*)?(?:of\s*)?(\d{1,4})\b(?=[^.]{0,30}?\bnodes?\b)"
-    rf"|\b(\d{{1,4}})\s*desired\s*{_NODES}\b"
-    r"|노드[^.]{0,30}?(?:기본|희망|평소)\s*(\d{1,4})",
+    PATTERNS["read_desired_nodes"].pattern,
     _first_number,
 )
 read_fargate_namespace = reader(
-    r"\bnamespace\s+[\"'`]?([a-z0-9][a-z0-9-]{0,62})\b"
-    r"|\b([a-z0-9][a-z0-9-]{0,62})[\"'`]?\s+namespace\b"
-    r"|[\"'`]?([a-z0-9][a-z0-9-]{0,62})[\"'`]?\s*네임스페이스"
-    r"|네임스페이스\s*[\"'`]?([a-z0-9][a-z0-9-]{0,62})",
+    PATTERNS["read_fargate_namespace"].pattern,
     lambda m: next((g for g in m.groups() if g and g.lower() not in _NOT_NAMES), None),
 )
 
@@ -113,11 +106,10 @@ class NamespacesParameter(EveryValueParameter):
 
 # "no EC2 nodes", "fargate only", "EC2 노드그룹 없이", "전부 Fargate 프로파일로만"
 read_fargate_only = reader(
-    r"fargate[\s-]+only\b|\bonly\s+(?:on\s+)?fargate\b|\bno\s+(?:ec2\s+)?(?:worker\s+)?nodes?\b(?:\s+groups?)?"
-    r"|노드\s*그?룹?\s*없이|전부\s*fargate|fargate\s*(?:프로파일|프로필)?\s*로만|파게이트로만",
+    PATTERNS["read_fargate_only"].pattern,
     lambda m: "kube-system",
 )
-read_efs_csi = reader(r"\befs[\s-]*csi|efs\s*csi\s*드라이버", lambda m: "aws-efs-csi-driver")
+read_efs_csi = reader(PATTERNS["read_efs_csi"].pattern, lambda m: "aws-efs-csi-driver")
 
 
 def _pod_identity_trust() -> Call:

@@ -27,7 +27,10 @@ from autcloud.agent.catalog.base import (
 from autcloud.agent.catalog.security import allow_topic_publish, log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.ledger import Evidence
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("eventbridge")
 
 BLOCK = "event_bus"
 NAME_KEY = "eventbridge.bus_name"
@@ -35,15 +38,6 @@ TYPES_KEY = "eventbridge.detail_types"
 
 read_bus_name = name_reader(r"(?:event\s*)?bus", r"(?:이벤트\s*)?버스")
 
-_EVENTBRIDGE = re.compile(
-    r"eventbridge|event\s*bridge|event\s*bus|이벤트\s*브리지|이벤트\s*버스|이벤트브리지|\brules?\b|규칙",
-    re.I,
-)
-# CamelCase service and product names are never an event's detail-type.
-_NOT_TYPES = re.compile(
-    r"^(?:Event|Cloud|Guard|Security|Sage|Open|Elasti|Dynamo|Pager|Git|Web|Postgre|My|Mongo|"
-    r"Quick|App|Active|Rabbit|Java|Type|Node|Fast|Next|Lambda)",
-)
 _CAMEL = r"[A-Z][a-z]+(?:[A-Z][a-z]+)+"
 _TYPE_PATTERNS = (
     rf"[\"“']((?:{_CAMEL})|[A-Z][a-z]+(?:\s[A-Z][a-z]+)+)[\"”']\s*(?:events?|이벤트)",
@@ -55,13 +49,13 @@ _TYPE_PATTERNS = (
 
 def read_detail_types(text: str) -> Iterator[tuple[str, Any]]:
     """Event detail-types a rule matches: "OrderPlaced events", "Object Created" events."""
-    if not _EVENTBRIDGE.search(text):
+    if not PATTERNS["eventbridge"].search(text):
         return
     found: list[tuple[int, str, str]] = []
     for pattern in _TYPE_PATTERNS:
         for match in re.finditer(pattern, text):
             name = match.group(1)
-            if _NOT_TYPES.match(name) and " " not in name:
+            if PATTERNS["not_types"].match(name) and " " not in name:
                 continue
             found.append((match.start(1), name, match.group(0).strip()))
     if not found:

@@ -13,7 +13,10 @@ from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec
 from autcloud.agent.catalog.compute import role, role_policy
 from autcloud.agent.catalog.messaging import add_data_lake
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import read_schedule, read_schedule_timezone
+
+PATTERNS = patterns("glue_athena")
 
 BLOCK = "glue_crawler"
 LAKE_PARTS = (
@@ -26,12 +29,6 @@ LAKE_PARTS = (
 
 
 JOB_BLOCK = "glue_job"
-_GLUE = re.compile(r"\bglue\b|글루", re.I)
-_JOB = re.compile(
-    r"\bglue\s+(?:etl\s+|spark\s+|pyspark\s+)?jobs?\b|\b(?:etl|pyspark|spark)\s+jobs?\b"
-    r"|(?:glue|글루)\s*(?:etl\s*)?(?:잡|작업)|etl\s*(?:잡|작업)",
-    re.I,
-)
 _GLUE_SERVICE_ROLE = "service-role/AWSGlueServiceRole"
 WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard")
 GLUE_VERSIONS = ("2.0", "3.0", "4.0", "5.0")
@@ -86,8 +83,8 @@ def _lake_security(bp: Blueprint) -> dict[str, Any]:
 
 
 def _read_job(text: str) -> Iterator[tuple[str, Any]]:
-    match = _JOB.search(text)
-    if match and _GLUE.search(text):
+    match = PATTERNS["job"].search(text)
+    if match and PATTERNS["glue"].search(text):
         yield match.group(0).strip(), "glueetl"
 
 
@@ -99,14 +96,14 @@ def _read_version(text: str) -> Iterator[tuple[str, Any]]:
 
 
 def _read_worker_type(text: str) -> Iterator[tuple[str, Any]]:
-    if not _GLUE.search(text):
+    if not PATTERNS["glue"].search(text):
         return
     for match in re.finditer(r"\b(G\.(?:025|1|2|4|8)X)\b", text, re.I):
         yield match.group(0), match.group(1).upper()
 
 
 def _read_workers(text: str) -> Iterator[tuple[str, Any]]:
-    if not _GLUE.search(text):
+    if not PATTERNS["glue"].search(text):
         return
     pattern = r"\b(\d{1,3})\s*(?:G\.(?:025|1|2|4|8)X\s*)?(?:workers?|DPUs?)\b|(?:워커|작업자)\s*(\d{1,3})\s*(?:개|대)?"
     for match in re.finditer(pattern, text, re.I):
@@ -115,17 +112,10 @@ def _read_workers(text: str) -> Iterator[tuple[str, Any]]:
             yield match.group(0).strip(), count
 
 
-_WHEN = re.compile(
-    r"\bnightly\b|\bdaily\b|every\s+(?:day|night|morning|hour)|\bhourly\b|\bat\s+\d{1,2}(?::\d{2})?"
-    r"|매일|매시간|매주|\d{1,2}\s*시",
-    re.I,
-)
-
-
 def _read_schedule(text: str) -> Iterator[tuple[str, Any]]:
     """When a Glue job runs ("runs at 01:30 UTC every night"), as a UTC cron for its trigger."""
-    job, when = _JOB.search(text), _WHEN.search(text)
-    if not (job and when and _GLUE.search(text)):
+    job, when = PATTERNS["job"].search(text), PATTERNS["when"].search(text)
+    if not (job and when and PATTERNS["glue"].search(text)):
         return
     expression = read_schedule(text)
     if expression is None:

@@ -18,60 +18,16 @@ from autcloud.agent.capabilities.base import declare, reader, sentences_naming
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.messaging import add_stream
 from autcloud.agent.hcl import Block
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import is_negated, parse_number
+
+PATTERNS = patterns("kinesis_capacity")
 
 KEY = "kinesis.shard_count"
 RECORDS_PER_SHARD = 1000  # records/s one shard accepts
 MB_PER_SHARD = 1.0  # MB/s one shard accepts
 
-_N = r"(\d[\d,]*(?:\.\d+)?)\s*(k|thousand|million|만|천)?(?![a-z])"
-_DIRECT = (
-    re.compile(r"(\d+)\s*(?:kinesis\s+)?shards?\b", re.I),
-    re.compile(r"샤드\s*(?:를|을|는|수)?\s*(\d+)\s*개"),
-    re.compile(r"(\d+)\s*개의?\s*샤드"),
-)
-_RECORDS = (
-    re.compile(
-        rf"{_N}\s*(?:records?|events?|messages?|msgs?|writes?|puts?|data points?)\s*"
-        r"(?:/\s*s(?:ec(?:ond)?)?\b|per\s+sec(?:ond)?\b|a\s+second\b|each\s+second\b|every\s+second\b)",
-        re.I,
-    ),
-    re.compile(
-        rf"초당\s*(?:약\s*)?{_N}\s*(?:건|개의?\s*(?:이벤트|레코드|메시지)|이벤트|레코드|메시지)"
-    ),
-    re.compile(rf"{_N}\s*(?:건|이벤트|레코드)\s*/\s*초"),
-)
-_RECORD_SIZE = (
-    re.compile(
-        r"^[^.;\n]{0,40}?(?:at|of|with|,)\s*(?:about|around|roughly|approximately|~|up\s+to)?\s*"
-        r"(\d+(?:\.\d+)?)\s*(kb|kib|mb)\b",
-        re.I,
-    ),
-    re.compile(
-        r"^[^.;\n]{0,30}?(?:건당|개당|이벤트당|레코드당)?\s*(?:약\s*)?(\d+(?:\.\d+)?)\s*(kb|kib|mb)",
-        re.I,
-    ),
-)
 _SECONDS = {"second": 1, "sec": 1, "s": 1, "minute": 60, "min": 60}
-_DEVICES_EN = re.compile(
-    rf"{_N}\s*(?:iot\s+)?(?:devices?|sensors?|machines?|vehicles?|meters?)\b[^.;\n]{{0,60}}?"
-    r"\bevery\s+(?:(\d+(?:\.\d+)?)\s*)?(seconds?|secs?|s|minutes?|mins?)\b",
-    re.I,
-)
-_DEVICES_KO = (
-    re.compile(
-        rf"(?:디바이스|기기|장치|센서|단말)\s*{_N}\s*대[^.;\n]{{0,30}}?(\d+)\s*(초|분)\s*마다"
-    ),
-    re.compile(
-        rf"{_N}\s*대의?\s*(?:디바이스|기기|장치|센서|단말)[^.;\n]{{0,30}}?(\d+)\s*(초|분)\s*마다"
-    ),
-)
-_MEGABYTES = (
-    re.compile(
-        r"(\d+(?:\.\d+)?)\s*mb\s*(?:/\s*s(?:ec)?\b|ps\b|per\s+sec(?:ond)?\b|a\s+second\b)", re.I
-    ),
-    re.compile(r"초당\s*(\d+(?:\.\d+)?)\s*mb", re.I),
-)
 
 
 @dataclass(frozen=True)
@@ -91,7 +47,7 @@ def _fmt(value: float) -> str:
 
 def _record_size(after: str) -> tuple[str, float] | None:
     """The size of each record stated right after a rate (" at about 2 KB each"), in KB."""
-    for pattern in _RECORD_SIZE:
+    for pattern in PATTERNS.each("record_size"):
         match = pattern.search(after)
         if match:
             size = float(match.group(1)) * (1024 if match.group(2).lower() == "mb" else 1)
@@ -102,13 +58,13 @@ def _record_size(after: str) -> tuple[str, float] | None:
 
 def sizing(text: str) -> Sizing | None:
     """The stated shard count, or the one the stated throughput needs."""
-    for pattern in _DIRECT:
+    for pattern in PATTERNS.each("direct"):
         match = pattern.search(text)
         if match and int(match.group(1)) > 0:
             quote = match.group(0).strip()
             return Sizing(quote, int(match.group(1)), f"{match.group(1)} shards as stated")
     found: list[Sizing] = []
-    for pattern in _RECORDS:
+    for pattern in PATTERNS.each("records"):
         match = pattern.search(text)
         if match:
             rate = _number(match, 1)
@@ -134,12 +90,12 @@ def sizing(text: str) -> Sizing | None:
                 )
             break
     devices: list[tuple[re.Match[str], float, float]] = []
-    match = _DEVICES_EN.search(text)
+    match = PATTERNS["devices_en"].search(text)
     if match:
         unit = match.group(4).lower().rstrip("s") or "s"
         every = float(match.group(3) or 1) * _SECONDS.get(unit, 1)
         devices.append((match, _number(match, 1), every))
-    for pattern in _DEVICES_KO:
+    for pattern in PATTERNS.each("devices_ko"):
         match = pattern.search(text)
         if match:
             every = float(match.group(3)) * (60 if match.group(4) == "분" else 1)
@@ -158,7 +114,7 @@ def sizing(text: str) -> Sizing | None:
                 f"÷ {RECORDS_PER_SHARD:,} per shard → {shards} shard(s)",
             )
         )
-    for pattern in _MEGABYTES:
+    for pattern in PATTERNS.each("megabytes"):
         match = pattern.search(text)
         if match:
             megabytes = float(match.group(1))
@@ -194,27 +150,11 @@ MODE_KEY = "kinesis.stream_mode"
 BATCH_KEY = "stream_consumer.batch_size"
 PARALLEL_KEY = "stream_consumer.parallelization_factor"
 START_KEY = "stream_consumer.starting_position"
-_STREAM = re.compile(r"kinesis|data\s+stream|\bstreams?\b|스트림|키네시스", re.I)
-_RETENTION = (
-    re.compile(
-        r"\bretention\s*(?:period\s*)?(?:of\s*|=\s*|:\s*|is\s*)?(\d+)\s*(hours?|hrs?|h|days?|d)\b",
-        re.I,
-    ),
-    re.compile(
-        r"\b(?:keep|retain|store)s?\s+(?:records|data|events|messages)\s+(?:for\s+)?(\d+)\s*(hours?|days?)\b",
-        re.I,
-    ),
-    re.compile(r"\b(\d+)[\s-]*(hours?|days?)\s+(?:of\s+)?retention\b", re.I),
-    re.compile(r"(?:보관|보존|리텐션)\s*(?:기간)?\s*(?:은|는|을|를)?\s*(\d+)\s*(시간|일)"),
-    re.compile(r"(\d+)\s*(시간|일)\s*(?:동안\s*)?(?:보관|보존)"),
-)
-_ON_DEMAND = re.compile(r"on[- ]demand|온\s*디맨드", re.I)
-_PROVISIONED = re.compile(r"\bprovisioned\b|프로비저닝(?!된\s*동시성)", re.I)
 
 
 def read_retention(text: str) -> Iterator[tuple[str, int]]:
-    for sentence in sentences_naming(_STREAM, text):
-        for pattern in _RETENTION:
+    for sentence in sentences_naming(PATTERNS["stream"], text):
+        for pattern in PATTERNS.each("retention"):
             match = pattern.search(sentence)
             if match:
                 unit = match.group(2).lower()
@@ -227,11 +167,11 @@ def read_retention(text: str) -> Iterator[tuple[str, int]]:
 def read_mode(text: str) -> Iterator[tuple[str, str]]:
     """ON_DEMAND when a stream is asked on demand; PROVISIONED when provisioned mode is named or
     on-demand is asked away ("온디맨드 말고 프로비저닝 모드로", "not on-demand")."""
-    for sentence in sentences_naming(_STREAM, text):
+    for sentence in sentences_naming(PATTERNS["stream"], text):
         if not re.search(r"kinesis|키네시스|stream|스트림", sentence, re.I):
             continue
-        provisioned = _PROVISIONED.search(sentence)
-        on_demand = _ON_DEMAND.search(sentence)
+        provisioned = PATTERNS["provisioned"].search(sentence)
+        on_demand = PATTERNS["on_demand"].search(sentence)
         if on_demand and not is_negated(sentence, on_demand.span()):
             yield on_demand.group(0), "ON_DEMAND"
             return
@@ -242,19 +182,15 @@ def read_mode(text: str) -> Iterator[tuple[str, str]]:
 
 
 read_batch = reader(
-    r"\bbatch(?:es)?\s+of\s+(\d{1,5})\b|\bbatch\s*size\s*(?:of\s+|=\s*|:\s*|to\s+)?(\d{1,5})\b"
-    r"|\b(\d{1,5})\s+(?:records|events|messages)\s+(?:per|a|each)\s+batch"
-    r"|배치\s*(?:크기\s*)?(?:는|를|을)?\s*(\d{1,5})\s*(?:개|건)",
+    PATTERNS["read_batch"].pattern,
     lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 10000), None),
 )
 read_parallel = reader(
-    r"\bparallelization\s+factor\s*(?:of\s+|=\s*|:\s*|to\s+)?(\d{1,2})|병렬(?:화|처리)?\s*계수\s*(?:는|를|을)?\s*(\d{1,2})",
+    PATTERNS["read_parallel"].pattern,
     lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 10), None),
 )
 read_start = reader(
-    r"\bstart(?:ing)?\s+(?:position\s+)?(?:from\s+|at\s+|with\s+)?(?:the\s+)?"
-    r"(latest|trim[_ ]horizon|oldest|newest|earliest|beginning)\b"
-    r"|(LATEST|TRIM_HORIZON)\s*(?:부터|에서)",
+    PATTERNS["read_start"].pattern,
     lambda m: (
         "LATEST"
         if (m.group(1) or m.group(2) or "").lower() in ("latest", "newest")

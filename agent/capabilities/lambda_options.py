@@ -11,6 +11,9 @@ from typing import Any
 from autcloud.agent.capabilities.base import declare, only_about, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable
 from autcloud.agent.hcl import Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("lambda_options")
 
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10240
 MAX_TIMEOUT_S = 900
@@ -39,16 +42,6 @@ def _about_lambda(
     return only_about(_ABOUT_LAMBDA, read)
 
 
-_RUNTIME = (
-    r"(?P<python>\bpython\s*v?(?P<pv>3\.\d{1,2})\b|파이썬\s*(?P<kpv>3\.\d{1,2}))"
-    r"|(?P<node>\b(?:node(?:\.?js)?|노드(?:\s*js)?)\s*v?(?P<nv>\d{2})(?:\.x)?(?!\d|\.\d))"
-    r"|(?P<java>\b(?:java|corretto|자바)\s*(?P<jv>\d{2})\b)"
-    r"|(?P<go>\bgolang\b|\bgo\s*1\.\d+|\b(?:in|using|written\s+in)\s+go\b(?![\s-]+(?:live|to|ahead|back|down|up|out|over|through|with|for)\b)"
-    r"|\bgo\s+(?:runtime|lambdas?|functions?)\b|\bgo\s*(?:언어|로)|고\s*언어|\brust\b|러스트"
-    r"|\bprovided\.al2023\b|(?<=\()go\b(?=\s*[,)]))"
-)
-
-
 def _runtime(match: re.Match[str]) -> str:
     if match.group("python"):
         return f"python{match.group('pv') or match.group('kpv')}"
@@ -59,16 +52,10 @@ def _runtime(match: re.Match[str]) -> str:
     return "provided.al2023"
 
 
-_read_runtime = reader(_RUNTIME, _runtime)
+_read_runtime = reader(PATTERNS["runtime"].pattern, _runtime)
 
 
 _UNIT = {"mb": 1, "mib": 1, "m": 1, "gb": 1024, "gib": 1024, "g": 1024}
-_MEMORY = (
-    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>mb|mib|gb|gib|g|m)\s*(?:of\s+)?(?:memory|ram|메모리)"
-    r"|(?:memory|ram|메모리)\s*(?:of|=|:|size|는|은|를)?\s*(?P<n2>\d+(?:\.\d+)?)\s*(?P<u2>mb|mib|gb|gib|g|m)?\b"
-    # "(python3.11, 3008 MB, 5 min timeout)": megabytes listed among the function's settings
-    r"|(?<=[,(/])\s*(?P<n3>\d{3,5})\s*(?P<u3>mb|mib)\b(?=\s*[,)/])"
-)
 
 
 def _megabytes(match: re.Match[str]) -> int:
@@ -77,21 +64,15 @@ def _megabytes(match: re.Match[str]) -> int:
     return round(number * _UNIT[unit])
 
 
-_read_memory = reader(_MEMORY, _megabytes)
+_read_memory = reader(PATTERNS["memory"].pattern, _megabytes)
 
 
 _SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "초": 1,
             "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "분": 60}  # fmt: skip
-_DURATION = r"(\d+)\s*[-\s]?\s*(seconds?|secs?|minutes?|mins?|s|m|초|분)"
-_TIMEOUT = re.compile(
-    rf"(?:timeout|time\s*out|타임아웃|제한\s*시간)\s*(?:of|=|:|is|는|은|을|를)?\s*{_DURATION}(?![a-z])"
-    rf"|{_DURATION}\s*(?:timeout|time\s*out|타임아웃|제한\s*시간)",
-    re.I,
-)
 
 
 def _read_timeout(text: str) -> Iterator[tuple[str, Any]]:
-    for match in _TIMEOUT.finditer(text):
+    for match in PATTERNS["timeout"].finditer(text):
         if re.search(
             r"visibility|가시성|idle|session|세션",
             text[max(0, match.start() - 12) : match.start()],
@@ -102,34 +83,12 @@ def _read_timeout(text: str) -> Iterator[tuple[str, Any]]:
         yield match.group(0).strip(), int(groups[0]) * _SECONDS[groups[1].lower()]
 
 
-_RESERVED = (
-    r"reserved\s+concurrency\s*(?:of|=|:|at|to)?\s*(\d+)|(\d+)\s+reserved\s+concurren"
-    r"|concurrency\s+(?:limit(?:ed)?|capped|cap)\s*(?:of|at|to)?\s*(\d+)"
-    r"|(?<!프로비저닝된 )(?<!프로비저닝 )동시성\s*(?:을|를|은|는)?\s*(\d+)\s*(?:개|으로|로)?\s*(?:로\s*)?(?:제한|예약|고정)"
-    r"|예약\s*동시성\s*(?:을|를|은|는)?\s*(\d+)"
-)
-_PROVISIONED = (
-    r"provisioned\s+concurrency\s*(?:of|=|:|at|to)?\s*(\d+)|(\d+)\s+(?:units\s+of\s+)?provisioned\s+concurren"
-    r"|(?:프로비저닝된|프로비저닝|프로비전드)\s*동시성\s*(?:을|를|은|는)?\s*(\d+)"
-)
-
-
 def _positive(match: re.Match[str]) -> int | None:
     """The match's first number, when it is at least 1."""
     number = int(next(g for g in match.groups() if g))
     return number if number >= 1 else None
 
 
-_BATCH = (
-    r"batch(?:es)?\s+(?:size\s+)?of\s+(\d+)|batch\s*size\s*(?:of|=|:|is)?\s*(\d+)"
-    r"|배치\s*(?:크기\s*)?(?:는|은|를)?\s*(\d+)\s*(?:개|건)?"
-)
-_PARALLEL = r"parallelization\s+factor\s*(?:of|=|:|is)?\s*(\d+)|병렬화\s*(?:계수|팩터)\s*(?:는|은|를)?\s*(\d+)"
-_STARTING = (
-    r"(?:start(?:ing)?|read(?:ing)?)\s+(?:position\s+)?(?:from|at)\s+(?:the\s+)?"
-    r"(latest|trim[_\s]horizon|oldest|beginning|newest)\b"
-    r"|starting[_\s]position\s*(?:of|=|:|is)?\s*(latest|trim[_\s]horizon)"
-)
 _POSITIONS = {"latest": "LATEST", "newest": "LATEST", "oldest": "TRIM_HORIZON",
               "beginning": "TRIM_HORIZON"}  # fmt: skip
 SQS_MAX_BATCH = 10  # more needs a batching window; keep SQS mappings as built
@@ -265,10 +224,18 @@ CAPABILITY = declare(
         "lambda.runtime": _about_lambda(_read_runtime),
         "lambda.memory_mb": _about_lambda(_read_memory),
         "lambda.timeout_s": _about_lambda(_read_timeout),
-        "lambda.reserved_concurrency": _about_lambda(reader(_RESERVED, _positive)),
-        "lambda.provisioned_concurrency": _about_lambda(reader(_PROVISIONED, _positive)),
-        "lambda.batch_size": _about_lambda(reader(_BATCH, _positive)),
-        "lambda.parallelization_factor": _about_lambda(reader(_PARALLEL, _positive)),
-        "lambda.starting_position": _about_lambda(reader(_STARTING, _starting_position)),
+        "lambda.reserved_concurrency": _about_lambda(
+            reader(PATTERNS["reserved"].pattern, _positive)
+        ),
+        "lambda.provisioned_concurrency": _about_lambda(
+            reader(PATTERNS["provisioned"].pattern, _positive)
+        ),
+        "lambda.batch_size": _about_lambda(reader(PATTERNS["batch"].pattern, _positive)),
+        "lambda.parallelization_factor": _about_lambda(
+            reader(PATTERNS["parallel"].pattern, _positive)
+        ),
+        "lambda.starting_position": _about_lambda(
+            reader(PATTERNS["starting"].pattern, _starting_position)
+        ),
     },
 )

@@ -24,6 +24,9 @@ from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network, spanned_zones
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("msk")
 
 BLOCK = "msk"
 VERSION_KEY = "msk.kafka_version"
@@ -42,28 +45,17 @@ read_version = reader(
     r"(?:kafka|msk|카프카)\s*(?:version|버전)?\s*(?:v|=|:)?\s*(\d\.\d{1,2}(?:\.\d{1,2}|\.x)?)(?![\d.])",
     lambda m: m.group(1),
 )
-_BROKERS = (
-    re.compile(r"(\d{1,2})\s*(?:kafka\s+|msk\s+)?brokers?\b", re.I),
-    re.compile(r"브로커\s*(?:를|는|수)?\s*(\d{1,2})\s*(?:개|대)"),
-    re.compile(r"(\d{1,2})\s*(?:개|대)의?\s*브로커"),
-)
 
 
 def read_brokers(text: str) -> Iterator[tuple[str, int]]:
-    for pattern in _BROKERS:
+    for pattern in PATTERNS.each("brokers"):
         match = pattern.search(text)
         if match and int(match.group(1)) > 0:
             yield match.group(0).strip(), int(match.group(1))
             return
 
 
-read_instance = reader(r"\bkafka\.[a-z][a-z0-9]*\.[a-z0-9]+\b", lambda m: m.group(0).lower())
-_STORAGE = (
-    r"(\d[\d,]*)\s*(gb|gib|tb|tib)\s+(?:of\s+)?(?:ebs\s+)?(?:storage|disk|volume)?\s*"
-    r"(?:per|for\s+each|on\s+each|each|/)\s*broker"
-    r"|\bbroker\s+(?:ebs\s+)?(?:storage|disk|volume)s?\s*(?:of|:|=|is)?\s*(\d[\d,]*)\s*(gb|gib|tb|tib)\b"
-    r"|브로커\s*(?:당|마다|별|하나당)\s*(?:EBS|스토리지|디스크|저장\s*공간|볼륨)?\s*(\d[\d,]*)\s*(gb|gib|tb|tib|기가|테라)"
-)
+read_instance = reader(PATTERNS["read_instance"].pattern, lambda m: m.group(0).lower())
 
 
 def _gigabytes(match: re.Match[str]) -> int | None:
@@ -77,22 +69,14 @@ def _gigabytes(match: re.Match[str]) -> int | None:
     return None
 
 
-read_storage = reader(_STORAGE, _gigabytes)
-_KAFKA = re.compile(r"kafka|\bmsk\b|카프카", re.I)
-_TOPIC_NAME = r"([A-Za-z0-9][A-Za-z0-9._-]{0,100})"
-_TOPIC = (
-    re.compile(rf"[\"'“‘]{_TOPIC_NAME}[\"'”’]\s*(?:kafka\s+)?topic", re.I),
-    re.compile(rf"\btopic\s+(?:called\s+|named\s+)?[\"'“‘]{_TOPIC_NAME}[\"'”’]", re.I),
-    re.compile(rf"[\"'“‘]?{_TOPIC_NAME}[\"'”’]?\s*(?:라는\s*|이라는\s*)?토픽"),
-    re.compile(rf"토픽\s*(?:이름은|이름:|명은)?\s*[\"'“‘]?{_TOPIC_NAME}"),
-)
+read_storage = reader(PATTERNS["storage"].pattern, _gigabytes)
 
 
 def read_topic(text: str) -> Iterator[tuple[str, str]]:
     """The Kafka topic a consumer reads, when the message is about Kafka."""
-    if not _KAFKA.search(text):
+    if not PATTERNS["kafka"].search(text):
         return
-    for pattern in _TOPIC:
+    for pattern in PATTERNS.each("topic"):
         match = pattern.search(text)
         if match and re.search(r"[A-Za-z]", match.group(1)):
             yield match.group(0).strip(), match.group(1)
@@ -100,7 +84,7 @@ def read_topic(text: str) -> Iterator[tuple[str, str]]:
 
 
 read_serverless = reader(
-    r"\bmsk\s+serverless\b|\bserverless\s+(?:msk|kafka)\b|MSK\s*서버리스|서버리스\s*(?:MSK|카프카)",
+    PATTERNS["read_serverless"].pattern,
     lambda m: True,
 )
 

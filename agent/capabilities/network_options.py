@@ -16,22 +16,16 @@ from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, instances, resolve
+from autcloud.agent.patterns import patterns
 from autcloud.agent.regions import get_region
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("network_options")
 
 MIN_AZS, MAX_AZS = 2, 6
 MIN_PREFIX, MAX_PREFIX = 16, 20  # subnets are /prefix+8; /28 is the smallest AWS subnet
 
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "두": 2, "세": 3, "네": 4}
-_N = r"(\d|two|three|four|five|six)"
-_ZONES = r"(?:availability\s+zones?|azs?|a\.z\.s?|zones)"
-_AZ_COUNT = (
-    rf"\b(?:across|over|in|spanning|spans?|using|use)\s+{_N}\s+{_ZONES}(?![\w-])"
-    rf"|\b{_N}[\s-]*{_ZONES}(?![\w-])"
-    rf"|\b{_ZONES}\s*(?:는|은|을|를)?\s*(?:count\s*)?(?:=|:|of)?\s*(\d)\s*개?"
-    r"|(\d|두|세|네)\s*개\s*(?:의\s*)?(?:가용\s*영역|az|존|가용영역)"
-    r"|(?:가용\s*영역|az)\s*(\d)\s*개"
-)
 
 
 def _zone_count(match: re.Match[str]) -> int | None:
@@ -39,64 +33,16 @@ def _zone_count(match: re.Match[str]) -> int | None:
     return _NUMBERS.get(word.lower()) or (int(word) if word.isdigit() else None)
 
 
-_NAT = re.compile(
-    r"(?P<per>\bnat(?:\s+gateways?|\s+gws?)?\s+(?:per|in\s+each|in\s+every|for\s+each|for\s+every)\s+"
-    r"(?:az|zone|availability\s+zone)\b"
-    r"|\b(?:one|a)\s+nat(?:\s+gateway)?\s+(?:per|in\s+each|in\s+every)\s+(?:az|zone|availability\s+zone)\b"
-    r"|\bper[\s-](?:az|zone)\s+nat(?:\s+gateways?)?\b"
-    r"|(?:az|가용\s*영역|존)\s*(?:마다|별로?|당)\s*(?:하나씩\s*)?nat"
-    r"|nat(?:\s*게이트웨이)?\s*(?:를|을|는|은)?\s*(?:az|가용\s*영역|존)\s*(?:마다|별로?|당))"
-    r"|(?P<single>\b(?:one|1|a\s+single|single|one\s+shared|a\s+shared|shared)\s+nat(?:\s+gateways?)?\b"
-    r"(?!\s+(?:per|in\s+each|in\s+every|for\s+each)\b)"
-    r"|nat(?:\s*게이트웨이)?\s*(?:는|은)?\s*(?:하나|한\s*개|1\s*개)"
-    r"|(?:단일|하나의|공유)\s*nat)",
-    re.I,
-)
-
-
-_NO_NAT = re.compile(
-    r"\b(?:no|without(?:\s+a)?|skip(?:\s+the)?|drop(?:\s+the)?|remove(?:\s+the)?)\s+nat(?:\s+gateways?|\s+gws?)?\b"
-    r"|\bnat(?:\s+gateways?)?\s+(?:is\s+)?(?:not\s+needed|isn't\s+needed)"
-    r"|nat(?:\s*게이트웨이)?\s*(?:는|은|를|을)?\s*(?:없이|필요\s*없|빼|제거|안\s*(?:써|쓰|둬|두))",
-    re.I,
-)
-
-
 def _read_nat(text: str) -> Iterator[tuple[str, Any]]:
-    for match in _NO_NAT.finditer(text):
+    for match in PATTERNS["no_nat"].finditer(text):
         yield match.group(0).strip(), "none"
-    for match in _NAT.finditer(text):
-        if _NO_NAT.search(text, max(0, match.start() - 12), match.end() + 12):
+    for match in PATTERNS["nat"].finditer(text):
+        if PATTERNS["no_nat"].search(text, max(0, match.start() - 12), match.end() + 12):
             continue
         yield match.group(0).strip(), "per_az" if match.group("per") else "single"
 
 
-# "private subnets only", "no internet gateway": nothing in the VPC reaches the internet directly.
-_NO_INTERNET = (
-    r"\b(?:no|without(?:\s+an?)?)\s+(?:internet\s+gateway|igw)\b"
-    r"|\b(?:internet\s+gateway|igw)\s+(?:is\s+)?not\s+needed"
-    r"|\bprivate\s+subnets\s+only\b|\bonly\s+private\s+subnets\b"
-    r"|(?:인터넷\s*게이트웨이|igw)\s*(?:는|은|를|을)?\s*(?:필요\s*없|없이|빼|제거|두지\s*마)"
-    r"|프라이빗\s*서브넷만"
-)
-
-
 _CIDR = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
-_VPC_WORDS = re.compile(
-    r"\b(?:vpc|cidr\s+block|address\s+space|ip\s+range|network\s+range)\b|대역|네트워크", re.I
-)
-_ALLOW_WORDS = re.compile(
-    r"\b(?:from|only|office|ip|allow(?:ed)?|allowlist|whitelist|restrict(?:ed)?|source)\b|사무실|허용|에서만",
-    re.I,
-)
-
-
-# Ranges that belong to someone else: VPN clients, the office, a data centre or factory network.
-_OTHER_NETWORK = re.compile(
-    r"\b(?:client|clients|on-?prem(?:ises)?|office|data\s*cent(?:er|re)|idc|customer|peer|remote)\b"
-    r"|클라이언트|사내망|공장망|본사|온프레미스|데이터\s*센터|사무실|고객",
-    re.I,
-)
 
 
 def _read_vpc_cidr(text: str) -> Iterator[tuple[str, Any]]:
@@ -119,10 +65,13 @@ def _vpc_cidrs(text: str) -> Iterator[tuple[str, str, bool]]:
             continue
         before = text[max(0, match.start() - 30) : match.start()]
         after = text[match.end() : match.end() + 12]
-        vpc, allow = _nearest(_VPC_WORDS, before, after), _nearest(_ALLOW_WORDS, before, after)
+        vpc, allow = (
+            _nearest(PATTERNS["vpc_words"], before, after),
+            _nearest(PATTERNS["allow_words"], before, after),
+        )
         if allow is not None and (vpc is None or allow < vpc):
             continue  # an allowed source, not the VPC's range
-        other = _nearest(_OTHER_NETWORK, before, "")
+        other = _nearest(PATTERNS["other_network"], before, "")
         if other is not None and (vpc is None or other < vpc):
             continue  # the clients', the office's or the data centre's range
         if vpc is not None or private_range(network):
@@ -311,9 +260,6 @@ def _set_vpc_cidr(bp: Blueprint, cidr: Any) -> None:
     bp.variables["vpc_cidr"] = dataclasses.replace(variable, default=str(network))
 
 
-_ISOLATED = r"\b(?:isolated|database|db|data)\s+subnets?\b|(?:격리|데이터베이스|db|데이터)\s*(?:전용\s*)?서브넷"
-
-
 def _network_asked(ctx: Context) -> bool:
     """The request lays out a VPC itself (its CIDR block or its NAT gateways): it wants one
     even when nothing in the design would need a VPC ("just the network for now")."""
@@ -345,10 +291,10 @@ CAPABILITY = declare(
     "network_options",
     build=build,
     readers={
-        "network.az_count": reader(_AZ_COUNT, _zone_count),
+        "network.az_count": reader(PATTERNS["az_count"].pattern, _zone_count),
         "network.nat": _read_nat,
         "network.vpc_cidr": _read_vpc_cidr,
-        "network.internet": reader(_NO_INTERNET, lambda match: "none"),
-        "network.isolated": reader(_ISOLATED, lambda match: "data"),
+        "network.internet": reader(PATTERNS["no_internet"].pattern, lambda match: "none"),
+        "network.isolated": reader(PATTERNS["isolated"].pattern, lambda match: "data"),
     },
 )

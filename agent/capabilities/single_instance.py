@@ -9,45 +9,25 @@ balancer's target group when the design has one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, tags
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import Requirements
+
+PATTERNS = patterns("single_instance")
 
 BLOCK = "single_instance"
 DEFAULT_ROOT_GB = 20
 
-_SERVER = r"(?:ec2\s+)?(?:instance|server|vm|virtual\s+machine|box|machine|host)"
-_ONE = re.compile(
-    # "one t3.small EC2 instance", "a single server", "1 EC2 instance"
-    rf"\b(?:one|a\s+single|single|1)\s+(?:[\w.()-]+\s+){{0,3}}?{_SERVER}\b(?!s)"
-    # "a GitLab server on EC2"
-    rf"|\b(?:an?|one)\s+(?:[\w.-]+\s+){{0,2}}server\s+on\s+(?:an?\s+)?ec2\b"
-    # "운영 서버 하나", "EC2 m6i.large 1대", "인스턴스 한 대"
-    r"|(?:서버|인스턴스|ec2(?:[^,.。]|\.(?=\S)){0,30}?)\s*(?:하나|한\s*대|1\s*대|1\s*개|단일)"
-    r"|(?:단일|한\s*대의?)\s*(?:ec2|서버|인스턴스)"
-    # "GitLab 서버를 EC2(...)로": one named server put on EC2
-    r"|서버를\s*ec2",
-    re.I,
-)
-_MANY = re.compile(
-    r"auto\s*scaling|\basg\b|오토\s*스케일링|\b(?:min(?:imum)?|max(?:imum)?)\s*\d|최소|최대"
-    r"|\b(?:[2-9]|\d{2,}|two|three|four|five|several)\s+(?:ec2\s+)?(?:instances|servers|vms)\b",
-    re.I,
-)
-_CONTAINERS = re.compile(
-    r"\b(?:ecs|eks|containers?|docker|wordpress|kubernetes)\b|컨테이너|워드프레스", re.I
-)
-
 
 def _read_single(text: str) -> Iterator[tuple[str, Any]]:
-    if _MANY.search(text) or _CONTAINERS.search(text):
+    if PATTERNS["many"].search(text) or PATTERNS["containers"].search(text):
         return
-    match = _ONE.search(text)
+    match = PATTERNS["one"].search(text)
     if match:
         yield match.group(0).strip(), "single"
 

@@ -31,34 +31,21 @@ from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
 from autcloud.agent.ledger import Evidence, instances
 from autcloud.agent.lexicon import lexicon
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("step_functions")
 
 KEY = "sfn.steps"
 ATTEMPTS_KEY = "sfn.max_attempts"
 ON_FAILURE_KEY = "sfn.on_failure"
 NAME_KEY = "sfn.name"
-_WORKFLOW = re.compile(
-    r"step\s*functions?|state\s*machine|workflow|워크\s*플로우?|스텝\s*펑션|스테이트\s*머신", re.I
-)
-_ATTEMPTS = re.compile(
-    r"\bretr(?:y|ies|ied)\s+(?:each\s+step\s+|it\s+)?(?:up\s+to\s+)?(\d{1,2})\s*(?:times|x)\b"
-    r"|\b(\d{1,2})\s+retries\b|\bmax(?:imum)?\s*attempts\s*(?:of|=|:)?\s*(\d{1,2})"
-    r"|재시도\s*(?:는|를)?\s*(\d{1,2})\s*(?:번|회)|(\d{1,2})\s*(?:번|회)\s*재시도",
-    re.I,
-)
-_ON_FAILURE = re.compile(
-    r"\b(?:if|when|on)\s+(?:any\s+)?(?:a\s+|the\s+)?(?:step|it|workflow|execution|run|state\s+machine)s?\s+fail\w*"
-    r"[^.;]{0,60}?\b(?:sns|alert|notify|notification|publish|page)"
-    r"|\bfail(?:ures?|ed)\b[^.;]{0,30}?\b(?:go|goes|sent|published)\s+to\s+(?:an?\s+|the\s+)?sns"
-    r"|(?:실패\s*(?:하면|시|할\s*때|되면))[^.;]{0,20}?(?:SNS|알림|통보)",
-    re.I,
-)
 
 
 def read_attempts(text: str) -> Iterator[tuple[str, int]]:
-    if not _WORKFLOW.search(text):
+    if not PATTERNS["workflow"].search(text):
         return
-    for match in _ATTEMPTS.finditer(text):
+    for match in PATTERNS["attempts"].finditer(text):
         number = next((int(g) for g in match.groups() if g is not None), 0)
         if 0 <= number <= 10:
             yield match.group(0).strip(), number
@@ -66,9 +53,9 @@ def read_attempts(text: str) -> Iterator[tuple[str, int]]:
 
 
 def read_on_failure(text: str) -> Iterator[tuple[str, str]]:
-    if not _WORKFLOW.search(text):
+    if not PATTERNS["workflow"].search(text):
         return
-    match = _ON_FAILURE.search(text)
+    match = PATTERNS["on_failure"].search(text)
     if match:
         yield match.group(0).strip(), "sns"
 
@@ -188,9 +175,6 @@ _KO_PATTERNS = (
     re.compile(rf"({_KO_LIST})\s*(?:의\s*)?(?:단계|순서|함수|람다|스텝)"),
     re.compile(rf"(?:단계|스텝)\s*(?:는|은|:)?\s*({_KO_LIST})"),
 )
-_KO_CONTEXT = re.compile(
-    r"스텝\s*펑션|스텝펑션|상태\s*머신|워크플로|step functions?|state machine", re.I
-)
 _KO_BARE = re.compile(rf"({_KO_LIST})")
 _STOP = {
     "and", "then", "the", "a", "an", "with", "step", "steps", "fail", "fails", "failed",
@@ -261,7 +245,7 @@ def read(text: str) -> Iterator[tuple[str, str]]:
     # "집계 람다 → 검수 람다 → 지급요청 람다": the noun after each step, once at the end
     text = re.sub(r"([가-힣]+)\s*(?:람다|함수)(?=\s*(?:→|->|=>))", r"\1", text)
     korean = [(_KO_PATTERNS[0], True, False), (_KO_PATTERNS[1], True, True)]
-    if _KO_CONTEXT.search(text):
+    if PATTERNS["ko_context"].search(text):
         korean.append((_KO_BARE, True, True))
     candidates = [
         (_EN_PATTERNS[0], False, True),

@@ -13,15 +13,11 @@ from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.edge import managed_rule
 from autcloud.agent.hcl import Block
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("waf_options")
 
 MIN_LIMIT, MAX_LIMIT = 10, 2_000_000_000  # what WAF accepts for a five-minute window
-
-_LIMIT = (
-    r"(\d[\d,]*)\s*(?:requests?|reqs?|calls?)\s*(?:per|every|/|in)\s*(?:5|five)[\s-]*min(?:ute)?s?"
-    r"(?:\s*(?:per|from\s+(?:one|a|each|the\s+same))\s+(?:client\s+)?ip)?"
-    r"|ip\s*(?:당|별로?)\s*5\s*분(?:에|당|동안)?\s*(\d[\d,]*)\s*(?:건|회|요청|번)"
-    r"|5\s*분(?:에|당|동안)?\s*ip\s*(?:당|별로?)\s*(\d[\d,]*)\s*(?:건|회|요청|번)"
-)
 
 
 def _limit(match: re.Match[str]) -> int | None:
@@ -29,7 +25,7 @@ def _limit(match: re.Match[str]) -> int | None:
     return value if MIN_LIMIT <= value <= MAX_LIMIT else None
 
 
-_read_limit = reader(_LIMIT, _limit)
+_read_limit = reader(PATTERNS["limit"].pattern, _limit)
 
 
 # Managed rule groups people name by the attack they stop.
