@@ -1,7 +1,7 @@
 """Pricers for the billing formulas many resource types share, made from a row of values.
 
 A type whose price is one figure from the table (a flat monthly price, an hourly price all
-month, or a usage figure at a unit price) is a row in its module's pricer table, e.g.
+month, or a usage figure at a unit price, shown as it is or in millions) is a row in its module's pricer table, e.g.
 ``hourly_pricer("public_ipv4_hour", "public IPv4")``; a type that needs its own arithmetic keeps a
 function of its own.
 """
@@ -46,11 +46,29 @@ def usage_pricer(
     resource's own type) share the figure evenly."""
 
     def price(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-        types = shared_by or (address.split(".", 1)[0],)
-        amount = float(getattr(ctx.usage, field)) * ctx.share(*types)
+        amount = _share_of(ctx, field, address, shared_by)
         unit_price = ctx.price(kind)
         return Priced(
             amount / per * unit_price, f"{qty(amount)} {what} @ {usd(unit_price)}{unit}{note}"
         )
 
     return price
+
+
+def millions_pricer(field: str, kind: str, what: str) -> Pricer:
+    """Billed per million of a usage figure shared by resources of the type, and shown in
+    millions: "0.5M <what> @ $x/M"."""
+
+    def price(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
+        millions = _share_of(ctx, field, address, ()) / 1e6
+        per_million = ctx.price(kind)
+        return Priced(millions * per_million, f"{qty(millions)}M {what} @ {usd(per_million)}/M")
+
+    return price
+
+
+def _share_of(ctx: PricingContext, field: str, address: str, shared_by: tuple[str, ...]) -> float:
+    """This resource's even share of the usage figure ``field``, spread over the resources of
+    ``shared_by`` (default: of the type of ``address``)."""
+    types = shared_by or (address.split(".", 1)[0],)
+    return float(getattr(ctx.usage, field)) * ctx.share(*types)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from autcloud.agent.cost.context import Attrs, Priced, Pricer, PricingContext, qty, usd
-from autcloud.agent.cost.formulas import monthly_pricer, usage_pricer
+from autcloud.agent.cost.formulas import millions_pricer, monthly_pricer, usage_pricer
 
 
 def price_ssm_parameter(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
@@ -68,17 +68,6 @@ def price_sqs_queue(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
         f"{qty(messages)} {kind} messages × {REQUESTS_PER_SQS_MESSAGE} requests"
         f" @ {usd(per_million)}/M requests",
     )
-
-
-def _per_million(rtype: str, kind: str, what: str) -> Pricer:
-    """A pricer for ``messages_per_month`` shared by resources of ``rtype``."""
-
-    def price(ctx: PricingContext, attrs: Attrs, address: str) -> Priced:
-        millions = ctx.usage.messages_per_month * ctx.share(rtype) / 1e6
-        per_million = ctx.price(kind)
-        return Priced(millions * per_million, f"{qty(millions)}M {what} @ {usd(per_million)}/M")
-
-    return price
 
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
@@ -274,9 +263,9 @@ SERVICE_PRICERS: dict[str, Pricer] = {
     "aws_cloudwatch_dashboard": monthly_pricer("cloudwatch_dashboard_month", "dashboard"),
     "aws_cloudtrail": price_cloudtrail,
     "aws_sqs_queue": price_sqs_queue,
-    "aws_sns_topic": _per_million("aws_sns_topic", "sns_publish_million", "publishes"),
-    "aws_cloudwatch_event_bus": _per_million(
-        "aws_cloudwatch_event_bus", "eventbridge_event_million", "custom events"
+    "aws_sns_topic": millions_pricer("messages_per_month", "sns_publish_million", "publishes"),
+    "aws_cloudwatch_event_bus": millions_pricer(
+        "messages_per_month", "eventbridge_event_million", "custom events"
     ),
     "aws_scheduler_schedule": price_schedule,
     "aws_kinesis_stream": price_kinesis_stream,
