@@ -132,17 +132,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
             f"The application's way in: files owned by uid/gid 1000 under {path}, whatever the client claims.",
             {
                 "file_system_id": Expr("aws_efs_file_system.shared.id"),
-                "posix_user": Block("posix_user", body={"uid": 1000, "gid": 1000}),
-                "root_directory": Block(
-                    "root_directory",
-                    body={
-                        "path": path,
-                        "creation_info": Block(
-                            "creation_info",
-                            body={"owner_uid": 1000, "owner_gid": 1000, "permissions": "0750"},
-                        ),
-                    },
-                ),
+                **_identity(path, 1000, "0750"),
                 "tags": tags("shared-app"),
             },
             block=BLOCK,
@@ -161,23 +151,31 @@ def build(bp: Blueprint, ctx: Context) -> None:
     )
 
 
+def _identity(path: str, uid: int, permissions: str) -> dict[str, Block]:
+    """An access point's POSIX user (uid = gid, whatever the client claims) and its root
+    directory ``path``, created owned by that user with ``permissions``."""
+    return {
+        "posix_user": Block("posix_user", body={"uid": uid, "gid": uid}),
+        "root_directory": Block(
+            "root_directory",
+            body={
+                "path": path,
+                "creation_info": Block(
+                    "creation_info",
+                    body={"owner_uid": uid, "owner_gid": uid, "permissions": permissions},
+                ),
+            },
+        ),
+    }
+
+
 def remount(bp: Blueprint, *, path: str, uid: int, container_path: str, purpose: str) -> None:
     """Point the shared file system's access point and the task's mount at another directory,
     owned by another POSIX user (WordPress: wp-content as www-data)."""
     point = bp.find("aws_efs_access_point.shared")
     if point is None:
         return
-    point.body["posix_user"] = Block("posix_user", body={"uid": uid, "gid": uid})
-    point.body["root_directory"] = Block(
-        "root_directory",
-        body={
-            "path": path,
-            "creation_info": Block(
-                "creation_info",
-                body={"owner_uid": uid, "owner_gid": uid, "permissions": "0755"},
-            ),
-        },
-    )
+    point.body.update(_identity(path, uid, "0755"))
     point.reason = (
         f"{purpose}: files owned by uid/gid {uid} under {path}, whatever the client claims."
     )

@@ -31,21 +31,17 @@ BLOCK = "nlb"
 DEFAULT_PORT = 443
 
 
-def _port(match: Any) -> int | None:
-    value = int(match.group(1))
+def _port_of(match: Any) -> int | None:
+    """The port a reader matched (whichever alternative did), if it is a port at all."""
+    value = int(next(g for g in match.groups() if g))
     return value if 1 <= value <= 65535 else None
 
 
 read_port = reader(
     r"\b(?:tcp|udp|tls)\s*(?:listener\s*)?(?:on\s*)?(?:port|포트)?\s*:?\s*(\d{2,5})\b"
     r"|\b(\d{2,5})\s*(?:번\s*)?포트\s*(?:로\s*|에서\s*|는\s*)?(?:tls|udp)",
-    lambda m: _port_of(m),
+    _port_of,
 )
-
-
-def _port_of(match: Any) -> int | None:
-    value = int(next(g for g in match.groups() if g))
-    return value if 1 <= value <= 65535 else None
 
 
 def _protocol(match: Any) -> str:
@@ -63,18 +59,13 @@ read_protocol = reader(
 )
 
 
-def _target_port(match: Any) -> int | None:
-    value = int(match.group(1))
-    return value if 1 <= value <= 65535 else None
-
-
 # The port behind the balancer when it differs from the listener: "뒤로는 1883 TCP로",
 # "forward to the brokers on TCP 1883".
 read_target_port = reader(
     r"(?:뒤로는|뒤쪽은|백엔드는?|타깃은?|타겟은?)\s*(\d{2,5})\s*(?:번\s*)?(?:포트\s*)?(?:tcp|로)"
     r"|\b(?:forward\w*|pass\w*|send\w*)\s+(?:it\s+|traffic\s+|connections\s+)?(?:on\s+)?to\s+"
     r"(?:the\s+)?(?:\w+\s+)?(?:on\s+)?(?:plain\s+)?(?:tcp\s+)?(?:port\s+)?(\d{2,5})\b",
-    lambda m: _port_of(m),
+    _port_of,
 )
 
 

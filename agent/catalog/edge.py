@@ -386,17 +386,23 @@ def add_cdn_for_api(
         "domain_name": host,
         **({"origin_path": path} if path is not None else {}),
         "origin_id": "api",
-        "custom_origin_config": Block(
-            "custom_origin_config",
-            body={
-                "http_port": 80,
-                "https_port": 443,
-                "origin_protocol_policy": "https-only",
-                "origin_ssl_protocols": ["TLSv1.2"],
-            },
-        ),
+        "custom_origin_config": _custom_origin("https-only"),
     }
     _distribution(bp, ctx, origin="api", api_origin=api_origin, web_acl=web_acl)
+
+
+def _custom_origin(protocol_policy: str) -> Block:
+    """How CloudFront reaches an origin that is not a bucket: the standard ports, TLS 1.2 when
+    ``protocol_policy`` lets it use HTTPS."""
+    return Block(
+        "custom_origin_config",
+        body={
+            "http_port": 80,
+            "https_port": 443,
+            "origin_protocol_policy": protocol_policy,
+            "origin_ssl_protocols": ["TLSv1.2"],
+        },
+    )
 
 
 def _distribution(
@@ -466,15 +472,7 @@ def _distribution(
         origin_block = {
             "domain_name": Expr("aws_lb.app.dns_name"),
             "origin_id": "app",
-            "custom_origin_config": Block(
-                "custom_origin_config",
-                body={
-                    "http_port": 80,
-                    "https_port": 443,
-                    "origin_protocol_policy": "https-only" if domain else "http-only",
-                    "origin_ssl_protocols": ["TLSv1.2"],
-                },
-            ),
+            "custom_origin_config": _custom_origin("https-only" if domain else "http-only"),
         }
         cache_policy = CACHING_DISABLED
     if domain:
