@@ -100,12 +100,19 @@ def _tags(ctx: ScanContext, arns: list[str]) -> dict[str, dict[str, str]]:
     }
 
 
+# The ELBv2 call that reads an item's attributes, and the field it is given the ARN in.
+_ATTRIBUTES_CALLS = {
+    "elasticloadbalancing:loadbalancer": ("describe_load_balancer_attributes", "LoadBalancerArn"),
+    "elasticloadbalancing:targetgroup": ("describe_target_group_attributes", "TargetGroupArn"),
+}
+
+
 def _described(
-    ctx: ScanContext, kind: str, arn_field: str, attributes_call: str
+    ctx: ScanContext, kind: str
 ) -> list[tuple[dict[str, Any], dict[str, str], dict[str, str]]]:
-    """(item, tags, attributes) of each ``kind`` item; ``attributes_call`` is the ELBv2 call
-    that reads an item's attributes, given its ARN under ``arn_field``."""
+    """(item, tags, attributes) of each ``kind`` item."""
     client = ctx.client("elbv2")
+    attributes_call, arn_field = _ATTRIBUTES_CALLS[kind]
     items = [resource.item for resource in ctx.resources(kind)]
     tags = _tags(ctx, [item[arn_field] for item in items])
     describe = getattr(client, attributes_call)
@@ -119,25 +126,21 @@ def _described(
 
 
 def collect_load_balancers(ctx: ScanContext) -> list[Found]:
-    described = _described(
-        ctx,
-        "elasticloadbalancing:loadbalancer",
-        "LoadBalancerArn",
-        "describe_load_balancer_attributes",
-    )
+    described = _described(ctx, "elasticloadbalancing:loadbalancer")
     found: list[Found] = []
     for lb, tags, attributes in described:
         subnets = [
             zone["SubnetId"] for zone in lb.get("AvailabilityZones", []) if zone.get("SubnetId")
         ]
-        settings, blocks, unrecorded = _lb_settings(lb.get("Type", "application"), attributes)
+        lb_type = lb.get("Type", "application")
+        settings, blocks, unrecorded = _lb_settings(lb_type, attributes)
         found.append(
             ctx.record(
                 "aws_lb",
                 lb,
                 tags=tags,
                 arguments={
-                    "load_balancer_type": lb.get("Type", "application"),
+                    "load_balancer_type": lb_type,
                     "internal": lb.get("Scheme") == "internal",
                     "subnets": [Ref(subnet) for subnet in subnets],
                     "security_groups": [Ref(g) for g in lb.get("SecurityGroups", [])] or None,
@@ -233,12 +236,7 @@ def _action(action: dict[str, Any]) -> Block | None:
 
 
 def collect_target_groups(ctx: ScanContext) -> list[Found]:
-    described = _described(
-        ctx,
-        "elasticloadbalancing:targetgroup",
-        "TargetGroupArn",
-        "describe_target_group_attributes",
-    )
+    described = _described(ctx, "elasticloadbalancing:targetgroup")
     found = []
     for group, tags, attributes in described:
         lambda_target = group.get("TargetType") == "lambda"
