@@ -71,6 +71,15 @@ def test_the_exit_codes_a_command_returns_are_in_the_table(command: str) -> None
     assert returned <= set(command_table()[command].exits)
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_exit_codes_of_the_module_docstring_are_the_tables(command: str) -> None:
+    """The docstring is ``autcloud COMMAND --help``'s text (or the module's own description)."""
+    doc = importlib.import_module(f"autcloud.commands.{command}").__doc__ or ""
+    paragraph = doc[doc.index("Exit codes:") :].split("\n\n")[0]
+    named = {int(code) for code in re.findall(r"(?:^|[:,] ?|\n)(\d+) ", paragraph)}
+    assert named == set(command_table()[command].exits)
+
+
 def test_the_check_finds_an_undocumented_option() -> None:
     # The checks can fail: a section without one of its options no longer matches.
     section = _section(REFERENCE.read_text(encoding="utf-8"), "scan")
