@@ -9,43 +9,19 @@ import re
 from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.hcl import Expr
+from autcloud.agent.patterns import patterns
 
-_NUM = r"(\d+(?:\.\d+)?)"
-_ABOVE = r"(?:above|over|exceeds?|more\s+than|greater\s+than|>=?|>)"
+PATTERNS = patterns("alarm_options")
 
-_CPU = reader(
-    rf"\bCPU(?:\s+(?:usage|utili[sz]ation))?\s+(?:is\s+|goes\s+|stays\s+)?{_ABOVE}\s*{_NUM}\s*%"
-    rf"|\bCPU\s*(?:사용률|사용량)?\s*(?:이|가)?\s*{_NUM}\s*%\s*(?:를|을)?\s*(?:넘|초과|이상)",
-    lambda m: _num(m.group(1) or m.group(2)),
-)
-_5XX = reader(
-    rf"\b5xx(?:\s+(?:errors?|responses?|codes?))?\s+(?:is\s+|goes\s+)?{_ABOVE}\s*{_NUM}\b(?!\s*%)"
-    rf"|\b5xx(?:\s*에러|\s*오류)?\s*(?:가|이)?\s*(?:\d+\s*분에?\s*)?{_NUM}\s*(?:건|개|번|회)\s*(?:를|을|이)?\s*(?:넘|초과|이상)",
-    lambda m: _num(m.group(1) or m.group(2)),
-)
+
+_CPU = reader(PATTERNS["cpu"].pattern, lambda m: _num(m.group(1) or m.group(2)))
+_5XX = reader(PATTERNS["5xx"].pattern, lambda m: _num(m.group(1) or m.group(2)))
 _CONSECUTIVE = reader(
-    r"\b(\d+|two|three|four|five)\s+(?:consecutive|successive|straight)\s+(?:failures|failed|errors|periods|checks|times)"
-    r"|\bfails?\s+(\d+|two|three|four|five)\s+times\s+in\s+a\s+row"
-    r"|연속\s*(?:으로\s*)?(\d+)\s*(?:번|회)",
+    PATTERNS["consecutive"].pattern,
     lambda m: _count(m.group(1) or m.group(2) or m.group(3)),
 )
-_P99 = reader(
-    r"\b(p9[059](?:\.9)?)\s+(?:target\s+)?(?:response\s+time|latency)"
-    r"(?:\s+(?:is\s+|goes\s+)?(?:above|over|exceeds?|>)\s*\d+(?:\.\d+)?\s*(?:ms|milliseconds?|s|sec(?:onds?)?)\b)?"
-    r"|\b(p9[059](?:\.9)?)\s*(?:응답\s*시간|지연\s*시간|레이턴시)(?:\s*(?:이|가)?\s*\d+(?:\.\d+)?\s*(?:ms|밀리초|초))?",
-    lambda m: (m.group(1) or m.group(2)).lower(),
-)
-_LATENCY_LIMIT = re.compile(
-    r"\bp9[059](?:\.9)?\s+(?:target\s+)?(?:response\s+time|latency)\s+(?:is\s+|goes\s+)?"
-    r"(?:above|over|exceeds?|>)\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec(?:onds?)?)\b"
-    r"|\bp9[059](?:\.9)?\s*(?:응답\s*시간|지연\s*시간|레이턴시)\s*(?:이|가)?\s*(\d+(?:\.\d+)?)\s*(ms|밀리초|초)",
-    re.I,
-)
-_HTTPS_ENDPOINT = reader(
-    r"(?:subscription|subscribe|pagerduty|opsgenie|구독)[^\n]{0,80}?"
-    r"(https://[\w.-]+(?:/[\w./%~:@!$&'()*+,;=?-]*)?)",
-    lambda m: m.group(1).rstrip(".,)"),
-)
+_P99 = reader(PATTERNS["p99"].pattern, lambda m: (m.group(1) or m.group(2)).lower())
+_HTTPS_ENDPOINT = reader(PATTERNS["https_endpoint"].pattern, lambda m: m.group(1).rstrip(".,)"))
 
 _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 
@@ -70,7 +46,7 @@ def _latency_seconds(match: re.Match[str]) -> float:
     return value / 1000 if unit.startswith("m") or unit == "밀리초" else value
 
 
-_LATENCY_THRESHOLD = reader(_LATENCY_LIMIT.pattern, _latency_seconds)
+_LATENCY_THRESHOLD = reader(PATTERNS["latency_limit"].pattern, _latency_seconds)
 
 
 def build(bp: Blueprint, ctx: Context) -> None:

@@ -16,7 +16,10 @@ from autcloud.agent.capabilities.base import declare
 from autcloud.agent.capabilities.eventbridge import _allow_topic_publish
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr, jsonencode
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import Requirements
+
+PATTERNS = patterns("batch_options")
 
 ENVIRONMENT = "aws_batch_compute_environment.fargate"
 JOB = "aws_batch_job_definition.main"
@@ -26,18 +29,12 @@ FARGATE_MEMORY = {
     4: (8192, 30720), 8: (16384, 61440), 16: (32768, 122880),
 }  # fmt: skip
 
-_BATCH = re.compile(
-    r"\baws\s+batch\b|\bbatch\s+(?:jobs?|compute|environments?)\b|\bjob\s+(?:queue|definition)s?\b"
-    r"|배치\s*(?:작업|잡|환경)|잡\s*(?:큐|정의)|aws\s*batch",
-    re.I,
-)
-
 
 def _about_batch(
     read: Callable[[str], Iterator[tuple[str, Any]]],
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
     def guarded(text: str) -> Iterator[tuple[str, Any]]:
-        if _BATCH.search(text):
+        if PATTERNS["batch"].search(text):
             yield from read(text)
 
     return guarded
@@ -60,14 +57,8 @@ def _read_max_vcpus(text: str) -> Iterator[tuple[str, Any]]:
         yield match.group(0).strip(), int(match.group(1))
 
 
-_JOB_SIZE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*vcpus?\s*(?:/|,|and|with|및|에)?\s*(\d+(?:\.\d+)?)\s*(gb|gib|mb|mib)\b",
-    re.I,
-)
-
-
 def _job_size(text: str) -> Iterator[tuple[str, float, int]]:
-    for match in _JOB_SIZE.finditer(text):
+    for match in PATTERNS["job_size"].finditer(text):
         unit = match.group(3).lower()
         memory = float(match.group(2)) * (1024 if unit.startswith("g") else 1)
         yield match.group(0).strip(), float(match.group(1)), round(memory)
@@ -83,17 +74,11 @@ def _read_job_vcpus(text: str) -> Iterator[tuple[str, Any]]:
         yield quote, f"{vcpus:g}"
 
 
-_FAILURE_ALERT = re.compile(
-    r"\b(?:jobs?|batch)\s+(?:fails?|failures?|failed)\b.{0,60}?\b(?:sns|notif\w*|alert\w*|page|e-?mail)\b"
-    r"|\b(?:notif\w*|alert\w*)\b.{0,40}?\b(?:on|when|if)\s+(?:a\s+|the\s+)?(?:jobs?|batch)\s+fail\w*"
-    r"|(?:잡|작업)\s*(?:이|가)?\s*실패\S*.{0,30}?(?:sns|알림|알려|통보)",
-    re.I,
-)
 FAILURE_RULE = "batch_job_failed"
 
 
 def _read_failure_alert(text: str) -> Iterator[tuple[str, Any]]:
-    match = _FAILURE_ALERT.search(text)
+    match = PATTERNS["failure_alert"].search(text)
     if match:
         yield match.group(0).strip(), "batch-job-failed"
 

@@ -12,14 +12,14 @@ from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, Variable, interp
 from autcloud.agent.catalog.security import allow_key_use, allow_topic_publish
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("budgets")
 
 DEFAULT_LIMIT_USD = 100
 ALERT_KEY = "budget.alert_usd"
-_AMOUNT = r"(?:\$\s*(\d[\d,]*)(?:\s*(?:usd|dollars))?|(\d[\d,]*)\s*(?:usd|dollars|bucks|달러|불)(?![A-Za-z]))"
 read_alert = reader(
-    rf"\b(?:alert|warn|notify|e-?mail|tell|ping)\w*\s+(?:us\s+|me\s+|the\s+team\s+)?"
-    rf"(?:at|when\s+(?:we\s+|spend\s+|costs?\s+)?(?:hit|reach|pass|exceed|cross|go\s+over)\w*|above|over|past|once\s+we\s+hit)\s+{_AMOUNT}"
-    rf"|{_AMOUNT}\s*(?:에서|넘으면|넘어가면|되면|이상이면|초과하면|도달하면)\s*(?:\S+\s*)?(?:알림|알람|경고|알려)",
+    PATTERNS["read_alert"].pattern,
     lambda m: next((int(g.replace(",", "")) for g in m.groups() if g), None),
 )
 

@@ -14,7 +14,10 @@ from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("cache_options")
 
 GROUP = "aws_elasticache_replication_group.main"
 REDIS_PORT, MEMCACHED_PORT = 6379, 11211
@@ -67,38 +70,13 @@ class NodesParameter(Parameter):
         return []
 
 
-_CACHE_WORDS = re.compile(
-    r"cache|caching|redis|valkey|elasticache|memcached|cluster\s*mode|캐시|레디스|밸키|클러스터\s*모드",
-    re.I,
-)
-
-
 def _count(match: re.Match[str]) -> int | None:
     """A count stated near cache words ("3 shards" of a Kinesis stream is not the cache's)."""
     near = match.string[max(0, match.start() - 60) : match.end() + 60]
     found = next((g for g in match.groups() if g is not None), None)
-    if found is None or not _CACHE_WORDS.search(near):
+    if found is None or not PATTERNS["cache_words"].search(near):
         return None
     return int(found) if 1 <= int(found) <= 500 else None
-
-
-_SHARDS = (
-    r"\b(\d{1,3})\s+(?:shards|node\s+groups)\b|\bshards?\s*(?:count\s*)?(?:of|=|:)?\s*(\d{1,3})\b"
-    r"|샤드\s*(\d{1,3})\s*개|(\d{1,3})\s*개\s*(?:의\s*)?샤드"
-)
-_REPLICAS = (
-    r"\b(\d)\s+replicas?\s+(?:per|each|for\s+each|in\s+each)\s+(?:shard|node\s+group)"
-    r"|\breplicas?\s+per\s+shard\s*(?:of|=|:)?\s*(\d)\b"
-    r"|샤드\s*(?:당|마다)\s*(?:복제본|레플리카)\s*(\d)\s*개?"
-    r"|\bshards?\s+(?:with|of|x|×)\s+(\d)\s+replicas?\s*(?:each|apiece|per\s+shard)?"
-    r"|샤드\s*\d+\s*개?\s*(?:x|×|\*|에)\s*(?:각각\s*)?(?:레플리카|복제본)\s*(\d)\s*개?"
-)
-_NODES = (
-    r"\b(\d{1,2})\s+cache\.[a-z0-9]+\.[a-z0-9]+\s+nodes?\b"
-    r"|\b(?:memcached|cache|redis|valkey)\s+(?:cluster\s+)?(?:with|of)\s+(\d{1,2})\s+(?:cache\.[a-z0-9.]+\s+)?nodes?\b"
-    r"|\b(\d{1,2})[\s-]+node\s+(?:memcached|cache|redis|valkey)\b"
-    r"|(?:멤캐시드|캐시|레디스|밸키|memcached|redis|valkey)\S*\s*(?:\([^)]*\)\s*)?노드\s*(\d{1,2})\s*(?:개|대)"
-)
 
 
 def _valkey(group: ResourceSpec) -> None:
@@ -209,19 +187,10 @@ def _max_data(match: re.Match[str]) -> int | None:
     """A data cap stated for a serverless cache ("cap it at 5 GB of data")."""
     if not re.search(r"serverless|서버리스", match.string, re.I):
         return None
-    if not _CACHE_WORDS.search(match.string):
+    if not PATTERNS["cache_words"].search(match.string):
         return None
     found = next((g for g in match.groups() if g is not None), None)
     return int(found) if found is not None and 1 <= int(found) <= 5000 else None
-
-
-_MAX_DATA = (
-    r"\b(?:cap(?:ped)?|limit(?:ed)?|max(?:imum)?|at\s+most|up\s+to)\s+(?:it\s+|the\s+data\s+)?"
-    r"(?:at\s+|to\s+|of\s+)?(\d{1,4})\s*gb\s+(?:of\s+)?(?:data|storage|cached\s+data)\b"
-    r"|\b(\d{1,4})\s*gb\s+(?:data\s+)?(?:cap|limit|maximum|max)\b"
-    r"|(?:데이터|저장\s*용량|용량)\s*(?:는|은|를|을)?\s*(?:최대\s*)?(\d{1,4})\s*gb\s*(?:로|으로)?\s*(?:제한|상한|까지|이하)"
-    r"|(?:최대|상한)\s*(\d{1,4})\s*gb"
-)
 
 
 def _serverless(bp: Blueprint, ctx: Context, group: ResourceSpec) -> None:
@@ -303,8 +272,8 @@ CAPABILITIES = [
         "cache_cluster_mode",
         build=build,
         readers={
-            "cache.shards": reader(_SHARDS, _count),
-            "cache.replicas": reader(_REPLICAS, _count),
+            "cache.shards": reader(PATTERNS["shards"].pattern, _count),
+            "cache.replicas": reader(PATTERNS["replicas"].pattern, _count),
         },
         applies=_wanted,
     ),
@@ -313,13 +282,13 @@ CAPABILITIES = [
     declare(
         "cache_nodes",
         build=build,
-        readers={"cache.nodes": reader(_NODES, _count)},
+        readers={"cache.nodes": reader(PATTERNS["nodes"].pattern, _count)},
         applies=built_by_first,
     ),
     declare(
         "cache_serverless",
         build=build,
-        readers={MAX_DATA_KEY: reader(_MAX_DATA, _max_data)},
+        readers={MAX_DATA_KEY: reader(PATTERNS["max_data"].pattern, _max_data)},
         applies=built_by_first,
     ),
 ]

@@ -20,9 +20,11 @@ from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("client_vpn")
 
 DEFAULT_CLIENT_CIDR = "172.16.0.0/22"
-_CIDR = r"(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})"
 
 
 def _cidr(match: re.Match[str]) -> str | None:
@@ -36,22 +38,9 @@ def _cidr(match: re.Match[str]) -> str | None:
     return str(network)
 
 
-_CLIENT_CIDR = reader(
-    r"(?:vpn\s+clients?|client\s+vpn|clients?|클라이언트)\s*(?:vpn\s*)?"
-    r"(?:cidr|range|network|pool|address(?:es)?|ip\s+range|ip\s+pool|subnet|대역|주소\s*대역|ip\s*대역)?\s*"
-    rf"(?:block\s*)?(?:of|is|from|gets?|uses?|receives?|:|=|은|는|을|를|로|으로|as)?\s*{_CIDR}"
-    rf"|{_CIDR}\s*(?:for|as|to)\s+(?:the\s+)?(?:vpn\s+)?(?:clients?|users?|laptops?)",
-    _cidr,
-)
+_CLIENT_CIDR = reader(PATTERNS["client_cidr"].pattern, _cidr)
 
-# "using SSO via our SAML IdP" near the VPN: federated (SAML) authentication instead of certificates.
-_NEAR = r"(?:(?!\.\s)[^\n]){0,80}?"
-_FEDERATED = reader(
-    rf"(?:client\s*vpn|\bvpn\b|클라이언트\s*vpn|vpn){_NEAR}"
-    r"(?:\bsaml\b|\bsso\b|single\s+sign[\s-]?on|federated|identity\s+center|싱글\s*사인온|페더레이션)"
-    rf"|(?:\bsaml\b|\bsso\b|single\s+sign[\s-]?on|싱글\s*사인온){_NEAR}(?:client\s*vpn|\bvpn\b)",
-    lambda m: "federated-authentication",
-)
+_FEDERATED = reader(PATTERNS["federated"].pattern, lambda m: "federated-authentication")
 
 _WORD_NUMBERS = {
     "one": 1,
@@ -72,11 +61,7 @@ def _count(match: re.Match[str]) -> int | None:
     return number if number is not None and 1 <= number <= 3 else None
 
 
-_ASSOCIATIONS = reader(
-    r"vpn(?:(?!\.\s)[^\n]){0,120}?(?:associated?|attached?)\s+(?:with|to)\s+(?:the\s+)?(\d|one|two|three)\s+(?:private\s+)?subnets?"
-    r"|vpn(?:(?!\.\s)[^\n]){0,120}?(?:프라이빗\s*)?서브넷\s*(\d|하나|한|두|둘|세|셋)\s*(?:개|곳)?\s*(?:에|과|와)?\s*(?:연결|연동|associat)",
-    _count,
-)
+_ASSOCIATIONS = reader(PATTERNS["associations"].pattern, _count)
 
 _OVERLAP = (
     'cidrhost("${cidrhost(var.client_vpn_cidr, 0)}/${split("/", var.vpc_cidr)[1]}", 0) == cidrhost(var.vpc_cidr, 0)'

@@ -6,12 +6,11 @@ from __future__ import annotations
 from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.security import s3_data_event_selector
+from autcloud.agent.patterns import patterns
 
-_DATA_EVENTS = reader(
-    r"\b(?:S3\s+)?data[- ]events?\b|\bobject[- ]level\s+(?:logging|events|api\s+activity)"
-    r"|데이터\s*이벤트|객체\s*수준\s*(?:로깅|이벤트)",
-    lambda m: "AWS::S3::Object",
-)
+PATTERNS = patterns("cloudtrail_options")
+
+_DATA_EVENTS = reader(PATTERNS["data_events"].pattern, lambda m: "AWS::S3::Object")
 
 _LOG_BUCKETS = {"trail", "logs", "access_logs", "log", "alb_logs", "cloudfront_logs"}
 

@@ -5,7 +5,6 @@ When the design has an HTTP API, its routes take a JWT authorizer backed by the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,55 +19,31 @@ from autcloud.agent.catalog.base import (
     tags,
 )
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
 
-_ADVANCED = reader(
-    r"advanced security(?: features?| mode)?|compromised[- ]credentials?|adaptive authentication"
-    r"|cognito threat protection|(?:코그니토|cognito)\s*(?:의\s*)?(?:고급 보안|위협 방지|위협 보호)"
-    r"|유출된 (?:비밀번호|자격 ?증명)",
-    lambda m: "ENFORCED",
-)
-_MFA = reader(
-    r"\bMFA\s+(?:is\s+|must\s+be\s+|should\s+be\s+)?(?:required|mandatory|enforced|compulsory|on\b|always)"
-    r"|\b(?:require|enforce|mandate|mandatory|required|compulsory)\s+(?:multi[- ]factor\s+(?:auth\w*)?|MFA|2FA)"
-    r"|\b(?:multi[- ]factor\s+auth\w*|2FA)\s+(?:is\s+|must\s+be\s+)?(?:required|mandatory|enforced)"
-    r"|(?:MFA|2FA|다중\s*인증|2단계\s*인증|멀티\s*팩터\s*인증)\s*(?:은|는|을|를)?\s*(?:필수|강제|의무|반드시)",
-    lambda m: "ON",
-)
+PATTERNS = patterns("cognito")
+
+_ADVANCED = reader(PATTERNS["advanced"].pattern, lambda m: "ENFORCED")
+_MFA = reader(PATTERNS["mfa"].pattern, lambda m: "ON")
+
 
 # Identity providers are Cognito's only when the message names Cognito (a SAML IdP for a Client
 # VPN, an Okta app for a load balancer are not the user pool's).
-_COGNITO = re.compile(r"cognito|user\s*pool|코그니토|유저\s*풀|사용자\s*풀", re.I)
-
-
 def _with_cognito(pattern: str, value: str) -> Callable[[str], Iterator[tuple[str, Any]]]:
     inner = reader(pattern, lambda m: value)
 
     def read(text: str) -> Iterator[tuple[str, Any]]:
-        if _COGNITO.search(text):
+        if PATTERNS["cognito"].search(text):
             yield from inner(text)
 
     return read
 
 
-_GOOGLE = _with_cognito(
-    r"(?:sign|log)[- ]?in with google|google\s+(?:log[- ]?in|sign[- ]?in|accounts?|sso|oauth)"
-    r"|(?:sso|sign[- ]?in|log[- ]?in)[^.]{0,30}?google\s+workspace"
-    r"|google\s+workspace[^.]{0,30}?(?:sso|sign[- ]?in|log[- ]?in)"
-    r"|구글\s*(?:로그인|계정|소셜\s*로그인|sso)|구글\s*워크\s*스페이스[^.]{0,20}?(?:sso|로그인)",
-    "Google",
-)
-_SAML = _with_cognito(
-    r"\bsaml(?:\s*2\.0)?(?:\s*(?:idp|identity provider|federation|sso|연동))?", "SAML"
-)
-_OIDC = _with_cognito(
-    r"\b(?:oidc|openid connect|okta|auth0|azure\s*ad|entra\s*id|keycloak)\b", "OIDC"
-)
+_GOOGLE = _with_cognito(PATTERNS["google"].pattern, "Google")
+_SAML = _with_cognito(PATTERNS["saml"].pattern, "SAML")
+_OIDC = _with_cognito(PATTERNS["oidc"].pattern, "OIDC")
 # The hosted sign-in pages on the company's own domain ("hosted UI domain auth.example.com").
-_DOMAIN = reader(
-    r"(?:hosted[- ]ui|sign[- ]in pages?|login pages?|호스팅\s*ui|로그인\s*페이지)\s*(?:custom\s*)?"
-    r"(?:domain|도메인)\s*(?:is|at|:|=|은|는|을|를)?\s*((?:[a-z0-9-]+\.)+[a-z]{2,})",
-    lambda m: m.group(1).lower(),
-)
+_DOMAIN = reader(PATTERNS["domain"].pattern, lambda m: m.group(1).lower())
 
 _PROVIDERS: dict[str, tuple[str, str, dict[str, str]]] = {
     # provider type: (resource name, provider name, attribute mapping)

@@ -126,22 +126,14 @@ def read_table_name(text: str) -> Iterator[tuple[str, Any]]:
             return
 
 
-_HASH_KEY = reader(
-    PATTERNS["hash_key"].pattern,
-    lambda m: (
-        next(g for g in m.groups() if g is not None)
-        if next(g for g in m.groups() if g is not None).lower() not in ("and", "with", "of", "is")
-        else None
-    ),
-)
-_RANGE_KEY = reader(
-    PATTERNS["range_key"].pattern,
-    lambda m: (
-        next(g for g in m.groups() if g is not None)
-        if next(g for g in m.groups() if g is not None).lower() not in ("and", "with", "of", "is")
-        else None
-    ),
-)
+def _key_name(match: re.Match[str]) -> str | None:
+    """The attribute a key is named after; "partition key and ..." names none."""
+    name = next(g for g in match.groups() if g is not None)
+    return name if name.lower() not in ("and", "with", "of", "is") else None
+
+
+_HASH_KEY = reader(PATTERNS["hash_key"].pattern, _key_name)
+_RANGE_KEY = reader(PATTERNS["range_key"].pattern, _key_name)
 _VIEWS = (
     (
         r"new\s+and\s+old\s+images?|new_and_old_images|old\s+and\s+new\s+images?",

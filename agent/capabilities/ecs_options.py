@@ -15,6 +15,9 @@ from typing import Any
 
 from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("ecs_options")
 
 TASK = "aws_ecs_task_definition.app"
 
@@ -29,27 +32,17 @@ FARGATE_MEMORY = {
     16384: (32768, 122880, 8192),
 }
 
+
 # A task size is an ECS setting only in a message about containers on ECS/Fargate (App Runner
 # and AWS Batch read their own sizes).
-_ABOUT_ECS = re.compile(r"\b(?:ecs|fargate|tasks?)\b|태스크|파게이트", re.I)
-_OTHER = re.compile(r"app\s*runner|앱\s*러너|aws\s*batch|\bbatch\s+(?:job|compute)", re.I)
-
-
 def _about_ecs(
     read: Callable[[str], Iterator[tuple[str, Any]]],
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
     def guarded(text: str) -> Iterator[tuple[str, Any]]:
-        if _ABOUT_ECS.search(text) and not _OTHER.search(text):
+        if PATTERNS["about_ecs"].search(text) and not PATTERNS["other"].search(text):
             yield from read(text)
 
     return guarded
-
-
-_SIZE = re.compile(
-    r"(?P<cpu>\d+(?:\.\d+)?)\s*v?cpus?\s*(?:/|,|and|with|x|×|와|과|에)?\s*"
-    r"(?P<mem>\d+(?:\.\d+)?)\s*(?P<unit>gb|gib|mb|mib|g)\b(?:\s*(?:of\s+)?(?:memory|ram|메모리))?",
-    re.I,
-)
 
 
 def _task_size(match: re.Match[str]) -> tuple[int, int] | None:
@@ -62,7 +55,7 @@ def _task_size(match: re.Match[str]) -> tuple[int, int] | None:
     return cpu, round(memory)
 
 
-_read_size = reader(_SIZE.pattern, _task_size)
+_read_size = reader(PATTERNS["size"].pattern, _task_size)
 
 
 def _read_cpu(text: str) -> Iterator[tuple[str, Any]]:
@@ -86,21 +79,10 @@ def fargate_size(cpu: int, memory: int) -> tuple[int, int]:
     return 16384, 122880
 
 
-_UNITS = r"(?:tasks?|containers?|replicas?|copies)"
 # "at least 2 tasks", "min 2 tasks", "태스크 0개에서", "최소 2개"
-_MIN = reader(
-    rf"\b(?:at\s+least|min(?:imum)?(?:\s+of)?)\s*:?\s*(\d{{1,4}})\s*{_UNITS}\b"
-    r"|(?:태스크|컨테이너)\s*(?:수를?\s*)?(\d{1,4})\s*개\s*(?:에서|부터)"
-    r"|(?:태스크|컨테이너)[^.]{0,20}?최소(?:는|값은)?\s*(\d{1,4})\s*개",
-    lambda m: int(next(g for g in m.groups() if g is not None)),
-)
+_MIN = reader(PATTERNS["min"].pattern, lambda m: int(next(g for g in m.groups() if g is not None)))
 # "autoscaling up to 10", "up to 10 tasks", "최대 30개까지", "최대는 20개"
-_MAX = reader(
-    rf"\b(?:up\s+to|at\s+most|max(?:imum)?(?:\s+of)?)\s*:?\s*(\d{{1,4}})\s*{_UNITS}\b"
-    r"|\b(?:auto)?scal(?:e|es|ing)\s+(?:out\s+)?up\s+to\s+(\d{1,4})\b(?!\s*(?:%|percent|acus?|gb|vcpus?))"
-    r"|(?:태스크|컨테이너)[^.]{0,30}?최대(?:는|값은)?\s*(\d{1,4})\s*개",
-    lambda m: int(next(g for g in m.groups() if g is not None)),
-)
+_MAX = reader(PATTERNS["max"].pattern, lambda m: int(next(g for g in m.groups() if g is not None)))
 
 read_task_cpu = _about_ecs(_read_cpu)
 read_task_memory = _about_ecs(_read_memory)

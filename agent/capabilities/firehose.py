@@ -13,20 +13,18 @@ from autcloud.agent.catalog.compute import egress, role, role_policy, security_g
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("firehose")
 
 BLOCK = "firehose_delivery"
 STREAM = "aws_kinesis_stream.events"
 SEARCH = "aws_opensearch_domain.search"
 NAME_KEY = "firehose.name"
 
-# "a Firehose named aws-waf-logs-prod", "Firehose 이름은 aws-waf-logs-prod": a delivery stream name
-# is 1-64 letters, digits, hyphens, underscores and dots.
-_NAME = r"[\"'`“]?([A-Za-z0-9][A-Za-z0-9_.-]{0,63})"
 _NOT_NAMES = {"is", "the", "a", "to", "stream", "delivery", "and", "with", "that", "which"}
 read_name = reader(
-    rf"\b(?:firehose|delivery\s+stream)(?:\s+delivery\s+stream)?\s+(?:named|called|"
-    rf"(?:'s\s+)?name(?:d)?\s*(?:is|:|=|should\s+be|must\s+be)?)\s*{_NAME}"
-    rf"|(?:firehose|파이어호스|딜리버리\s*스트림|전송\s*스트림)\s*(?:의\s*)?이름(?:은|는|을|를|:)?\s*{_NAME}",
+    PATTERNS["read_name"].pattern,
     lambda m: (
         None
         if (name := next(g for g in m.groups() if g is not None)).lower() in _NOT_NAMES

@@ -14,6 +14,9 @@ from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec
 from autcloud.agent.catalog.compute import role, role_policy
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("iot")
 
 BLOCK = "iot"
 TOPIC = "devices/+/telemetry"
@@ -22,12 +25,6 @@ STREAM = "aws_kinesis_stream.events"
 TOPIC_KEY = "iot.topic"
 CONDITION_KEY = "iot.condition"
 _ROLE_ARN = Expr("aws_iam_role.iot_rule.arn")
-_CONTEXT = re.compile(r"\biot\b|mqtt|devices?|sensors?|기기|센서|디바이스|사물인터넷", re.I)
-_FILTER = r"([A-Za-z0-9_-]+(?:/(?:[A-Za-z0-9_-]+|\+|#)){1,7})"
-_TOPIC = (
-    re.compile(rf"(?<![\w/:.]){_FILTER}(?![\w/])"),
-    re.compile(rf"(?:publish(?:es|ing)?\s+(?:to|on)|topic|토픽)\s+{_FILTER}(?![\w/])", re.I),
-)
 _OPS = {
     ">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "=", "above": ">", "over": ">",
     "exceeds": ">", "exceeding": ">", "below": "<", "under": "<",
@@ -36,42 +33,32 @@ _FIELDS_KO = {
     "온도": "temperature", "습도": "humidity", "배터리": "battery", "압력": "pressure",
     "전압": "voltage", "진동": "vibration",
 }  # fmt: skip
-_CONDITION_EN = re.compile(
-    r"\b(?:when(?:ever)?|if|where)\s+(?:the\s+)?([a-z_][a-z0-9_]*)\s*"
-    r"(>=|<=|>|<|=|is\s+above|is\s+over|above|over|exceeds|exceeding|is\s+below|below|under)\s*"
-    r"(-?\d+(?:\.\d+)?)",
-    re.I,
-)
-_CONDITION_KO = re.compile(
-    r"(온도|습도|배터리|압력|전압|진동)\s*(?:가|이)?\s*(-?\d+(?:\.\d+)?)\s*(?:도|%|퍼센트|v|℃)?\s*"
-    r"(넘|초과|이상|보다\s*높|미만|이하|보다\s*낮)"
-)
 
 
 def read_topic(text: str) -> Iterator[tuple[str, str]]:
     """The MQTT topic filter devices publish to (a wildcard, or after "publish to")."""
-    if not _CONTEXT.search(text):
+    if not PATTERNS["context"].search(text):
         return
-    for match in _TOPIC[0].finditer(text):
+    for match in PATTERNS.each("topic")[0].finditer(text):
         if "+" in match.group(1) or "#" in match.group(1):
             yield match.group(0), match.group(1)
             return
-    named = _TOPIC[1].search(text)
+    named = PATTERNS.each("topic")[1].search(text)
     if named:
         yield named.group(0), named.group(1)
 
 
 def read_condition(text: str) -> Iterator[tuple[str, str]]:
     """A condition on the message ("whenever temperature > 80") as an IoT SQL WHERE clause."""
-    if not _CONTEXT.search(text):
+    if not PATTERNS["context"].search(text):
         return
-    match = _CONDITION_EN.search(text)
+    match = PATTERNS["condition_en"].search(text)
     if match:
         op = _OPS.get(re.sub(r"^is\s+", "", match.group(2).lower()))
         if op is not None:
             yield match.group(0).strip(), f"{match.group(1).lower()} {op} {match.group(3)}"
             return
-    match = _CONDITION_KO.search(text)
+    match = PATTERNS["condition_ko"].search(text)
     if match:
         word = re.sub(r"\s+", " ", match.group(3))
         op = {"넘": ">", "초과": ">", "이상": ">=", "미만": "<", "이하": "<="}.get(
