@@ -80,17 +80,17 @@ class ScanContext:
     ) -> Found:
         """``item``, the API's answer for one object of ``kind``, as :meth:`found` makes it,
         read as ``records.yaml`` says: its key, import ID, name and the arguments read from its
-        fields; ``arguments`` are the ones the collector computes, ``unrecorded`` the ones it
-        found AWS did not report (after the table's). A ``name`` given is used where the kind's
-        name tag is not set."""
+        fields. ``arguments`` are the ones the collector computes, ``unrecorded`` the ones it
+        adds to the table's; a ``name`` given is used where the kind's name tag is not set."""
         shape = RECORDS[kind]
         written, table_unrecorded = shape.read(item, arguments or {})
         if shape.import_id is not None:
             details.setdefault("imported_as", item[shape.import_id])
         if shape.name is not None:
             details.setdefault("name", item[shape.name])
-        if shape.name_tag is not None and (tags or {}).get(shape.name_tag):
-            details["name"] = (tags or {})[shape.name_tag]
+        tagged_name = (tags or {}).get(shape.name_tag) if shape.name_tag else None
+        if tagged_name:
+            details["name"] = tagged_name
         return self.found(
             kind,
             item[shape.key],

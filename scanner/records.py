@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from autcloud.agent.datafile import load_yaml_unique_keys
 
 RECORDS_FILE = Path(__file__).resolve().parent / "records.yaml"
 
 FieldPath = tuple[str, ...]
+# How a field is read: as AWS answers it (missing: not written), written only where AWS
+# reports it (the argument has a provider default an import would not record: ignored
+# otherwise), or required (missing: the answer is not what the API promises, KeyError).
+Mode = Literal["field", "reported", "required"]
+KEYED_MODES: tuple[Mode, ...] = ("reported", "required")  # written {mode: field}
 
 
 @dataclass(frozen=True)
@@ -25,8 +30,7 @@ class Argument:
 
     name: str
     path: FieldPath | None = None
-    # Written only where AWS reports it: it has a provider default an import would not record.
-    reported: bool = False
+    mode: Mode = "field"
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,11 @@ class RecordShape:
                 if argument.name in computed:
                     arguments[argument.name] = computed[argument.name]
                 continue
-            value = field_at(item, argument.path)
-            if argument.reported and value is None:
+            if argument.mode == "required":
+                value = required_at(item, argument.path)
+            else:
+                value = field_at(item, argument.path)
+            if argument.mode == "reported" and value is None:
                 unrecorded.append(argument.name)
             else:
                 arguments[argument.name] = value
@@ -82,6 +89,14 @@ def field_at(item: Mapping[str, Any] | None, path: FieldPath) -> Any:
     return value
 
 
+def required_at(item: Mapping[str, Any], path: FieldPath) -> Any:
+    """The value at ``path`` of nested fields; KeyError where one is missing."""
+    value: Any = item
+    for key in path:
+        value = value[key]
+    return value
+
+
 def _path(kind: str, argument: str, spec: Any) -> FieldPath:
     if isinstance(spec, str):
         return (spec,)
@@ -89,15 +104,18 @@ def _path(kind: str, argument: str, spec: Any) -> FieldPath:
         return tuple(spec)
     raise ValueError(
         f"{RECORDS_FILE.name}: {kind}.arguments.{argument} must be a field name, a list of"
-        f" field names (a path), {{reported: field}} or ~ (computed), not {spec!r}"
+        f" field names (a path), {{reported: field}}, {{required: field}} or ~ (computed),"
+        f" not {spec!r}"
     )
 
 
 def _argument(kind: str, name: str, spec: Any) -> Argument:
     if spec is None:
         return Argument(name)
-    if isinstance(spec, dict) and set(spec) == {"reported"}:
-        return Argument(name, _path(kind, name, spec["reported"]), reported=True)
+    if isinstance(spec, dict) and len(spec) == 1:
+        ((mode, field),) = spec.items()
+        if mode in KEYED_MODES:
+            return Argument(name, _path(kind, name, field), mode)
     return Argument(name, _path(kind, name, spec))
 
 

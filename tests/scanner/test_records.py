@@ -54,6 +54,12 @@ def test_an_item_is_read_in_table_order_with_computed_arguments_in_their_slots(
     assert unrecorded == ("apply_immediately", "monitoring_interval")
 
 
+def test_a_required_field_missing_fails_the_kind_as_an_unexpected_answer() -> None:
+    # The runner reports a KeyError as the kind's UnexpectedResponse failure.
+    with pytest.raises(KeyError, match="InstanceType"):
+        RECORDS["aws_instance"].read({"InstanceId": "i-1", "ImageId": "ami-1"}, {})
+
+
 def test_a_computed_argument_the_table_reads_from_a_field_is_refused() -> None:
     with pytest.raises(ValueError, match=r"records.yaml: aws_vpc reads \['cidr_block'\]"):
         RECORDS["aws_vpc"].read({"VpcId": "vpc-1"}, {"cidr_block": "10.0.0.0/16"})
@@ -71,6 +77,10 @@ def test_a_computed_argument_the_table_reads_from_a_field_is_refused() -> None:
         (
             "aws_vpc:\n  key: VpcId\n  arguments:\n    cidr_block: {reported: []}\n",
             r"aws_vpc.arguments.cidr_block must be",
+        ),
+        (
+            "aws_vpc:\n  key: VpcId\n  arguments:\n    cidr_block: {optional: CidrBlock}\n",
+            r"\{reported: field\}, \{required: field\} or ~ \(computed\)",
         ),
         ("aws_vpc: {key: VpcId}\naws_vpc: {key: VpcId}\n", r"'aws_vpc' is given twice"),
     ],
