@@ -15,32 +15,29 @@ from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.catalog.compute import egress, lambda_vpc_config
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import Requirements
+
+PATTERNS = patterns("lambda_efs")
 
 KEY = "lambda.efs_mount_path"
 BLOCK = "lambda_efs"
 ACCESS_POINT = "aws_efs_access_point.shared"
 DEFAULT_PATH = "/mnt/efs"
 
-_LAMBDA = re.compile(r"\b(?:lambdas?|lamdas?|functions?)\b|람다|함수", re.I)
-_EFS = re.compile(r"\befs\b|elastic\s+file\s+system", re.I)
 _MNT = re.compile(r"(/mnt/[A-Za-z0-9_-]+)")
-_PATH = re.compile(
-    r"(?:access\s+point|액세스\s*포인트)\D{0,12}?(/[A-Za-z0-9_-]+)|(/[A-Za-z0-9_-]+)\s*(?:에|로)?\s*(?:액세스\s*포인트|access\s+point)",
-    re.I,
-)
 
 
 def _read_mount(text: str) -> Iterator[tuple[str, Any]]:
     """The function's mount path: a /mnt/ path as stated, else /mnt/ and the access point's folder."""
-    efs = _EFS.search(text)
-    if efs is None or not _LAMBDA.search(text):
+    efs = PATTERNS["efs"].search(text)
+    if efs is None or not PATTERNS["lambda"].search(text):
         return
     mounted = _MNT.search(text)
     if mounted:
         yield mounted.group(0), mounted.group(1)
         return
-    folder = _PATH.search(text)
+    folder = PATTERNS["path"].search(text)
     if folder:
         yield folder.group(0).strip(), "/mnt/" + (folder.group(1) or folder.group(2)).strip("/")
         return

@@ -17,8 +17,11 @@ from autcloud.agent.capabilities.base import Parameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.compute import add_lambda
 from autcloud.agent.ledger import Evidence, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import Requirements
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("lambda_functions")
 
 COUNT_KEY = "lambda.count"
 NAMES_KEY = "lambda.names"
@@ -30,29 +33,6 @@ _NUMBERS = {
     "nine": 9, "ten": 10, "a couple": 2, "a couple of": 2, "couple of": 2, "a pair of": 2,
     "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8,
 }  # fmt: skip
-_EN_NUMBER = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a\s+couple(?:\s+of)?|couple\s+of|a\s+pair\s+of"
-_KO_NUMBER = r"\d{1,2}|한|두|세|네|다섯|여섯|일곱|여덟"
-_LAMBDAS = r"(?:lambdas|lamdas|lambda\s+functions|lamda\s+functions|serverless\s+functions)"
-_NAME = r"\$?[A-Za-z][\w-]*"
-_NAME_LIST = rf"{_NAME}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+){_NAME})+"
-
-_EN_COUNT = re.compile(
-    rf"\b({_EN_NUMBER})\s+(?:separate\s+|small\s+|more\s+|different\s+)?(?:aws\s+)?{_LAMBDAS}\b"
-    rf"(?:\s*\(\s*({_NAME_LIST})\s*\))?",
-    re.I,
-)
-_EN_NAMED = re.compile(rf"\b{_LAMBDAS}\s*\(\s*({_NAME_LIST})\s*\)", re.I)
-_EN_ROUTES = re.compile(
-    rf"({_NAME_LIST})\s+(?:routes?|endpoints?|handlers?|events?)\s*,?\s*each\s+"
-    r"(?:backed\s+by|with|handled\s+by|served\s+by|in)\s+its\s+own\s+(?:lambda|lamda|function)\b",
-    re.I,
-)
-_EN_ANOTHER = re.compile(r"\b(?:another|a\s+second)\s+(?:lambda|lamda)\b", re.I)
-_KO_COUNT = re.compile(
-    rf"(?:람다|lambda)\s*(?:함수\s*)?({_KO_NUMBER})\s*(?:개|가지)(?:\s*\(\s*({_NAME_LIST})\s*\))?"
-    rf"|({_KO_NUMBER})\s*개의?\s*(?:람다|lambda)",
-    re.I,
-)
 
 
 def _number(word: str) -> int | None:
@@ -73,19 +53,19 @@ def _identifiers(listed: str) -> list[str]:
 
 def _statements(text: str) -> Iterator[tuple[str, int, list[str]]]:
     """(quote, count, names) of each statement of several functions."""
-    for match in _EN_COUNT.finditer(text):
+    for match in PATTERNS["en_count"].finditer(text):
         count = _number(match.group(1))
         if count is not None:
             yield match.group(0).strip(), count, _identifiers(match.group(2) or "")
-    for match in _EN_NAMED.finditer(text):
+    for match in PATTERNS["en_named"].finditer(text):
         names = _identifiers(match.group(1))
         yield match.group(0).strip(), len(names), names
-    for match in _EN_ROUTES.finditer(text):
+    for match in PATTERNS["en_routes"].finditer(text):
         names = _identifiers(match.group(1))
         yield match.group(0).strip(), len(names), names
-    for match in _EN_ANOTHER.finditer(text):
+    for match in PATTERNS["en_another"].finditer(text):
         yield match.group(0).strip(), 2, []
-    for match in _KO_COUNT.finditer(text):
+    for match in PATTERNS["ko_count"].finditer(text):
         count = _number(match.group(1) or match.group(3))
         if count is not None:
             yield match.group(0).strip(), count, _identifiers(match.group(2) or "")

@@ -9,39 +9,24 @@ log groups then carry a checkov skip for the one-year check naming it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import RETENTION_UNITS, Requirements, log_retention_period
+
+PATTERNS = patterns("log_retention")
 
 KEY = "logs.retention_days"
 VARIABLE = "log_retention_days"
 YEAR = 365
-_PATTERNS = (
-    # "로그 그룹 보관 기간 2년(731일)": the days in parentheses are the exact figure
-    re.compile(
-        r"로그[^.\n]{0,40}?(\d+)\s*(일|개월|달|년)\s*\(\s*(\d+)\s*(일)\s*\)\s*(?:동안|간|이상)?\s*(?:보관|보존|유지)?"
-    ),
-    re.compile(
-        r"로그[^.\n]{0,40}?(?:보관|보존)\s*(?:기간)?\s*(?:은|는|을|를|:)?\s*(\d+)\s*(일|개월|달|년)"
-    ),
-    re.compile(
-        r"로그[^.\n]{0,40}?(\d+)\s*(일|개월|달|년)\s*(?:동안|간|이상)?\s*(?:보관|보존|유지)"
-    ),
-    re.compile(
-        r"\blogs?\b[^.;\n]{0,60}?\b(?:kept|retained|stored|held|retention(?:\s+of)?)\s+"
-        r"(?:for\s+)?(?:at\s+least\s+)?(\d+)\s*(days?|months?|years?)\b",
-        re.IGNORECASE,
-    ),
-)
 
 
 def read(text: str) -> Iterator[tuple[str, Any]]:
-    for pattern in _PATTERNS:
+    for pattern in PATTERNS.each("retention"):
         match = pattern.search(text)
         if match is None:
             continue

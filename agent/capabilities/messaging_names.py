@@ -21,7 +21,10 @@ from autcloud.agent.catalog.messaging import add_queue, add_topic
 from autcloud.agent.catalog.security import alarm
 from autcloud.agent.hcl import Expr
 from autcloud.agent.ledger import Evidence, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("messaging_names")
 
 BLOCK = "queues"
 TOPIC_KEY = "sns.topic_name"
@@ -30,7 +33,6 @@ COUNT_KEY = "sqs.queue_count"
 MAX_QUEUES = 10
 DEFAULT_MAX_RECEIVE = 5
 
-_SNS = re.compile(r"\bsns\b|simple notification|알림\s*토픽", re.I)
 _topic_names = name_reader(r"(?:sns\s+)?(?:fifo\s+)?topic", r"(?:SNS\s*)?(?:FIFO\s*)?토픽")
 _queue_names = name_reader(r"(?:sqs\s+)?(?:fifo\s+)?queue", r"(?:SQS\s*)?(?:FIFO\s*)?큐", many=True)
 
@@ -38,18 +40,11 @@ _WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8,
 }  # fmt: skip
-_N_EN = r"(two|three|four|five|six|seven|eight|\d{1,2})"
-_N_KO = r"(두|세|네|다섯|여섯|일곱|여덟|\d{1,2})"
-_COUNT = (
-    re.compile(rf"\b{_N_EN}\s+(?:separate\s+|different\s+)?(?:sqs\s+)?(?:fifo\s+)?queues\b", re.I),
-    re.compile(rf"{_N_KO}\s*개의?\s*(?:SQS\s*)?(?:FIFO\s*)?큐", re.I),
-    re.compile(rf"(?:SQS\s*)?(?:FIFO\s*)?큐\s*{_N_KO}\s*개", re.I),
-)
 
 
 def read_topic_name(text: str) -> Iterator[tuple[str, Any]]:
     """An SNS topic's name; only in a message about SNS (a Kafka topic is not one)."""
-    if _SNS.search(text):
+    if PATTERNS["sns"].search(text):
         yield from _topic_names(text)
 
 
@@ -62,7 +57,7 @@ def read_queue_names(text: str) -> Iterator[tuple[str, Any]]:
 
 
 def read_queue_count(text: str) -> Iterator[tuple[str, Any]]:
-    for pattern in _COUNT:
+    for pattern in PATTERNS.each("count"):
         match = pattern.search(text)
         if match:
             word = match.group(1).lower()

@@ -5,7 +5,6 @@ no default, given at apply time (or from a secret store through TF_VAR_mq_admin_
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,9 @@ from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("mq")
 
 BLOCK = "mq"
 ENGINE_KEY = "mq.engine_type"
@@ -25,26 +27,17 @@ ENGINES: dict[str, dict[str, Any]] = {
 }
 
 read_engine = reader(
-    r"active\s*mq|액티브\s*(?:mq|엠큐)|rabbit\s*mq|래빗\s*(?:mq|엠큐)",
+    PATTERNS["read_engine"].pattern,
     lambda m: "ActiveMQ" if m.group(0).lower().startswith(("a", "액")) else "RabbitMQ",
 )
 
 read_instance = reader(r"\bmq\.[a-z][a-z0-9]*\.[a-z0-9]+\b", lambda m: m.group(0).lower())
-_read_mode_any = reader(
-    r"\bactive\s*[/-]\s*standby\b|\bactive\s+and\s+standby\b|\bhot\s+standby\b"
-    r"|\bstandby\s+broker\b|액티브\s*[/-]?\s*스탠바이|이중화\s*(?:구성|배포)?"
-    r"|\b(?:multi[- ]az|across\s+(?:two|2|three|3)\s+(?:azs?|availability\s+zones|zones))\b"
-    r"|\b(?:broker\s+)?cluster(?:ed)?\s+(?:across|over)\s+(?:azs|zones)|멀티\s*AZ",
-    lambda m: "MULTI_AZ",
-)
-_MQ = re.compile(
-    r"\bmq\b|active\s*mq|rabbit\s*mq|amazon\s+mq|message\s+broker|액티브\s*mq|래빗\s*mq", re.I
-)
+_read_mode_any = reader(PATTERNS["read_mode_any"].pattern, lambda m: "MULTI_AZ")
 
 
 def read_mode(text: str) -> Iterator[tuple[str, Any]]:
     """Multi-AZ deployment, only in a message about Amazon MQ (zones alone are the network's)."""
-    if _MQ.search(text):
+    if PATTERNS["mq"].search(text):
         yield from _read_mode_any(text)
 
 

@@ -15,6 +15,9 @@ from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network, spanned_zones
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("opensearch")
 
 BLOCK = "opensearch"
 COUNT_KEY = "opensearch.instance_count"
@@ -26,16 +29,6 @@ LOG_TYPES = {
     "application": "ES_APPLICATION_LOGS",
 }
 
-_MENTION = re.compile(
-    r"opensearch|open search|elasticsearch|elastic search|search|오픈\s*서치|엘라스틱\s*서치|검색",
-    re.I,
-)
-_COUNTS = (
-    re.compile(r"(\d{1,2})\s*(?:opensearch\s+|search\s+|data\s+)?nodes?\b", re.I),
-    re.compile(r"(?:데이터\s*)?노드\s*(?:를|는|수)?\s*(\d{1,2})\s*(?:개|대)"),
-    re.compile(r"(\d{1,2})\s*(?:개|대)의?\s*(?:데이터\s*)?노드"),
-    re.compile(r"(\d{1,2})\s*노드"),
-)
 TYPE_KEY = "opensearch.instance_type"
 _TYPE = re.compile(
     r"\b([a-z][a-z0-9]*\.[0-9]*(?:nano|micro|small|medium|large|xlarge))\.search(?![a-z0-9])", re.I
@@ -51,9 +44,9 @@ def read_type(text: str) -> Iterator[tuple[str, str]]:
 
 def read_count(text: str) -> Iterator[tuple[str, int]]:
     """Data nodes, when the message is about search ("3 data nodes", "노드 4개")."""
-    if not _MENTION.search(text):
+    if not PATTERNS["mention"].search(text):
         return
-    for pattern in _COUNTS:
+    for pattern in PATTERNS.each("counts"):
         match = pattern.search(text)
         if match and int(match.group(1)) > 0:
             yield match.group(0).strip(), int(match.group(1))

@@ -15,17 +15,12 @@ from autcloud.agent.capabilities.network_options import private_range
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Expr
 from autcloud.agent.ledger import Evidence, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
 
+PATTERNS = patterns("private_cidrs")
+
 _ADDRESS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(/\d{1,2})?(?!\d|\.\d|/\d)")
-_ALLOW_BEFORE = re.compile(
-    r"\b(?:from|only|office|allow(?:ed)?|allowlist|whitelist|restrict(?:ed)?(?:\s+to)?|source)\b"
-    r"|사무실|회사|허용|접근",
-    re.I,
-)
-_ALLOW_AFTER = re.compile(r"\s*(?:에서만|에서\s*만|만\s*허용|에서의?\s*접근|만|only\b)", re.I)
-_VPC_BEFORE = re.compile(r"\b(?:vpc|cidr\s+block|address\s+space)\b|대역", re.I)
-_LIST_GAP = re.compile(r"^\s*(?:,|and|or|및|과|와|,\s*and)?\s*$", re.I)
 
 
 def _read_allowed(text: str) -> Iterator[tuple[str, Any]]:
@@ -39,11 +34,11 @@ def _read_allowed(text: str) -> Iterator[tuple[str, Any]]:
         except ValueError:
             continue
         before = text[max(0, match.start() - 30) : match.start()]
-        listed = found and _LIST_GAP.match(text[end : match.start()])
-        allow = _nearest_before(_ALLOW_BEFORE, before)
-        vpc = _nearest_before(_VPC_BEFORE, before)
+        listed = found and PATTERNS["list_gap"].match(text[end : match.start()])
+        allow = _nearest_before(PATTERNS["allow_before"], before)
+        vpc = _nearest_before(PATTERNS["vpc_before"], before)
         named = allow is not None and (vpc is None or allow < vpc)
-        if listed or named or _ALLOW_AFTER.match(text[match.end() : match.end() + 8]):
+        if listed or named or PATTERNS["allow_after"].match(text[match.end() : match.end() + 8]):
             if not found:
                 start = match.start()
             found.append(str(network))

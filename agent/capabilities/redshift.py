@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Iterator
 
 from autcloud.agent.capabilities.base import declare, only_about, reader
@@ -14,6 +13,9 @@ from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec
 from autcloud.agent.catalog.compute import security_group
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("redshift")
 
 BLOCK = "redshift"
 CAPACITY_KEY = "redshift.base_capacity"
@@ -21,16 +23,9 @@ DEFAULT_RPU = 8
 PORT = 5439
 ZONES_NEEDED = 3  # a Redshift Serverless workgroup needs subnets in three zones
 
-_CAPACITY = (
-    re.compile(r"(?:base\s+capacity\s*(?:of|:|=)?\s*)(\d{1,3})(?:\s*rpus?)?\b", re.I),
-    re.compile(r"(\d{1,3})\s*rpus?\b", re.I),
-    re.compile(r"(?:기본\s*용량|베이스\s*용량)\s*(?:은|는|:)?\s*(\d{1,3})"),
-    re.compile(r"(\d{1,3})\s*rpu", re.I),
-)
-
 
 def read_capacity(text: str) -> Iterator[tuple[str, int]]:
-    for pattern in _CAPACITY:
+    for pattern in PATTERNS.each("capacity"):
         match = pattern.search(text)
         if match:
             rpu = int(match.group(1))

@@ -28,6 +28,9 @@ from autcloud.agent.catalog.edge import add_waf
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("rest_api")
 
 BLOCK = "rest_api"
 API = "aws_api_gateway_rest_api.main"
@@ -45,57 +48,31 @@ def _number(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-# "100 requests/s", "2,000 requests per second", "초당 2000 요청", "2000 rps"
-_RATE = (
-    r"(\d[\d,]*)\s*(?:requests?|reqs?|calls?)\s*(?:/\s*s(?:ec(?:ond)?)?\b|per\s+second|a\s+second)"
-    r"|(\d[\d,]*)\s*rps\b|초당\s*(\d[\d,]*)\s*(?:건의?\s*)?(?:요청|리퀘스트|호출)"
-)
-_BURST = r"\bburst(?:\s+limit)?\s*(?:of|=|:)?\s*(\d[\d,]*)|(\d[\d,]*)\s*burst\b|버스트\s*(?:는|은)?\s*(\d[\d,]*)"
-
-
 def _first_group(match: re.Match[str]) -> int | None:
     value = next((g for g in match.groups() if g), None)
     return _number(value) if value else None
 
 
-_PRIVATE = re.compile(
-    r"\bprivate\s+(?:rest\s+)?api\b|\bprivate\s+endpoint\s+type\b|\bprivate\s+api\s+gateway\b"
-    r"|프라이빗\s*(?:rest\s*)?api|사설\s*(?:rest\s*)?api|private\s*rest\s*api",
-    re.I,
-)
-
-
-# Values that only belong to a REST API when the message is about API Gateway: "a private API"
-# or "500 requests per second" alone describe other designs too.
-_ABOUT_API_GATEWAY = r"api\s*gateway|rest\s*api|api\s*게이트웨이|usage\s+plan|사용량\s*계획"
-_THROTTLING = re.compile(
-    r"throttl|usage\s+plan|\bburst|rate\s+limit|스로틀|버스트|사용량\s*계획|제한", re.I
-)
-
-
 def _read_rate(text: str) -> Iterator[tuple[str, Any]]:
-    for match in re.finditer(_RATE, text, re.I):
+    for match in PATTERNS["rate"].finditer(text):
         around = text[max(0, match.start() - 40) : match.end() + 40]
         value = _first_group(match)
-        if value and _THROTTLING.search(around):
+        if value and PATTERNS["throttling"].search(around):
             yield match.group(0).strip(), value
 
 
 def _read_burst(text: str) -> Iterator[tuple[str, Any]]:
-    for match in re.finditer(_BURST, text, re.I):
+    for match in PATTERNS["burst"].finditer(text):
         value = _first_group(match)
         if value:
             yield match.group(0).strip(), value
 
 
 def _read_endpoint_type(text: str) -> Iterator[tuple[str, Any]]:
-    for match in _PRIVATE.finditer(text):
+    for match in PATTERNS["private"].finditer(text):
         yield match.group(0).strip(), "PRIVATE"
     for match in re.finditer(r"\bedge[\s-]optimi[sz]ed\b|엣지\s*최적화", text, re.I):
         yield match.group(0).strip(), "EDGE"
-
-
-_USAGE_PLAN = r"\busage\s+plans?\b|\bapi\s+keys?\b|사용량\s*계획|api\s*키"
 
 
 def _drop_http_api(bp: Blueprint) -> bool:
@@ -603,9 +580,14 @@ CAPABILITY = declare(
     "rest_api",
     build=build,
     readers={
-        "rest_api.endpoint_type": only_about(_ABOUT_API_GATEWAY, _read_endpoint_type),
-        "rest_api.rate_limit": only_about(_ABOUT_API_GATEWAY, _read_rate),
-        "rest_api.burst_limit": only_about(_ABOUT_API_GATEWAY, _read_burst),
-        "rest_api.usage_plan": only_about(_ABOUT_API_GATEWAY, reader(_USAGE_PLAN, lambda m: True)),
+        "rest_api.endpoint_type": only_about(
+            PATTERNS["about_api_gateway"].pattern, _read_endpoint_type
+        ),
+        "rest_api.rate_limit": only_about(PATTERNS["about_api_gateway"].pattern, _read_rate),
+        "rest_api.burst_limit": only_about(PATTERNS["about_api_gateway"].pattern, _read_burst),
+        "rest_api.usage_plan": only_about(
+            PATTERNS["about_api_gateway"].pattern,
+            reader(PATTERNS["usage_plan"].pattern, lambda m: True),
+        ),
     },
 )

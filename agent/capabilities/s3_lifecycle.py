@@ -16,7 +16,10 @@ from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block
 from autcloud.agent.ledger import Evidence, attribute_values, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("s3_lifecycle")
 
 RULE_ID = "retention"  # the lifecycle rule this capability shaped
 
@@ -41,84 +44,19 @@ _UNITS = {
     "day": 1, "days": 1, "month": 30, "months": 30, "year": 365, "years": 365, "yr": 365, "yrs": 365,
     "일": 1, "개월": 30, "달": 30, "년": 365,
 }  # fmt: skip
-_EN_UNIT = r"(\d+)[\s-]*(days?|months?|years?|yrs?)\b"
-_KO_UNIT = r"(\d+)\s*(일|개월|달|년)"
-_NOUN_EN = r"(?:(?:the|all|our|raw|original|old|source|customer|user)\s+){0,2}(?:data|objects?|files?|uploads?|raw data|images|media|documents?)"
-_NOUN_KO = r"(?:원본\s*데이터|원본|데이터|파일|객체|오브젝트|업로드\S*|이미지|문서)"
-_LOG_NOUN = re.compile(r"(?:\blogs?\b|로그)", re.I)
-
-_PRONOUN = r"(?:them|it|those|these|everything)"
-_EXPIRATION = (
-    re.compile(
-        rf"\b(?:keep|retain|store|hold|preserve)\s+{_NOUN_EN}\s+(?:for\s+)?(?:up\s+to\s+)?{_EN_UNIT}",
-        re.I,
-    ),
-    re.compile(
-        rf"\b(?:delete|expire|remove|purge|erase)\s+(?:(?:{_NOUN_EN}|{_PRONOUN})\s+)?after\s+{_EN_UNIT}",
-        re.I,
-    ),
-    re.compile(
-        rf"\b{_NOUN_EN}\s+(?:(?:must|should|has\s+to|have\s+to|needs?\s+to|will)\s+)?(?:be\s+|is\s+|are\s+)?"
-        rf"(?:kept|retained|stored|preserved)\s+(?:for\s+)?(?:up\s+to\s+)?{_EN_UNIT}",
-        re.I,
-    ),
-    re.compile(
-        rf"{_KO_UNIT}\s*(?:동안|간)?\s*(?:보관|보존|유지)\s*(?:한\s*|하고\s*|하다가\s*)?(?:후|뒤|이후|다음)?\s*(?:에\s*)?(?:자동\s*)?(?:으로\s*)?(?:삭제|만료|폐기)"
-    ),
-    re.compile(
-        rf"\b{_NOUN_EN}\s+(?:expire|are\s+deleted|get\s+deleted|is\s+deleted|are\s+removed)\s+after\s+{_EN_UNIT}",
-        re.I,
-    ),
-    re.compile(
-        rf"{_NOUN_KO}\s*(?:은|는|를|을|도)?\s*{_KO_UNIT}\s*(?:동안|간)?\s*(?:보관|보존|유지)"
-    ),
-    re.compile(
-        rf"{_KO_UNIT}\s*(?:후|뒤|이후|지나면|경과\s*후)\s*(?:에\s*)?(?:자동\s*)?(?:으로\s*)?(?:삭제|만료|폐기)"
-    ),
-)
-
-_CLASSES = (
-    (r"glacier\s+deep\s+archive|deep\s+archive|딥\s*아카이브", "DEEP_ARCHIVE"),
-    (r"glacier\s+instant\s+retrieval", "GLACIER_IR"),
-    (r"glacier(?:\s+flexible\s+retrieval)?|글래시어", "GLACIER"),
-    (r"one\s*zone[\s_-]*ia", "ONEZONE_IA"),
-    (r"intelligent[\s_-]*tiering|인텔리전트\s*티어링", "INTELLIGENT_TIERING"),
-    (
-        r"infrequent\s+access|standard[\s_-]*ia|\bia\b|자주\s*액세스하지\s*않는\s*(?:스토리지|클래스)?|저빈도\s*(?:액세스|스토리지)?",
-        "STANDARD_IA",
-    ),
-)
-_CLASS = "(" + "|".join(pattern for pattern, _ in _CLASSES) + ")"
-_TRANSITION = (
-    re.compile(
-        rf"\b(?:move|moved|transition|transitioned|archive|archived|tier|tiered)\s+(?:(?:to|into)\s+)?(?:[\w-]+\s+){{0,3}}?(?:to|into)?\s*{_CLASS}\s+(?:storage\s+|class\s+|tier\s+)?after\s+{_EN_UNIT}",
-        re.I,
-    ),
-    re.compile(
-        rf"\bafter\s+{_EN_UNIT}\s*,?\s*(?:move|transition|archive)\s+(?:[\w-]+\s+){{0,3}}?(?:to|into)\s+{_CLASS}",
-        re.I,
-    ),
-    re.compile(rf"\b{_CLASS}\s+(?:storage\s+|class\s+|tier\s+)?after\s+{_EN_UNIT}", re.I),
-    re.compile(
-        rf"{_KO_UNIT}\s*(?:후|뒤|이후|지나면|경과\s*후)\s*(?:에\s*)?(?:는\s*)?{_CLASS}", re.I
-    ),
-    re.compile(rf"{_CLASS}\s*(?:로|으로)?\s*{_KO_UNIT}\s*(?:후|뒤|이후|지나면)", re.I),
-)
 
 
-_NOW_EN = r"(?:right\s+away|immediately|at\s+once|from\s+day\s+(?:one|zero|0|1)|on\s+upload|as\s+soon\s+as\s+(?:they\s+are\s+|it\s+is\s+)?uploaded)"
-_IMMEDIATE = (
-    re.compile(
-        rf"\b(?:move|moved|put|store|stored|transition|transitioned|keep|tier)\s+(?:[\w-]+\s+){{0,3}}?(?:to|into|in)\s+{_CLASS}\s+(?:storage\s+|class\s+|tier\s+)?{_NOW_EN}",
-        re.I,
-    ),
-    re.compile(
-        rf"\b{_NOW_EN}\s*,?\s*(?:move|put|store|transition)\s+(?:[\w-]+\s+){{0,3}}?(?:to|into|in)\s+{_CLASS}",
-        re.I,
-    ),
-    re.compile(rf"(?:바로|즉시|업로드\s*즉시|처음부터)\s*{_CLASS}", re.I),
-    re.compile(rf"{_CLASS}\s*(?:로|으로|에)?\s*(?:바로|즉시)", re.I),
-)
+# The storage classes a person names, in the order they are tried; each one's words are a
+# fragment of agent/patterns/s3_lifecycle.yaml, joined there as storage_class.
+_CLASSES = {
+    "deep_archive": "DEEP_ARCHIVE",
+    "glacier_ir": "GLACIER_IR",
+    "glacier": "GLACIER",
+    "onezone_ia": "ONEZONE_IA",
+    "intelligent_tiering": "INTELLIGENT_TIERING",
+    "standard_ia": "STANDARD_IA",
+}
+STORAGE_CLASS = PATTERNS.fragment("storage_class")  # s3_replication reads a replica's class with it
 
 
 def _days(number: str, unit: str) -> int:
@@ -126,8 +64,8 @@ def _days(number: str, unit: str) -> int:
 
 
 def _storage_class(words: str) -> str:
-    for pattern, name in _CLASSES:
-        if re.fullmatch(pattern, words.strip(), re.I):
+    for key, name in _CLASSES.items():
+        if re.fullmatch(PATTERNS.fragment(key), words.strip(), re.I):
             return name
     return "GLACIER"
 
@@ -135,7 +73,7 @@ def _storage_class(words: str) -> str:
 def _about_logs(match: re.Match[str]) -> bool:
     """Whether the statement is about logs ("keep logs 90 days" is the core's log retention)."""
     before = match.string[max(0, match.start() - 12) : match.start()]
-    return bool(_LOG_NOUN.search(match.group(0)) or _LOG_NOUN.search(before))
+    return bool(PATTERNS["log_noun"].search(match.group(0)) or PATTERNS["log_noun"].search(before))
 
 
 def _stated_days(
@@ -152,56 +90,21 @@ def _stated_days(
 
 
 def read_expiration(text: str) -> Iterator[tuple[str, Any]]:
-    yield from _stated_days(_EXPIRATION, text, skip_logs=True)
-
-
-# Log objects in S3 (the trail, delivery and access-log buckets) that "expire" or are "deleted":
-# an object lifecycle, unlike "keep logs 90 days" (the core's CloudWatch log retention).
-_LOG_EXPIRATION = (
-    re.compile(
-        rf"\blogs?\s+(?:(?:objects?|files?|in\s+s3)\s+)?(?:expire|are\s+deleted|get\s+deleted|are\s+removed|are\s+purged)\s+after\s+{_EN_UNIT}",
-        re.I,
-    ),
-    re.compile(
-        rf"\b(?:delete|expire|remove|purge)\s+(?:the\s+|all\s+|old\s+)?(?:\w+\s+)?logs?\s+after\s+{_EN_UNIT}",
-        re.I,
-    ),
-    re.compile(
-        rf"로그\s*(?:버킷|파일|객체)?\S{{0,2}}\s*{_KO_UNIT}\s*(?:동안|간)?\s*(?:보관|보존|유지)?\s*(?:한\s*|하고\s*)?(?:후|뒤|이후|지나면)\s*(?:에\s*)?(?:자동\s*)?(?:으로\s*)?(?:삭제|만료|폐기)"
-    ),
-)
+    yield from _stated_days(PATTERNS.each("expiration"), text, skip_logs=True)
 
 
 def read_log_expiration(text: str) -> Iterator[tuple[str, Any]]:
-    yield from _stated_days(_LOG_EXPIRATION, text)
-
-
-_NONCURRENT = (
-    re.compile(
-        rf"\b(?:delete|expire|remove|purge|keep|retain)\s+(?:the\s+|all\s+)?(?:old|older|previous|prior|noncurrent|non-current)\s+(?:object\s+)?versions?\s+(?:after|for)\s+{_EN_UNIT}",
-        re.I,
-    ),
-    re.compile(
-        rf"\b(?:old|older|previous|prior|noncurrent|non-current)\s+(?:object\s+)?versions?\s+(?:expire|are\s+deleted|get\s+deleted|are\s+kept|are\s+removed)\s+(?:after|for)\s+{_EN_UNIT}",
-        re.I,
-    ),
-    re.compile(
-        rf"{_KO_UNIT}\s*(?:이\s*|가\s*)?(?:지난|지나면|경과한|후|뒤)\s*(?:의\s*)?(?:이전|예전|과거|비현재)\s*버전"
-    ),
-    re.compile(
-        rf"(?:이전|예전|과거|비현재)\s*버전\S{{0,2}}\s*{_KO_UNIT}\s*(?:동안|간)?\s*(?:보관|유지|후|뒤|이후|지나면)"
-    ),
-)
+    yield from _stated_days(PATTERNS.each("log_expiration"), text)
 
 
 def read_noncurrent(text: str) -> Iterator[tuple[str, Any]]:
-    for quote, days in _stated_days(_NONCURRENT, text):
+    for quote, days in _stated_days(PATTERNS.each("noncurrent"), text):
         if 1 <= days <= 36500:
             yield quote, days
 
 
 def _transitions(text: str) -> Iterator[tuple[str, int, str]]:
-    for pattern in _TRANSITION:
+    for pattern in PATTERNS.each("transition"):
         for match in pattern.finditer(text):
             if _about_logs(match):
                 continue
@@ -210,7 +113,7 @@ def _transitions(text: str) -> Iterator[tuple[str, int, str]]:
             number, unit = groups[unit_at - 1], groups[unit_at]
             words = next(g for i, g in enumerate(groups) if i not in (unit_at - 1, unit_at))
             yield match.group(0).strip(), _days(number, unit), _storage_class(words)
-    for pattern in _IMMEDIATE:
+    for pattern in PATTERNS.each("immediate"):
         for match in pattern.finditer(text):
             if _about_logs(match):
                 continue

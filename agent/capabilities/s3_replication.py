@@ -6,38 +6,35 @@ region; a least-privilege role does the copying.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities._dr_region import ensure_region
 from autcloud.agent.capabilities.base import declare, reader
-from autcloud.agent.capabilities.s3_lifecycle import _CLASS, _storage_class, ensure_data_bucket
+from autcloud.agent.capabilities.s3_lifecycle import (
+    STORAGE_CLASS,
+    _storage_class,
+    ensure_data_bucket,
+)
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, policy_document
 from autcloud.agent.catalog.compute import role
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("s3_replication")
 
 REGION_KEY, CLASS_KEY = "s3.replica_region", "s3.replica_storage_class"
-_ABOUT_S3 = re.compile(r"bucket|\bs3\b|objects?|버킷|객체|오브젝트", re.I)
-_REGION_EN = re.compile(
-    r"\breplicat\w*\b[^.;]{0,60}?\b(?:to|into|in)\s+([^.;,()]{2,40}(?:\([a-z]{2}-[a-z]+-\d\))?)",
-    re.I,
-)
-_REGION_KO = re.compile(
-    r"([^\s,.;()]{2,12}(?:\s*\([a-z]{2}-[a-z]+-\d\))?)\s*리전\S*\s*(?:의\s*)?(?:버킷|s3)\S*\s*(?:\S+\s+){0,2}?복제",
-    re.I,
-)
 
 
 def read_region(text: str) -> Iterator[tuple[str, Any]]:
     """The region a bucket replicates to."""
     from autcloud.agent.regions import find_region
 
-    for pattern in (_REGION_EN, _REGION_KO):
+    for pattern in (PATTERNS["region_en"], PATTERNS["region_ko"]):
         for match in pattern.finditer(text):
             sentence_start = max(text.rfind(".", 0, match.start()), 0)
-            if not _ABOUT_S3.search(text[sentence_start : match.end()]):
+            if not PATTERNS["about_s3"].search(text[sentence_start : match.end()]):
                 continue
             region = find_region(match.group(1))
             if region is not None:
@@ -45,8 +42,9 @@ def read_region(text: str) -> Iterator[tuple[str, Any]]:
                 return
 
 
+# Stays here: it is built from s3_lifecycle's storage-class words (its pattern file).
 _CLASS_PATTERNS = reader(
-    rf"\breplicas?\b[^.;]{{0,30}}?{_CLASS}|복제본\S*\s*(?:은|는|을|를)?\s*(?:스토리지\s*클래스\s*)?(?:를|을|은|는)?\s*{_CLASS}",
+    rf"\breplicas?\b[^.;]{{0,30}}?{STORAGE_CLASS}|복제본\S*\s*(?:은|는|을|를)?\s*(?:스토리지\s*클래스\s*)?(?:를|을|은|는)?\s*{STORAGE_CLASS}",
     lambda m: _storage_class(next(g for g in m.groups() if g is not None)),
 )
 
