@@ -8,28 +8,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from autcloud.agent.datafile import load_yaml_unique_keys
 from autcloud.agent.validation.report import Finding, StepResult
 
 _SET_HINT = re.compile(r"set ([a-z_]+) (?:=|>=) (\"[^\"]*\"|true|false|\d+)")
 _BLOCK_START = r'^resource\s+"{type}"\s+"{name}"\s*\{{\s*$'
-# Checkov checks with a safe, known repair: (attribute, value). Only repairs that cannot
-# contradict what was asked (Multi-AZ, say, is a cost decision the intent checks own).
-CHECKOV_FIXES: dict[str, tuple[str, str]] = {
-    "CKV_AWS_338": ("retention_in_days", "365"),
-    "CKV_AWS_16": ("storage_encrypted", "true"),
-    "CKV_AWS_17": ("publicly_accessible", "false"),
-    "CKV_AWS_293": ("deletion_protection", "true"),
-    "CKV_AWS_118": ("monitoring_interval", "60"),
-    "CKV_AWS_226": ("auto_minor_version_upgrade", "true"),
-    "CKV_AWS_129": ("enabled_cloudwatch_logs_exports", '["postgresql"]'),
-    "CKV_AWS_131": ("drop_invalid_header_fields", "true"),
-    "CKV_AWS_150": ("enable_deletion_protection", "true"),
-    "CKV_AWS_7": ("enable_key_rotation", "true"),
-    "CKV_AWS_191": ("at_rest_encryption_enabled", "true"),
-    "CKV_AWS_29": ("at_rest_encryption_enabled", "true"),
-    "CKV_AWS_30": ("transit_encryption_enabled", "true"),
-}
+
+
+def _load_checkov_fixes() -> dict[str, tuple[str, str]]:
+    """checkov_fixes.yaml: each check id with a safe, known repair, as (attribute, HCL value)."""
+    path = Path(__file__).resolve().with_name("checkov_fixes.yaml")
+    return {
+        str(check): (str(fix["attribute"]), str(fix["value"]))
+        for check, fix in load_yaml_unique_keys(path).items()
+    }
+
+
+CHECKOV_FIXES = _load_checkov_fixes()
 
 
 @dataclass
