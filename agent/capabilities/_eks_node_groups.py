@@ -17,15 +17,16 @@ from autcloud.agent.capabilities.base import Parameter, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, tags
 from autcloud.agent.hcl import Block
 from autcloud.agent.ledger import Evidence, Operator, attribute_values, holds, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("_eks_node_groups")
 
 NODE_GROUP = "aws_eks_node_group.default"
 SUPPORTED_VERSIONS = ("1.28", "1.29", "1.30", "1.31", "1.32", "1.33")
 
 read_version = reader(
-    r"\b(?:eks|kubernetes|k8s)\s*(?:version\s*)?v?(1\.\d{2})\b"
-    r"|(?:쿠버네티스|eks|EKS)\s*(?:클러스터\s*)?(?:버전\s*(?:은|는|:)?\s*)?v?(1\.\d{2})(?!\d)"
-    r"|(?:version|버전)\s*(?:은|는|:|of)?\s*v?(1\.\d{2})(?!\d)",
+    PATTERNS["read_version"].pattern,
     lambda m: next(g for g in m.groups() if g is not None),
 )
 
@@ -33,8 +34,6 @@ _TYPE = r"[a-z][a-z0-9-]*\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarg
 _CLUSTER = re.compile(rf"(?<![\w.]){_TYPE}(?:\s*(?:/|,|and|or|및|와|과|랑)\s*{_TYPE})*", re.I)
 _ONE = re.compile(_TYPE, re.I)
 _SENTENCE_END = re.compile(r"[.!?。](?:\s|$)|\n")
-_SEPARATOR = re.compile(r"\band\b|[,;]|그리고")
-_NAMED = re.compile(r"[\"'“‘`]([a-z][a-z0-9-]{0,30})[\"'”’`]", re.I)
 _GPU_FAMILY = re.compile(r"^(?:g\d|p\d|gr\d)", re.I)
 _NUMBER = r"(\d{1,4})"
 
@@ -78,7 +77,7 @@ def _group(text: str, types: list[str]) -> dict[str, Any]:
         group["spot"] = True
     if re.search(r"\bgpu\b|nvidia", text, re.I) or any(_GPU_FAMILY.match(t) for t in types):
         group["gpu"] = True
-    named = _NAMED.search(text)
+    named = PATTERNS["named"].search(text)
     if named and named.group(1).lower() not in {t.lower() for t in types}:
         group["name"] = named.group(1).lower()
     return group
@@ -125,7 +124,7 @@ def _split(text: str, start: int, end: int) -> int:
         char = text[position]
         depth += char == "("
         depth -= char == ")"
-        if depth <= 0 and _SEPARATOR.match(text, position):
+        if depth <= 0 and PATTERNS["separator"].match(text, position):
             cut = position
     return cut
 
@@ -141,20 +140,16 @@ def read_groups(text: str) -> Iterator[tuple[str, Any]]:
         yield update
 
 
-_GROUP_WORDS = re.compile(r"node\s*groups?|노드\s*그룹|노드그룹", re.I)
-_ON_DEMAND = re.compile(r"on[-\s]?demand|온디맨드", re.I)
-
-
 def _read_update(text: str) -> tuple[str, list[dict[str, Any]]] | None:
     """A change to a group stated before: "스팟 노드 그룹 최대 20대로 늘려줘", "raise the spot node group max to 20"."""
-    words = _GROUP_WORDS.search(text)
+    words = PATTERNS["group_words"].search(text)
     if words is None or _CLUSTER.search(text):
         return None
     group = _group(text, [])
     del group["instance_types"]
     if not {"min", "max", "desired"} & set(group):
         return None
-    if _ON_DEMAND.search(text):
+    if PATTERNS["on_demand"].search(text):
         group["spot"] = False
     elif "spot" not in group and "name" not in group:
         return None

@@ -16,25 +16,12 @@ from autcloud.agent.capabilities.base import EveryValueParameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.storage import add_bucket
 from autcloud.agent.ledger import Evidence, attribute_values, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
 
+PATTERNS = patterns("s3_names")
+
 KEY = "s3.bucket_names"
-_NAME = r"([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])"
-_OPEN, _CLOSE = r"[\"'“‘`]", r"[\"'”’`]"
-_BUCKET = r"(?:s3\s+)?(?:bucket|버킷)"
-_PATTERNS = (
-    # s3://acme-raw
-    re.compile(rf"\bs3://{_NAME}(?![a-z0-9.-])", re.I),
-    # the "contracts-inbox" bucket / bucket named "x"
-    re.compile(rf"{_OPEN}{_NAME}{_CLOSE}\s*{_BUCKET}", re.I),
-    re.compile(rf"(?:bucket|버킷)\s*(?:named|called|:|=|이름은?)?\s*{_OPEN}{_NAME}{_CLOSE}", re.I),
-    # S3 버킷 genome-raw-data / 버킷(user-uploads-seoul) / S3(contract-uploads) / bucket named x-y
-    re.compile(
-        rf"(?:\bs3\s*|버킷\s*|\bbucket\s+(?:named|called)\s+)\(?\s*{_NAME}(?![a-z0-9.-])", re.I
-    ),
-    # sales-lake 버킷 / the user-uploads S3 bucket
-    re.compile(rf"(?<![a-z0-9.-]){_NAME}\s*(?:\(\s*)?{_BUCKET}", re.I),
-)
 # Hyphenated words that describe a bucket rather than name it.
 _NOT_NAMES = {
     "cross-region", "cross-account", "same-region", "multi-region", "single-region",
@@ -64,7 +51,7 @@ def _valid(name: str, quoted: bool) -> bool:
 def read_names(text: str) -> Iterator[tuple[str, Any]]:
     """All bucket names of a message, as one list (in the order they are named)."""
     found: list[tuple[int, str, str]] = []
-    for index, pattern in enumerate(_PATTERNS):
+    for index, pattern in enumerate(PATTERNS.each("names")):
         for match in pattern.finditer(text):
             name = match.group(1)
             if _valid(name, quoted=index in (1, 2)) and name not in (n for _, n, _ in found):

@@ -12,16 +12,13 @@ from autcloud.agent.capabilities.s3_lifecycle import ensure_data_bucket
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, instances, resolve
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("s3_object_lock")
 
 DEFAULT_DAYS = 30
 _UNITS = {"day": 1, "days": 1, "year": 365, "years": 365, "일": 1, "년": 365}
-_LOCK_WORDS = r"(?:object[\s-]+lock(?:ed)?|worm|immutable|locked|lock|오브젝트\s*락|객체\s*잠금|변경\s*불가|잠금)"
-_DAYS = (
-    rf"{_LOCK_WORDS}\D{{0,24}}?(\d+)[\s-]*(days?|years?|일|년)"
-    rf"|(\d+)[\s-]*(days?|years?|일|년)\s*(?:of\s+)?(?:동안\s*)?(?:retention\s+)?{_LOCK_WORDS}"
-)
-_MODE = r"\b(compliance|governance)\s+mode\b|(컴플라이언스|거버넌스)\s*모드"
 
 
 @dataclass(frozen=True)
@@ -102,5 +99,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
 CAPABILITY = declare(
     "s3_object_lock",
     build=build,
-    readers={"s3.lock_days": reader(_DAYS, _days), "s3.lock_mode": reader(_MODE, _mode)},
+    readers={
+        "s3.lock_days": reader(PATTERNS["days"].pattern, _days),
+        "s3.lock_mode": reader(PATTERNS["mode"].pattern, _mode),
+    },
 )

@@ -8,6 +8,9 @@ from typing import Any
 from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("secrets_manager")
 
 
 def app_roles(bp: Blueprint) -> list[str]:
@@ -43,11 +46,7 @@ def grant(
 
 ROTATION_KEY = "secrets.rotation_days"
 read_rotation = reader(
-    r"\brotat\w*\s+(?:automatically\s+)?(?:every|each)\s+(\d{1,3})\s*days?"
-    r"|\b(\d{1,3})[\s-]*days?\s+(?:automatic\s+)?rotation"
-    r"|\brotation\s+(?:period|interval|schedule)\s+(?:of\s+)?(\d{1,3})\s*days?"
-    r"|(\d{1,3})\s*일\s*(?:마다|주기로|간격으로)\s*(?:자동\s*)?(?:로테이션|교체|순환|갱신|rotation)"
-    r"|(?:로테이션|교체|순환)\s*주기\s*(?:는|은)?\s*(\d{1,3})\s*일",
+    PATTERNS["read_rotation"].pattern,
     lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 365), None),
 )
 _MANAGED = ("aws_rds_cluster.main", "aws_db_instance.main")

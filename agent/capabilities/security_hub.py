@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from autcloud.agent.capabilities.base import EveryValueParameter, declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp
 from autcloud.agent.hcl import Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("security_hub")
 
 KEY = "security_hub.standards"
 # Standards a person names, by the words they use, and the standard's ARN path.
@@ -30,12 +33,11 @@ STANDARDS: dict[str, tuple[str, str, str]] = {
     ),
 }
 _NAMES = {"cis-aws-foundations-benchmark": "cis", "pci-dss": "pci_dss", "nist-800-53": "nist"}
-_HUB = re.compile(r"security\s*hub|시큐리티\s*허브|보안\s*허브", re.I)
 
 
 def read_standards(text: str) -> Iterator[tuple[str, list[str]]]:
     """Standards named in the sentence (or the 80 characters after) that names Security Hub."""
-    for hub in _HUB.finditer(text):
+    for hub in PATTERNS["hub"].finditer(text):
         start = max(text.rfind(".", 0, hub.start()), text.rfind("\n", 0, hub.start())) + 1
         stop = text.find(".", hub.end())
         window = text[start : stop if stop != -1 else len(text)]

@@ -15,27 +15,17 @@ from autcloud.agent.catalog.base import (
 )
 from autcloud.agent.catalog.edge import ZONE_ID
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
 
-_ADDRESS = r"([\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+PATTERNS = patterns("ses")
+
 _FROM_ADDRESS = reader(
-    r"(?:\bSES\s+from|send(?:s|ing)?\s+(?:e-?mails?\s+|mails?\s+|messages?\s+)?from|from[- ]address(?:\s+(?:is|of))?"
-    r"|sender(?:\s+address)?(?:\s+is)?|reply\s+from|발신(?:\s*주소|\s*이메일|\s*메일)?(?:은|는|:)?)"
-    rf"\s*[:=]?\s*{_ADDRESS}"
-    rf"|{_ADDRESS}\s*(?:으로|로|에서)?\s*(?:(?:이메일|메일)을?\s*)?발신",
+    PATTERNS["from_address"].pattern,
     lambda m: (m.group(1) or m.group(2)).lower().rstrip("."),
 )
 
-_VERIFY_DOMAIN = reader(
-    r"\bverify\s+(?:the\s+)?(?:whole\s+|entire\s+|our\s+)?domain|\bdomain\s+(?:identity|verification)"
-    r"|\b(?:easy\s+)?DKIM\b|도메인\s*(?:전체\s*)?(?:인증|검증)|DKIM",
-    lambda m: "RSA_2048_BIT",
-)
-_NOTIFICATIONS = reader(
-    r"\bbounces?\b[^.\n]{0,40}?\bcomplaints?\b[^.\n]{0,40}?\b(?:SNS|notif\w*)"
-    r"|\bcomplaints?\b[^.\n]{0,40}?\bbounces?\b[^.\n]{0,40}?\b(?:SNS|notif\w*)"
-    r"|(?:반송|바운스)[^.\n]{0,30}?(?:수신\s*거부|불만|컴플레인)[^.\n]{0,30}?(?:SNS|알림)",
-    lambda m: ["BOUNCE", "COMPLAINT"],
-)
+_VERIFY_DOMAIN = reader(PATTERNS["verify_domain"].pattern, lambda m: "RSA_2048_BIT")
+_NOTIFICATIONS = reader(PATTERNS["notifications"].pattern, lambda m: ["BOUNCE", "COMPLAINT"])
 
 
 def build(bp: Blueprint, ctx: Context) -> None:

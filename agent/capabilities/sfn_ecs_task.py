@@ -6,33 +6,28 @@ workflow's role may run exactly that task family and pass exactly its two roles.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Call, Expr, jsonencode
+from autcloud.agent.patterns import patterns
 from autcloud.agent.requirements import Requirements
+
+PATTERNS = patterns("sfn_ecs_task")
 
 KEY = "sfn.ecs_task"
 BLOCK = "sfn_ecs_task"
 STATE = "RunTask"
 TASK = "aws_ecs_task_definition.app"
 
-_WORKFLOW = re.compile(r"step\s*functions?|state\s+machine|스텝\s*펑션|스텝펑션|상태\s*머신", re.I)
-_TASK = re.compile(
-    r"\b(?:ecs\s+)?(?:fargate\s+)?(?:ecs\s+)?(?:container\s+)?task\b(?!\s+definition)|(?:ecs|fargate)\s*(?:fargate\s*)?태스크",
-    re.I,
-)
-_CONTAINERS = re.compile(r"\b(?:ecs|fargate|container)\b|컨테이너", re.I)
-
 
 def _read(text: str) -> Iterator[tuple[str, Any]]:
-    if not _WORKFLOW.search(text):
+    if not PATTERNS["workflow"].search(text):
         return
-    for match in _TASK.finditer(text):
-        if _CONTAINERS.search(match.group(0)):
+    for match in PATTERNS["task"].finditer(text):
+        if PATTERNS["containers"].search(match.group(0)):
             yield match.group(0).strip(), "ecs:runTask.sync"
             return
 

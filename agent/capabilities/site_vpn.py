@@ -13,10 +13,11 @@ from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import log_group
 from autcloud.agent.hcl import Block, Expr
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("site_vpn")
 
 DEFAULT_OFFICE_CIDR = "192.168.0.0/16"
-_IP = r"(\d{1,3}(?:\.\d{1,3}){3})(?![\d/])"
-_PLACES = r"(?:office|customer\s+gateway|on-?prem(?:ises)?|data\s*cent(?:er|re)|router|firewall|사무실|고객\s*게이트웨이|온프레미스|본사|지사)"
 
 
 def _public_ip(match: re.Match[str]) -> str | None:
@@ -36,9 +37,6 @@ def _network(match: re.Match[str]) -> str | None:
         return None
 
 
-_VPN_TALK = re.compile(r"vpn|ipsec|customer\s+gateway|고객\s*게이트웨이", re.I)
-
-
 def _only_with_vpn(
     read: Callable[[str], Iterator[tuple[str, Any]]],
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
@@ -46,21 +44,14 @@ def _only_with_vpn(
     office 203.0.113.10" alone is an access rule, not a tunnel)."""
 
     def guarded(text: str) -> Iterator[tuple[str, Any]]:
-        if _VPN_TALK.search(text):
+        if PATTERNS["vpn_talk"].search(text):
             yield from read(text)
 
     return guarded
 
 
-_GATEWAY_IP = reader(
-    rf"{_PLACES}[^\d\n]{{0,40}}?{_IP}|{_IP}\s*(?:\(|is|as|for)?\s*(?:our\s+|the\s+)?{_PLACES}",
-    _public_ip,
-)
-_OFFICE_CIDR = reader(
-    rf"{_PLACES}\s*(?:network|lan|subnet|cidr|range|대역|네트워크)\s*(?:is|of|:|=|은|는)?\s*"
-    r"(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})",
-    _network,
-)
+_GATEWAY_IP = reader(PATTERNS["gateway_ip"].pattern, _public_ip)
+_OFFICE_CIDR = reader(PATTERNS["office_cidr"].pattern, _network)
 
 
 def _asn(match: re.Match[str]) -> int | None:
@@ -68,9 +59,7 @@ def _asn(match: re.Match[str]) -> int | None:
     return number if 1 <= number <= 4294967294 else None
 
 
-_BGP_ASN = reader(
-    r"\b(?:bgp\s*)?asn\s*(?:is|of|:|=|은|는)?\s*(\d{1,10})\b|\bbgp\s+(\d{1,10})\b", _asn
-)
+_BGP_ASN = reader(PATTERNS["bgp_asn"].pattern, _asn)
 
 
 def build(bp: Blueprint, ctx: Context) -> None:

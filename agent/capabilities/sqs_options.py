@@ -15,7 +15,10 @@ from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Expr
 from autcloud.agent.ledger import Evidence, instances
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("sqs_options")
 
 QUEUE, DLQ = "aws_sqs_queue.jobs", "aws_sqs_queue.jobs_dlq"
 MAX_RETENTION_DAYS = 14
@@ -55,33 +58,18 @@ _SECONDS = {
     "mins": 60, "hour": 3600, "hours": 3600, "초": 1, "분": 60, "시간": 3600,
 }  # fmt: skip
 
-_MAX_RECEIVE = (
-    r"\bretr(?:y|ies|ied)\s+(?:up\s+to\s+)?(\d+)\s*(?:times|x)\b"
-    r"|\b(?:after|on)\s+(\d+)\s+(?:failed|unsuccessful)\s+(?:attempts|receives|tries|deliveries)"
-    r"|\b(\d+)\s+(?:retries|failed\s+attempts|attempts\s+before)"
-    r"|\bmax(?:imum)?\s*receive\s*count\s*(?:of|=|:)?\s*(\d+)"
-    r"|(\d+)\s*(?:번|회)\s*(?:이상\s*)?(?:실패|재시도|재처리)"
-    r"|(?:재시도|재처리)\s*(\d+)\s*(?:번|회)"
-    r"|최대\s*수신\s*(?:횟수\s*)?(?:는|은)?\s*(\d+)\s*(?:번|회)?"
-    r"|(?:처리|수신)?\s*실패\s*(?:가\s*)?(\d+)\s*(?:번|회)"
-    r"|\b(\d+)\s*(?:receives?|deliveries|delivery\s+attempts)\s+(?:before|then)"
-)
-
-
-_QUEUE_WORDS = re.compile(r"\bsqs\b|\bqueues?\b|\bdlq\b|dead[- ]letter|큐|데드\s*레터", re.I)
-
 
 def _first_number(match: re.Match[str]) -> int | None:
     number = next((g for g in match.groups() if g is not None), None)
     return int(number) if number is not None and 1 <= int(number) <= 1000 else None
 
 
-_read_max_receive_any = reader(_MAX_RECEIVE, _first_number)
+_read_max_receive_any = reader(PATTERNS["max_receive"].pattern, _first_number)
 
 
 def read_max_receive(text: str) -> Iterator[tuple[str, Any]]:
     """A redrive count, only in a message about queues (a workflow's retries are not one)."""
-    if _QUEUE_WORDS.search(text):
+    if PATTERNS["queue_words"].search(text):
         yield from _read_max_receive_any(text)
 
 
