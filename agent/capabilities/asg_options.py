@@ -6,7 +6,6 @@ Applies to the EC2 fleet the core pass builds (``aws_autoscaling_group.app``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,13 +21,7 @@ PATTERNS = patterns("asg_options")
 
 
 def _read_fixed(text: str) -> Iterator[tuple[str, Any]]:
-    pattern = (
-        r"(?:min(?:imum)?\s*=\s*max(?:imum)?|최소\s*=\s*최대)\s*=\s*(\d+)"
-        r"|\bfixed\s+at\s+(\d+)\s+(?:instances|servers|nodes)\b"
-        r"|\b(\d+)\s+(?:instances|servers|nodes),?\s+fixed\b"
-        r"|(\d+)\s*대\s*고정"
-    )
-    for match in re.finditer(pattern, text, re.I):
+    for match in PATTERNS["fixed"].finditer(text):
         number = next(g for g in match.groups() if g)
         yield match.group(0).strip(), int(number)
 
@@ -37,8 +30,7 @@ def _read_spot_share(text: str) -> Iterator[tuple[str, Any]]:
     """The on-demand share above base: "50% Spot above base" → 50, "스팟 70%" → 30."""
     if not PATTERNS["fleet"].search(text):
         return
-    pattern = r"(\d{1,3})\s*%\s*(?:on\s+)?spot|(?:spot|스팟)\s*(?:비율\s*)?(\d{1,3})\s*%"
-    for match in re.finditer(pattern, text, re.I):
+    for match in PATTERNS["spot_share"].finditer(text):
         spot = int(match.group(1) or match.group(2))
         if 0 <= spot <= 100:
             yield match.group(0).strip(), 100 - spot
@@ -46,7 +38,7 @@ def _read_spot_share(text: str) -> Iterator[tuple[str, Any]]:
 
 def _read_mixed_types(text: str) -> Iterator[tuple[str, Any]]:
     """Several instance types for one group: "mixed instances (m5.large and m6i.large)"."""
-    for match in re.finditer(r"(?:mixed|혼합|여러)(?:[^.。\n]|\.(?=\S)){0,80}", text, re.I):
+    for match in PATTERNS["mixed"].finditer(text):
         types = [
             t
             for t in dict.fromkeys(INSTANCE_TYPE.findall(match.group(0)))

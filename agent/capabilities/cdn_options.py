@@ -4,39 +4,26 @@ PriceClass_All, "북미·유럽만" → PriceClass_100). It tunes every distribu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context
+from autcloud.agent.patterns import patterns
 
-_CLASSES = (
-    (
-        re.compile(
-            r"cheapest\s+(?:edge\s+)?(?:locations?|regions?|price\s+class)"
-            r"|north\s+america\s*(?:\+|and|&|,)\s*europe(?:\s+only)?"
-            r"|price\s*class\s*_?\s*100"
-            r"|(?:가장\s*)?저렴한\s*엣지"
-            r"|북미\s*(?:와|과|[,·+]|및)?\s*유럽",
-            re.I,
-        ),
-        "PriceClass_100",
-    ),
-    (
-        re.compile(r"price\s*class\s*_?\s*200|asia\s+included|아시아\s*포함", re.I),
-        "PriceClass_200",
-    ),
-    (
-        re.compile(r"(?:all|every)\s+edge\s+locations?|price\s*class\s*_?\s*all|모든\s*엣지", re.I),
-        "PriceClass_All",
-    ),
-)
+PATTERNS = patterns("cdn_options")
+
+# The price classes people name, with the class each stands for (agent/patterns/cdn_options.yaml).
+_CLASSES = {
+    "price_class_100": "PriceClass_100",
+    "price_class_200": "PriceClass_200",
+    "price_class_all": "PriceClass_All",
+}
 
 
 def _read_price_class(text: str) -> Iterator[tuple[str, Any]]:
-    for pattern, value in _CLASSES:
-        match = pattern.search(text)
+    for key, value in _CLASSES.items():
+        match = PATTERNS[key].search(text)
         if match:
             yield match.group(0).strip(), value
             return

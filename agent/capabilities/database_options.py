@@ -68,23 +68,21 @@ class ReadReplicasParameter(Parameter):
 
 # --- reading ----------------------------------------------------------------------------------
 
-_ENGINE_WORDS = (
-    (r"aurora[\s-]*postgres(?:ql)?|오로라\s*포스트그레(?:스|SQL)?", "aurora-postgresql"),
-    (r"aurora[\s-]*mysql|오로라\s*(?:mysql|마이에스큐엘)", "aurora-mysql"),
-    (r"postgres(?:ql)?|포스트그레(?:스큐엘|스|SQL)?", "postgres"),
-    (r"mariadb|maria\s+db|마리아\s*(?:db|디비)", "mariadb"),
-    (r"mysql|마이에스큐엘", "mysql"),
-)
-_VERSION = re.compile(
-    r"(?<![\w-])("
-    + "|".join(p for p, _ in _ENGINE_WORDS)
-    + r")\s*(?:version\s*|버전\s*|v)?(\d{1,2}(?:\.\d{1,2}){0,2})(?![\d.]*\s*(?:gb|tb|gib|개|대|read|replica|instances?|%))",
-    re.I,
-)
+# The engines people name, tried in this order; each one's words are a fragment of
+# agent/patterns/database_options.yaml, joined there as engine.
+_ENGINES = {
+    "aurora_postgresql": "aurora-postgresql",
+    "aurora_mysql": "aurora-mysql",
+    "postgres": "postgres",
+    "mariadb": "mariadb",
+    "mysql": "mysql",
+}
 
 
 def _engine_of(words: str) -> str:
-    return next(name for pattern, name in _ENGINE_WORDS if re.fullmatch(pattern, words, re.I))
+    return next(
+        name for key, name in _ENGINES.items() if re.fullmatch(PATTERNS.fragment(key), words, re.I)
+    )
 
 
 def _valid(family: str, version: str) -> str | None:
@@ -98,7 +96,7 @@ def _valid(family: str, version: str) -> str | None:
 
 
 def read_versions(text: str) -> Iterator[tuple[str, tuple[str, str]]]:
-    for match in _VERSION.finditer(text):
+    for match in PATTERNS["version"].finditer(text):
         engine = _engine_of(match.group(1).strip())
         version = _valid(engine, match.group(2))
         if version is not None:

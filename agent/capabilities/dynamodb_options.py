@@ -134,15 +134,13 @@ def _key_name(match: re.Match[str]) -> str | None:
 
 _HASH_KEY = reader(PATTERNS["hash_key"].pattern, _key_name)
 _RANGE_KEY = reader(PATTERNS["range_key"].pattern, _key_name)
-_VIEWS = (
-    (
-        r"new\s+and\s+old\s+images?|new_and_old_images|old\s+and\s+new\s+images?",
-        "NEW_AND_OLD_IMAGES",
-    ),
-    (r"new[\s_]+images?|new_image", "NEW_IMAGE"),
-    (r"old[\s_]+images?|old_image", "OLD_IMAGE"),
-    (r"keys[\s_]+only", "KEYS_ONLY"),
-)
+# The stream view types people name, tried in this order (agent/patterns/dynamodb_options.yaml).
+_VIEWS = {
+    "new_and_old_images": "NEW_AND_OLD_IMAGES",
+    "new_image": "NEW_IMAGE",
+    "old_image": "OLD_IMAGE",
+    "keys_only": "KEYS_ONLY",
+}
 
 
 def read_stream_view(text: str) -> Iterator[tuple[str, Any]]:
@@ -150,8 +148,8 @@ def read_stream_view(text: str) -> Iterator[tuple[str, Any]]:
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         if not re.search(r"stream|스트림", sentence, re.I):
             continue
-        for pattern, view in _VIEWS:
-            match = re.search(pattern, sentence, re.I)
+        for key, view in _VIEWS.items():
+            match = PATTERNS[key].search(sentence)
             if match:
                 yield match.group(0), view
                 return

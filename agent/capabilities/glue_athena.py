@@ -89,7 +89,7 @@ def _read_job(text: str) -> Iterator[tuple[str, Any]]:
 
 
 def _read_version(text: str) -> Iterator[tuple[str, Any]]:
-    for match in re.finditer(r"\bglue\s*(?:version\s*|v)?(\d\.\d)\b|글루\s*(\d\.\d)", text, re.I):
+    for match in PATTERNS["version"].finditer(text):
         version = match.group(1) or match.group(2)
         if version in GLUE_VERSIONS:
             yield match.group(0).strip(), version
@@ -105,8 +105,7 @@ def _read_worker_type(text: str) -> Iterator[tuple[str, Any]]:
 def _read_workers(text: str) -> Iterator[tuple[str, Any]]:
     if not PATTERNS["glue"].search(text):
         return
-    pattern = r"\b(\d{1,3})\s*(?:G\.(?:025|1|2|4|8)X\s*)?(?:workers?|DPUs?)\b|(?:워커|작업자)\s*(\d{1,3})\s*(?:개|대)?"
-    for match in re.finditer(pattern, text, re.I):
+    for match in PATTERNS["workers"].finditer(text):
         count = int(match.group(1) or match.group(2))
         if 2 <= count <= 299:
             yield match.group(0).strip(), count

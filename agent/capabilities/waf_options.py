@@ -28,20 +28,17 @@ def _limit(match: re.Match[str]) -> int | None:
 _read_limit = reader(PATTERNS["limit"].pattern, _limit)
 
 
-# Managed rule groups people name by the attack they stop.
-_GROUPS = (
-    (
-        re.compile(r"sql\s*injection|\bsqli\b|sql\s*인젝션|sql\s*주입", re.I),
-        "AWSManagedRulesSQLiRuleSet",
-    ),
-    (re.compile(r"\blinux\b.{0,20}\brules?\b|리눅스\s*룰", re.I), "AWSManagedRulesLinuxRuleSet"),
-    (re.compile(r"\bphp\b.{0,20}\brules?\b|php\s*룰", re.I), "AWSManagedRulesPHPRuleSet"),
-)
+# Managed rule groups people name by the attack they stop (agent/patterns/waf_options.yaml).
+_GROUPS = {
+    "sqli": "AWSManagedRulesSQLiRuleSet",
+    "linux": "AWSManagedRulesLinuxRuleSet",
+    "php": "AWSManagedRulesPHPRuleSet",
+}
 
 
 def _read_group(text: str) -> Iterator[tuple[str, Any]]:
-    for pattern, group in _GROUPS:
-        match = pattern.search(text)
+    for key, group in _GROUPS.items():
+        match = PATTERNS[key].search(text)
         if match:
             yield match.group(0).strip(), group
 
