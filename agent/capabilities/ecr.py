@@ -7,15 +7,16 @@ from autcloud.agent.capabilities._names import identifier, name_reader
 from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Expr, jsonencode
+from autcloud.agent.patterns import patterns
+
+PATTERNS = patterns("ecr")
 
 KEEP_IMAGES = 30
 
 
 KEY = "ecr.names"
 read_names = name_reader(
-    r"ecr|(?:ecr\s+|image\s+|container\s+|docker\s+)?(?:repo|repository|repositorie)",
-    r"ecr|리포지토리|레포지토리|레포|저장소",
-    many=True,
+    PATTERNS.fragment("repository"), PATTERNS.fragment("repository_ko"), many=True
 )
 
 

@@ -36,15 +36,7 @@ BLOCK = "event_bus"
 NAME_KEY = "eventbridge.bus_name"
 TYPES_KEY = "eventbridge.detail_types"
 
-read_bus_name = name_reader(r"(?:event\s*)?bus", r"(?:이벤트\s*)?버스")
-
-_CAMEL = r"[A-Z][a-z]+(?:[A-Z][a-z]+)+"
-_TYPE_PATTERNS = (
-    rf"[\"“']((?:{_CAMEL})|[A-Z][a-z]+(?:\s[A-Z][a-z]+)+)[\"”']\s*(?:events?|이벤트)",
-    rf"\b({_CAMEL})\s*(?:events?\b|이벤트)",
-    rf"detail[- ]?type\s*(?:이|가|은|는|=|:|of)?\s*[\"'“]?({_CAMEL}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)+)",
-    rf"\b({_CAMEL})(?:는|은|인|이면|이|가)(?![A-Za-z])",
-)
+read_bus_name = name_reader(PATTERNS.fragment("bus"), PATTERNS.fragment("bus_ko"))
 
 
 def read_detail_types(text: str) -> Iterator[tuple[str, Any]]:
@@ -52,8 +44,8 @@ def read_detail_types(text: str) -> Iterator[tuple[str, Any]]:
     if not PATTERNS["eventbridge"].search(text):
         return
     found: list[tuple[int, str, str]] = []
-    for pattern in _TYPE_PATTERNS:
-        for match in re.finditer(pattern, text):
+    for pattern in PATTERNS.each("detail_types"):
+        for match in pattern.finditer(text):
             name = match.group(1)
             if PATTERNS["not_types"].match(name) and " " not in name:
                 continue

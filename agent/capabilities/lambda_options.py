@@ -32,14 +32,12 @@ HANDLERS = {
     "provided": "bootstrap",
 }
 
+
 # A runtime, memory or timeout is a Lambda setting only in a message about functions.
-_ABOUT_LAMBDA = r"\b(?:lambdas?|lamdas?|serverless|functions?|faas)\b|람다|서버리스|함수"
-
-
 def _about_lambda(
     read: Callable[[str], Iterator[tuple[str, Any]]],
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
-    return only_about(_ABOUT_LAMBDA, read)
+    return only_about(PATTERNS["about_lambda"].pattern, read)
 
 
 def _runtime(match: re.Match[str]) -> str:

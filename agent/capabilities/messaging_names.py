@@ -33,8 +33,8 @@ COUNT_KEY = "sqs.queue_count"
 MAX_QUEUES = 10
 DEFAULT_MAX_RECEIVE = 5
 
-_topic_names = name_reader(r"(?:sns\s+)?(?:fifo\s+)?topic", r"(?:SNS\s*)?(?:FIFO\s*)?토픽")
-_queue_names = name_reader(r"(?:sqs\s+)?(?:fifo\s+)?queue", r"(?:SQS\s*)?(?:FIFO\s*)?큐", many=True)
+_topic_names = name_reader(PATTERNS.fragment("topic"), PATTERNS.fragment("topic_ko"))
+_queue_names = name_reader(PATTERNS.fragment("queue"), PATTERNS.fragment("queue_ko"), many=True)
 
 _WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

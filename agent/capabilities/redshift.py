@@ -157,14 +157,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
 NAMESPACE_KEY = "redshift.namespace"
 # A Kubernetes namespace ("a Fargate profile for the batch namespace") is not a warehouse's.
 _NAMESPACE = only_about(
-    r"redshift|레드시프트|warehouse|웨어하우스",
-    reader(
-        r"\bnamespace\s+(?:named\s+|called\s+)?[\"'`“]([a-z][a-z0-9-]{2,63})[\"'`”]"
-        r"|[\"'`“]([a-z][a-z0-9-]{2,63})[\"'`”]\s+namespace\b"
-        r"|\bnamespace\s+(?:named\s+|called\s+)([a-z][a-z0-9-]{2,63})"
-        r"|네임스페이스\s*(?:는|은|이름은?)?\s*[\"'`“(]?([a-z][a-z0-9-]{2,63})",
-        lambda m: next(g for g in m.groups() if g is not None),
-    ),
+    PATTERNS["about_redshift"].pattern,
+    reader(PATTERNS["namespace"].pattern, lambda m: next(g for g in m.groups() if g is not None)),
 )
 
 

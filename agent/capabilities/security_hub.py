@@ -3,7 +3,6 @@ Practices (its controls run on AWS Config, which comes with it)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from autcloud.agent.capabilities.base import EveryValueParameter, declare
@@ -14,20 +13,18 @@ from autcloud.agent.patterns import patterns
 PATTERNS = patterns("security_hub")
 
 KEY = "security_hub.standards"
-# Standards a person names, by the words they use, and the standard's ARN path.
-STANDARDS: dict[str, tuple[str, str, str]] = {
+# Standards a person names (by the words in agent/patterns/security_hub.yaml under the
+# standard's short name, _NAMES), the standard's ARN path and what it checks.
+STANDARDS: dict[str, tuple[str, str]] = {
     "cis-aws-foundations-benchmark": (
-        r"\bCIS\b|center\s+for\s+internet\s+security",
         "standards/cis-aws-foundations-benchmark/v/3.0.0",
         "Checks the account against the CIS AWS Foundations Benchmark v3.0.0.",
     ),
     "pci-dss": (
-        r"\bPCI(?:[\s-]*DSS)?\b",
         "standards/pci-dss/v/3.2.1",
         "Checks the account against the PCI DSS v3.2.1 controls.",
     ),
     "nist-800-53": (
-        r"\bNIST(?:\s*(?:SP\s*)?800[\s-]*53)?\b",
         "standards/nist-800-53/v/5.0.0",
         "Checks the account against NIST SP 800-53 Rev. 5.",
     ),
@@ -41,7 +38,7 @@ def read_standards(text: str) -> Iterator[tuple[str, list[str]]]:
         start = max(text.rfind(".", 0, hub.start()), text.rfind("\n", 0, hub.start())) + 1
         stop = text.find(".", hub.end())
         window = text[start : stop if stop != -1 else len(text)]
-        named = [key for key, (words, _, _) in STANDARDS.items() if re.search(words, window, re.I)]
+        named = [key for key in STANDARDS if PATTERNS[_NAMES[key]].search(window)]
         if named:
             yield window.strip(), named
             return
@@ -89,7 +86,7 @@ def build(bp: Blueprint, ctx: Context) -> None:
     for key in ctx.req.params.get(KEY) or []:
         if key not in STANDARDS:
             continue
-        _, path, why = STANDARDS[key]
+        path, why = STANDARDS[key]
         bp.add(
             ResourceSpec(
                 "aws_securityhub_standards_subscription",

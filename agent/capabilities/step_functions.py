@@ -60,10 +60,7 @@ def read_on_failure(text: str) -> Iterator[tuple[str, str]]:
         yield match.group(0).strip(), "sns"
 
 
-_read_name = name_reader(
-    r"(?:step\s*functions?\s+)?(?:workflow|state\s*machine)",
-    r"(?:워크\s*플로우?|스테이트\s*머신)",
-)
+_read_name = name_reader(PATTERNS.fragment("workflow_noun"), PATTERNS.fragment("workflow_noun_ko"))
 
 
 def read_name(text: str) -> Iterator[tuple[str, Any]]:
