@@ -73,9 +73,9 @@ def _group(text: str, types: list[str]) -> dict[str, Any]:
         group["desired"] = desired
     elif fixed is not None and "min" not in group:
         group["desired"] = fixed
-    if re.search(r"\bspot\b|스팟", text, re.I):
+    if PATTERNS["spot"].search(text):
         group["spot"] = True
-    if re.search(r"\bgpu\b|nvidia", text, re.I) or any(_GPU_FAMILY.match(t) for t in types):
+    if PATTERNS["gpu"].search(text) or any(_GPU_FAMILY.match(t) for t in types):
         group["gpu"] = True
     named = PATTERNS["named"].search(text)
     if named and named.group(1).lower() not in {t.lower() for t in types}:
@@ -85,12 +85,10 @@ def _group(text: str, types: list[str]) -> dict[str, Any]:
 
 def read_node_groups(text: str) -> list[dict[str, Any]]:
     """Each node group a message describes, in order; empty unless node groups are named."""
-    if not re.search(r"node\s*groups?|노드\s*그룹|노드그룹|\bnodes?\b|노드", text, re.I):
+    if not PATTERNS["nodes"].search(text):
         return []
     # "2 cache.m6g.large nodes", "EC2 auto scaling group": nodes of something else than Kubernetes.
-    if not re.search(
-        r"node\s*groups?|노드\s*그룹|노드그룹|\beks\b|kubernetes|\bk8s\b|쿠버네티스", text, re.I
-    ):
+    if not PATTERNS["kubernetes"].search(text):
         return []
     clusters = list(_CLUSTER.finditer(text))
     if not clusters:

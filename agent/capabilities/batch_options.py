@@ -41,9 +41,7 @@ def _about_batch(
 
 
 def _read_spot(text: str) -> Iterator[tuple[str, Any]]:
-    match = re.search(
-        r"\bspot(?:\s+(?:instances?|capacity|pricing))?\b|스팟(?:\s*인스턴스)?", text, re.I
-    )
+    match = PATTERNS["spot"].search(text)
     if match:
         yield match.group(0).strip(), "SPOT"
 

@@ -185,7 +185,7 @@ DEFAULT_MAX_DATA_GB = 10
 
 def _max_data(match: re.Match[str]) -> int | None:
     """A data cap stated for a serverless cache ("cap it at 5 GB of data")."""
-    if not re.search(r"serverless|서버리스", match.string, re.I):
+    if not PATTERNS["serverless"].search(match.string):
         return None
     if not PATTERNS["cache_words"].search(match.string):
         return None

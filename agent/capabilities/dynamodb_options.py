@@ -76,7 +76,7 @@ def _names(listed: str, trailing: bool) -> list[str]:
     found: list[tuple[str, bool]] = []
     for match in PATTERNS["item"].finditer(listed):
         rest = listed[match.end() :].lstrip()
-        phrase = bool(rest) and not re.match(r"(?:,|and\b|&|와|과|및|$)", rest, re.I)
+        phrase = bool(rest) and not PATTERNS["more_names"].match(rest)
         found.append((match.group(1).rstrip("."), phrase))
     names: list[str] = []
     ordered = list(reversed(found)) if trailing else found
@@ -146,7 +146,7 @@ _VIEWS = {
 def read_stream_view(text: str) -> Iterator[tuple[str, Any]]:
     """The stream view type stated with a stream ("streams with new and old images")."""
     for sentence in re.split(r"(?<=[.!?])\s+", text):
-        if not re.search(r"stream|스트림", sentence, re.I):
+        if not PATTERNS["stream"].search(sentence):
             continue
         for key, view in _VIEWS.items():
             match = PATTERNS[key].search(sentence)
@@ -267,15 +267,15 @@ def read_replica_regions(text: str) -> Iterator[tuple[str, Any]]:
     eu-west-3", "replicas in Tokyo and Singapore")."""
     from autcloud.agent.regions import find_region_mention
 
-    if not re.search(r"dynamo|global\s+table|글로벌\s*테이블|다이나모", text, re.I):
+    if not PATTERNS["about_dynamodb"].search(text):
         return
     for match in PATTERNS["replica"].finditer(text):
         sentence_start = max(text.rfind(".", 0, match.start()), 0)
         sentence_end = text.find(".", match.end())
         sentence = text[sentence_start : sentence_end if sentence_end > 0 else len(text)]
-        if not re.search(r"dynamo|table|테이블|다이나모", sentence, re.I):
+        if not PATTERNS["about_tables"].search(sentence):
             continue
-        if re.search(r"\bbucket|\bs3\b|버킷", text[match.start() : match.end()], re.I):
+        if PATTERNS["about_buckets"].search(text[match.start() : match.end()]):
             continue
         tail = next((g for g in match.groups() if g), None)
         if tail is None:
@@ -290,7 +290,7 @@ def read_replica_regions(text: str) -> Iterator[tuple[str, Any]]:
             if region.code not in regions:
                 regions.append(region.code)
             rest = rest[rest.find(words) + len(words) :]
-            if not re.match(r"\s*(?:,|and|&|와|과|및|그리고)", rest, re.I):
+            if not PATTERNS["more_regions"].match(rest):
                 break
         if regions:
             yield match.group(0).strip(), regions
@@ -346,7 +346,7 @@ _NOT_TABLE_WORDS = {
 def _segment_options(segment: str) -> dict[str, Any]:
     """What one table's part of the message states about it."""
     options: dict[str, Any] = {}
-    if re.search(r"on[\s-]?demand|pay[\s-]per[\s-]request|온디맨드|요청당", segment, re.I):
+    if PATTERNS["on_demand"].search(segment):
         options["billing"] = "on-demand"
     write = next(iter(_traffic("w")(segment)), None) or next(
         reader(_capacity("w"), _number)(segment), None
@@ -358,13 +358,9 @@ def _segment_options(segment: str) -> dict[str, Any]:
         options["write"] = write[1]
     if read:
         options["read"] = read[1]
-    if "billing" not in options and (
-        write
-        or read
-        or re.search(r"provisioned|프로비저닝|프로비전드|\brcus?\b|\bwcus?\b", segment, re.I)
-    ):
+    if "billing" not in options and (write or read or PATTERNS["provisioned"].search(segment)):
         options["billing"] = "provisioned"
-    if re.search(r"\bttl\b|time[\s-]+to[\s-]+live|만료", segment, re.I):
+    if PATTERNS["ttl"].search(segment):
         attribute = next(read_ttl_attribute(segment), None)
         options["ttl"] = attribute[1] if attribute else TTL_ATTRIBUTE
     gsi = next(read_gsi(segment), None)
@@ -394,7 +390,7 @@ def _listed(listed: str) -> list[str]:
 def read_tables(text: str) -> Iterator[tuple[str, Any]]:
     """Several DynamoDB tables stated by name or number, each with the options stated in its own
     part of the message; options stated before the first (or for all) apply to every table."""
-    if not re.search(r"dynamo|ddb|다이나모", text, re.I):
+    if not PATTERNS["dynamodb_words"].search(text):
         return
     segments = list(PATTERNS["quoted_segment"].finditer(text))
     if len(segments) >= 2:

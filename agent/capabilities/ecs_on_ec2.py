@@ -49,9 +49,7 @@ def _read_ec2_capacity(text: str) -> Iterator[tuple[str, Any]]:
 
 def _read_copies(text: str) -> Iterator[tuple[str, Any]]:
     words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "ten": 10}
-    for match in re.finditer(
-        r"\b(\d{1,3}|one|two|three|four|five|six|eight|ten)\s+(?:copies|replicas)\b", text, re.I
-    ):
+    for match in PATTERNS["copies"].finditer(text):
         raw = match.group(1).lower()
         yield match.group(0).strip(), int(raw) if raw.isdigit() else words[raw]
 

@@ -319,13 +319,10 @@ def _typed_rule(bp: Blueprint, detail_type: str, segment: str) -> None:
     topic = "events" if bp.has("aws_sns_topic.events") else _first(bp, "aws_sns_topic")
     machine = _first(bp, "aws_sfn_state_machine")
     wants: dict[str, bool] = {
-        "machine": machine is not None
-        and bool(
-            re.search(r"step\s*functions?|state machine|workflow|스텝\s*펑션|워크플로", segment)
-        ),
-        "queue": queue is not None and bool(re.search(r"\bsqs\b|queue|큐", segment)),
-        "topic": topic is not None and bool(re.search(r"\bsns\b|topic|토픽", segment)),
-        "function": bool(functions) and bool(re.search(r"lambda|function|람다|함수", segment)),
+        "machine": machine is not None and bool(PATTERNS["target_workflow"].search(segment)),
+        "queue": queue is not None and bool(PATTERNS["target_queue"].search(segment)),
+        "topic": topic is not None and bool(PATTERNS["target_topic"].search(segment)),
+        "function": bool(functions) and bool(PATTERNS["target_function"].search(segment)),
     }
     if not any(wants.values()):
         wants["function" if functions else "queue" if queue else "topic"] = True

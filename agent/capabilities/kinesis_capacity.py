@@ -168,7 +168,7 @@ def read_mode(text: str) -> Iterator[tuple[str, str]]:
     """ON_DEMAND when a stream is asked on demand; PROVISIONED when provisioned mode is named or
     on-demand is asked away ("온디맨드 말고 프로비저닝 모드로", "not on-demand")."""
     for sentence in sentences_naming(PATTERNS["stream"], text):
-        if not re.search(r"kinesis|키네시스|stream|스트림", sentence, re.I):
+        if not PATTERNS["kinesis"].search(sentence):
             continue
         provisioned = PATTERNS["provisioned"].search(sentence)
         on_demand = PATTERNS["on_demand"].search(sentence)

@@ -71,11 +71,7 @@ _SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "초": 1,
 
 def _read_timeout(text: str) -> Iterator[tuple[str, Any]]:
     for match in PATTERNS["timeout"].finditer(text):
-        if re.search(
-            r"visibility|가시성|idle|session|세션",
-            text[max(0, match.start() - 12) : match.start()],
-            re.I,
-        ):
+        if PATTERNS["not_a_timeout"].search(text[max(0, match.start() - 12) : match.start()]):
             continue  # an SQS visibility timeout or an idle timeout, not the function's
         groups = [g for g in match.groups() if g]
         yield match.group(0).strip(), int(groups[0]) * _SECONDS[groups[1].lower()]

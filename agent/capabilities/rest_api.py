@@ -71,7 +71,7 @@ def _read_burst(text: str) -> Iterator[tuple[str, Any]]:
 def _read_endpoint_type(text: str) -> Iterator[tuple[str, Any]]:
     for match in PATTERNS["private"].finditer(text):
         yield match.group(0).strip(), "PRIVATE"
-    for match in re.finditer(r"\bedge[\s-]optimi[sz]ed\b|엣지\s*최적화", text, re.I):
+    for match in PATTERNS["edge_optimized"].finditer(text):
         yield match.group(0).strip(), "EDGE"
 
 
