@@ -16,7 +16,10 @@ from typing import Any
 from autcloud.agent.capabilities.base import Parameter, declare, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.ledger import Evidence
+from autcloud.agent.patterns import patterns
 from autcloud.agent.tfparse import TerraformModule
+
+PATTERNS = patterns("https")
 
 # Compliance scopes whose controls require encryption in transit on open networks (ISMS-P and
 # Korea's personal-information rules as well as PCI DSS and HIPAA).
@@ -36,11 +39,7 @@ class HttpsParameter(Parameter):
 
 
 # "https" as the way clients connect — not an HTTPS URL, nor an HTTPS subscription/webhook target.
-read_https = reader(
-    r"(?<![A-Za-z0-9/])(?:https|tls\s+termination|ssl\s+termination|tls\s*종료)"
-    r"(?![A-Za-z0-9:])(?!\s*(?:subscription|subscriber|endpoint|webhook|url|callback|구독|엔드포인트))",
-    lambda match: True,
-)
+read_https = reader(PATTERNS["read_https"].pattern, lambda match: True)
 
 
 def https_asked(ctx: Context) -> bool:

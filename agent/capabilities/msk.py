@@ -41,10 +41,7 @@ DEFAULT_VERSION = "3.6.0"
 IAM_PORT = 9098  # TLS with IAM access control, inside the VPC
 TOPIC = "events"
 
-read_version = reader(
-    r"(?:kafka|msk|카프카)\s*(?:version|버전)?\s*(?:v|=|:)?\s*(\d\.\d{1,2}(?:\.\d{1,2}|\.x)?)(?![\d.])",
-    lambda m: m.group(1),
-)
+read_version = reader(PATTERNS["read_version"].pattern, lambda m: m.group(1))
 
 
 def read_brokers(text: str) -> Iterator[tuple[str, int]]:
@@ -55,7 +52,8 @@ def read_brokers(text: str) -> Iterator[tuple[str, int]]:
             return
 
 
-read_instance = reader(PATTERNS["read_instance"].pattern, lambda m: m.group(0).lower())
+# An instance type is a machine format: it stays here, not among the words.
+read_instance = reader(r"\bkafka\.[a-z][a-z0-9]*\.[a-z0-9]+\b", lambda m: m.group(0).lower())
 
 
 def _gigabytes(match: re.Match[str]) -> int | None:
@@ -83,10 +81,7 @@ def read_topic(text: str) -> Iterator[tuple[str, str]]:
             return
 
 
-read_serverless = reader(
-    PATTERNS["read_serverless"].pattern,
-    lambda m: True,
-)
+read_serverless = reader(PATTERNS["read_serverless"].pattern, lambda m: True)
 
 
 def _firewall(bp: Blueprint) -> ResourceSpec:

@@ -29,14 +29,9 @@ _NOT_NAMES = {
     "server-side", "client-side", "per-tenant", "per-user", "in-region", "standard-ia",
     "onezone-ia", "one-zone", "intelligent-tiering", "glacier-ir", "s3-compatible",
 }  # fmt: skip
-# A name's words that say which of the design's own buckets it is.
-_ROLES = (
-    (re.compile(r"athena|quer(?:y|ies)"), "athena_results"),
-    (re.compile(r"cloudtrail|trail|audit"), "trail"),
-    (re.compile(r"access-logs?|server-logs?"), "access_logs"),
-    (re.compile(r"artifacts?|deploy(?:ment)?s?|packages?"), "artifacts"),
-    (re.compile(r"lake"), "data_lake"),
-)
+# The design's own buckets a name's words can point at, tried in this order; the words are in
+# agent/patterns/s3_names.yaml under each bucket's name.
+_ROLES = ("athena_results", "trail", "access_logs", "artifacts", "data_lake")
 
 
 def _valid(name: str, quoted: bool) -> bool:
@@ -80,8 +75,8 @@ def _buckets(bp: Blueprint) -> list[str]:
 
 def _target(bp: Blueprint, name: str, taken: set[str]) -> str:
     buckets = [b for b in _buckets(bp) if b not in taken]
-    for pattern, role in _ROLES:
-        if pattern.search(name) and role in buckets:
+    for role in _ROLES:
+        if PATTERNS[role].search(name) and role in buckets:
             return role
     from autcloud.agent.capabilities.s3_lifecycle import NOT_DATA
 

@@ -142,37 +142,6 @@ KOREAN_STEPS = {
     "조회": "lookup",
 }
 
-_WORD = r"[A-Za-z][A-Za-z0-9_-]*"
-_SEP = r"\s*(?:,\s*(?:and\s+|then\s+)?|->|→|=>|>|\band\s+then\b|\bthen\b|\band\b)\s*"
-_LIST = rf"{_WORD}(?:{_SEP}{_WORD})+"
-_EN_PATTERNS = (
-    re.compile(
-        r"\b(?:step\s*functions?|state\s+machine|workflow|saga|steps?)\s*"
-        rf"(?::|=|of|are|is|with|running|that runs|to run)?\s*({_LIST})",
-        re.I,
-    ),
-    re.compile(
-        rf"\b({_LIST})\s+(?:functions|lambdas|lambda functions|steps|stages|states)\b", re.I
-    ),
-    # "validate, charge, ship — three lambdas"
-    re.compile(
-        rf"\b({_LIST})\s*(?:—|–|-|:)\s*(?:the\s+)?(?:\w+\s+)?(?:functions|lambdas?|lamdas?|lambda functions|steps)\b",
-        re.I,
-    ),
-    # "two Lambdas (collect, post-to-slack)"
-    re.compile(
-        rf"\b(?:two|three|four|five|six|seven|eight|\d+)\s+(?:lambdas?|lamdas?|functions|lambda functions|steps)\s*\(\s*({_LIST})\s*\)",
-        re.I,
-    ),
-)
-_HANGUL_WORD = r"[가-힣]+"
-_KO_SEP = r"\s*(?:,|->|→|=>|>|그리고|다음)\s*"
-_KO_LIST = rf"{_HANGUL_WORD}(?:{_KO_SEP}{_HANGUL_WORD})+"
-_KO_PATTERNS = (
-    re.compile(rf"({_KO_LIST})\s*(?:의\s*)?(?:단계|순서|함수|람다|스텝)"),
-    re.compile(rf"(?:단계|스텝)\s*(?:는|은|:)?\s*({_KO_LIST})"),
-)
-_KO_BARE = re.compile(rf"({_KO_LIST})")
 _STOP = {
     "and", "then", "the", "a", "an", "with", "step", "steps", "fail", "fails", "failed",
     "succeeds", "succeed",
@@ -208,7 +177,10 @@ def _identifier(word: str, position: int) -> tuple[str, bool] | None:
     return name[:30], True
 
 
-_TOKEN = {False: re.compile(_WORD), True: re.compile(_HANGUL_WORD)}
+_TOKEN = {
+    False: re.compile(PATTERNS.fragment("word")),
+    True: re.compile(PATTERNS.fragment("hangul_word")),
+}
 _JOINERS = {"and", "then", "그리고", "다음"}
 
 
@@ -240,15 +212,16 @@ def _names(listed: str, korean: bool, *, open_ended: bool) -> tuple[list[str], i
 def read(text: str) -> Iterator[tuple[str, str]]:
     """The named steps as "a / b / c" (English identifiers, in order: a tag value may hold it)."""
     # "집계 람다 → 검수 람다 → 지급요청 람다": the noun after each step, once at the end
-    text = re.sub(r"([가-힣]+)\s*(?:람다|함수)(?=\s*(?:→|->|=>))", r"\1", text)
-    korean = [(_KO_PATTERNS[0], True, False), (_KO_PATTERNS[1], True, True)]
+    text = PATTERNS["step_noun"].sub(r"\1", text)
+    # A list after "steps"/"단계는" is open-ended; one before "functions"/"단계" is closed.
+    after_steps, *before_nouns = PATTERNS.each("en_steps")
+    before_noun, after_noun = PATTERNS.each("ko_steps")
+    korean = [(before_noun, True, False), (after_noun, True, True)]
     if PATTERNS["ko_context"].search(text):
-        korean.append((_KO_BARE, True, True))
+        korean.append((PATTERNS["ko_bare"], True, True))
     candidates = [
-        (_EN_PATTERNS[0], False, True),
-        (_EN_PATTERNS[1], False, False),
-        (_EN_PATTERNS[2], False, False),
-        (_EN_PATTERNS[3], False, False),
+        (after_steps, False, True),
+        *((pattern, False, False) for pattern in before_nouns),
         *korean,
     ]
     for pattern, is_korean, open_ended in candidates:
