@@ -35,36 +35,25 @@ _CLUSTER = re.compile(rf"(?<![\w.]){_TYPE}(?:\s*(?:/|,|and|or|및|와|과|랑)\s
 _ONE = re.compile(_TYPE, re.I)
 _SENTENCE_END = re.compile(r"[.!?。](?:\s|$)|\n")
 _GPU_FAMILY = re.compile(r"^(?:g\d|p\d|gr\d)", re.I)
-_NUMBER = r"(\d{1,4})"
 
 
-def _number(pattern: str, text: str) -> int | None:
-    match = re.search(pattern, text, re.I)
+def _number(pattern: re.Pattern[str], text: str) -> int | None:
+    match = pattern.search(text)
     if match is None:
         return None
     return int(next(g for g in match.groups() if g is not None))
 
 
 def _group(text: str, types: list[str]) -> dict[str, Any]:
-    span = re.search(
-        rf"(?:from\s+)?{_NUMBER}\s*(?:-|–|to|~)\s*{_NUMBER}\b|{_NUMBER}\s*(?:개|대)?\s*에서\s*{_NUMBER}",
-        text,
-        re.I,
-    )
+    span = PATTERNS["span"].search(text)
     group: dict[str, Any] = {"instance_types": types}
     if span:
         numbers = [int(g) for g in span.groups() if g is not None]
         group["min"], group["max"] = numbers[0], numbers[1]
-    minimum = _number(rf"\bmin(?:imum)?\s*(?:of\s*|=|:)?\s*{_NUMBER}|최소\s*{_NUMBER}", text)
-    maximum = _number(rf"\bmax(?:imum)?\s*(?:of\s*|=|:)?\s*{_NUMBER}|최대\s*{_NUMBER}", text)
-    desired = _number(
-        rf"\bdesired\s*(?:size\s*)?(?:of\s*|=|:)?\s*{_NUMBER}|(?:평소|기본|희망)\w*\s*{_NUMBER}\s*(?:대|개)",
-        text,
-    )
-    fixed = _number(
-        rf"(?<![\d.~–-])(?<!to )\b{_NUMBER}\s*(?:worker\s+)?nodes?\b|노드\s*{_NUMBER}\s*(?:대|개)",
-        text,
-    )
+    minimum = _number(PATTERNS["min"], text)
+    maximum = _number(PATTERNS["max"], text)
+    desired = _number(PATTERNS["desired"], text)
+    fixed = _number(PATTERNS["fixed"], text)
     if minimum is not None:
         group["min"] = minimum
     if maximum is not None:

@@ -375,9 +375,9 @@ def _segment_options(segment: str) -> dict[str, Any]:
 
 def _listed(listed: str) -> list[str]:
     names: list[str] = []
-    for item in re.split(r"\s*(?:,|/|、|\band\b|&|와|과|및)\s*", listed):
+    for item in PATTERNS["table_list_separator"].split(listed):
         item = item.strip().strip("\"'`“”")
-        item = re.sub(r"\s*(?:테이블|table)$", "", item, flags=re.I)
+        item = PATTERNS["table_suffix"].sub("", item)
         if not item:
             continue
         if re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,60}", item):

@@ -63,35 +63,19 @@ def _first_number(match: re.Match[str]) -> int | None:
 
 
 # "node group with 3-10 nodes", "3 to 10 nodes", "min 3 max 10 nodes", "노드 최소 3개 최대 10개"
-read_min_nodes = reader(
-    PATTERNS["read_min_nodes"].pattern,
-    _first_number,
-)
-read_max_nodes = reader(
-    PATTERNS["read_max_nodes"].pattern,
-    _first_number,
-)
-read_desired_nodes = reader(
-    PATTERNS["read_desired_nodes"].pattern,
-    _first_number,
-)
+read_min_nodes = reader(PATTERNS["read_min_nodes"].pattern, _first_number)
+read_max_nodes = reader(PATTERNS["read_max_nodes"].pattern, _first_number)
+read_desired_nodes = reader(PATTERNS["read_desired_nodes"].pattern, _first_number)
 read_fargate_namespace = reader(
     PATTERNS["read_fargate_namespace"].pattern,
     lambda m: next((g for g in m.groups() if g and g.lower() not in _NOT_NAMES), None),
 )
 
 
-_NAMESPACE = r"[a-z0-9][a-z0-9-]{0,62}"
-_NAMESPACE_LIST = re.compile(
-    rf"(?:namespaces?|네임스페이스)\s*(?:는|은|:)?\s*((?:[\"'`]?{_NAMESPACE}[\"'`]?(?:\s*(?:,|and|및|랑|와|과)\s*)?){{2,}})"
-    rf"|((?:(?:the\s+)?[\"'`]?{_NAMESPACE}[\"'`]?\s*(?:,|and|및|랑|와|과)\s*)+(?:the\s+)?[\"'`]?{_NAMESPACE}[\"'`]?)\s*(?:namespaces|네임스페이스)",
-    re.I,
-)
-
-
 def _read_namespaces(text: str) -> Iterator[tuple[str, Any]]:
-    for match in _NAMESPACE_LIST.finditer(text):
-        words = re.findall(_NAMESPACE, (match.group(1) or match.group(2)).lower())
+    for match in PATTERNS["namespace_list"].finditer(text):
+        listed = (match.group(1) or match.group(2)).lower()
+        words = re.findall(PATTERNS.fragment("namespace"), listed)
         names = [
             w for w in dict.fromkeys(words) if w not in _NOT_NAMES and w not in ("및", "세", "개")
         ]
@@ -105,10 +89,7 @@ class NamespacesParameter(EveryValueParameter):
 
 
 # "no EC2 nodes", "fargate only", "EC2 노드그룹 없이", "전부 Fargate 프로파일로만"
-read_fargate_only = reader(
-    PATTERNS["read_fargate_only"].pattern,
-    lambda m: "kube-system",
-)
+read_fargate_only = reader(PATTERNS["read_fargate_only"].pattern, lambda m: "kube-system")
 read_efs_csi = reader(PATTERNS["read_efs_csi"].pattern, lambda m: "aws-efs-csi-driver")
 
 
