@@ -6,10 +6,11 @@ Applies to the EC2 fleet the core pass builds (``aws_autoscaling_group.app``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import Parameter, declare, only_about, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.hcl import Block, Expr
 from autcloud.agent.ledger import Evidence, attribute_values, holds, instances
@@ -20,20 +21,18 @@ from autcloud.agent.tfparse import TerraformModule
 PATTERNS = patterns("asg_options")
 
 
-def _read_fixed(text: str) -> Iterator[tuple[str, Any]]:
-    for match in PATTERNS["fixed"].finditer(text):
-        number = next(g for g in match.groups() if g)
-        yield match.group(0).strip(), int(number)
+_read_fixed = reader(PATTERNS["fixed"].pattern, lambda m: int(next(g for g in m.groups() if g)))
 
 
-def _read_spot_share(text: str) -> Iterator[tuple[str, Any]]:
+def _on_demand_share(match: re.Match[str]) -> int | None:
     """The on-demand share above base: "50% Spot above base" → 50, "스팟 70%" → 30."""
-    if not PATTERNS["fleet"].search(text):
-        return
-    for match in PATTERNS["spot_share"].finditer(text):
-        spot = int(match.group(1) or match.group(2))
-        if 0 <= spot <= 100:
-            yield match.group(0).strip(), 100 - spot
+    spot = int(match.group(1) or match.group(2))
+    return 100 - spot if 0 <= spot <= 100 else None
+
+
+_read_spot_share = only_about(
+    PATTERNS["fleet"].pattern, reader(PATTERNS["spot_share"].pattern, _on_demand_share)
+)
 
 
 def _read_mixed_types(text: str) -> Iterator[tuple[str, Any]]:

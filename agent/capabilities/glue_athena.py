@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import declare
+from autcloud.agent.capabilities.base import declare, only_about, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, interp, tags
 from autcloud.agent.catalog.compute import role, role_policy
 from autcloud.agent.catalog.messaging import add_data_lake
@@ -88,27 +88,25 @@ def _read_job(text: str) -> Iterator[tuple[str, Any]]:
         yield match.group(0).strip(), "glueetl"
 
 
-def _read_version(text: str) -> Iterator[tuple[str, Any]]:
-    for match in PATTERNS["version"].finditer(text):
-        version = match.group(1) or match.group(2)
-        if version in GLUE_VERSIONS:
-            yield match.group(0).strip(), version
+def _version(match: re.Match[str]) -> str | None:
+    version = match.group(1) or match.group(2)
+    return version if version in GLUE_VERSIONS else None
 
 
-def _read_worker_type(text: str) -> Iterator[tuple[str, Any]]:
-    if not PATTERNS["glue"].search(text):
-        return
-    for match in re.finditer(r"\b(G\.(?:025|1|2|4|8)X)\b", text, re.I):
-        yield match.group(0), match.group(1).upper()
+def _worker_count(match: re.Match[str]) -> int | None:
+    count = int(match.group(1) or match.group(2))
+    return count if 2 <= count <= 299 else None
 
 
-def _read_workers(text: str) -> Iterator[tuple[str, Any]]:
-    if not PATTERNS["glue"].search(text):
-        return
-    for match in PATTERNS["workers"].finditer(text):
-        count = int(match.group(1) or match.group(2))
-        if 2 <= count <= 299:
-            yield match.group(0).strip(), count
+_read_version = reader(PATTERNS["version"].pattern, _version)
+# A worker type (G.1X) is a machine format: its pattern stays here.
+_read_worker_type = only_about(
+    PATTERNS["glue"].pattern,
+    reader(r"\b(G\.(?:025|1|2|4|8)X)\b", lambda m: m.group(1).upper()),
+)
+_read_workers = only_about(
+    PATTERNS["glue"].pattern, reader(PATTERNS["workers"].pattern, _worker_count)
+)
 
 
 def _read_schedule(text: str) -> Iterator[tuple[str, Any]]:

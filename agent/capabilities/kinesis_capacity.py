@@ -56,6 +56,15 @@ def _record_size(after: str) -> tuple[str, float] | None:
     return None
 
 
+def _first(key: str, text: str) -> re.Match[str] | None:
+    """The match of the first pattern listed under ``key`` that matches ``text``."""
+    return next((m for pattern in PATTERNS.each(key) if (m := pattern.search(text))), None)
+
+
+def _shards(amount: float, per_shard: float) -> int:
+    return max(1, math.ceil(amount / per_shard))
+
+
 def sizing(text: str) -> Sizing | None:
     """The stated shard count, or the one the stated throughput needs."""
     for pattern in PATTERNS.each("direct"):
@@ -64,48 +73,44 @@ def sizing(text: str) -> Sizing | None:
             quote = match.group(0).strip()
             return Sizing(quote, int(match.group(1)), f"{match.group(1)} shards as stated")
     found: list[Sizing] = []
-    for pattern in PATTERNS.each("records"):
-        match = pattern.search(text)
-        if match:
-            rate = _number(match, 1)
-            shards = max(1, math.ceil(rate / RECORDS_PER_SHARD))
+    match = _first("records", text)
+    if match:
+        rate = _number(match, 1)
+        shards = _shards(rate, RECORDS_PER_SHARD)
+        found.append(
+            Sizing(
+                match.group(0).strip(),
+                shards,
+                f"{_fmt(rate)} records/s ÷ {RECORDS_PER_SHARD:,} per shard → {shards} shard(s)",
+            )
+        )
+        size = _record_size(text[match.end() :])
+        if size is not None:
+            megabytes = rate * size[1] / 1024
+            by_size = _shards(megabytes, MB_PER_SHARD)
             found.append(
                 Sizing(
-                    match.group(0).strip(),
-                    shards,
-                    f"{_fmt(rate)} records/s ÷ {RECORDS_PER_SHARD:,} per shard → {shards} shard(s)",
+                    match.group(0).strip() + size[0],
+                    by_size,
+                    f"{_fmt(rate)} records/s × {_fmt(size[1])} KB = {megabytes:,.1f} MB/s; "
+                    f"÷ 1 MB/s per shard → {by_size} shard(s)",
                 )
             )
-            size = _record_size(text[match.end() :])
-            if size is not None:
-                megabytes = rate * size[1] / 1024
-                by_size = max(1, math.ceil(megabytes / MB_PER_SHARD))
-                found.append(
-                    Sizing(
-                        match.group(0).strip() + size[0],
-                        by_size,
-                        f"{_fmt(rate)} records/s × {_fmt(size[1])} KB = {megabytes:,.1f} MB/s; "
-                        f"÷ 1 MB/s per shard → {by_size} shard(s)",
-                    )
-                )
-            break
     devices: list[tuple[re.Match[str], float, float]] = []
     match = PATTERNS["devices_en"].search(text)
     if match:
         unit = match.group(4).lower().rstrip("s") or "s"
         every = float(match.group(3) or 1) * _SECONDS.get(unit, 1)
         devices.append((match, _number(match, 1), every))
-    for pattern in PATTERNS.each("devices_ko"):
-        match = pattern.search(text)
-        if match:
-            every = float(match.group(3)) * (60 if match.group(4) == "분" else 1)
-            devices.append((match, _number(match, 1), every))
-            break
+    match = _first("devices_ko", text)
+    if match:
+        every = float(match.group(3)) * (60 if match.group(4) == "분" else 1)
+        devices.append((match, _number(match, 1), every))
     for match, count, every in devices[:1]:
         if every <= 0:
             continue
         rate = count / every
-        shards = max(1, math.ceil(rate / RECORDS_PER_SHARD))
+        shards = _shards(rate, RECORDS_PER_SHARD)
         found.append(
             Sizing(
                 match.group(0).strip(),
@@ -114,19 +119,17 @@ def sizing(text: str) -> Sizing | None:
                 f"÷ {RECORDS_PER_SHARD:,} per shard → {shards} shard(s)",
             )
         )
-    for pattern in PATTERNS.each("megabytes"):
-        match = pattern.search(text)
-        if match:
-            megabytes = float(match.group(1))
-            shards = max(1, math.ceil(megabytes / MB_PER_SHARD))
-            found.append(
-                Sizing(
-                    match.group(0).strip(),
-                    shards,
-                    f"{_fmt(megabytes)} MB/s ÷ 1 MB/s per shard → {shards} shard(s)",
-                )
+    match = _first("megabytes", text)
+    if match:
+        megabytes = float(match.group(1))
+        shards = _shards(megabytes, MB_PER_SHARD)
+        found.append(
+            Sizing(
+                match.group(0).strip(),
+                shards,
+                f"{_fmt(megabytes)} MB/s ÷ 1 MB/s per shard → {shards} shard(s)",
             )
-            break
+        )
     if not found:
         return None
     return max(found, key=lambda s: s.shards)
