@@ -61,8 +61,18 @@ def _first(key: str, text: str) -> re.Match[str] | None:
     return next((m for pattern in PATTERNS.each(key) if (m := pattern.search(text))), None)
 
 
-def _shards(amount: float, per_shard: float) -> int:
-    return max(1, math.ceil(amount / per_shard))
+# What one shard accepts, by what a rate counts, and how the explanation says it.
+_PER_SHARD = {
+    "records": (RECORDS_PER_SHARD, f"{RECORDS_PER_SHARD:,}"),
+    "megabytes": (MB_PER_SHARD, "1 MB/s"),
+}
+
+
+def _sized(quote: str, how: str, amount: float, counts: str) -> Sizing:
+    """The shards ``amount`` (of ``counts``) needs, explained after ``how`` it was reckoned."""
+    per_shard, per = _PER_SHARD[counts]
+    shards = max(1, math.ceil(amount / per_shard))
+    return Sizing(quote, shards, f"{how} ÷ {per} per shard → {shards} shard(s)")
 
 
 def sizing(text: str) -> Sizing | None:
@@ -76,26 +86,13 @@ def sizing(text: str) -> Sizing | None:
     match = _first("records", text)
     if match:
         rate = _number(match, 1)
-        shards = _shards(rate, RECORDS_PER_SHARD)
-        found.append(
-            Sizing(
-                match.group(0).strip(),
-                shards,
-                f"{_fmt(rate)} records/s ÷ {RECORDS_PER_SHARD:,} per shard → {shards} shard(s)",
-            )
-        )
+        quote = match.group(0).strip()
+        found.append(_sized(quote, f"{_fmt(rate)} records/s", rate, "records"))
         size = _record_size(text[match.end() :])
         if size is not None:
             megabytes = rate * size[1] / 1024
-            by_size = _shards(megabytes, MB_PER_SHARD)
-            found.append(
-                Sizing(
-                    match.group(0).strip() + size[0],
-                    by_size,
-                    f"{_fmt(rate)} records/s × {_fmt(size[1])} KB = {megabytes:,.1f} MB/s; "
-                    f"÷ 1 MB/s per shard → {by_size} shard(s)",
-                )
-            )
+            how = f"{_fmt(rate)} records/s × {_fmt(size[1])} KB = {megabytes:,.1f} MB/s;"
+            found.append(_sized(quote + size[0], how, megabytes, "megabytes"))
     devices: list[tuple[re.Match[str], float, float]] = []
     match = PATTERNS["devices_en"].search(text)
     if match:
@@ -110,26 +107,13 @@ def sizing(text: str) -> Sizing | None:
         if every <= 0:
             continue
         rate = count / every
-        shards = _shards(rate, RECORDS_PER_SHARD)
-        found.append(
-            Sizing(
-                match.group(0).strip(),
-                shards,
-                f"{_fmt(count)} devices ÷ {_fmt(every)} s = {_fmt(rate)} records/s; "
-                f"÷ {RECORDS_PER_SHARD:,} per shard → {shards} shard(s)",
-            )
-        )
+        how = f"{_fmt(count)} devices ÷ {_fmt(every)} s = {_fmt(rate)} records/s;"
+        found.append(_sized(match.group(0).strip(), how, rate, "records"))
     match = _first("megabytes", text)
     if match:
         megabytes = float(match.group(1))
-        shards = _shards(megabytes, MB_PER_SHARD)
-        found.append(
-            Sizing(
-                match.group(0).strip(),
-                shards,
-                f"{_fmt(megabytes)} MB/s ÷ 1 MB/s per shard → {shards} shard(s)",
-            )
-        )
+        how = f"{_fmt(megabytes)} MB/s"
+        found.append(_sized(match.group(0).strip(), how, megabytes, "megabytes"))
     if not found:
         return None
     return max(found, key=lambda s: s.shards)
