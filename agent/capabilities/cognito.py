@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import declare, reader
+from autcloud.agent.capabilities.base import declare, only_about, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -30,13 +30,7 @@ _MFA = reader(PATTERNS["mfa"].pattern, lambda m: "ON")
 # Identity providers are Cognito's only when the message names Cognito (a SAML IdP for a Client
 # VPN, an Okta app for a load balancer are not the user pool's).
 def _with_cognito(pattern: str, value: str) -> Callable[[str], Iterator[tuple[str, Any]]]:
-    inner = reader(pattern, lambda m: value)
-
-    def read(text: str) -> Iterator[tuple[str, Any]]:
-        if PATTERNS["cognito"].search(text):
-            yield from inner(text)
-
-    return read
+    return only_about(PATTERNS["cognito"].pattern, reader(pattern, lambda m: value))
 
 
 _GOOGLE = _with_cognito(PATTERNS["google"].pattern, "Google")

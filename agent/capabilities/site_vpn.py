@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import declare, reader
+from autcloud.agent.capabilities.base import declare, only_about, reader
 from autcloud.agent.catalog.base import Blueprint, Context, Output, ResourceSpec, Variable, tags
 from autcloud.agent.catalog.network import add_network
 from autcloud.agent.catalog.security import log_group
@@ -42,12 +42,7 @@ def _only_with_vpn(
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
     """An office address is a VPN parameter only in a message about a VPN ("only from our
     office 203.0.113.10" alone is an access rule, not a tunnel)."""
-
-    def guarded(text: str) -> Iterator[tuple[str, Any]]:
-        if PATTERNS["vpn_talk"].search(text):
-            yield from read(text)
-
-    return guarded
+    return only_about(PATTERNS["vpn_talk"].pattern, read)
 
 
 _GATEWAY_IP = reader(PATTERNS["gateway_ip"].pattern, _public_ip)
