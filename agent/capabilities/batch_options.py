@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import declare
+from autcloud.agent.capabilities.base import declare, only_about
 from autcloud.agent.capabilities.eventbridge import _allow_topic_publish
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, tags
 from autcloud.agent.hcl import Block, Call, Expr, jsonencode
@@ -33,11 +33,7 @@ FARGATE_MEMORY = {
 def _about_batch(
     read: Callable[[str], Iterator[tuple[str, Any]]],
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
-    def guarded(text: str) -> Iterator[tuple[str, Any]]:
-        if PATTERNS["batch"].search(text):
-            yield from read(text)
-
-    return guarded
+    return only_about(PATTERNS["batch"].pattern, read)
 
 
 def _read_spot(text: str) -> Iterator[tuple[str, Any]]:
