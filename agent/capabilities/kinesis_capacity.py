@@ -169,15 +169,15 @@ def read_mode(text: str) -> Iterator[tuple[str, str]]:
 
 
 read_batch = reader(
-    PATTERNS["read_batch"].pattern,
+    PATTERNS["batch"].pattern,
     lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 10000), None),
 )
 read_parallel = reader(
-    PATTERNS["read_parallel"].pattern,
+    PATTERNS["parallel"].pattern,
     lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 10), None),
 )
 read_start = reader(
-    PATTERNS["read_start"].pattern,
+    PATTERNS["start"].pattern,
     lambda m: (
         "LATEST"
         if (m.group(1) or m.group(2) or "").lower() in ("latest", "newest")

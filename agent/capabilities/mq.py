@@ -27,12 +27,12 @@ ENGINES: dict[str, dict[str, Any]] = {
 }
 
 read_engine = reader(
-    PATTERNS["read_engine"].pattern,
+    PATTERNS["engine"].pattern,
     lambda m: "ActiveMQ" if m.group(0).lower().startswith(("a", "액")) else "RabbitMQ",
 )
 
 read_instance = reader(r"\bmq\.[a-z][a-z0-9]*\.[a-z0-9]+\b", lambda m: m.group(0).lower())
-_read_mode_any = reader(PATTERNS["read_mode_any"].pattern, lambda m: "MULTI_AZ")
+_read_mode_any = reader(PATTERNS["mode_any"].pattern, lambda m: "MULTI_AZ")
 
 
 def read_mode(text: str) -> Iterator[tuple[str, Any]]:

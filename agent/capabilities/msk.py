@@ -41,7 +41,7 @@ DEFAULT_VERSION = "3.6.0"
 IAM_PORT = 9098  # TLS with IAM access control, inside the VPC
 TOPIC = "events"
 
-read_version = reader(PATTERNS["read_version"].pattern, lambda m: m.group(1))
+read_version = reader(PATTERNS["version"].pattern, lambda m: m.group(1))
 
 
 def read_brokers(text: str) -> Iterator[tuple[str, int]]:
@@ -81,7 +81,7 @@ def read_topic(text: str) -> Iterator[tuple[str, str]]:
             return
 
 
-read_serverless = reader(PATTERNS["read_serverless"].pattern, lambda m: True)
+read_serverless = reader(PATTERNS["serverless"].pattern, lambda m: True)
 
 
 def _firewall(bp: Blueprint) -> ResourceSpec:
