@@ -78,6 +78,22 @@ def role(
         )
 
 
+def instance_profile(name: str, role_name: str, reason: str, block: str) -> ResourceSpec:
+    """The instance profile ``name`` that hands role ``role_name`` to EC2 instances (named
+    ``<project>-<name>`` with underscores as dashes)."""
+    return ResourceSpec(
+        "aws_iam_instance_profile",
+        name,
+        "compute",
+        reason,
+        {
+            "name": interp(f"${{local.name}}-{name.replace('_', '-')}"),
+            "role": Expr(f"aws_iam_role.{role_name}.name"),
+        },
+        block=block,
+    )
+
+
 def role_policy(
     bp: Blueprint,
     role: str,
@@ -981,14 +997,7 @@ def add_ec2_fleet(bp: Blueprint, ctx: Context, task_policy: list[dict[str, Any]]
             name="instance_app",
         )
     bp.add(
-        ResourceSpec(
-            "aws_iam_instance_profile",
-            "app",
-            "compute",
-            "Hands the instance role to EC2.",
-            {"name": interp("${local.name}-app"), "role": Expr("aws_iam_role.instance.name")},
-            block="ec2",
-        ),
+        instance_profile("app", "instance", "Hands the instance role to EC2.", "ec2"),
         ResourceSpec(
             "aws_ssm_parameter",
             "al2023",
