@@ -26,7 +26,7 @@ NODE_GROUP = "aws_eks_node_group.default"
 SUPPORTED_VERSIONS = ("1.28", "1.29", "1.30", "1.31", "1.32", "1.33")
 
 read_version = reader(
-    PATTERNS["version"].pattern,
+    PATTERNS["version"],
     lambda m: next(g for g in m.groups() if g is not None),
 )
 

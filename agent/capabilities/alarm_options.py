@@ -14,14 +14,14 @@ from autcloud.agent.patterns import patterns
 PATTERNS = patterns("alarm_options")
 
 
-_CPU = reader(PATTERNS["cpu"].pattern, lambda m: _num(m.group(1) or m.group(2)))
-_5XX = reader(PATTERNS["5xx"].pattern, lambda m: _num(m.group(1) or m.group(2)))
+_CPU = reader(PATTERNS["cpu"], lambda m: _num(m.group(1) or m.group(2)))
+_5XX = reader(PATTERNS["5xx"], lambda m: _num(m.group(1) or m.group(2)))
 _CONSECUTIVE = reader(
-    PATTERNS["consecutive"].pattern,
+    PATTERNS["consecutive"],
     lambda m: _count(m.group(1) or m.group(2) or m.group(3)),
 )
-_P99 = reader(PATTERNS["p99"].pattern, lambda m: (m.group(1) or m.group(2)).lower())
-_HTTPS_ENDPOINT = reader(PATTERNS["https_endpoint"].pattern, lambda m: m.group(1).rstrip(".,)"))
+_P99 = reader(PATTERNS["p99"], lambda m: (m.group(1) or m.group(2)).lower())
+_HTTPS_ENDPOINT = reader(PATTERNS["https_endpoint"], lambda m: m.group(1).rstrip(".,)"))
 
 _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 
@@ -46,7 +46,7 @@ def _latency_seconds(match: re.Match[str]) -> float:
     return value / 1000 if unit.startswith("m") or unit == "밀리초" else value
 
 
-_LATENCY_THRESHOLD = reader(PATTERNS["latency_limit"].pattern, _latency_seconds)
+_LATENCY_THRESHOLD = reader(PATTERNS["latency_limit"], _latency_seconds)
 
 
 def build(bp: Blueprint, ctx: Context) -> None:

@@ -21,7 +21,7 @@ from autcloud.agent.tfparse import TerraformModule
 PATTERNS = patterns("asg_options")
 
 
-_read_fixed = reader(PATTERNS["fixed"].pattern, lambda m: int(next(g for g in m.groups() if g)))
+_read_fixed = reader(PATTERNS["fixed"], lambda m: int(next(g for g in m.groups() if g)))
 
 
 def _on_demand_share(match: re.Match[str]) -> int | None:
@@ -30,9 +30,7 @@ def _on_demand_share(match: re.Match[str]) -> int | None:
     return 100 - spot if 0 <= spot <= 100 else None
 
 
-_read_spot_share = only_about(
-    PATTERNS["fleet"].pattern, reader(PATTERNS["spot_share"].pattern, _on_demand_share)
-)
+_read_spot_share = only_about(PATTERNS["fleet"], reader(PATTERNS["spot_share"], _on_demand_share))
 
 
 def _read_mixed_types(text: str) -> Iterator[tuple[str, Any]]:

@@ -62,7 +62,7 @@ def _retention(text: str) -> Iterator[tuple[str, Any]]:
             yield match.group(0).strip(), days
 
 
-_WEEKLY = reader(PATTERNS["weekly"].pattern, _days)
+_WEEKLY = reader(PATTERNS["weekly"], _days)
 
 
 def _schedule(text: str) -> Iterator[tuple[str, Any]]:
@@ -89,7 +89,7 @@ def _timezone(text: str) -> Iterator[tuple[str, Any]]:
             yield quote, zone
 
 
-_TAG = reader(PATTERNS["tag"].pattern, lambda m: f"{m.group(1)}={m.group(2)}")
+_TAG = reader(PATTERNS["tag"], lambda m: f"{m.group(1)}={m.group(2)}")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class TagParameter(Parameter):
         return []
 
 
-_COPY = reader(PATTERNS["copy"].pattern, lambda m: _region_code(m.group(1) or m.group(2)))
+_COPY = reader(PATTERNS["copy"], lambda m: _region_code(m.group(1) or m.group(2)))
 
 
 def _region_code(words: str) -> str | None:

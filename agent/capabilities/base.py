@@ -273,12 +273,14 @@ class Unsupported:
     why: str
 
 
-def reader(pattern: str, value: Callable[[re.Match[str]], Any], flags: int = re.I) -> Reader:
-    """A parameter reader from one regular expression and a function of its match."""
-    compiled = re.compile(pattern, flags)
+def reader(pattern: re.Pattern[str], value: Callable[[re.Match[str]], Any]) -> Reader:
+    """A parameter reader from one regular expression and a function of its match.
+
+    The pattern carries its own flags (``flags:`` of its entry in ``agent/patterns/<module>.yaml``).
+    """
 
     def read(text: str) -> Iterator[tuple[str, Any]]:
-        for match in compiled.finditer(text):
+        for match in pattern.finditer(text):
             result = value(match)
             if result is not None:
                 yield match.group(0).strip(), result
@@ -286,13 +288,12 @@ def reader(pattern: str, value: Callable[[re.Match[str]], Any], flags: int = re.
     return read
 
 
-def only_about(subject: str, read: Reader) -> Reader:
+def only_about(subject: re.Pattern[str], read: Reader) -> Reader:
     """A reader that reads only a message naming its subject (a regular expression): a word such
     as "namespace" or "memory" belongs to a service only when the message is about it."""
-    about = re.compile(subject, re.I)
 
     def guarded(text: str) -> Iterator[tuple[str, Any]]:
-        if about.search(text):
+        if subject.search(text):
             yield from read(text)
 
     return guarded

@@ -33,7 +33,7 @@ FARGATE_MEMORY = {
 def _about_batch(
     read: Callable[[str], Iterator[tuple[str, Any]]],
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
-    return only_about(PATTERNS["batch"].pattern, read)
+    return only_about(PATTERNS["batch"], read)
 
 
 def _read_spot(text: str) -> Iterator[tuple[str, Any]]:

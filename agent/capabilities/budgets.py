@@ -19,7 +19,7 @@ PATTERNS = patterns("budgets")
 DEFAULT_LIMIT_USD = 100
 ALERT_KEY = "budget.alert_usd"
 read_alert = reader(
-    PATTERNS["alert"].pattern,
+    PATTERNS["alert"],
     lambda m: next((int(g.replace(",", "")) for g in m.groups() if g), None),
 )
 

@@ -272,8 +272,8 @@ CAPABILITIES = [
         "cache_cluster_mode",
         build=build,
         readers={
-            "cache.shards": reader(PATTERNS["shards"].pattern, _count),
-            "cache.replicas": reader(PATTERNS["replicas"].pattern, _count),
+            "cache.shards": reader(PATTERNS["shards"], _count),
+            "cache.replicas": reader(PATTERNS["replicas"], _count),
         },
         applies=_wanted,
     ),
@@ -282,13 +282,13 @@ CAPABILITIES = [
     declare(
         "cache_nodes",
         build=build,
-        readers={"cache.nodes": reader(PATTERNS["nodes"].pattern, _count)},
+        readers={"cache.nodes": reader(PATTERNS["nodes"], _count)},
         applies=built_by_first,
     ),
     declare(
         "cache_serverless",
         build=build,
-        readers={MAX_DATA_KEY: reader(PATTERNS["max_data"].pattern, _max_data)},
+        readers={MAX_DATA_KEY: reader(PATTERNS["max_data"], _max_data)},
         applies=built_by_first,
     ),
 ]

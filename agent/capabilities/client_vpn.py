@@ -38,9 +38,9 @@ def _cidr(match: re.Match[str]) -> str | None:
     return str(network)
 
 
-_CLIENT_CIDR = reader(PATTERNS["client_cidr"].pattern, _cidr)
+_CLIENT_CIDR = reader(PATTERNS["client_cidr"], _cidr)
 
-_FEDERATED = reader(PATTERNS["federated"].pattern, lambda m: "federated-authentication")
+_FEDERATED = reader(PATTERNS["federated"], lambda m: "federated-authentication")
 
 _WORD_NUMBERS = {
     "one": 1,
@@ -61,7 +61,7 @@ def _count(match: re.Match[str]) -> int | None:
     return number if number is not None and 1 <= number <= 3 else None
 
 
-_ASSOCIATIONS = reader(PATTERNS["associations"].pattern, _count)
+_ASSOCIATIONS = reader(PATTERNS["associations"], _count)
 
 _OVERLAP = (
     'cidrhost("${cidrhost(var.client_vpn_cidr, 0)}/${split("/", var.vpc_cidr)[1]}", 0) == cidrhost(var.vpc_cidr, 0)'

@@ -10,7 +10,7 @@ from autcloud.agent.patterns import patterns
 
 PATTERNS = patterns("cloudtrail_options")
 
-_DATA_EVENTS = reader(PATTERNS["data_events"].pattern, lambda m: "AWS::S3::Object")
+_DATA_EVENTS = reader(PATTERNS["data_events"], lambda m: "AWS::S3::Object")
 
 _LOG_BUCKETS = {"trail", "logs", "access_logs", "log", "alb_logs", "cloudfront_logs"}
 

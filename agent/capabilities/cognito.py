@@ -5,6 +5,7 @@ When the design has an HTTP API, its routes take a JWT authorizer backed by the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,21 +24,23 @@ from autcloud.agent.patterns import patterns
 
 PATTERNS = patterns("cognito")
 
-_ADVANCED = reader(PATTERNS["advanced"].pattern, lambda m: "ENFORCED")
-_MFA = reader(PATTERNS["mfa"].pattern, lambda m: "ON")
+_ADVANCED = reader(PATTERNS["advanced"], lambda m: "ENFORCED")
+_MFA = reader(PATTERNS["mfa"], lambda m: "ON")
 
 
 # Identity providers are Cognito's only when the message names Cognito (a SAML IdP for a Client
 # VPN, an Okta app for a load balancer are not the user pool's).
-def _with_cognito(pattern: str, value: str) -> Callable[[str], Iterator[tuple[str, Any]]]:
-    return only_about(PATTERNS["cognito"].pattern, reader(pattern, lambda m: value))
+def _with_cognito(
+    pattern: re.Pattern[str], value: str
+) -> Callable[[str], Iterator[tuple[str, Any]]]:
+    return only_about(PATTERNS["cognito"], reader(pattern, lambda m: value))
 
 
-_GOOGLE = _with_cognito(PATTERNS["google"].pattern, "Google")
-_SAML = _with_cognito(PATTERNS["saml"].pattern, "SAML")
-_OIDC = _with_cognito(PATTERNS["oidc"].pattern, "OIDC")
+_GOOGLE = _with_cognito(PATTERNS["google"], "Google")
+_SAML = _with_cognito(PATTERNS["saml"], "SAML")
+_OIDC = _with_cognito(PATTERNS["oidc"], "OIDC")
 # The hosted sign-in pages on the company's own domain ("hosted UI domain auth.example.com").
-_DOMAIN = reader(PATTERNS["domain"].pattern, lambda m: m.group(1).lower())
+_DOMAIN = reader(PATTERNS["domain"], lambda m: m.group(1).lower())
 
 _PROVIDERS: dict[str, tuple[str, str, dict[str, str]]] = {
     # provider type: (resource name, provider name, attribute mapping)

@@ -132,8 +132,8 @@ def _key_name(match: re.Match[str]) -> str | None:
     return name if name.lower() not in ("and", "with", "of", "is") else None
 
 
-_HASH_KEY = reader(PATTERNS["hash_key"].pattern, _key_name)
-_RANGE_KEY = reader(PATTERNS["range_key"].pattern, _key_name)
+_HASH_KEY = reader(PATTERNS["hash_key"], _key_name)
+_RANGE_KEY = reader(PATTERNS["range_key"], _key_name)
 # The stream view types people name, tried in this order (agent/patterns/dynamodb_options.yaml).
 _VIEWS = {
     "new_and_old_images": "NEW_AND_OLD_IMAGES",
@@ -155,14 +155,15 @@ def read_stream_view(text: str) -> Iterator[tuple[str, Any]]:
                 return
 
 
-def _capacity(kind: str) -> str:
+def _capacity(kind: str) -> re.Pattern[str]:
     words = "read" if kind == "r" else "write"
     korean = "읽기" if kind == "r" else "쓰기"
-    return (
+    return re.compile(
         rf"\b(\d+)\s*{kind}cus?\b|\b{kind}cus?\s*(?:of\s+|=\s*|:\s*)?(\d+)\b"
         rf"|\b{words}\s+capacity\s+(?:units?\s+)?(?:of\s+|=\s*|:\s*)?(\d+)\b"
         rf"|\b(\d+)\s+{words}\s+capacity\s+units?\b"
-        rf"|{korean}\s*용량\s*(?:은|는|을|를)?\s*(\d+)"
+        rf"|{korean}\s*용량\s*(?:은|는|을|를)?\s*(\d+)",
+        re.I,
     )
 
 

@@ -55,7 +55,7 @@ def _task_size(match: re.Match[str]) -> tuple[int, int] | None:
     return cpu, round(memory)
 
 
-_read_size = reader(PATTERNS["size"].pattern, _task_size)
+_read_size = reader(PATTERNS["size"], _task_size)
 
 
 def _read_cpu(text: str) -> Iterator[tuple[str, Any]]:
@@ -80,9 +80,9 @@ def fargate_size(cpu: int, memory: int) -> tuple[int, int]:
 
 
 # "at least 2 tasks", "min 2 tasks", "태스크 0개에서", "최소 2개"
-_MIN = reader(PATTERNS["min"].pattern, lambda m: int(next(g for g in m.groups() if g is not None)))
+_MIN = reader(PATTERNS["min"], lambda m: int(next(g for g in m.groups() if g is not None)))
 # "autoscaling up to 10", "up to 10 tasks", "최대 30개까지", "최대는 20개"
-_MAX = reader(PATTERNS["max"].pattern, lambda m: int(next(g for g in m.groups() if g is not None)))
+_MAX = reader(PATTERNS["max"], lambda m: int(next(g for g in m.groups() if g is not None)))
 
 read_task_cpu = _about_ecs(_read_cpu)
 read_task_memory = _about_ecs(_read_memory)

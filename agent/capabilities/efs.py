@@ -5,6 +5,8 @@ it (a task volume through the access point, TLS and IAM authorisation) when ther
 
 from __future__ import annotations
 
+import re
+
 from autcloud.agent.capabilities.base import declare, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
@@ -28,9 +30,12 @@ NFS_PORT = 2049
 
 PATH_KEY = "efs.access_point_path"
 _PATH = reader(
-    r"\baccess\s+point\s+(?:at|on|for|rooted\s+at|with\s+root)\s+[\"'`]?(/[A-Za-z0-9_./-]*[A-Za-z0-9_-])"
-    r"|액세스\s*포인트\S*\s*(?:경로\s*)?(?:는|은)?\s*[\"'`(]?(/[A-Za-z0-9_./-]*[A-Za-z0-9_-])"
-    r"|[\"'`(]?(/[A-Za-z0-9_./-]*[A-Za-z0-9_-])[\"'`)]?\s*(?:에|경로의?)\s*액세스\s*포인트",
+    re.compile(
+        r"\baccess\s+point\s+(?:at|on|for|rooted\s+at|with\s+root)\s+[\"'`]?(/[A-Za-z0-9_./-]*[A-Za-z0-9_-])"
+        r"|액세스\s*포인트\S*\s*(?:경로\s*)?(?:는|은)?\s*[\"'`(]?(/[A-Za-z0-9_./-]*[A-Za-z0-9_-])"
+        r"|[\"'`(]?(/[A-Za-z0-9_./-]*[A-Za-z0-9_-])[\"'`)]?\s*(?:에|경로의?)\s*액세스\s*포인트",
+        re.I,
+    ),
     lambda m: next(g for g in m.groups() if g is not None),
 )
 

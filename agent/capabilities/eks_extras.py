@@ -63,11 +63,11 @@ def _first_number(match: re.Match[str]) -> int | None:
 
 
 # "node group with 3-10 nodes", "3 to 10 nodes", "min 3 max 10 nodes", "노드 최소 3개 최대 10개"
-read_min_nodes = reader(PATTERNS["min_nodes"].pattern, _first_number)
-read_max_nodes = reader(PATTERNS["max_nodes"].pattern, _first_number)
-read_desired_nodes = reader(PATTERNS["desired_nodes"].pattern, _first_number)
+read_min_nodes = reader(PATTERNS["min_nodes"], _first_number)
+read_max_nodes = reader(PATTERNS["max_nodes"], _first_number)
+read_desired_nodes = reader(PATTERNS["desired_nodes"], _first_number)
 read_fargate_namespace = reader(
-    PATTERNS["fargate_namespace"].pattern,
+    PATTERNS["fargate_namespace"],
     lambda m: next((g for g in m.groups() if g and g.lower() not in _NOT_NAMES), None),
 )
 
@@ -89,8 +89,8 @@ class NamespacesParameter(EveryValueParameter):
 
 
 # "no EC2 nodes", "fargate only", "EC2 노드그룹 없이", "전부 Fargate 프로파일로만"
-read_fargate_only = reader(PATTERNS["fargate_only"].pattern, lambda m: "kube-system")
-read_efs_csi = reader(PATTERNS["efs_csi"].pattern, lambda m: "aws-efs-csi-driver")
+read_fargate_only = reader(PATTERNS["fargate_only"], lambda m: "kube-system")
+read_efs_csi = reader(PATTERNS["efs_csi"], lambda m: "aws-efs-csi-driver")
 
 
 def _pod_identity_trust() -> Call:

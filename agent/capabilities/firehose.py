@@ -24,7 +24,7 @@ NAME_KEY = "firehose.name"
 
 _NOT_NAMES = {"is", "the", "a", "to", "stream", "delivery", "and", "with", "that", "which"}
 read_name = reader(
-    PATTERNS["stream_name"].pattern,
+    PATTERNS["stream_name"],
     lambda m: (
         None
         if (name := next(g for g in m.groups() if g is not None)).lower() in _NOT_NAMES

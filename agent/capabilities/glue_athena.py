@@ -98,15 +98,13 @@ def _worker_count(match: re.Match[str]) -> int | None:
     return count if 2 <= count <= 299 else None
 
 
-_read_version = reader(PATTERNS["version"].pattern, _version)
+_read_version = reader(PATTERNS["version"], _version)
 # A worker type (G.1X) is a machine format: its pattern stays here.
 _read_worker_type = only_about(
-    PATTERNS["glue"].pattern,
-    reader(r"\b(G\.(?:025|1|2|4|8)X)\b", lambda m: m.group(1).upper()),
+    PATTERNS["glue"],
+    reader(re.compile(r"\b(G\.(?:025|1|2|4|8)X)\b", re.I), lambda m: m.group(1).upper()),
 )
-_read_workers = only_about(
-    PATTERNS["glue"].pattern, reader(PATTERNS["workers"].pattern, _worker_count)
-)
+_read_workers = only_about(PATTERNS["glue"], reader(PATTERNS["workers"], _worker_count))
 
 
 def _read_schedule(text: str) -> Iterator[tuple[str, Any]]:

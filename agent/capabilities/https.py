@@ -39,7 +39,7 @@ class HttpsParameter(Parameter):
 
 
 # "https" as the way clients connect — not an HTTPS URL, nor an HTTPS subscription/webhook target.
-read_https = reader(PATTERNS["https"].pattern, lambda match: True)
+read_https = reader(PATTERNS["https"], lambda match: True)
 
 
 def https_asked(ctx: Context) -> bool:

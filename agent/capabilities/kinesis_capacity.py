@@ -169,15 +169,15 @@ def read_mode(text: str) -> Iterator[tuple[str, str]]:
 
 
 read_batch = reader(
-    PATTERNS["batch"].pattern,
+    PATTERNS["batch"],
     lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 10000), None),
 )
 read_parallel = reader(
-    PATTERNS["parallel"].pattern,
+    PATTERNS["parallel"],
     lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 10), None),
 )
 read_start = reader(
-    PATTERNS["start"].pattern,
+    PATTERNS["start"],
     lambda m: (
         "LATEST"
         if (m.group(1) or m.group(2) or "").lower() in ("latest", "newest")

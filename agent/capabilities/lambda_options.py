@@ -37,7 +37,7 @@ HANDLERS = {
 def _about_lambda(
     read: Callable[[str], Iterator[tuple[str, Any]]],
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
-    return only_about(PATTERNS["about_lambda"].pattern, read)
+    return only_about(PATTERNS["about_lambda"], read)
 
 
 def _runtime(match: re.Match[str]) -> str:
@@ -50,7 +50,7 @@ def _runtime(match: re.Match[str]) -> str:
     return "provided.al2023"
 
 
-_read_runtime = reader(PATTERNS["runtime"].pattern, _runtime)
+_read_runtime = reader(PATTERNS["runtime"], _runtime)
 
 
 _UNIT = {"mb": 1, "mib": 1, "m": 1, "gb": 1024, "gib": 1024, "g": 1024}
@@ -62,7 +62,7 @@ def _megabytes(match: re.Match[str]) -> int:
     return round(number * _UNIT[unit])
 
 
-_read_memory = reader(PATTERNS["memory"].pattern, _megabytes)
+_read_memory = reader(PATTERNS["memory"], _megabytes)
 
 
 _SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "초": 1,
@@ -218,18 +218,10 @@ CAPABILITY = declare(
         "lambda.runtime": _about_lambda(_read_runtime),
         "lambda.memory_mb": _about_lambda(_read_memory),
         "lambda.timeout_s": _about_lambda(_read_timeout),
-        "lambda.reserved_concurrency": _about_lambda(
-            reader(PATTERNS["reserved"].pattern, _positive)
-        ),
-        "lambda.provisioned_concurrency": _about_lambda(
-            reader(PATTERNS["provisioned"].pattern, _positive)
-        ),
-        "lambda.batch_size": _about_lambda(reader(PATTERNS["batch"].pattern, _positive)),
-        "lambda.parallelization_factor": _about_lambda(
-            reader(PATTERNS["parallel"].pattern, _positive)
-        ),
-        "lambda.starting_position": _about_lambda(
-            reader(PATTERNS["starting"].pattern, _starting_position)
-        ),
+        "lambda.reserved_concurrency": _about_lambda(reader(PATTERNS["reserved"], _positive)),
+        "lambda.provisioned_concurrency": _about_lambda(reader(PATTERNS["provisioned"], _positive)),
+        "lambda.batch_size": _about_lambda(reader(PATTERNS["batch"], _positive)),
+        "lambda.parallelization_factor": _about_lambda(reader(PATTERNS["parallel"], _positive)),
+        "lambda.starting_position": _about_lambda(reader(PATTERNS["starting"], _starting_position)),
     },
 )

@@ -5,6 +5,7 @@ no default, given at apply time (or from a secret store through TF_VAR_mq_admin_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,12 +28,14 @@ ENGINES: dict[str, dict[str, Any]] = {
 }
 
 read_engine = reader(
-    PATTERNS["engine"].pattern,
+    PATTERNS["engine"],
     lambda m: "ActiveMQ" if m.group(0).lower().startswith(("a", "액")) else "RabbitMQ",
 )
 
-read_instance = reader(r"\bmq\.[a-z][a-z0-9]*\.[a-z0-9]+\b", lambda m: m.group(0).lower())
-_read_mode_any = reader(PATTERNS["mode_any"].pattern, lambda m: "MULTI_AZ")
+read_instance = reader(
+    re.compile(r"\bmq\.[a-z][a-z0-9]*\.[a-z0-9]+\b", re.I), lambda m: m.group(0).lower()
+)
+_read_mode_any = reader(PATTERNS["mode_any"], lambda m: "MULTI_AZ")
 
 
 def read_mode(text: str) -> Iterator[tuple[str, Any]]:

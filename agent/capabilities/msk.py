@@ -41,7 +41,7 @@ DEFAULT_VERSION = "3.6.0"
 IAM_PORT = 9098  # TLS with IAM access control, inside the VPC
 TOPIC = "events"
 
-read_version = reader(PATTERNS["version"].pattern, lambda m: m.group(1))
+read_version = reader(PATTERNS["version"], lambda m: m.group(1))
 
 
 def read_brokers(text: str) -> Iterator[tuple[str, int]]:
@@ -53,7 +53,9 @@ def read_brokers(text: str) -> Iterator[tuple[str, int]]:
 
 
 # An instance type is a machine format: it stays here, not among the words.
-read_instance = reader(r"\bkafka\.[a-z][a-z0-9]*\.[a-z0-9]+\b", lambda m: m.group(0).lower())
+read_instance = reader(
+    re.compile(r"\bkafka\.[a-z][a-z0-9]*\.[a-z0-9]+\b", re.I), lambda m: m.group(0).lower()
+)
 
 
 def _gigabytes(match: re.Match[str]) -> int | None:
@@ -67,7 +69,7 @@ def _gigabytes(match: re.Match[str]) -> int | None:
     return None
 
 
-read_storage = reader(PATTERNS["storage"].pattern, _gigabytes)
+read_storage = reader(PATTERNS["storage"], _gigabytes)
 
 
 def read_topic(text: str) -> Iterator[tuple[str, str]]:
@@ -81,7 +83,7 @@ def read_topic(text: str) -> Iterator[tuple[str, str]]:
             return
 
 
-read_serverless = reader(PATTERNS["serverless"].pattern, lambda m: True)
+read_serverless = reader(PATTERNS["serverless"], lambda m: True)
 
 
 def _firewall(bp: Blueprint) -> ResourceSpec:

@@ -291,10 +291,10 @@ CAPABILITY = declare(
     "network_options",
     build=build,
     readers={
-        "network.az_count": reader(PATTERNS["az_count"].pattern, _zone_count),
+        "network.az_count": reader(PATTERNS["az_count"], _zone_count),
         "network.nat": _read_nat,
         "network.vpc_cidr": _read_vpc_cidr,
-        "network.internet": reader(PATTERNS["no_internet"].pattern, lambda match: "none"),
-        "network.isolated": reader(PATTERNS["isolated"].pattern, lambda match: "data"),
+        "network.internet": reader(PATTERNS["no_internet"], lambda match: "none"),
+        "network.isolated": reader(PATTERNS["isolated"], lambda match: "data"),
     },
 )

@@ -5,6 +5,7 @@ private. Its own security group lets the port in and reaches the application's p
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from autcloud.agent.capabilities.base import declare, reader
@@ -38,8 +39,11 @@ def _port_of(match: Any) -> int | None:
 
 
 read_port = reader(
-    r"\b(?:tcp|udp|tls)\s*(?:listener\s*)?(?:on\s*)?(?:port|포트)?\s*:?\s*(\d{2,5})\b"
-    r"|\b(\d{2,5})\s*(?:번\s*)?포트\s*(?:로\s*|에서\s*|는\s*)?(?:tls|udp)",
+    re.compile(
+        r"\b(?:tcp|udp|tls)\s*(?:listener\s*)?(?:on\s*)?(?:port|포트)?\s*:?\s*(\d{2,5})\b"
+        r"|\b(\d{2,5})\s*(?:번\s*)?포트\s*(?:로\s*|에서\s*|는\s*)?(?:tls|udp)",
+        re.I,
+    ),
     _port_of,
 )
 
@@ -50,11 +54,14 @@ def _protocol(match: Any) -> str:
 
 # The listener's protocol: UDP for datagram traffic, TLS when the balancer ends TLS.
 read_protocol = reader(
-    r"\budp\s+(?:listener|port|traffic)"
-    r"|\budp\s*(?:포트|리스너|로)"
-    r"|\b(?:terminat\w*|end\w*|offload\w*)\s+tls\s+(?:at|on)\s+the\s+(?:nlb|network\s+load\s+balancer)"
-    r"|\btls\s+listener"
-    r"|포트\s*tls|nlb\s*에서\s*tls\s*(?:종료|termination)",
+    re.compile(
+        r"\budp\s+(?:listener|port|traffic)"
+        r"|\budp\s*(?:포트|리스너|로)"
+        r"|\b(?:terminat\w*|end\w*|offload\w*)\s+tls\s+(?:at|on)\s+the\s+(?:nlb|network\s+load\s+balancer)"
+        r"|\btls\s+listener"
+        r"|포트\s*tls|nlb\s*에서\s*tls\s*(?:종료|termination)",
+        re.I,
+    ),
     _protocol,
 )
 
@@ -62,9 +69,12 @@ read_protocol = reader(
 # The port behind the balancer when it differs from the listener: "뒤로는 1883 TCP로",
 # "forward to the brokers on TCP 1883".
 read_target_port = reader(
-    r"(?:뒤로는|뒤쪽은|백엔드는?|타깃은?|타겟은?)\s*(\d{2,5})\s*(?:번\s*)?(?:포트\s*)?(?:tcp|로)"
-    r"|\b(?:forward\w*|pass\w*|send\w*)\s+(?:it\s+|traffic\s+|connections\s+)?(?:on\s+)?to\s+"
-    r"(?:the\s+)?(?:\w+\s+)?(?:on\s+)?(?:plain\s+)?(?:tcp\s+)?(?:port\s+)?(\d{2,5})\b",
+    re.compile(
+        r"(?:뒤로는|뒤쪽은|백엔드는?|타깃은?|타겟은?)\s*(\d{2,5})\s*(?:번\s*)?(?:포트\s*)?(?:tcp|로)"
+        r"|\b(?:forward\w*|pass\w*|send\w*)\s+(?:it\s+|traffic\s+|connections\s+)?(?:on\s+)?to\s+"
+        r"(?:the\s+)?(?:\w+\s+)?(?:on\s+)?(?:plain\s+)?(?:tcp\s+)?(?:port\s+)?(\d{2,5})\b",
+        re.I,
+    ),
     _port_of,
 )
 

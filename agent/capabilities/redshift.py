@@ -157,8 +157,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
 NAMESPACE_KEY = "redshift.namespace"
 # A Kubernetes namespace ("a Fargate profile for the batch namespace") is not a warehouse's.
 _NAMESPACE = only_about(
-    PATTERNS["about_redshift"].pattern,
-    reader(PATTERNS["namespace"].pattern, lambda m: next(g for g in m.groups() if g is not None)),
+    PATTERNS["about_redshift"],
+    reader(PATTERNS["namespace"], lambda m: next(g for g in m.groups() if g is not None)),
 )
 
 

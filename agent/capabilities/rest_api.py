@@ -580,14 +580,12 @@ CAPABILITY = declare(
     "rest_api",
     build=build,
     readers={
-        "rest_api.endpoint_type": only_about(
-            PATTERNS["about_api_gateway"].pattern, _read_endpoint_type
-        ),
-        "rest_api.rate_limit": only_about(PATTERNS["about_api_gateway"].pattern, _read_rate),
-        "rest_api.burst_limit": only_about(PATTERNS["about_api_gateway"].pattern, _read_burst),
+        "rest_api.endpoint_type": only_about(PATTERNS["about_api_gateway"], _read_endpoint_type),
+        "rest_api.rate_limit": only_about(PATTERNS["about_api_gateway"], _read_rate),
+        "rest_api.burst_limit": only_about(PATTERNS["about_api_gateway"], _read_burst),
         "rest_api.usage_plan": only_about(
-            PATTERNS["about_api_gateway"].pattern,
-            reader(PATTERNS["usage_plan"].pattern, lambda m: True),
+            PATTERNS["about_api_gateway"],
+            reader(PATTERNS["usage_plan"], lambda m: True),
         ),
     },
 )

@@ -100,7 +100,7 @@ CAPABILITY = declare(
     "s3_object_lock",
     build=build,
     readers={
-        "s3.lock_days": reader(PATTERNS["days"].pattern, _days),
-        "s3.lock_mode": reader(PATTERNS["mode"].pattern, _mode),
+        "s3.lock_days": reader(PATTERNS["days"], _days),
+        "s3.lock_mode": reader(PATTERNS["mode"], _mode),
     },
 )

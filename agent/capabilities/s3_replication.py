@@ -6,6 +6,7 @@ region; a least-privilege role does the copying.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,7 +45,10 @@ def read_region(text: str) -> Iterator[tuple[str, Any]]:
 
 # Stays here: it is built from s3_lifecycle's storage-class words (its pattern file).
 _CLASS_PATTERNS = reader(
-    rf"\breplicas?\b[^.;]{{0,30}}?{STORAGE_CLASS}|복제본\S*\s*(?:은|는|을|를)?\s*(?:스토리지\s*클래스\s*)?(?:를|을|은|는)?\s*{STORAGE_CLASS}",
+    re.compile(
+        rf"\breplicas?\b[^.;]{{0,30}}?{STORAGE_CLASS}|복제본\S*\s*(?:은|는|을|를)?\s*(?:스토리지\s*클래스\s*)?(?:를|을|은|는)?\s*{STORAGE_CLASS}",
+        re.I,
+    ),
     lambda m: _storage_class(next(g for g in m.groups() if g is not None)),
 )
 

@@ -46,7 +46,7 @@ def grant(
 
 ROTATION_KEY = "secrets.rotation_days"
 read_rotation = reader(
-    PATTERNS["rotation"].pattern,
+    PATTERNS["rotation"],
     lambda m: next((int(g) for g in m.groups() if g is not None and 1 <= int(g) <= 365), None),
 )
 _MANAGED = ("aws_rds_cluster.main", "aws_db_instance.main")

@@ -20,12 +20,12 @@ from autcloud.agent.patterns import patterns
 PATTERNS = patterns("ses")
 
 _FROM_ADDRESS = reader(
-    PATTERNS["from_address"].pattern,
+    PATTERNS["from_address"],
     lambda m: (m.group(1) or m.group(2)).lower().rstrip("."),
 )
 
-_VERIFY_DOMAIN = reader(PATTERNS["verify_domain"].pattern, lambda m: "RSA_2048_BIT")
-_NOTIFICATIONS = reader(PATTERNS["notifications"].pattern, lambda m: ["BOUNCE", "COMPLAINT"])
+_VERIFY_DOMAIN = reader(PATTERNS["verify_domain"], lambda m: "RSA_2048_BIT")
+_NOTIFICATIONS = reader(PATTERNS["notifications"], lambda m: ["BOUNCE", "COMPLAINT"])
 
 
 def build(bp: Blueprint, ctx: Context) -> None:

@@ -42,11 +42,11 @@ def _only_with_vpn(
 ) -> Callable[[str], Iterator[tuple[str, Any]]]:
     """An office address is a VPN parameter only in a message about a VPN ("only from our
     office 203.0.113.10" alone is an access rule, not a tunnel)."""
-    return only_about(PATTERNS["vpn_talk"].pattern, read)
+    return only_about(PATTERNS["vpn_talk"], read)
 
 
-_GATEWAY_IP = reader(PATTERNS["gateway_ip"].pattern, _public_ip)
-_OFFICE_CIDR = reader(PATTERNS["office_cidr"].pattern, _network)
+_GATEWAY_IP = reader(PATTERNS["gateway_ip"], _public_ip)
+_OFFICE_CIDR = reader(PATTERNS["office_cidr"], _network)
 
 
 def _asn(match: re.Match[str]) -> int | None:
@@ -54,7 +54,7 @@ def _asn(match: re.Match[str]) -> int | None:
     return number if 1 <= number <= 4294967294 else None
 
 
-_BGP_ASN = reader(PATTERNS["bgp_asn"].pattern, _asn)
+_BGP_ASN = reader(PATTERNS["bgp_asn"], _asn)
 
 
 def build(bp: Blueprint, ctx: Context) -> None:

@@ -64,7 +64,7 @@ def _first_number(match: re.Match[str]) -> int | None:
     return int(number) if number is not None and 1 <= int(number) <= 1000 else None
 
 
-_read_max_receive_any = reader(PATTERNS["max_receive"].pattern, _first_number)
+_read_max_receive_any = reader(PATTERNS["max_receive"], _first_number)
 
 
 def read_max_receive(text: str) -> Iterator[tuple[str, Any]]:

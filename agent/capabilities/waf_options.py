@@ -25,7 +25,7 @@ def _limit(match: re.Match[str]) -> int | None:
     return value if MIN_LIMIT <= value <= MAX_LIMIT else None
 
 
-_read_limit = reader(PATTERNS["limit"].pattern, _limit)
+_read_limit = reader(PATTERNS["limit"], _limit)
 
 
 # Managed rule groups people name by the attack they stop (agent/patterns/waf_options.yaml).
