@@ -52,12 +52,12 @@ def _oidc(bp: Blueprint) -> dict[str, Any]:
 
 def build(bp: Blueprint, ctx: Context) -> None:
     action = ctx.req.params.get("alb.authenticate")
-    listener = bp.find("aws_lb_listener.https")
+    listener = bp.require(
+        "aws_lb_listener.https",
+        "Sign-in at the load balancer needs an HTTPS listener (name a domain or ask for "
+        "HTTPS); the listener forwards without it.",
+    )
     if listener is None:
-        bp.notes.append(
-            "Sign-in at the load balancer needs an HTTPS listener (name a domain or ask for "
-            "HTTPS); the listener forwards without it."
-        )
         return
     cognito = action == "authenticate-cognito" and bp.has("aws_cognito_user_pool.main")
     if cognito:

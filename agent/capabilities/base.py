@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.datafile import load_yaml
@@ -25,6 +26,7 @@ from autcloud.agent.ledger import (
     holds,
     instances,
 )
+from autcloud.agent.patterns import Patterns
 from autcloud.agent.requirements import Requirements
 from autcloud.agent.tfparse import TerraformModule
 
@@ -45,6 +47,7 @@ _FACTS = Path(__file__).resolve().parent / "capabilities.yaml"
 Reader = Callable[[str], Iterator[tuple[str, Any]]]
 # Parameter and its subclasses by class name: the kinds capabilities.yaml may name.
 _KINDS: dict[str, type[Parameter]] = {}
+_Value = TypeVar("_Value")
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,28 @@ def only_about(subject: re.Pattern[str], read: Reader) -> Reader:
             yield from read(text)
 
     return guarded
+
+
+def named(
+    patterns: Patterns, table: Mapping[str, _Value], text: str
+) -> Iterator[tuple[str, _Value]]:
+    """(the words quoted, the value) for each key of ``table`` whose pattern occurs in ``text``,
+    in the table's order; ``table`` maps a key of ``patterns`` to the value its words name."""
+    for key, value in table.items():
+        match = patterns[key].search(text)
+        if match:
+            yield match.group(0).strip(), value
+
+
+def named_reader(patterns: Patterns, table: Mapping[str, Any], *, first: bool = False) -> Reader:
+    """A parameter reader of ``named``: every value a message names, or with ``first`` only the
+    first one in the table's order (the table is then tried most specific first)."""
+
+    def read(text: str) -> Iterator[tuple[str, Any]]:
+        found = named(patterns, table, text)
+        yield from islice(found, 1) if first else found
+
+    return read
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")

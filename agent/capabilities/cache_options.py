@@ -238,11 +238,10 @@ def _serverless(bp: Blueprint, ctx: Context, group: ResourceSpec) -> None:
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
-    group = bp.find(GROUP)
+    group = bp.require(
+        GROUP, "Cache options were asked for, but the design has no cache to apply them to."
+    )
     if group is None:
-        bp.notes.append(
-            "Cache options were asked for, but the design has no cache to apply them to."
-        )
         return
     services = ctx.req.services
     if "memcached" in services:

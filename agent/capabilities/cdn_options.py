@@ -4,10 +4,7 @@ PriceClass_All, "북미·유럽만" → PriceClass_100). It tunes every distribu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-from autcloud.agent.capabilities.base import declare
+from autcloud.agent.capabilities.base import declare, named_reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.patterns import patterns
 
@@ -19,14 +16,7 @@ _CLASSES = {
     "price_class_200": "PriceClass_200",
     "price_class_all": "PriceClass_All",
 }
-
-
-def _read_price_class(text: str) -> Iterator[tuple[str, Any]]:
-    for key, value in _CLASSES.items():
-        match = PATTERNS[key].search(text)
-        if match:
-            yield match.group(0).strip(), value
-            return
+_read_price_class = named_reader(PATTERNS, _CLASSES, first=True)
 
 
 def build(bp: Blueprint, ctx: Context) -> None:

@@ -228,11 +228,10 @@ def _mariadb(bp: Blueprint, version: str | None) -> None:
 
 
 def _serverless(bp: Blueprint, minimum: float, maximum: float) -> None:
-    cluster = bp.find(CLUSTER)
+    cluster = bp.require(
+        CLUSTER, "Aurora Serverless v2 was asked for, but the design's database is not Aurora."
+    )
     if cluster is None:
-        bp.notes.append(
-            "Aurora Serverless v2 was asked for, but the design's database is not Aurora."
-        )
         return
     maximum = max(maximum, minimum, 1.0)
     cluster.body["serverlessv2_scaling_configuration"] = Block(
@@ -331,9 +330,10 @@ def _backup_retention(bp: Blueprint, days: int) -> None:
 
 
 def _data_api(bp: Blueprint) -> None:
-    cluster = bp.find(CLUSTER)
+    cluster = bp.require(
+        CLUSTER, "The RDS Data API was asked for, but the design's database is not Aurora."
+    )
     if cluster is None:
-        bp.notes.append("The RDS Data API was asked for, but the design's database is not Aurora.")
         return
     cluster.body["enable_http_endpoint"] = True
     cluster.reason += " The RDS Data API (HTTPS, IAM-authorised SQL) is on."

@@ -14,7 +14,13 @@ from typing import Any
 
 from autcloud.agent.capabilities._applies import built_by_first
 from autcloud.agent.capabilities._dr_region import ensure_region
-from autcloud.agent.capabilities.base import EveryValueParameter, Parameter, declare, reader
+from autcloud.agent.capabilities.base import (
+    EveryValueParameter,
+    Parameter,
+    declare,
+    named,
+    reader,
+)
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec, interp, policy_document
 from autcloud.agent.catalog.data import TABLES_KEY, table_names
 from autcloud.agent.hcl import Block, Expr
@@ -148,11 +154,10 @@ def read_stream_view(text: str) -> Iterator[tuple[str, Any]]:
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         if not PATTERNS["stream"].search(sentence):
             continue
-        for key, view in _VIEWS.items():
-            match = PATTERNS[key].search(sentence)
-            if match:
-                yield match.group(0), view
-                return
+        view = next(named(PATTERNS, _VIEWS, sentence), None)
+        if view is not None:
+            yield view
+            return
 
 
 def _capacity(kind: str) -> re.Pattern[str]:
@@ -647,9 +652,10 @@ def _apply(bp: Blueprint, table: ResourceSpec, options: dict[str, Any]) -> str:
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
-    table = bp.find(TABLE)
+    table = bp.require(
+        TABLE, "DynamoDB options were asked for, but the design has no DynamoDB table."
+    )
     if table is None:
-        bp.notes.append("DynamoDB options were asked for, but the design has no DynamoDB table.")
         return
     services, params = ctx.req.services, ctx.req.params
     if "dynamodb_streams" in services or params.get("dynamodb.stream_view"):

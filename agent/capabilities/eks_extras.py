@@ -291,10 +291,11 @@ def build_addons(bp: Blueprint, ctx: Context) -> None:
 
 
 def build_fargate_profile(bp: Blueprint, ctx: Context) -> None:
-    if not bp.has("aws_eks_cluster.main"):
-        bp.notes.append(
-            "An EKS Fargate profile was asked for, but the design has no EKS cluster; ask for Kubernetes (EKS)."
-        )
+    cluster = bp.require(
+        "aws_eks_cluster.main",
+        "An EKS Fargate profile was asked for, but the design has no EKS cluster; ask for Kubernetes (EKS).",
+    )
+    if cluster is None:
         return
     bp.blocks.append(BLOCK)
     params = ctx.req.params

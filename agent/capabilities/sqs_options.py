@@ -158,11 +158,10 @@ def _fifo(bp: Blueprint) -> None:
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
-    queue = bp.find(QUEUE)
+    queue = bp.require(
+        QUEUE, "Queue options were asked for, but the design has no queue to apply them to."
+    )
     if queue is None:
-        bp.notes.append(
-            "Queue options were asked for, but the design has no queue to apply them to."
-        )
         return
     params = ctx.req.params
     if "sqs_fifo" in ctx.req.services:

@@ -20,10 +20,11 @@ INTERFACE_SERVICES = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"]
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
-    if not bp.has("aws_vpc.main"):
-        bp.notes.append(
-            "VPC endpoints were asked for, but nothing in this design runs in a VPC, so there is nothing to connect."
-        )
+    vpc = bp.require(
+        "aws_vpc.main",
+        "VPC endpoints were asked for, but nothing in this design runs in a VPC, so there is nothing to connect.",
+    )
+    if vpc is None:
         return
     bp.blocks.append(BLOCK)
     for service in ("s3", "dynamodb"):

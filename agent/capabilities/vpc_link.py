@@ -44,11 +44,12 @@ def _make_alb_internal(bp: Blueprint) -> None:
 
 
 def build(bp: Blueprint, ctx: Context) -> None:
-    if not bp.has("aws_lb.app"):
-        bp.notes.append(
-            "A VPC link was asked, but this design has no load balancer to connect it to; "
-            "run the services on ECS or EC2 behind an ALB to get one."
-        )
+    balancer = bp.require(
+        "aws_lb.app",
+        "A VPC link was asked, but this design has no load balancer to connect it to; "
+        "run the services on ECS or EC2 behind an ALB to get one.",
+    )
+    if balancer is None:
         return
     if bp.has("aws_cloudfront_distribution.main"):
         bp.notes.append(

@@ -6,10 +6,9 @@ builds them); a design without a WAF keeps none, and the ledger says so."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import declare, reader
+from autcloud.agent.capabilities.base import declare, named_reader, reader
 from autcloud.agent.catalog.base import Blueprint, Context
 from autcloud.agent.catalog.edge import managed_rule
 from autcloud.agent.hcl import Block
@@ -34,13 +33,7 @@ _GROUPS = {
     "linux": "AWSManagedRulesLinuxRuleSet",
     "php": "AWSManagedRulesPHPRuleSet",
 }
-
-
-def _read_group(text: str) -> Iterator[tuple[str, Any]]:
-    for key, group in _GROUPS.items():
-        match = PATTERNS[key].search(text)
-        if match:
-            yield match.group(0).strip(), group
+_read_group = named_reader(PATTERNS, _GROUPS)
 
 
 def _add_group(spec: Any, group: str) -> None:

@@ -211,6 +211,14 @@ class Blueprint:
     def has(self, address: str) -> bool:
         return self.find(address) is not None
 
+    def require(self, address: str, note: str) -> ResourceSpec | None:
+        """The resource at ``address`` that an option applies to; when the design has none, the
+        ``note`` tells the person why the option was not applied, and the answer is None."""
+        found = self.find(address)
+        if found is None:
+            self.notes.append(note)
+        return found
+
 
 @dataclass
 class Context:
