@@ -6,10 +6,9 @@ workflow's role may run exactly that task family and pass exactly its two roles.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from autcloud.agent.capabilities.base import declare
+from autcloud.agent.capabilities.base import declare, only_about, reader
 from autcloud.agent.catalog.base import Blueprint, Context, ResourceSpec
 from autcloud.agent.hcl import Call, Expr, jsonencode
 from autcloud.agent.patterns import patterns
@@ -23,13 +22,14 @@ STATE = "RunTask"
 TASK = "aws_ecs_task_definition.app"
 
 
-def _read(text: str) -> Iterator[tuple[str, Any]]:
-    if not PATTERNS["workflow"].search(text):
-        return
-    for match in PATTERNS["task"].finditer(text):
-        if PATTERNS["containers"].search(match.group(0)):
-            yield match.group(0).strip(), "ecs:runTask.sync"
-            return
+# A task run by a workflow: a task the message names with containers, in a message about a workflow.
+_read = only_about(
+    PATTERNS["workflow"],
+    reader(
+        PATTERNS["task"],
+        lambda m: "ecs:runTask.sync" if PATTERNS["containers"].search(m.group(0)) else None,
+    ),
+)
 
 
 def _strategy(bp: Blueprint) -> dict[str, Any]:

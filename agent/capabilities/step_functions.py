@@ -17,7 +17,7 @@ from typing import Any
 
 from autcloud.agent.capabilities._event_wiring import lambda_names
 from autcloud.agent.capabilities._names import name_reader
-from autcloud.agent.capabilities.base import Parameter, declare
+from autcloud.agent.capabilities.base import Parameter, declare, only_about, reader
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
@@ -42,22 +42,14 @@ ON_FAILURE_KEY = "sfn.on_failure"
 NAME_KEY = "sfn.name"
 
 
-def read_attempts(text: str) -> Iterator[tuple[str, int]]:
-    if not PATTERNS["workflow"].search(text):
-        return
-    for match in PATTERNS["attempts"].finditer(text):
-        number = next((int(g) for g in match.groups() if g is not None), 0)
-        if 0 <= number <= 10:
-            yield match.group(0).strip(), number
-            return
+def _attempts(match: re.Match[str]) -> int | None:
+    number = next((int(g) for g in match.groups() if g is not None), 0)
+    return number if 0 <= number <= 10 else None
 
 
-def read_on_failure(text: str) -> Iterator[tuple[str, str]]:
-    if not PATTERNS["workflow"].search(text):
-        return
-    match = PATTERNS["on_failure"].search(text)
-    if match:
-        yield match.group(0).strip(), "sns"
+# Retries and a failure topic are the workflow's only in a message about a workflow.
+read_attempts = only_about(PATTERNS["workflow"], reader(PATTERNS["attempts"], _attempts))
+read_on_failure = only_about(PATTERNS["workflow"], reader(PATTERNS["on_failure"], lambda m: "sns"))
 
 
 _read_name = name_reader(PATTERNS.fragment("workflow_noun"), PATTERNS.fragment("workflow_noun_ko"))
