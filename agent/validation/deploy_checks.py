@@ -36,14 +36,43 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from autcloud.agent.catalog.compute import is_nvidia_gpu
+from autcloud.agent.datafile import load_yaml_unique_keys
 from autcloud.agent.ledger import attribute_values, instances
 from autcloud.agent.tfparse import TerraformModule
 from autcloud.agent.validation.report import Finding, StepResult
 
 Rule = Callable[[TerraformModule], Iterator[Finding]]
+
+
+def _facts() -> dict[str, Any]:
+    """deploy_facts.yaml: what AWS accepts at deploy time, per resource type."""
+    return dict(load_yaml_unique_keys(Path(__file__).resolve().with_name("deploy_facts.yaml")))
+
+
+_FACTS = _facts()
+# (resource type, daily backup attribute, weekly maintenance attribute)
+_WINDOWS = tuple((w["type"], w["backup"], w["maintenance"]) for w in _FACTS["windows"])
+# (resource type, attribute that names the destination, the service that writes)
+_PUBLISHERS = tuple((p["type"], p["attribute"], p["service"]) for p in _FACTS["publishers"])
+_NEEDS_POLICY = frozenset(_FACTS["needs_policy"])
+# destination type -> (its policy's type, the policy's reference argument, its KMS key argument)
+_DESTINATIONS = {
+    rtype: (d["policy"], d["reference"], d["key"]) for rtype, d in _FACTS["destinations"].items()
+}
+# (resource type, name argument) -> the longest name AWS accepts
+NAME_LIMITS: dict[tuple[str, str], int] = {
+    (rtype, argument): int(limit)
+    for rtype, limits in _FACTS["name_limits"].items()
+    for argument, limit in limits.items()
+}
+# image pattern -> (the port it listens on, paths it writes at start); the first match wins
+KNOWN_IMAGES: tuple[tuple[re.Pattern[str], int, tuple[str, ...]], ...] = tuple(
+    (re.compile(i["image"]), int(i["port"]), tuple(i["writes"])) for i in _FACTS["known_images"]
+)
 
 _DAY = 24 * 60
 _WEEK = 7 * _DAY
@@ -51,13 +80,6 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = r"(\d{2}):(\d{2})"
 _DAILY = re.compile(rf"^{_CLOCK}-{_CLOCK}$")
 _WEEKLY = re.compile(rf"^([a-z]{{3}}):{_CLOCK}-([a-z]{{3}}):{_CLOCK}$", re.IGNORECASE)
-
-# (resource type, daily backup attribute, weekly maintenance attribute)
-_WINDOWS = (
-    ("aws_db_instance", "backup_window", "maintenance_window"),
-    ("aws_rds_cluster", "preferred_backup_window", "preferred_maintenance_window"),
-    ("aws_elasticache_replication_group", "snapshot_window", "maintenance_window"),
-)
 
 
 def _first(module: TerraformModule, body: dict[str, Any], path: str) -> Any:
@@ -144,29 +166,6 @@ def log_targets(module: TerraformModule) -> Iterator[Finding]:
                     "principal, conditioned on this account.",
                     address,
                 )
-
-
-# Who writes into a topic or queue: (resource type, attribute that names the destination, service)
-_PUBLISHERS = (
-    ("aws_cloudwatch_metric_alarm", "alarm_actions", "cloudwatch.amazonaws.com"),
-    ("aws_cloudwatch_metric_alarm", "ok_actions", "cloudwatch.amazonaws.com"),
-    ("aws_cloudtrail", "sns_topic_name", "cloudtrail.amazonaws.com"),
-    ("aws_s3_bucket_notification", "topic", "s3.amazonaws.com"),
-    ("aws_s3_bucket_notification", "queue", "s3.amazonaws.com"),
-    ("aws_cloudwatch_event_target", "arn", "events.amazonaws.com"),
-    ("aws_budgets_budget", "notification", "budgets.amazonaws.com"),
-)
-# Services that act for the account itself need no resource policy on the destination.
-_NEEDS_POLICY = {
-    "cloudtrail.amazonaws.com",
-    "s3.amazonaws.com",
-    "events.amazonaws.com",
-    "budgets.amazonaws.com",
-}
-_DESTINATIONS = {
-    "aws_sns_topic": ("aws_sns_topic_policy", "arn", "kms_master_key_id"),
-    "aws_sqs_queue": ("aws_sqs_queue_policy", "queue_url", "kms_master_key_id"),
-}
 
 
 def _writers(module: TerraformModule) -> Iterator[tuple[str, str, str]]:
@@ -376,40 +375,7 @@ def dns_delegation(module: TerraformModule) -> Iterator[Finding]:
 
 # --- name limits ------------------------------------------------------------------------------
 
-# (resource type, name argument) -> the longest name AWS accepts
-NAME_LIMITS: dict[tuple[str, str], int] = {
-    ("aws_lb", "name"): 32,
-    ("aws_lb", "name_prefix"): 6,
-    ("aws_lb_target_group", "name"): 32,
-    ("aws_lb_target_group", "name_prefix"): 6,
-    ("aws_s3_bucket", "bucket"): 63,
-    ("aws_s3_bucket", "bucket_prefix"): 37,
-    ("aws_iam_role", "name"): 64,
-    ("aws_iam_role", "name_prefix"): 38,
-    ("aws_iam_policy", "name"): 128,
-    ("aws_iam_instance_profile", "name"): 128,
-    ("aws_lambda_function", "function_name"): 64,
-    ("aws_sqs_queue", "name"): 80,
-    ("aws_sns_topic", "name"): 256,
-    ("aws_db_instance", "identifier"): 63,
-    ("aws_db_instance", "identifier_prefix"): 37,
-    ("aws_rds_cluster", "cluster_identifier"): 63,
-    ("aws_elasticache_replication_group", "replication_group_id"): 40,
-    ("aws_elasticache_serverless_cache", "name"): 40,
-    ("aws_sfn_state_machine", "name"): 80,
-    ("aws_apprunner_service", "service_name"): 40,
-    ("aws_opensearch_domain", "domain_name"): 28,
-    ("aws_msk_cluster", "cluster_name"): 64,
-    ("aws_msk_serverless_cluster", "cluster_name"): 64,
-    ("aws_kinesis_stream", "name"): 128,
-    ("aws_cognito_user_pool", "name"): 128,
-    ("aws_batch_compute_environment", "compute_environment_name"): 128,
-    ("aws_batch_job_queue", "name"): 128,
-    ("aws_ecs_cluster", "name"): 255,
-    ("aws_ecs_service", "name"): 255,
-    ("aws_dynamodb_table", "name"): 255,
-    ("aws_cloudwatch_log_group", "name"): 512,
-}
+# The longest name per resource type and argument: NAME_LIMITS (deploy_facts.yaml).
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
 _LONGEST_PROJECT = re.compile(r"\{1,(\d+)\}\$")  # the project variable's validation pattern
 
@@ -495,14 +461,7 @@ def _name_problem(rtype: str, argument: str, name: str, limit: int) -> str | Non
 
 
 # --- containers -------------------------------------------------------------------------------
-
-# image pattern -> (the port it listens on, paths it writes at start)
-KNOWN_IMAGES: tuple[tuple[re.Pattern[str], int, tuple[str, ...]], ...] = (
-    (re.compile(r"(^|/)nginx-unprivileged(:|@|$)"), 8080, ("/tmp",)),
-    (re.compile(r"(^|/)nginx(:|@|$)"), 80, ("/var/cache/nginx", "/var/run")),
-    (re.compile(r"(^|/)httpd(:|@|$)"), 80, ("/usr/local/apache2/logs",)),
-    (re.compile(r"(^|/)hello-app-runner(:|@|$)"), 8000, ()),
-)
+# Known images: KNOWN_IMAGES (deploy_facts.yaml).
 
 
 def _field(definitions: str, key: str) -> list[str]:
