@@ -7,11 +7,8 @@ from autcloud.agent.capabilities.base import declare
 from autcloud.agent.catalog.base import (
     Blueprint,
     Context,
-    ResourceSpec,
-    interp,
 )
-from autcloud.agent.catalog.compute import role, role_policy
-from autcloud.agent.catalog.messaging import schedule_expression
+from autcloud.agent.catalog.messaging import schedule_expression, scheduler_schedule
 from autcloud.agent.hcl import Block, Expr
 
 BLOCK = "ecs_scheduled_task"
@@ -24,7 +21,6 @@ def build(bp: Blueprint, ctx: Context) -> None:
         )
         return
     bp.blocks.append(BLOCK)
-    expression = schedule_expression(bp, ctx)
     pass_roles = [
         Expr(f"aws_iam_role.{name}.arn")
         for name in ("task_execution", "task")
@@ -59,58 +55,31 @@ def build(bp: Blueprint, ctx: Context) -> None:
     }
     if bp.has("aws_security_group.app"):
         network["security_groups"] = [Expr("aws_security_group.app.id")]
-    role(
+    scheduler_schedule(
         bp,
-        "ecs_scheduler",
-        "scheduler.amazonaws.com",
-        "Lets EventBridge Scheduler start the ECS task, nothing else.",
-        "messaging",
-        BLOCK,
-    )
-    role_policy(
-        bp,
-        "ecs_scheduler",
-        "run-ecs-task",
-        statements,
-        "The scheduler's only permissions: run this task definition in this cluster, hand it its roles.",
-        "messaging",
-        BLOCK,
-    )
-    bp.add(
-        ResourceSpec(
-            "aws_scheduler_schedule",
-            "ecs_task",
-            "messaging",
-            "Runs the container task on Fargate on schedule, in the private subnets, retrying twice.",
-            {
-                "name": interp("${local.name}-ecs-task"),
-                "schedule_expression": expression,
-                "schedule_expression_timezone": "UTC",
-                "kms_key_arn": Expr("aws_kms_key.main.arn"),
-                "flexible_time_window": Block("flexible_time_window", body={"mode": "OFF"}),
-                "target": Block(
-                    "target",
-                    body={
-                        "arn": Expr("aws_ecs_cluster.main.arn"),
-                        "role_arn": Expr("aws_iam_role.ecs_scheduler.arn"),
-                        "ecs_parameters": Block(
-                            "ecs_parameters",
-                            body={
-                                "task_definition_arn": Expr("aws_ecs_task_definition.app.arn"),
-                                "launch_type": "FARGATE",
-                                "task_count": 1,
-                                "propagate_tags": "TASK_DEFINITION",
-                                "network_configuration": Block(
-                                    "network_configuration", body=network
-                                ),
-                            },
-                        ),
-                        "retry_policy": Block("retry_policy", body={"maximum_retry_attempts": 2}),
-                    },
-                ),
-            },
-            block=BLOCK,
-        ),
+        "ecs_task",
+        "Runs the container task on Fargate on schedule, in the private subnets, retrying twice.",
+        expression=schedule_expression(bp, ctx),
+        timezone="UTC",
+        target={
+            "arn": Expr("aws_ecs_cluster.main.arn"),
+            "ecs_parameters": Block(
+                "ecs_parameters",
+                body={
+                    "task_definition_arn": Expr("aws_ecs_task_definition.app.arn"),
+                    "launch_type": "FARGATE",
+                    "task_count": 1,
+                    "propagate_tags": "TASK_DEFINITION",
+                    "network_configuration": Block("network_configuration", body=network),
+                },
+            ),
+        },
+        role_name="ecs_scheduler",
+        what="start the ECS task",
+        policy_name="run-ecs-task",
+        statements=statements,
+        policy_reason="The scheduler's only permissions: run this task definition in this cluster, hand it its roles.",
+        block=BLOCK,
     )
     bp.notes.append(
         "ECS scheduled task: it runs the application's task definition; give the job its own command "

@@ -156,6 +156,61 @@ def schedule_expression(bp: Blueprint, ctx: Context) -> Expr:
     )
 
 
+def scheduler_schedule(
+    bp: Blueprint,
+    name: str,
+    reason: str,
+    *,
+    expression: Expr,
+    timezone: str,
+    target: dict[str, Any],
+    role_name: str,
+    what: str,
+    policy_name: str,
+    statements: list[dict[str, Any]],
+    policy_reason: str,
+    block: str,
+) -> None:
+    """An EventBridge Scheduler schedule ``name`` that runs ``target`` (its ``arn`` and what the
+    target type adds: arguments such as ``input``, blocks such as ``ecs_parameters``), retried
+    twice, through its own role ``role_name`` allowed ``statements`` only."""
+    role(
+        bp,
+        role_name,
+        "scheduler.amazonaws.com",
+        f"Lets EventBridge Scheduler {what}, nothing else.",
+        "messaging",
+        block,
+    )
+    role_policy(bp, role_name, policy_name, statements, policy_reason, "messaging", block)
+    bp.add(
+        ResourceSpec(
+            "aws_scheduler_schedule",
+            name,
+            "messaging",
+            reason,
+            {
+                "name": interp(f"${{local.name}}-{name.replace('_', '-')}"),
+                "schedule_expression": expression,
+                "schedule_expression_timezone": timezone,
+                "kms_key_arn": Expr("aws_kms_key.main.arn"),
+                "flexible_time_window": Block("flexible_time_window", body={"mode": "OFF"}),
+                # Arguments before nested blocks, as Terraform's style has them.
+                "target": Block(
+                    "target",
+                    body={
+                        **{k: v for k, v in target.items() if not isinstance(v, Block)},
+                        "role_arn": Expr(f"aws_iam_role.{role_name}.arn"),
+                        **{k: v for k, v in target.items() if isinstance(v, Block)},
+                        "retry_policy": Block("retry_policy", body={"maximum_retry_attempts": 2}),
+                    },
+                ),
+            },
+            block=block,
+        ),
+    )
+
+
 def add_schedule(
     bp: Blueprint, ctx: Context, target_function: str | None, *, state_machine: str | None = None
 ) -> None:
@@ -190,47 +245,19 @@ def add_schedule(
         resources = Expr(f"aws_lambda_function.{target_function}.arn")
         target = {"arn": Expr(f"aws_lambda_function.{target_function}.arn")}
         what = "invoke the job function"
-    expression = schedule_expression(bp, ctx)
-    role(
+    scheduler_schedule(
         bp,
-        "scheduler",
-        "scheduler.amazonaws.com",
-        f"Lets EventBridge Scheduler {what}, nothing else.",
-        "messaging",
-        "eventbridge",
-    )
-    role_policy(
-        bp,
-        "scheduler",
-        "invoke-job",
-        [{"Effect": "Allow", "Action": action, "Resource": resources}],
-        "The scheduler's only permission: invoke the job.",
-        "messaging",
-        "eventbridge",
-    )
-    bp.add(
-        ResourceSpec(
-            "aws_scheduler_schedule",
-            "job",
-            "messaging",
-            "Runs the job on schedule, retrying twice before giving up.",
-            {
-                "name": interp("${local.name}-job"),
-                "schedule_expression": expression,
-                "schedule_expression_timezone": ctx.req.schedule_timezone or "UTC",
-                "kms_key_arn": Expr("aws_kms_key.main.arn"),
-                "flexible_time_window": Block("flexible_time_window", body={"mode": "OFF"}),
-                "target": Block(
-                    "target",
-                    body={
-                        **target,
-                        "role_arn": Expr("aws_iam_role.scheduler.arn"),
-                        "retry_policy": Block("retry_policy", body={"maximum_retry_attempts": 2}),
-                    },
-                ),
-            },
-            block="eventbridge",
-        ),
+        "job",
+        "Runs the job on schedule, retrying twice before giving up.",
+        expression=schedule_expression(bp, ctx),
+        timezone=ctx.req.schedule_timezone or "UTC",
+        target=target,
+        role_name="scheduler",
+        what=what,
+        policy_name="invoke-job",
+        statements=[{"Effect": "Allow", "Action": action, "Resource": resources}],
+        policy_reason="The scheduler's only permission: invoke the job.",
+        block="eventbridge",
     )
 
 
