@@ -20,6 +20,7 @@ from autcloud.agent.catalog.compute import (
     capacity,
     egress,
     hardened_instance,
+    instance_profile,
     role,
     rolling_launch,
     security_group,
@@ -121,16 +122,8 @@ def build(bp: Blueprint, ctx: Context) -> None:
         ),
     )
     bp.add(
-        ResourceSpec(
-            "aws_iam_instance_profile",
-            "ecs_instance",
-            "compute",
-            "Hands the container-instance role to EC2.",
-            {
-                "name": interp("${local.name}-ecs-instance"),
-                "role": Expr("aws_iam_role.ecs_instance.name"),
-            },
-            block=BLOCK,
+        instance_profile(
+            "ecs_instance", "ecs_instance", "Hands the container-instance role to EC2.", BLOCK
         ),
         ResourceSpec(
             "aws_ssm_parameter",
