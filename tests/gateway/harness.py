@@ -37,8 +37,9 @@ EPHEMERAL_REDIS = (
 )
 
 
-def wait_for_pong(port: int, seconds: float = 10) -> None:
-    """Returns once the redis-server on 127.0.0.1:``port`` answers PING."""
+def wait_for_pong(port: int, seconds: float = 30) -> None:
+    """Returns once the redis-server on 127.0.0.1:``port`` answers PING. The wait is generous:
+    a cluster node restarted on its old port under a loaded parallel run can take over 10 s."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with (
