@@ -37,6 +37,7 @@ lint: setup ## ruff, mypy, the import-linter contracts, the chart README's value
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/values_table.py --check  # the chart README's values table is current
 	$(BIN)/python scripts/design_schema.py --check  # docs/design.schema.json is the model's
+	$(BIN)/python scripts/cli_reference.py --check  # docs/cli.md is the command table's
 
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

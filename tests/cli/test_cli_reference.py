@@ -85,8 +85,3 @@ def test_the_check_finds_an_undocumented_option() -> None:
     section = _section(REFERENCE.read_text(encoding="utf-8"), "scan")
     assert "| `--no-global` |" in section
     assert "--no-global" not in section.replace("| `--no-global` |", "")
-
-
-if __name__ == "__main__":
-    REFERENCE.write_text(render(build_parser([])[0]), encoding="utf-8")
-    print(f"wrote {REFERENCE}")

@@ -13,9 +13,9 @@ INTRO = f"""\
 
 Every `autcloud` command with its exit codes and options. Rendered from the command table,
 [`src/autcloud/commands/{TABLE.name}`](../src/autcloud/commands/{TABLE.name}), and the parser
-built from it; `tests/cli/test_cli_reference.py` fails when this page and the table differ
-(`.venv/bin/python -m tests.cli.test_cli_reference` writes it again). `autcloud COMMAND --help`
-shows the same options with the command's own description.
+built from it: `.venv/bin/python scripts/cli_reference.py` writes it again, and `make lint`
+(`--check`) and `tests/cli/test_cli_reference.py` fail when this page and the table differ.
+`autcloud COMMAND --help` shows the same options with the command's own description.
 
 Progress and logs go to stderr, results to stdout. Every command exits 2 on a usage error (the
 message names the argument and the fix) and 130 when interrupted.
